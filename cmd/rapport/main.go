@@ -1,0 +1,362 @@
+// Command rapport is the Rapport server and its administration commands.
+//
+//	rapport serve [--demo]          run the web app (migrates the database first)
+//	rapport migrate up|down|status  manage the database schema
+//	rapport demo --people N         seed a demo organisation
+//	rapport user create ...         create an admin from the shell
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/auth"
+	"rapport/internal/core"
+	"rapport/internal/demo"
+	"rapport/internal/people"
+	"rapport/internal/pgembed"
+	"rapport/internal/postgres"
+	"rapport/internal/server"
+)
+
+const usage = `Rapport — build working relationships on purpose.
+
+Usage:
+  rapport serve [flags]            run the web app (see rapport serve -h)
+  rapport migrate up|down|status   apply, roll back or list database migrations
+  rapport demo [--people N]        add a demo organisation to the database
+  rapport user create --email E --name N [--org O]
+                                   create an admin (password from RAPPORT_PASSWORD or stdin)
+
+The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
+(database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "rapport:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "user":
+		return cmdUser(ctx, args[1:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// database returns the DSN to use and a function that stops a private server.
+func database(ctx context.Context, dsn, dataDir string, log *slog.Logger) (string, func() error, error) {
+	if dsn != "" {
+		log.Info("using database from DATABASE_URL", "host", hostOf(dsn))
+		return dsn, func() error { return nil }, nil
+	}
+	dsn, desc, stop, err := pgembed.Resolve(ctx, pgembed.Options{DataDir: filepath.Join(dataDir, "postgres"), Logger: log})
+	if err != nil {
+		return "", nil, err
+	}
+	log.Info("using " + desc)
+	return dsn, stop, nil
+}
+
+func hostOf(dsn string) string {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
+
+	dsn, stopDB, err := database(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopDB(); err != nil {
+			log.Error("stop private database", "err", err)
+		}
+	}()
+	if err := postgres.Migrate(ctx, dsn, log); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	pool, err := postgres.Open(ctx, dsn, 0)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := postgres.NewStore(pool)
+	peopleSvc := people.NewService(store, core.SystemClock{}, log)
+
+	if cfg.Demo {
+		if err := seedDemoIfEmpty(ctx, pool, peopleSvc, cfg.DemoPeople, stdout, log); err != nil {
+			return err
+		}
+	}
+
+	scfg := server.DefaultConfig()
+	scfg.BaseURL = cfg.BaseURL
+	scfg.SecureCookies = !cfg.InsecureCookies
+	scfg.TrustProxy = cfg.TrustProxy
+	scfg.SessionIdle = cfg.SessionIdle
+	scfg.SessionLifetime = cfg.SessionLifetime
+	srv := server.New(scfg, log, peopleSvc, store, pgxstore.NewWithCleanupInterval(pool, 10*time.Minute), core.SystemClock{})
+
+	go pruneSessions(ctx, store, log)
+
+	httpSrv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("Rapport is ready", "url", cfg.BaseURL, "listen", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "timeout", cfg.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutCtx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger) {
+	t := time.NewTicker(15 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := store.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("prune session owners", "err", err)
+			}
+		}
+	}
+}
+
+// demoPassword is every demo person's password. Demo data is for trying
+// Rapport out, never for real use.
+const demoPassword = "rapport-demo"
+
+func seedDemoIfEmpty(ctx context.Context, pool *pgxpool.Pool, svc *people.Service, n int, stdout io.Writer, log *slog.Logger) error {
+	empty, err := svc.NeedsSetup(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		log.Info("database already has people; not seeding the demo organisation")
+		return nil
+	}
+	res, err := demo.Seed(ctx, pool, demo.Options{People: n, Seed: 1, Password: demoPassword})
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	printSignIns(stdout, res)
+	return nil
+}
+
+func printSignIns(w io.Writer, res demo.Result) {
+	fmt.Fprintf(w, "\nDemo organisation ready: %d people, %d teams (%s).\n", res.People, res.Teams, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "Sign in with any of these (password %q):\n", demoPassword)
+	for _, s := range res.SignIns {
+		fmt.Fprintf(w, "  %-9s %-40s %s, %s\n", s.Role.Label(), s.Email, s.Name, s.Title)
+	}
+	fmt.Fprintln(w)
+}
+
+// openDB resolves, migrates and opens the database for the admin commands.
+func openDB(ctx context.Context, log *slog.Logger) (*pgxpool.Pool, func(), error) {
+	dsn, stop, err := database(ctx, os.Getenv("DATABASE_URL"), env("RAPPORT_DATA_DIR", "./data"), log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := postgres.Migrate(ctx, dsn, log); err != nil {
+		_ = stop()
+		return nil, nil, fmt.Errorf("migrate: %w", err)
+	}
+	pool, err := postgres.Open(ctx, dsn, 4)
+	if err != nil {
+		_ = stop()
+		return nil, nil, err
+	}
+	return pool, func() { pool.Close(); _ = stop() }, nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: rapport migrate up|down|status")
+		return errUsage
+	}
+	log := newLogger(stderr, "info", "text")
+	dsn, stop, err := database(ctx, os.Getenv("DATABASE_URL"), env("RAPPORT_DATA_DIR", "./data"), log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	switch args[0] {
+	case "up":
+		return postgres.Migrate(ctx, dsn, log)
+	case "down":
+		return postgres.MigrateDown(ctx, dsn, log)
+	case "status":
+		return postgres.MigrationStatus(ctx, dsn, stdout)
+	}
+	fmt.Fprintln(stderr, "usage: rapport migrate up|down|status")
+	return errUsage
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	n := fs.Int("people", 60, "number of people (8 or more)")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same organisation")
+	domain := fs.String("domain", "", "email domain (default northwind.example)")
+	org := fs.String("org", "", "organisation name (default Northwind Labs)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 8 {
+		return fmt.Errorf("--people %d: a demo organisation needs at least 8 people", *n)
+	}
+	log := newLogger(stderr, "info", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	res, err := demo.Seed(ctx, pool, demo.Options{People: *n, Seed: *seed, Password: demoPassword, Domain: *domain, OrgName: *org})
+	if err != nil {
+		return err
+	}
+	printSignIns(stdout, res)
+	return nil
+}
+
+func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "usage: rapport user create --email E --name N [--org O]")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "email address (required)")
+	name := fs.String("name", "", "full name (required)")
+	org := fs.String("org", "", "organisation name; created if it doesn't exist (required)")
+	tz := fs.String("time-zone", "UTC", "IANA time zone, e.g. Europe/Madrid")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	password := os.Getenv("RAPPORT_PASSWORD")
+	if password == "" {
+		fmt.Fprint(stderr, "Password (at least 10 characters): ")
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read password: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	in := people.PersonInput{Name: *name, Email: *email, Role: core.RoleAdmin, TimeZone: *tz}
+	in.Normalize()
+	v := in.Validate()
+	v.Check(strings.TrimSpace(*org) != "", "org", "give the organisation's name")
+	v.Check(len([]rune(password)) >= auth.MinPasswordLength, "password", fmt.Sprintf("use at least %d characters", auth.MinPasswordLength))
+	if !v.Valid() {
+		var msgs []string
+		for f, m := range v.Fields {
+			msgs = append(msgs, "--"+strings.ReplaceAll(f, "_", "-")+": "+m)
+		}
+		return configErrors(msgs)
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	hash, err := auth.HashPassword(password, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	p, err := postgres.NewStore(pool).CreateAdmin(ctx, strings.TrimSpace(*org), in, hash)
+	if err != nil {
+		return errors.New(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " "))
+	}
+	fmt.Fprintf(stdout, "Created admin %s <%s> (id %d).\n", p.Name, p.Email, p.ID)
+	return nil
+}
+
+func fieldMsgs(err error) []string {
+	var out []string
+	for f, m := range core.FieldErrors(err) {
+		out = append(out, f+": "+m)
+	}
+	return out
+}

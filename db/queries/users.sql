@@ -1,0 +1,91 @@
+-- name: UserCreate :one
+INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash)
+VALUES (@org_id, @email, @name, @title, @role, sqlc.narg('manager_id'), @time_zone, @password_hash)
+RETURNING *;
+
+-- name: UserGet :one
+SELECT sqlc.embed(u), m.name AS manager_name
+FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
+WHERE u.org_id = @org_id AND u.id = @id;
+
+-- name: UserGetByEmail :one
+SELECT * FROM users WHERE email = @email;
+
+-- name: UserUpdate :one
+UPDATE users
+SET email = @email, name = @name, title = @title, role = @role,
+    manager_id = sqlc.narg('manager_id'), time_zone = @time_zone, updated_at = now()
+WHERE org_id = @org_id AND id = @id
+RETURNING *;
+
+-- name: UserSetPassword :exec
+UPDATE users SET password_hash = @password_hash, updated_at = now()
+WHERE org_id = @org_id AND id = @id;
+
+-- name: UserSetActive :one
+UPDATE users
+SET active = @active,
+    deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
+    updated_at = now()
+WHERE org_id = @org_id AND id = @id
+RETURNING *;
+
+-- name: UserClearReportsManager :exec
+-- Reports of a deactivated person move up to that person's own manager.
+UPDATE users SET manager_id = @new_manager_id, updated_at = now()
+WHERE org_id = @org_id AND manager_id = @old_manager_id;
+
+-- name: UserSearch :many
+-- People of an organisation, optionally limited to the subtree under @root_id
+-- (excluding the root), filtered by a case-insensitive substring of name,
+-- email or title. Screen-sized: callers pass a limit.
+WITH RECURSIVE tree AS (
+    SELECT u.id FROM users u
+    WHERE u.org_id = @org_id AND u.manager_id = sqlc.narg('root_id')::bigint
+  UNION ALL
+    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id
+    WHERE u.org_id = @org_id
+)
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
+       m.name AS manager_name
+FROM users u
+LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
+WHERE u.org_id = @org_id
+  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id IN (SELECT id FROM tree))
+  AND (@q::text = '' OR u.name ILIKE '%' || @q || '%' OR u.email::text ILIKE '%' || @q || '%' OR u.title ILIKE '%' || @q || '%')
+  AND (@include_inactive::boolean OR u.active)
+ORDER BY u.active DESC, lower(u.name), u.id
+LIMIT @row_limit OFFSET @row_offset;
+
+-- name: UserIsInSubtree :one
+-- Whether @user_id reports, directly or indirectly, to @root_id.
+WITH RECURSIVE chain AS (
+    SELECT u.id, u.manager_id, 1 AS depth FROM users u WHERE u.org_id = @org_id AND u.id = @user_id
+  UNION ALL
+    SELECT u.id, u.manager_id, c.depth + 1 FROM users u JOIN chain c ON u.id = c.manager_id
+    WHERE u.org_id = @org_id AND c.depth < 1000
+)
+SELECT EXISTS (SELECT 1 FROM chain WHERE manager_id = @root_id::bigint);
+
+-- name: UserOrgChart :many
+-- Every active person of an organisation, for drawing the reporting tree.
+SELECT id, name, title, role, manager_id FROM users
+WHERE org_id = @org_id AND active
+ORDER BY lower(name), id;
+
+-- name: UserListDirectReports :many
+SELECT * FROM users WHERE org_id = @org_id AND manager_id = @manager_id AND active
+ORDER BY lower(name);
+
+-- name: UserEmailsTaken :many
+SELECT lower(email::text)::text AS email FROM users WHERE lower(email::text) = ANY(@emails::text[]);
+
+-- name: UserOrgDirectory :many
+SELECT id, lower(email::text)::text AS email FROM users WHERE org_id = @org_id AND active;
+
+-- name: UserManagerOptions :many
+SELECT id, name, title FROM users WHERE org_id = @org_id AND active ORDER BY lower(name), id;
+
+-- name: OrgLockTree :exec
+-- Serialises changes to an organisation's reporting tree.
+SELECT id FROM orgs WHERE id = @org_id FOR UPDATE;

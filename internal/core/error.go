@@ -1,0 +1,110 @@
+// Package core is the shared vocabulary of Rapport: identifiers, roles, the
+// acting person, and the one error type every layer speaks.
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The HTTP layer maps each to a status; only EINTERNAL is logged.
+const (
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EUNAUTHORIZED = "unauthorized"
+	EFORBIDDEN    = "forbidden"
+	ERATELIMIT    = "rate_limited"
+	EINTERNAL     = "internal"
+)
+
+// Error is an application error whose Message is safe to show to a user.
+// Fields holds per-field messages for forms.
+type Error struct {
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) > 0 {
+		return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Fields)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf builds an *Error with a formatted, user-safe message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message for err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return "Something went wrong on our side. Please try again."
+}
+
+// FieldErrors returns per-field messages carried by err, if any.
+func FieldErrors(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// NotFound is the error for missing rows and for rows of another organisation:
+// both must look the same to the caller.
+func NotFound(what string) *Error {
+	return &Error{Code: ENOTFOUND, Message: what + " not found."}
+}
+
+// Forbidden is the error for an object the actor may not touch.
+func Forbidden() *Error {
+	return &Error{Code: EFORBIDDEN, Message: "You don't have access to this."}
+}
+
+// Validator collects field errors, in the style of snippetbox's validator.
+type Validator struct {
+	Fields map[string]string
+}
+
+// Check records msg for field unless ok, keeping the first message per field.
+func (v *Validator) Check(ok bool, field, msg string) {
+	if ok {
+		return
+	}
+	if v.Fields == nil {
+		v.Fields = map[string]string{}
+	}
+	if _, exists := v.Fields[field]; !exists {
+		v.Fields[field] = msg
+	}
+}
+
+// Valid reports whether no check failed.
+func (v *Validator) Valid() bool { return len(v.Fields) == 0 }
+
+// Err returns an EINVALID error carrying the field messages, or nil.
+func (v *Validator) Err() error {
+	if v.Valid() {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: "Please correct the highlighted fields.", Fields: v.Fields}
+}

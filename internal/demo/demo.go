@@ -1,0 +1,195 @@
+// Package demo seeds a realistic demonstration organisation: a CEO, department
+// leaders, managers (and managers of managers in large organisations),
+// individual contributors, their teams and a few cross-functional teams.
+//
+// The same seed always gives the same people, reporting lines and teams, and
+// everything is written in one transaction, so a failure leaves nothing
+// behind. Ten thousand people take a few seconds.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/auth"
+	"rapport/internal/core"
+)
+
+// Defaults for Options.
+const (
+	DefaultOrgName = "Northwind Labs"
+	DefaultDomain  = "northwind.example"
+	// MinPeople is the smallest organisation that has every role: a CEO, an
+	// admin, a leader, and a manager with reports.
+	MinPeople = 8
+	// MaxPeople bounds a demo organisation.
+	MaxPeople = 1_000_000
+)
+
+// Options configure Seed.
+type Options struct {
+	People   int    // total people, at least MinPeople
+	Seed     int64  // same seed, same names, reporting lines and teams
+	Password string // every demo person's password
+	OrgName  string // default DefaultOrgName
+	Domain   string // email domain, default DefaultDomain
+}
+
+// SignIn is a demo account a newcomer can sign in as.
+type SignIn struct {
+	Role  core.Role
+	Name  string
+	Email string
+	Title string
+}
+
+// Result describes the seeded organisation.
+type Result struct {
+	OrgID   int64
+	People  int
+	Teams   int
+	SignIns []SignIn // admin, leader, a manager under that leader, an employee of that manager
+	Elapsed time.Duration
+}
+
+// ErrDomainInUse is returned when people with the domain's emails already exist.
+var ErrDomainInUse = errors.New("an organisation already uses this email domain")
+
+var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+
+func (o *Options) normalise() error {
+	if o.People < MinPeople {
+		return fmt.Errorf("demo: need at least %d people to have every role, got %d", MinPeople, o.People)
+	}
+	if o.People > MaxPeople {
+		return fmt.Errorf("demo: at most %d people, got %d", MaxPeople, o.People)
+	}
+	if len(o.Password) < auth.MinPasswordLength {
+		return fmt.Errorf("demo: the password must be at least %d characters", auth.MinPasswordLength)
+	}
+	o.OrgName = strings.TrimSpace(o.OrgName)
+	if o.OrgName == "" {
+		o.OrgName = DefaultOrgName
+	}
+	if len(o.OrgName) > 200 {
+		return errors.New("demo: the organisation name must be at most 200 characters")
+	}
+	o.Domain = strings.ToLower(strings.TrimSpace(o.Domain))
+	if o.Domain == "" {
+		o.Domain = DefaultDomain
+	}
+	if len(o.Domain) > 200 || !domainRE.MatchString(o.Domain) {
+		return fmt.Errorf("demo: %q is not a valid email domain", o.Domain)
+	}
+	return nil
+}
+
+// Seed creates one organisation. It fails with a clear error, and writes
+// nothing, if an organisation already uses the domain's emails.
+func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error) {
+	start := time.Now()
+	if err := opts.normalise(); err != nil {
+		return Result{}, err
+	}
+	// Hash once: argon2id is deliberately slow, and every demo person shares
+	// the password.
+	hash, err := auth.HashPassword(opts.Password, auth.DefaultParams)
+	if err != nil {
+		return Result{}, fmt.Errorf("demo: hash password: %w", err)
+	}
+	pl := buildPlan(opts)
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("demo: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+
+	orgID, err := write(ctx, tx, opts, pl, hash)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_email_key" {
+			return Result{}, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
+		}
+		return Result{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Result{}, fmt.Errorf("demo: commit: %w", err)
+	}
+
+	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams)}
+	for _, i := range pl.signIns {
+		p := pl.people[i]
+		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// write inserts the planned organisation. Ids are reserved up front from the
+// identity sequences so that users, including their manager_id, and teams can
+// each be sent in a single COPY, which always writes the given identity values.
+func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, error) {
+	var inUse bool
+	err := tx.QueryRow(ctx,
+		`SELECT EXISTS (SELECT 1 FROM users WHERE lower(split_part(email::text, '@', 2)) = $1)`,
+		opts.Domain).Scan(&inUse)
+	if err != nil {
+		return 0, fmt.Errorf("demo: check domain: %w", err)
+	}
+	if inUse {
+		return 0, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
+	}
+
+	var orgID int64
+	var userIDs, teamIDs []int64
+	err = tx.QueryRow(ctx, `
+		WITH org AS (INSERT INTO orgs (name) VALUES ($1) RETURNING id)
+		SELECT (SELECT id FROM org),
+		       ARRAY(SELECT nextval(pg_get_serial_sequence('users', 'id')) FROM generate_series(1, $2::int) ORDER BY 1),
+		       ARRAY(SELECT nextval(pg_get_serial_sequence('teams', 'id')) FROM generate_series(1, $3::int) ORDER BY 1)`,
+		opts.OrgName, len(pl.people), len(pl.teams)).Scan(&orgID, &userIDs, &teamIDs)
+	if err != nil {
+		return 0, fmt.Errorf("demo: create organisation: %w", err)
+	}
+
+	users := make([][]any, len(pl.people))
+	for i, p := range pl.people {
+		var manager any
+		if p.manager >= 0 {
+			manager = userIDs[p.manager]
+		}
+		users[i] = []any{userIDs[i], orgID, p.email, p.name, p.title, string(p.role), manager, p.zone, hash}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"},
+		[]string{"id", "org_id", "email", "name", "title", "role", "manager_id", "time_zone", "password_hash"},
+		pgx.CopyFromRows(users)); err != nil {
+		return 0, fmt.Errorf("demo: insert people: %w", err)
+	}
+
+	teams := make([][]any, len(pl.teams))
+	var members [][]any
+	for i, t := range pl.teams {
+		teams[i] = []any{teamIDs[i], orgID, t.name, t.description}
+		for _, m := range t.members {
+			members = append(members, []any{orgID, teamIDs[i], userIDs[m]})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"teams"},
+		[]string{"id", "org_id", "name", "description"}, pgx.CopyFromRows(teams)); err != nil {
+		return 0, fmt.Errorf("demo: insert teams: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"team_members"},
+		[]string{"org_id", "team_id", "user_id"}, pgx.CopyFromRows(members)); err != nil {
+		return 0, fmt.Errorf("demo: insert team members: %w", err)
+	}
+	return orgID, nil
+}

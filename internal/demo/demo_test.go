@@ -1,0 +1,519 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/auth"
+	"rapport/internal/core"
+	"rapport/internal/testdb"
+)
+
+const testPassword = "correct-horse-battery"
+
+var dsn string
+
+func TestMain(m *testing.M) { testdb.Main(m, &dsn) }
+
+func openPool(t testing.TB, dsn string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+var domainCounter atomic.Int64
+
+// uniqueDomain gives each seeded organisation in the shared database its own emails.
+func uniqueDomain(prefix string) string {
+	return fmt.Sprintf("%s%d.example", prefix, domainCounter.Add(1))
+}
+
+// checkPlan verifies the invariants every planned organisation must hold.
+func checkPlan(t *testing.T, pl *plan, n int) {
+	t.Helper()
+	if len(pl.people) != n {
+		t.Fatalf("n=%d: planned %d people", n, len(pl.people))
+	}
+	roots := 0
+	emails := map[string]bool{}
+	for i, p := range pl.people {
+		if p.manager < 0 {
+			roots++
+		} else if p.manager >= i {
+			t.Fatalf("n=%d: person %d comes before their manager %d", n, i, p.manager)
+		}
+		if emails[p.email] {
+			t.Fatalf("n=%d: duplicate email %s", n, p.email)
+		}
+		emails[p.email] = true
+		if p.name == "" || p.title == "" || !strings.HasSuffix(p.email, "@"+DefaultDomain) {
+			t.Fatalf("n=%d: incomplete person %+v", n, p)
+		}
+		if _, err := time.LoadLocation(p.zone); err != nil {
+			t.Fatalf("n=%d: bad time zone: %v", n, err)
+		}
+		switch p.role {
+		case core.RoleEmployee:
+			if len(p.reports) != 0 {
+				t.Fatalf("n=%d: employee %s has reports", n, p.name)
+			}
+		case core.RoleManager:
+			if len(p.reports) < 2 || len(p.reports) > 9 {
+				t.Fatalf("n=%d: manager %s (%s) has %d reports", n, p.name, p.title, len(p.reports))
+			}
+		}
+	}
+	if roots != 1 {
+		t.Fatalf("n=%d: %d people without a manager", n, roots)
+	}
+	if ceo := pl.people[0]; ceo.title != "Chief Executive Officer" || ceo.role != core.RoleLeader {
+		t.Fatalf("n=%d: first person is %+v", n, ceo)
+	}
+	teamNames := map[string]bool{}
+	for _, tm := range pl.teams {
+		key := strings.ToLower(tm.name)
+		if teamNames[key] {
+			t.Fatalf("n=%d: duplicate team name %q", n, tm.name)
+		}
+		teamNames[key] = true
+		if len(tm.members) == 0 || len(tm.name) > 100 {
+			t.Fatalf("n=%d: bad team %+v", n, tm)
+		}
+	}
+	admin, leader, manager, employee := pl.signIns[0], pl.signIns[1], pl.signIns[2], pl.signIns[3]
+	people := pl.people
+	if people[admin].role != core.RoleAdmin || people[admin].title != "People Operations Lead" || people[admin].manager != 0 {
+		t.Fatalf("n=%d: admin sign-in is %+v", n, people[admin])
+	}
+	if people[leader].role != core.RoleLeader || people[leader].manager != 0 {
+		t.Fatalf("n=%d: leader sign-in is %+v", n, people[leader])
+	}
+	if people[manager].role != core.RoleManager || len(people[manager].reports) < 3 {
+		t.Fatalf("n=%d: manager sign-in is %+v", n, people[manager])
+	}
+	under := false
+	for m := people[manager].manager; m >= 0; m = people[m].manager {
+		under = under || m == leader
+	}
+	if !under {
+		t.Fatalf("n=%d: manager sign-in does not report (indirectly) to the leader sign-in", n)
+	}
+	if people[employee].role != core.RoleEmployee || people[employee].manager != manager {
+		t.Fatalf("n=%d: employee sign-in is %+v", n, people[employee])
+	}
+}
+
+func TestPlanShapes(t *testing.T) {
+	sizes := []int{200, 1000, 2500, 10000}
+	for n := MinPeople; n <= 130; n++ {
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
+		pl := buildPlan(Options{People: n, Seed: int64(n), Domain: DefaultDomain})
+		checkPlan(t, pl, n)
+	}
+}
+
+func TestPlanDepthScales(t *testing.T) {
+	depth := func(n int) int {
+		pl := buildPlan(Options{People: n, Seed: 1, Domain: DefaultDomain})
+		deepest := 0
+		level := make([]int, len(pl.people))
+		for i, p := range pl.people {
+			if p.manager >= 0 {
+				level[i] = level[p.manager] + 1
+			}
+			deepest = max(deepest, level[i])
+		}
+		return deepest + 1
+	}
+	if d := depth(60); d != 4 {
+		t.Errorf("60 people: depth %d, want 4 (CEO, leader, manager, employee)", d)
+	}
+	if d := depth(10000); d < 6 {
+		t.Errorf("10,000 people: depth %d, want managers of managers", d)
+	}
+}
+
+func TestPlanDeterministic(t *testing.T) {
+	a := buildPlan(Options{People: 300, Seed: 42, Domain: DefaultDomain})
+	b := buildPlan(Options{People: 300, Seed: 42, Domain: DefaultDomain})
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("same seed gave different organisations")
+	}
+	c := buildPlan(Options{People: 300, Seed: 43, Domain: DefaultDomain})
+	if reflect.DeepEqual(a.people, c.people) {
+		t.Fatal("different seeds gave the same people")
+	}
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"Łukasz": "lukasz", "O'Brien": "obrien", "de Vries": "devries", "João": "joao",
+		"Öztürk": "ozturk", "Min-jun": "minjun", "Traoré": "traore", "Dvořák": "dvorak",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, r := range cultures {
+		for _, name := range append(append([]string{}, r.given...), r.family...) {
+			if len(fold(name)) < 2 {
+				t.Errorf("name %q folds to %q", name, fold(name))
+			}
+		}
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	pool := openPool(t, dsn)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{People: 7, Password: testPassword}, "at least 8 people"},
+		{Options{People: 60, Password: "short"}, "password"},
+		{Options{People: 60, Password: testPassword, Domain: "not a domain"}, "not a valid email domain"},
+		{Options{People: 60, Password: testPassword, Domain: "localhost"}, "not a valid email domain"},
+	} {
+		_, err := Seed(ctx, pool, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Seed(%+v) = %v, want error containing %q", tc.opts, err, tc.want)
+		}
+	}
+}
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	pool := openPool(t, dsn)
+	domain := uniqueDomain("seed")
+	res, err := Seed(ctx, pool, Options{People: 200, Seed: 7, Password: testPassword, Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("200 people, %d teams in %v", res.Teams, res.Elapsed)
+	if res.People != 200 || res.OrgID == 0 || res.Teams < 4 {
+		t.Fatalf("result %+v", res)
+	}
+
+	var orgName string
+	var users, orgs, roots, reached, hashes, teams, emptyTeams, strayMembers, badZones int
+	queries := []struct {
+		sql  string
+		dest any
+	}{
+		{`SELECT name FROM orgs WHERE id = $1`, &orgName},
+		{`SELECT count(*) FROM users WHERE org_id = $1`, &users},
+		{`SELECT count(DISTINCT org_id) FROM users WHERE split_part(email::text, '@', 2) = $2 AND $1::bigint > 0`, &orgs},
+		{`SELECT count(*) FROM users WHERE org_id = $1 AND manager_id IS NULL`, &roots},
+		{`WITH RECURSIVE tree AS (
+			SELECT id, 1 AS depth FROM users WHERE org_id = $1 AND manager_id IS NULL
+			UNION ALL
+			SELECT u.id, t.depth + 1 FROM users u JOIN tree t ON u.manager_id = t.id
+			WHERE u.org_id = $1 AND t.depth < 1000
+		) SELECT count(DISTINCT id) FROM tree WHERE depth < 1000`, &reached},
+		{`SELECT count(DISTINCT password_hash) FROM users WHERE org_id = $1`, &hashes},
+		{`SELECT count(*) FROM teams WHERE org_id = $1`, &teams},
+		{`SELECT count(*) FROM teams t WHERE org_id = $1
+			AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id)`, &emptyTeams},
+		{`SELECT count(*) FROM team_members m JOIN users u ON u.id = m.user_id
+			WHERE m.org_id = $1 AND u.org_id <> m.org_id`, &strayMembers},
+		{`SELECT count(*) FROM users u WHERE org_id = $1
+			AND NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = u.time_zone)`, &badZones},
+	}
+	for _, q := range queries {
+		args := []any{res.OrgID}
+		if strings.Contains(q.sql, "$2") {
+			args = append(args, domain)
+		}
+		if err := pool.QueryRow(ctx, q.sql, args...).Scan(q.dest); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if orgName != DefaultOrgName {
+		t.Errorf("org name %q", orgName)
+	}
+	if users != 200 || orgs != 1 {
+		t.Errorf("%d users in %d orgs, want 200 in 1", users, orgs)
+	}
+	if roots != 1 {
+		t.Errorf("%d people without a manager, want 1", roots)
+	}
+	// A tree has no cycles: walking down from its single root reaches everyone.
+	if reached != 200 {
+		t.Errorf("the root reaches %d people, want 200", reached)
+	}
+	if hashes != 1 {
+		t.Errorf("%d distinct password hashes, want 1 shared hash", hashes)
+	}
+	if teams != res.Teams || emptyTeams != 0 || strayMembers != 0 {
+		t.Errorf("teams %d (result says %d), empty %d, members from other orgs %d", teams, res.Teams, emptyTeams, strayMembers)
+	}
+	if badZones != 0 {
+		t.Errorf("%d people with an unknown time zone", badZones)
+	}
+
+	var crossFunctional int
+	if err := pool.QueryRow(ctx, `
+		SELECT count(*) FROM teams t WHERE t.org_id = $1 AND t.name IN ('Mentoring circle', 'Launch squad')
+		AND (SELECT count(DISTINCT u.title) FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = t.id) >= 3`,
+		res.OrgID).Scan(&crossFunctional); err != nil {
+		t.Fatal(err)
+	}
+	if crossFunctional != 2 {
+		t.Errorf("%d cross-functional teams with varied members, want 2", crossFunctional)
+	}
+
+	checkSignIns(t, pool, res)
+}
+
+// checkSignIns verifies the accounts offered to newcomers against the database.
+func checkSignIns(t *testing.T, pool *pgxpool.Pool, res Result) {
+	t.Helper()
+	ctx := context.Background()
+	wantRoles := []core.Role{core.RoleAdmin, core.RoleLeader, core.RoleManager, core.RoleEmployee}
+	if len(res.SignIns) != len(wantRoles) {
+		t.Fatalf("sign-ins %+v", res.SignIns)
+	}
+	type row struct {
+		ID        int64
+		ManagerID *int64
+		Role      core.Role
+		Name      string
+		Title     string
+		Hash      string
+		Reports   int
+	}
+	rows := make([]row, len(res.SignIns))
+	for i, s := range res.SignIns {
+		if s.Role != wantRoles[i] {
+			t.Errorf("sign-in %d has role %s, want %s", i, s.Role, wantRoles[i])
+		}
+		r := &rows[i]
+		err := pool.QueryRow(ctx, `
+			SELECT id, manager_id, role::text, name, title, password_hash,
+			       (SELECT count(*) FROM users r WHERE r.manager_id = u.id)
+			FROM users u WHERE org_id = $1 AND email = $2`, res.OrgID, s.Email).
+			Scan(&r.ID, &r.ManagerID, &r.Role, &r.Name, &r.Title, &r.Hash, &r.Reports)
+		if err != nil {
+			t.Fatalf("sign-in %s: %v", s.Email, err)
+		}
+		if r.Role != s.Role || r.Name != s.Name || r.Title != s.Title {
+			t.Errorf("sign-in %+v, stored as %+v", s, r)
+		}
+		if ok, err := auth.CheckPassword(testPassword, r.Hash); err != nil || !ok {
+			t.Errorf("password for %s does not check: %v", s.Email, err)
+		}
+		if ok, _ := auth.CheckPassword("wrong-password", r.Hash); ok {
+			t.Errorf("wrong password accepted for %s", s.Email)
+		}
+	}
+	admin, leader, manager, employee := rows[0], rows[1], rows[2], rows[3]
+	if admin.Title != "People Operations Lead" {
+		t.Errorf("admin title %q", admin.Title)
+	}
+	if !strings.HasPrefix(leader.Title, "VP of ") {
+		t.Errorf("leader title %q, want a VP", leader.Title)
+	}
+	if manager.Reports < 3 {
+		t.Errorf("manager %s has %d reports, want at least 3", manager.Name, manager.Reports)
+	}
+	var underLeader bool
+	if err := pool.QueryRow(ctx, `
+		WITH RECURSIVE up AS (
+			SELECT manager_id FROM users WHERE id = $1
+			UNION
+			SELECT u.manager_id FROM users u JOIN up ON u.id = up.manager_id
+		) SELECT EXISTS (SELECT 1 FROM up WHERE manager_id = $2)`, manager.ID, leader.ID).Scan(&underLeader); err != nil {
+		t.Fatal(err)
+	}
+	if !underLeader {
+		t.Errorf("manager %s does not report to leader %s", manager.Name, leader.Name)
+	}
+	if employee.ManagerID == nil || *employee.ManagerID != manager.ID {
+		t.Errorf("employee %s does not report to manager %s", employee.Name, manager.Name)
+	}
+}
+
+// orgSnapshot lists an organisation's people and teams without ids or emails,
+// which differ between databases and domains.
+func orgSnapshot(t *testing.T, pool *pgxpool.Pool, orgID int64) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `
+		SELECT concat_ws(' | ', u.name, u.title, u.role, u.time_zone, m.name, split_part(u.email::text, '@', 1))
+		FROM users u LEFT JOIN users m ON m.id = u.manager_id
+		WHERE u.org_id = $1 ORDER BY u.id`, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = pool.Query(context.Background(), `
+		SELECT t.name || ': ' || string_agg(u.name, ', ' ORDER BY u.id)
+		FROM teams t JOIN team_members tm ON tm.team_id = t.id JOIN users u ON u.id = tm.user_id
+		WHERE t.org_id = $1 GROUP BY t.id ORDER BY t.id`, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(people, teams...)
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	ctx := context.Background()
+	pool := openPool(t, dsn)
+	other := openPool(t, testdb.NewDatabase(t))
+
+	opts := Options{People: 120, Seed: 2024, Password: testPassword, Domain: "acme.example"}
+	a, err := Seed(ctx, pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Seed(ctx, other, opts) // a fresh database
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Domain = uniqueDomain("again")
+	c, err := Seed(ctx, pool, opts) // same database, other domain
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapA := orgSnapshot(t, pool, a.OrgID)
+	if len(snapA) != 120+a.Teams {
+		t.Fatalf("snapshot has %d lines", len(snapA))
+	}
+	if snapB := orgSnapshot(t, other, b.OrgID); !reflect.DeepEqual(snapA, snapB) {
+		t.Error("same seed in a fresh database gave a different organisation")
+	}
+	if snapC := orgSnapshot(t, pool, c.OrgID); !reflect.DeepEqual(snapA, snapC) {
+		t.Error("same seed with another domain gave a different organisation")
+	}
+	if !reflect.DeepEqual(a.SignIns, b.SignIns) {
+		t.Errorf("sign-ins differ: %+v vs %+v", a.SignIns, b.SignIns)
+	}
+}
+
+func TestSeedDomainInUse(t *testing.T) {
+	ctx := context.Background()
+	pool := openPool(t, dsn)
+	domain := uniqueDomain("taken")
+	if _, err := Seed(ctx, pool, Options{People: 30, Seed: 1, Password: testPassword, Domain: domain}); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() string {
+		var s string
+		err := pool.QueryRow(ctx, `SELECT concat_ws(',',
+			(SELECT count(*) FROM orgs), (SELECT count(*) FROM users),
+			(SELECT count(*) FROM teams), (SELECT count(*) FROM team_members))`).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := counts()
+	for _, d := range []string{domain, strings.ToUpper(domain)} {
+		_, err := Seed(ctx, pool, Options{People: 30, Seed: 2, Password: testPassword, Domain: d})
+		if !errors.Is(err, ErrDomainInUse) || !strings.Contains(err.Error(), domain) {
+			t.Errorf("second Seed with %s: %v, want ErrDomainInUse naming the domain", d, err)
+		}
+	}
+	if after := counts(); after != before {
+		t.Errorf("a failed Seed changed the database: orgs,users,teams,members %s -> %s", before, after)
+	}
+}
+
+// Two Seeds racing for one domain: the check before writing cannot see the
+// other's uncommitted people, so the unique email index decides.
+func TestSeedConcurrentSameDomain(t *testing.T) {
+	ctx := context.Background()
+	pool := openPool(t, dsn)
+	domain := uniqueDomain("race")
+	errs := make(chan error, 2)
+	for seed := range int64(2) {
+		go func() {
+			_, err := Seed(ctx, pool, Options{People: 500, Seed: seed, Password: testPassword, Domain: domain})
+			errs <- err
+		}()
+	}
+	var failures []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failures = append(failures, err)
+		}
+	}
+	if len(failures) != 1 || !errors.Is(failures[0], ErrDomainInUse) {
+		t.Fatalf("want exactly one ErrDomainInUse, got %v", failures)
+	}
+	var orgs, users int
+	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT org_id), count(*) FROM users WHERE split_part(email::text, '@', 2) = $1`,
+		domain).Scan(&orgs, &users); err != nil {
+		t.Fatal(err)
+	}
+	if orgs != 1 || users != 500 {
+		t.Errorf("domain has %d people in %d orgs, want 500 in 1", users, orgs)
+	}
+}
+
+func TestSeedSmallest(t *testing.T) {
+	pool := openPool(t, dsn)
+	res, err := Seed(context.Background(), pool, Options{People: MinPeople, Password: testPassword, Domain: uniqueDomain("tiny")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSignIns(t, pool, res)
+}
+
+// TestSeed10000 checks that a load-test-sized organisation is written quickly.
+func TestSeed10000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 10,000 people")
+	}
+	ctx := context.Background()
+	pool := openPool(t, dsn)
+	res, err := Seed(ctx, pool, Options{People: 10000, Seed: 1, Password: testPassword, Domain: uniqueDomain("large")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("10,000 people and %d teams seeded in %v", res.Teams, res.Elapsed)
+	var users int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE org_id = $1`, res.OrgID).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if users != 10000 {
+		t.Errorf("%d users, want 10000", users)
+	}
+	checkSignIns(t, pool, res)
+	// Generous: the target is a few seconds; this only catches a row-by-row regression.
+	if res.Elapsed > 60*time.Second {
+		t.Errorf("seeding 10,000 people took %v", res.Elapsed)
+	}
+}
+
+func BenchmarkSeed10000(b *testing.B) {
+	ctx := context.Background()
+	pool := openPool(b, dsn)
+	for b.Loop() {
+		if _, err := Seed(ctx, pool, Options{People: 10000, Seed: 1, Password: testPassword, Domain: uniqueDomain("bench")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,252 @@
+// Package people is the domain of organisations, people, the reporting tree,
+// teams, invitations and sign-in. It imports only core; storage implements
+// the Store interface declared here.
+package people
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"rapport/internal/core"
+)
+
+// Org is an organisation: the unit that owns every other row.
+type Org struct {
+	ID   int64
+	Name string
+}
+
+// Person is a member of an organisation.
+type Person struct {
+	ID          int64
+	OrgID       int64
+	Email       string
+	Name        string
+	Title       string
+	Role        core.Role
+	ManagerID   *int64
+	ManagerName string
+	TimeZone    string
+	Active      bool
+	HasPassword bool
+	CreatedAt   time.Time
+}
+
+// PersonInput is what an admin types into the person form.
+type PersonInput struct {
+	Name      string
+	Email     string
+	Title     string
+	Role      core.Role
+	ManagerID *int64
+	TimeZone  string
+}
+
+// Normalize trims the input.
+func (in *PersonInput) Normalize() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Title = strings.TrimSpace(in.Title)
+	in.TimeZone = strings.TrimSpace(in.TimeZone)
+	if in.TimeZone == "" {
+		in.TimeZone = "UTC"
+	}
+	if in.Role == "" {
+		in.Role = core.RoleEmployee
+	}
+}
+
+// Validate checks the fields that need no database.
+func (in PersonInput) Validate() *core.Validator {
+	var v core.Validator
+	v.Check(in.Name != "", "name", "Enter the person's name.")
+	v.Check(len(in.Name) <= 200, "name", "Keep the name under 200 characters.")
+	v.Check(ValidEmail(in.Email), "email", "Enter an email address like name@example.com.")
+	v.Check(len(in.Title) <= 200, "title", "Keep the title under 200 characters.")
+	v.Check(in.Role.Valid(), "role", "Choose a role.")
+	v.Check(ValidTimeZone(in.TimeZone), "time_zone", "Choose a time zone from the list, e.g. Europe/Madrid.")
+	return &v
+}
+
+// ValidEmail reports whether s is a bare, plausible email address.
+func ValidEmail(s string) bool {
+	if len(s) < 3 || len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, "@")
+}
+
+// ValidTimeZone reports whether tz is an IANA zone name this system knows.
+func ValidTimeZone(tz string) bool {
+	if tz == "" || tz == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+// PeopleFilter selects a screen of people.
+type PeopleFilter struct {
+	OrgID           int64
+	UnderID         *int64 // only people reporting, directly or not, to this person
+	Query           string
+	IncludeInactive bool
+	Offset, Limit   int
+}
+
+// ChartNode is one person on the org chart.
+type ChartNode struct {
+	ID        int64
+	Name      string
+	Title     string
+	Role      core.Role
+	ManagerID *int64
+	Reports   []*ChartNode
+}
+
+// Team is a named group of people.
+type Team struct {
+	ID          int64
+	OrgID       int64
+	Name        string
+	Description string
+	MemberCount int
+}
+
+// TeamInput is what an admin types into the team form.
+type TeamInput struct {
+	Name        string
+	Description string
+}
+
+// Validate checks a team form.
+func (in *TeamInput) Validate() *core.Validator {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Description = strings.TrimSpace(in.Description)
+	var v core.Validator
+	v.Check(in.Name != "", "name", "Give the team a name.")
+	v.Check(len(in.Name) <= 100, "name", "Keep the name under 100 characters.")
+	v.Check(len(in.Description) <= 1000, "description", "Keep the description under 1,000 characters.")
+	return &v
+}
+
+// Member is a person listed on a team.
+type Member struct {
+	ID     int64
+	Name   string
+	Title  string
+	Role   core.Role
+	Active bool
+}
+
+// Invitation is a single-use link for a person to set their password.
+type Invitation struct {
+	ID        int64
+	OrgID     int64
+	UserID    int64
+	Name      string
+	Email     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+	Active    bool // the invited person is active
+}
+
+// Status describes the invitation for people.
+func (i Invitation) Status(now time.Time) string {
+	switch {
+	case i.UsedAt != nil:
+		return "accepted"
+	case i.RevokedAt != nil:
+		return "revoked"
+	case !now.Before(i.ExpiresAt):
+		return "expired"
+	}
+	return "pending"
+}
+
+// PasswordReset is a single-use password reset token's row.
+type PasswordReset struct {
+	ID        int64
+	OrgID     int64
+	UserID    int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	Active    bool
+}
+
+// Credentials is what sign-in needs about a person.
+type Credentials struct {
+	Person       Person
+	PasswordHash string
+}
+
+// SetupInput is the first-run form: an organisation and its first admin.
+type SetupInput struct {
+	OrgName  string
+	Name     string
+	Email    string
+	Password string
+	TimeZone string
+}
+
+// Store is persistence for the people domain. Every method that takes an
+// org id touches only that organisation's rows.
+type Store interface {
+	UserCount(ctx context.Context) (int64, error)
+	// CreateOrgWithAdmin creates an organisation and its first admin, but only
+	// while the deployment has no users at all (else ECONFLICT).
+	CreateOrgWithAdmin(ctx context.Context, orgName string, admin PersonInput, passwordHash string) (Org, Person, error)
+	FindOrg(ctx context.Context, orgID int64) (Org, error)
+
+	FindCredentials(ctx context.Context, email string) (Credentials, error)
+	FindPerson(ctx context.Context, orgID, id int64) (Person, error)
+	FindPeople(ctx context.Context, f PeopleFilter) ([]Person, error)
+	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)
+	CreatePerson(ctx context.Context, orgID, actorID int64, in PersonInput) (Person, error)
+	UpdatePerson(ctx context.Context, orgID, actorID, id int64, in PersonInput) (Person, error)
+	// SetPersonActive deactivates or reactivates a person. Deactivation ends
+	// their sessions, revokes pending invitations and moves their reports to
+	// their own manager.
+	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
+	SetPassword(ctx context.Context, orgID, id int64, passwordHash string) error
+	ManagerOptions(ctx context.Context, orgID int64) ([]Person, error)
+	OrgChart(ctx context.Context, orgID int64) ([]ChartNode, error)
+	DirectReports(ctx context.Context, orgID, managerID int64) ([]Person, error)
+
+	FindTeams(ctx context.Context, orgID int64) ([]Team, error)
+	FindTeam(ctx context.Context, orgID, id int64) (Team, error)
+	TeamsFor(ctx context.Context, orgID, personID int64) ([]Team, error)
+	CreateTeam(ctx context.Context, orgID, actorID int64, in TeamInput) (Team, error)
+	UpdateTeam(ctx context.Context, orgID, actorID, id int64, in TeamInput) (Team, error)
+	DeleteTeam(ctx context.Context, orgID, actorID, id int64) error
+	TeamMembers(ctx context.Context, orgID, teamID int64) ([]Member, error)
+	AddTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error
+	RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error
+
+	// CreateInvitation revokes the person's pending invitations and stores a new one.
+	CreateInvitation(ctx context.Context, orgID, actorID, personID int64, tokenHash []byte, expires time.Time) (Invitation, error)
+	FindInvitationByToken(ctx context.Context, tokenHash []byte) (Invitation, error)
+	// AcceptInvitation marks the invitation used and sets the password, once.
+	AcceptInvitation(ctx context.Context, inv Invitation, passwordHash string) error
+	FindInvitations(ctx context.Context, orgID int64) ([]Invitation, error)
+	RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error
+
+	CreatePasswordReset(ctx context.Context, orgID, personID int64, tokenHash []byte, expires time.Time) error
+	FindPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error)
+	// UsePasswordReset marks the reset used, sets the password and ends the
+	// person's other sessions, once.
+	UsePasswordReset(ctx context.Context, pr PasswordReset, passwordHash string) error
+
+	RecordSession(ctx context.Context, token string, personID int64) error
+	ForgetSession(ctx context.Context, token string) error
+
+	ImportDirectory(ctx context.Context, orgID int64, emails []string) (ImportDirectory, error)
+	// ApplyImport creates every row of a valid preview, all or nothing, and
+	// an invitation for each person created.
+	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time) ([]Person, error)
+}

@@ -1,0 +1,511 @@
+package people
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"rapport/internal/auth"
+	"rapport/internal/core"
+)
+
+// Service applies the people domain's rules: who may see and change whom.
+type Service struct {
+	Store          Store
+	Clock          core.Clock
+	Log            *slog.Logger
+	HashParams     auth.Params
+	InvitationTTL  time.Duration
+	PasswordResetT time.Duration
+}
+
+// NewService returns a Service with sensible defaults.
+func NewService(store Store, clock core.Clock, log *slog.Logger) *Service {
+	return &Service{
+		Store: store, Clock: clock, Log: log,
+		HashParams:     auth.DefaultParams,
+		InvitationTTL:  7 * 24 * time.Hour,
+		PasswordResetT: time.Hour,
+	}
+}
+
+// ErrBadCredentials is the one message for every failed sign-in, whatever the reason.
+var ErrBadCredentials = &core.Error{Code: core.EUNAUTHORIZED, Message: "That email and password don't match an active account."}
+
+// NeedsSetup reports whether the deployment has no users yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.Store.UserCount(ctx)
+	if err != nil {
+		return false, fmt.Errorf("count users: %w", err)
+	}
+	return n == 0, nil
+}
+
+// Setup creates the first organisation and its admin.
+func (s *Service) Setup(ctx context.Context, in SetupInput) (Person, error) {
+	in.OrgName = strings.TrimSpace(in.OrgName)
+	p := PersonInput{Name: in.Name, Email: in.Email, Role: core.RoleAdmin, TimeZone: in.TimeZone}
+	p.Normalize()
+	v := p.Validate()
+	v.Check(in.OrgName != "", "org_name", "Enter your organisation's name.")
+	v.Check(len(in.OrgName) <= 200, "org_name", "Keep the name under 200 characters.")
+	checkPassword(v, in.Password)
+	if err := v.Err(); err != nil {
+		return Person{}, err
+	}
+	hash, err := auth.HashPassword(in.Password, s.HashParams)
+	if err != nil {
+		return Person{}, err
+	}
+	_, admin, err := s.Store.CreateOrgWithAdmin(ctx, in.OrgName, p, hash)
+	return admin, err
+}
+
+func checkPassword(v *core.Validator, pw string) {
+	v.Check(len([]rune(pw)) >= auth.MinPasswordLength, "password",
+		fmt.Sprintf("Use at least %d characters.", auth.MinPasswordLength))
+	v.Check(len(pw) <= 256, "password", "Use at most 256 characters.")
+}
+
+// Authenticate checks an email and password and returns the person.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (Person, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	cred, err := s.Store.FindCredentials(ctx, email)
+	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+		return Person{}, err
+	}
+	ok := auth.CheckPasswordOrDummy(password, cred.PasswordHash)
+	if !ok || !cred.Person.Active {
+		return Person{}, ErrBadCredentials
+	}
+	return cred.Person, nil
+}
+
+// ActorFor loads the signed-in person for a session; inactive people get EUNAUTHORIZED.
+func (s *Service) ActorFor(ctx context.Context, orgID, personID int64) (core.Actor, error) {
+	p, err := s.Store.FindPerson(ctx, orgID, personID)
+	if err != nil {
+		return core.Actor{}, err
+	}
+	if !p.Active {
+		return core.Actor{}, &core.Error{Code: core.EUNAUTHORIZED, Message: "Your account is no longer active."}
+	}
+	return core.Actor{UserID: p.ID, OrgID: p.OrgID, Role: p.Role, Name: p.Name, Email: p.Email}, nil
+}
+
+// CanSee reports whether the actor may see the person's profile: admins see
+// everyone in their organisation, leaders and managers their reporting tree,
+// everyone themselves.
+func (s *Service) CanSee(ctx context.Context, a core.Actor, personID int64) (bool, error) {
+	if a.UserID == personID || a.Role == core.RoleAdmin {
+		return true, nil
+	}
+	if a.Is(core.RoleLeader, core.RoleManager) {
+		return s.Store.IsInSubtree(ctx, a.OrgID, a.UserID, personID)
+	}
+	return false, nil
+}
+
+// Person returns a person the actor may see.
+func (s *Service) Person(ctx context.Context, a core.Actor, id int64) (Person, error) {
+	p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+	if err != nil {
+		return Person{}, err
+	}
+	ok, err := s.CanSee(ctx, a, id)
+	if err != nil {
+		return Person{}, err
+	}
+	if !ok {
+		return Person{}, core.Forbidden()
+	}
+	return p, nil
+}
+
+// People lists the people the actor may see: everyone for admins, the
+// reporting tree for leaders and managers.
+func (s *Service) People(ctx context.Context, a core.Actor, f PeopleFilter) ([]Person, error) {
+	f.OrgID = a.OrgID
+	switch a.Role {
+	case core.RoleAdmin:
+	case core.RoleLeader, core.RoleManager:
+		id := a.UserID
+		f.UnderID = &id
+	default:
+		return nil, core.Forbidden()
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.Store.FindPeople(ctx, f)
+}
+
+func requireAdmin(a core.Actor) error {
+	if a.Role != core.RoleAdmin {
+		return core.Forbidden()
+	}
+	return nil
+}
+
+// CreatePerson adds a person and returns them with an invitation link token.
+func (s *Service) CreatePerson(ctx context.Context, a core.Actor, in PersonInput) (Person, string, error) {
+	if err := requireAdmin(a); err != nil {
+		return Person{}, "", err
+	}
+	in.Normalize()
+	if err := in.Validate().Err(); err != nil {
+		return Person{}, "", err
+	}
+	p, err := s.Store.CreatePerson(ctx, a.OrgID, a.UserID, in)
+	if err != nil {
+		return Person{}, "", err
+	}
+	token, err := s.invite(ctx, a, p.ID)
+	return p, token, err
+}
+
+// UpdatePerson changes a person's details, role and manager.
+func (s *Service) UpdatePerson(ctx context.Context, a core.Actor, id int64, in PersonInput) (Person, error) {
+	if err := requireAdmin(a); err != nil {
+		return Person{}, err
+	}
+	in.Normalize()
+	v := in.Validate()
+	v.Check(in.ManagerID == nil || *in.ManagerID != id, "manager_id", "A person can't be their own manager.")
+	if id == a.UserID {
+		v.Check(in.Role == core.RoleAdmin, "role", "You can't remove your own admin role.")
+	}
+	if err := v.Err(); err != nil {
+		return Person{}, err
+	}
+	return s.Store.UpdatePerson(ctx, a.OrgID, a.UserID, id, in)
+}
+
+// SetActive deactivates or reactivates a person.
+func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active bool) (Person, error) {
+	if err := requireAdmin(a); err != nil {
+		return Person{}, err
+	}
+	if id == a.UserID && !active {
+		return Person{}, core.Errorf(core.EINVALID, "You can't deactivate yourself.")
+	}
+	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
+}
+
+// Invite creates a fresh invitation link token for a person.
+func (s *Service) Invite(ctx context.Context, a core.Actor, personID int64) (string, error) {
+	if err := requireAdmin(a); err != nil {
+		return "", err
+	}
+	p, err := s.Store.FindPerson(ctx, a.OrgID, personID)
+	if err != nil {
+		return "", err
+	}
+	if !p.Active {
+		return "", core.Errorf(core.EINVALID, "Reactivate %s before inviting them.", p.Name)
+	}
+	return s.invite(ctx, a, personID)
+}
+
+func (s *Service) invite(ctx context.Context, a core.Actor, personID int64) (string, error) {
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.Store.CreateInvitation(ctx, a.OrgID, a.UserID, personID, hash, s.Clock.Now().Add(s.InvitationTTL)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+var errLinkInvalid = &core.Error{Code: core.ENOTFOUND, Message: "This link is invalid or has expired. Ask your admin for a new one."}
+
+// InvitationForToken returns the pending invitation a link points to.
+func (s *Service) InvitationForToken(ctx context.Context, token string) (Invitation, error) {
+	inv, err := s.Store.FindInvitationByToken(ctx, auth.HashToken(token))
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return Invitation{}, errLinkInvalid
+		}
+		return Invitation{}, err
+	}
+	if inv.Status(s.Clock.Now()) != "pending" || !inv.Active {
+		return Invitation{}, errLinkInvalid
+	}
+	return inv, nil
+}
+
+// AcceptInvitation sets the invited person's password and returns them.
+func (s *Service) AcceptInvitation(ctx context.Context, token, password, confirm string) (Person, error) {
+	inv, err := s.InvitationForToken(ctx, token)
+	if err != nil {
+		return Person{}, err
+	}
+	var v core.Validator
+	checkPassword(&v, password)
+	v.Check(password == confirm, "confirm", "The two passwords don't match.")
+	if err := v.Err(); err != nil {
+		return Person{}, err
+	}
+	hash, err := auth.HashPassword(password, s.HashParams)
+	if err != nil {
+		return Person{}, err
+	}
+	if err := s.Store.AcceptInvitation(ctx, inv, hash); err != nil {
+		return Person{}, err
+	}
+	return s.Store.FindPerson(ctx, inv.OrgID, inv.UserID)
+}
+
+// Invitations lists the organisation's invitations.
+func (s *Service) Invitations(ctx context.Context, a core.Actor) ([]Invitation, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	return s.Store.FindInvitations(ctx, a.OrgID)
+}
+
+// RevokeInvitation makes a pending invitation unusable.
+func (s *Service) RevokeInvitation(ctx context.Context, a core.Actor, id int64) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	return s.Store.RevokeInvitation(ctx, a.OrgID, a.UserID, id)
+}
+
+// RequestPasswordReset creates a reset token for an active account and
+// returns it; unknown or inactive emails return "" and no error, so callers
+// cannot tell which accounts exist.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !ValidEmail(email) {
+		return "", &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"email": "Enter an email address like name@example.com."}}
+	}
+	cred, err := s.Store.FindCredentials(ctx, email)
+	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && !cred.Person.Active) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return "", err
+	}
+	if err := s.Store.CreatePasswordReset(ctx, cred.Person.OrgID, cred.Person.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// CheckPasswordReset reports whether a reset link is usable.
+func (s *Service) CheckPasswordReset(ctx context.Context, token string) (PasswordReset, error) {
+	pr, err := s.Store.FindPasswordReset(ctx, auth.HashToken(token))
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return PasswordReset{}, errLinkInvalid
+		}
+		return PasswordReset{}, err
+	}
+	if pr.UsedAt != nil || !s.Clock.Now().Before(pr.ExpiresAt) || !pr.Active {
+		return PasswordReset{}, errLinkInvalid
+	}
+	return pr, nil
+}
+
+// ResetPassword sets a new password through a reset link.
+func (s *Service) ResetPassword(ctx context.Context, token, password, confirm string) (Person, error) {
+	pr, err := s.CheckPasswordReset(ctx, token)
+	if err != nil {
+		return Person{}, err
+	}
+	var v core.Validator
+	checkPassword(&v, password)
+	v.Check(password == confirm, "confirm", "The two passwords don't match.")
+	if err := v.Err(); err != nil {
+		return Person{}, err
+	}
+	hash, err := auth.HashPassword(password, s.HashParams)
+	if err != nil {
+		return Person{}, err
+	}
+	if err := s.Store.UsePasswordReset(ctx, pr, hash); err != nil {
+		return Person{}, err
+	}
+	return s.Store.FindPerson(ctx, pr.OrgID, pr.UserID)
+}
+
+// OrgChart returns the organisation's reporting forest (roots first).
+func (s *Service) OrgChart(ctx context.Context, a core.Actor) ([]*ChartNode, int, error) {
+	nodes, err := s.Store.OrgChart(ctx, a.OrgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return BuildForest(nodes), len(nodes), nil
+}
+
+// BuildForest links flat chart rows into trees. People whose manager is not
+// in the list (e.g. inactive) become roots, so nobody disappears.
+func BuildForest(rows []ChartNode) []*ChartNode {
+	byID := make(map[int64]*ChartNode, len(rows))
+	nodes := make([]*ChartNode, len(rows))
+	for i := range rows {
+		n := rows[i]
+		n.Reports = nil
+		nodes[i] = &n
+		byID[n.ID] = &n
+	}
+	var roots []*ChartNode
+	for _, n := range nodes {
+		if n.ManagerID != nil {
+			if m, ok := byID[*n.ManagerID]; ok {
+				m.Reports = append(m.Reports, n)
+				continue
+			}
+		}
+		roots = append(roots, n)
+	}
+	return roots
+}
+
+// Teams lists the organisation's teams; every member of the organisation may.
+func (s *Service) Teams(ctx context.Context, a core.Actor) ([]Team, error) {
+	return s.Store.FindTeams(ctx, a.OrgID)
+}
+
+// Team returns a team and its members.
+func (s *Service) Team(ctx context.Context, a core.Actor, id int64) (Team, []Member, error) {
+	t, err := s.Store.FindTeam(ctx, a.OrgID, id)
+	if err != nil {
+		return Team{}, nil, err
+	}
+	m, err := s.Store.TeamMembers(ctx, a.OrgID, id)
+	return t, m, err
+}
+
+// CreateTeam adds a team.
+func (s *Service) CreateTeam(ctx context.Context, a core.Actor, in TeamInput) (Team, error) {
+	if err := requireAdmin(a); err != nil {
+		return Team{}, err
+	}
+	if err := in.Validate().Err(); err != nil {
+		return Team{}, err
+	}
+	return s.Store.CreateTeam(ctx, a.OrgID, a.UserID, in)
+}
+
+// UpdateTeam renames or redescribes a team.
+func (s *Service) UpdateTeam(ctx context.Context, a core.Actor, id int64, in TeamInput) (Team, error) {
+	if err := requireAdmin(a); err != nil {
+		return Team{}, err
+	}
+	if err := in.Validate().Err(); err != nil {
+		return Team{}, err
+	}
+	return s.Store.UpdateTeam(ctx, a.OrgID, a.UserID, id, in)
+}
+
+// DeleteTeam removes a team and its memberships.
+func (s *Service) DeleteTeam(ctx context.Context, a core.Actor, id int64) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	return s.Store.DeleteTeam(ctx, a.OrgID, a.UserID, id)
+}
+
+// AddTeamMember adds a person of the organisation to a team.
+func (s *Service) AddTeamMember(ctx context.Context, a core.Actor, teamID, personID int64) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	return s.Store.AddTeamMember(ctx, a.OrgID, a.UserID, teamID, personID)
+}
+
+// RemoveTeamMember takes a person off a team.
+func (s *Service) RemoveTeamMember(ctx context.Context, a core.Actor, teamID, personID int64) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	return s.Store.RemoveTeamMember(ctx, a.OrgID, a.UserID, teamID, personID)
+}
+
+// PreviewImport checks a CSV file against the organisation.
+func (s *Service) PreviewImport(ctx context.Context, a core.Actor, data []byte) (ImportPreview, error) {
+	if err := requireAdmin(a); err != nil {
+		return ImportPreview{}, err
+	}
+	emails := scanEmails(data)
+	dir, err := s.Store.ImportDirectory(ctx, a.OrgID, emails)
+	if err != nil {
+		return ImportPreview{}, err
+	}
+	return CheckImport(bytes.NewReader(data), dir), nil
+}
+
+// scanEmails pulls every email-looking field out of a CSV cheaply, so the
+// directory lookup asks only about addresses in the file.
+func scanEmails(data []byte) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(string(data), func(r rune) bool {
+		return r == ',' || r == '\n' || r == '\r' || r == '"' || r == ';' || r == '\t'
+	}) {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if strings.Contains(f, "@") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ImportResult is what an applied import created.
+type ImportResult struct {
+	People []Person
+	Tokens []string // invitation tokens, one per person, same order
+}
+
+// ApplyImport re-checks the file and, if it is still valid, creates everyone
+// in one transaction. An invalid file changes nothing.
+func (s *Service) ApplyImport(ctx context.Context, a core.Actor, data []byte) (ImportPreview, ImportResult, error) {
+	preview, err := s.PreviewImport(ctx, a, data)
+	if err != nil {
+		return preview, ImportResult{}, err
+	}
+	if !preview.Valid() {
+		return preview, ImportResult{}, core.Errorf(core.EINVALID, "The file has problems; nothing was imported.")
+	}
+	rows := preview.ImportOrder()
+	tokens := make([]string, len(rows))
+	hashes := make([][]byte, len(rows))
+	for i := range rows {
+		t, h, err := auth.NewToken()
+		if err != nil {
+			return preview, ImportResult{}, err
+		}
+		tokens[i], hashes[i] = t, h
+	}
+	created, err := s.Store.ApplyImport(ctx, a.OrgID, a.UserID, rows, preview.NewTeams, hashes, s.Clock.Now().Add(s.InvitationTTL))
+	if err != nil {
+		return preview, ImportResult{}, err
+	}
+	return preview, ImportResult{People: created, Tokens: tokens}, nil
+}
+
+// ReadLimited reads at most max bytes from r, failing with EINVALID beyond.
+func ReadLimited(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, core.Errorf(core.EINVALID, "The file is larger than %d MB.", max>>20)
+	}
+	return b, nil
+}
+
+// IsNotFound reports whether err means "no such row in this organisation".
+func IsNotFound(err error) bool { return core.ErrorCode(err) == core.ENOTFOUND }

@@ -1,0 +1,258 @@
+package pgembed
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// closedAddr returns a local address that nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// freePort returns a TCP port that is free on localhost right now.
+func freePort(t *testing.T) uint32 {
+	t.Helper()
+	l, err := net.Listen("tcp", "localhost:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return uint32(l.Addr().(*net.TCPAddr).Port)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func mustConnect(t *testing.T, ctx context.Context, dsn string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { closeConn(conn) })
+	return conn
+}
+
+func TestResolveLocalServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if conn, err := pgx.Connect(ctx, localDSN(DefaultLocalAddr, "postgres", nil)); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no PostgreSQL at %s: %v", DefaultLocalAddr, err)
+		}
+		t.Skipf("no PostgreSQL at %s: %v", DefaultLocalAddr, err)
+	} else {
+		closeConn(conn)
+	}
+
+	// A database of its own, so the test neither depends on nor disturbs
+	// the one rapport uses.
+	const db = "rapport_pgembed_test"
+	admin := mustConnect(t, ctx, localDSN(DefaultLocalAddr, "postgres", nil))
+	drop := func() {
+		// Also runs as a cleanup, after ctx is cancelled.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drop()
+	t.Cleanup(drop)
+
+	for range 2 { // the second run finds the database already there
+		dsn, desc, stop, err := Resolve(ctx, Options{Database: db, DataDir: t.TempDir(), Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "local PostgreSQL at 127.0.0.1:5432, database " + db; desc != want {
+			t.Errorf("desc = %q, want %q", desc, want)
+		}
+		conn := mustConnect(t, ctx, dsn)
+		var got string
+		if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != db {
+			t.Errorf("connected to database %q, want %q", got, db)
+		}
+		closeConn(conn)
+		if err := stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}
+}
+
+func TestResolveAsRootExplains(t *testing.T) {
+	// Act as root whoever runs the test: the message is what matters.
+	defer func(f func() int) { geteuid = f }(geteuid)
+	geteuid = func() int { return 0 }
+	defer func(s string) { clusterConfig = s }(clusterConfig)
+	clusterConfig = t.TempDir()
+	if err := os.Mkdir(filepath.Join(clusterConfig, "15"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	dataDir := filepath.Join(t.TempDir(), "postgres")
+	addr := closedAddr(t)
+	_, _, stop, err := Resolve(context.Background(), Options{LocalAddr: addr, DataDir: dataDir, Port: freePort(t)})
+	if err == nil {
+		_ = stop()
+		t.Fatal("Resolve succeeded as root with no local server")
+	}
+	msg := err.Error()
+	t.Log(msg)
+	for _, want := range []string{
+		addr,
+		"running as root",
+		"DATABASE_URL=postgres://",
+		"pg_ctlcluster 15 main start",
+		"non-root user",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %q", want)
+		}
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Errorf("data directory was created: %v", err)
+	}
+}
+
+func TestResolvePrivateCluster(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("PostgreSQL does not run as root")
+	}
+	if len(installedBinaries()) == 0 {
+		t.Skip("no PostgreSQL installed under " + binGlob + "; not downloading one in a test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	opts := Options{
+		LocalAddr: closedAddr(t),
+		DataDir:   filepath.Join(t.TempDir(), "data", "postgres"),
+		Port:      freePort(t),
+		Logger:    testLogger(t),
+	}
+	dsn, desc, stop, err := Resolve(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+	if !strings.HasPrefix(desc, "private PostgreSQL ") || !strings.Contains(desc, opts.DataDir) {
+		t.Errorf("desc = %q", desc)
+	}
+	conn := mustConnect(t, ctx, dsn)
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	closeConn(conn)
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("second stop: %v", err)
+	}
+
+	// A restart reuses the data directory.
+	dsn, _, stop2, err := Resolve(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop2() })
+	conn = mustConnect(t, ctx, dsn)
+	if _, err := conn.Exec(ctx, "SELECT * FROM kept"); err != nil {
+		t.Errorf("data did not survive a restart: %v", err)
+	}
+	closeConn(conn)
+	if err := stop2(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+}
+
+func TestChooseKeepsDataDirectoryVersion(t *testing.T) {
+	defer func(s string) { binGlob = s }(binGlob)
+	root := t.TempDir()
+	binGlob = filepath.Join(root, "*", "bin")
+	for _, v := range []string{"14", "16", "notaversion"} {
+		bin := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, exe := range []string{"initdb", "pg_ctl", "postgres"} {
+			if err := os.WriteFile(filepath.Join(bin, exe), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Incomplete installation: ignored.
+	if err := os.MkdirAll(filepath.Join(root, "17", "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := t.TempDir()
+	c, err := choose(fresh)
+	if err != nil || c.major != 16 || c.binaries != filepath.Join(root, "16") {
+		t.Errorf("fresh: got %+v, %v; want newest installed (16)", c, err)
+	}
+
+	old := t.TempDir()
+	if err := os.WriteFile(filepath.Join(old, "PG_VERSION"), []byte("14\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = choose(old)
+	if err != nil || c.major != 14 || c.binaries != filepath.Join(root, "14") || !strings.HasPrefix(string(c.version), "14.") {
+		t.Errorf("existing 14: got %+v, %v", c, err)
+	}
+
+	ancient := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ancient, "PG_VERSION"), []byte("9.6\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := choose(ancient); err == nil {
+		t.Error("choose accepted a data directory no binaries can run")
+	}
+}
+
+func TestLogWriterSplitsLines(t *testing.T) {
+	var buf bytes.Buffer
+	w := newLogWriter(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	_, _ = w.Write([]byte("one\ntw"))
+	_, _ = w.Write([]byte("o\n\nthree"))
+	w.Flush()
+	got := buf.String()
+	for _, want := range []string{"msg=one", "msg=two", "msg=three"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != 3 {
+		t.Errorf("%d log lines, want 3:\n%s", n, got)
+	}
+}

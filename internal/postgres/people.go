@@ -1,0 +1,690 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/core"
+	"rapport/internal/people"
+	"rapport/internal/postgres/dbq"
+)
+
+var _ people.Store = (*Store)(nil)
+
+func personFromUser(u dbq.User, managerName *string) people.Person {
+	p := people.Person{
+		ID: u.ID, OrgID: u.OrgID, Email: u.Email, Name: u.Name, Title: u.Title,
+		Role: core.Role(u.Role), ManagerID: u.ManagerID, TimeZone: u.TimeZone,
+		Active: u.Active, HasPassword: u.PasswordHash != "", CreatedAt: u.CreatedAt,
+	}
+	if managerName != nil {
+		p.ManagerName = *managerName
+	}
+	return p
+}
+
+// UserCount counts the people of every organisation.
+func (s *Store) UserCount(ctx context.Context) (int64, error) {
+	return s.q.UserCountAll(ctx, s.Pool)
+}
+
+// setupLockKey serialises first-run setup across replicas.
+const setupLockKey = 7364_0001
+
+// CreateOrgWithAdmin creates the first organisation and admin while none exist.
+func (s *Store) CreateOrgWithAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Org, people.Person, error) {
+	var org people.Org
+	var admin people.Person
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", setupLockKey); err != nil {
+			return err
+		}
+		n, err := s.q.UserCountAll(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return core.Errorf(core.ECONFLICT, "Rapport is already set up. Sign in instead.")
+		}
+		o, err := s.q.OrgCreate(ctx, tx, orgName)
+		if err != nil {
+			return err
+		}
+		u, err := s.q.UserCreate(ctx, tx, dbq.UserCreateParams{
+			OrgID: o.ID, Email: in.Email, Name: in.Name, Title: in.Title, Role: dbq.UserRoleAdmin,
+			TimeZone: in.TimeZone, PasswordHash: hash,
+		})
+		if err != nil {
+			return err
+		}
+		org = people.Org{ID: o.ID, Name: o.Name}
+		admin = personFromUser(u, nil)
+		return s.audit(ctx, tx, o.ID, u.ID, "org.setup", o.Name)
+	})
+	return org, admin, mapErr(err, "Organisation")
+}
+
+// FindOrg returns an organisation.
+func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
+	o, err := s.q.OrgGet(ctx, s.Pool, orgID)
+	if err != nil {
+		return people.Org{}, mapErr(err, "Organisation")
+	}
+	return people.Org{ID: o.ID, Name: o.Name}, nil
+}
+
+// FindCredentials returns a person and their password hash by email.
+func (s *Store) FindCredentials(ctx context.Context, email string) (people.Credentials, error) {
+	u, err := s.q.UserGetByEmail(ctx, s.Pool, email)
+	if err != nil {
+		return people.Credentials{}, mapErr(err, "Person")
+	}
+	return people.Credentials{Person: personFromUser(u, nil), PasswordHash: u.PasswordHash}, nil
+}
+
+// FindPerson returns a person of the organisation.
+func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
+	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return people.Person{}, mapErr(err, "Person")
+	}
+	return personFromUser(r.User, r.ManagerName), nil
+}
+
+// FindPeople returns a screen of people matching the filter.
+func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
+	rows, err := s.q.UserSearch(ctx, s.Pool, dbq.UserSearchParams{
+		OrgID: f.OrgID, RootID: f.UnderID, Q: strings.TrimSpace(f.Query), IncludeInactive: f.IncludeInactive,
+		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
+	})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]people.Person, len(rows))
+	for i, r := range rows {
+		out[i] = people.Person{ID: r.ID, OrgID: r.OrgID, Email: r.Email, Name: r.Name, Title: r.Title,
+			Role: core.Role(r.Role), ManagerID: r.ManagerID, TimeZone: r.TimeZone, Active: r.Active}
+		if r.ManagerName != nil {
+			out[i].ManagerName = *r.ManagerName
+		}
+	}
+	return out, nil
+}
+
+// IsInSubtree reports whether personID reports, directly or not, to rootID.
+func (s *Store) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
+	ok, err := s.q.UserIsInSubtree(ctx, s.Pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
+	return ok, mapErr(err, "Person")
+}
+
+// checkManager verifies, inside a transaction holding the org's tree lock,
+// that managerID is an active person of the org and not personID's report.
+func (s *Store) checkManager(ctx context.Context, tx pgx.Tx, orgID, personID int64, managerID *int64) error {
+	if managerID == nil {
+		return nil
+	}
+	m, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: *managerID})
+	if err != nil {
+		if core.ErrorCode(mapErr(err, "")) == core.ENOTFOUND {
+			return fieldErr("manager_id", "Choose a manager from the list.")
+		}
+		return err
+	}
+	if !m.User.Active {
+		return fieldErr("manager_id", m.User.Name+" is deactivated; choose an active manager.")
+	}
+	if personID == 0 {
+		return nil
+	}
+	if *managerID == personID {
+		return fieldErr("manager_id", "A person can't be their own manager.")
+	}
+	loop, err := s.q.UserIsInSubtree(ctx, tx, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: *managerID, RootID: personID})
+	if err != nil {
+		return err
+	}
+	if loop {
+		return fieldErr("manager_id", m.User.Name+" reports to this person, so they can't also be their manager.")
+	}
+	return nil
+}
+
+func fieldErr(field, msg string) error {
+	return &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: map[string]string{field: msg}}
+}
+
+func emailTaken(err error) error {
+	if core.ErrorCode(err) == core.ECONFLICT {
+		return fieldErr("email", "Someone already uses this email address.")
+	}
+	return err
+}
+
+// CreatePerson adds a person without a password.
+func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in people.PersonInput) (people.Person, error) {
+	var p people.Person
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
+			return err
+		}
+		if err := s.checkManager(ctx, tx, orgID, 0, in.ManagerID); err != nil {
+			return err
+		}
+		u, err := s.q.UserCreate(ctx, tx, dbq.UserCreateParams{
+			OrgID: orgID, Email: in.Email, Name: in.Name, Title: in.Title, Role: dbq.UserRole(in.Role),
+			ManagerID: in.ManagerID, TimeZone: in.TimeZone,
+		})
+		if err != nil {
+			return emailTaken(mapErr(err, "Person"))
+		}
+		p = personFromUser(u, nil)
+		return s.audit(ctx, tx, orgID, actorID, "person.create", fmt.Sprintf("person:%d", u.ID))
+	})
+	return p, emailTaken(mapErr(err, "Person"))
+}
+
+// UpdatePerson changes a person, refusing manager loops.
+func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in people.PersonInput) (people.Person, error) {
+	var p people.Person
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
+			return err
+		}
+		if _, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id}); err != nil {
+			return err
+		}
+		if err := s.checkManager(ctx, tx, orgID, id, in.ManagerID); err != nil {
+			return err
+		}
+		u, err := s.q.UserUpdate(ctx, tx, dbq.UserUpdateParams{
+			OrgID: orgID, ID: id, Email: in.Email, Name: in.Name, Title: in.Title, Role: dbq.UserRole(in.Role),
+			ManagerID: in.ManagerID, TimeZone: in.TimeZone,
+		})
+		if err != nil {
+			return emailTaken(mapErr(err, "Person"))
+		}
+		p = personFromUser(u, nil)
+		return s.audit(ctx, tx, orgID, actorID, "person.update", fmt.Sprintf("person:%d", id))
+	})
+	return p, emailTaken(mapErr(err, "Person"))
+}
+
+// SetPersonActive deactivates (ending sessions, revoking invitations, moving
+// reports up a level) or reactivates a person.
+func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
+	var p people.Person
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
+			return err
+		}
+		u, err := s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
+		if err != nil {
+			return err
+		}
+		action := "person.reactivate"
+		if !active {
+			action = "person.deactivate"
+			if err := s.q.UserClearReportsManager(ctx, tx, dbq.UserClearReportsManagerParams{
+				OrgID: orgID, OldManagerID: &id, NewManagerID: u.ManagerID,
+			}); err != nil {
+				return err
+			}
+			if err := s.q.InvitationRevokeForUser(ctx, tx, dbq.InvitationRevokeForUserParams{OrgID: orgID, UserID: id}); err != nil {
+				return err
+			}
+			if _, err := s.q.SessionsDeleteForUser(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		p = personFromUser(u, nil)
+		return s.audit(ctx, tx, orgID, actorID, action, fmt.Sprintf("person:%d", id))
+	})
+	return p, mapErr(err, "Person")
+}
+
+// SetPassword replaces a person's password hash.
+func (s *Store) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
+	return mapErr(s.q.UserSetPassword(ctx, s.Pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
+}
+
+// ManagerOptions lists active people who can be chosen as a manager.
+func (s *Store) ManagerOptions(ctx context.Context, orgID int64) ([]people.Person, error) {
+	rows, err := s.q.UserManagerOptions(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]people.Person, len(rows))
+	for i, r := range rows {
+		out[i] = people.Person{ID: r.ID, Name: r.Name, Title: r.Title, OrgID: orgID, Active: true}
+	}
+	return out, nil
+}
+
+// OrgChart returns every active person with their manager link.
+func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, error) {
+	rows, err := s.q.UserOrgChart(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]people.ChartNode, len(rows))
+	for i, r := range rows {
+		out[i] = people.ChartNode{ID: r.ID, Name: r.Name, Title: r.Title, Role: core.Role(r.Role), ManagerID: r.ManagerID}
+	}
+	return out, nil
+}
+
+// DirectReports lists a manager's active direct reports.
+func (s *Store) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
+	rows, err := s.q.UserListDirectReports(ctx, s.Pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]people.Person, len(rows))
+	for i, u := range rows {
+		out[i] = personFromUser(u, nil)
+	}
+	return out, nil
+}
+
+// FindTeams lists an organisation's teams with member counts.
+func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, error) {
+	rows, err := s.q.TeamList(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "Teams")
+	}
+	out := make([]people.Team, len(rows))
+	for i, r := range rows {
+		out[i] = people.Team{ID: r.ID, OrgID: orgID, Name: r.Name, Description: r.Description, MemberCount: int(r.MemberCount)}
+	}
+	return out, nil
+}
+
+// FindTeam returns one team.
+func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
+	t, err := s.q.TeamGet(ctx, s.Pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return people.Team{}, mapErr(err, "Team")
+	}
+	return people.Team{ID: t.ID, OrgID: t.OrgID, Name: t.Name, Description: t.Description}, nil
+}
+
+// TeamsFor lists the teams a person belongs to.
+func (s *Store) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
+	rows, err := s.q.TeamsForUser(ctx, s.Pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
+	if err != nil {
+		return nil, mapErr(err, "Teams")
+	}
+	out := make([]people.Team, len(rows))
+	for i, r := range rows {
+		out[i] = people.Team{ID: r.ID, OrgID: orgID, Name: r.Name}
+	}
+	return out, nil
+}
+
+func teamNameTaken(err error) error {
+	if core.ErrorCode(err) == core.ECONFLICT {
+		return fieldErr("name", "Another team already has this name.")
+	}
+	return err
+}
+
+// CreateTeam adds a team.
+func (s *Store) CreateTeam(ctx context.Context, orgID, actorID int64, in people.TeamInput) (people.Team, error) {
+	var t people.Team
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		r, err := s.q.TeamCreate(ctx, tx, dbq.TeamCreateParams{OrgID: orgID, Name: in.Name, Description: in.Description})
+		if err != nil {
+			return err
+		}
+		t = people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}
+		return s.audit(ctx, tx, orgID, actorID, "team.create", fmt.Sprintf("team:%d", r.ID))
+	})
+	return t, teamNameTaken(mapErr(err, "Team"))
+}
+
+// UpdateTeam renames a team.
+func (s *Store) UpdateTeam(ctx context.Context, orgID, actorID, id int64, in people.TeamInput) (people.Team, error) {
+	var t people.Team
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		r, err := s.q.TeamUpdate(ctx, tx, dbq.TeamUpdateParams{OrgID: orgID, ID: id, Name: in.Name, Description: in.Description})
+		if err != nil {
+			return err
+		}
+		t = people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}
+		return s.audit(ctx, tx, orgID, actorID, "team.update", fmt.Sprintf("team:%d", id))
+	})
+	return t, teamNameTaken(mapErr(err, "Team"))
+}
+
+// DeleteTeam removes a team.
+func (s *Store) DeleteTeam(ctx context.Context, orgID, actorID, id int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.TeamDelete(ctx, tx, dbq.TeamDeleteParams{OrgID: orgID, ID: id})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("Team")
+		}
+		return s.audit(ctx, tx, orgID, actorID, "team.delete", fmt.Sprintf("team:%d", id))
+	})
+	return mapErr(err, "Team")
+}
+
+// TeamMembers lists a team's members.
+func (s *Store) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.Member, error) {
+	rows, err := s.q.TeamMembers(ctx, s.Pool, dbq.TeamMembersParams{OrgID: orgID, TeamID: teamID})
+	if err != nil {
+		return nil, mapErr(err, "Team")
+	}
+	out := make([]people.Member, len(rows))
+	for i, r := range rows {
+		out[i] = people.Member{ID: r.ID, Name: r.Name, Title: r.Title, Role: core.Role(r.Role), Active: r.Active}
+	}
+	return out, nil
+}
+
+// AddTeamMember adds a person to a team (idempotent).
+func (s *Store) AddTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
+			return mapErr(err, "Team")
+		}
+		if _, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID}); err != nil {
+			if core.ErrorCode(mapErr(err, "")) == core.ENOTFOUND {
+				return fieldErr("person_id", "Choose a person from the list.")
+			}
+			return err
+		}
+		if err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamID, UserID: personID}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, orgID, actorID, "team.member.add", fmt.Sprintf("team:%d person:%d", teamID, personID))
+	})
+	return mapErr(err, "Team member")
+}
+
+// RemoveTeamMember takes a person off a team.
+func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
+			return mapErr(err, "Team")
+		}
+		if _, err := s.q.TeamMemberRemove(ctx, tx, dbq.TeamMemberRemoveParams{OrgID: orgID, TeamID: teamID, UserID: personID}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, orgID, actorID, "team.member.remove", fmt.Sprintf("team:%d person:%d", teamID, personID))
+	})
+	return mapErr(err, "Team member")
+}
+
+// CreateInvitation revokes pending invitations for the person and adds one.
+func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time) (people.Invitation, error) {
+	var inv people.Invitation
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		p, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
+		if err != nil {
+			return err
+		}
+		if err := s.q.InvitationRevokeForUser(ctx, tx, dbq.InvitationRevokeForUserParams{OrgID: orgID, UserID: personID}); err != nil {
+			return err
+		}
+		var by *int64
+		if actorID != 0 {
+			by = &actorID
+		}
+		r, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, InvitedBy: by, ExpiresAt: expires})
+		if err != nil {
+			return err
+		}
+		inv = people.Invitation{ID: r.ID, OrgID: orgID, UserID: personID, Name: p.User.Name, Email: p.User.Email,
+			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Active: p.User.Active}
+		return s.audit(ctx, tx, orgID, actorID, "invitation.create", fmt.Sprintf("person:%d", personID))
+	})
+	return inv, mapErr(err, "Invitation")
+}
+
+// FindInvitationByToken looks an invitation up by its token hash.
+func (s *Store) FindInvitationByToken(ctx context.Context, hash []byte) (people.Invitation, error) {
+	r, err := s.q.InvitationFindByToken(ctx, s.Pool, hash)
+	if err != nil {
+		return people.Invitation{}, mapErr(err, "Invitation")
+	}
+	return people.Invitation{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, Name: r.Name, Email: r.Email,
+		ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt, RevokedAt: r.RevokedAt, Active: r.Active}, nil
+}
+
+var errLinkUsed = &core.Error{Code: core.ENOTFOUND, Message: "This link is invalid or has expired. Ask your admin for a new one."}
+
+// AcceptInvitation uses the invitation once and sets the password.
+func (s *Store) AcceptInvitation(ctx context.Context, inv people.Invitation, hash string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.InvitationUse(ctx, tx, inv.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errLinkUsed
+		}
+		if err := s.q.UserSetPassword(ctx, tx, dbq.UserSetPasswordParams{OrgID: inv.OrgID, ID: inv.UserID, PasswordHash: hash}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, inv.OrgID, inv.UserID, "invitation.accept", fmt.Sprintf("person:%d", inv.UserID))
+	})
+	return mapErr(err, "Invitation")
+}
+
+// FindInvitations lists an organisation's recent invitations.
+func (s *Store) FindInvitations(ctx context.Context, orgID int64) ([]people.Invitation, error) {
+	rows, err := s.q.InvitationList(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "Invitations")
+	}
+	out := make([]people.Invitation, len(rows))
+	for i, r := range rows {
+		out[i] = people.Invitation{ID: r.ID, OrgID: orgID, UserID: r.UserID, Name: r.Name, Email: r.Email,
+			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt, RevokedAt: r.RevokedAt}
+	}
+	return out, nil
+}
+
+// RevokeInvitation revokes a pending invitation.
+func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.InvitationRevoke(ctx, tx, dbq.InvitationRevokeParams{OrgID: orgID, ID: id})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("Pending invitation")
+		}
+		return s.audit(ctx, tx, orgID, actorID, "invitation.revoke", fmt.Sprintf("invitation:%d", id))
+	})
+	return mapErr(err, "Invitation")
+}
+
+// CreatePasswordReset stores a reset token hash.
+func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time) error {
+	_, err := s.q.PasswordResetCreate(ctx, s.Pool, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
+	return mapErr(err, "Password reset")
+}
+
+// FindPasswordReset looks a reset up by token hash.
+func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.PasswordReset, error) {
+	r, err := s.q.PasswordResetFindByToken(ctx, s.Pool, hash)
+	if err != nil {
+		return people.PasswordReset{}, mapErr(err, "Password reset")
+	}
+	return people.PasswordReset{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt, Active: r.Active}, nil
+}
+
+// UsePasswordReset uses a reset once: sets the password, ends all sessions.
+func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, hash string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.PasswordResetUse(ctx, tx, pr.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errLinkUsed
+		}
+		if err := s.q.UserSetPassword(ctx, tx, dbq.UserSetPasswordParams{OrgID: pr.OrgID, ID: pr.UserID, PasswordHash: hash}); err != nil {
+			return err
+		}
+		if _, err := s.q.SessionsDeleteForUser(ctx, tx, pr.UserID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, pr.OrgID, pr.UserID, "password.reset", fmt.Sprintf("person:%d", pr.UserID))
+	})
+	return mapErr(err, "Password reset")
+}
+
+// RecordSession remembers which person a session token belongs to.
+func (s *Store) RecordSession(ctx context.Context, token string, personID int64) error {
+	return mapErr(s.q.SessionUserRecord(ctx, s.Pool, dbq.SessionUserRecordParams{Token: token, UserID: personID}), "Session")
+}
+
+// ForgetSession drops a session token's owner record.
+func (s *Store) ForgetSession(ctx context.Context, token string) error {
+	return mapErr(s.q.SessionUserForget(ctx, s.Pool, token), "Session")
+}
+
+// PruneSessionUsers drops owner records of sessions that no longer exist.
+func (s *Store) PruneSessionUsers(ctx context.Context) error {
+	return s.q.SessionUsersPrune(ctx, s.Pool)
+}
+
+// ImportDirectory loads what the CSV check needs to know.
+func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []string) (people.ImportDirectory, error) {
+	dir := people.ImportDirectory{
+		ExistingEmails:   map[string]bool{},
+		OrgPeopleByEmail: map[string]int64{},
+		TeamsByName:      map[string]int64{},
+	}
+	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, emails)
+	if err != nil {
+		return dir, mapErr(err, "People")
+	}
+	for _, e := range taken {
+		dir.ExistingEmails[e] = true
+	}
+	org, err := s.q.UserOrgDirectory(ctx, s.Pool, orgID)
+	if err != nil {
+		return dir, mapErr(err, "People")
+	}
+	for _, r := range org {
+		dir.OrgPeopleByEmail[r.Email] = r.ID
+	}
+	teams, err := s.q.TeamsByName(ctx, s.Pool, orgID)
+	if err != nil {
+		return dir, mapErr(err, "Teams")
+	}
+	for _, t := range teams {
+		dir.TeamsByName[t.Name] = t.ID
+	}
+	return dir, nil
+}
+
+// ApplyImport creates every row, in manager-first order, with invitations, in
+// one transaction.
+func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time) ([]people.Person, error) {
+	created := make([]people.Person, 0, len(rows))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
+			return err
+		}
+		teamIDs := map[string]int64{}
+		existing, err := s.q.TeamsByName(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		for _, t := range existing {
+			teamIDs[t.Name] = t.ID
+		}
+		for _, name := range newTeams {
+			if _, ok := teamIDs[strings.ToLower(name)]; ok {
+				continue
+			}
+			t, err := s.q.TeamCreate(ctx, tx, dbq.TeamCreateParams{OrgID: orgID, Name: name})
+			if err != nil {
+				return err
+			}
+			teamIDs[strings.ToLower(name)] = t.ID
+		}
+		dirRows, err := s.q.UserOrgDirectory(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		idByEmail := map[string]int64{}
+		for _, r := range dirRows {
+			idByEmail[r.Email] = r.ID
+		}
+		for i, row := range rows {
+			var mgr *int64
+			if row.ManagerEmail != "" {
+				id, ok := idByEmail[strings.ToLower(row.ManagerEmail)]
+				if !ok {
+					return core.Errorf(core.EINVALID, "Line %d: manager %s is not in the organisation any more.", row.Line, row.ManagerEmail)
+				}
+				mgr = &id
+			}
+			u, err := s.q.UserCreate(ctx, tx, dbq.UserCreateParams{
+				OrgID: orgID, Email: strings.ToLower(row.Email), Name: row.Name, Title: row.Title,
+				Role: dbq.UserRole(row.Role), ManagerID: mgr, TimeZone: "UTC",
+			})
+			if err != nil {
+				if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
+					return core.Errorf(core.ECONFLICT, "Line %d: %s was added by someone else meanwhile; nothing was imported.", row.Line, row.Email)
+				}
+				return err
+			}
+			idByEmail[strings.ToLower(u.Email)] = u.ID
+			if row.Team != "" {
+				if err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamIDs[strings.ToLower(row.Team)], UserID: u.ID}); err != nil {
+					return err
+				}
+			}
+			by := actorID
+			if _, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: u.ID, TokenHash: hashes[i], InvitedBy: &by, ExpiresAt: expires}); err != nil {
+				return err
+			}
+			created = append(created, personFromUser(u, nil))
+		}
+		return s.audit(ctx, tx, orgID, actorID, "people.import", fmt.Sprintf("%d people", len(rows)))
+	})
+	if err != nil {
+		return nil, mapErr(err, "Import")
+	}
+	return created, nil
+}
+
+// CreateAdmin adds an admin with a password to the organisation of that name,
+// creating the organisation if there is none. It is for the command line.
+func (s *Store) CreateAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Person, error) {
+	var p people.Person
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		o, err := s.q.OrgFindByName(ctx, tx, orgName)
+		if err != nil {
+			if core.ErrorCode(mapErr(err, "")) != core.ENOTFOUND {
+				return err
+			}
+			if o, err = s.q.OrgCreate(ctx, tx, orgName); err != nil {
+				return err
+			}
+		}
+		u, err := s.q.UserCreate(ctx, tx, dbq.UserCreateParams{
+			OrgID: o.ID, Email: in.Email, Name: in.Name, Title: in.Title, Role: dbq.UserRoleAdmin,
+			TimeZone: in.TimeZone, PasswordHash: hash,
+		})
+		if err != nil {
+			return emailTaken(mapErr(err, "Person"))
+		}
+		p = personFromUser(u, nil)
+		return s.audit(ctx, tx, o.ID, 0, "person.create_admin_cli", fmt.Sprintf("person:%d", u.ID))
+	})
+	return p, mapErr(err, "Person")
+}

@@ -1,0 +1,91 @@
+// Package postgres implements the domain stores on PostgreSQL with pgx and
+// sqlc-generated queries (package dbq).
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/core"
+	"rapport/internal/postgres/dbq"
+)
+
+// Store is the PostgreSQL implementation of the domain stores.
+type Store struct {
+	Pool *pgxpool.Pool
+	q    *dbq.Queries
+}
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{Pool: pool, q: dbq.New()}
+}
+
+// Open connects a pool and checks the database answers.
+func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return pool, nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.Pool, fn)
+}
+
+// mapErr turns driver errors into domain errors in one place: no rows is
+// ENOTFOUND, a unique violation ECONFLICT, everything else wrapped as is.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return core.NotFound(what)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &core.Error{Code: core.ECONFLICT, Message: what + " already exists."}
+		case "23503":
+			return &core.Error{Code: core.EINVALID, Message: "Something this refers to no longer exists."}
+		case "23514", "22001":
+			return &core.Error{Code: core.EINVALID, Message: "A value is too long or not allowed."}
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
+
+// Audit records an action in the organisation's audit log.
+func (s *Store) audit(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string) error {
+	var actor *int64
+	if actorID != 0 {
+		actor = &actorID
+	}
+	return s.q.AuditCreate(ctx, db, dbq.AuditCreateParams{OrgID: orgID, ActorID: actor, Action: action, Subject: subject, Detail: []byte("{}")})
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"net/http"
+
+	"rapport/internal/core"
+	"rapport/internal/people"
+	"rapport/web/views"
+)
+
+func (s *Server) invitationsProps(r *http.Request, in people.PersonInput, err error) (views.InvitationsProps, error) {
+	a := actor(r)
+	invs, lerr := s.people.Invitations(r.Context(), a)
+	if lerr != nil {
+		return views.InvitationsProps{}, lerr
+	}
+	managers, lerr := s.people.Store.ManagerOptions(r.Context(), a.OrgID)
+	if lerr != nil {
+		return views.InvitationsProps{}, lerr
+	}
+	p := views.InvitationsProps{Invitations: invs, Now: s.clock.Now(), Managers: managers, Input: in}
+	if err != nil {
+		p.Errors = core.FieldErrors(err)
+		p.Message = core.ErrorMessage(err)
+	} else {
+		p.Invite = s.popInviteLink(r)
+	}
+	return p, nil
+}
+
+func (s *Server) invitationsList(w http.ResponseWriter, r *http.Request) {
+	props, err := s.invitationsProps(r, people.PersonInput{Role: core.RoleEmployee, TimeZone: "UTC"}, nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.InvitationsPage(s.layout(r, "Invitations", "invitations"), props))
+}
+
+// invitationCreate invites someone new by email: it adds them to the
+// organisation and makes their invitation link.
+func (s *Server) invitationCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	in, ferrs := personInput(r)
+	var err error
+	var p people.Person
+	var token string
+	if ferrs != nil {
+		err = &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs}
+	} else {
+		p, token, err = s.people.CreatePerson(r.Context(), actor(r), in)
+	}
+	if err != nil {
+		if c := core.ErrorCode(err); c != core.EINVALID && c != core.ECONFLICT {
+			s.renderError(w, r, err)
+			return
+		}
+		props, perr := s.invitationsProps(r, in, err)
+		if perr != nil {
+			s.renderError(w, r, perr)
+			return
+		}
+		s.render(w, r, statusFor(core.ErrorCode(err)), views.InvitationsPage(s.layout(r, "Invitations", "invitations"), props))
+		return
+	}
+	s.showInviteLink(r, p.Name, token)
+	redirect(w, r, "/invitations")
+}
+
+func (s *Server) invitationRevoke(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := s.people.RevokeInvitation(r.Context(), actor(r), id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "The invitation link no longer works.")
+	redirect(w, r, "/invitations")
+}

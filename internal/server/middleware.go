@@ -1,0 +1,167 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"rapport/internal/core"
+)
+
+// csp is the Content-Security-Policy of every response: no inline script or
+// style, nothing from other origins, no framing.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; " +
+	"base-uri 'none'; object-src 'none'"
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		if s.isTLS(r) {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isTLS reports whether the client reached us over HTTPS, directly or
+// through a trusted proxy.
+func (s *Server) isTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+// accessLog writes one structured line per request.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		attrs := []any{
+			"method", r.Method, "path", r.URL.Path, "status", status,
+			"bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"request_id", middleware.GetReqID(r.Context()), "remote", r.RemoteAddr,
+		}
+		if a, ok := core.ActorFrom(r.Context()); ok {
+			attrs = append(attrs, "user_id", a.UserID, "org_id", a.OrgID)
+		}
+		s.log.Info("request", attrs...)
+	})
+}
+
+// recoverPanic turns a panic into a generic error page and logs the stack.
+func (s *Server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "err", fmt.Sprint(v), "path", r.URL.Path,
+					"request_id", middleware.GetReqID(r.Context()), "stack", string(debug.Stack()))
+				s.renderStatus(w, r, http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses bodies larger than the limit with 413.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.renderStatus(w, r, http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOriginProtection refuses cross-site unsafe requests (CSRF) with 403.
+func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+		// Behind a proxy the Host header may differ from the public origin.
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		s.renderStatus(w, r, http.StatusForbidden)
+	}))
+	return cop.Handler(next)
+}
+
+const (
+	sessUserID  = "user_id"
+	sessOrgID   = "org_id"
+	sessOrgName = "org_name"
+	sessFlash   = "flash"
+	sessFlashK  = "flash_kind"
+)
+
+// loadActor puts the signed-in person into the request context. A session
+// whose person is gone or deactivated is destroyed.
+func (s *Server) loadActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		uid := s.sessions.GetInt64(ctx, sessUserID)
+		if uid == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		a, err := s.people.ActorFor(ctx, s.sessions.GetInt64(ctx, sessOrgID), uid)
+		if err != nil {
+			switch core.ErrorCode(err) {
+			case core.ENOTFOUND, core.EUNAUTHORIZED:
+				_ = s.sessions.Destroy(ctx)
+				next.ServeHTTP(w, r)
+			default:
+				s.renderError(w, r, err)
+			}
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(core.WithActor(ctx, a)))
+	})
+}
+
+// require enforces a route's access rule: signed-out people go to sign-in
+// (GET) or get 401, signed-in people without the role get 403.
+func (s *Server) require(acc access, h http.HandlerFunc) http.HandlerFunc {
+	if acc.public {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := core.ActorFrom(r.Context())
+		if !ok {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.renderStatus(w, r, http.StatusUnauthorized)
+			return
+		}
+		if !a.Is(acc.roles...) {
+			s.renderStatus(w, r, http.StatusForbidden)
+			return
+		}
+		h(w, r)
+	}
+}

@@ -1,0 +1,306 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"rapport/internal/core"
+	"rapport/internal/people"
+	"rapport/web/views"
+)
+
+const peoplePageSize = 50
+
+const (
+	sessInviteLink = "invite_link"
+	sessInviteName = "invite_name"
+)
+
+// showInviteLink keeps a freshly made invitation link for the next page: the
+// token is stored only as a hash, so this is the one time it can be shown.
+func (s *Server) showInviteLink(r *http.Request, name, token string) {
+	s.sessions.Put(r.Context(), sessInviteLink, s.cfg.BaseURL+"/invite/"+token)
+	s.sessions.Put(r.Context(), sessInviteName, name)
+}
+
+func (s *Server) popInviteLink(r *http.Request) views.InviteLink {
+	return views.InviteLink{
+		URL:  s.sessions.PopString(r.Context(), sessInviteLink),
+		Name: s.sessions.PopString(r.Context(), sessInviteName),
+	}
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	ctx := r.Context()
+	me, err := s.people.Store.FindPerson(ctx, a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	teams, err := s.people.Store.TeamsFor(ctx, a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	reports, err := s.people.Store.DirectReports(ctx, a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour()}
+	if loc, err := timeLocation(me.TimeZone); err == nil {
+		props.Hour = s.clock.Now().In(loc).Hour()
+	}
+	s.render(w, r, http.StatusOK, views.HomePage(s.layout(r, "Home", "home"), props))
+}
+
+func (s *Server) orgChart(w http.ResponseWriter, r *http.Request) {
+	roots, n, err := s.people.OrgChart(r.Context(), actor(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.OrgChartPage(s.layout(r, "Org chart", "org"),
+		views.OrgChartProps{Roots: roots, Count: n, MeID: actor(r).UserID}))
+}
+
+func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	f := people.PeopleFilter{
+		Query:           strings.TrimSpace(q.Get("q")),
+		IncludeInactive: q.Get("inactive") == "1" && a.Role == core.RoleAdmin,
+		Offset:          (page - 1) * peoplePageSize,
+		Limit:           peoplePageSize + 1,
+	}
+	list, err := s.people.People(r.Context(), a, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.PeopleListProps{
+		Query: f.Query, IncludeInactive: f.IncludeInactive, Page: page,
+		CanManage: a.Role == core.RoleAdmin, Invite: s.popInviteLink(r),
+	}
+	if len(list) > peoplePageSize {
+		props.HasNext = true
+		list = list[:peoplePageSize]
+	}
+	props.People = list
+	s.render(w, r, http.StatusOK, views.PeopleListPage(s.layout(r, "People", "people"), props))
+}
+
+func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	p, err := s.people.Person(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	reports, err := s.people.Store.DirectReports(r.Context(), a.OrgID, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.PersonProps{Person: p, Teams: teams, Reports: reports,
+		CanManage: a.Role == core.RoleAdmin, IsMe: a.UserID == id, Invite: s.popInviteLink(r)}
+	s.render(w, r, http.StatusOK, views.PersonPage(s.layout(r, p.Name, "people"), props))
+}
+
+// personInput reads the person form; bad ids become field errors.
+func personInput(r *http.Request) (people.PersonInput, map[string]string) {
+	in := people.PersonInput{
+		Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Title: r.PostFormValue("title"),
+		Role: core.Role(r.PostFormValue("role")), TimeZone: r.PostFormValue("time_zone"),
+	}
+	var errs map[string]string
+	mgr, ok := formInt64(r, "manager_id")
+	if !ok {
+		errs = map[string]string{"manager_id": "Choose a manager from the list."}
+	}
+	in.ManagerID = mgr
+	return in, errs
+}
+
+func (s *Server) personFormProps(r *http.Request, id int64, in people.PersonInput, err error) (views.PersonFormProps, error) {
+	managers, lerr := s.people.Store.ManagerOptions(r.Context(), actor(r).OrgID)
+	if lerr != nil {
+		return views.PersonFormProps{}, lerr
+	}
+	p := views.PersonFormProps{ID: id, Input: in, Managers: managers}
+	if err != nil {
+		p.Errors = core.FieldErrors(err)
+		p.Message = core.ErrorMessage(err)
+	}
+	return p, nil
+}
+
+func (s *Server) personNew(w http.ResponseWriter, r *http.Request) {
+	props, err := s.personFormProps(r, 0, people.PersonInput{Role: core.RoleEmployee, TimeZone: "UTC"}, nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if mid, err := strconv.ParseInt(r.URL.Query().Get("manager_id"), 10, 64); err == nil && mid > 0 {
+		props.Input.ManagerID = &mid
+	}
+	s.render(w, r, http.StatusOK, views.PersonFormPage(s.layout(r, "Add a person", "people"), props))
+}
+
+// renderPersonFormError re-renders the form with errors (422) or shows the
+// error page for anything that is not the user's input.
+func (s *Server) renderPersonFormError(w http.ResponseWriter, r *http.Request, id int64, in people.PersonInput, err error) {
+	if c := core.ErrorCode(err); c != core.EINVALID && c != core.ECONFLICT {
+		s.renderError(w, r, err)
+		return
+	}
+	props, perr := s.personFormProps(r, id, in, err)
+	if perr != nil {
+		s.renderError(w, r, perr)
+		return
+	}
+	title := "Add a person"
+	if id != 0 {
+		title = "Edit " + in.Name
+	}
+	s.render(w, r, statusFor(core.ErrorCode(err)), views.PersonFormPage(s.layout(r, title, "people"), props))
+}
+
+func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	in, ferrs := personInput(r)
+	if ferrs != nil {
+		s.renderPersonFormError(w, r, 0, in, &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs})
+		return
+	}
+	p, token, err := s.people.CreatePerson(r.Context(), actor(r), in)
+	if err != nil {
+		s.renderPersonFormError(w, r, 0, in, err)
+		return
+	}
+	s.showInviteLink(r, p.Name, token)
+	s.flash(r, "success", p.Name+" was added.")
+	redirect(w, r, "/people/"+strconv.FormatInt(p.ID, 10))
+}
+
+func (s *Server) personEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	p, err := s.people.Person(r.Context(), actor(r), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in := people.PersonInput{Name: p.Name, Email: p.Email, Title: p.Title, Role: p.Role, ManagerID: p.ManagerID, TimeZone: p.TimeZone}
+	props, err := s.personFormProps(r, id, in, nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.PersonFormPage(s.layout(r, "Edit "+p.Name, "people"), props))
+}
+
+func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := s.people.Person(r.Context(), actor(r), id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	in, ferrs := personInput(r)
+	if ferrs != nil {
+		s.renderPersonFormError(w, r, id, in, &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs})
+		return
+	}
+	p, err := s.people.UpdatePerson(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.renderPersonFormError(w, r, id, in, err)
+		return
+	}
+	s.flash(r, "success", "Saved "+p.Name+".")
+	redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) personSetActive(w http.ResponseWriter, r *http.Request, active bool) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	p, err := s.people.SetActive(r.Context(), actor(r), id, active)
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.flash(r, "error", core.ErrorMessage(err))
+			redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	msg := p.Name + " was deactivated and signed out everywhere. Their reports now report to their manager."
+	if active {
+		msg = p.Name + " was reactivated. Send them a new invitation link if they need to set a password."
+	}
+	s.flash(r, "success", msg)
+	redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) personDeactivate(w http.ResponseWriter, r *http.Request) {
+	s.personSetActive(w, r, false)
+}
+func (s *Server) personReactivate(w http.ResponseWriter, r *http.Request) {
+	s.personSetActive(w, r, true)
+}
+
+func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	p, err := s.people.Person(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	token, err := s.people.Invite(r.Context(), a, id)
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.flash(r, "error", core.ErrorMessage(err))
+			redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	s.showInviteLink(r, p.Name, token)
+	redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+}

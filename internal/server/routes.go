@@ -1,0 +1,116 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"rapport/internal/core"
+	"rapport/web"
+)
+
+// access says who may call a route.
+type access struct {
+	public bool        // anyone, signed in or not
+	roles  []core.Role // signed-in people with one of these roles
+}
+
+var (
+	// Public routes need no sign-in.
+	Public = access{public: true}
+	// Anyone signed in, whatever their role.
+	Anyone = access{roles: core.Roles}
+	// Managers are people who look after a reporting tree.
+	Managers = access{roles: []core.Role{core.RoleAdmin, core.RoleLeader, core.RoleManager}}
+	// AdminOnly routes change who is in the organisation.
+	AdminOnly = access{roles: []core.Role{core.RoleAdmin}}
+)
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handler http.HandlerFunc
+}
+
+// routes is the one table of every route and who may use it. Object-level
+// checks (is this person in my reporting tree?) live in the services.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", Public, s.healthz},
+		{"GET", "/readyz", Public, s.readyz},
+
+		{"GET", "/setup", Public, s.setupForm},
+		{"POST", "/setup", Public, s.setupSubmit},
+		{"GET", "/login", Public, s.loginForm},
+		{"POST", "/login", Public, s.loginSubmit},
+		{"POST", "/logout", Anyone, s.logout},
+		{"GET", "/invite/{token}", Public, s.inviteForm},
+		{"POST", "/invite/{token}", Public, s.inviteSubmit},
+		{"GET", "/password/forgot", Public, s.forgotForm},
+		{"POST", "/password/forgot", Public, s.forgotSubmit},
+		{"GET", "/password/reset/{token}", Public, s.resetForm},
+		{"POST", "/password/reset/{token}", Public, s.resetSubmit},
+
+		{"GET", "/", Anyone, s.home},
+		{"GET", "/org", Anyone, s.orgChart},
+
+		{"GET", "/people", Managers, s.peopleList},
+		{"GET", "/people/new", AdminOnly, s.personNew},
+		{"POST", "/people", AdminOnly, s.personCreate},
+		{"GET", "/people/import", AdminOnly, s.importForm},
+		{"POST", "/people/import", AdminOnly, s.importPreview},
+		{"POST", "/people/import/confirm", AdminOnly, s.importConfirm},
+		{"GET", "/people/{id}", Anyone, s.personShow},
+		{"GET", "/people/{id}/edit", AdminOnly, s.personEdit},
+		{"POST", "/people/{id}", AdminOnly, s.personUpdate},
+		{"POST", "/people/{id}/deactivate", AdminOnly, s.personDeactivate},
+		{"POST", "/people/{id}/reactivate", AdminOnly, s.personReactivate},
+		{"POST", "/people/{id}/invite", AdminOnly, s.personInvite},
+
+		{"GET", "/teams", Anyone, s.teamsList},
+		{"GET", "/teams/new", AdminOnly, s.teamNew},
+		{"POST", "/teams", AdminOnly, s.teamCreate},
+		{"GET", "/teams/{id}", Anyone, s.teamShow},
+		{"GET", "/teams/{id}/edit", AdminOnly, s.teamEdit},
+		{"POST", "/teams/{id}", AdminOnly, s.teamUpdate},
+		{"POST", "/teams/{id}/delete", AdminOnly, s.teamDelete},
+		{"POST", "/teams/{id}/members", AdminOnly, s.teamMemberAdd},
+		{"POST", "/teams/{id}/members/{personID}/remove", AdminOnly, s.teamMemberRemove},
+
+		{"GET", "/invitations", AdminOnly, s.invitationsList},
+		{"POST", "/invitations", AdminOnly, s.invitationCreate},
+		{"POST", "/invitations/{id}/revoke", AdminOnly, s.invitationRevoke},
+	}
+}
+
+func (s *Server) buildRouter() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	if s.cfg.TrustProxy {
+		r.Use(middleware.RealIP)
+	}
+	r.Use(s.accessLog)
+	r.Use(s.recoverPanic)
+	r.Use(s.securityHeaders)
+	r.Use(s.limitBody)
+	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv"))
+	r.Use(s.crossOriginProtection)
+	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+
+	// Static files carry no session.
+	r.Method("GET", "/static/*", web.StaticHandler())
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave)
+		r.Use(s.loadActor)
+		for _, rt := range s.routes() {
+			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
+		}
+	})
+	return r
+}

@@ -1,0 +1,109 @@
+// Package server is Rapport's HTTP layer: one route table, middleware, and a
+// handler file per feature. It imports the domain packages and the views,
+// never the storage package.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"rapport/internal/core"
+	"rapport/internal/people"
+)
+
+// Config holds the HTTP layer's settings.
+type Config struct {
+	// BaseURL is the public address, used in links shown to people.
+	BaseURL string
+	// SecureCookies marks cookies Secure and names the session cookie with
+	// the __Host- prefix. On unless the deployment is plain HTTP off localhost.
+	SecureCookies bool
+	// TrustProxy makes the server believe X-Forwarded-For/-Proto headers.
+	TrustProxy      bool
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	RequestTimeout  time.Duration
+	MaxBodyBytes    int64
+	// LoginPerIP and LoginPerAccount are sign-in attempts allowed per LoginWindow.
+	LoginPerIP      int
+	LoginPerAccount int
+	LoginWindow     time.Duration
+}
+
+// DefaultConfig returns production defaults.
+func DefaultConfig() Config {
+	return Config{
+		BaseURL:         "http://localhost:8080",
+		SecureCookies:   true,
+		SessionIdle:     12 * time.Hour,
+		SessionLifetime: 7 * 24 * time.Hour,
+		RequestTimeout:  30 * time.Second,
+		MaxBodyBytes:    2 << 20,
+		LoginPerIP:      20,
+		LoginPerAccount: 5,
+		LoginWindow:     time.Minute,
+	}
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the HTTP layer's dependencies.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	people   *people.Service
+	db       Pinger
+	sessions *scs.SessionManager
+	clock    core.Clock
+
+	loginByIP      *httprate.RateLimiter
+	loginByAccount *httprate.RateLimiter
+
+	router chi.Router
+}
+
+// New wires a server. store is the scs session store (the Postgres one in
+// production).
+func New(cfg Config, log *slog.Logger, peopleSvc *people.Service, db Pinger, store scs.Store, clock core.Clock) *Server {
+	sm := scs.New()
+	sm.Store = store
+	sm.IdleTimeout = cfg.SessionIdle
+	sm.Lifetime = cfg.SessionLifetime
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Name = "rapport_session"
+	if cfg.SecureCookies {
+		sm.Cookie.Name = "__Host-rapport_session"
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.Error("session", "err", err, "path", r.URL.Path)
+		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+	}
+	s := &Server{
+		cfg: cfg, log: log, people: peopleSvc, db: db, sessions: sm, clock: clock,
+		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
+		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
+	}
+	s.router = s.buildRouter()
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Router exposes the chi router, for walking the route table.
+func (s *Server) Router() chi.Router { return s.router }
+
+// Sessions exposes the session manager (tests inspect tokens).
+func (s *Server) Sessions() *scs.SessionManager { return s.sessions }

@@ -1,0 +1,92 @@
+/* Rapport — small progressive enhancements. Every page works without this file.
+ *
+ *  data-confirm="Question?"  on a button, link or form: ask before going ahead.
+ *  data-autosubmit           on a select or input inside a form: submit the form on change
+ *                            (the form keeps its own submit button for people without JS).
+ *  data-copy="#selector"     on a button: copy the target's value (or text) to the clipboard.
+ *                            Give the button the hidden attribute; it is shown when copying works.
+ *  Plain (non-htmx) POST forms are protected against double submission.
+ */
+(function () {
+  "use strict";
+
+  function ask(el) {
+    var msg = el && el.getAttribute("data-confirm");
+    return !msg || window.confirm(msg);
+  }
+
+  function stop(e) {
+    e.preventDefault();
+    e.stopPropagation();
+    e.stopImmediatePropagation();
+  }
+
+  // Capture phase: runs before htmx's own listeners on the element.
+  document.addEventListener("click", function (e) {
+    var t = e.target instanceof Element ? e.target : null;
+    var el = t && t.closest("button[data-confirm], input[type=submit][data-confirm], a[data-confirm]");
+    if (el && !el.disabled && !ask(el)) stop(e);
+  }, true);
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.hasAttribute("data-confirm") && !ask(form)) { stop(e); return; }
+    if (e.defaultPrevented || isHtmx(form) || form.method.toLowerCase() !== "post") return;
+    if (form.getAttribute("data-submitting") === "1") { stop(e); return; }
+    form.setAttribute("data-submitting", "1");
+    form.classList.add("is-submitting");
+    // Downloads keep the page open: allow another go after a moment.
+    setTimeout(function () { release(form); }, 4000);
+  }, true);
+
+  function release(f) {
+    f.removeAttribute("data-submitting");
+    f.classList.remove("is-submitting");
+  }
+
+  function isHtmx(form) {
+    return ["hx-post", "hx-get", "hx-put", "hx-patch", "hx-delete", "hx-boost"].some(function (a) {
+      return form.hasAttribute(a);
+    });
+  }
+
+  // Coming back with the back button (bfcache): let forms be submitted again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(release);
+  });
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element) || !t.hasAttribute("data-autosubmit") || !t.form) return;
+    if (t.form.requestSubmit) t.form.requestSubmit(); else t.form.submit();
+  });
+
+  function initCopy(root) {
+    if (!navigator.clipboard) return;
+    root.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener("click", function (e) {
+    var t = e.target instanceof Element ? e.target : null;
+    var b = t && t.closest("button[data-copy]");
+    if (!b || !navigator.clipboard) return;
+    e.preventDefault();
+    var src = document.querySelector(b.getAttribute("data-copy"));
+    if (!src) return;
+    var text = "value" in src ? src.value : src.textContent;
+    navigator.clipboard.writeText(text.trim()).then(function () {
+      var label = b.getAttribute("data-label") || b.textContent;
+      b.setAttribute("data-label", label);
+      b.textContent = "Copied";
+      setTimeout(function () { b.textContent = label; }, 2000);
+    });
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { initCopy(document); });
+  } else {
+    initCopy(document);
+  }
+  document.addEventListener("htmx:load", function (e) { initCopy(e.target); });
+})();
