@@ -23,9 +23,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"rapport/internal/app"
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/demo"
@@ -138,24 +138,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer pool.Close()
-	store := postgres.NewStore(pool)
-	peopleSvc := people.NewService(store, core.SystemClock{}, log)
-
-	if cfg.Demo {
-		if err := seedDemoIfEmpty(ctx, pool, peopleSvc, cfg.DemoPeople, stdout, log); err != nil {
-			return err
-		}
-	}
-
 	scfg := server.DefaultConfig()
 	scfg.BaseURL = cfg.BaseURL
 	scfg.SecureCookies = !cfg.InsecureCookies
 	scfg.TrustProxy = cfg.TrustProxy
 	scfg.SessionIdle = cfg.SessionIdle
 	scfg.SessionLifetime = cfg.SessionLifetime
-	srv := server.New(scfg, log, peopleSvc, store, pgxstore.NewWithCleanupInterval(pool, 10*time.Minute), core.SystemClock{})
+	a := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute})
+	srv := a.Server
 
-	go pruneSessions(ctx, store, log)
+	if cfg.Demo {
+		if err := seedDemoIfEmpty(ctx, pool, a.People, cfg.DemoPeople, stdout, log); err != nil {
+			return err
+		}
+	}
+
+	go pruneSessions(ctx, a.Store, log)
 
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,

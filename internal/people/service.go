@@ -404,6 +404,10 @@ func (s *Service) UpdateTeam(ctx context.Context, a core.Actor, id int64, in Tea
 	if err := requireAdmin(a); err != nil {
 		return Team{}, err
 	}
+	// Another organisation's team is "not found" whatever the input.
+	if _, err := s.Store.FindTeam(ctx, a.OrgID, id); err != nil {
+		return Team{}, err
+	}
 	if err := in.Validate().Err(); err != nil {
 		return Team{}, err
 	}

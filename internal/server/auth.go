@@ -100,6 +100,7 @@ func (s *Server) signIn(r *http.Request, p people.Person) error {
 	s.sessions.Put(ctx, sessUserID, p.ID)
 	s.sessions.Put(ctx, sessOrgID, p.OrgID)
 	s.sessions.Put(ctx, sessOrgName, org.Name)
+	s.sessions.Put(ctx, sessSeen, s.clock.Now().Unix())
 	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID)
 }
 

@@ -48,7 +48,7 @@ func (s *Server) invitationCreate(w http.ResponseWriter, r *http.Request) {
 	var p people.Person
 	var token string
 	if ferrs != nil {
-		err = &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs}
+		err = badPersonForm(in, ferrs)
 	} else {
 		p, token, err = s.people.CreatePerson(r.Context(), actor(r), in)
 	}

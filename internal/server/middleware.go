@@ -114,8 +114,13 @@ const (
 	sessOrgID   = "org_id"
 	sessOrgName = "org_name"
 	sessFlash   = "flash"
+	sessSeen    = "seen"
 	sessFlashK  = "flash_kind"
 )
+
+// seenResolution is how stale a session's last-seen time may get before it
+// is written again.
+const seenResolution = time.Minute
 
 // loadActor puts the signed-in person into the request context. A session
 // whose person is gone or deactivated is destroyed.
@@ -126,6 +131,17 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		if uid == 0 {
 			next.ServeHTTP(w, r)
 			return
+		}
+		now := s.clock.Now()
+		seen := time.Unix(s.sessions.GetInt64(ctx, sessSeen), 0)
+		if now.Sub(seen) > s.cfg.SessionIdle {
+			_ = s.people.Store.ForgetSession(ctx, s.sessions.Token(ctx))
+			_ = s.sessions.Destroy(ctx)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if now.Sub(seen) > seenResolution {
+			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
 		a, err := s.people.ActorFor(ctx, s.sessions.GetInt64(ctx, sessOrgID), uid)
 		if err != nil {

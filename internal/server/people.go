@@ -138,6 +138,17 @@ func personInput(r *http.Request) (people.PersonInput, map[string]string) {
 	return in, errs
 }
 
+// badPersonForm reports every problem of a form whose ids did not parse, so
+// the person sees all of them at once.
+func badPersonForm(in people.PersonInput, ferrs map[string]string) error {
+	in.Normalize()
+	v := in.Validate()
+	for field, msg := range ferrs {
+		v.Check(false, field, msg)
+	}
+	return v.Err()
+}
+
 func (s *Server) personFormProps(r *http.Request, id int64, in people.PersonInput, err error) (views.PersonFormProps, error) {
 	managers, lerr := s.people.Store.ManagerOptions(r.Context(), actor(r).OrgID)
 	if lerr != nil {
@@ -188,7 +199,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in, ferrs := personInput(r)
 	if ferrs != nil {
-		s.renderPersonFormError(w, r, 0, in, &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs})
+		s.renderPersonFormError(w, r, 0, in, badPersonForm(in, ferrs))
 		return
 	}
 	p, token, err := s.people.CreatePerson(r.Context(), actor(r), in)
@@ -236,7 +247,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	in, ferrs := personInput(r)
 	if ferrs != nil {
-		s.renderPersonFormError(w, r, id, in, &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: ferrs})
+		s.renderPersonFormError(w, r, id, in, badPersonForm(in, ferrs))
 		return
 	}
 	p, err := s.people.UpdatePerson(r.Context(), actor(r), id, in)

@@ -76,7 +76,9 @@ type Server struct {
 func New(cfg Config, log *slog.Logger, peopleSvc *people.Service, db Pinger, store scs.Store, clock core.Clock) *Server {
 	sm := scs.New()
 	sm.Store = store
-	sm.IdleTimeout = cfg.SessionIdle
+	// scs's own IdleTimeout rewrites the session row on every request; the
+	// idle timeout is enforced in loadActor instead, with at most one write a
+	// minute per session.
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

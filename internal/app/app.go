@@ -1,0 +1,47 @@
+// Package app wires Rapport's parts together: the store on a pool, the domain
+// services and the HTTP server. The command and the end-to-end tests share it.
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/auth"
+	"rapport/internal/core"
+	"rapport/internal/people"
+	"rapport/internal/postgres"
+	"rapport/internal/server"
+)
+
+// App is a wired Rapport instance.
+type App struct {
+	Store  *postgres.Store
+	People *people.Service
+	Server *server.Server
+}
+
+// Options tune an App.
+type Options struct {
+	Clock      core.Clock
+	HashParams *auth.Params // nil: production argon2id parameters
+	// SessionCleanup is how often expired sessions are deleted; 0 disables it.
+	SessionCleanup time.Duration
+}
+
+// New wires an App on an open, migrated pool.
+func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) *App {
+	if opts.Clock == nil {
+		opts.Clock = core.SystemClock{}
+	}
+	store := postgres.NewStore(pool)
+	svc := people.NewService(store, opts.Clock, log)
+	if opts.HashParams != nil {
+		svc.HashParams = *opts.HashParams
+	}
+	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
+	srv := server.New(cfg, log, svc, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, Server: srv}
+}
