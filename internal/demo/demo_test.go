@@ -502,10 +502,6 @@ func TestSeed10000(t *testing.T) {
 		t.Errorf("%d users, want 10000", users)
 	}
 	checkSignIns(t, pool, res)
-	// Generous: the target is a few seconds; this only catches a row-by-row regression.
-	if res.Elapsed > 60*time.Second {
-		t.Errorf("seeding 10,000 people took %v", res.Elapsed)
-	}
 }
 
 func BenchmarkSeed10000(b *testing.B) {

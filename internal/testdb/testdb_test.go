@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -139,17 +138,13 @@ func TestTemplateRefusesConnections(t *testing.T) {
 	}
 }
 
-func TestSetupIsFastOnceTheTemplateExists(t *testing.T) {
-	start := time.Now()
-	_, cleanup, err := testdb.Setup()
-	elapsed := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cleanup()
-	t.Logf("Setup took %v", elapsed)
-	// Generous, so a loaded CI machine does not flake; typically tens of milliseconds.
-	if elapsed > 3*time.Second {
-		t.Errorf("Setup took %v with the template in place", elapsed)
+// BenchmarkSetup measures making a package database once the template exists.
+func BenchmarkSetup(b *testing.B) {
+	for b.Loop() {
+		_, cleanup, err := testdb.Setup()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cleanup()
 	}
 }

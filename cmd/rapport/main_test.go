@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/testdb"
+)
+
+var dsn string
+
+func TestMain(m *testing.M) { testdb.Main(m, &dsn) }
+
+func TestServeConfigReportsEveryBadValue(t *testing.T) {
+	_, err := parseServe([]string{"--addr", "nonsense", "--database-url", "mysql://x", "--base-url", "ftp://x",
+		"--demo-people", "3", "--session-idle", "soon", "--log-level", "loud", "--log-format", "xml"})
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"RAPPORT_ADDR", "DATABASE_URL", "RAPPORT_BASE_URL", "RAPPORT_DEMO_PEOPLE",
+		"RAPPORT_SESSION_IDLE", "RAPPORT_LOG_LEVEL", "RAPPORT_LOG_FORMAT"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("no message about %s in:\n%s", want, msg)
+		}
+	}
+}
+
+func TestServeConfigDefaults(t *testing.T) {
+	t.Setenv("RAPPORT_ADDR", ":9090")
+	c, err := parseServe(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9090" || c.BaseURL != "http://localhost:9090" || c.SessionIdle != 12*time.Hour || c.DemoPeople != 60 {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	c, err = parseServe([]string{"--addr", "127.0.0.1:7000", "--base-url", "https://rapport.example.com/"})
+	if err != nil || c.BaseURL != "https://rapport.example.com" {
+		t.Fatalf("flags over env: %+v %v", c, err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serve starts, seeds the demo, answers health checks, and on cancellation
+// (SIGTERM) finishes in-flight requests and exits cleanly.
+func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
+	db := testdb.NewDatabase(t)
+	addr := freeAddr(t)
+	t.Setenv("DATABASE_URL", db)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--demo-people", "20", "--addr", addr}, nil, &out, &logs)
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Sign in with any of these") || !strings.Contains(out.String(), "Manager") {
+		t.Fatalf("demo sign-ins not printed:\n%s", out.String())
+	}
+	if !strings.Contains(logs.String(), "using database from DATABASE_URL") {
+		t.Errorf("the log does not say which database is used:\n%s", logs.String())
+	}
+	resp, err := http.Get(base + "/login")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login page: %v", err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("shutdown not logged:\n%s", logs.String())
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still accepting connections after shutdown")
+	}
+}
+
+func TestUserCreateMakesAnAdmin(t *testing.T) {
+	t.Setenv("DATABASE_URL", testdb.NewDatabase(t))
+	t.Setenv("RAPPORT_PASSWORD", "a long enough password")
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"user", "create", "--email", "Root@Example.com", "--name", "Rae Root", "--org", "Acme"}, os.Stdin, &out, &errOut)
+	if err != nil || !strings.Contains(out.String(), "Created admin Rae Root <root@example.com>") {
+		t.Fatalf("user create: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	err = run(context.Background(), []string{"user", "create", "--email", "root@example.com", "--name", "Again", "--org", "Acme"}, os.Stdin, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "already uses this email") {
+		t.Fatalf("duplicate email: %v", err)
+	}
+	err = run(context.Background(), []string{"user", "create", "--email", "bad", "--name", "", "--org", ""}, os.Stdin, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "--email") || !strings.Contains(err.Error(), "--org") {
+		t.Fatalf("bad flags: %v", err)
+	}
+}
