@@ -270,12 +270,40 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 	b.assertClean()
 	b.screenshots("sign-in")
 
+	var members []int64
+	var kenji int64
+	rows, err := app.Pool.Query(t.Context(), "SELECT id, name FROM users WHERE org_id = $1 ORDER BY id", org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, id)
+		if name == "Kenji Watanabe" {
+			kenji = id
+		}
+	}
+	rows.Close()
+	team := app.F.Team(t, org, "Platform · Atlas", members[1:7]...)
+	app.F.Team(t, org, "Mentoring circle", members[0], members[4], members[9])
+	app.F.Team(t, org, "Launch squad")
+
 	b.signIn(ceo.Email)
 	b.assertClean()
 
 	for _, pg := range []struct{ path, name, mustShow string }{
+		{"/", "home", "Set up your organisation"},
 		{"/people", "people-list", "Kenji Watanabe"},
 		{"/org", "org-chart", "Kenji Watanabe"},
+		{fmt.Sprintf("/people/%d", kenji), "person", "Site Reliability Engineer"},
+		{"/teams", "teams", "Mentoring circle"},
+		{fmt.Sprintf("/teams/%d", team), "team", "Add a member"},
+		{"/invitations", "invitations", "Invite someone"},
+		{"/people/import", "import", "What the file should look like"},
 	} {
 		b.open(pg.path)
 		if got := b.text("main"); !strings.Contains(got, pg.mustShow) {
