@@ -105,6 +105,9 @@ type ChartNode struct {
 	Role      core.Role
 	ManagerID *int64
 	Reports   []*ChartNode
+	// Hidden counts direct reports left out because the chart was cut at
+	// its depth limit; the page links to them instead.
+	Hidden int
 }
 
 // Team is a named group of people.

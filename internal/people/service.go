@@ -340,13 +340,72 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, confirm st
 	return s.Store.FindPerson(ctx, pr.OrgID, pr.UserID)
 }
 
-// OrgChart returns the organisation's reporting forest (roots first).
-func (s *Service) OrgChart(ctx context.Context, a core.Actor) ([]*ChartNode, int, error) {
+// ChartDepth is how many levels of the org chart one page shows.
+const ChartDepth = 4
+
+// Chart is one page of the org chart.
+type Chart struct {
+	Roots     []*ChartNode
+	Ancestors []ChartNode // from the top down to the root's manager, when a root is chosen
+	Total     int         // active people in the organisation
+}
+
+// OrgChart returns the reporting tree from rootID (or from the top when
+// rootID is 0), cut after depth levels so large organisations stay readable.
+func (s *Service) OrgChart(ctx context.Context, a core.Actor, rootID int64, depth int) (Chart, error) {
 	nodes, err := s.Store.OrgChart(ctx, a.OrgID)
 	if err != nil {
-		return nil, 0, err
+		return Chart{}, err
 	}
-	return BuildForest(nodes), len(nodes), nil
+	forest := BuildForest(nodes)
+	ch := Chart{Roots: forest, Total: len(nodes)}
+	if rootID != 0 {
+		byID := make(map[int64]ChartNode, len(nodes))
+		for _, n := range nodes {
+			byID[n.ID] = n
+		}
+		root := findNode(forest, rootID)
+		if root == nil {
+			return Chart{}, core.NotFound("Person")
+		}
+		ch.Roots = []*ChartNode{root}
+		for m := root.ManagerID; m != nil; {
+			n, ok := byID[*m]
+			if !ok || len(ch.Ancestors) > len(nodes) {
+				break
+			}
+			ch.Ancestors = append([]ChartNode{n}, ch.Ancestors...)
+			m = n.ManagerID
+		}
+	}
+	for _, r := range ch.Roots {
+		cut(r, depth)
+	}
+	return ch, nil
+}
+
+func findNode(nodes []*ChartNode, id int64) *ChartNode {
+	for _, n := range nodes {
+		if n.ID == id {
+			return n
+		}
+		if f := findNode(n.Reports, id); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// cut keeps depth levels under n (n itself is level 1).
+func cut(n *ChartNode, depth int) {
+	if depth <= 1 {
+		n.Hidden = len(n.Reports)
+		n.Reports = nil
+		return
+	}
+	for _, c := range n.Reports {
+		cut(c, depth-1)
+	}
 }
 
 // BuildForest links flat chart rows into trees. People whose manager is not

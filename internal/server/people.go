@@ -57,13 +57,22 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgChart(w http.ResponseWriter, r *http.Request) {
-	roots, n, err := s.people.OrgChart(r.Context(), actor(r))
+	var root int64
+	if v := r.URL.Query().Get("root"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.notFound(w, r)
+			return
+		}
+		root = id
+	}
+	ch, err := s.people.OrgChart(r.Context(), actor(r), root, people.ChartDepth)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.OrgChartPage(s.layout(r, "Org chart", "org"),
-		views.OrgChartProps{Roots: roots, Count: n, MeID: actor(r).UserID}))
+		views.OrgChartProps{Chart: ch, MeID: actor(r).UserID, Rooted: root != 0}))
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) {

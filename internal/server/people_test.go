@@ -266,3 +266,20 @@ func TestFirstRunSetupCreatesOrganisationOnce(t *testing.T) {
 		t.Fatalf("setup made role %q and %d orgs", role, ta.F.Count(t, "SELECT count(*) FROM orgs"))
 	}
 }
+
+func TestOrgChartDrillsDownFromAPerson(t *testing.T) {
+	w := newWorld(t)
+	c := w.clients[employee]
+	r := c.Get("/org?root=" + itoa(w.manager.ID))
+	if r.Status != 200 || !strings.Contains(r.Body, w.report.Name) || strings.Contains(r.Body, w.outsider.Name) {
+		t.Fatalf("subtree: %d", r.Status)
+	}
+	if !strings.Contains(r.Body, `href="/org?root=`+itoa(w.leader.ID)+`"`) {
+		t.Error("no breadcrumb to the manager's own manager")
+	}
+	for _, bad := range []string{"abc", "-1", itoa(w.adminB.ID), "999999999"} {
+		if r := c.Get("/org?root=" + bad); r.Status != http.StatusNotFound {
+			t.Errorf("root=%s: %d, want 404", bad, r.Status)
+		}
+	}
+}
