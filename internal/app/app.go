@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/core"
+	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
 	"rapport/internal/server"
@@ -18,9 +19,10 @@ import (
 
 // App is a wired Rapport instance.
 type App struct {
-	Store  *postgres.Store
-	People *people.Service
-	Server *server.Server
+	Store     *postgres.Store
+	People    *people.Service
+	OneOnOnes *oneonone.Service
+	Server    *server.Server
 }
 
 // Options tune an App.
@@ -41,7 +43,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}
+	ones := oneonone.NewService(store, opts.Clock)
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, svc, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, Server: srv}
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Server: srv}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -39,6 +40,7 @@ type world struct {
 	admin, leader, manager, report, outsider testfx.Person
 	adminB                                   testfx.Person
 	team                                     int64
+	series, meeting, otherMeeting            int64
 	clients                                  map[string]*testapp.Client
 }
 
@@ -56,6 +58,11 @@ func newWorld(t *testing.T) *world {
 	w.outsider = f.Person(t, w.orgA, testfx.PersonOpts{Name: "Otto Outsider"})
 	w.adminB = f.Person(t, w.orgB, testfx.PersonOpts{Name: "Bea B-Admin", Role: core.RoleAdmin})
 	w.team = f.Team(t, w.orgA, "Atlas", w.manager.ID, w.report.ID)
+	today := time.Now().UTC().Format("2006-01-02")
+	w.series = f.Series(t, w.orgA, w.manager.ID, w.report.ID, today)
+	w.meeting = f.Meeting(t, w.orgA, w.series, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), "scheduled")
+	other := f.Series(t, w.orgA, w.admin.ID, w.outsider.ID, today)
+	w.otherMeeting = f.Meeting(t, w.orgA, other, time.Now().UTC().Format(time.RFC3339), "scheduled")
 
 	w.clients = map[string]*testapp.Client{anon: ta.Client(t)}
 	for who, p := range map[string]testfx.Person{
@@ -90,6 +97,59 @@ func (w *world) personFor(who string, fresh bool) int64 {
 		return w.outsider.ID
 	}
 	return w.report.ID
+}
+
+// participant reports whether the subject takes part in the world's 1:1
+// (the manager with their own report, and the report).
+func participant(who string) bool { return who == employee || who == managerOwn }
+
+// meetingFor picks the 1:1 a subject acts on: the manager's own 1:1 for
+// "own" subjects, another pair's 1:1 for "not own".
+func (w *world) meetingFor(who string) int64 {
+	if who == managerOther {
+		return w.otherMeeting
+	}
+	return w.meeting
+}
+
+func meetingPath(suffix string) func(*world, string) string {
+	return func(w *world, who string) string { return fmt.Sprintf("/meetings/%d%s", w.meetingFor(who), suffix) }
+}
+
+// itemPath makes a fresh talking point, authored by the subject when they
+// take part (so they may delete it), on the subject's meeting.
+func itemPath(action string) func(*world, string) string {
+	return func(w *world, who string) string {
+		author := w.report.ID
+		if who == managerOwn {
+			author = w.manager.ID
+		}
+		m := w.meetingFor(who)
+		if m == w.otherMeeting {
+			author = w.outsider.ID
+		}
+		id := w.app.F.AgendaItem(w.t, w.orgA, m, author, fmt.Sprintf("Point %d", testfx.Next()))
+		return fmt.Sprintf("/meetings/%d/agenda/%d/%s", m, id, action)
+	}
+}
+
+// freshSeriesPath makes a new series for each check: the report's own for
+// the employee (who may not pause it), the manager's otherwise.
+func freshSeriesPath(action string) func(*world, string) string {
+	return func(w *world, who string) string {
+		var id int64
+		today := time.Now().UTC().Format("2006-01-02")
+		switch who {
+		case employee:
+			boss := w.app.F.Person(w.t, w.orgA, testfx.PersonOpts{Role: core.RoleManager})
+			id = w.app.F.Series(w.t, w.orgA, boss.ID, w.report.ID, today)
+		case managerOther:
+			id = w.app.F.Series(w.t, w.orgA, w.admin.ID, w.app.F.Person(w.t, w.orgA, testfx.PersonOpts{}).ID, today)
+		default:
+			id = w.app.F.Series(w.t, w.orgA, w.manager.ID, w.freshReport().ID, today)
+		}
+		return fmt.Sprintf("/oneonones/%d/%s", id, action)
+	}
 }
 
 func (w *world) freshTeam() int64 {
@@ -138,6 +198,25 @@ func adminPostID(okStatus int) map[string]int {
 }
 
 var adminGetID = statuses(303, 403, 403, 403, 403, 200, 404)
+
+// participantOnly: the two people in a 1:1 get ok; anyone else 404.
+func participantOnly(ok int) map[string]int { return statuses(401, ok, ok, 404, 404, 404, 404) }
+
+// participantPage is participantOnly for pages: signed-out people go to sign-in.
+func participantPage(ok int) map[string]int { return statuses(303, ok, ok, 404, 404, 404, 404) }
+
+// managerOfSeries: only the series' manager may pause, resume or end it.
+var managerOfSeries = statuses(401, 403, 303, 404, 404, 404, 404)
+
+// seriesFor is the world's series for "own" subjects, another pair's otherwise.
+func (w *world) seriesFor(who string) int64 {
+	if who == managerOther {
+		var id int64
+		w.app.Pool.QueryRow(w.t.Context(), "SELECT series_id FROM meetings WHERE id = $1", w.otherMeeting).Scan(&id)
+		return id
+	}
+	return w.series
+}
 
 func personPath(suffix string, fresh bool) func(*world, string) string {
 	return func(w *world, who string) string {
@@ -197,6 +276,55 @@ var matrix = map[string]expectation{
 	"POST /invitations":             {want: adminPost(422)},
 	"GET /invitations":              {want: adminGet},
 	"POST /invitations/{id}/revoke": {path: func(w *world, _ string) string { return fmt.Sprintf("/invitations/%d/revoke", w.freshInvitation()) }, want: adminPostID(303)},
+
+	// 1:1s. Participants act; everyone else — leaders and admins included —
+	// gets 404 for a meeting they are not in.
+	"GET /oneonones":                             {want: getPage},
+	"GET /oneonones/new":                         {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"POST /oneonones":                            {want: statuses(401, 403, 422, 422, 422, 422, 422)},
+	"GET /oneonones/{id}":                        {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d", w.seriesFor(who)) }, want: participantPage(200)},
+	"GET /oneonones/{id}/next":                   {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d/next", w.seriesFor(who)) }, want: participantPage(303)},
+	"POST /oneonones/{id}/pause":                 {path: freshSeriesPath("pause"), want: managerOfSeries},
+	"POST /oneonones/{id}/resume":                {path: freshSeriesPath("resume"), want: managerOfSeries},
+	"POST /oneonones/{id}/end":                   {path: freshSeriesPath("end"), want: managerOfSeries},
+	"GET /meetings/{id}":                         {path: meetingPath(""), want: participantPage(200)},
+	"POST /meetings/{id}/agenda":                 {path: meetingPath("/agenda"), want: participantOnly(422)},
+	"POST /meetings/{id}/notes":                  {path: meetingPath("/notes"), want: participantOnly(303)},
+	"POST /meetings/{id}/private-note":           {path: meetingPath("/private-note"), want: participantOnly(303)},
+	"POST /meetings/{id}/status":                 {path: meetingPath("/status"), want: participantOnly(422)},
+	"POST /meetings/{id}/reschedule":             {path: meetingPath("/reschedule"), want: participantOnly(422)},
+	"POST /meetings/{id}/pulse":                  {path: meetingPath("/pulse"), want: statuses(401, 422, 403, 404, 404, 404, 404)},
+	"POST /meetings/{id}/balance":                {path: meetingPath("/balance"), want: participantOnly(422)},
+	"POST /meetings/{id}/actions":                {path: meetingPath("/actions"), want: participantOnly(422)},
+	"POST /meetings/{id}/observations":           {path: meetingPath("/observations"), want: participantOnly(422)},
+	"POST /meetings/{id}/agenda/{itemID}/toggle": {path: itemPath("toggle"), want: participantOnly(303)},
+	"POST /meetings/{id}/agenda/{itemID}/move":   {path: itemPath("move"), want: participantOnly(303)},
+	"POST /meetings/{id}/agenda/{itemID}/delete": {path: itemPath("delete"), want: participantOnly(303)},
+	"POST /actions/{id}/toggle": {path: func(w *world, who string) string {
+		m := w.meetingFor(who)
+		return fmt.Sprintf("/actions/%d/toggle", w.app.F.Action(w.t, w.orgA, m, w.report.ID, fmt.Sprintf("Do %d", testfx.Next()), "2030-01-01", nil))
+	}, want: participantOnly(303)},
+	"GET /checkins":          {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /checkins/managers": {want: statuses(303, 403, 403, 403, 200, 200, 200)},
+	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {
+		if who == managerOther {
+			return fmt.Sprintf("/checkins/managers/%d", w.admin.ID)
+		}
+		return fmt.Sprintf("/checkins/managers/%d", w.manager.ID)
+	}, want: statuses(303, 403, 200, 403, 200, 200, 404)},
+	"GET /metrics":    {want: getPage},
+	"GET /admin":      {want: adminGet},
+	"GET /questions":  {want: adminGet},
+	"POST /questions": {want: adminPost(422)},
+	"POST /questions/{id}/toggle": {path: func(w *world, _ string) string {
+		var id int64
+		w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM questions WHERE org_id = $1 LIMIT 1", w.orgA).Scan(&id)
+		return fmt.Sprintf("/questions/%d/toggle", id)
+	}, want: adminPostID(303)},
+	"GET /calendar":        {want: getPage},
+	"POST /calendar/reset": {want: statuses(401, 303, 303, 303, 303, 303, 303)},
+	"GET /ics/{token}":     {path: func(*world, string) string { return "/ics/not-a-real-token" }, want: everyone(404)},
+
 	"POST /teams/{id}/members/{personID}/remove": {
 		path: func(w *world, who string) string {
 			return fmt.Sprintf("/teams/%d/members/%d/remove", w.team, w.freshReport().ID)

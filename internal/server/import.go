@@ -13,7 +13,7 @@ import (
 const maxImportBytes = 1 << 20
 
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, views.ImportPage(s.layout(r, "Import people", "import"), views.ImportProps{}))
+	s.render(w, r, http.StatusOK, views.ImportPage(s.layout(r, "Import people", "admin"), views.ImportProps{}))
 }
 
 // importPreview checks an uploaded file and shows every row with its errors;
@@ -22,7 +22,7 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	l := s.layout(r, "Import people", "import")
+	l := s.layout(r, "Import people", "admin")
 	f, _, err := r.FormFile("file")
 	if err != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, views.ImportPage(l, views.ImportProps{FileError: "Choose a CSV file to upload."}))
@@ -52,7 +52,7 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	l := s.layout(r, "Import people", "import")
+	l := s.layout(r, "Import people", "admin")
 	data, err := base64.StdEncoding.DecodeString(r.PostFormValue("payload"))
 	if err != nil || len(data) == 0 || len(data) > maxImportBytes {
 		s.render(w, r, http.StatusUnprocessableEntity, views.ImportPage(l, views.ImportProps{FileError: "The preview expired. Upload the file again."}))

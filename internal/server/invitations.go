@@ -34,7 +34,7 @@ func (s *Server) invitationsList(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.InvitationsPage(s.layout(r, "Invitations", "invitations"), props))
+	s.render(w, r, http.StatusOK, views.InvitationsPage(s.layout(r, "Invitations", "admin"), props))
 }
 
 // invitationCreate invites someone new by email: it adds them to the
@@ -62,7 +62,7 @@ func (s *Server) invitationCreate(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, perr)
 			return
 		}
-		s.render(w, r, statusFor(core.ErrorCode(err)), views.InvitationsPage(s.layout(r, "Invitations", "invitations"), props))
+		s.render(w, r, statusFor(core.ErrorCode(err)), views.InvitationsPage(s.layout(r, "Invitations", "admin"), props))
 		return
 	}
 	s.showInviteLink(r, p.Name, token)

@@ -171,3 +171,5 @@ func formInt64(r *http.Request, name string) (*int64, bool) {
 	}
 	return &id, true
 }
+
+func chiParam(r *http.Request, name string) string { return chi.URLParam(r, name) }

@@ -23,6 +23,8 @@ var (
 	Anyone = access{roles: core.Roles}
 	// Managers are people who look after a reporting tree.
 	Managers = access{roles: []core.Role{core.RoleAdmin, core.RoleLeader, core.RoleManager}}
+	// Leaders see roll-ups across their part of the organisation.
+	Leaders = access{roles: []core.Role{core.RoleAdmin, core.RoleLeader}}
 	// AdminOnly routes change who is in the organisation.
 	AdminOnly = access{roles: []core.Role{core.RoleAdmin}}
 )
@@ -83,6 +85,45 @@ func (s *Server) routes() []route {
 		{"GET", "/invitations", AdminOnly, s.invitationsList},
 		{"POST", "/invitations", AdminOnly, s.invitationCreate},
 		{"POST", "/invitations/{id}/revoke", AdminOnly, s.invitationRevoke},
+
+		// 1:1s: object-level rules in oneonone.Service (participants only;
+		// dashboards for the manager chain and leaders).
+		{"GET", "/oneonones", Anyone, s.seriesList},
+		{"GET", "/oneonones/new", Managers, s.seriesNew},
+		{"POST", "/oneonones", Managers, s.seriesCreate},
+		{"GET", "/oneonones/{id}", Anyone, s.seriesShow},
+		{"GET", "/oneonones/{id}/next", Anyone, s.seriesNext},
+		{"POST", "/oneonones/{id}/pause", Anyone, s.seriesPause},
+		{"POST", "/oneonones/{id}/resume", Anyone, s.seriesResume},
+		{"POST", "/oneonones/{id}/end", Anyone, s.seriesEnd},
+		{"GET", "/meetings/{id}", Anyone, s.meetingShow},
+		{"POST", "/meetings/{id}/agenda", Anyone, s.agendaAdd},
+		{"POST", "/meetings/{id}/agenda/{itemID}/toggle", Anyone, s.agendaToggle},
+		{"POST", "/meetings/{id}/agenda/{itemID}/move", Anyone, s.agendaMove},
+		{"POST", "/meetings/{id}/agenda/{itemID}/delete", Anyone, s.agendaDelete},
+		{"POST", "/meetings/{id}/notes", Anyone, s.sharedNotesSave},
+		{"POST", "/meetings/{id}/private-note", Anyone, s.privateNoteSave},
+		{"POST", "/meetings/{id}/status", Anyone, s.meetingStatus},
+		{"POST", "/meetings/{id}/reschedule", Anyone, s.meetingReschedule},
+		{"POST", "/meetings/{id}/pulse", Anyone, s.meetingPulse},
+		{"POST", "/meetings/{id}/balance", Anyone, s.meetingBalance},
+		{"POST", "/meetings/{id}/actions", Anyone, s.actionAdd},
+		{"POST", "/meetings/{id}/observations", Anyone, s.observationAdd},
+		{"POST", "/actions/{id}/toggle", Anyone, s.actionToggle},
+
+		{"GET", "/checkins", Managers, s.checkinsMine},
+		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
+		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},
+
+		{"GET", "/metrics", Anyone, s.metricsPage},
+		{"GET", "/admin", AdminOnly, s.adminPage},
+		{"GET", "/questions", AdminOnly, s.questionsList},
+		{"POST", "/questions", AdminOnly, s.questionAdd},
+		{"POST", "/questions/{id}/toggle", AdminOnly, s.questionToggle},
+
+		{"GET", "/calendar", Anyone, s.calendarPage},
+		{"POST", "/calendar/reset", Anyone, s.calendarReset},
+		{"GET", "/ics/{token}", Public, s.calendarFeed},
 	}
 }
 

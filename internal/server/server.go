@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"rapport/internal/core"
+	"rapport/internal/oneonone"
 	"rapport/internal/people"
 )
 
@@ -61,6 +62,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	people   *people.Service
+	ones     *oneonone.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -71,9 +73,15 @@ type Server struct {
 	router chi.Router
 }
 
+// Services are the domain services the handlers call.
+type Services struct {
+	People    *people.Service
+	OneOnOnes *oneonone.Service
+}
+
 // New wires a server. store is the scs session store (the Postgres one in
 // production).
-func New(cfg Config, log *slog.Logger, peopleSvc *people.Service, db Pinger, store scs.Store, clock core.Clock) *Server {
+func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store, clock core.Clock) *Server {
 	sm := scs.New()
 	sm.Store = store
 	// scs's own IdleTimeout rewrites the session row on every request; the
@@ -93,7 +101,7 @@ func New(cfg Config, log *slog.Logger, peopleSvc *people.Service, db Pinger, sto
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: peopleSvc, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}

@@ -125,3 +125,59 @@ func (f Factory) Count(t testing.TB, sql string, args ...any) int {
 	}
 	return n
 }
+
+// Series creates a weekly 1:1 series (Tuesdays 10:00 UTC) starting on startsOn.
+func (f Factory) Series(t testing.TB, orgID, managerID, reportID int64, startsOn string) int64 {
+	t.Helper()
+	var id int64
+	err := f.Pool.QueryRow(context.Background(), `
+		INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
+			duration_minutes, time_zone, starts_on)
+		VALUES ($1, $2, $3, 'weekly', 7, 2, '10:00', 30, 'UTC', $4) RETURNING id`,
+		orgID, managerID, reportID, startsOn).Scan(&id)
+	if err != nil {
+		t.Fatalf("create series: %v", err)
+	}
+	return id
+}
+
+// Meeting creates a meeting of a series at a time (RFC 3339) with a status.
+func (f Factory) Meeting(t testing.TB, orgID, seriesID int64, at, status string) int64 {
+	t.Helper()
+	var id int64
+	err := f.Pool.QueryRow(context.Background(), `
+		INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes, status)
+		VALUES ($1, $2, $3, 30, $4) RETURNING id`, orgID, seriesID, at, status).Scan(&id)
+	if err != nil {
+		t.Fatalf("create meeting: %v", err)
+	}
+	return id
+}
+
+// AgendaItem adds a talking point.
+func (f Factory) AgendaItem(t testing.TB, orgID, meetingID, authorID int64, body string) int64 {
+	t.Helper()
+	var id int64
+	err := f.Pool.QueryRow(context.Background(), `
+		INSERT INTO agenda_items (org_id, meeting_id, author_id, body, position)
+		VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2)) RETURNING id`,
+		orgID, meetingID, authorID, body).Scan(&id)
+	if err != nil {
+		t.Fatalf("add agenda item: %v", err)
+	}
+	return id
+}
+
+// Action adds an action item to a meeting.
+func (f Factory) Action(t testing.TB, orgID, meetingID, ownerID int64, body, due string, doneAt any) int64 {
+	t.Helper()
+	var id int64
+	err := f.Pool.QueryRow(context.Background(), `
+		INSERT INTO action_items (org_id, meeting_id, series_id, owner_id, created_by, body, due_on, done_at)
+		SELECT $1, $2, m.series_id, $3, $3, $4, $5, $6 FROM meetings m WHERE m.id = $2 RETURNING id`,
+		orgID, meetingID, ownerID, body, due, doneAt).Scan(&id)
+	if err != nil {
+		t.Fatalf("add action: %v", err)
+	}
+	return id
+}

@@ -18,7 +18,7 @@ type Layout struct {
 	Title     string      // page title (without " · Rapport")
 	Actor     *core.Actor // nil when signed out: then show a minimal header (brand only)
 	OrgName   string
-	Nav       string // active nav key: "home", "org", "people", "teams", "invitations", "import"
+	Nav       string // active nav key: "home", "oneonones", "checkins", "org", "teams", "people", "admin"
 	Flash     string // one-line message shown at the top, e.g. "Person added."
 	FlashKind string // "success" (default), "warning", "error"
 }
@@ -35,17 +35,17 @@ func navFor(a *core.Actor) []navItem {
 	}
 	items := []navItem{
 		{"home", "Home", "/"},
-		{"org", "Org chart", "/org"},
-		{"teams", "Teams", "/teams"},
+		{"oneonones", "1:1s", "/oneonones"},
 	}
+	if a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager) {
+		items = append(items, navItem{"checkins", "Check-ins", "/checkins"})
+	}
+	items = append(items, navItem{"org", "Org chart", "/org"}, navItem{"teams", "Teams", "/teams"})
 	if a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager) {
 		items = append(items, navItem{"people", "People", "/people"})
 	}
 	if a.Is(core.RoleAdmin) {
-		items = append(items,
-			navItem{"invitations", "Invitations", "/invitations"},
-			navItem{"import", "Import", "/people/import"},
-		)
+		items = append(items, navItem{"admin", "Admin", "/admin"})
 	}
 	return items
 }

@@ -8,7 +8,141 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type Cadence string
+
+const (
+	CadenceWeekly   Cadence = "weekly"
+	CadenceBiweekly Cadence = "biweekly"
+	CadenceMonthly  Cadence = "monthly"
+	CadenceDays     Cadence = "days"
+)
+
+func (e *Cadence) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = Cadence(s)
+	case string:
+		*e = Cadence(s)
+	default:
+		return fmt.Errorf("unsupported scan type for Cadence: %T", src)
+	}
+	return nil
+}
+
+type NullCadence struct {
+	Cadence Cadence
+	Valid   bool // Valid is true if Cadence is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullCadence) Scan(value interface{}) error {
+	if value == nil {
+		ns.Cadence, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.Cadence.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullCadence) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.Cadence), nil
+}
+
+type MeetingStatus string
+
+const (
+	MeetingStatusScheduled   MeetingStatus = "scheduled"
+	MeetingStatusHeld        MeetingStatus = "held"
+	MeetingStatusCancelled   MeetingStatus = "cancelled"
+	MeetingStatusRescheduled MeetingStatus = "rescheduled"
+	MeetingStatusMissed      MeetingStatus = "missed"
+)
+
+func (e *MeetingStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = MeetingStatus(s)
+	case string:
+		*e = MeetingStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for MeetingStatus: %T", src)
+	}
+	return nil
+}
+
+type NullMeetingStatus struct {
+	MeetingStatus MeetingStatus
+	Valid         bool // Valid is true if MeetingStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullMeetingStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.MeetingStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.MeetingStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullMeetingStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.MeetingStatus), nil
+}
+
+type SeriesStatus string
+
+const (
+	SeriesStatusActive SeriesStatus = "active"
+	SeriesStatusPaused SeriesStatus = "paused"
+	SeriesStatusEnded  SeriesStatus = "ended"
+)
+
+func (e *SeriesStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = SeriesStatus(s)
+	case string:
+		*e = SeriesStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for SeriesStatus: %T", src)
+	}
+	return nil
+}
+
+type NullSeriesStatus struct {
+	SeriesStatus SeriesStatus
+	Valid        bool // Valid is true if SeriesStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullSeriesStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.SeriesStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.SeriesStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullSeriesStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.SeriesStatus), nil
+}
 
 type UserRole string
 
@@ -54,6 +188,31 @@ func (ns NullUserRole) Value() (driver.Value, error) {
 	return string(ns.UserRole), nil
 }
 
+type ActionItem struct {
+	ID        int64
+	OrgID     int64
+	MeetingID int64
+	SeriesID  int64
+	OwnerID   int64
+	CreatedBy int64
+	Body      string
+	DueOn     time.Time
+	DoneAt    *time.Time
+	CreatedAt time.Time
+}
+
+type AgendaItem struct {
+	ID        int64
+	OrgID     int64
+	MeetingID int64
+	AuthorID  int64
+	Body      string
+	Position  int32
+	Done      bool
+	Carried   int32
+	CreatedAt time.Time
+}
+
 type AuditLog struct {
 	ID        int64
 	OrgID     int64
@@ -62,6 +221,25 @@ type AuditLog struct {
 	Subject   string
 	Detail    []byte
 	CreatedAt time.Time
+}
+
+type CalendarFeed struct {
+	UserID    int64
+	OrgID     int64
+	TokenHash []byte
+	CreatedAt time.Time
+}
+
+type Competency struct {
+	ID          int64
+	Key         string
+	Grp         string
+	Name        string
+	Behaviour   string
+	Result      string
+	LeaderCheck string
+	MicroAction string
+	Position    int32
 }
 
 type Invitation struct {
@@ -74,6 +252,60 @@ type Invitation struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+}
+
+type Meeting struct {
+	ID              int64
+	OrgID           int64
+	SeriesID        int64
+	ScheduledAt     time.Time
+	DurationMinutes int32
+	Status          MeetingStatus
+	StatusBy        *int64
+	StatusAt        *time.Time
+	Pulse           *int16
+	PulseWord       string
+	Balance         *int16
+	SharedNotes     string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type Observation struct {
+	ID           int64
+	OrgID        int64
+	MeetingID    int64
+	AuthorID     int64
+	SubjectID    int64
+	CompetencyID int64
+	Note         string
+	CreatedAt    time.Time
+}
+
+type OneononePause struct {
+	ID        int64
+	OrgID     int64
+	SeriesID  int64
+	PausedAt  time.Time
+	ResumedAt *time.Time
+}
+
+type OneononeSeries struct {
+	ID              int64
+	OrgID           int64
+	ManagerID       int64
+	ReportID        int64
+	Cadence         Cadence
+	IntervalDays    int32
+	Weekday         int16
+	StartTime       pgtype.Time
+	DurationMinutes int32
+	TimeZone        string
+	StartsOn        time.Time
+	Status          SeriesStatus
+	EndedAt         *time.Time
+	CreatedBy       *int64
+	CreatedAt       time.Time
 }
 
 type Org struct {
@@ -90,6 +322,22 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+}
+
+type PrivateNote struct {
+	OrgID     int64
+	MeetingID int64
+	AuthorID  int64
+	Body      string
+	UpdatedAt time.Time
+}
+
+type Question struct {
+	ID        int64
+	OrgID     int64
+	Body      string
+	Active    bool
+	CreatedAt time.Time
 }
 
 type Session struct {

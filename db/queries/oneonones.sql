@@ -1,0 +1,309 @@
+-- name: SeriesCreate :one
+INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
+    duration_minutes, time_zone, starts_on, created_by)
+VALUES (@org_id, @manager_id, @report_id, @cadence, @interval_days, @weekday, @start_time,
+    @duration_minutes, @time_zone, @starts_on, @created_by)
+RETURNING id;
+
+-- name: SeriesGet :one
+SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
+       s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
+       m.name AS manager_name, r.name AS report_name
+FROM oneonone_series s
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE s.org_id = @org_id AND s.id = @id;
+
+-- name: SeriesForPerson :many
+-- Every series a person takes part in, live ones first.
+SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
+       s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
+       m.name AS manager_name, r.name AS report_name
+FROM oneonone_series s
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE s.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @person_id)
+ORDER BY s.status = 'ended', lower(CASE WHEN s.manager_id = @person_id THEN r.name ELSE m.name END);
+
+-- name: SeriesForManager :many
+-- Live and paused series a manager runs with their reports.
+SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
+       s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
+       m.name AS manager_name, r.name AS report_name
+FROM oneonone_series s
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE s.org_id = @org_id AND s.manager_id = @manager_id AND s.status <> 'ended' AND r.active
+ORDER BY lower(r.name);
+
+-- name: SeriesUnderLeader :many
+-- Live and paused series run by managers in a part of the org chart: the
+-- leader's subtree, or the whole organisation when @root_id is null.
+WITH RECURSIVE tree AS (
+    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.id = sqlc.narg('root_id')::bigint
+  UNION ALL
+    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
+)
+SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
+       s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
+       m.name AS manager_name, r.name AS report_name
+FROM oneonone_series s
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
+  AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id IN (SELECT id FROM tree));
+
+-- name: SeriesSetStatus :execrows
+UPDATE oneonone_series SET status = @status,
+    ended_at = CASE WHEN @status = 'ended'::series_status THEN now() ELSE ended_at END
+WHERE org_id = @org_id AND id = @id AND status <> 'ended';
+
+-- name: PauseOpen :exec
+INSERT INTO oneonone_pauses (org_id, series_id, paused_at) VALUES (@org_id, @series_id, @at);
+
+-- name: PauseClose :exec
+UPDATE oneonone_pauses SET resumed_at = @at
+WHERE org_id = @org_id AND series_id = @series_id AND resumed_at IS NULL;
+
+-- name: PausesForSeries :many
+SELECT series_id, paused_at, resumed_at FROM oneonone_pauses
+WHERE org_id = @org_id AND series_id = ANY(@series_ids::bigint[]) AND (resumed_at IS NULL OR resumed_at > @since);
+
+-- name: MeetingInsert :one
+INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes)
+VALUES (@org_id, @series_id, @scheduled_at, @duration_minutes)
+ON CONFLICT (series_id, scheduled_at) DO UPDATE SET updated_at = meetings.updated_at
+RETURNING id;
+
+-- name: MeetingUpcoming :one
+-- The series' next meeting: the first one still scheduled that has not
+-- ended before @cutoff (the grace after a meeting's end).
+SELECT id FROM meetings
+WHERE org_id = @org_id AND series_id = @series_id AND status = 'scheduled'
+  AND scheduled_at + make_interval(mins => duration_minutes) > @cutoff
+ORDER BY scheduled_at LIMIT 1;
+
+-- name: MeetingGet :one
+SELECT mt.id, mt.org_id, mt.series_id, mt.scheduled_at, mt.duration_minutes, mt.status, mt.status_by,
+       mt.pulse, mt.pulse_word, mt.balance, mt.shared_notes,
+       s.manager_id, s.report_id, s.time_zone, m.name AS manager_name, r.name AS report_name
+FROM meetings mt
+JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE mt.org_id = @org_id AND mt.id = @id;
+
+-- name: MeetingsForSeries :many
+SELECT id, scheduled_at, status, pulse FROM meetings
+WHERE org_id = @org_id AND series_id = @series_id
+ORDER BY scheduled_at DESC LIMIT @row_limit;
+
+-- name: MeetingSetStatus :execrows
+UPDATE meetings SET status = @status, status_by = @status_by, status_at = now(), updated_at = now()
+WHERE org_id = @org_id AND id = @id;
+
+-- name: MeetingSetNotes :exec
+UPDATE meetings SET shared_notes = @shared_notes, updated_at = now() WHERE org_id = @org_id AND id = @id;
+
+-- name: MeetingSetPulse :exec
+UPDATE meetings SET pulse = @pulse, pulse_word = @pulse_word, updated_at = now() WHERE org_id = @org_id AND id = @id;
+
+-- name: MeetingSetBalance :exec
+UPDATE meetings SET balance = @balance, updated_at = now() WHERE org_id = @org_id AND id = @id;
+
+-- name: AgendaCarryOver :execrows
+-- Moves unticked points of the series' earlier meetings to @meeting_id.
+UPDATE agenda_items a SET meeting_id = @meeting_id, carried = a.carried + 1,
+    position = a.position + 1000
+FROM meetings src
+WHERE a.org_id = @org_id AND src.org_id = @org_id AND src.id = a.meeting_id
+  AND src.series_id = @series_id AND src.id <> @meeting_id
+  AND src.scheduled_at < @before AND NOT a.done
+  AND (src.status <> 'scheduled' OR src.scheduled_at + make_interval(mins => src.duration_minutes) <= @cutoff);
+
+-- name: AgendaRenumber :exec
+UPDATE agenda_items a SET position = n.rn
+FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM agenda_items WHERE meeting_id = @meeting_id) n
+WHERE a.id = n.id AND a.meeting_id = @meeting_id;
+
+-- name: AgendaList :many
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried
+FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
+WHERE a.org_id = @org_id AND a.meeting_id = @meeting_id
+ORDER BY a.position, a.id;
+
+-- name: AgendaAdd :one
+INSERT INTO agenda_items (org_id, meeting_id, author_id, body, position)
+SELECT @org_id, @meeting_id, @author_id, @body, coalesce(max(position), 0) + 1
+FROM agenda_items WHERE meeting_id = @meeting_id
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: AgendaGet :one
+SELECT id, meeting_id, author_id, position, done FROM agenda_items
+WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id;
+
+-- name: AgendaToggle :exec
+UPDATE agenda_items SET done = NOT done WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id;
+
+-- name: AgendaDelete :execrows
+DELETE FROM agenda_items WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id AND author_id = @author_id;
+
+-- name: AgendaSwap :exec
+-- Swaps the positions of two items of one meeting.
+UPDATE agenda_items a SET position = CASE WHEN a.id = @a_id THEN @b_pos::int ELSE @a_pos::int END
+WHERE a.meeting_id = @meeting_id AND a.id IN (@a_id, @b_id);
+
+-- name: AgendaNeighbour :one
+SELECT id, position FROM agenda_items
+WHERE meeting_id = @meeting_id
+  AND ((@up::boolean AND position < @pos) OR (NOT @up::boolean AND position > @pos))
+ORDER BY CASE WHEN @up::boolean THEN -position ELSE position END
+LIMIT 1;
+
+-- name: AgendaMine :many
+-- Points a person added to upcoming meetings.
+SELECT a.id, a.meeting_id, a.body, mt.scheduled_at
+FROM agenda_items a JOIN meetings mt ON mt.org_id = a.org_id AND mt.id = a.meeting_id
+WHERE a.org_id = @org_id AND a.author_id = @author_id AND NOT a.done
+  AND mt.status = 'scheduled' AND mt.scheduled_at > @since
+ORDER BY mt.scheduled_at, a.position LIMIT 20;
+
+-- name: PrivateNoteGet :one
+SELECT body FROM private_notes WHERE org_id = @org_id AND meeting_id = @meeting_id AND author_id = @author_id;
+
+-- name: PrivateNoteSet :exec
+INSERT INTO private_notes (org_id, meeting_id, author_id, body) VALUES (@org_id, @meeting_id, @author_id, @body)
+ON CONFLICT (meeting_id, author_id) DO UPDATE SET body = EXCLUDED.body, updated_at = now();
+
+-- name: ActionAdd :one
+INSERT INTO action_items (org_id, meeting_id, series_id, owner_id, created_by, body, due_on)
+VALUES (@org_id, @meeting_id, @series_id, @owner_id, @created_by, @body, @due_on)
+RETURNING id;
+
+-- name: ActionExists :one
+SELECT EXISTS (SELECT 1 FROM action_items WHERE meeting_id = @meeting_id AND owner_id = @owner_id AND lower(body) = lower(@body));
+
+-- name: ActionsForMeeting :many
+SELECT a.id, a.meeting_id, a.series_id, a.owner_id, u.name AS owner_name, a.body, a.due_on, a.done_at
+FROM action_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
+WHERE a.org_id = @org_id AND (a.meeting_id = @meeting_id OR (a.series_id = @series_id AND a.done_at IS NULL))
+ORDER BY a.done_at IS NOT NULL, a.due_on, a.id;
+
+-- name: ActionGet :one
+SELECT a.id, a.meeting_id, a.series_id, a.owner_id, a.done_at, s.manager_id, s.report_id
+FROM action_items a JOIN oneonone_series s ON s.org_id = a.org_id AND s.id = a.series_id
+WHERE a.org_id = @org_id AND a.id = @id;
+
+-- name: ActionSetDone :exec
+UPDATE action_items SET done_at = CASE WHEN @done::boolean THEN coalesce(done_at, now()) ELSE NULL END
+WHERE org_id = @org_id AND id = @id;
+
+-- name: ActionsOpenForPerson :many
+-- Open actions of every series the person takes part in.
+SELECT a.id, a.meeting_id, a.series_id, a.owner_id, o.name AS owner_name, a.body, a.due_on, a.done_at,
+       CASE WHEN s.manager_id = @person_id THEN r.name ELSE m.name END::text AS with_name
+FROM action_items a
+JOIN oneonone_series s ON s.org_id = a.org_id AND s.id = a.series_id
+JOIN users o ON o.org_id = a.org_id AND o.id = a.owner_id
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE a.org_id = @org_id AND a.done_at IS NULL AND (s.manager_id = @person_id OR s.report_id = @person_id)
+ORDER BY a.owner_id <> @person_id, a.due_on, a.id
+LIMIT 50;
+
+-- name: ObservationAdd :exec
+INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note)
+SELECT @org_id, @meeting_id, @author_id, @subject_id, @competency_id, @note
+WHERE NOT EXISTS (SELECT 1 FROM observations WHERE meeting_id = @meeting_id AND author_id = @author_id
+    AND competency_id = @competency_id AND lower(note) = lower(@note));
+
+-- name: ObservationsForMeeting :many
+SELECT o.id, o.author_id, a.name AS author_name, o.subject_id, s.name AS subject_name, o.competency_id,
+       c.name AS competency_name, o.note, o.created_at
+FROM observations o
+JOIN users a ON a.org_id = o.org_id AND a.id = o.author_id
+JOIN users s ON s.org_id = o.org_id AND s.id = o.subject_id
+JOIN competencies c ON c.id = o.competency_id
+WHERE o.org_id = @org_id AND o.meeting_id = @meeting_id
+ORDER BY o.created_at;
+
+-- name: CompetencyList :many
+SELECT id, key, grp, name, behaviour, result, leader_check, micro_action FROM competencies ORDER BY position;
+
+-- name: QuestionList :many
+SELECT id, body, active FROM questions WHERE org_id = @org_id ORDER BY active DESC, lower(body);
+
+-- name: QuestionAdd :exec
+INSERT INTO questions (org_id, body) VALUES (@org_id, @body) ON CONFLICT DO NOTHING;
+
+-- name: QuestionSetActive :execrows
+UPDATE questions SET active = @active WHERE org_id = @org_id AND id = @id;
+
+-- name: MeetingStats :many
+-- Per-series counts for the check-in patterns over [@win_from, @win_to); see docs/metrics.md.
+SELECT s.id AS series_id,
+    count(*) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS held,
+    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled,
+    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.manager_id AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled_by_manager,
+    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.report_id AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled_by_report,
+    count(*) FILTER (WHERE mt.status = 'rescheduled' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS rescheduled,
+    count(*) FILTER (WHERE mt.status = 'missed' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS missed,
+    coalesce(max(mt.scheduled_at) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < @win_to), 'epoch'::timestamptz)::timestamptz AS last_held,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_half), 0)::int AS pulse_first_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_half)::int AS pulse_first_n,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half AND mt.scheduled_at < @win_to), 0)::int AS pulse_second_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half AND mt.scheduled_at < @win_to)::int AS pulse_second_n
+FROM oneonone_series s
+LEFT JOIN meetings mt ON mt.org_id = s.org_id AND mt.series_id = s.id
+WHERE s.org_id = @org_id AND s.id = ANY(@series_ids::bigint[])
+GROUP BY s.id;
+
+-- name: ActionStats :many
+SELECT a.series_id,
+    count(*) FILTER (WHERE a.due_on >= @from_date AND a.due_on < @to_date AND a.due_on < @today)::int AS due,
+    count(*) FILTER (WHERE a.due_on >= @from_date AND a.due_on < @to_date AND a.due_on < @today
+                     AND a.done_at IS NOT NULL AND a.done_at < (a.due_on + 1)::timestamptz)::int AS done_on_time,
+    count(*) FILTER (WHERE a.done_at IS NULL)::int AS open,
+    count(*) FILTER (WHERE a.done_at IS NULL AND a.due_on < @today)::int AS overdue
+FROM action_items a
+WHERE a.org_id = @org_id AND a.series_id = ANY(@series_ids::bigint[])
+GROUP BY a.series_id;
+
+-- name: AgendaStats :many
+SELECT mt.series_id, count(*)::int AS total,
+    count(*) FILTER (WHERE a.author_id = s.report_id)::int AS by_report
+FROM meetings mt
+JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
+JOIN agenda_items a ON a.org_id = mt.org_id AND a.meeting_id = mt.id
+WHERE mt.org_id = @org_id AND mt.series_id = ANY(@series_ids::bigint[])
+  AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to
+GROUP BY mt.series_id;
+
+-- name: MeetingMarks :many
+SELECT series_id, scheduled_at, status FROM meetings
+WHERE org_id = @org_id AND series_id = ANY(@series_ids::bigint[]) AND scheduled_at >= @win_from AND scheduled_at < @win_to
+ORDER BY series_id, scheduled_at;
+
+-- name: CalendarFeedSet :exec
+INSERT INTO calendar_feeds (user_id, org_id, token_hash) VALUES (@user_id, @org_id, @token_hash)
+ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now();
+
+-- name: CalendarFeedExists :one
+SELECT EXISTS (SELECT 1 FROM calendar_feeds WHERE user_id = @user_id AND org_id = @org_id);
+
+-- name: CalendarFeedOwner :one
+SELECT f.user_id, f.org_id FROM calendar_feeds f JOIN users u ON u.id = f.user_id AND u.active
+WHERE f.token_hash = @token_hash;
+
+-- name: MeetingsForPersonSince :many
+SELECT mt.id, mt.org_id, mt.series_id, mt.scheduled_at, mt.duration_minutes, mt.status, mt.status_by,
+       mt.pulse, mt.pulse_word, mt.balance, ''::text AS shared_notes,
+       s.manager_id, s.report_id, s.time_zone, m.name AS manager_name, r.name AS report_name
+FROM meetings mt
+JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
+JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+WHERE mt.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @person_id)
+  AND mt.scheduled_at >= @since
+ORDER BY mt.scheduled_at LIMIT 500;

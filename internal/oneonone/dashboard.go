@@ -1,0 +1,221 @@
+package oneonone
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"rapport/internal/core"
+)
+
+// Dashboard is a manager's check-in patterns over a period.
+type Dashboard struct {
+	Manager  PersonRef
+	Days     int
+	Window   Window
+	Now      time.Time
+	Patterns []Pattern
+	Rollup   Rollup
+	Heatmap  Heatmap
+}
+
+// Drifting returns the patterns flagged as drifting.
+func (d Dashboard) Drifting() []Pattern {
+	var out []Pattern
+	for _, p := range d.Patterns {
+		if p.Drifting {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// NormalizeDays keeps a period to one of the offered lengths (90 by default).
+func NormalizeDays(days int) int {
+	for _, p := range Periods {
+		if days == p {
+			return days
+		}
+	}
+	return 90
+}
+
+// window ends at the start of tomorrow (UTC), so today's 1:1s count.
+func window(now time.Time, days int) Window {
+	y, m, d := now.UTC().Date()
+	to := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	return Window{From: to.AddDate(0, 0, -days), To: to}
+}
+
+// canSeeManager: the manager themself, anyone above them in the reporting
+// tree, and admins.
+func (s *Service) canSeeManager(ctx context.Context, a core.Actor, managerID int64) (bool, error) {
+	if a.UserID == managerID || a.Role == core.RoleAdmin {
+		return true, nil
+	}
+	if a.Is(core.RoleLeader, core.RoleManager) {
+		return s.Store.IsInSubtree(ctx, a.OrgID, a.UserID, managerID)
+	}
+	return false, nil
+}
+
+// ManagerDashboard computes the check-in patterns of a manager's reports.
+// It reads meeting existence, status, pulse, actions and agenda counts —
+// never note text.
+func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID int64, days int) (Dashboard, error) {
+	mgr, err := s.Store.PersonRef(ctx, a.OrgID, managerID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	ok, err := s.canSeeManager(ctx, a, managerID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	if !ok {
+		return Dashboard{}, core.Forbidden()
+	}
+	now := s.Clock.Now()
+	days = NormalizeDays(days)
+	d := Dashboard{Manager: mgr, Days: days, Window: window(now, days), Now: now}
+	series, err := s.Store.SeriesForManager(ctx, a.OrgID, managerID)
+	if err != nil {
+		return d, err
+	}
+	facts, err := s.Store.Facts(ctx, a.OrgID, series, d.Window, today(now))
+	if err != nil {
+		return d, err
+	}
+	for _, f := range facts {
+		d.Patterns = append(d.Patterns, ComputePattern(f, d.Window, now))
+	}
+	// Drifting first, then by name.
+	sort.SliceStable(d.Patterns, func(i, j int) bool {
+		if d.Patterns[i].Drifting != d.Patterns[j].Drifting {
+			return d.Patterns[i].Drifting
+		}
+		return strings.ToLower(d.Patterns[i].Series.ReportName) < strings.ToLower(d.Patterns[j].Series.ReportName)
+	})
+	d.Rollup = RollupOf(d.Patterns)
+	ids := make([]int64, len(series))
+	ordered := make([]Series, len(d.Patterns))
+	for i, p := range d.Patterns {
+		ordered[i] = p.Series
+	}
+	for i, sr := range series {
+		ids[i] = sr.ID
+	}
+	marks, pauses, err := s.Store.Marks(ctx, a.OrgID, ids, d.Window.From, d.Window.To)
+	if err != nil {
+		return d, err
+	}
+	d.Heatmap = BuildHeatmap(ordered, marks, pauses, d.Window.From, d.Window.To, now)
+	return d, nil
+}
+
+func today(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ManagerRow is one manager in a leader's roll-up.
+type ManagerRow struct {
+	ManagerID   int64
+	ManagerName string
+	Rollup      Rollup
+}
+
+// Roll-up sort keys.
+const (
+	SortName          = "name"
+	SortAdherence     = "adherence"
+	SortDrifting      = "drifting"
+	SortFollowThrough = "follow-through"
+	SortOverdue       = "overdue"
+)
+
+// LeaderView is the check-in patterns rolled up per manager.
+type LeaderView struct {
+	Days     int
+	Window   Window
+	Sort     string
+	Managers []ManagerRow
+	Total    Rollup
+}
+
+// LeaderRollup rolls the patterns up per manager for everyone in the
+// leader's part of the org chart (admins: the whole organisation), in a
+// bounded number of queries whatever the size.
+func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sortBy string) (LeaderView, error) {
+	var root *int64
+	switch a.Role {
+	case core.RoleAdmin:
+	case core.RoleLeader:
+		id := a.UserID
+		root = &id
+	default:
+		return LeaderView{}, core.Forbidden()
+	}
+	now := s.Clock.Now()
+	days = NormalizeDays(days)
+	v := LeaderView{Days: days, Window: window(now, days), Sort: sortBy}
+	series, err := s.Store.SeriesUnder(ctx, a.OrgID, root)
+	if err != nil {
+		return v, err
+	}
+	facts, err := s.Store.Facts(ctx, a.OrgID, series, v.Window, today(now))
+	if err != nil {
+		return v, err
+	}
+	byManager := map[int64][]Pattern{}
+	names := map[int64]string{}
+	var all []Pattern
+	for _, f := range facts {
+		p := ComputePattern(f, v.Window, now)
+		byManager[f.Series.ManagerID] = append(byManager[f.Series.ManagerID], p)
+		names[f.Series.ManagerID] = f.Series.ManagerName
+		all = append(all, p)
+	}
+	for id, ps := range byManager {
+		v.Managers = append(v.Managers, ManagerRow{ManagerID: id, ManagerName: names[id], Rollup: RollupOf(ps)})
+	}
+	v.Total = RollupOf(all)
+	v.Sort = SortRows(v.Managers, sortBy)
+	return v, nil
+}
+
+// SortRows orders the roll-up: by name, or with the rows needing attention
+// first. It returns the key used.
+func SortRows(rows []ManagerRow, by string) string {
+	pct := func(r Ratio) float64 {
+		if !r.Valid() {
+			return 2 // no data sorts after real figures
+		}
+		return float64(r.Num) / float64(r.Den)
+	}
+	less := map[string]func(a, b ManagerRow) bool{
+		SortName: func(a, b ManagerRow) bool { return false },
+		SortAdherence: func(a, b ManagerRow) bool {
+			return pct(a.Rollup.Adherence) < pct(b.Rollup.Adherence)
+		},
+		SortFollowThrough: func(a, b ManagerRow) bool {
+			return pct(a.Rollup.FollowThrough) < pct(b.Rollup.FollowThrough)
+		},
+		SortDrifting: func(a, b ManagerRow) bool { return a.Rollup.Drifting > b.Rollup.Drifting },
+		SortOverdue:  func(a, b ManagerRow) bool { return a.Rollup.OverdueActions > b.Rollup.OverdueActions },
+	}
+	f, ok := less[by]
+	if !ok {
+		by, f = SortDrifting, less[SortDrifting]
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if f(rows[i], rows[j]) {
+			return true
+		}
+		if f(rows[j], rows[i]) {
+			return false
+		}
+		return strings.ToLower(rows[i].ManagerName) < strings.ToLower(rows[j].ManagerName)
+	})
+	return by
+}

@@ -1,0 +1,625 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"rapport/internal/core"
+	"rapport/internal/oneonone"
+	"rapport/internal/postgres/dbq"
+)
+
+var _ oneonone.Store = (*Store)(nil)
+
+// PersonRef returns what the 1:1 rules need about a person.
+func (s *Store) PersonRef(ctx context.Context, orgID, id int64) (oneonone.PersonRef, error) {
+	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return oneonone.PersonRef{}, mapErr(err, "Person")
+	}
+	u := r.User
+	return oneonone.PersonRef{ID: u.ID, Name: u.Name, Role: core.Role(u.Role), ManagerID: u.ManagerID, TimeZone: u.TimeZone, Active: u.Active}, nil
+}
+
+func seriesFromRow(r dbq.SeriesGetRow) oneonone.Series {
+	us := r.StartTime.Microseconds / 1e6
+	return oneonone.Series{
+		ID: r.ID, OrgID: r.OrgID, ManagerID: r.ManagerID, ReportID: r.ReportID,
+		ManagerName: r.ManagerName, ReportName: r.ReportName,
+		Cadence: oneonone.Cadence(r.Cadence), IntervalDays: int(r.IntervalDays), Weekday: time.Weekday(r.Weekday),
+		Hour: int(us / 3600), Minute: int(us % 3600 / 60), DurationMinutes: int(r.DurationMinutes),
+		TimeZone: r.TimeZone, StartsOn: r.StartsOn, Status: oneonone.SeriesStatus(r.Status), EndedAt: r.EndedAt,
+		CreatedAt: r.CreatedAt,
+	}
+}
+
+// CreateSeries stores a new series; a live series for the pair is a conflict.
+func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int64, in oneonone.SeriesInput, p oneonone.Parsed) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		id, err = s.q.SeriesCreate(ctx, tx, dbq.SeriesCreateParams{
+			OrgID: orgID, ManagerID: managerID, ReportID: in.ReportID, Cadence: dbq.Cadence(in.Cadence),
+			IntervalDays: int32(in.IntervalDays), Weekday: int16(in.Weekday),
+			StartTime:       pgtype.Time{Microseconds: int64(p.Hour*3600+p.Minute*60) * 1e6, Valid: true},
+			DurationMinutes: int32(in.DurationMinutes), TimeZone: in.TimeZone, StartsOn: p.StartsOn, CreatedBy: &actorID,
+		})
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, orgID, actorID, "oneonone.series.create", fmt.Sprintf("series:%d", id))
+	})
+	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
+		return 0, fieldErr("report_id", "You already have 1:1s with this person. Open them from your 1:1s list.")
+	}
+	return id, mapErr(err, "1:1 series")
+}
+
+// FindSeries returns one series.
+func (s *Store) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Series, error) {
+	r, err := s.q.SeriesGet(ctx, s.Pool, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return oneonone.Series{}, mapErr(err, "1:1")
+	}
+	return seriesFromRow(r), nil
+}
+
+// SeriesFor lists a person's series.
+func (s *Store) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesForPerson(ctx, s.Pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.Series, len(rows))
+	for i, r := range rows {
+		out[i] = seriesFromRow(dbq.SeriesGetRow(r))
+	}
+	return out, nil
+}
+
+// SeriesForManager lists a manager's live series.
+func (s *Store) SeriesForManager(ctx context.Context, orgID, managerID int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesForManager(ctx, s.Pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.Series, len(rows))
+	for i, r := range rows {
+		out[i] = seriesFromRow(dbq.SeriesGetRow(r))
+	}
+	return out, nil
+}
+
+// SeriesUnder lists the live series of every manager under root.
+func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesUnderLeader(ctx, s.Pool, dbq.SeriesUnderLeaderParams{OrgID: orgID, RootID: root})
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.Series, len(rows))
+	for i, r := range rows {
+		out[i] = seriesFromRow(dbq.SeriesGetRow(r))
+	}
+	return out, nil
+}
+
+// SetSeriesStatus pauses, resumes or ends a series, keeping pause history.
+func (s *Store) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, status oneonone.SeriesStatus, now time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		cur, err := s.q.SeriesGet(ctx, tx, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+		if err != nil {
+			return err
+		}
+		if string(cur.Status) == string(status) {
+			return nil // a double submit changes nothing
+		}
+		if _, err := s.q.SeriesSetStatus(ctx, tx, dbq.SeriesSetStatusParams{OrgID: orgID, ID: id, Status: dbq.SeriesStatus(status)}); err != nil {
+			return err
+		}
+		if cur.Status == dbq.SeriesStatusPaused {
+			if err := s.q.PauseClose(ctx, tx, dbq.PauseCloseParams{OrgID: orgID, SeriesID: id, At: &now}); err != nil {
+				return err
+			}
+		}
+		if status == oneonone.SeriesPaused {
+			if err := s.q.PauseOpen(ctx, tx, dbq.PauseOpenParams{OrgID: orgID, SeriesID: id, At: now}); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, orgID, actorID, "oneonone.series."+string(status), fmt.Sprintf("series:%d", id))
+	})
+	return mapErr(err, "1:1")
+}
+
+// EnsureUpcoming finds or creates the series' next meeting and moves open
+// points of earlier meetings onto it, in one transaction.
+func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time.Time) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Serialise per series so two tabs don't both create "next".
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM oneonone_series WHERE id = $1 FOR UPDATE", sr.ID); err != nil {
+			return err
+		}
+		cutoff := now.Add(-oneonone.Grace)
+		var err error
+		id, err = s.q.MeetingUpcoming(ctx, tx, dbq.MeetingUpcomingParams{OrgID: sr.OrgID, SeriesID: sr.ID, Cutoff: cutoff})
+		if err == nil {
+			return s.carryOver(ctx, tx, sr, id, now)
+		}
+		if err != pgx.ErrNoRows {
+			return err
+		}
+		at := sr.Rule().Next(cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute))
+		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: sr.OrgID, SeriesID: sr.ID, ScheduledAt: at, DurationMinutes: int32(sr.DurationMinutes)})
+		if err != nil {
+			return err
+		}
+		return s.carryOver(ctx, tx, sr, id, now)
+	})
+	return id, mapErr(err, "1:1")
+}
+
+func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
+	var at time.Time
+	if err := tx.QueryRow(ctx, "SELECT scheduled_at FROM meetings WHERE id = $1", meetingID).Scan(&at); err != nil {
+		return err
+	}
+	n, err := s.q.AgendaCarryOver(ctx, tx, dbq.AgendaCarryOverParams{
+		MeetingID: meetingID, OrgID: sr.OrgID, SeriesID: sr.ID, Before: at, Cutoff: now.Add(-oneonone.Grace)})
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.q.AgendaRenumber(ctx, tx, meetingID)
+}
+
+func meetingFromRow(r dbq.MeetingGetRow) oneonone.Meeting {
+	m := oneonone.Meeting{
+		ID: r.ID, OrgID: r.OrgID, SeriesID: r.SeriesID, ManagerID: r.ManagerID, ReportID: r.ReportID,
+		ManagerName: r.ManagerName, ReportName: r.ReportName, ScheduledAt: r.ScheduledAt,
+		DurationMinutes: int(r.DurationMinutes), TimeZone: r.TimeZone, Status: oneonone.MeetingStatus(r.Status),
+		StatusBy: r.StatusBy, PulseWord: r.PulseWord, SharedNotes: r.SharedNotes,
+	}
+	if r.Pulse != nil {
+		p := int(*r.Pulse)
+		m.Pulse = &p
+	}
+	if r.Balance != nil {
+		b := int(*r.Balance)
+		m.Balance = &b
+	}
+	return m
+}
+
+// FindMeeting returns a meeting with its participants.
+func (s *Store) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meeting, error) {
+	r, err := s.q.MeetingGet(ctx, s.Pool, dbq.MeetingGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return oneonone.Meeting{}, mapErr(err, "1:1")
+	}
+	return meetingFromRow(r), nil
+}
+
+// MeetingsFor lists a series' latest meetings.
+func (s *Store) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit int) ([]oneonone.MeetingSummary, error) {
+	rows, err := s.q.MeetingsForSeries(ctx, s.Pool, dbq.MeetingsForSeriesParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)})
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.MeetingSummary, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.MeetingSummary{ID: r.ID, ScheduledAt: r.ScheduledAt, Status: oneonone.MeetingStatus(r.Status)}
+		if r.Pulse != nil {
+			p := int(*r.Pulse)
+			out[i].Pulse = &p
+		}
+	}
+	return out, nil
+}
+
+// MeetingsForPersonSince lists a person's meetings from a time on (no note text).
+func (s *Store) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
+	rows, err := s.q.MeetingsForPersonSince(ctx, s.Pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.Meeting, len(rows))
+	for i, r := range rows {
+		out[i] = meetingFromRow(dbq.MeetingGetRow(r))
+	}
+	return out, nil
+}
+
+// SetMeetingStatus records a status; leaving "scheduled" moves open points on.
+func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status oneonone.MeetingStatus, by int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: orgID, ID: meetingID, Status: dbq.MeetingStatus(status), StatusBy: &by})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("1:1")
+		}
+		return s.audit(ctx, tx, orgID, by, "oneonone.meeting."+string(status), fmt.Sprintf("meeting:%d", meetingID))
+	})
+	return mapErr(err, "1:1")
+}
+
+// Reschedule marks the meeting rescheduled and creates one at the new time
+// with its points.
+func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time, by int64) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by}); err != nil {
+			return err
+		}
+		var err error
+		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: m.OrgID, SeriesID: m.SeriesID, ScheduledAt: to, DurationMinutes: int32(m.DurationMinutes)})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE agenda_items SET meeting_id = $1 WHERE org_id = $2 AND meeting_id = $3`, id, m.OrgID, m.ID); err != nil {
+			return err
+		}
+		if err := s.q.AgendaRenumber(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, m.OrgID, by, "oneonone.meeting.rescheduled", fmt.Sprintf("meeting:%d→%d", m.ID, id))
+	})
+	return id, mapErr(err, "1:1")
+}
+
+// SetSharedNotes saves the shared notes.
+func (s *Store) SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error {
+	return mapErr(s.q.MeetingSetNotes(ctx, s.Pool, dbq.MeetingSetNotesParams{OrgID: orgID, ID: meetingID, SharedNotes: body}), "1:1")
+}
+
+// SetPulse saves the report's pulse.
+func (s *Store) SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error {
+	p := int16(pulse)
+	return mapErr(s.q.MeetingSetPulse(ctx, s.Pool, dbq.MeetingSetPulseParams{OrgID: orgID, ID: meetingID, Pulse: &p, PulseWord: word}), "1:1")
+}
+
+// SetBalance saves the conversation balance.
+func (s *Store) SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error {
+	b := int16(balance)
+	return mapErr(s.q.MeetingSetBalance(ctx, s.Pool, dbq.MeetingSetBalanceParams{OrgID: orgID, ID: meetingID, Balance: &b}), "1:1")
+}
+
+// Agenda lists a meeting's talking points in order.
+func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.AgendaItem, error) {
+	rows, err := s.q.AgendaList(ctx, s.Pool, dbq.AgendaListParams{OrgID: orgID, MeetingID: meetingID})
+	if err != nil {
+		return nil, mapErr(err, "Agenda")
+	}
+	out := make([]oneonone.AgendaItem, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.AgendaItem{ID: r.ID, MeetingID: r.MeetingID, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
+			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried)}
+	}
+	return out, nil
+}
+
+// AddAgendaItem appends a point; the same open point twice is stored once.
+func (s *Store) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Serialise per meeting: positions stay unique and duplicates are seen.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", meetingID); err != nil {
+			return err
+		}
+		var dup bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM agenda_items WHERE meeting_id = $1 AND author_id = $2
+			AND lower(body) = lower($3) AND NOT done)`, meetingID, authorID, body).Scan(&dup); err != nil || dup {
+			return err
+		}
+		_, err := s.q.AgendaAdd(ctx, tx, dbq.AgendaAddParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body})
+		return err
+	})
+	return mapErr(err, "Talking point")
+}
+
+// ToggleAgendaItem ticks or unticks a point.
+func (s *Store) ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error {
+	if _, err := s.q.AgendaGet(ctx, s.Pool, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}); err != nil {
+		return mapErr(err, "Talking point")
+	}
+	return mapErr(s.q.AgendaToggle(ctx, s.Pool, dbq.AgendaToggleParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}), "Talking point")
+}
+
+// MoveAgendaItem swaps a point with its neighbour above or below.
+func (s *Store) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", meetingID); err != nil {
+			return err
+		}
+		it, err := s.q.AgendaGet(ctx, tx, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID})
+		if err != nil {
+			return err
+		}
+		nb, err := s.q.AgendaNeighbour(ctx, tx, dbq.AgendaNeighbourParams{MeetingID: meetingID, Up: up, Pos: it.Position})
+		if err == pgx.ErrNoRows {
+			return nil // already first or last
+		}
+		if err != nil {
+			return err
+		}
+		return s.q.AgendaSwap(ctx, tx, dbq.AgendaSwapParams{MeetingID: meetingID, AID: it.ID, APos: it.Position, BID: nb.ID, BPos: nb.Position})
+	})
+	return mapErr(err, "Talking point")
+}
+
+// DeleteAgendaItem removes the author's own point.
+func (s *Store) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error {
+	n, err := s.q.AgendaDelete(ctx, s.Pool, dbq.AgendaDeleteParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, AuthorID: authorID})
+	if err != nil {
+		return mapErr(err, "Talking point")
+	}
+	if n == 0 {
+		return core.NotFound("Talking point")
+	}
+	return nil
+}
+
+// MyUpcomingPoints lists points a person added to upcoming meetings.
+func (s *Store) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
+	rows, err := s.q.AgendaMine(ctx, s.Pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
+	if err != nil {
+		return nil, mapErr(err, "Agenda")
+	}
+	out := make([]oneonone.MyPoint, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.MyPoint{ID: r.ID, MeetingID: r.MeetingID, Body: r.Body, ScheduledAt: r.ScheduledAt}
+	}
+	return out, nil
+}
+
+// PrivateNote returns the author's own note ("" if none). The query filters
+// on the author: there is no way to read someone else's.
+func (s *Store) PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error) {
+	b, err := s.q.PrivateNoteGet(ctx, s.Pool, dbq.PrivateNoteGetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID})
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return b, mapErr(err, "Note")
+}
+
+// SetPrivateNote saves the author's note.
+func (s *Store) SetPrivateNote(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
+	return mapErr(s.q.PrivateNoteSet(ctx, s.Pool, dbq.PrivateNoteSetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body}), "Note")
+}
+
+// Actions lists the meeting's actions and the series' other open ones.
+func (s *Store) Actions(ctx context.Context, orgID, meetingID, seriesID int64) ([]oneonone.Action, error) {
+	rows, err := s.q.ActionsForMeeting(ctx, s.Pool, dbq.ActionsForMeetingParams{OrgID: orgID, MeetingID: meetingID, SeriesID: seriesID})
+	if err != nil {
+		return nil, mapErr(err, "Actions")
+	}
+	out := make([]oneonone.Action, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Action{ID: r.ID, MeetingID: r.MeetingID, SeriesID: r.SeriesID, OwnerID: r.OwnerID,
+			OwnerName: r.OwnerName, Body: r.Body, DueOn: r.DueOn, DoneAt: r.DoneAt}
+	}
+	return out, nil
+}
+
+// AddAction stores an action; the same action twice in a meeting is one.
+func (s *Store) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, ownerID, createdBy int64, body string, due time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", m.ID); err != nil {
+			return err
+		}
+		dup, err := s.q.ActionExists(ctx, tx, dbq.ActionExistsParams{MeetingID: m.ID, OwnerID: ownerID, Body: body})
+		if err != nil || dup {
+			return err
+		}
+		id, err := s.q.ActionAdd(ctx, tx, dbq.ActionAddParams{OrgID: orgID, MeetingID: m.ID, SeriesID: m.SeriesID,
+			OwnerID: ownerID, CreatedBy: createdBy, Body: body, DueOn: due})
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, orgID, createdBy, "oneonone.action.create", fmt.Sprintf("action:%d", id))
+	})
+	return mapErr(err, "Action")
+}
+
+// FindAction returns an action with its series' participants.
+func (s *Store) FindAction(ctx context.Context, orgID, id int64) (oneonone.ActionRef, error) {
+	r, err := s.q.ActionGet(ctx, s.Pool, dbq.ActionGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return oneonone.ActionRef{}, mapErr(err, "Action")
+	}
+	return oneonone.ActionRef{ID: r.ID, MeetingID: r.MeetingID, SeriesID: r.SeriesID, OwnerID: r.OwnerID,
+		ManagerID: r.ManagerID, ReportID: r.ReportID, Done: r.DoneAt != nil}, nil
+}
+
+// SetActionDone ticks or reopens an action.
+func (s *Store) SetActionDone(ctx context.Context, orgID, id int64, done bool) error {
+	return mapErr(s.q.ActionSetDone(ctx, s.Pool, dbq.ActionSetDoneParams{OrgID: orgID, ID: id, Done: done}), "Action")
+}
+
+// OpenActionsFor lists open actions of the person's series, theirs first.
+func (s *Store) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
+	rows, err := s.q.ActionsOpenForPerson(ctx, s.Pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
+	if err != nil {
+		return nil, mapErr(err, "Actions")
+	}
+	out := make([]oneonone.Action, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Action{ID: r.ID, MeetingID: r.MeetingID, SeriesID: r.SeriesID, OwnerID: r.OwnerID,
+			OwnerName: r.OwnerName, WithName: r.WithName, Body: r.Body, DueOn: r.DueOn, DoneAt: r.DoneAt}
+	}
+	return out, nil
+}
+
+// Observations lists a meeting's competency observations.
+func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]oneonone.Observation, error) {
+	rows, err := s.q.ObservationsForMeeting(ctx, s.Pool, dbq.ObservationsForMeetingParams{OrgID: orgID, MeetingID: meetingID})
+	if err != nil {
+		return nil, mapErr(err, "Observations")
+	}
+	out := make([]oneonone.Observation, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Observation{ID: r.ID, MeetingID: meetingID, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
+			SubjectID: r.SubjectID, SubjectName: r.SubjectName, CompetencyID: r.CompetencyID,
+			CompetencyName: r.CompetencyName, Note: r.Note, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// AddObservation stores an observation once.
+func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note string) error {
+	return mapErr(s.q.ObservationAdd(ctx, s.Pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
+		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note}), "Observation")
+}
+
+// Competencies lists the framework.
+func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
+	rows, err := s.q.CompetencyList(ctx, s.Pool)
+	if err != nil {
+		return nil, mapErr(err, "Competencies")
+	}
+	out := make([]oneonone.Competency, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Competency{ID: r.ID, Key: r.Key, Group: r.Grp, Name: r.Name, Behaviour: r.Behaviour,
+			Result: r.Result, LeaderCheck: r.LeaderCheck, MicroAction: r.MicroAction}
+	}
+	return out, nil
+}
+
+// Questions lists the question bank.
+func (s *Store) Questions(ctx context.Context, orgID int64) ([]oneonone.Question, error) {
+	rows, err := s.q.QuestionList(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "Questions")
+	}
+	out := make([]oneonone.Question, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Question{ID: r.ID, Body: r.Body, Active: r.Active}
+	}
+	return out, nil
+}
+
+// AddQuestion adds a question (once).
+func (s *Store) AddQuestion(ctx context.Context, orgID int64, body string) error {
+	return mapErr(s.q.QuestionAdd(ctx, s.Pool, dbq.QuestionAddParams{OrgID: orgID, Body: body}), "Question")
+}
+
+// SetQuestionActive retires or restores a question.
+func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active bool) error {
+	n, err := s.q.QuestionSetActive(ctx, s.Pool, dbq.QuestionSetActiveParams{OrgID: orgID, ID: id, Active: active})
+	if err != nil {
+		return mapErr(err, "Question")
+	}
+	if n == 0 {
+		return core.NotFound("Question")
+	}
+	return nil
+}
+
+// Facts aggregates the check-in figures of many series in four queries,
+// whatever their number.
+func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time) ([]oneonone.SeriesFacts, error) {
+	if len(series) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(series))
+	index := make(map[int64]int, len(series))
+	facts := make([]oneonone.SeriesFacts, len(series))
+	for i, sr := range series {
+		ids[i] = sr.ID
+		index[sr.ID] = i
+		facts[i] = oneonone.SeriesFacts{Series: sr, Stats: oneonone.SeriesStats{SeriesID: sr.ID}}
+	}
+	ms, err := s.q.MeetingStats(ctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+	if err != nil {
+		return nil, mapErr(err, "Check-ins")
+	}
+	for _, r := range ms {
+		st := &facts[index[r.SeriesID]].Stats
+		st.Held, st.Cancelled, st.Rescheduled, st.Missed = int(r.Held), int(r.Cancelled), int(r.Rescheduled), int(r.Missed)
+		st.CancelledByManager, st.CancelledByReport = int(r.CancelledByManager), int(r.CancelledByReport)
+		if r.LastHeld.Unix() != 0 {
+			st.LastHeld = r.LastHeld
+		}
+		st.PulseFirstSum, st.PulseFirstN = int(r.PulseFirstSum), int(r.PulseFirstN)
+		st.PulseSecondSum, st.PulseSecondN = int(r.PulseSecondSum), int(r.PulseSecondN)
+	}
+	as, err := s.q.ActionStats(ctx, s.Pool, dbq.ActionStatsParams{OrgID: orgID, SeriesIds: ids,
+		FromDate: w.From, ToDate: w.To, Today: today})
+	if err != nil {
+		return nil, mapErr(err, "Check-ins")
+	}
+	for _, r := range as {
+		st := &facts[index[r.SeriesID]].Stats
+		st.ActionsDue, st.ActionsDoneOnTime, st.OpenActions, st.OverdueActions = int(r.Due), int(r.DoneOnTime), int(r.Open), int(r.Overdue)
+	}
+	ag, err := s.q.AgendaStats(ctx, s.Pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
+	if err != nil {
+		return nil, mapErr(err, "Check-ins")
+	}
+	for _, r := range ag {
+		st := &facts[index[r.SeriesID]].Stats
+		st.AgendaTotal, st.AgendaByReport = int(r.Total), int(r.ByReport)
+	}
+	ps, err := s.q.PausesForSeries(ctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
+	if err != nil {
+		return nil, mapErr(err, "Check-ins")
+	}
+	for _, r := range ps {
+		iv := oneonone.Interval{From: r.PausedAt}
+		if r.ResumedAt != nil {
+			iv.Until = *r.ResumedAt
+		}
+		f := &facts[index[r.SeriesID]]
+		f.Pauses = append(f.Pauses, iv)
+	}
+	return facts, nil
+}
+
+// Marks lists the meetings of the series in [from, to) and their pauses.
+func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, map[int64][]oneonone.Interval, error) {
+	rows, err := s.q.MeetingMarks(ctx, s.Pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
+	if err != nil {
+		return nil, nil, mapErr(err, "Check-ins")
+	}
+	marks := make([]oneonone.Mark, len(rows))
+	for i, r := range rows {
+		marks[i] = oneonone.Mark{SeriesID: r.SeriesID, At: r.ScheduledAt, Status: oneonone.MeetingStatus(r.Status)}
+	}
+	ps, err := s.q.PausesForSeries(ctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &from})
+	if err != nil {
+		return nil, nil, mapErr(err, "Check-ins")
+	}
+	pauses := map[int64][]oneonone.Interval{}
+	for _, r := range ps {
+		iv := oneonone.Interval{From: r.PausedAt}
+		if r.ResumedAt != nil {
+			iv.Until = *r.ResumedAt
+		}
+		pauses[r.SeriesID] = append(pauses[r.SeriesID], iv)
+	}
+	return marks, pauses, nil
+}
+
+// SetCalendarToken stores (or replaces) a person's calendar feed token hash.
+func (s *Store) SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error {
+	return mapErr(s.q.CalendarFeedSet(ctx, s.Pool, dbq.CalendarFeedSetParams{UserID: userID, OrgID: orgID, TokenHash: hash}), "Calendar feed")
+}
+
+// HasCalendarFeed reports whether the person has a feed URL.
+func (s *Store) HasCalendarFeed(ctx context.Context, orgID, userID int64) (bool, error) {
+	ok, err := s.q.CalendarFeedExists(ctx, s.Pool, dbq.CalendarFeedExistsParams{UserID: userID, OrgID: orgID})
+	return ok, mapErr(err, "Calendar feed")
+}
+
+// CalendarOwner finds the active person a feed token belongs to.
+func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, error) {
+	r, err := s.q.CalendarFeedOwner(ctx, s.Pool, hash)
+	if err != nil {
+		return 0, 0, mapErr(err, "Calendar feed")
+	}
+	return r.OrgID, r.UserID, nil
+}

@@ -1,0 +1,385 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"rapport/internal/core"
+	"rapport/internal/oneonone"
+	"rapport/web/views"
+)
+
+func meetingPath(id int64) string { return "/meetings/" + strconv.FormatInt(id, 10) }
+func seriesPath(id int64) string  { return "/oneonones/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) seriesList(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	series, err := s.ones.MySeries(r.Context(), a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	reports, err := s.people.Store.DirectReports(r.Context(), a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.SeriesListPage(s.layout(r, "1:1s", "oneonones"),
+		views.SeriesListProps{Me: a.UserID, Series: series, Reports: reports, Now: s.clock.Now()}))
+}
+
+func (s *Server) seriesFormProps(r *http.Request, in oneonone.SeriesInput, err error) (views.SeriesFormProps, error) {
+	a := actor(r)
+	reports, lerr := s.people.Store.DirectReports(r.Context(), a.OrgID, a.UserID)
+	if lerr != nil {
+		return views.SeriesFormProps{}, lerr
+	}
+	p := views.SeriesFormProps{Input: in, Reports: reports}
+	if err != nil {
+		p.Errors, p.Message = core.FieldErrors(err), core.ErrorMessage(err)
+	}
+	return p, nil
+}
+
+func (s *Server) seriesNew(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	me, err := s.people.Store.FindPerson(r.Context(), a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in := oneonone.SeriesInput{Cadence: oneonone.Weekly, IntervalDays: 7, Weekday: 2, StartTime: "10:00",
+		DurationMinutes: 30, TimeZone: me.TimeZone, StartsOn: s.clock.Now().Format("2006-01-02")}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("report_id"), 10, 64); err == nil {
+		in.ReportID = id
+	}
+	props, err := s.seriesFormProps(r, in, nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.SeriesFormPage(s.layout(r, "Set up 1:1s", "oneonones"), props))
+}
+
+func atoiOr(v string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+func (s *Server) seriesCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	in := oneonone.SeriesInput{
+		Cadence: oneonone.Cadence(r.PostFormValue("cadence")), IntervalDays: atoiOr(r.PostFormValue("interval_days"), -1),
+		Weekday: atoiOr(r.PostFormValue("weekday"), -1), StartTime: r.PostFormValue("start_time"),
+		DurationMinutes: atoiOr(r.PostFormValue("duration_minutes"), -1), TimeZone: r.PostFormValue("time_zone"),
+		StartsOn: r.PostFormValue("starts_on"),
+	}
+	in.ReportID = int64(atoiOr(r.PostFormValue("report_id"), 0))
+	id, err := s.ones.CreateSeries(r.Context(), actor(r), 0, in)
+	if err != nil {
+		if c := core.ErrorCode(err); c != core.EINVALID && c != core.ECONFLICT {
+			s.renderError(w, r, err)
+			return
+		}
+		props, perr := s.seriesFormProps(r, in, err)
+		if perr != nil {
+			s.renderError(w, r, perr)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, views.SeriesFormPage(s.layout(r, "Set up 1:1s", "oneonones"), props))
+		return
+	}
+	s.flash(r, "success", "1:1s are set up. Add the first talking points.")
+	redirect(w, r, seriesPath(id)+"/next")
+}
+
+func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	sr, err := s.ones.Series(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	history, err := s.ones.Store.MeetingsFor(r.Context(), a.OrgID, id, 52)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.SeriesProps{Series: sr, Me: a.UserID, History: history}
+	if sr.Status == oneonone.SeriesActive {
+		props.Next = sr.Rule().Next(s.clock.Now())
+	}
+	s.render(w, r, http.StatusOK, views.SeriesPage(s.layout(r, "1:1s with "+otherName(sr, a.UserID), "oneonones"), props))
+}
+
+func otherName(sr oneonone.Series, me int64) string {
+	_, n := sr.Other(me)
+	return n
+}
+
+// seriesNext opens the series' next meeting, creating it from the schedule
+// the first time (get-or-create: repeating it changes nothing).
+func (s *Server) seriesNext(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	mid, err := s.ones.Upcoming(r.Context(), actor(r), id)
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.flash(r, "warning", core.ErrorMessage(err))
+			redirect(w, r, seriesPath(id))
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	redirect(w, r, meetingPath(mid))
+}
+
+func (s *Server) seriesSetStatus(status oneonone.SeriesStatus, msg string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		if !ok {
+			s.notFound(w, r)
+			return
+		}
+		if err := s.ones.SetSeriesStatus(r.Context(), actor(r), id, status); err != nil {
+			if core.ErrorCode(err) == core.EINVALID {
+				s.flash(r, "warning", core.ErrorMessage(err))
+				redirect(w, r, seriesPath(id))
+				return
+			}
+			s.renderError(w, r, err)
+			return
+		}
+		s.flash(r, "success", msg)
+		redirect(w, r, seriesPath(id))
+	}
+}
+
+// meetingForm carries a meeting page's form state after bad input.
+type meetingForm struct {
+	errors map[string]string
+	values map[string]string
+	anchor string
+}
+
+func (s *Server) meetingShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderMeeting(w, r, id, http.StatusOK, meetingForm{})
+}
+
+func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64, status int, f meetingForm) {
+	a := actor(r)
+	v, err := s.ones.View(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	_, other := v.Series.Other(a.UserID)
+	props := views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(), Errors: f.errors, Values: f.values}
+	s.render(w, r, status, views.MeetingPage(s.layout(r, "1:1 with "+other, "oneonones"), props))
+}
+
+// meetingAction runs a change on a meeting: on success it redirects back to
+// the page section; on bad input it re-renders the page with the message
+// next to the field and the typed values kept.
+func (s *Server) meetingAction(anchor string, fields []string, do func(r *http.Request, a core.Actor, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		if !ok {
+			s.notFound(w, r)
+			return
+		}
+		if !s.parseForm(w, r) {
+			return
+		}
+		err := do(r, actor(r), id)
+		if err == nil {
+			redirect(w, r, meetingPath(id)+"#"+anchor)
+			return
+		}
+		if core.ErrorCode(err) != core.EINVALID {
+			s.renderError(w, r, err)
+			return
+		}
+		vals := map[string]string{}
+		for _, f := range fields {
+			vals[f] = r.PostFormValue(f)
+		}
+		errs := core.FieldErrors(err)
+		if len(errs) == 0 && len(fields) > 0 {
+			errs = map[string]string{fields[0]: core.ErrorMessage(err)}
+		}
+		s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, meetingForm{errors: errs, values: vals, anchor: anchor})
+	}
+}
+
+func itemID(r *http.Request) (int64, error) {
+	id, ok := pathID(r, "itemID")
+	if !ok {
+		return 0, core.NotFound("Talking point")
+	}
+	return id, nil
+}
+
+// The meeting page's small forms. Each runs one change through
+// meetingAction, which handles redirects and bad input alike.
+
+func (s *Server) agendaAdd(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", []string{"body"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.AddAgendaItem(r.Context(), a, id, r.PostFormValue("body"))
+	})(w, r)
+}
+
+func (s *Server) agendaToggle(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", nil, func(r *http.Request, a core.Actor, id int64) error {
+		it, err := itemID(r)
+		if err != nil {
+			return err
+		}
+		return s.ones.ToggleAgendaItem(r.Context(), a, id, it)
+	})(w, r)
+}
+
+func (s *Server) agendaMove(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", nil, func(r *http.Request, a core.Actor, id int64) error {
+		it, err := itemID(r)
+		if err != nil {
+			return err
+		}
+		return s.ones.MoveAgendaItem(r.Context(), a, id, it, r.PostFormValue("dir") != "down")
+	})(w, r)
+}
+
+func (s *Server) agendaDelete(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", nil, func(r *http.Request, a core.Actor, id int64) error {
+		it, err := itemID(r)
+		if err != nil {
+			return err
+		}
+		return s.ones.DeleteAgendaItem(r.Context(), a, id, it)
+	})(w, r)
+}
+
+func (s *Server) sharedNotesSave(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("notes", []string{"shared_notes"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.SetSharedNotes(r.Context(), a, id, r.PostFormValue("shared_notes"))
+	})(w, r)
+}
+
+func (s *Server) privateNoteSave(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("private", []string{"private_note"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.SetPrivateNote(r.Context(), a, id, r.PostFormValue("private_note"))
+	})(w, r)
+}
+
+func (s *Server) meetingStatus(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("status", []string{"status"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.SetStatus(r.Context(), a, id, oneonone.MeetingStatus(r.PostFormValue("status")))
+	})(w, r)
+}
+
+func (s *Server) meetingPulse(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("pulse", []string{"pulse", "pulse_word"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.SetPulse(r.Context(), a, id, atoiOr(r.PostFormValue("pulse"), 0), r.PostFormValue("pulse_word"))
+	})(w, r)
+}
+
+func (s *Server) meetingBalance(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("balance", []string{"balance"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.SetBalance(r.Context(), a, id, atoiOr(r.PostFormValue("balance"), -1))
+	})(w, r)
+}
+
+func (s *Server) actionAdd(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("actions", []string{"action_body", "owner_id", "due_on"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.AddAction(r.Context(), a, id, int64(atoiOr(r.PostFormValue("owner_id"), 0)), r.PostFormValue("action_body"), r.PostFormValue("due_on"))
+	})(w, r)
+}
+
+func (s *Server) observationAdd(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("observations", []string{"competency_id", "note"}, func(r *http.Request, a core.Actor, id int64) error {
+		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"))
+	})(w, r)
+}
+
+func (s *Server) seriesPause(w http.ResponseWriter, r *http.Request) {
+	s.seriesSetStatus(oneonone.SeriesPaused, "1:1s are paused. Resume them any time.")(w, r)
+}
+
+func (s *Server) seriesResume(w http.ResponseWriter, r *http.Request) {
+	s.seriesSetStatus(oneonone.SeriesActive, "1:1s are back on.")(w, r)
+}
+
+func (s *Server) seriesEnd(w http.ResponseWriter, r *http.Request) {
+	s.seriesSetStatus(oneonone.SeriesEnded, "This series has ended. Its history stays.")(w, r)
+}
+
+func (s *Server) meetingReschedule(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	nid, err := s.ones.Reschedule(r.Context(), actor(r), id, r.PostFormValue("new_date"), r.PostFormValue("new_time"))
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, meetingForm{errors: core.FieldErrors(err),
+				values: map[string]string{"new_date": r.PostFormValue("new_date"), "new_time": r.PostFormValue("new_time")}})
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Moved. The talking points came along.")
+	redirect(w, r, meetingPath(nid))
+}
+
+// actionToggle ticks or reopens an action, then returns to where it was
+// ticked (a meeting page or home).
+func (s *Server) actionToggle(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	ref, err := s.ones.SetActionDone(r.Context(), actor(r), id, r.PostFormValue("done") == "1")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	back := r.PostFormValue("back")
+	if back != "/" {
+		back = meetingPath(ref.MeetingID) + "#actions"
+		if m := r.PostFormValue("meeting"); m != "" {
+			if mid, err := strconv.ParseInt(m, 10, 64); err == nil {
+				back = meetingPath(mid) + "#actions"
+			}
+		}
+	}
+	redirect(w, r, back)
+}
