@@ -1,10 +1,13 @@
 // Package demo seeds a realistic demonstration organisation: a CEO, department
 // leaders, managers (and managers of managers in large organisations),
-// individual contributors, their teams and a few cross-functional teams.
+// individual contributors, their teams and a few cross-functional teams, and
+// months of 1:1 history between every manager and each of their reports.
 //
-// The same seed always gives the same people, reporting lines and teams, and
-// everything is written in one transaction, so a failure leaves nothing
-// behind. Ten thousand people take a few seconds.
+// The same seed always gives the same people, reporting lines and teams, and,
+// for the same Now, the same 1:1s. Everything is written in one transaction,
+// so a failure leaves nothing behind. Sixty people with a year of 1:1s take a
+// fraction of a second; ten thousand take under 20 seconds, most of it
+// PostgreSQL checking foreign keys row by row.
 package demo
 
 import (
@@ -41,6 +44,11 @@ type Options struct {
 	Password string // every demo person's password
 	OrgName  string // default DefaultOrgName
 	Domain   string // email domain, default DefaultDomain
+	// Months of 1:1 history up to Now: DefaultMonths when 0, at most MaxMonths.
+	Months int
+	// Now is when the history ends and the next 1:1s are scheduled from;
+	// time.Now() when zero. Tests pass a fixed time.
+	Now time.Time
 }
 
 // SignIn is a demo account a newcomer can sign in as.
@@ -57,7 +65,15 @@ type Result struct {
 	People  int
 	Teams   int
 	SignIns []SignIn // admin, leader, a manager under that leader, an employee of that manager
-	Elapsed time.Duration
+	// The 1:1 history.
+	Series       int // one per manager and report
+	Pauses       int
+	Meetings     int // past meetings and each active series' next one
+	AgendaItems  int
+	Actions      int
+	PrivateNotes int
+	Observations int
+	Elapsed      time.Duration
 }
 
 // ErrDomainInUse is returned when people with the domain's emails already exist.
@@ -89,6 +105,15 @@ func (o *Options) normalise() error {
 	if len(o.Domain) > 200 || !domainRE.MatchString(o.Domain) {
 		return fmt.Errorf("demo: %q is not a valid email domain", o.Domain)
 	}
+	if o.Months == 0 {
+		o.Months = DefaultMonths
+	}
+	if o.Months < 1 || o.Months > MaxMonths {
+		return fmt.Errorf("demo: 1:1 history must cover 1 to %d months, got %d", MaxMonths, o.Months)
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
 	return nil
 }
 
@@ -113,7 +138,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	orgID, err := write(ctx, tx, opts, pl, hash)
+	orgID, counts, err := write(ctx, tx, opts, pl, hash)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_email_key" {
@@ -125,7 +150,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 		return Result{}, fmt.Errorf("demo: commit: %w", err)
 	}
 
-	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams)}
+	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
+		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
+		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
 		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
@@ -134,19 +161,30 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	return res, nil
 }
 
-// write inserts the planned organisation. Ids are reserved up front from the
-// identity sequences so that users, including their manager_id, and teams can
-// each be sent in a single COPY, which always writes the given identity values.
-func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, error) {
+// write inserts the planned organisation and its 1:1 history. Ids are
+// reserved up front from the identity sequences so that users, including their
+// manager_id, and teams can each be sent in a single COPY, which always writes
+// the given identity values.
+func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, historyCounts, error) {
+	orgID, userIDs, err := writePeople(ctx, tx, opts, pl, hash)
+	if err != nil {
+		return 0, historyCounts{}, err
+	}
+	counts, err := writeHistory(ctx, tx, opts, pl, orgID, userIDs)
+	return orgID, counts, err
+}
+
+// writePeople inserts the organisation, its people and teams.
+func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, []int64, error) {
 	var inUse bool
 	err := tx.QueryRow(ctx,
 		`SELECT EXISTS (SELECT 1 FROM users WHERE lower(split_part(email::text, '@', 2)) = $1)`,
 		opts.Domain).Scan(&inUse)
 	if err != nil {
-		return 0, fmt.Errorf("demo: check domain: %w", err)
+		return 0, nil, fmt.Errorf("demo: check domain: %w", err)
 	}
 	if inUse {
-		return 0, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
+		return 0, nil, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
 	}
 
 	var orgID int64
@@ -158,7 +196,7 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) 
 		       ARRAY(SELECT nextval(pg_get_serial_sequence('teams', 'id')) FROM generate_series(1, $3::int) ORDER BY 1)`,
 		opts.OrgName, len(pl.people), len(pl.teams)).Scan(&orgID, &userIDs, &teamIDs)
 	if err != nil {
-		return 0, fmt.Errorf("demo: create organisation: %w", err)
+		return 0, nil, fmt.Errorf("demo: create organisation: %w", err)
 	}
 
 	users := make([][]any, len(pl.people))
@@ -172,7 +210,7 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) 
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"},
 		[]string{"id", "org_id", "email", "name", "title", "role", "manager_id", "time_zone", "password_hash"},
 		pgx.CopyFromRows(users)); err != nil {
-		return 0, fmt.Errorf("demo: insert people: %w", err)
+		return 0, nil, fmt.Errorf("demo: insert people: %w", err)
 	}
 
 	teams := make([][]any, len(pl.teams))
@@ -185,11 +223,11 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) 
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"teams"},
 		[]string{"id", "org_id", "name", "description"}, pgx.CopyFromRows(teams)); err != nil {
-		return 0, fmt.Errorf("demo: insert teams: %w", err)
+		return 0, nil, fmt.Errorf("demo: insert teams: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"team_members"},
 		[]string{"org_id", "team_id", "user_id"}, pgx.CopyFromRows(members)); err != nil {
-		return 0, fmt.Errorf("demo: insert team members: %w", err)
+		return 0, nil, fmt.Errorf("demo: insert team members: %w", err)
 	}
-	return orgID, nil
+	return orgID, userIDs, nil
 }

@@ -493,7 +493,11 @@ func TestSeed10000(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("10,000 people and %d teams seeded in %v", res.Teams, res.Elapsed)
+	t.Logf("10,000 people, %d teams and 12 months of 1:1s (%d series, %d meetings, %d agenda items, %d actions, %d private notes, %d observations) seeded in %v",
+		res.Teams, res.Series, res.Meetings, res.AgendaItems, res.Actions, res.PrivateNotes, res.Observations, res.Elapsed)
+	if res.Series != 9999 || res.Meetings < 300_000 {
+		t.Errorf("%d series and %d meetings for 10,000 people", res.Series, res.Meetings)
+	}
 	var users int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE org_id = $1`, res.OrgID).Scan(&users); err != nil {
 		t.Fatal(err)
