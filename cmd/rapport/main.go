@@ -40,7 +40,8 @@ const usage = `Rapport — build working relationships on purpose.
 Usage:
   rapport serve [flags]            run the web app (see rapport serve -h)
   rapport migrate up|down|status   apply, roll back or list database migrations
-  rapport demo [--people N]        add a demo organisation to the database
+  rapport demo [--people N] [--months M]
+                                   add a demo organisation with M months of history
   rapport user create --email E --name N [--org O]
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
 
@@ -224,7 +225,8 @@ func seedDemoIfEmpty(ctx context.Context, pool *pgxpool.Pool, svc *people.Servic
 }
 
 func printSignIns(w io.Writer, res demo.Result) {
-	fmt.Fprintf(w, "\nDemo organisation ready: %d people, %d teams (%s).\n", res.People, res.Teams, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "\nDemo organisation ready: %d people, %d teams, %d 1:1 series with %d meetings, %d talking points and %d actions (%s).\n",
+		res.People, res.Teams, res.Series, res.Meetings, res.AgendaItems, res.Actions, res.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "Sign in with any of these (password %q):\n", demoPassword)
 	for _, s := range res.SignIns {
 		fmt.Fprintf(w, "  %-9s %-40s %s, %s\n", s.Role.Label(), s.Email, s.Name, s.Title)
@@ -279,6 +281,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same organisation")
 	domain := fs.String("domain", "", "email domain (default northwind.example)")
 	org := fs.String("org", "", "organisation name (default Northwind Labs)")
+	months := fs.Int("months", 12, "months of history (1 to 36)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -291,7 +294,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer closeDB()
-	res, err := demo.Seed(ctx, pool, demo.Options{People: *n, Seed: *seed, Password: demoPassword, Domain: *domain, OrgName: *org})
+	res, err := demo.Seed(ctx, pool, demo.Options{People: *n, Seed: *seed, Password: demoPassword, Domain: *domain, OrgName: *org, Months: *months})
 	if err != nil {
 		return err
 	}

@@ -241,34 +241,46 @@ INSERT INTO questions (org_id, body) VALUES (@org_id, @body) ON CONFLICT DO NOTH
 UPDATE questions SET active = @active WHERE org_id = @org_id AND id = @id;
 
 -- name: MeetingStats :many
--- Per-series counts for the check-in patterns over [@win_from, @win_to); see docs/metrics.md.
+-- Per-series counts for the check-in patterns over [@win_from, @win_to); see
+-- docs/metrics.md. For a few series the planner probes each series' index;
+-- for a whole organisation it reads the window once.
 SELECT s.id AS series_id,
-    count(*) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS held,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.manager_id AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled_by_manager,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.report_id AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS cancelled_by_report,
-    count(*) FILTER (WHERE mt.status = 'rescheduled' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS rescheduled,
-    count(*) FILTER (WHERE mt.status = 'missed' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to)::int AS missed,
-    coalesce(max(mt.scheduled_at) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < @win_to), 'epoch'::timestamptz)::timestamptz AS last_held,
-    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_half), 0)::int AS pulse_first_sum,
-    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_half)::int AS pulse_first_n,
-    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half AND mt.scheduled_at < @win_to), 0)::int AS pulse_second_sum,
-    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half AND mt.scheduled_at < @win_to)::int AS pulse_second_n
+    count(mt.series_id) FILTER (WHERE mt.status = 'held')::int AS held,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled')::int AS cancelled,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.manager_id)::int AS cancelled_by_manager,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.report_id)::int AS cancelled_by_report,
+    count(mt.series_id) FILTER (WHERE mt.status = 'rescheduled')::int AS rescheduled,
+    count(mt.series_id) FILTER (WHERE mt.status = 'missed')::int AS missed,
+    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < @win_half), 0)::int AS pulse_first_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < @win_half)::int AS pulse_first_n,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half), 0)::int AS pulse_second_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= @win_half)::int AS pulse_second_n
 FROM oneonone_series s
-LEFT JOIN meetings mt ON mt.org_id = s.org_id AND mt.series_id = s.id
+LEFT JOIN meetings mt ON mt.series_id = s.id AND mt.org_id = @org_id
+    AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to
 WHERE s.org_id = @org_id AND s.id = ANY(@series_ids::bigint[])
 GROUP BY s.id;
 
 -- name: ActionStats :many
-SELECT a.series_id,
-    count(*) FILTER (WHERE a.due_on >= @from_date AND a.due_on < @to_date AND a.due_on < @today)::int AS due,
-    count(*) FILTER (WHERE a.due_on >= @from_date AND a.due_on < @to_date AND a.due_on < @today
-                     AND a.done_at IS NOT NULL AND a.done_at < (a.due_on + 1)::timestamptz)::int AS done_on_time,
-    count(*) FILTER (WHERE a.done_at IS NULL)::int AS open,
-    count(*) FILTER (WHERE a.done_at IS NULL AND a.due_on < @today)::int AS overdue
-FROM action_items a
-WHERE a.org_id = @org_id AND a.series_id = ANY(@series_ids::bigint[])
-GROUP BY a.series_id;
+-- Actions due in the window (and before today), and open actions now.
+WITH due AS (
+    SELECT a.series_id, count(*) AS due,
+        count(*) FILTER (WHERE a.done_at IS NOT NULL AND a.done_at < (a.due_on + 1)::timestamptz) AS done_on_time
+    FROM action_items a
+    WHERE a.org_id = @org_id AND a.series_id = ANY(@series_ids::bigint[])
+      AND a.due_on >= @from_date::date AND a.due_on < least(@to_date::date, @today::date)
+    GROUP BY a.series_id
+), open AS (
+    SELECT a.series_id, count(*) AS open, count(*) FILTER (WHERE a.due_on < @today::date) AS overdue
+    FROM action_items a
+    WHERE a.org_id = @org_id AND a.series_id = ANY(@series_ids::bigint[]) AND a.done_at IS NULL
+    GROUP BY a.series_id
+)
+SELECT coalesce(d.series_id, o.series_id)::bigint AS series_id,
+    coalesce(d.due, 0)::int AS due, coalesce(d.done_on_time, 0)::int AS done_on_time,
+    coalesce(o.open, 0)::int AS open, coalesce(o.overdue, 0)::int AS overdue
+FROM due d FULL JOIN open o ON o.series_id = d.series_id;
 
 -- name: AgendaStats :many
 SELECT mt.series_id, count(*)::int AS total,

@@ -149,6 +149,13 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	if err := tx.Commit(ctx); err != nil {
 		return Result{}, fmt.Errorf("demo: commit: %w", err)
 	}
+	// A bulk load leaves the planner's statistics and the visibility map
+	// behind until autovacuum catches up; bring them up to date now so the
+	// first dashboards use the right plans and index-only scans.
+	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) users, teams, team_members, oneonone_series, oneonone_pauses,
+		meetings, agenda_items, action_items, private_notes, observations`); err != nil {
+		return Result{}, fmt.Errorf("demo: vacuum: %w", err)
+	}
 
 	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,

@@ -82,7 +82,7 @@ func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID 
 	if err != nil {
 		return d, err
 	}
-	facts, err := s.Store.Facts(ctx, a.OrgID, series, d.Window, today(now))
+	facts, err := s.Store.Facts(ctx, a.OrgID, series, d.Window, today(now), true)
 	if err != nil {
 		return d, err
 	}
@@ -163,23 +163,25 @@ func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sort
 	if err != nil {
 		return v, err
 	}
-	facts, err := s.Store.Facts(ctx, a.OrgID, series, v.Window, today(now))
+	facts, err := s.Store.Facts(ctx, a.OrgID, series, v.Window, today(now), false)
 	if err != nil {
 		return v, err
 	}
-	byManager := map[int64][]Pattern{}
-	names := map[int64]string{}
-	var all []Pattern
-	for _, f := range facts {
-		p := ComputePattern(f, v.Window, now)
-		byManager[f.Series.ManagerID] = append(byManager[f.Series.ManagerID], p)
-		names[f.Series.ManagerID] = f.Series.ManagerName
-		all = append(all, p)
+	rows := map[int64]int{} // manager id → index in v.Managers
+	for i := range facts {
+		p := ComputePattern(facts[i], v.Window, now)
+		id := facts[i].Series.ManagerID
+		k, ok := rows[id]
+		if !ok {
+			k = len(v.Managers)
+			rows[id] = k
+			v.Managers = append(v.Managers, ManagerRow{ManagerID: id, ManagerName: facts[i].Series.ManagerName})
+		}
+		v.Managers[k].Rollup.Add(&p)
 	}
-	for id, ps := range byManager {
-		v.Managers = append(v.Managers, ManagerRow{ManagerID: id, ManagerName: names[id], Rollup: RollupOf(ps)})
+	for _, m := range v.Managers {
+		v.Total.Merge(m.Rollup)
 	}
-	v.Total = RollupOf(all)
 	v.Sort = SortRows(v.Managers, sortBy)
 	return v, nil
 }

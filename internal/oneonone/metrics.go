@@ -180,25 +180,44 @@ type Rollup struct {
 // reports weighs each report's 1:1s equally.
 func RollupOf(ps []Pattern) Rollup {
 	var r Rollup
-	pulseSum := 0.0
-	for _, p := range ps {
-		r.Reports++
-		if p.Drifting {
-			r.Drifting++
-		}
-		if p.Paused {
-			r.Paused++
-		}
-		r.Adherence = r.Adherence.Add(p.Adherence)
-		r.FollowThrough = r.FollowThrough.Add(p.FollowThrough)
-		r.OpenActions += p.OpenActions
-		r.OverdueActions += p.OverdueActions
-		r.Cancelled += p.Cancelled
-		pulseSum += p.PulseAvg * float64(p.PulseN)
-		r.PulseN += p.PulseN
-	}
-	if r.PulseN > 0 {
-		r.PulseAvg = pulseSum / float64(r.PulseN)
+	for i := range ps {
+		r.Add(&ps[i])
 	}
 	return r
+}
+
+// Add counts one report's pattern into the roll-up.
+func (r *Rollup) Add(p *Pattern) {
+	r.Reports++
+	if p.Drifting {
+		r.Drifting++
+	}
+	if p.Paused {
+		r.Paused++
+	}
+	r.Adherence = r.Adherence.Add(p.Adherence)
+	r.FollowThrough = r.FollowThrough.Add(p.FollowThrough)
+	r.OpenActions += p.OpenActions
+	r.OverdueActions += p.OverdueActions
+	r.Cancelled += p.Cancelled
+	if p.PulseN > 0 {
+		r.PulseAvg = (r.PulseAvg*float64(r.PulseN) + p.PulseAvg*float64(p.PulseN)) / float64(r.PulseN+p.PulseN)
+		r.PulseN += p.PulseN
+	}
+}
+
+// Merge adds another roll-up into this one.
+func (r *Rollup) Merge(o Rollup) {
+	r.Reports += o.Reports
+	r.Drifting += o.Drifting
+	r.Paused += o.Paused
+	r.Adherence = r.Adherence.Add(o.Adherence)
+	r.FollowThrough = r.FollowThrough.Add(o.FollowThrough)
+	r.OpenActions += o.OpenActions
+	r.OverdueActions += o.OverdueActions
+	r.Cancelled += o.Cancelled
+	if o.PulseN > 0 {
+		r.PulseAvg = (r.PulseAvg*float64(r.PulseN) + o.PulseAvg*float64(o.PulseN)) / float64(r.PulseN+o.PulseN)
+		r.PulseN += o.PulseN
+	}
 }

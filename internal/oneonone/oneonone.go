@@ -77,7 +77,7 @@ type Series struct {
 
 // Rule returns the series' schedule.
 func (s Series) Rule() Rule {
-	loc, err := time.LoadLocation(s.TimeZone)
+	loc, err := core.Location(s.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
@@ -142,7 +142,7 @@ func (in *SeriesInput) Validate() (Parsed, *core.Validator) {
 		p.Hour, p.Minute = t.Hour(), t.Minute()
 	}
 	v.Check(in.DurationMinutes >= 10 && in.DurationMinutes <= 180, "duration_minutes", "Use 10 to 180 minutes.")
-	_, err = time.LoadLocation(in.TimeZone)
+	_, err = core.Location(in.TimeZone)
 	v.Check(in.TimeZone != "" && in.TimeZone != "Local" && err == nil, "time_zone", "Choose a time zone from the list, e.g. Europe/Madrid.")
 	d, err := time.Parse("2006-01-02", strings.TrimSpace(in.StartsOn))
 	v.Check(err == nil, "starts_on", "Use a date like 2026-03-02.")
@@ -174,7 +174,7 @@ func (m Meeting) Includes(personID int64) bool {
 
 // Local returns the meeting's start in its series' time zone.
 func (m Meeting) Local() time.Time {
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := core.Location(m.TimeZone)
 	if err != nil {
 		return m.ScheduledAt
 	}

@@ -90,8 +90,9 @@ type Store interface {
 	AddQuestion(ctx context.Context, orgID int64, body string) error
 	SetQuestionActive(ctx context.Context, orgID, id int64, active bool) error
 
-	// Facts aggregates the check-in figures of the series over the window.
-	Facts(ctx context.Context, orgID int64, series []Series, w Window, today time.Time) ([]SeriesFacts, error)
+	// Facts aggregates the check-in figures of the series over the window;
+	// agenda shares only when asked (roll-ups don't show them).
+	Facts(ctx context.Context, orgID int64, series []Series, w Window, today time.Time, agenda bool) ([]SeriesFacts, error)
 	Marks(ctx context.Context, orgID int64, seriesIDs []int64, from, to time.Time) ([]Mark, map[int64][]Interval, error)
 
 	SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error
@@ -363,7 +364,7 @@ func (s *Service) Reschedule(ctx context.Context, a core.Actor, meetingID int64,
 		return 0, err
 	}
 	var v core.Validator
-	loc, lerr := time.LoadLocation(m.TimeZone)
+	loc, lerr := core.Location(m.TimeZone)
 	if lerr != nil {
 		loc = time.UTC
 	}

@@ -84,7 +84,7 @@ func ValidTimeZone(tz string) bool {
 	if tz == "" || tz == "Local" {
 		return false
 	}
-	_, err := time.LoadLocation(tz)
+	_, err := core.Location(tz)
 	return err == nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
 	"rapport/internal/oneonone"
@@ -519,9 +520,11 @@ func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active b
 	return nil
 }
 
-// Facts aggregates the check-in figures of many series in four queries,
-// whatever their number.
-func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time) ([]oneonone.SeriesFacts, error) {
+// Facts aggregates the check-in figures of many series in at most four
+// queries, whatever their number. The queries are independent, so they run
+// at the same time on separate connections: the page waits for the slowest,
+// not for the sum.
+func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
 	if len(series) == 0 {
 		return nil, nil
 	}
@@ -533,8 +536,32 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 		index[sr.ID] = i
 		facts[i] = oneonone.SeriesFacts{Series: sr, Stats: oneonone.SeriesStats{SeriesID: sr.ID}}
 	}
-	ms, err := s.q.MeetingStats(ctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
-	if err != nil {
+	var (
+		ms []dbq.MeetingStatsRow
+		as []dbq.ActionStatsRow
+		ag []dbq.AgendaStatsRow
+		ps []dbq.PausesForSeriesRow
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		ms, err = s.q.MeetingStats(gctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+		return err
+	})
+	g.Go(func() (err error) {
+		as, err = s.q.ActionStats(gctx, s.Pool, dbq.ActionStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+		return err
+	})
+	if agenda {
+		g.Go(func() (err error) {
+			ag, err = s.q.AgendaStats(gctx, s.Pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
+			return err
+		})
+	}
+	g.Go(func() (err error) {
+		ps, err = s.q.PausesForSeries(gctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, mapErr(err, "Check-ins")
 	}
 	for _, r := range ms {
@@ -547,26 +574,13 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 		st.PulseFirstSum, st.PulseFirstN = int(r.PulseFirstSum), int(r.PulseFirstN)
 		st.PulseSecondSum, st.PulseSecondN = int(r.PulseSecondSum), int(r.PulseSecondN)
 	}
-	as, err := s.q.ActionStats(ctx, s.Pool, dbq.ActionStatsParams{OrgID: orgID, SeriesIds: ids,
-		FromDate: w.From, ToDate: w.To, Today: today})
-	if err != nil {
-		return nil, mapErr(err, "Check-ins")
-	}
 	for _, r := range as {
 		st := &facts[index[r.SeriesID]].Stats
 		st.ActionsDue, st.ActionsDoneOnTime, st.OpenActions, st.OverdueActions = int(r.Due), int(r.DoneOnTime), int(r.Open), int(r.Overdue)
 	}
-	ag, err := s.q.AgendaStats(ctx, s.Pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
-	if err != nil {
-		return nil, mapErr(err, "Check-ins")
-	}
 	for _, r := range ag {
 		st := &facts[index[r.SeriesID]].Stats
 		st.AgendaTotal, st.AgendaByReport = int(r.Total), int(r.ByReport)
-	}
-	ps, err := s.q.PausesForSeries(ctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
-	if err != nil {
-		return nil, mapErr(err, "Check-ins")
 	}
 	for _, r := range ps {
 		iv := oneonone.Interval{From: r.PausedAt}

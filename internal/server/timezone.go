@@ -1,21 +1,10 @@
 package server
 
 import (
-	"sync"
 	"time"
+
+	"rapport/internal/core"
 )
 
-var tzCache sync.Map
-
 // timeLocation loads a time zone once and caches it.
-func timeLocation(name string) (*time.Location, error) {
-	if v, ok := tzCache.Load(name); ok {
-		return v.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	tzCache.Store(name, loc)
-	return loc, nil
-}
+func timeLocation(name string) (*time.Location, error) { return core.Location(name) }

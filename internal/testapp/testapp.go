@@ -32,6 +32,8 @@ type TestApp struct {
 	Pool *pgxpool.Pool
 	F    testfx.Factory
 	Logs *LogBuffer
+	// Queries counts database round trips (every statement), for benchmarks.
+	Queries *postgres.QueryCounter
 }
 
 // Options tune a TestApp.
@@ -44,7 +46,8 @@ type Options struct {
 // Start serves Rapport on the database at dsn until the test ends.
 func Start(t testing.TB, dsn string, o Options) *TestApp {
 	t.Helper()
-	pool, err := postgres.Open(context.Background(), dsn, 8)
+	counter := &postgres.QueryCounter{}
+	pool, err := postgres.OpenTraced(context.Background(), dsn, 8, counter)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}
@@ -52,7 +55,7 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	ta := &TestApp{Pool: pool, F: testfx.Factory{Pool: pool}, Logs: logs}
+	ta := &TestApp{Pool: pool, F: testfx.Factory{Pool: pool}, Logs: logs, Queries: counter}
 	// The server must know its own URL (links, trusted origin) before it is
 	// built, so start the listener with a handler that delegates.
 	var h http.Handler

@@ -306,6 +306,7 @@ type OneononeSeries struct {
 	EndedAt         *time.Time
 	CreatedBy       *int64
 	CreatedAt       time.Time
+	LastHeldAt      *time.Time
 }
 
 type Org struct {

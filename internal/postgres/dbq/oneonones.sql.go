@@ -113,23 +113,31 @@ func (q *Queries) ActionSetDone(ctx context.Context, db DBTX, arg ActionSetDoneP
 }
 
 const actionStats = `-- name: ActionStats :many
-SELECT a.series_id,
-    count(*) FILTER (WHERE a.due_on >= $1 AND a.due_on < $2 AND a.due_on < $3)::int AS due,
-    count(*) FILTER (WHERE a.due_on >= $1 AND a.due_on < $2 AND a.due_on < $3
-                     AND a.done_at IS NOT NULL AND a.done_at < (a.due_on + 1)::timestamptz)::int AS done_on_time,
-    count(*) FILTER (WHERE a.done_at IS NULL)::int AS open,
-    count(*) FILTER (WHERE a.done_at IS NULL AND a.due_on < $3)::int AS overdue
-FROM action_items a
-WHERE a.org_id = $4 AND a.series_id = ANY($5::bigint[])
-GROUP BY a.series_id
+WITH due AS (
+    SELECT a.series_id, count(*) AS due,
+        count(*) FILTER (WHERE a.done_at IS NOT NULL AND a.done_at < (a.due_on + 1)::timestamptz) AS done_on_time
+    FROM action_items a
+    WHERE a.org_id = $1 AND a.series_id = ANY($2::bigint[])
+      AND a.due_on >= $3::date AND a.due_on < least($4::date, $5::date)
+    GROUP BY a.series_id
+), open AS (
+    SELECT a.series_id, count(*) AS open, count(*) FILTER (WHERE a.due_on < $5::date) AS overdue
+    FROM action_items a
+    WHERE a.org_id = $1 AND a.series_id = ANY($2::bigint[]) AND a.done_at IS NULL
+    GROUP BY a.series_id
+)
+SELECT coalesce(d.series_id, o.series_id)::bigint AS series_id,
+    coalesce(d.due, 0)::int AS due, coalesce(d.done_on_time, 0)::int AS done_on_time,
+    coalesce(o.open, 0)::int AS open, coalesce(o.overdue, 0)::int AS overdue
+FROM due d FULL JOIN open o ON o.series_id = d.series_id
 `
 
 type ActionStatsParams struct {
+	OrgID     int64
+	SeriesIds []int64
 	FromDate  time.Time
 	ToDate    time.Time
 	Today     time.Time
-	OrgID     int64
-	SeriesIds []int64
 }
 
 type ActionStatsRow struct {
@@ -140,13 +148,14 @@ type ActionStatsRow struct {
 	Overdue    int32
 }
 
+// Actions due in the window (and before today), and open actions now.
 func (q *Queries) ActionStats(ctx context.Context, db DBTX, arg ActionStatsParams) ([]ActionStatsRow, error) {
 	rows, err := db.Query(ctx, actionStats,
+		arg.OrgID,
+		arg.SeriesIds,
 		arg.FromDate,
 		arg.ToDate,
 		arg.Today,
-		arg.OrgID,
-		arg.SeriesIds,
 	)
 	if err != nil {
 		return nil, err
@@ -927,28 +936,29 @@ func (q *Queries) MeetingSetStatus(ctx context.Context, db DBTX, arg MeetingSetS
 
 const meetingStats = `-- name: MeetingStats :many
 SELECT s.id AS series_id,
-    count(*) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS held,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS cancelled,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.manager_id AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS cancelled_by_manager,
-    count(*) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.report_id AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS cancelled_by_report,
-    count(*) FILTER (WHERE mt.status = 'rescheduled' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS rescheduled,
-    count(*) FILTER (WHERE mt.status = 'missed' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $2)::int AS missed,
-    coalesce(max(mt.scheduled_at) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < $2), 'epoch'::timestamptz)::timestamptz AS last_held,
-    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $3), 0)::int AS pulse_first_sum,
-    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $1 AND mt.scheduled_at < $3)::int AS pulse_first_n,
-    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $3 AND mt.scheduled_at < $2), 0)::int AS pulse_second_sum,
-    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $3 AND mt.scheduled_at < $2)::int AS pulse_second_n
+    count(mt.series_id) FILTER (WHERE mt.status = 'held')::int AS held,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled')::int AS cancelled,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.manager_id)::int AS cancelled_by_manager,
+    count(mt.series_id) FILTER (WHERE mt.status = 'cancelled' AND mt.status_by = s.report_id)::int AS cancelled_by_report,
+    count(mt.series_id) FILTER (WHERE mt.status = 'rescheduled')::int AS rescheduled,
+    count(mt.series_id) FILTER (WHERE mt.status = 'missed')::int AS missed,
+    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < $1), 0)::int AS pulse_first_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at < $1)::int AS pulse_first_n,
+    coalesce(sum(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $1), 0)::int AS pulse_second_sum,
+    count(mt.pulse) FILTER (WHERE mt.status = 'held' AND mt.scheduled_at >= $1)::int AS pulse_second_n
 FROM oneonone_series s
-LEFT JOIN meetings mt ON mt.org_id = s.org_id AND mt.series_id = s.id
-WHERE s.org_id = $4 AND s.id = ANY($5::bigint[])
+LEFT JOIN meetings mt ON mt.series_id = s.id AND mt.org_id = $2
+    AND mt.scheduled_at >= $3 AND mt.scheduled_at < $4
+WHERE s.org_id = $2 AND s.id = ANY($5::bigint[])
 GROUP BY s.id
 `
 
 type MeetingStatsParams struct {
-	WinFrom   time.Time
-	WinTo     time.Time
 	WinHalf   time.Time
 	OrgID     int64
+	WinFrom   time.Time
+	WinTo     time.Time
 	SeriesIds []int64
 }
 
@@ -967,13 +977,15 @@ type MeetingStatsRow struct {
 	PulseSecondN       int32
 }
 
-// Per-series counts for the check-in patterns over [@win_from, @win_to); see docs/metrics.md.
+// Per-series counts for the check-in patterns over [@win_from, @win_to); see
+// docs/metrics.md. For a few series the planner probes each series' index;
+// for a whole organisation it reads the window once.
 func (q *Queries) MeetingStats(ctx context.Context, db DBTX, arg MeetingStatsParams) ([]MeetingStatsRow, error) {
 	rows, err := db.Query(ctx, meetingStats,
-		arg.WinFrom,
-		arg.WinTo,
 		arg.WinHalf,
 		arg.OrgID,
+		arg.WinFrom,
+		arg.WinTo,
 		arg.SeriesIds,
 	)
 	if err != nil {
