@@ -42,6 +42,8 @@ Usage:
   rapport migrate up|down|status   apply, roll back or list database migrations
   rapport demo [--people N] [--months M]
                                    add a demo organisation with M months of history
+  rapport explain [--days D]       print query plans of the check-in pages on the
+                                   database's first organisation
   rapport user create --email E --name N [--org O]
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
 
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, args[1:], stdin, stdout, stderr)
+	case "explain":
+		return cmdExplain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -360,4 +364,28 @@ func fieldMsgs(err error) []string {
 		out = append(out, f+": "+m)
 	}
 	return out
+}
+
+// cmdExplain prints EXPLAIN (ANALYZE, BUFFERS) for the check-in pages' main
+// queries: a manager with about 12 reports, and the whole organisation.
+func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	days := fs.Int("days", 90, "period in days")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	var orgID, managerID int64
+	err = pool.QueryRow(ctx, `SELECT s.org_id, s.manager_id FROM oneonone_series s
+		WHERE s.org_id = (SELECT min(id) FROM orgs) AND s.status <> 'ended'
+		GROUP BY s.org_id, s.manager_id ORDER BY abs(count(*) - 12), s.manager_id LIMIT 1`).Scan(&orgID, &managerID)
+	if err != nil {
+		return fmt.Errorf("no 1:1s to explain (seed with rapport demo first): %w", err)
+	}
+	return postgres.NewStore(pool).ExplainCheckins(ctx, stdout, orgID, managerID, *days)
 }

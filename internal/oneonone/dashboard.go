@@ -105,9 +105,13 @@ func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID 
 	for i, sr := range series {
 		ids[i] = sr.ID
 	}
-	marks, pauses, err := s.Store.Marks(ctx, a.OrgID, ids, d.Window.From, d.Window.To)
+	marks, err := s.Store.Marks(ctx, a.OrgID, ids, d.Window.From, d.Window.To)
 	if err != nil {
 		return d, err
+	}
+	pauses := make(map[int64][]Interval, len(facts))
+	for _, f := range facts {
+		pauses[f.Series.ID] = f.Pauses
 	}
 	d.Heatmap = BuildHeatmap(ordered, marks, pauses, d.Window.From, d.Window.To, now)
 	return d, nil

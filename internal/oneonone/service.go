@@ -93,7 +93,7 @@ type Store interface {
 	// Facts aggregates the check-in figures of the series over the window;
 	// agenda shares only when asked (roll-ups don't show them).
 	Facts(ctx context.Context, orgID int64, series []Series, w Window, today time.Time, agenda bool) ([]SeriesFacts, error)
-	Marks(ctx context.Context, orgID int64, seriesIDs []int64, from, to time.Time) ([]Mark, map[int64][]Interval, error)
+	Marks(ctx context.Context, orgID int64, seriesIDs []int64, from, to time.Time) ([]Mark, error)
 
 	SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error
 	HasCalendarFeed(ctx context.Context, orgID, userID int64) (bool, error)

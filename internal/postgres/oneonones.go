@@ -593,29 +593,17 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 	return facts, nil
 }
 
-// Marks lists the meetings of the series in [from, to) and their pauses.
-func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, map[int64][]oneonone.Interval, error) {
+// Marks lists the meetings of the series in [from, to).
+func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
 	rows, err := s.q.MeetingMarks(ctx, s.Pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
 	if err != nil {
-		return nil, nil, mapErr(err, "Check-ins")
+		return nil, mapErr(err, "Check-ins")
 	}
 	marks := make([]oneonone.Mark, len(rows))
 	for i, r := range rows {
 		marks[i] = oneonone.Mark{SeriesID: r.SeriesID, At: r.ScheduledAt, Status: oneonone.MeetingStatus(r.Status)}
 	}
-	ps, err := s.q.PausesForSeries(ctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &from})
-	if err != nil {
-		return nil, nil, mapErr(err, "Check-ins")
-	}
-	pauses := map[int64][]oneonone.Interval{}
-	for _, r := range ps {
-		iv := oneonone.Interval{From: r.PausedAt}
-		if r.ResumedAt != nil {
-			iv.Until = *r.ResumedAt
-		}
-		pauses[r.SeriesID] = append(pauses[r.SeriesID], iv)
-	}
-	return marks, pauses, nil
+	return marks, nil
 }
 
 // SetCalendarToken stores (or replaces) a person's calendar feed token hash.

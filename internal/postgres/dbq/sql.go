@@ -1,0 +1,17 @@
+package dbq
+
+// This file is written by hand (sqlc leaves it alone): it exposes the text
+// of the queries whose plans the performance report prints.
+
+// SQL returns the text of a named query, or "".
+func SQL(name string) string {
+	return map[string]string{
+		"SeriesUnderLeader": seriesUnderLeader,
+		"SeriesForManager":  seriesForManager,
+		"MeetingStats":      meetingStats,
+		"ActionStats":       actionStats,
+		"AgendaStats":       agendaStats,
+		"PausesForSeries":   pausesForSeries,
+		"MeetingMarks":      meetingMarks,
+	}[name]
+}
