@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"rapport/internal/core"
@@ -25,23 +23,10 @@ func BenchmarkAuthenticatedPage(b *testing.B) {
 	for i := 0; i < 20; i++ {
 		ta.F.Team(b, org, fmt.Sprintf("Team %02d", i), members[:i%12+1]...)
 	}
-	c := ta.Client(b)
-	c.SignIn(adm.Email, testfx.Password)
-	cookie := c.SessionCookie()
-	h := ta.Server.Handler()
 
 	for _, path := range []string{"/teams", fmt.Sprintf("/people/%d", members[0]), "/people"} {
 		b.Run(path, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest("GET", path, nil)
-				req.AddCookie(cookie)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("%s: %d", path, rec.Code)
-				}
-			}
+			benchPage(b, ta, adm.Email, testfx.Password, path)
 		})
 	}
 }
