@@ -111,7 +111,9 @@ func BenchmarkLeaderRollup(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("leader-over-10000", func(b *testing.B) { benchPage(b, ta, ceo, benchPassword(), "/checkins/managers?days=90") })
-	b.Run("admin-whole-org", func(b *testing.B) { benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=90") })
+	b.Run("admin-whole-org", func(b *testing.B) {
+		benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=90")
+	})
 }
 
 // benchPassword is the demo organisation's password: the seeded one, or the
