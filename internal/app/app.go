@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/core"
+	"rapport/internal/kudos"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
@@ -22,6 +23,7 @@ type App struct {
 	Store     *postgres.Store
 	People    *people.Service
 	OneOnOnes *oneonone.Service
+	Kudos     *kudos.Service
 	Server    *server.Server
 }
 
@@ -44,7 +46,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 		svc.HashParams = *opts.HashParams
 	}
 	ones := oneonone.NewService(store, opts.Clock)
+	kd := kudos.NewService(store, opts.Clock)
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Server: srv}
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Server: srv}
 }

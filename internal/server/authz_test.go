@@ -152,6 +152,21 @@ func freshSeriesPath(action string) func(*world, string) string {
 	}
 }
 
+// kudoPath makes a fresh organisation-wide kudo authored by the subject
+// (so they may edit or delete it) to someone else.
+func kudoPath(suffix string) func(*world, string) string {
+	return func(w *world, who string) string {
+		author := map[string]testfx.Person{employee: w.report, managerOwn: w.manager, managerOther: w.manager,
+			leader: w.leader, admin: w.admin}[who]
+		if author.ID == 0 {
+			author = w.report
+		}
+		to := w.outsider.ID
+		id := w.app.F.Kudo(w.t, w.orgA, author.ID, []int64{to}, "org", nil)
+		return fmt.Sprintf("/kudos/%d%s", id, suffix)
+	}
+}
+
 func (w *world) freshTeam() int64 {
 	return w.app.F.Team(w.t, w.orgA, fmt.Sprintf("Team %d", testfx.Next()))
 }
@@ -304,6 +319,17 @@ var matrix = map[string]expectation{
 		m := w.meetingFor(who)
 		return fmt.Sprintf("/actions/%d/toggle", w.app.F.Action(w.t, w.orgA, m, w.report.ID, fmt.Sprintf("Do %d", testfx.Next()), "2030-01-01", nil))
 	}, want: participantOnly(303)},
+	"GET /kudos":                {want: getPage},
+	"GET /kudos/new":            {want: getPage},
+	"POST /kudos":               {want: statuses(401, 422, 422, 422, 422, 422, 422)},
+	"GET /kudos/{id}":           {path: kudoPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"GET /kudos/{id}/edit":      {path: kudoPath("/edit"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"POST /kudos/{id}":          {path: kudoPath(""), want: statuses(401, 422, 422, 422, 422, 422, 404)},
+	"POST /kudos/{id}/delete":   {path: kudoPath("/delete"), want: statuses(401, 303, 303, 303, 303, 303, 404)},
+	"POST /kudos/{id}/react":    {path: kudoPath("/react"), want: statuses(401, 422, 422, 422, 422, 422, 404)},
+	"POST /kudos/{id}/comments": {path: kudoPath("/comments"), want: statuses(401, 422, 422, 422, 422, 422, 404)},
+	"GET /people/{id}/kudos": {path: func(w *world, _ string) string { return fmt.Sprintf("/people/%d/kudos", w.report.ID) },
+		want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	"GET /checkins":          {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"GET /checkins/managers": {want: statuses(303, 403, 403, 403, 200, 200, 200)},
 	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {

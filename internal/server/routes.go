@@ -111,6 +111,18 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/observations", Anyone, s.observationAdd},
 		{"POST", "/actions/{id}/toggle", Anyone, s.actionToggle},
 
+		// Kudos: visibility is enforced in every query (kudo_visible).
+		{"GET", "/kudos", Anyone, s.kudosFeed},
+		{"GET", "/kudos/new", Anyone, s.kudoNew},
+		{"POST", "/kudos", Anyone, s.kudoCreate},
+		{"GET", "/kudos/{id}", Anyone, s.kudoShow},
+		{"GET", "/kudos/{id}/edit", Anyone, s.kudoEdit},
+		{"POST", "/kudos/{id}", Anyone, s.kudoUpdate},
+		{"POST", "/kudos/{id}/delete", Anyone, s.kudoDelete},
+		{"POST", "/kudos/{id}/react", Anyone, s.kudoReact},
+		{"POST", "/kudos/{id}/comments", Anyone, s.kudoComment},
+		{"GET", "/people/{id}/kudos", Anyone, s.personKudos},
+
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
 		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"rapport/internal/core"
+	"rapport/internal/kudos"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 )
@@ -63,6 +64,7 @@ type Server struct {
 	log      *slog.Logger
 	people   *people.Service
 	ones     *oneonone.Service
+	kudos    *kudos.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -77,6 +79,7 @@ type Server struct {
 type Services struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
+	Kudos     *kudos.Service
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -101,7 +104,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}

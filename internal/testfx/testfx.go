@@ -181,3 +181,23 @@ func (f Factory) Action(t testing.TB, orgID, meetingID, ownerID int64, body, due
 	}
 	return id
 }
+
+// Kudo posts a kudo; visibility "org", "team" (with teamID) or "recipients".
+func (f Factory) Kudo(t testing.TB, orgID, authorID int64, recipients []int64, visibility string, teamID *int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := f.Pool.QueryRow(ctx, `
+		INSERT INTO kudos (org_id, author_id, did, impact, visibility, team_id, idem_key)
+		VALUES ($1, $2, 'Paired on the flaky deploy pipeline', 'We shipped on Friday instead of next week', $3, $4, $5) RETURNING id`,
+		orgID, authorID, visibility, teamID, fmt.Sprint(Next())).Scan(&id)
+	if err != nil {
+		t.Fatalf("create kudo: %v", err)
+	}
+	for _, r := range recipients {
+		if _, err := f.Pool.Exec(ctx, `INSERT INTO kudo_recipients (org_id, kudo_id, user_id) VALUES ($1, $2, $3)`, orgID, id, r); err != nil {
+			t.Fatalf("add recipient: %v", err)
+		}
+	}
+	return id
+}

@@ -56,6 +56,49 @@ func (ns NullCadence) Value() (driver.Value, error) {
 	return string(ns.Cadence), nil
 }
 
+type KudoVisibility string
+
+const (
+	KudoVisibilityOrg        KudoVisibility = "org"
+	KudoVisibilityTeam       KudoVisibility = "team"
+	KudoVisibilityRecipients KudoVisibility = "recipients"
+)
+
+func (e *KudoVisibility) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = KudoVisibility(s)
+	case string:
+		*e = KudoVisibility(s)
+	default:
+		return fmt.Errorf("unsupported scan type for KudoVisibility: %T", src)
+	}
+	return nil
+}
+
+type NullKudoVisibility struct {
+	KudoVisibility KudoVisibility
+	Valid          bool // Valid is true if KudoVisibility is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullKudoVisibility) Scan(value interface{}) error {
+	if value == nil {
+		ns.KudoVisibility, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.KudoVisibility.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullKudoVisibility) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.KudoVisibility), nil
+}
+
 type MeetingStatus string
 
 const (
@@ -252,6 +295,47 @@ type Invitation struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+}
+
+type Kudo struct {
+	ID         int64
+	OrgID      int64
+	AuthorID   int64
+	Did        string
+	Impact     string
+	Visibility KudoVisibility
+	TeamID     *int64
+	IdemKey    string
+	CreatedAt  time.Time
+	EditedAt   *time.Time
+}
+
+type KudoComment struct {
+	ID        int64
+	OrgID     int64
+	KudoID    int64
+	AuthorID  int64
+	Body      string
+	CreatedAt time.Time
+}
+
+type KudoCompetency struct {
+	KudoID       int64
+	CompetencyID int64
+}
+
+type KudoReaction struct {
+	OrgID     int64
+	KudoID    int64
+	UserID    int64
+	Emoji     string
+	CreatedAt time.Time
+}
+
+type KudoRecipient struct {
+	OrgID  int64
+	KudoID int64
+	UserID int64
 }
 
 type Meeting struct {

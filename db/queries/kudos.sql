@@ -1,0 +1,140 @@
+-- name: KudoCreate :one
+INSERT INTO kudos (org_id, author_id, did, impact, visibility, team_id, idem_key)
+VALUES (@org_id, @author_id, @did, @impact, @visibility, sqlc.narg('team_id'), @idem_key)
+ON CONFLICT (org_id, author_id, idem_key) DO NOTHING
+RETURNING id;
+
+-- name: KudoByIdem :one
+SELECT id FROM kudos WHERE org_id = @org_id AND author_id = @author_id AND idem_key = @idem_key;
+
+-- name: KudoRecipientsAdd :exec
+INSERT INTO kudo_recipients (org_id, kudo_id, user_id)
+SELECT @org_id, @kudo_id, unnest(@user_ids::bigint[]);
+
+-- name: KudoCompetenciesAdd :exec
+INSERT INTO kudo_competencies (kudo_id, competency_id)
+SELECT @kudo_id, unnest(@competency_ids::bigint[]);
+
+-- name: KudoRecipientsClear :exec
+DELETE FROM kudo_recipients WHERE kudo_id = @kudo_id;
+
+-- name: KudoCompetenciesClear :exec
+DELETE FROM kudo_competencies WHERE kudo_id = @kudo_id;
+
+-- name: KudoGet :one
+-- One kudo, if the viewer may see it.
+SELECT k.id, k.author_id, u.name AS author_name, k.did, k.impact, k.visibility, k.team_id,
+       coalesce(t.name, '')::text AS team_name, k.created_at, k.edited_at
+FROM kudos k
+JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
+WHERE k.org_id = @org_id AND k.id = @id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id);
+
+-- name: KudoFeed :many
+-- A screen of kudos the viewer may see, newest first, after a keyset cursor.
+SELECT k.id, k.author_id, u.name AS author_name, k.did, k.impact, k.visibility, k.team_id,
+       coalesce(t.name, '')::text AS team_name, k.created_at, k.edited_at
+FROM kudos k
+JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
+WHERE k.org_id = @org_id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (k.created_at, k.id) < (@before_at::timestamptz, @before_id::bigint)
+  AND k.created_at >= @since::timestamptz
+  AND (sqlc.narg('person_id')::bigint IS NULL OR k.author_id = sqlc.narg('person_id')::bigint
+       OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = sqlc.narg('person_id')::bigint))
+  AND (sqlc.narg('recipient_id')::bigint IS NULL
+       OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = sqlc.narg('recipient_id')::bigint))
+  AND (sqlc.narg('giver_id')::bigint IS NULL OR k.author_id = sqlc.narg('giver_id')::bigint)
+  AND (sqlc.narg('team_id')::bigint IS NULL OR k.team_id = sqlc.narg('team_id')::bigint
+       OR EXISTS (SELECT 1 FROM kudo_recipients r JOIN team_members tm ON tm.user_id = r.user_id
+                  WHERE r.kudo_id = k.id AND tm.team_id = sqlc.narg('team_id')::bigint))
+  AND (sqlc.narg('competency_id')::bigint IS NULL
+       OR EXISTS (SELECT 1 FROM kudo_competencies kc WHERE kc.kudo_id = k.id AND kc.competency_id = sqlc.narg('competency_id')::bigint))
+ORDER BY k.created_at DESC, k.id DESC
+LIMIT @row_limit;
+
+-- name: KudoRecipientsFor :many
+SELECT r.kudo_id, r.user_id, u.name
+FROM kudo_recipients r JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id
+WHERE r.org_id = @org_id AND r.kudo_id = ANY(@kudo_ids::bigint[])
+ORDER BY r.kudo_id, lower(u.name);
+
+-- name: KudoCompetenciesFor :many
+SELECT kc.kudo_id, c.id, c.name
+FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
+WHERE kc.kudo_id = ANY(@kudo_ids::bigint[])
+ORDER BY kc.kudo_id, c.position;
+
+-- name: KudoReactionsFor :many
+SELECT kudo_id, emoji, count(*)::int AS n, bool_or(user_id = @viewer_id)::boolean AS mine
+FROM kudo_reactions
+WHERE org_id = @org_id AND kudo_id = ANY(@kudo_ids::bigint[])
+GROUP BY kudo_id, emoji;
+
+-- name: KudoCommentCounts :many
+SELECT kudo_id, count(*)::int AS n FROM kudo_comments
+WHERE org_id = @org_id AND kudo_id = ANY(@kudo_ids::bigint[])
+GROUP BY kudo_id;
+
+-- name: KudoComments :many
+SELECT c.id, c.author_id, u.name AS author_name, c.body, c.created_at
+FROM kudo_comments c JOIN users u ON u.org_id = c.org_id AND u.id = c.author_id
+WHERE c.org_id = @org_id AND c.kudo_id = @kudo_id
+ORDER BY c.created_at, c.id;
+
+-- name: KudoCommentAdd :exec
+INSERT INTO kudo_comments (org_id, kudo_id, author_id, body)
+SELECT @org_id, @kudo_id, @author_id, @body
+WHERE NOT EXISTS (SELECT 1 FROM kudo_comments WHERE kudo_id = @kudo_id AND author_id = @author_id
+    AND body = @body AND created_at > now() - interval '1 minute');
+
+-- name: KudoReactionRemove :execrows
+DELETE FROM kudo_reactions WHERE org_id = @org_id AND kudo_id = @kudo_id AND user_id = @user_id AND emoji = @emoji;
+
+-- name: KudoReactionAdd :exec
+INSERT INTO kudo_reactions (org_id, kudo_id, user_id, emoji) VALUES (@org_id, @kudo_id, @user_id, @emoji)
+ON CONFLICT DO NOTHING;
+
+-- name: KudoUpdate :execrows
+UPDATE kudos SET did = @did, impact = @impact, visibility = @visibility, team_id = sqlc.narg('team_id'), edited_at = now()
+WHERE org_id = @org_id AND id = @id AND author_id = @author_id;
+
+-- name: KudoDelete :execrows
+DELETE FROM kudos WHERE org_id = @org_id AND id = @id AND author_id = @author_id;
+
+-- name: KudoCountsByCompetency :many
+-- A person's kudos the viewer may see, received and given, per competency.
+SELECT c.id AS competency_id, c.name,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))::int AS received,
+    count(*) FILTER (WHERE k.author_id = @person_id)::int AS given
+FROM kudos k
+JOIN kudo_competencies kc ON kc.kudo_id = k.id
+JOIN competencies c ON c.id = kc.competency_id
+WHERE k.org_id = @org_id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (k.author_id = @person_id OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))
+GROUP BY c.id, c.name, c.position
+ORDER BY c.position;
+
+-- name: KudoTotalsForPerson :one
+SELECT
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))::int AS received,
+    count(*) FILTER (WHERE k.author_id = @person_id)::int AS given
+FROM kudos k
+WHERE k.org_id = @org_id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (k.author_id = @person_id OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id));
+
+-- name: PeopleByHandles :many
+-- Active people whose email's local part is one of the handles (for @mentions).
+SELECT id, name, lower(split_part(email::text, '@', 1))::text AS handle
+FROM users
+WHERE org_id = @org_id AND active AND lower(split_part(email::text, '@', 1)) = ANY(@handles::text[]);
+
+-- name: PeopleActiveByIDs :many
+SELECT id, name FROM users WHERE org_id = @org_id AND active AND id = ANY(@ids::bigint[]);
+
+-- name: TeamsOfPerson :many
+SELECT team_id FROM team_members WHERE org_id = @org_id AND user_id = @user_id;

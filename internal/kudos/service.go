@@ -1,0 +1,181 @@
+package kudos
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rapport/internal/core"
+)
+
+// Service applies the recognition rules.
+type Service struct {
+	Store Store
+	Clock core.Clock
+}
+
+// NewService returns a Service.
+func NewService(store Store, clock core.Clock) *Service {
+	return &Service{Store: store, Clock: clock}
+}
+
+// check validates a kudo against the organisation: recipients active and in
+// it, competencies known, a team-only kudo's team one the author belongs to.
+func (s *Service) check(ctx context.Context, a core.Actor, in *Input) error {
+	in.normalize()
+	v := in.validate(a.UserID)
+	if len(in.RecipientIDs) > 0 {
+		found, err := s.Store.ActivePeople(ctx, a.OrgID, in.RecipientIDs)
+		if err != nil {
+			return err
+		}
+		v.Check(len(found) == len(in.RecipientIDs), "recipients", "Choose active colleagues from the list.")
+	}
+	if len(in.CompetencyIDs) > 0 {
+		known, err := s.Store.CompetencyIDs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range in.CompetencyIDs {
+			_, ok := known[id]
+			v.Check(ok, "competencies", "Choose competencies from the list.")
+		}
+	}
+	if in.Visibility == VisTeam && in.TeamID != nil {
+		teams, err := s.Store.TeamIDsOf(ctx, a.OrgID, a.UserID)
+		if err != nil {
+			return err
+		}
+		member := false
+		for _, t := range teams {
+			member = member || t == *in.TeamID
+		}
+		v.Check(member, "team_id", "Choose one of your teams.")
+	}
+	return v.Err()
+}
+
+// Post records a kudo; a double submit of the same form stores one.
+func (s *Service) Post(ctx context.Context, a core.Actor, in Input) (int64, error) {
+	if err := s.check(ctx, a, &in); err != nil {
+		return 0, err
+	}
+	return s.Store.CreateKudo(ctx, a.OrgID, a.UserID, in)
+}
+
+// Kudo returns a kudo the actor may see; others get 404.
+func (s *Service) Kudo(ctx context.Context, a core.Actor, id int64) (Kudo, []Comment, error) {
+	k, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, id)
+	if err != nil {
+		return Kudo{}, nil, err
+	}
+	cs, err := s.Store.Comments(ctx, a.OrgID, id)
+	return k, cs, err
+}
+
+// Edit changes the author's kudo within the edit window.
+func (s *Service) Edit(ctx context.Context, a core.Actor, id int64, in Input) error {
+	k, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, id)
+	if err != nil {
+		return err
+	}
+	if k.AuthorID != a.UserID {
+		return core.Forbidden()
+	}
+	if !k.Editable(a.UserID, s.Clock.Now()) {
+		return core.Errorf(core.EINVALID, "Kudos can be edited for 15 minutes after posting.")
+	}
+	in.IdemKey = "edit"
+	if err := s.check(ctx, a, &in); err != nil {
+		return err
+	}
+	return s.Store.UpdateKudo(ctx, a.OrgID, a.UserID, id, in)
+}
+
+// Delete removes the author's kudo.
+func (s *Service) Delete(ctx context.Context, a core.Actor, id int64) error {
+	k, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, id)
+	if err != nil {
+		return err
+	}
+	if k.AuthorID != a.UserID {
+		return core.Forbidden()
+	}
+	return s.Store.DeleteKudo(ctx, a.OrgID, a.UserID, id)
+}
+
+// Feed returns a screen of kudos the actor may see, and whether there are older ones.
+func (s *Service) Feed(ctx context.Context, a core.Actor, f Filter) ([]Kudo, bool, error) {
+	if f.BeforeAt.IsZero() {
+		f.BeforeAt = s.Clock.Now().Add(time.Hour)
+		f.BeforeID = 1<<63 - 1
+	}
+	f.Limit = FeedPageSize + 1
+	ks, err := s.Store.Feed(ctx, a.OrgID, a.UserID, f)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ks) > FeedPageSize
+	if more {
+		ks = ks[:FeedPageSize]
+	}
+	return ks, more, nil
+}
+
+// Comment adds a comment to a kudo the actor may see.
+func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body string) error {
+	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
+		return err
+	}
+	body = strings.TrimSpace(body)
+	var v core.Validator
+	v.Check(body != "", "comment", "Write a comment.")
+	v.Check(utf8.RuneCountInString(body) <= MaxComment, "comment", "Keep comments under 1,000 characters.")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body)
+}
+
+// React toggles the actor's reaction on a kudo they may see.
+func (s *Service) React(ctx context.Context, a core.Actor, kudoID int64, key string) error {
+	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
+		return err
+	}
+	if !ValidReaction(key) {
+		return core.Errorf(core.EINVALID, "Choose one of the reactions.")
+	}
+	return s.Store.ToggleReaction(ctx, a.OrgID, kudoID, a.UserID, key)
+}
+
+// PersonSummary is a person's recognition, as far as the viewer may see.
+type PersonSummary struct {
+	Received, Given int
+	ByCompetency    []CompetencyCount
+}
+
+// Person summarises a person's visible recognition.
+func (s *Service) Person(ctx context.Context, a core.Actor, personID int64) (PersonSummary, error) {
+	r, g, by, err := s.Store.Counts(ctx, a.OrgID, a.UserID, personID)
+	return PersonSummary{Received: r, Given: g, ByCompetency: by}, err
+}
+
+// Resolver looks up the people mentioned in texts, in one query.
+func (s *Service) Resolver(ctx context.Context, orgID int64, texts ...string) (Resolver, error) {
+	var handles []string
+	for _, t := range texts {
+		handles = append(handles, Mentions(t)...)
+	}
+	found := map[string]Named{}
+	if len(handles) > 0 {
+		var err error
+		if found, err = s.Store.PeopleByHandles(ctx, orgID, handles); err != nil {
+			return nil, err
+		}
+	}
+	return func(h string) (Person, bool) {
+		n, ok := found[strings.ToLower(h)]
+		return Person{ID: n.ID, Name: n.Name}, ok
+	}, nil
+}

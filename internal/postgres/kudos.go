@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
+
+	"rapport/internal/core"
+	"rapport/internal/kudos"
+	"rapport/internal/postgres/dbq"
+)
+
+var _ kudos.Store = (*Store)(nil)
+
+// CreateKudo stores a kudo with its recipients and competencies; the same
+// form submitted twice returns the first kudo.
+func (s *Store) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.Input) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		id, err = s.q.KudoCreate(ctx, tx, dbq.KudoCreateParams{OrgID: orgID, AuthorID: authorID, Did: in.Did, Impact: in.Impact,
+			Visibility: dbq.KudoVisibility(in.Visibility), TeamID: in.TeamID, IdemKey: in.IdemKey})
+		if err == pgx.ErrNoRows {
+			id, err = s.q.KudoByIdem(ctx, tx, dbq.KudoByIdemParams{OrgID: orgID, AuthorID: authorID, IdemKey: in.IdemKey})
+			return err // already stored by the first submit
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.q.KudoRecipientsAdd(ctx, tx, dbq.KudoRecipientsAddParams{OrgID: orgID, KudoID: id, UserIds: in.RecipientIDs}); err != nil {
+			return err
+		}
+		if len(in.CompetencyIDs) > 0 {
+			if err := s.q.KudoCompetenciesAdd(ctx, tx, dbq.KudoCompetenciesAddParams{KudoID: id, CompetencyIds: in.CompetencyIDs}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, mapErr(err, "Kudo")
+}
+
+// UpdateKudo replaces the author's kudo's text, audience, recipients and tags.
+func (s *Store) UpdateKudo(ctx context.Context, orgID, authorID, id int64, in kudos.Input) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.KudoUpdate(ctx, tx, dbq.KudoUpdateParams{OrgID: orgID, ID: id, AuthorID: authorID, Did: in.Did, Impact: in.Impact,
+			Visibility: dbq.KudoVisibility(in.Visibility), TeamID: in.TeamID})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("Kudo")
+		}
+		if err := s.q.KudoRecipientsClear(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.q.KudoRecipientsAdd(ctx, tx, dbq.KudoRecipientsAddParams{OrgID: orgID, KudoID: id, UserIds: in.RecipientIDs}); err != nil {
+			return err
+		}
+		if err := s.q.KudoCompetenciesClear(ctx, tx, id); err != nil {
+			return err
+		}
+		if len(in.CompetencyIDs) > 0 {
+			return s.q.KudoCompetenciesAdd(ctx, tx, dbq.KudoCompetenciesAddParams{KudoID: id, CompetencyIds: in.CompetencyIDs})
+		}
+		return nil
+	})
+	return mapErr(err, "Kudo")
+}
+
+// DeleteKudo removes the author's kudo with its reactions and comments.
+func (s *Store) DeleteKudo(ctx context.Context, orgID, authorID, id int64) error {
+	n, err := s.q.KudoDelete(ctx, s.Pool, dbq.KudoDeleteParams{OrgID: orgID, ID: id, AuthorID: authorID})
+	if err != nil {
+		return mapErr(err, "Kudo")
+	}
+	if n == 0 {
+		return core.NotFound("Kudo")
+	}
+	return nil
+}
+
+func kudoFromRow(r dbq.KudoGetRow) kudos.Kudo {
+	return kudos.Kudo{ID: r.ID, AuthorID: r.AuthorID, AuthorName: r.AuthorName, Did: r.Did, Impact: r.Impact,
+		Visibility: kudos.Visibility(r.Visibility), TeamID: r.TeamID, TeamName: r.TeamName, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt}
+}
+
+// FindKudo returns a kudo the viewer may see, with its details.
+func (s *Store) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.Kudo, error) {
+	r, err := s.q.KudoGet(ctx, s.Pool, dbq.KudoGetParams{OrgID: orgID, ID: id, ViewerID: viewerID})
+	if err != nil {
+		return kudos.Kudo{}, mapErr(err, "Kudo")
+	}
+	ks := []kudos.Kudo{kudoFromRow(r)}
+	if err := s.kudoDetails(ctx, orgID, viewerID, ks); err != nil {
+		return kudos.Kudo{}, err
+	}
+	return ks[0], nil
+}
+
+// Feed returns a screen of kudos the viewer may see: one query for the
+// kudos, then their recipients, tags, reactions and comment counts in four
+// queries run side by side (no query per kudo).
+func (s *Store) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
+	rows, err := s.q.KudoFeed(ctx, s.Pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
+		Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
+		CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
+	if err != nil {
+		return nil, mapErr(err, "Kudos")
+	}
+	ks := make([]kudos.Kudo, len(rows))
+	for i, r := range rows {
+		ks[i] = kudoFromRow(dbq.KudoGetRow(r))
+	}
+	return ks, s.kudoDetails(ctx, orgID, viewerID, ks)
+}
+
+func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kudos.Kudo) error {
+	if len(ks) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ks))
+	at := make(map[int64]int, len(ks))
+	for i, k := range ks {
+		ids[i] = k.ID
+		at[k.ID] = i
+	}
+	var (
+		recips []dbq.KudoRecipientsForRow
+		comps  []dbq.KudoCompetenciesForRow
+		reacts []dbq.KudoReactionsForRow
+		counts []dbq.KudoCommentCountsRow
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		recips, err = s.q.KudoRecipientsFor(gctx, s.Pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
+		return err
+	})
+	g.Go(func() (err error) {
+		comps, err = s.q.KudoCompetenciesFor(gctx, s.Pool, ids)
+		return err
+	})
+	g.Go(func() (err error) {
+		reacts, err = s.q.KudoReactionsFor(gctx, s.Pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
+		return err
+	})
+	g.Go(func() (err error) {
+		counts, err = s.q.KudoCommentCounts(gctx, s.Pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return mapErr(err, "Kudos")
+	}
+	for _, r := range recips {
+		k := &ks[at[r.KudoID]]
+		k.Recipients = append(k.Recipients, kudos.Named{ID: r.UserID, Name: r.Name})
+	}
+	for _, r := range comps {
+		k := &ks[at[r.KudoID]]
+		k.Competencies = append(k.Competencies, kudos.Named{ID: r.ID, Name: r.Name})
+	}
+	type rc struct {
+		n    int
+		mine bool
+	}
+	byKudo := map[int64]map[string]rc{}
+	for _, r := range reacts {
+		if byKudo[r.KudoID] == nil {
+			byKudo[r.KudoID] = map[string]rc{}
+		}
+		byKudo[r.KudoID][r.Emoji] = rc{int(r.N), r.Mine}
+	}
+	for i := range ks {
+		for _, kind := range kudos.Reactions {
+			c := byKudo[ks[i].ID][kind.Key]
+			ks[i].Reactions = append(ks[i].Reactions, kudos.ReactionCount{Key: kind.Key, Emoji: kind.Emoji, Label: kind.Label, N: c.n, Mine: c.mine})
+		}
+	}
+	for _, r := range counts {
+		ks[at[r.KudoID]].Comments = int(r.N)
+	}
+	return nil
+}
+
+// Comments lists a kudo's comments.
+func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comment, error) {
+	rows, err := s.q.KudoComments(ctx, s.Pool, dbq.KudoCommentsParams{OrgID: orgID, KudoID: kudoID})
+	if err != nil {
+		return nil, mapErr(err, "Comments")
+	}
+	out := make([]kudos.Comment, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Comment{ID: r.ID, AuthorID: r.AuthorID, AuthorName: r.AuthorName, Body: r.Body, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// AddComment stores a comment (an identical one within a minute is a double submit).
+func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body string) error {
+	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body}), "Comment")
+}
+
+// ToggleReaction adds the reaction, or removes it if it was there.
+func (s *Store) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.KudoReactionRemove(ctx, tx, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+		if err != nil || n > 0 {
+			return err
+		}
+		return s.q.KudoReactionAdd(ctx, tx, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+	})
+	return mapErr(err, "Reaction")
+}
+
+// Counts returns a person's visible kudos received and given, overall and per competency.
+func (s *Store) Counts(ctx context.Context, orgID, viewerID, personID int64) (int, int, []kudos.CompetencyCount, error) {
+	t, err := s.q.KudoTotalsForPerson(ctx, s.Pool, dbq.KudoTotalsForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+	if err != nil {
+		return 0, 0, nil, mapErr(err, "Kudos")
+	}
+	rows, err := s.q.KudoCountsByCompetency(ctx, s.Pool, dbq.KudoCountsByCompetencyParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+	if err != nil {
+		return 0, 0, nil, mapErr(err, "Kudos")
+	}
+	out := make([]kudos.CompetencyCount, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.CompetencyCount{ID: r.CompetencyID, Name: r.Name, Received: int(r.Received), Given: int(r.Given)}
+	}
+	return int(t.Received), int(t.Given), out, nil
+}
+
+// ActivePeople returns the active people of the organisation among ids.
+func (s *Store) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]kudos.Named, error) {
+	rows, err := s.q.PeopleActiveByIDs(ctx, s.Pool, dbq.PeopleActiveByIDsParams{OrgID: orgID, Ids: ids})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]kudos.Named, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Named{ID: r.ID, Name: r.Name}
+	}
+	return out, nil
+}
+
+// PeopleByHandles maps mention handles to active people.
+func (s *Store) PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]kudos.Named, error) {
+	rows, err := s.q.PeopleByHandles(ctx, s.Pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make(map[string]kudos.Named, len(rows))
+	for _, r := range rows {
+		if _, dup := out[r.Handle]; dup {
+			continue // two people share a handle: link the first, stably by id
+		}
+		out[r.Handle] = kudos.Named{ID: r.ID, Name: r.Name}
+	}
+	return out, nil
+}
+
+// TeamIDsOf lists a person's teams.
+func (s *Store) TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error) {
+	ids, err := s.q.TeamsOfPerson(ctx, s.Pool, dbq.TeamsOfPersonParams{OrgID: orgID, UserID: personID})
+	return ids, mapErr(err, "Teams")
+}
+
+// CompetencyIDs lists the framework's competencies by id.
+func (s *Store) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.q.CompetencyList(ctx, s.Pool)
+	if err != nil {
+		return nil, mapErr(err, "Competencies")
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+

@@ -1,0 +1,436 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"rapport/internal/core"
+	"rapport/internal/kudos"
+	"rapport/web/views"
+)
+
+func kudoPath(id int64) string { return "/kudos/" + strconv.FormatInt(id, 10) }
+
+// idemKey is a random key a form carries so its double submit stores once.
+func idemKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func optID(v string) *int64 {
+	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	return &id
+}
+
+// feedFilter reads the feed's filters and cursor from the query string.
+func (s *Server) feedFilter(r *http.Request) (kudos.Filter, views.FeedQuery) {
+	q := r.URL.Query()
+	fq := views.FeedQuery{Team: q.Get("team"), Person: q.Get("person"), Competency: q.Get("competency"), Days: q.Get("days")}
+	f := kudos.Filter{TeamID: optID(fq.Team), PersonID: optID(fq.Person), CompetencyID: optID(fq.Competency)}
+	if d, err := strconv.Atoi(fq.Days); err == nil && d > 0 && d <= 3650 {
+		f.Since = s.clock.Now().AddDate(0, 0, -d)
+	}
+	if at, id, ok := strings.Cut(q.Get("before"), "-"); ok {
+		ns, err1 := strconv.ParseInt(at, 10, 64)
+		kid, err2 := strconv.ParseInt(id, 10, 64)
+		if err1 == nil && err2 == nil {
+			f.BeforeAt, f.BeforeID = time.Unix(0, ns), kid
+		}
+	}
+	return f, fq
+}
+
+func (s *Server) kudosFeed(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	f, fq := s.feedFilter(r)
+	items, more, err := s.kudos.Feed(r.Context(), a, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props, err := s.feedProps(r, items, more, fq)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.FeedPage(s.layout(r, "Kudos", "kudos"), props))
+}
+
+func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq views.FeedQuery) (views.FeedProps, error) {
+	a := actor(r)
+	texts := make([]string, 0, 2*len(items))
+	for _, k := range items {
+		texts = append(texts, k.Did, k.Impact)
+	}
+	resolve, err := s.kudos.Resolver(r.Context(), a.OrgID, texts...)
+	if err != nil {
+		return views.FeedProps{}, err
+	}
+	teams, err := s.people.Teams(r.Context(), a)
+	if err != nil {
+		return views.FeedProps{}, err
+	}
+	comps, err := s.ones.Store.Competencies(r.Context())
+	if err != nil {
+		return views.FeedProps{}, err
+	}
+	p := views.FeedProps{Items: items, Query: fq, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
+		Teams: teams, Competencies: comps}
+	if more && len(items) > 0 {
+		last := items[len(items)-1]
+		p.Older = fmt.Sprintf("%d-%d", last.CreatedAt.UnixNano(), last.ID)
+	}
+	if fq.Person != "" {
+		if id := optID(fq.Person); id != nil {
+			if person, err := s.people.Store.FindPerson(r.Context(), a.OrgID, *id); err == nil {
+				p.PersonName = person.Name
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) kudoFormProps(r *http.Request, in views.KudoForm) (views.KudoFormProps, error) {
+	a := actor(r)
+	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	if err != nil {
+		return views.KudoFormProps{}, err
+	}
+	comps, err := s.ones.Store.Competencies(r.Context())
+	if err != nil {
+		return views.KudoFormProps{}, err
+	}
+	return views.KudoFormProps{Form: in, Teams: teams, Competencies: comps}, nil
+}
+
+func (s *Server) kudoNew(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	in := views.KudoForm{Visibility: string(kudos.VisOrg), IdemKey: idemKey()}
+	if id := optID(r.URL.Query().Get("to")); id != nil {
+		if p, err := s.people.Store.FindPerson(r.Context(), a.OrgID, *id); err == nil && p.Active {
+			in.To = "@" + strings.SplitN(p.Email, "@", 2)[0]
+		}
+	}
+	props, err := s.kudoFormProps(r, in)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.KudoFormPage(s.layout(r, "Give kudos", "kudos"), props))
+}
+
+// readKudoForm parses the form and resolves "To" handles to people.
+func (s *Server) readKudoForm(r *http.Request) (views.KudoForm, kudos.Input, map[string]string, error) {
+	a := actor(r)
+	f := views.KudoForm{To: r.PostFormValue("to"), Did: r.PostFormValue("did"), Impact: r.PostFormValue("impact"),
+		Visibility: r.PostFormValue("visibility"), TeamID: r.PostFormValue("team_id"), IdemKey: r.PostFormValue("idem"),
+		Competencies: map[int64]bool{}}
+	in := kudos.Input{Did: f.Did, Impact: f.Impact, Visibility: kudos.Visibility(f.Visibility), TeamID: optID(f.TeamID), IdemKey: f.IdemKey}
+	for _, c := range r.PostForm["competencies"] {
+		if id := optID(c); id != nil {
+			in.CompetencyIDs = append(in.CompetencyIDs, *id)
+			f.Competencies[*id] = true
+		} else {
+			in.CompetencyIDs = append(in.CompetencyIDs, -1)
+		}
+	}
+	handles := kudos.Mentions(f.To)
+	errs := map[string]string{}
+	if len(handles) > 0 {
+		found, err := s.kudos.Store.PeopleByHandles(r.Context(), a.OrgID, handles)
+		if err != nil {
+			return f, in, nil, err
+		}
+		var unknown []string
+		for _, h := range handles {
+			p, ok := found[h]
+			if !ok {
+				unknown = append(unknown, "@"+h)
+				continue
+			}
+			in.RecipientIDs = append(in.RecipientIDs, p.ID)
+		}
+		if len(unknown) > 0 {
+			errs["recipients"] = "No active colleague goes by " + strings.Join(unknown, ", ") + ". Use the part of their work email before the @."
+		}
+	} else if strings.TrimSpace(f.To) != "" {
+		errs["recipients"] = "Write each person as @ and the part of their work email before the @, e.g. @ana.ruiz."
+	}
+	return f, in, errs, nil
+}
+
+func (s *Server) renderKudoFormError(w http.ResponseWriter, r *http.Request, title string, id int64, f views.KudoForm, err error, extra map[string]string) {
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		s.renderError(w, r, err)
+		return
+	}
+	props, perr := s.kudoFormProps(r, f)
+	if perr != nil {
+		s.renderError(w, r, perr)
+		return
+	}
+	props.ID = id
+	props.Errors = map[string]string{}
+	for k, v := range core.FieldErrors(err) {
+		props.Errors[k] = v
+	}
+	for k, v := range extra {
+		props.Errors[k] = v // the more specific message about "To" wins
+	}
+	props.Message = "Please correct the highlighted fields."
+	if err != nil && len(core.FieldErrors(err)) == 0 {
+		props.Message = core.ErrorMessage(err)
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, views.KudoFormPage(s.layout(r, title, "kudos"), props))
+}
+
+func (s *Server) kudoCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f, in, extra, err := s.readKudoForm(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if len(extra) > 0 {
+		in.RecipientIDs = nil
+		s.renderKudoFormError(w, r, "Give kudos", 0, f, (&core.Validator{Fields: extra}).Err(), extra)
+		return
+	}
+	id, err := s.kudos.Post(r.Context(), actor(r), in)
+	if err != nil {
+		s.renderKudoFormError(w, r, "Give kudos", 0, f, err, nil)
+		return
+	}
+	s.flash(r, "success", "Kudos posted. Specific thanks like this is what people remember.")
+	redirect(w, r, kudoPath(id))
+}
+
+func (s *Server) kudoShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderKudo(w, r, id, http.StatusOK, "", "")
+}
+
+func (s *Server) renderKudo(w http.ResponseWriter, r *http.Request, id int64, status int, commentErr, comment string) {
+	a := actor(r)
+	k, comments, err := s.kudos.Kudo(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	resolve, err := s.kudos.Resolver(r.Context(), a.OrgID, k.Did, k.Impact)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.KudoPage(s.layout(r, "Kudos from "+k.AuthorName, "kudos"), views.KudoProps{
+		Kudo: k, Comments: comments, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
+		CommentError: commentErr, Comment: comment}))
+}
+
+func (s *Server) kudoEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	k, _, err := s.kudos.Kudo(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if k.AuthorID != a.UserID {
+		s.renderStatus(w, r, http.StatusForbidden)
+		return
+	}
+	if !k.Editable(a.UserID, s.clock.Now()) {
+		s.flash(r, "warning", "Kudos can be edited for 15 minutes after posting.")
+		redirect(w, r, kudoPath(id))
+		return
+	}
+	f := views.KudoForm{Did: k.Did, Impact: k.Impact, Visibility: string(k.Visibility), Competencies: map[int64]bool{}, IdemKey: "edit"}
+	if k.TeamID != nil {
+		f.TeamID = strconv.FormatInt(*k.TeamID, 10)
+	}
+	handles, err := s.handlesOf(r, k.Recipients)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	f.To = handles
+	for _, c := range k.Competencies {
+		f.Competencies[c.ID] = true
+	}
+	props, err := s.kudoFormProps(r, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props.ID = id
+	s.render(w, r, http.StatusOK, views.KudoFormPage(s.layout(r, "Edit kudos", "kudos"), props))
+}
+
+// handlesOf writes recipients back as @handles for the edit form.
+func (s *Server) handlesOf(r *http.Request, people []kudos.Named) (string, error) {
+	a := actor(r)
+	var out []string
+	for _, p := range people {
+		person, err := s.people.Store.FindPerson(r.Context(), a.OrgID, p.ID)
+		if err != nil {
+			return "", err
+		}
+		out = append(out, "@"+strings.SplitN(person.Email, "@", 2)[0])
+	}
+	return strings.Join(out, ", "), nil
+}
+
+func (s *Server) kudoUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f, in, extra, err := s.readKudoForm(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if len(extra) > 0 {
+		s.renderKudoFormError(w, r, "Edit kudos", id, f, (&core.Validator{Fields: extra}).Err(), extra)
+		return
+	}
+	if err := s.kudos.Edit(r.Context(), actor(r), id, in); err != nil {
+		if core.ErrorCode(err) == core.EINVALID && len(core.FieldErrors(err)) == 0 {
+			s.flash(r, "warning", core.ErrorMessage(err))
+			redirect(w, r, kudoPath(id))
+			return
+		}
+		s.renderKudoFormError(w, r, "Edit kudos", id, f, err, nil)
+		return
+	}
+	s.flash(r, "success", "Saved.")
+	redirect(w, r, kudoPath(id))
+}
+
+func (s *Server) kudoDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := s.kudos.Delete(r.Context(), actor(r), id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "The kudo was deleted.")
+	redirect(w, r, "/kudos")
+}
+
+// kudoReact toggles a reaction. With htmx it answers the reaction bar
+// alone; without JavaScript it goes back to the page.
+func (s *Server) kudoReact(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	a := actor(r)
+	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji")); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		k, _, err := s.kudos.Kudo(r.Context(), a, id)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, views.Reactions(k))
+		return
+	}
+	redirect(w, r, backTo(r, kudoPath(id))+"#kudo-"+strconv.FormatInt(id, 10))
+}
+
+// backTo returns the form's "back" path when it is one of ours.
+func backTo(r *http.Request, def string) string {
+	b := r.PostFormValue("back")
+	if u, err := url.Parse(b); err == nil && b != "" && u.Host == "" && u.Scheme == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(b, "//") {
+		return u.RequestURI()
+	}
+	return def
+}
+
+func (s *Server) kudoComment(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	body := r.PostFormValue("comment")
+	if err := s.kudos.Comment(r.Context(), actor(r), id, body); err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.renderKudo(w, r, id, http.StatusUnprocessableEntity, core.FieldErrors(err)["comment"], body)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	redirect(w, r, kudoPath(id)+"#comments")
+}
+
+func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	p, err := s.people.Store.FindPerson(r.Context(), a.OrgID, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	sum, err := s.kudos.Person(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	pid := id
+	items, more, err := s.kudos.Feed(r.Context(), a, kudos.Filter{PersonID: &pid})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	feed, err := s.feedProps(r, items, more, views.FeedQuery{Person: strconv.FormatInt(id, 10)})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.PersonKudosPage(s.layout(r, "Recognition · "+p.Name, "kudos"), views.PersonKudosProps{
+		Person: p, Summary: sum, Feed: feed}))
+}
