@@ -277,5 +277,3 @@ func (s *Store) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
 	}
 	return out, nil
 }
-
-
