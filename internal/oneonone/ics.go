@@ -278,7 +278,7 @@ func dayOf(t time.Time, loc *time.Location) dayKey {
 
 func seriesFeed(s Series, meetings []Meeting, now, until time.Time, baseURL, host string, me int64) []FeedEvent {
 	r := s.Rule()
-	loc := r.loc()
+	loc := r.Loc()
 	_, other := s.Other(me)
 	summary := "1:1"
 	if other != "" {

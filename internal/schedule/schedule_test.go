@@ -1,4 +1,4 @@
-package oneonone
+package schedule
 
 import (
 	"testing"
