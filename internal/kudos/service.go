@@ -179,3 +179,91 @@ func (s *Service) Resolver(ctx context.Context, orgID int64, texts ...string) (R
 		return Person{ID: n.ID, Name: n.Name}, ok
 	}, nil
 }
+
+// CanRunRitual reports whether the actor may set up or remove the team's
+// rituals: its members and admins.
+func (s *Service) CanRunRitual(ctx context.Context, a core.Actor, teamID int64) (bool, error) {
+	if a.Role == core.RoleAdmin {
+		return true, nil
+	}
+	return s.Store.IsTeamMember(ctx, a.OrgID, a.UserID, teamID)
+}
+
+// CreateRitual sets up a recurring recognition moment for a team.
+func (s *Service) CreateRitual(ctx context.Context, a core.Actor, teamID int64, in RitualInput) (int64, error) {
+	ok, err := s.CanRunRitual(ctx, a, teamID)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, core.Forbidden()
+	}
+	if err := in.Validate().Err(); err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	return s.Store.CreateRitual(ctx, a.OrgID, teamID, a.UserID, in, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -7))
+}
+
+// DeleteRitual removes a ritual (its kudos stay).
+func (s *Service) DeleteRitual(ctx context.Context, a core.Actor, id int64) (Ritual, error) {
+	r, err := s.Store.FindRitual(ctx, a.OrgID, id)
+	if err != nil {
+		return Ritual{}, err
+	}
+	ok, err := s.CanRunRitual(ctx, a, r.TeamID)
+	if err != nil {
+		return Ritual{}, err
+	}
+	if !ok {
+		return Ritual{}, core.Forbidden()
+	}
+	return r, s.Store.DeleteRitual(ctx, a.OrgID, id)
+}
+
+// Board is a ritual's kudos for one period, as far as the viewer may see.
+type Board struct {
+	Ritual  Ritual
+	Period  Period
+	Prev    *Period
+	Next    *Period // nil for the current period
+	Kudos   []Kudo
+	Current bool
+}
+
+// MaxBoard bounds one board's kudos.
+const MaxBoard = 200
+
+// Board gathers the kudos of the period holding at (now when zero) for the
+// ritual's team: kudos to its members or shared with the team.
+func (s *Service) Board(ctx context.Context, a core.Actor, ritualID int64, at time.Time) (Board, error) {
+	r, err := s.Store.FindRitual(ctx, a.OrgID, ritualID)
+	if err != nil {
+		return Board{}, err
+	}
+	now := s.Clock.Now()
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	b := Board{Ritual: r, Period: r.PeriodAt(at)}
+	b.Current = !now.Before(b.Period.Start) && now.Before(b.Period.End)
+	if prev, ok := r.Before(b.Period); ok {
+		b.Prev = &prev
+	}
+	if !b.Current {
+		next := r.After(b.Period)
+		b.Next = &next
+	}
+	team := r.TeamID
+	ks, err := s.Store.Feed(ctx, a.OrgID, a.UserID, Filter{TeamID: &team, Since: b.Period.Start,
+		BeforeAt: b.Period.End, BeforeID: 1<<63 - 1, Limit: MaxBoard})
+	if err != nil {
+		return b, err
+	}
+	// Oldest first: a board is read like a story of the period.
+	for i, j := 0, len(ks)-1; i < j; i, j = i+1, j-1 {
+		ks[i], ks[j] = ks[j], ks[i]
+	}
+	b.Kudos = ks
+	return b, nil
+}

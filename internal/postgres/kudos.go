@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
@@ -9,6 +10,7 @@ import (
 	"rapport/internal/core"
 	"rapport/internal/kudos"
 	"rapport/internal/postgres/dbq"
+	"rapport/internal/schedule"
 )
 
 var _ kudos.Store = (*Store)(nil)
@@ -276,4 +278,60 @@ func (s *Store) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
 		out[r.ID] = r.Name
 	}
 	return out, nil
+}
+
+func ritualFromRow(r dbq.RitualGetRow) kudos.Ritual {
+	return kudos.Ritual{ID: r.ID, OrgID: r.OrgID, TeamID: r.TeamID, TeamName: r.TeamName, Name: r.Name,
+		Cadence: schedule.Cadence(r.Cadence), Weekday: time.Weekday(r.Weekday), Hour: int(r.Hour), TimeZone: r.TimeZone, StartsOn: r.StartsOn}
+}
+
+// CreateRitual stores a ritual for a team.
+func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
+	id, err := s.q.RitualCreate(ctx, s.Pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
+		Cadence: dbq.RitualCadence(in.Cadence), Weekday: int16(in.Weekday), Hour: int16(in.Hour), TimeZone: in.TimeZone,
+		StartsOn: startsOn, CreatedBy: &actorID})
+	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
+		return 0, fieldErr("name", "This team already has a ritual with that name.")
+	}
+	return id, mapErr(err, "Ritual")
+}
+
+// FindRitual returns a ritual of the organisation.
+func (s *Store) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, error) {
+	r, err := s.q.RitualGet(ctx, s.Pool, dbq.RitualGetParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return kudos.Ritual{}, mapErr(err, "Ritual")
+	}
+	return ritualFromRow(r), nil
+}
+
+// RitualsForTeam lists a team's rituals.
+func (s *Store) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudos.Ritual, error) {
+	rows, err := s.q.RitualsForTeam(ctx, s.Pool, dbq.RitualsForTeamParams{OrgID: orgID, TeamID: teamID})
+	if err != nil {
+		return nil, mapErr(err, "Rituals")
+	}
+	out := make([]kudos.Ritual, len(rows))
+	for i, r := range rows {
+		out[i] = ritualFromRow(dbq.RitualGetRow(r))
+	}
+	return out, nil
+}
+
+// DeleteRitual removes a ritual.
+func (s *Store) DeleteRitual(ctx context.Context, orgID, id int64) error {
+	n, err := s.q.RitualDelete(ctx, s.Pool, dbq.RitualDeleteParams{OrgID: orgID, ID: id})
+	if err != nil {
+		return mapErr(err, "Ritual")
+	}
+	if n == 0 {
+		return core.NotFound("Ritual")
+	}
+	return nil
+}
+
+// IsTeamMember reports whether a person is on a team.
+func (s *Store) IsTeamMember(ctx context.Context, orgID, personID, teamID int64) (bool, error) {
+	ok, err := s.q.TeamHasMember(ctx, s.Pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+	return ok, mapErr(err, "Team")
 }

@@ -167,6 +167,15 @@ func kudoPath(suffix string) func(*world, string) string {
 	}
 }
 
+// ritualPath makes a fresh ritual for the world's team (Atlas: the manager
+// and the report).
+func ritualPath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		id := w.app.F.Ritual(w.t, w.orgA, w.team, fmt.Sprintf("Shout-outs %d", testfx.Next()))
+		return fmt.Sprintf("/rituals/%d%s", id, suffix)
+	}
+}
+
 func (w *world) freshTeam() int64 {
 	return w.app.F.Team(w.t, w.orgA, fmt.Sprintf("Team %d", testfx.Next()))
 }
@@ -330,8 +339,15 @@ var matrix = map[string]expectation{
 	"POST /kudos/{id}/comments": {path: kudoPath("/comments"), want: statuses(401, 422, 422, 422, 422, 422, 404)},
 	"GET /people/{id}/kudos": {path: func(w *world, _ string) string { return fmt.Sprintf("/people/%d/kudos", w.report.ID) },
 		want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"GET /checkins":          {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /checkins/managers": {want: statuses(303, 403, 403, 403, 200, 200, 200)},
+	// Rituals: the team's members (the manager and the report here) and admins
+	// set them up; anyone in the organisation may open a board.
+	"GET /teams/{id}/rituals/new": {path: teamPath("/rituals/new", false), want: statuses(303, 200, 200, 200, 403, 200, 404)},
+	"POST /teams/{id}/rituals":    {path: teamPath("/rituals", false), want: statuses(401, 422, 422, 422, 403, 422, 404)},
+	"GET /rituals/{id}":           {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"GET /rituals/{id}/present":   {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"POST /rituals/{id}/delete":   {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404)},
+	"GET /checkins":               {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /checkins/managers":      {want: statuses(303, 403, 403, 403, 200, 200, 200)},
 	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {
 		if who == managerOther {
 			return fmt.Sprintf("/checkins/managers/%d", w.admin.ID)

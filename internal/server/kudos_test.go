@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
@@ -242,5 +243,55 @@ func TestKudosMentionsReactionsCommentsAndEditWindow(t *testing.T) {
 	}
 	if r := k.c["ana"].Post(kudo+"/delete", nil); r.Status != 303 || k.ta.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", k.org) != 0 {
 		t.Error("author could not delete")
+	}
+}
+
+func TestRitualBoardGathersTheTeamsKudosOfThePeriod(t *testing.T) {
+	k := newCrew(t)
+	// Ana (on Atlas) sets up Friday shout-outs for Atlas.
+	r := k.c["ana"].Post(fmt.Sprintf("/teams/%d/rituals", k.atlas), url.Values{"name": {"Friday shout-outs"},
+		"cadence": {"weekly"}, "weekday": {"5"}, "hour": {"16"}, "time_zone": {"UTC"}})
+	if r.Status != 303 {
+		t.Fatalf("create ritual: %d %s", r.Status, r.Body)
+	}
+	board := r.Location()
+	if r := k.c["ben"].Post(fmt.Sprintf("/teams/%d/rituals", k.atlas), url.Values{"name": {"Not my team"}, "cadence": {"weekly"},
+		"weekday": {"5"}, "hour": {"16"}, "time_zone": {"UTC"}}); r.Status != 403 {
+		t.Errorf("a non-member set up a ritual: %d", r.Status)
+	}
+	if r := k.c["ana"].Post(fmt.Sprintf("/teams/%d/rituals", k.atlas), url.Values{"name": {""}, "cadence": {"daily"}, "weekday": {"9"},
+		"hour": {"30"}, "time_zone": {"Nowhere"}}); r.Status != 422 || !strings.Contains(r.Body, `id="f-cadence-error"`) {
+		t.Errorf("bad ritual form: %d", r.Status)
+	}
+	// Kudos to Carl (on Atlas) are on the board; kudos to Ben (not on Atlas) are not.
+	f := good(k.carl)
+	f.Set("did", "Carl untangled the release checklist for everyone")
+	k.post("ben", f)
+	f = good(k.ben)
+	f.Set("did", "Ben covered support on a holiday weekend")
+	k.post("ana", f)
+	f = good(k.carl)
+	f.Set("visibility", "recipients")
+	f.Set("did", "A private thank-you for Carl's help")
+	k.post("boss", f)
+	page := k.c["ana"].Get(board)
+	if page.Status != 200 || !strings.Contains(page.Body, "release checklist") || strings.Contains(page.Body, "holiday weekend") {
+		t.Fatalf("board: %d", page.Status)
+	}
+	if strings.Contains(page.Body, "private thank-you") {
+		t.Error("a recipients-only kudo is on the board for someone outside its audience")
+	}
+	if !strings.Contains(k.c["carl"].Get(board).Body, "private thank-you") {
+		t.Error("the recipient does not see their own kudo on the board")
+	}
+	// Present mode, one slide at a time, without JavaScript.
+	slide := k.c["ana"].Get(board + "/present")
+	if slide.Status != 200 || !strings.Contains(slide.Body, "data-keynav") || !strings.Contains(slide.Body, "1 / 1") {
+		t.Fatalf("present: %d", slide.Status)
+	}
+	// Earlier periods are browsable and empty here.
+	earlier := k.c["ana"].Get(board + "?at=" + time.Now().UTC().AddDate(0, 0, -21).Format("2006-01-02"))
+	if earlier.Status != 200 || strings.Contains(earlier.Body, "release checklist") {
+		t.Errorf("an earlier period shows this period's kudos: %d", earlier.Status)
 	}
 }

@@ -122,6 +122,11 @@ func (s *Server) routes() []route {
 		{"POST", "/kudos/{id}/react", Anyone, s.kudoReact},
 		{"POST", "/kudos/{id}/comments", Anyone, s.kudoComment},
 		{"GET", "/people/{id}/kudos", Anyone, s.personKudos},
+		{"GET", "/teams/{id}/rituals/new", Anyone, s.ritualNew},
+		{"POST", "/teams/{id}/rituals", Anyone, s.ritualCreate},
+		{"GET", "/rituals/{id}", Anyone, s.ritualBoard},
+		{"GET", "/rituals/{id}/present", Anyone, s.ritualPresent},
+		{"POST", "/rituals/{id}/delete", Anyone, s.ritualDelete},
 
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},

@@ -38,7 +38,17 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 		s.renderError(w, r, err)
 		return
 	}
-	props := views.TeamProps{Team: t, Members: members, CanManage: a.Role == core.RoleAdmin, MemberError: memberErr, Picked: pick}
+	rituals, err := s.kudos.Store.RitualsForTeam(r.Context(), a.OrgID, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	member := a.Role == core.RoleAdmin
+	for _, m := range members {
+		member = member || m.ID == a.UserID
+	}
+	props := views.TeamProps{Team: t, Members: members, CanManage: a.Role == core.RoleAdmin, MemberError: memberErr, Picked: pick,
+		Rituals: rituals, CanRitual: member}
 	if props.CanManage {
 		if props.Candidates, err = s.people.Store.ManagerOptions(r.Context(), a.OrgID); err != nil {
 			s.renderError(w, r, err)

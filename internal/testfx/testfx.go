@@ -201,3 +201,16 @@ func (f Factory) Kudo(t testing.TB, orgID, authorID int64, recipients []int64, v
 	}
 	return id
 }
+
+// Ritual sets up a weekly Friday ritual for a team, started a few weeks ago.
+func (f Factory) Ritual(t testing.TB, orgID, teamID int64, name string) int64 {
+	t.Helper()
+	var id int64
+	err := f.Pool.QueryRow(context.Background(), `
+		INSERT INTO rituals (org_id, team_id, name, cadence, weekday, hour, time_zone, starts_on)
+		VALUES ($1, $2, $3, 'weekly', 5, 16, 'UTC', current_date - 28) RETURNING id`, orgID, teamID, name).Scan(&id)
+	if err != nil {
+		t.Fatalf("create ritual: %v", err)
+	}
+	return id
+}

@@ -89,4 +89,20 @@
     initCopy(document);
   }
   document.addEventListener("htmx:load", function (e) { initCopy(e.target); });
+
+  // Present mode: the arrow keys (and space) follow the slide's previous and
+  // next links; Escape goes back to the board.
+  document.addEventListener("keydown", function (e) {
+    var deck = document.querySelector("[data-keynav]");
+    if (!deck || e.altKey || e.ctrlKey || e.metaKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var rel = { ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "prev", PageUp: "prev", Escape: "up" }[e.key];
+    if (!rel) return;
+    var link = deck.querySelector('a[rel="' + rel + '"]');
+    if (link) {
+      e.preventDefault();
+      window.location.assign(link.href);
+    }
+  });
 })();

@@ -144,6 +144,49 @@ func (ns NullMeetingStatus) Value() (driver.Value, error) {
 	return string(ns.MeetingStatus), nil
 }
 
+type RitualCadence string
+
+const (
+	RitualCadenceWeekly   RitualCadence = "weekly"
+	RitualCadenceBiweekly RitualCadence = "biweekly"
+	RitualCadenceMonthly  RitualCadence = "monthly"
+)
+
+func (e *RitualCadence) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = RitualCadence(s)
+	case string:
+		*e = RitualCadence(s)
+	default:
+		return fmt.Errorf("unsupported scan type for RitualCadence: %T", src)
+	}
+	return nil
+}
+
+type NullRitualCadence struct {
+	RitualCadence RitualCadence
+	Valid         bool // Valid is true if RitualCadence is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullRitualCadence) Scan(value interface{}) error {
+	if value == nil {
+		ns.RitualCadence, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.RitualCadence.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullRitualCadence) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.RitualCadence), nil
+}
+
 type SeriesStatus string
 
 const (
@@ -422,6 +465,21 @@ type Question struct {
 	OrgID     int64
 	Body      string
 	Active    bool
+	CreatedAt time.Time
+}
+
+type Ritual struct {
+	ID        int64
+	OrgID     int64
+	TeamID    int64
+	Name      string
+	Cadence   RitualCadence
+	Weekday   int16
+	Hour      int16
+	TimeZone  string
+	StartsOn  time.Time
+	Active    bool
+	CreatedBy *int64
 	CreatedAt time.Time
 }
 
