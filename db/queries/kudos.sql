@@ -138,3 +138,29 @@ SELECT id, name FROM users WHERE org_id = @org_id AND active AND id = ANY(@ids::
 
 -- name: TeamsOfPerson :many
 SELECT team_id FROM team_members WHERE org_id = @org_id AND user_id = @user_id;
+
+-- name: EquityMembers :many
+-- Active people under @root_id (everyone when null), with their first team.
+WITH RECURSIVE tree AS (
+    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = sqlc.narg('root_id')::bigint
+  UNION ALL
+    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
+)
+SELECT u.id, u.name, coalesce(pt.team_id, 0)::bigint AS team_id, coalesce(pt.team_name, '')::text AS team_name
+FROM users u
+LEFT JOIN LATERAL (
+    SELECT t.id AS team_id, t.name AS team_name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+    WHERE tm.org_id = u.org_id AND tm.user_id = u.id ORDER BY t.id LIMIT 1
+) pt ON true
+WHERE u.org_id = @org_id AND u.active
+  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id IN (SELECT id FROM tree));
+
+-- name: EquityEdges :many
+-- Recognitions the viewer may see, to or from the members, in [@since, @until).
+SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
+    NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
+                WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
+FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
+WHERE k.org_id = @org_id AND k.created_at >= @since AND k.created_at < @until
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (r.user_id = ANY(@members::bigint[]) OR k.author_id = ANY(@members::bigint[]));

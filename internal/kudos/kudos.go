@@ -205,6 +205,12 @@ type Store interface {
 	RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]Ritual, error)
 	DeleteRitual(ctx context.Context, orgID, id int64) error
 	IsTeamMember(ctx context.Context, orgID, personID, teamID int64) (bool, error)
+
+	// EquityMembers lists the active people under rootID (everyone when nil).
+	EquityMembers(ctx context.Context, orgID int64, rootID *int64) ([]Member, error)
+	// EquityEdges lists the recognitions the viewer may see to or from the
+	// members in [since, until), one edge per recipient.
+	EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]Edge, error)
 }
 
 // CompetencyCount is a person's kudos for one competency.

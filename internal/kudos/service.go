@@ -267,3 +267,57 @@ func (s *Service) Board(ctx context.Context, a core.Actor, ritualID int64, at ti
 	b.Kudos = ks
 	return b, nil
 }
+
+// EquityView is the recognition equity page's data.
+type EquityView struct {
+	Equity  Equity
+	Scope   string
+	Days    int
+	Members int
+}
+
+// Equity computes who gives and receives recognition across the people the
+// actor looks after: a manager's reporting tree, a leader's part of the
+// organisation, or everyone for admins. Only kudos the actor may see count.
+func (s *Service) Equity(ctx context.Context, a core.Actor, days int) (EquityView, error) {
+	var root *int64
+	scope := "The whole organisation"
+	switch a.Role {
+	case core.RoleAdmin:
+	case core.RoleLeader:
+		id := a.UserID
+		root, scope = &id, "Your part of the organisation"
+	case core.RoleManager:
+		id := a.UserID
+		root, scope = &id, "Your reports"
+	default:
+		return EquityView{}, core.Forbidden()
+	}
+	switch days {
+	case 30, 90, 180, 365:
+	default:
+		days = 90
+	}
+	now := s.Clock.Now()
+	to := now
+	from := now.AddDate(0, 0, -days)
+	members, err := s.Store.EquityMembers(ctx, a.OrgID, root)
+	if err != nil {
+		return EquityView{}, err
+	}
+	ids := make([]int64, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+	}
+	since := from
+	if n := now.Add(-NudgeAfter); n.Before(since) {
+		since = n
+	}
+	var edges []Edge
+	if len(ids) > 0 {
+		if edges, err = s.Store.EquityEdges(ctx, a.OrgID, a.UserID, ids, since, to.Add(time.Second)); err != nil {
+			return EquityView{}, err
+		}
+	}
+	return EquityView{Equity: Compute(members, edges, from, to, now), Scope: scope, Days: days, Members: len(members)}, nil
+}

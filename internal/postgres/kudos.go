@@ -335,3 +335,29 @@ func (s *Store) IsTeamMember(ctx context.Context, orgID, personID, teamID int64)
 	ok, err := s.q.TeamHasMember(ctx, s.Pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
 	return ok, mapErr(err, "Team")
 }
+
+// EquityMembers lists the active people under root with their first team.
+func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]kudos.Member, error) {
+	rows, err := s.q.EquityMembers(ctx, s.Pool, dbq.EquityMembersParams{OrgID: orgID, RootID: root})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make([]kudos.Member, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Member{ID: r.ID, Name: r.Name, TeamID: r.TeamID, TeamName: r.TeamName}
+	}
+	return out, nil
+}
+
+// EquityEdges lists visible recognitions to or from the members.
+func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
+	rows, err := s.q.EquityEdges(ctx, s.Pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
+	if err != nil {
+		return nil, mapErr(err, "Kudos")
+	}
+	out := make([]kudos.Edge, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Edge{Giver: r.Giver, Receiver: r.Receiver, At: r.CreatedAt, Cross: r.CrossTeam != nil && *r.CrossTeam}
+	}
+	return out, nil
+}

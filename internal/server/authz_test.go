@@ -346,6 +346,7 @@ var matrix = map[string]expectation{
 	"GET /rituals/{id}":           {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	"GET /rituals/{id}/present":   {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	"POST /rituals/{id}/delete":   {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404)},
+	"GET /recognition/equity":     {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"GET /checkins":               {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"GET /checkins/managers":      {want: statuses(303, 403, 403, 403, 200, 200, 200)},
 	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {

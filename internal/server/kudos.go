@@ -85,7 +85,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 		return views.FeedProps{}, err
 	}
 	p := views.FeedProps{Items: items, Query: fq, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
-		Teams: teams, Competencies: comps}
+		Teams: teams, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
 	if more && len(items) > 0 {
 		last := items[len(items)-1]
 		p.Older = fmt.Sprintf("%d-%d", last.CreatedAt.UnixNano(), last.ID)
@@ -433,4 +433,15 @@ func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, views.PersonKudosPage(s.layout(r, "Recognition · "+p.Name, "kudos"), views.PersonKudosProps{
 		Person: p, Summary: sum, Feed: feed}))
+}
+
+func (s *Server) equityPage(w http.ResponseWriter, r *http.Request) {
+	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
+	v, err := s.kudos.Equity(r.Context(), actor(r), days)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.EquityPage(s.layout(r, "Recognition equity", "kudos"),
+		views.EquityProps{Equity: v.Equity, Scope: v.Scope, Days: v.Days, Members: v.Members}))
 }

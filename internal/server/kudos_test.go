@@ -295,3 +295,29 @@ func TestRitualBoardGathersTheTeamsKudosOfThePeriod(t *testing.T) {
 		t.Errorf("an earlier period shows this period's kudos: %d", earlier.Status)
 	}
 }
+
+func TestEquityShowsAManagersReports(t *testing.T) {
+	k := newCrew(t)
+	for i := 0; i < 3; i++ {
+		f := good(k.ana)
+		f.Set("did", fmt.Sprintf("Ana shipped the search fix number %d", i))
+		if r := k.post("carl", f); r.Status != 303 {
+			t.Fatalf("post: %d", r.Status)
+		}
+	}
+	page := k.c["boss"].Get("/recognition/equity?days=30")
+	if page.Status != 200 {
+		t.Fatalf("equity: %d", page.Status)
+	}
+	for _, want := range []string{"Your reports", "Ana Ruiz", "Ben Lee", fmt.Sprintf("/kudos/new?to=%d", k.ben.ID)} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("equity page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body, "Carl Day</a></td>") {
+		t.Error("someone outside the manager's reports is listed as a member")
+	}
+	if r := k.c["ana"].Get("/recognition/equity"); r.Status != 403 {
+		t.Errorf("an employee opened equity: %d", r.Status)
+	}
+}

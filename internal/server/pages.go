@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/parser"
 
 	"rapport/docs"
 	"rapport/web/views"
@@ -22,7 +23,8 @@ var (
 func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
 	metricsOnce.Do(func() {
 		var buf bytes.Buffer
-		if err := goldmark.Convert(docs.Metrics, &buf); err != nil {
+		md := goldmark.New(goldmark.WithParserOptions(parser.WithAutoHeadingID()))
+		if err := md.Convert(docs.Metrics, &buf); err != nil {
 			s.log.Error("render metrics doc", "err", err)
 		}
 		metricsHTML = buf.String()

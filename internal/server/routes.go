@@ -122,6 +122,7 @@ func (s *Server) routes() []route {
 		{"POST", "/kudos/{id}/react", Anyone, s.kudoReact},
 		{"POST", "/kudos/{id}/comments", Anyone, s.kudoComment},
 		{"GET", "/people/{id}/kudos", Anyone, s.personKudos},
+		{"GET", "/recognition/equity", Managers, s.equityPage},
 		{"GET", "/teams/{id}/rituals/new", Anyone, s.ritualNew},
 		{"POST", "/teams/{id}/rituals", Anyone, s.ritualCreate},
 		{"GET", "/rituals/{id}", Anyone, s.ritualBoard},

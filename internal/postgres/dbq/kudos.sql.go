@@ -10,6 +10,117 @@ import (
 	"time"
 )
 
+const equityEdges = `-- name: EquityEdges :many
+SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
+    NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
+                WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
+FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
+WHERE k.org_id = $1 AND k.created_at >= $2 AND k.created_at < $3
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $4)
+  AND (r.user_id = ANY($5::bigint[]) OR k.author_id = ANY($5::bigint[]))
+`
+
+type EquityEdgesParams struct {
+	OrgID    int64
+	Since    time.Time
+	Until    time.Time
+	ViewerID int64
+	Members  []int64
+}
+
+type EquityEdgesRow struct {
+	Giver     int64
+	Receiver  int64
+	CreatedAt time.Time
+	CrossTeam *bool
+}
+
+// Recognitions the viewer may see, to or from the members, in [@since, @until).
+func (q *Queries) EquityEdges(ctx context.Context, db DBTX, arg EquityEdgesParams) ([]EquityEdgesRow, error) {
+	rows, err := db.Query(ctx, equityEdges,
+		arg.OrgID,
+		arg.Since,
+		arg.Until,
+		arg.ViewerID,
+		arg.Members,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EquityEdgesRow
+	for rows.Next() {
+		var i EquityEdgesRow
+		if err := rows.Scan(
+			&i.Giver,
+			&i.Receiver,
+			&i.CreatedAt,
+			&i.CrossTeam,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const equityMembers = `-- name: EquityMembers :many
+WITH RECURSIVE tree AS (
+    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $2::bigint
+  UNION ALL
+    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
+)
+SELECT u.id, u.name, coalesce(pt.team_id, 0)::bigint AS team_id, coalesce(pt.team_name, '')::text AS team_name
+FROM users u
+LEFT JOIN LATERAL (
+    SELECT t.id AS team_id, t.name AS team_name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+    WHERE tm.org_id = u.org_id AND tm.user_id = u.id ORDER BY t.id LIMIT 1
+) pt ON true
+WHERE u.org_id = $1 AND u.active
+  AND ($2::bigint IS NULL OR u.id IN (SELECT id FROM tree))
+`
+
+type EquityMembersParams struct {
+	OrgID  int64
+	RootID *int64
+}
+
+type EquityMembersRow struct {
+	ID       int64
+	Name     string
+	TeamID   int64
+	TeamName string
+}
+
+// Active people under @root_id (everyone when null), with their first team.
+func (q *Queries) EquityMembers(ctx context.Context, db DBTX, arg EquityMembersParams) ([]EquityMembersRow, error) {
+	rows, err := db.Query(ctx, equityMembers, arg.OrgID, arg.RootID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EquityMembersRow
+	for rows.Next() {
+		var i EquityMembersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.TeamID,
+			&i.TeamName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const kudoByIdem = `-- name: KudoByIdem :one
 SELECT id FROM kudos WHERE org_id = $1 AND author_id = $2 AND idem_key = $3
 `

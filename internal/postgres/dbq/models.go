@@ -510,6 +510,16 @@ type TeamMember struct {
 	CreatedAt time.Time
 }
 
+type TeamWebhook struct {
+	OrgID     int64
+	TeamID    int64
+	Url       string
+	CreatedBy *int64
+	UpdatedBy *int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type User struct {
 	ID            int64
 	OrgID         int64
@@ -524,4 +534,19 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeactivatedAt *time.Time
+}
+
+type WebhookDelivery struct {
+	ID          int64
+	OrgID       int64
+	TeamID      int64
+	KudoID      *int64
+	Kind        string
+	Status      string
+	Attempts    int32
+	LastError   string
+	JobID       *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	DeliveredAt *time.Time
 }
