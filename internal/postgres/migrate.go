@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"rapport/db"
+	"rapport/internal/notify"
 )
 
 // migrationLockWait bounds how long a replica waits for another one that is
@@ -28,8 +29,9 @@ const migrationLockWait = 10 * time.Minute
 // Migrate applies all pending migrations. It holds a PostgreSQL advisory session lock while doing so,
 // so two replicas starting at once are safe (the second waits, then finds nothing to do).
 //
-// Further migration sets (River's job tables, for example) belong here, after the schema
-// migrations, each run on the same *sql.DB.
+// After the application's migrations it applies River's (the background-job tables, in schema
+// notify.RiverSchema), under an advisory lock of their own: River's migrator takes none.
+// Further migration sets belong here too, after the schema migrations.
 func Migrate(ctx context.Context, dsn string, logger *slog.Logger) error {
 	logger = orDiscard(logger)
 	sqlDB, err := openSQL(dsn)
@@ -41,11 +43,19 @@ func Migrate(ctx context.Context, dsn string, logger *slog.Logger) error {
 	if err := migrateSchema(ctx, sqlDB, logger); err != nil {
 		return err
 	}
+	if err := notify.MigrateRiver(ctx, dsn, logger); err != nil {
+		return err
+	}
 	return nil
 }
 
 // MigrateDown rolls back the most recently applied migration. When nothing is left to roll
 // back the error wraps goose.ErrNoNextVersion.
+//
+// It only ever rolls back the application's migrations: River's tables (schema
+// notify.RiverSchema) stay, since River's schema does not depend on ours and queued jobs
+// should survive a rollback. To remove River too, use River's CLI
+// (river migrate-down --schema river --target-version -1) or rivermigrate.
 func MigrateDown(ctx context.Context, dsn string, logger *slog.Logger) error {
 	logger = orDiscard(logger)
 	sqlDB, err := openSQL(dsn)

@@ -31,6 +31,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"rapport/db"
+	"rapport/internal/notify"
 )
 
 const (
@@ -192,7 +193,7 @@ func ensureTemplate(ctx context.Context, conn *pgx.Conn, base, tmpl string) erro
 	return nil
 }
 
-// migrate applies the embedded goose migrations to a new, private database.
+// migrate applies the embedded goose migrations, then River's, to a new, private database.
 //
 // It does not call postgres.Migrate: tests inside package postgres use this package, and
 // that import would be a cycle. Keep the two in step: whatever postgres.Migrate applies,
@@ -217,8 +218,11 @@ func migrate(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.Up(ctx)
-	return err
+	if _, err := p.Up(ctx); err != nil {
+		return err
+	}
+	// River's job tables, as postgres.Migrate applies them.
+	return notify.MigrateRiver(ctx, dsn, nil)
 }
 
 // dropStaleTemplates removes templates built from other migration files. A run still using
@@ -263,6 +267,12 @@ func templateName() (string, error) {
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
 		h.Write(b)
+	}
+	// River's migrations are part of the template too: upgrading River rebuilds it.
+	fmt.Fprintf(h, "river:%s\x00", notify.RiverSchema)
+	for _, m := range notify.RiverMigrations() {
+		fmt.Fprintf(h, "%d\x00%d\x00", m.Version, len(m.SQLUp))
+		h.Write([]byte(m.SQLUp))
 	}
 	return templatePrefix + hex.EncodeToString(h.Sum(nil))[:12], nil
 }

@@ -1,0 +1,233 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// DeliverKudo is the job that posts one kudo to one team's webhook.
+type DeliverKudo struct {
+	OrgID  int64 `json:"org_id"`
+	KudoID int64 `json:"kudo_id"`
+	TeamID int64 `json:"team_id"`
+}
+
+// Kind names the job in River's tables; never rename it while jobs are queued.
+func (DeliverKudo) Kind() string { return "notify_deliver_kudo" }
+
+// InsertOpts puts the job on the notifications queue, once per kudo and team.
+func (DeliverKudo) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// maxErrorLen bounds last_error (the column allows 300 characters).
+const maxErrorLen = 280
+
+type kudoWorker struct {
+	river.WorkerDefaults[DeliverKudo]
+	n *Notifier
+}
+
+// Timeout leaves room for the POST and the bookkeeping around it.
+func (w *kudoWorker) Timeout(*river.Job[DeliverKudo]) time.Duration { return 30 * time.Second }
+
+// Work delivers the kudo unless it already was, or it is gone or no longer public,
+// or the team's webhook was removed. It returns an error (so River retries with
+// backoff) when the POST fails or the receiver answers anything but 2xx.
+func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) error {
+	n, a := w.n, job.Args
+	log := n.log.With(slog.Int64("job_id", job.ID), slog.Int64("org_id", a.OrgID),
+		slog.Int64("kudo_id", a.KudoID), slog.Int64("team_id", a.TeamID), slog.Int("attempt", job.Attempt))
+
+	var status string
+	err := n.pool.QueryRow(ctx,
+		"SELECT status FROM webhook_deliveries WHERE kudo_id = $1 AND team_id = $2 AND kind = 'kudo'",
+		a.KudoID, a.TeamID).Scan(&status)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read delivery: %w", err)
+	}
+	if status == StatusDelivered || status == StatusSkipped {
+		return nil
+	}
+
+	k, err := loadKudo(ctx, n.pool, a.OrgID, a.KudoID)
+	if errors.Is(err, errNotPublic) {
+		return w.skip(ctx, job, log, "The kudo was deleted or is no longer visible to everyone.")
+	}
+	if err != nil {
+		return err
+	}
+	var hook string
+	err = n.pool.QueryRow(ctx, "SELECT url FROM team_webhooks WHERE org_id = $1 AND team_id = $2",
+		a.OrgID, a.TeamID).Scan(&hook)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w.skip(ctx, job, log, "The team's webhook was removed.")
+	}
+	if err != nil {
+		return fmt.Errorf("read webhook: %w", err)
+	}
+
+	body, err := json.Marshal(kudoMessage(k, n.baseURL))
+	if err != nil {
+		return fmt.Errorf("encode message: %w", err)
+	}
+	postErr := n.post(ctx, hook, body)
+
+	status, lastErr := StatusDelivered, ""
+	var deliveredAt *time.Time
+	switch {
+	case postErr == nil:
+		t := n.clock.Now()
+		deliveredAt = &t
+	case job.Attempt >= job.MaxAttempts:
+		status, lastErr = StatusFailed, postErr.Error()
+	default:
+		status, lastErr = StatusPending, postErr.Error()
+	}
+	if err := recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, deliveredAt); err != nil {
+		if postErr == nil {
+			// Delivered: a retry would post it twice. The row keeps its last state.
+			log.ErrorContext(ctx, "webhook delivered but not recorded", slog.String("webhook", MaskURL(hook)), slog.Any("err", err))
+			return nil
+		}
+		log.ErrorContext(ctx, "record webhook attempt", slog.Any("err", err))
+	}
+	if postErr != nil {
+		log.WarnContext(ctx, "webhook delivery failed", slog.String("webhook", MaskURL(hook)),
+			slog.String("err", postErr.Error()), slog.Bool("final", status == StatusFailed))
+		return postErr
+	}
+	log.InfoContext(ctx, "webhook delivered", slog.String("webhook", MaskURL(hook)))
+	return nil
+}
+
+// skip ends the job without posting. A row left by an earlier attempt is marked
+// skipped; when there was none, none is written (a kudo deleted before its first
+// attempt leaves no trace).
+func (w *kudoWorker) skip(ctx context.Context, job *river.Job[DeliverKudo], log *slog.Logger, reason string) error {
+	a := job.Args
+	// A deleted kudo's rows have lost their kudo_id: the job id still finds them.
+	_, err := w.n.pool.Exec(ctx, `
+UPDATE webhook_deliveries
+   SET status = 'skipped', last_error = $5, job_id = $4, updated_at = now()
+ WHERE org_id = $1 AND team_id = $2 AND status = 'pending'
+   AND ((kind = 'kudo' AND kudo_id = $3) OR job_id = $4)`,
+		a.OrgID, a.TeamID, a.KudoID, job.ID, reason)
+	if err != nil {
+		return fmt.Errorf("record skipped delivery: %w", err)
+	}
+	log.InfoContext(ctx, "webhook delivery skipped", slog.String("reason", reason))
+	return nil
+}
+
+// recordAttempt upserts the delivery row by its unique key, so every attempt of a
+// job (and a job enqueued twice) updates one row. A delivered row is final.
+func recordAttempt(ctx context.Context, db DB, jobID int64, a DeliverKudo, status, lastErr string, deliveredAt *time.Time) error {
+	// The kudo may be deleted meanwhile: the sub-select then stores NULL instead of
+	// failing the foreign key.
+	_, err := db.Exec(ctx, `
+INSERT INTO webhook_deliveries (org_id, team_id, kudo_id, kind, status, attempts, last_error, job_id, delivered_at)
+VALUES ($1, $2, (SELECT id FROM kudos WHERE id = $3), 'kudo', $4, 1, $5, $6, $7)
+ON CONFLICT (kudo_id, team_id, kind) DO UPDATE
+   SET status = EXCLUDED.status,
+       attempts = webhook_deliveries.attempts + 1,
+       last_error = EXCLUDED.last_error,
+       job_id = EXCLUDED.job_id,
+       delivered_at = EXCLUDED.delivered_at,
+       updated_at = now()
+ WHERE webhook_deliveries.status <> 'delivered'`,
+		a.OrgID, a.TeamID, a.KudoID, status, truncate(lastErr, maxErrorLen), jobID, deliveredAt)
+	if err != nil {
+		return fmt.Errorf("record delivery: %w", err)
+	}
+	return nil
+}
+
+// post sends body to the webhook and reports any failure with the address masked.
+func (n *Notifier) post(ctx context.Context, hook string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, PostTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(body))
+	if err != nil {
+		return &deliveryError{msg: "invalid webhook address " + MaskURL(hook)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Rapport-Webhooks/1")
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return &deliveryError{msg: describeSendError(err, hook)}
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	// Drain a little more so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	msg := "HTTP " + strconv.Itoa(resp.StatusCode)
+	if s := printable(string(snippet), hook); s != "" {
+		msg += ": " + s
+	}
+	return &deliveryError{msg: msg}
+}
+
+// deliveryError is a failed attempt, described without the webhook's secret.
+type deliveryError struct{ msg string }
+
+func (e *deliveryError) Error() string { return e.msg }
+
+// describeSendError explains a transport failure without the full address, which
+// net/http puts in its errors.
+func describeSendError(err error, hook string) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("no answer within %s", PostTimeout)
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error()
+		if ue.Timeout() {
+			msg = fmt.Sprintf("no answer within %s", PostTimeout)
+		}
+	}
+	return printable(msg, hook)
+}
+
+// printable keeps msg to one short line of printable text with the address masked.
+func printable(msg, hook string) string {
+	masked := MaskURL(hook)
+	msg = strings.ReplaceAll(msg, hook, masked)
+	if u, err := url.Parse(hook); err == nil && len(u.EscapedPath()) > 1 {
+		msg = strings.ReplaceAll(msg, u.EscapedPath(), "/…")
+	}
+	msg = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, msg)
+	return truncate(strings.Join(strings.Fields(msg), " "), 160)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,97 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// errNotPublic is a kudo that was deleted or is not visible to everyone.
+var errNotPublic = errors.New("kudo deleted or not public")
+
+// kudoView is what a kudo message shows.
+type kudoView struct {
+	ID           int64
+	AuthorName   string
+	Did, Impact  string
+	Recipients   []string
+	Competencies []string
+}
+
+// loadKudo reads a public kudo for its message; anything else is errNotPublic.
+func loadKudo(ctx context.Context, db DB, orgID, kudoID int64) (kudoView, error) {
+	k := kudoView{ID: kudoID}
+	var vis string
+	err := db.QueryRow(ctx, `
+SELECT u.name, k.did, k.impact, k.visibility::text,
+       ARRAY(SELECT ru.name FROM kudo_recipients r JOIN users ru ON ru.id = r.user_id
+              WHERE r.kudo_id = k.id ORDER BY lower(ru.name), ru.id),
+       ARRAY(SELECT c.name FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
+              WHERE kc.kudo_id = k.id ORDER BY c.position, c.id)
+  FROM kudos k JOIN users u ON u.id = k.author_id
+ WHERE k.org_id = $1 AND k.id = $2`, orgID, kudoID).
+		Scan(&k.AuthorName, &k.Did, &k.Impact, &vis, &k.Recipients, &k.Competencies)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return k, errNotPublic
+	}
+	if err != nil {
+		return k, fmt.Errorf("load kudo: %w", err)
+	}
+	if vis != "org" {
+		return k, errNotPublic
+	}
+	return k, nil
+}
+
+// slackMessage is a Slack-compatible incoming-webhook body. Other receivers
+// (Mattermost, Rocket.Chat, Teams workflows) read "text".
+type slackMessage struct {
+	Text   string       `json:"text"`
+	Blocks []slackBlock `json:"blocks,omitempty"`
+}
+
+type slackBlock struct {
+	Type     string      `json:"type"`
+	Text     *slackText  `json:"text,omitempty"`
+	Elements []slackText `json:"elements,omitempty"`
+}
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// Each part of a kudo may hold 2,000 characters; a Slack section holds 3,000.
+const maxPartInMessage = 1200
+
+// kudoMessage is "*Author* → Recipients: did — impact" with a link to the kudo.
+func kudoMessage(k kudoView, baseURL string) slackMessage {
+	line := fmt.Sprintf("*%s* → %s: %s — %s",
+		slackEscape(k.AuthorName), slackEscape(strings.Join(k.Recipients, ", ")),
+		slackEscape(truncate(k.Did, maxPartInMessage)), slackEscape(truncate(k.Impact, maxPartInMessage)))
+	text := line
+	if baseURL != "" {
+		link := strings.TrimRight(baseURL, "/") + "/kudos/" + strconv.FormatInt(k.ID, 10)
+		text += "\n<" + link + "|View the kudo in Rapport>"
+	}
+	msg := slackMessage{
+		Text:   text,
+		Blocks: []slackBlock{{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}}},
+	}
+	if len(k.Competencies) > 0 {
+		msg.Blocks = append(msg.Blocks, slackBlock{Type: "context", Elements: []slackText{
+			{Type: "mrkdwn", Text: slackEscape(strings.Join(k.Competencies, " · "))},
+		}})
+	}
+	return msg
+}
+
+// slackEscape escapes the three characters Slack's mrkdwn reserves, so text
+// people wrote cannot form links or mentions such as <!channel>.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}

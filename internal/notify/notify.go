@@ -1,0 +1,185 @@
+// Package notify sends outgoing notifications (Slack-compatible team webhooks)
+// from background jobs run by River on the application's PostgreSQL database.
+//
+// Jobs are enqueued inside the transaction of the change they announce, so a
+// rolled-back change never notifies and a committed one always does. Delivery is
+// at least once: a job retries with backoff until the receiver answers 2xx, and
+// webhook_deliveries keeps one row per notification and team with its status,
+// attempts and last error for the admin page. A crash between a successful POST
+// and recording it can repeat that one message; nothing else can.
+//
+// Webhook addresses are secrets: they are stored in team_webhooks and only ever
+// shown, logged or recorded masked (MaskURL).
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"rapport/internal/core"
+)
+
+// Defaults.
+const (
+	// Queue is the River queue notification jobs run on.
+	Queue = "notifications"
+
+	DefaultWorkers     = 4
+	DefaultMaxAttempts = 8
+
+	// PostTimeout bounds one POST to a webhook.
+	PostTimeout = 5 * time.Second
+)
+
+// Options tune a Notifier. The zero value is production-ready apart from BaseURL.
+type Options struct {
+	// HTTPClient posts to webhooks; nil uses a client with PostTimeout. Redirects are
+	// never followed, whichever client is given: a redirect is a failed attempt.
+	HTTPClient *http.Client
+	// Workers is how many deliveries run at once in this process (default 4).
+	Workers int
+	// BaseURL is the public address that links in messages point to, e.g.
+	// https://rapport.example.com; empty leaves links out.
+	BaseURL string
+	// Clock stamps delivered_at; nil is the system clock.
+	Clock core.Clock
+
+	// MaxAttempts is how many times a delivery is tried before it is marked failed
+	// (default 8).
+	MaxAttempts int
+	// RetryPolicy decides when a failed attempt is retried. nil is River's default:
+	// attempt⁴ seconds ±10% (1 s, 16 s, 81 s, 4 min, 10 min, 22 min, 40 min), so
+	// the 8 default attempts span about 80 minutes. Tests pass a fast policy.
+	RetryPolicy river.ClientRetryPolicy
+	// FetchPollInterval is how often idle workers look for due jobs when no
+	// LISTEN/NOTIFY wake-up arrives; retries are found this way. 0 is River's
+	// default (1 s).
+	FetchPollInterval time.Duration
+}
+
+// Notifier owns the River client and enqueues notification jobs. One per process:
+// New, then Start to work jobs, Stop on shutdown. A Notifier that is never
+// started still enqueues (for commands that post kudos but run no workers).
+type Notifier struct {
+	pool    *pgxpool.Pool
+	client  *river.Client[pgx.Tx]
+	log     *slog.Logger
+	http    *http.Client
+	baseURL string
+	clock   core.Clock
+}
+
+// New builds a Notifier on pool, whose database must be migrated (River's tables
+// included: see MigrateRiver).
+func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) {
+	if pool == nil {
+		return nil, errors.New("notify: nil pool")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.Clock == nil {
+		opts.Clock = core.SystemClock{}
+	}
+	hc := &http.Client{Timeout: PostTimeout}
+	if opts.HTTPClient != nil {
+		c := *opts.HTTPClient
+		hc = &c
+	}
+	// A redirect could carry the message to a host nobody configured.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	n := &Notifier{pool: pool, log: log, http: hc, baseURL: opts.BaseURL, clock: opts.Clock}
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &kudoWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Schema:            RiverSchema,
+		Logger:            log,
+		Workers:           workers,
+		Queues:            map[string]river.QueueConfig{Queue: {MaxWorkers: opts.Workers}},
+		MaxAttempts:       opts.MaxAttempts,
+		RetryPolicy:       opts.RetryPolicy,
+		FetchPollInterval: opts.FetchPollInterval,
+		// Deliveries are short; a stuck one is cut off well before River's default.
+		JobTimeout: time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: River client: %w", err)
+	}
+	n.client = client
+	return n, nil
+}
+
+// Start starts working jobs in the background. ctx should live as long as the
+// process: cancelling it stops the workers, like Stop.
+func (n *Notifier) Start(ctx context.Context) error {
+	if err := n.client.Start(ctx); err != nil {
+		return fmt.Errorf("notify: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running deliveries to finish, until ctx
+// ends. Jobs not worked yet stay queued for the next start.
+func (n *Notifier) Stop(ctx context.Context) error {
+	if err := n.client.Stop(ctx); err != nil {
+		return fmt.Errorf("notify: stop: %w", err)
+	}
+	return nil
+}
+
+// KudoPosted enqueues, inside the caller's transaction, one delivery job per team
+// webhook the kudo should reach: only organisation-wide kudos (visibility 'org')
+// are sent, to the webhooks of the teams its recipients belong to. Call it after
+// the kudo and its recipients are inserted, in the same transaction, so a
+// rolled-back kudo never notifies and a committed one always does.
+//
+// Calling it again for the same kudo (an edit that makes it public, a retried
+// request) enqueues nothing new while the first jobs are kept by River (a day
+// after completion), and a delivered notification is never sent twice.
+func (n *Notifier) KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error {
+	rows, err := tx.Query(ctx, `
+SELECT DISTINCT w.team_id
+  FROM kudos k
+  JOIN kudo_recipients r ON r.kudo_id = k.id
+  JOIN team_members tm ON tm.org_id = k.org_id AND tm.user_id = r.user_id
+  JOIN team_webhooks w ON w.org_id = k.org_id AND w.team_id = tm.team_id
+ WHERE k.org_id = $1 AND k.id = $2 AND k.visibility = 'org'
+ ORDER BY w.team_id`, orgID, kudoID)
+	if err != nil {
+		return fmt.Errorf("notify: teams to notify: %w", err)
+	}
+	teams, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("notify: teams to notify: %w", err)
+	}
+	if len(teams) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(teams))
+	for i, teamID := range teams {
+		params[i] = river.InsertManyParams{Args: DeliverKudo{OrgID: orgID, KudoID: kudoID, TeamID: teamID}}
+	}
+	if _, err := n.client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("notify: enqueue kudo deliveries: %w", err)
+	}
+	return nil
+}
