@@ -212,7 +212,7 @@ func describeSendError(err error, hook string) string {
 func printable(msg, hook string) string {
 	masked := MaskURL(hook)
 	msg = strings.ReplaceAll(msg, hook, masked)
-	if u, err := url.Parse(hook); err == nil && len(u.EscapedPath()) > 1 {
+	if u, err := url.Parse(hook); err == nil && len(u.EscapedPath()) > 8 {
 		msg = strings.ReplaceAll(msg, u.EscapedPath(), "/…")
 	}
 	msg = strings.Map(func(r rune) rune {

@@ -110,6 +110,11 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 	if err := river.AddWorkerSafely(workers, &kudoWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	// River refuses a poll interval below its fetch cooldown (100 ms by default).
+	var cooldown time.Duration
+	if opts.FetchPollInterval > 0 && opts.FetchPollInterval < 100*time.Millisecond {
+		cooldown = opts.FetchPollInterval
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Schema:            RiverSchema,
 		Logger:            log,
@@ -118,8 +123,12 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 		MaxAttempts:       opts.MaxAttempts,
 		RetryPolicy:       opts.RetryPolicy,
 		FetchPollInterval: opts.FetchPollInterval,
+		FetchCooldown:     cooldown,
 		// Deliveries are short; a stuck one is cut off well before River's default.
 		JobTimeout: time.Minute,
+		// On shutdown, running deliveries get this long before their contexts are
+		// cancelled; a cancelled one is retried after the next start.
+		SoftStopTimeout: 2 * PostTimeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)
@@ -155,7 +164,12 @@ func (n *Notifier) Stop(ctx context.Context) error {
 // Calling it again for the same kudo (an edit that makes it public, a retried
 // request) enqueues nothing new while the first jobs are kept by River (a day
 // after completion), and a delivered notification is never sent twice.
+//
+// A nil *Notifier does nothing, so stores may hold one optionally.
 func (n *Notifier) KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error {
+	if n == nil {
+		return nil
+	}
 	rows, err := tx.Query(ctx, `
 SELECT DISTINCT w.team_id
   FROM kudos k

@@ -72,7 +72,7 @@ func ValidateWebhookURL(raw string) (string, error) {
 	case s == "":
 		v.Check(false, "url", "Enter the webhook address.")
 	case utf8.RuneCountInString(s) > MaxURLLen || len(s) > MaxURLLen:
-		v.Check(false, "url", "Keep the address under 2,048 characters.")
+		v.Check(false, "url", "Keep the address to 2,048 characters or fewer.")
 	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
 		v.Check(false, "url", "The address can't contain spaces.")
 	default:
@@ -89,7 +89,9 @@ func ValidateWebhookURL(raw string) (string, error) {
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	return s, nil
+	// url.Parse accepted the scheme in any case: store it the way the table's check
+	// expects.
+	return "https://" + s[len("https://"):], nil
 }
 
 // SetWebhook sets (or replaces) the team's incoming-webhook address. The address
