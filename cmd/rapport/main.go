@@ -149,8 +149,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.TrustProxy = cfg.TrustProxy
 	scfg.SessionIdle = cfg.SessionIdle
 	scfg.SessionLifetime = cfg.SessionLifetime
-	a := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute})
+	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute})
+	if err != nil {
+		return err
+	}
 	srv := a.Server
+	if err := a.Notifier.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
 
 	if cfg.Demo {
 		if err := seedDemoIfEmpty(ctx, pool, a.People, cfg.DemoPeople, stdout, log); err != nil {
@@ -187,6 +193,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cancel()
 	if err := httpSrv.Shutdown(shutCtx); err != nil {
 		log.Error("shutdown", "err", err)
+	}
+	// Let running deliveries finish; queued ones wait in the database.
+	if err := a.Notifier.Stop(shutCtx); err != nil {
+		log.Error("stop background jobs", "err", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -12,6 +12,7 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
@@ -24,6 +25,7 @@ type App struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Notifier  *notify.Notifier
 	Server    *server.Server
 }
 
@@ -35,12 +37,18 @@ type Options struct {
 	SessionCleanup time.Duration
 }
 
-// New wires an App on an open, migrated pool.
-func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) *App {
+// New wires an App on an open, migrated pool. Background jobs are enqueued
+// from the start; call Notifier.Start to also work them in this process.
+func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) (*App, error) {
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
 	}
+	n, err := notify.New(pool, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock})
+	if err != nil {
+		return nil, err
+	}
 	store := postgres.NewStore(pool)
+	store.Notify = n
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
@@ -48,6 +56,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Server: srv}
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Server: srv}, nil
 }

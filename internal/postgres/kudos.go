@@ -38,6 +38,9 @@ func (s *Store) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.
 				return err
 			}
 		}
+		if s.Notify != nil {
+			return s.Notify.KudoPosted(ctx, tx, orgID, id)
+		}
 		return nil
 	})
 	return id, mapErr(err, "Kudo")

@@ -18,7 +18,16 @@ import (
 // Store is the PostgreSQL implementation of the domain stores.
 type Store struct {
 	Pool *pgxpool.Pool
-	q    *dbq.Queries
+	// Notify, when set, enqueues outgoing notifications for a new kudo in
+	// the transaction that stores it: a rolled-back kudo never notifies, a
+	// committed one always does.
+	Notify KudoNotifier
+	q      *dbq.Queries
+}
+
+// KudoNotifier enqueues the notifications of a kudo inside a transaction.
+type KudoNotifier interface {
+	KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error
 }
 
 // NewStore returns a Store on pool.

@@ -347,8 +347,18 @@ var matrix = map[string]expectation{
 	"GET /rituals/{id}/present":   {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	"POST /rituals/{id}/delete":   {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404)},
 	"GET /recognition/equity":     {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /checkins":               {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /checkins/managers":      {want: statuses(303, 403, 403, 403, 200, 200, 200)},
+	"GET /admin/webhooks":         {want: adminGet},
+	"POST /admin/webhooks":        {want: adminPost(422)},
+	"POST /admin/webhooks/{teamID}/remove": {path: func(w *world, _ string) string {
+		team := w.freshTeam()
+		if _, err := w.app.Pool.Exec(w.t.Context(), `INSERT INTO team_webhooks (org_id, team_id, url) VALUES ($1, $2, 'https://hooks.example.com/T/secret')`, w.orgA, team); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/admin/webhooks/%d/remove", team)
+	},
+		want: adminPostID(303)},
+	"GET /checkins":          {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /checkins/managers": {want: statuses(303, 403, 403, 403, 200, 200, 200)},
 	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {
 		if who == managerOther {
 			return fmt.Sprintf("/checkins/managers/%d", w.admin.ID)

@@ -321,3 +321,34 @@ func TestEquityShowsAManagersReports(t *testing.T) {
 		t.Errorf("an employee opened equity: %d", r.Status)
 	}
 }
+
+func TestWebhookAddressIsNeverShownBackAndPublicKudosAreQueued(t *testing.T) {
+	k := newCrew(t)
+	adm := k.ta.F.Person(t, k.org, testfx.PersonOpts{Role: core.RoleAdmin})
+	c := k.ta.Client(t)
+	c.SignIn(adm.Email, testfx.Password)
+	secret := "https://hooks.example.com/services/T000/B000/verysecrettoken42"
+	if r := c.Post("/admin/webhooks", url.Values{"team_id": {itoa(k.atlas)}, "url": {"javascript:alert(1)"}}); r.Status != 422 || !strings.Contains(r.Body, `id="f-url-error"`) {
+		t.Fatalf("bad address: %d", r.Status)
+	}
+	if r := c.Post("/admin/webhooks", url.Values{"team_id": {itoa(k.atlas)}, "url": {secret}}); r.Status != 303 {
+		t.Fatalf("save: %d %s", r.Status, r.Body)
+	}
+	page := c.Get("/admin/webhooks")
+	if strings.Contains(page.Body, "verysecrettoken42") || !strings.Contains(page.Body, "hooks.example.com") {
+		t.Fatal("the webhook address is shown back in full, or not at all")
+	}
+	// A public kudo to Carl (on Atlas) queues exactly one delivery job, in the
+	// kudo's own transaction; a recipients-only one queues none.
+	jobs := func() int {
+		return k.ta.F.Count(t, `SELECT count(*) FROM river.river_job WHERE args->>'kudo_id' IN (SELECT id::text FROM kudos WHERE org_id = $1)`, k.org)
+	}
+	before := jobs()
+	k.post("ana", good(k.carl))
+	f := good(k.carl)
+	f.Set("visibility", "recipients")
+	k.post("ana", f)
+	if got := jobs() - before; got != 1 {
+		t.Fatalf("%d delivery jobs queued, want 1", got)
+	}
+}

@@ -135,6 +135,9 @@ func (s *Server) routes() []route {
 
 		{"GET", "/metrics", Anyone, s.metricsPage},
 		{"GET", "/admin", AdminOnly, s.adminPage},
+		{"GET", "/admin/webhooks", AdminOnly, s.webhooksPage},
+		{"POST", "/admin/webhooks", AdminOnly, s.webhookSave},
+		{"POST", "/admin/webhooks/{teamID}/remove", AdminOnly, s.webhookRemove},
 		{"GET", "/questions", AdminOnly, s.questionsList},
 		{"POST", "/questions", AdminOnly, s.questionAdd},
 		{"POST", "/questions/{id}/toggle", AdminOnly, s.questionToggle},

@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 )
@@ -65,6 +66,7 @@ type Server struct {
 	people   *people.Service
 	ones     *oneonone.Service
 	kudos    *kudos.Service
+	webhooks notify.Admin
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -80,6 +82,7 @@ type Services struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Webhooks  notify.Admin
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -104,7 +107,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}

@@ -75,7 +75,11 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
-	ta.App = app.New(pool, cfg, log, app.Options{Clock: o.Clock, HashParams: &testfx.FastHash})
+	a, err := app.New(pool, cfg, log, app.Options{Clock: o.Clock, HashParams: &testfx.FastHash})
+	if err != nil {
+		t.Fatalf("wire app: %v", err)
+	}
+	ta.App = a
 	h = ta.Server.Handler()
 	return ta
 }

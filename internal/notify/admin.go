@@ -1,0 +1,47 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+)
+
+// Admin is the webhook settings an admin manages, bound to a database. Every
+// change is written to the organisation's audit log.
+type Admin struct {
+	DB DB
+}
+
+// List returns the organisation's webhooks, addresses masked.
+func (a Admin) List(ctx context.Context, orgID int64) ([]WebhookInfo, error) {
+	return Webhooks(ctx, a.DB, orgID)
+}
+
+// Deliveries returns the latest deliveries, failures included.
+func (a Admin) Deliveries(ctx context.Context, orgID int64, limit int) ([]Delivery, error) {
+	return Deliveries(ctx, a.DB, orgID, limit)
+}
+
+// Set stores a team's webhook address.
+func (a Admin) Set(ctx context.Context, orgID, teamID, actorID int64, url string) error {
+	if err := SetWebhook(ctx, a.DB, orgID, teamID, actorID, url); err != nil {
+		return err
+	}
+	return a.audit(ctx, orgID, actorID, "webhook.set", teamID)
+}
+
+// Remove deletes a team's webhook.
+func (a Admin) Remove(ctx context.Context, orgID, teamID, actorID int64) error {
+	if err := RemoveWebhook(ctx, a.DB, orgID, teamID); err != nil {
+		return err
+	}
+	return a.audit(ctx, orgID, actorID, "webhook.remove", teamID)
+}
+
+func (a Admin) audit(ctx context.Context, orgID, actorID int64, action string, teamID int64) error {
+	_, err := a.DB.Exec(ctx, `INSERT INTO audit_log (org_id, actor_id, action, subject) VALUES ($1, $2, $3, $4)`,
+		orgID, actorID, action, fmt.Sprintf("team:%d", teamID))
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}

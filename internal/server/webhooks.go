@@ -1,0 +1,84 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"rapport/internal/core"
+	"rapport/web/views"
+)
+
+func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) {
+	s.renderWebhooks(w, r, http.StatusOK, views.WebhookForm{})
+}
+
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, f views.WebhookForm) {
+	a := actor(r)
+	hooks, err := s.webhooks.List(r.Context(), a.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	deliveries, err := s.webhooks.Deliveries(r.Context(), a.OrgID, 50)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	teams, err := s.people.Teams(r.Context(), a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.WebhooksPage(s.layout(r, "Notifications", "admin"),
+		views.WebhooksProps{Hooks: hooks, Deliveries: deliveries, Teams: teams, Form: f}))
+}
+
+// webhookSave stores a team's incoming-webhook address. The address is a
+// secret: it is never shown back, only its host and last characters.
+func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	a := actor(r)
+	f := views.WebhookForm{TeamID: r.PostFormValue("team_id")}
+	team := optID(f.TeamID)
+	if team == nil {
+		f.Errors = map[string]string{"team_id": "Choose a team."}
+		s.renderWebhooks(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if _, _, err := s.people.Team(r.Context(), a, *team); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.webhooks.Set(r.Context(), a.OrgID, *team, a.UserID, strings.TrimSpace(r.PostFormValue("url"))); err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			f.Errors = core.FieldErrors(err)
+			s.renderWebhooks(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Saved. Public kudos to this team's members will be posted there.")
+	redirect(w, r, "/admin/webhooks")
+}
+
+func (s *Server) webhookRemove(w http.ResponseWriter, r *http.Request) {
+	team, ok := pathID(r, "teamID")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	if _, _, err := s.people.Team(r.Context(), a, team); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.webhooks.Remove(r.Context(), a.OrgID, team, a.UserID); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "The webhook was removed.")
+	redirect(w, r, "/admin/webhooks")
+}
