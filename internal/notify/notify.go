@@ -8,6 +8,9 @@
 // attempts and last error for the admin page. A crash between a successful POST
 // and recording it can repeat that one message; nothing else can.
 //
+// A periodic job (RemindRituals, every RemindEvery) also reminds teams of their
+// recognition rituals shortly before each ritual moment, once per moment.
+//
 // Webhook addresses are secrets: they are stored in team_webhooks and only ever
 // shown, logged or recorded masked (MaskURL).
 package notify
@@ -50,7 +53,8 @@ type Options struct {
 	// BaseURL is the public address that links in messages point to, e.g.
 	// https://rapport.example.com; empty leaves links out.
 	BaseURL string
-	// Clock stamps delivered_at; nil is the system clock.
+	// Clock stamps delivered_at and decides which ritual reminders are due or
+	// stale; nil is the system clock.
 	Clock core.Clock
 
 	// MaxAttempts is how many times a delivery is tried before it is marked failed
@@ -110,6 +114,12 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 	if err := river.AddWorkerSafely(workers, &kudoWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &remindWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &reminderWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	// River refuses a poll interval below its fetch cooldown (100 ms by default).
 	var cooldown time.Duration
 	if opts.FetchPollInterval > 0 && opts.FetchPollInterval < 100*time.Millisecond {
@@ -129,6 +139,8 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 		// On shutdown, running deliveries get this long before their contexts are
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
+		// Only the elected leader runs them, so replicas do not each enqueue them.
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)
