@@ -397,5 +397,17 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("no 1:1s to explain (seed with rapport demo first): %w", err)
 	}
-	return postgres.NewStore(pool).ExplainCheckins(ctx, stdout, orgID, managerID, *days)
+	store := postgres.NewStore(pool)
+	if err := store.ExplainCheckins(ctx, stdout, orgID, managerID, *days); err != nil {
+		return err
+	}
+	var person, leader int64
+	if err := pool.QueryRow(ctx, `SELECT r.user_id FROM kudo_recipients r WHERE r.org_id = $1
+		GROUP BY r.user_id ORDER BY count(*) DESC LIMIT 1`, orgID).Scan(&person); err != nil {
+		return nil // no kudos to explain
+	}
+	if err := pool.QueryRow(ctx, `SELECT id FROM users WHERE org_id = $1 AND manager_id IS NULL ORDER BY id LIMIT 1`, orgID).Scan(&leader); err != nil {
+		return err
+	}
+	return store.ExplainKudos(ctx, stdout, orgID, person, leader, *days)
 }

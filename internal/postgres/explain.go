@@ -43,27 +43,62 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 		{fmt.Sprintf("Roll-up, whole organisation: action figures for %d series", len(all)), "ActionStats", []any{orgID, all, from, to, today}},
 		{fmt.Sprintf("Roll-up, whole organisation: pauses of %d series", len(all)), "PausesForSeries", []any{orgID, all, &from}},
 	} {
-		sql := dbq.SQL(x.name)
-		if sql == "" {
-			return fmt.Errorf("no query %s", x.name)
+		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "\n### %s (%s)\n\n```\n", x.title, x.name)
-		rows, err := s.Pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, x.args...)
-		if err != nil {
-			return fmt.Errorf("explain %s: %w", x.name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("explain %s: %w", x.name, err)
-		}
-		for _, l := range lines {
-			// Long id lists make plans unreadable; keep their start.
-			if len(l) > 200 && strings.Contains(l, "ANY") {
-				l = l[:200] + "…"
-			}
-			fmt.Fprintln(w, l)
-		}
-		fmt.Fprintln(w, "```")
 	}
+	return nil
+}
+
+// ExplainKudos prints EXPLAIN (ANALYZE, BUFFERS) for the kudos pages' main
+// queries: the feed as a person sees it, that person's recognition counts,
+// and the equity edges of a leader over everyone under them.
+func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
+	now := time.Now().UTC()
+	var members []int64
+	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
+		return err
+	}
+	type q struct {
+		title, name string
+		args        []any
+	}
+	far := now.Add(time.Hour)
+	for _, x := range []q{
+		{"Feed: 51 newest kudos the person may see", "KudoFeed", []any{orgID, personID, far, int64(1<<63 - 1), time.Time{}, nil, nil, nil, nil, nil, int32(51)}},
+		{"Feed filtered by a competency over 90 days", "KudoFeed", []any{orgID, personID, far, int64(1<<63 - 1), now.AddDate(0, 0, -90), nil, nil, nil, nil, int64(2), int32(51)}},
+		{"Recognition page: totals", "KudoTotalsForPerson", []any{personID, orgID, personID}},
+		{"Recognition page: by competency", "KudoCountsByCompetency", []any{personID, orgID, personID}},
+		{"Equity: members under the leader", "EquityMembers", []any{orgID, leaderID}},
+		{fmt.Sprintf("Equity: edges for %d members over %d days", len(members), days), "EquityEdges", []any{orgID, now.AddDate(0, 0, -days), now, leaderID, members}},
+	} {
+		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {
+	sql := dbq.SQL(name)
+	if sql == "" {
+		return fmt.Errorf("no query %s", name)
+	}
+	fmt.Fprintf(w, "\n### %s (%s)\n\n```\n", title, name)
+	rows, err := s.Pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	if err != nil {
+		return fmt.Errorf("explain %s: %w", name, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("explain %s: %w", name, err)
+	}
+	for _, l := range lines {
+		if len(l) > 200 && strings.Contains(l, "ANY") {
+			l = l[:200] + "…"
+		}
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w, "```")
 	return nil
 }

@@ -82,7 +82,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 // largest team below that) over 90 days, on the 10,000-person organisation.
 func BenchmarkManagerDashboard(b *testing.B) {
 	dsn, res := seedBigOrg(b)
-	ta := testapp.Start(b, dsn, testapp.Options{})
+	ta := startBench(b, dsn)
 	var email string
 	var reports int
 	err := ta.Pool.QueryRow(context.Background(), `
@@ -104,7 +104,7 @@ func BenchmarkManagerDashboard(b *testing.B) {
 // 10,000 people) and for the admin (the whole organisation).
 func BenchmarkLeaderRollup(b *testing.B) {
 	dsn, res := seedBigOrg(b)
-	ta := testapp.Start(b, dsn, testapp.Options{})
+	ta := startBench(b, dsn)
 	var ceo string
 	if err := ta.Pool.QueryRow(context.Background(),
 		`SELECT email FROM users WHERE org_id = $1 AND manager_id IS NULL`, res.OrgID).Scan(&ceo); err != nil {
@@ -123,4 +123,10 @@ func benchPassword() string {
 		return "rapport-demo"
 	}
 	return "benchmark-password"
+}
+
+// startBench serves the app on the benchmark database with a pool large
+// enough for pages that run queries side by side.
+func startBench(b *testing.B, dsn string) *testapp.TestApp {
+	return testapp.Start(b, dsn, testapp.Options{})
 }

@@ -6,12 +6,17 @@ package dbq
 // SQL returns the text of a named query, or "".
 func SQL(name string) string {
 	return map[string]string{
-		"SeriesUnderLeader": seriesUnderLeader,
-		"SeriesForManager":  seriesForManager,
-		"MeetingStats":      meetingStats,
-		"ActionStats":       actionStats,
-		"AgendaStats":       agendaStats,
-		"PausesForSeries":   pausesForSeries,
-		"MeetingMarks":      meetingMarks,
+		"SeriesUnderLeader":      seriesUnderLeader,
+		"SeriesForManager":       seriesForManager,
+		"MeetingStats":           meetingStats,
+		"ActionStats":            actionStats,
+		"AgendaStats":            agendaStats,
+		"PausesForSeries":        pausesForSeries,
+		"MeetingMarks":           meetingMarks,
+		"KudoFeed":               kudoFeed,
+		"KudoTotalsForPerson":    kudoTotalsForPerson,
+		"KudoCountsByCompetency": kudoCountsByCompetency,
+		"EquityMembers":          equityMembers,
+		"EquityEdges":            equityEdges,
 	}[name]
 }
