@@ -1,13 +1,16 @@
 // Package demo seeds a realistic demonstration organisation: a CEO, department
 // leaders, managers (and managers of managers in large organisations),
-// individual contributors, their teams and a few cross-functional teams, and
-// months of 1:1 history between every manager and each of their reports.
+// individual contributors, their teams and a few cross-functional teams,
+// months of 1:1 history between every manager and each of their reports, and
+// the same months of recognition: kudos with their competencies, reactions
+// and comments, and a few teams' recognition rituals.
 //
 // The same seed always gives the same people, reporting lines and teams, and,
-// for the same Now, the same 1:1s. Everything is written in one transaction,
-// so a failure leaves nothing behind. Sixty people with a year of 1:1s take a
-// fraction of a second; ten thousand take under 20 seconds, most of it
-// PostgreSQL checking foreign keys row by row.
+// for the same Now, the same 1:1s and kudos. Everything is written in one
+// transaction, so a failure leaves nothing behind. Sixty people with a year
+// of history take about half a second; ten thousand with two years (about
+// 1.6 million meetings and a million kudos) take under two minutes on two
+// cores, most of it PostgreSQL checking foreign keys row by row.
 package demo
 
 import (
@@ -21,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/auth"
 	"rapport/internal/core"
@@ -44,7 +48,8 @@ type Options struct {
 	Password string // every demo person's password
 	OrgName  string // default DefaultOrgName
 	Domain   string // email domain, default DefaultDomain
-	// Months of 1:1 history up to Now: DefaultMonths when 0, at most MaxMonths.
+	// Months of 1:1 and recognition history up to Now: DefaultMonths when
+	// 0, at most MaxMonths.
 	Months int
 	// Now is when the history ends and the next 1:1s are scheduled from;
 	// time.Now() when zero. Tests pass a fixed time.
@@ -73,7 +78,12 @@ type Result struct {
 	Actions      int
 	PrivateNotes int
 	Observations int
-	Elapsed      time.Duration
+	// The recognition history.
+	Kudos     int
+	Reactions int
+	Comments  int
+	Rituals   int
+	Elapsed   time.Duration
 }
 
 // ErrDomainInUse is returned when people with the domain's emails already exist.
@@ -131,6 +141,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 		return Result{}, fmt.Errorf("demo: hash password: %w", err)
 	}
 	pl := buildPlan(opts)
+	// Plan the kudos while the people and the 1:1s are written.
+	kudosPlanned := make(chan *kudoPlan, 1)
+	go func() { kudosPlanned <- buildKudos(opts, pl) }()
 
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -138,7 +151,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	orgID, counts, err := write(ctx, tx, opts, pl, hash)
+	orgID, counts, kc, err := write(ctx, tx, opts, pl, hash, kudosPlanned)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_email_key" {
@@ -151,15 +164,28 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	}
 	// A bulk load leaves the planner's statistics and the visibility map
 	// behind until autovacuum catches up; bring them up to date now so the
-	// first dashboards use the right plans and index-only scans.
-	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) users, teams, team_members, oneonone_series, oneonone_pauses,
-		meetings, agenda_items, action_items, private_notes, observations`); err != nil {
+	// first dashboards use the right plans and index-only scans. The people
+	// and 1:1 tables and the recognition tables are vacuumed at once, on two
+	// connections.
+	var vacuum errgroup.Group
+	for _, tables := range []string{
+		`users, teams, team_members, oneonone_series, oneonone_pauses,
+		meetings, agenda_items, action_items, private_notes, observations`,
+		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals`,
+	} {
+		vacuum.Go(func() error {
+			_, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+tables)
+			return err
+		})
+	}
+	if err := vacuum.Wait(); err != nil {
 		return Result{}, fmt.Errorf("demo: vacuum: %w", err)
 	}
 
 	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
-		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations}
+		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations,
+		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
 		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
@@ -168,30 +194,42 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	return res, nil
 }
 
-// write inserts the planned organisation and its 1:1 history. Ids are
-// reserved up front from the identity sequences so that users, including their
-// manager_id, and teams can each be sent in a single COPY, which always writes
-// the given identity values.
-func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, historyCounts, error) {
-	orgID, userIDs, err := writePeople(ctx, tx, opts, pl, hash)
+// write inserts the planned organisation, its 1:1 history and its
+// recognition history, planned meanwhile and received from kudos. Ids are
+// reserved up front from the identity sequences so that users, including
+// their manager_id, and teams can each be sent in a single COPY, which always
+// writes the given identity values.
+func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
+	kudos <-chan *kudoPlan) (int64, historyCounts, kudoCounts, error) {
+	orgID, userIDs, teamIDs, err := writePeople(ctx, tx, opts, pl, hash)
 	if err != nil {
-		return 0, historyCounts{}, err
+		return 0, historyCounts{}, kudoCounts{}, err
 	}
 	counts, err := writeHistory(ctx, tx, opts, pl, orgID, userIDs)
-	return orgID, counts, err
+	if err != nil {
+		return 0, historyCounts{}, kudoCounts{}, err
+	}
+	var kp *kudoPlan
+	select {
+	case kp = <-kudos:
+	case <-ctx.Done():
+		return 0, historyCounts{}, kudoCounts{}, ctx.Err()
+	}
+	kc, err := writeKudos(ctx, tx, opts, pl, kp, orgID, userIDs, teamIDs)
+	return orgID, counts, kc, err
 }
 
 // writePeople inserts the organisation, its people and teams.
-func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, []int64, error) {
+func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, []int64, []int64, error) {
 	var inUse bool
 	err := tx.QueryRow(ctx,
 		`SELECT EXISTS (SELECT 1 FROM users WHERE lower(split_part(email::text, '@', 2)) = $1)`,
 		opts.Domain).Scan(&inUse)
 	if err != nil {
-		return 0, nil, fmt.Errorf("demo: check domain: %w", err)
+		return 0, nil, nil, fmt.Errorf("demo: check domain: %w", err)
 	}
 	if inUse {
-		return 0, nil, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
+		return 0, nil, nil, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
 	}
 
 	var orgID int64
@@ -203,7 +241,7 @@ func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash st
 		       ARRAY(SELECT nextval(pg_get_serial_sequence('teams', 'id')) FROM generate_series(1, $3::int) ORDER BY 1)`,
 		opts.OrgName, len(pl.people), len(pl.teams)).Scan(&orgID, &userIDs, &teamIDs)
 	if err != nil {
-		return 0, nil, fmt.Errorf("demo: create organisation: %w", err)
+		return 0, nil, nil, fmt.Errorf("demo: create organisation: %w", err)
 	}
 
 	users := make([][]any, len(pl.people))
@@ -217,7 +255,7 @@ func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash st
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"},
 		[]string{"id", "org_id", "email", "name", "title", "role", "manager_id", "time_zone", "password_hash"},
 		pgx.CopyFromRows(users)); err != nil {
-		return 0, nil, fmt.Errorf("demo: insert people: %w", err)
+		return 0, nil, nil, fmt.Errorf("demo: insert people: %w", err)
 	}
 
 	teams := make([][]any, len(pl.teams))
@@ -230,11 +268,11 @@ func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash st
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"teams"},
 		[]string{"id", "org_id", "name", "description"}, pgx.CopyFromRows(teams)); err != nil {
-		return 0, nil, fmt.Errorf("demo: insert teams: %w", err)
+		return 0, nil, nil, fmt.Errorf("demo: insert teams: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"team_members"},
 		[]string{"org_id", "team_id", "user_id"}, pgx.CopyFromRows(members)); err != nil {
-		return 0, nil, fmt.Errorf("demo: insert team members: %w", err)
+		return 0, nil, nil, fmt.Errorf("demo: insert team members: %w", err)
 	}
-	return orgID, userIDs, nil
+	return orgID, userIDs, teamIDs, nil
 }
