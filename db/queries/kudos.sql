@@ -106,26 +106,57 @@ DELETE FROM kudos WHERE org_id = @org_id AND id = @id AND author_id = @author_id
 
 -- name: KudoCountsByCompetency :many
 -- A person's kudos the viewer may see, received and given, per competency.
+-- Starts from the person's own kudos (two index scans), not from the feed.
+WITH received AS (
+    SELECT k.id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+    WHERE r.org_id = @org_id AND r.user_id = @person_id
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+), given AS (
+    SELECT k.id FROM kudos k
+    WHERE k.org_id = @org_id AND k.author_id = @person_id
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+), mine AS (
+    SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
+)
 SELECT c.id AS competency_id, c.name,
-    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))::int AS received,
-    count(*) FILTER (WHERE k.author_id = @person_id)::int AS given
-FROM kudos k
-JOIN kudo_competencies kc ON kc.kudo_id = k.id
+    count(*) FILTER (WHERE m.got)::int AS received,
+    count(*) FILTER (WHERE NOT m.got)::int AS given
+FROM mine m
+JOIN kudo_competencies kc ON kc.kudo_id = m.id
 JOIN competencies c ON c.id = kc.competency_id
-WHERE k.org_id = @org_id
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
-  AND (k.author_id = @person_id OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))
 GROUP BY c.id, c.name, c.position
 ORDER BY c.position;
 
 -- name: KudoTotalsForPerson :one
 SELECT
-    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id))::int AS received,
-    count(*) FILTER (WHERE k.author_id = @person_id)::int AS given
+    (SELECT count(*) FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+     WHERE r.org_id = @org_id AND r.user_id = @person_id
+       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))::int AS received,
+    (SELECT count(*) FROM kudos k
+     WHERE k.org_id = @org_id AND k.author_id = @person_id
+       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))::int AS given;
+
+-- name: KudoFeedForPerson :many
+-- A person's kudos (given or received) the viewer may see, newest first:
+-- the person's own index entries first, then the filters.
+SELECT k.id, k.author_id, u.name AS author_name, k.did, k.impact, k.visibility, k.team_id,
+       coalesce(t.name, '')::text AS team_name, k.created_at, k.edited_at
 FROM kudos k
-WHERE k.org_id = @org_id
+JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
+WHERE k.id IN (
+        SELECT r.kudo_id FROM kudo_recipients r WHERE r.org_id = @org_id AND r.user_id = @person_id
+        UNION
+        SELECT k2.id FROM kudos k2 WHERE k2.org_id = @org_id AND k2.author_id = @person_id
+      )
+  AND k.org_id = @org_id
   AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
-  AND (k.author_id = @person_id OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id));
+  AND (k.created_at, k.id) < (@before_at::timestamptz, @before_id::bigint)
+  AND k.created_at >= @since::timestamptz
+  AND (sqlc.narg('competency_id')::bigint IS NULL
+       OR EXISTS (SELECT 1 FROM kudo_competencies kc WHERE kc.kudo_id = k.id AND kc.competency_id = sqlc.narg('competency_id')::bigint))
+ORDER BY k.created_at DESC, k.id DESC
+LIMIT @row_limit;
 
 -- name: PeopleByHandles :many
 -- Active people whose email's local part is one of the handles (for @mentions).

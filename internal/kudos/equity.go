@@ -2,6 +2,7 @@ package kudos
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -250,6 +251,7 @@ func Compute(members []Member, edges []Edge, from, to, now time.Time) Equity {
 		eq.TopShare = float64(eq.TopReceived) / float64(eq.Total)
 	}
 	eq.Gini = Gini(received)
+	eq.Flow = foldFlow(eq.Flow, MaxFlowTeams)
 	eq.Concentrated = n >= MinConcentrationMembers && eq.Total >= n &&
 		(eq.TopShare > ConcentrationShare || eq.Gini > ConcentrationGini)
 	return eq
@@ -282,4 +284,56 @@ func Gini(counts []int) float64 {
 // memberOrder orders members by name, then ID.
 func memberOrder(a, b Member) int {
 	return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+}
+
+// MaxFlowTeams bounds the team-flow grid: a leader over hundreds of teams
+// sees the teams with the most recognition flowing in or out, and the rest
+// folded into one "Other teams" row and column.
+const MaxFlowTeams = 12
+
+// OtherTeamsID is the ID of the folded "Other teams" entry.
+const OtherTeamsID = -1
+
+// foldFlow keeps the max-1 teams with the most kudos given plus received and
+// folds the others into one entry, so the grid stays readable and cheap.
+func foldFlow(f TeamFlow, max int) TeamFlow {
+	n := len(f.Teams)
+	if n <= max {
+		return f
+	}
+	total := make([]int, n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			total[i] += f.Counts[i][j]
+			total[j] += f.Counts[i][j]
+		}
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(total[b], total[a]) })
+	keep := order[:max-1]
+	slices.SortFunc(keep, func(a, b int) int {
+		return cmp.Or(strings.Compare(f.Teams[a].Name, f.Teams[b].Name), cmp.Compare(f.Teams[a].ID, f.Teams[b].ID))
+	})
+	pos := make([]int, n)
+	for i := range pos {
+		pos[i] = max - 1 // "Other teams"
+	}
+	out := TeamFlow{Teams: make([]Member, 0, max), Counts: make([][]int, max)}
+	for k, i := range keep {
+		pos[i] = k
+		out.Teams = append(out.Teams, f.Teams[i])
+	}
+	out.Teams = append(out.Teams, Member{ID: OtherTeamsID, Name: fmt.Sprintf("Other teams (%d)", n-(max-1))})
+	for i := range out.Counts {
+		out.Counts[i] = make([]int, max)
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			out.Counts[pos[i]][pos[j]] += f.Counts[i][j]
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package kudos
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -379,5 +380,47 @@ func TestComputeDeterministic(t *testing.T) {
 		if got := Compute(ms, rev, eqFrom, eqTo, eqNow); !reflect.DeepEqual(got, first) {
 			t.Fatalf("result depends on edge order:\n%+v\n%+v", got, first)
 		}
+	}
+}
+
+func TestFlowFoldsSmallTeamsIntoOther(t *testing.T) {
+	var f TeamFlow
+	n := 15
+	for i := 0; i < n; i++ {
+		f.Teams = append(f.Teams, Member{ID: int64(i + 1), Name: fmt.Sprintf("Team %02d", i+1)})
+		f.Counts = append(f.Counts, make([]int, n))
+	}
+	// Team 15 → Team 14: 9 kudos; everyone else: 1 to the next team.
+	f.Counts[14][13] = 9
+	for i := 0; i < n-1; i++ {
+		f.Counts[i][i+1]++
+	}
+	total := 9 + n - 1
+	g := foldFlow(f, 12)
+	if len(g.Teams) != 12 || g.Teams[11].ID != OtherTeamsID || g.Teams[11].Name != "Other teams (4)" {
+		t.Fatalf("teams: %+v", g.Teams)
+	}
+	sum := 0
+	for _, row := range g.Counts {
+		for _, c := range row {
+			sum += c
+		}
+	}
+	if sum != total {
+		t.Fatalf("folding lost kudos: %d of %d", sum, total)
+	}
+	found := false
+	for i, tm := range g.Teams {
+		for j, to := range g.Teams {
+			if tm.ID == 15 && to.ID == 14 && g.Counts[i][j] == 9 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the busiest pair was folded away")
+	}
+	if h := foldFlow(g, 12); len(h.Teams) != 12 {
+		t.Fatal("folding a small grid changed it")
 	}
 }

@@ -199,6 +199,7 @@ type Store interface {
 	PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]Named, error)
 	TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error)
 	CompetencyIDs(ctx context.Context) (map[int64]string, error)
+	TeamNames(ctx context.Context, orgID int64) ([]Named, error)
 
 	CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in RitualInput, startsOn time.Time) (int64, error)
 	FindRitual(ctx context.Context, orgID, id int64) (Ritual, error)

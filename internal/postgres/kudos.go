@@ -108,9 +108,21 @@ func (s *Store) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.
 // kudos, then their recipients, tags, reactions and comment counts in four
 // queries run side by side (no query per kudo).
 func (s *Store) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
-	rows, err := s.q.KudoFeed(ctx, s.Pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
-		Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
-		CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
+	var rows []dbq.KudoFeedRow
+	var err error
+	if f.PersonID != nil && f.TeamID == nil && f.RecipientID == nil && f.GiverID == nil {
+		// One person's kudos: start from their own index entries.
+		var pr []dbq.KudoFeedForPersonRow
+		pr, err = s.q.KudoFeedForPerson(ctx, s.Pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
+			BeforeAt: f.BeforeAt, BeforeID: f.BeforeID, Since: f.Since, CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
+		for _, r := range pr {
+			rows = append(rows, dbq.KudoFeedRow(r))
+		}
+	} else {
+		rows, err = s.q.KudoFeed(ctx, s.Pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
+			Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
+			CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
+	}
 	if err != nil {
 		return nil, mapErr(err, "Kudos")
 	}
@@ -361,6 +373,19 @@ func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members 
 	out := make([]kudos.Edge, len(rows))
 	for i, r := range rows {
 		out[i] = kudos.Edge{Giver: r.Giver, Receiver: r.Receiver, At: r.CreatedAt, Cross: r.CrossTeam != nil && *r.CrossTeam}
+	}
+	return out, nil
+}
+
+// TeamNames lists the organisation's teams by name, for filters.
+func (s *Store) TeamNames(ctx context.Context, orgID int64) ([]kudos.Named, error) {
+	rows, err := s.q.TeamNames(ctx, s.Pool, orgID)
+	if err != nil {
+		return nil, mapErr(err, "Teams")
+	}
+	out := make([]kudos.Named, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Named{ID: r.ID, Name: r.Name}
 	}
 	return out, nil
 }

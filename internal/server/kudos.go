@@ -12,6 +12,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/people"
 	"rapport/web/views"
 )
 
@@ -76,9 +77,13 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	if err != nil {
 		return views.FeedProps{}, err
 	}
-	teams, err := s.people.Teams(r.Context(), a)
+	names, err := s.kudos.Store.TeamNames(r.Context(), a.OrgID)
 	if err != nil {
 		return views.FeedProps{}, err
+	}
+	teams := make([]people.Team, len(names))
+	for i, n := range names {
+		teams[i] = people.Team{ID: n.ID, Name: n.Name}
 	}
 	comps, err := s.ones.Store.Competencies(r.Context())
 	if err != nil {

@@ -302,22 +302,30 @@ func (q *Queries) KudoCompetenciesFor(ctx context.Context, db DBTX, kudoIds []in
 }
 
 const kudoCountsByCompetency = `-- name: KudoCountsByCompetency :many
+WITH received AS (
+    SELECT k.id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+    WHERE r.org_id = $1 AND r.user_id = $2
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+), given AS (
+    SELECT k.id FROM kudos k
+    WHERE k.org_id = $1 AND k.author_id = $2
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+), mine AS (
+    SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
+)
 SELECT c.id AS competency_id, c.name,
-    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = $1))::int AS received,
-    count(*) FILTER (WHERE k.author_id = $1)::int AS given
-FROM kudos k
-JOIN kudo_competencies kc ON kc.kudo_id = k.id
+    count(*) FILTER (WHERE m.got)::int AS received,
+    count(*) FILTER (WHERE NOT m.got)::int AS given
+FROM mine m
+JOIN kudo_competencies kc ON kc.kudo_id = m.id
 JOIN competencies c ON c.id = kc.competency_id
-WHERE k.org_id = $2
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
-  AND (k.author_id = $1 OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = $1))
 GROUP BY c.id, c.name, c.position
 ORDER BY c.position
 `
 
 type KudoCountsByCompetencyParams struct {
-	PersonID int64
 	OrgID    int64
+	PersonID int64
 	ViewerID int64
 }
 
@@ -329,8 +337,9 @@ type KudoCountsByCompetencyRow struct {
 }
 
 // A person's kudos the viewer may see, received and given, per competency.
+// Starts from the person's own kudos (two index scans), not from the feed.
 func (q *Queries) KudoCountsByCompetency(ctx context.Context, db DBTX, arg KudoCountsByCompetencyParams) ([]KudoCountsByCompetencyRow, error) {
-	rows, err := db.Query(ctx, kudoCountsByCompetency, arg.PersonID, arg.OrgID, arg.ViewerID)
+	rows, err := db.Query(ctx, kudoCountsByCompetency, arg.OrgID, arg.PersonID, arg.ViewerID)
 	if err != nil {
 		return nil, err
 	}
@@ -477,6 +486,93 @@ func (q *Queries) KudoFeed(ctx context.Context, db DBTX, arg KudoFeedParams) ([]
 	var items []KudoFeedRow
 	for rows.Next() {
 		var i KudoFeedRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.AuthorName,
+			&i.Did,
+			&i.Impact,
+			&i.Visibility,
+			&i.TeamID,
+			&i.TeamName,
+			&i.CreatedAt,
+			&i.EditedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const kudoFeedForPerson = `-- name: KudoFeedForPerson :many
+SELECT k.id, k.author_id, u.name AS author_name, k.did, k.impact, k.visibility, k.team_id,
+       coalesce(t.name, '')::text AS team_name, k.created_at, k.edited_at
+FROM kudos k
+JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
+WHERE k.id IN (
+        SELECT r.kudo_id FROM kudo_recipients r WHERE r.org_id = $1 AND r.user_id = $2
+        UNION
+        SELECT k2.id FROM kudos k2 WHERE k2.org_id = $1 AND k2.author_id = $2
+      )
+  AND k.org_id = $1
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+  AND (k.created_at, k.id) < ($4::timestamptz, $5::bigint)
+  AND k.created_at >= $6::timestamptz
+  AND ($7::bigint IS NULL
+       OR EXISTS (SELECT 1 FROM kudo_competencies kc WHERE kc.kudo_id = k.id AND kc.competency_id = $7::bigint))
+ORDER BY k.created_at DESC, k.id DESC
+LIMIT $8
+`
+
+type KudoFeedForPersonParams struct {
+	OrgID        int64
+	PersonID     int64
+	ViewerID     int64
+	BeforeAt     time.Time
+	BeforeID     int64
+	Since        time.Time
+	CompetencyID *int64
+	RowLimit     int32
+}
+
+type KudoFeedForPersonRow struct {
+	ID         int64
+	AuthorID   int64
+	AuthorName string
+	Did        string
+	Impact     string
+	Visibility KudoVisibility
+	TeamID     *int64
+	TeamName   string
+	CreatedAt  time.Time
+	EditedAt   *time.Time
+}
+
+// A person's kudos (given or received) the viewer may see, newest first:
+// the person's own index entries first, then the filters.
+func (q *Queries) KudoFeedForPerson(ctx context.Context, db DBTX, arg KudoFeedForPersonParams) ([]KudoFeedForPersonRow, error) {
+	rows, err := db.Query(ctx, kudoFeedForPerson,
+		arg.OrgID,
+		arg.PersonID,
+		arg.ViewerID,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.Since,
+		arg.CompetencyID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KudoFeedForPersonRow
+	for rows.Next() {
+		var i KudoFeedForPersonRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.AuthorID,
@@ -703,17 +799,17 @@ func (q *Queries) KudoRecipientsFor(ctx context.Context, db DBTX, arg KudoRecipi
 
 const kudoTotalsForPerson = `-- name: KudoTotalsForPerson :one
 SELECT
-    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = $1))::int AS received,
-    count(*) FILTER (WHERE k.author_id = $1)::int AS given
-FROM kudos k
-WHERE k.org_id = $2
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
-  AND (k.author_id = $1 OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = $1))
+    (SELECT count(*) FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+     WHERE r.org_id = $1 AND r.user_id = $2
+       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))::int AS received,
+    (SELECT count(*) FROM kudos k
+     WHERE k.org_id = $1 AND k.author_id = $2
+       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))::int AS given
 `
 
 type KudoTotalsForPersonParams struct {
-	PersonID int64
 	OrgID    int64
+	PersonID int64
 	ViewerID int64
 }
 
@@ -723,7 +819,7 @@ type KudoTotalsForPersonRow struct {
 }
 
 func (q *Queries) KudoTotalsForPerson(ctx context.Context, db DBTX, arg KudoTotalsForPersonParams) (KudoTotalsForPersonRow, error) {
-	row := db.QueryRow(ctx, kudoTotalsForPerson, arg.PersonID, arg.OrgID, arg.ViewerID)
+	row := db.QueryRow(ctx, kudoTotalsForPerson, arg.OrgID, arg.PersonID, arg.ViewerID)
 	var i KudoTotalsForPersonRow
 	err := row.Scan(&i.Received, &i.Given)
 	return i, err
