@@ -1,3 +1,9 @@
+-- Visibility: every query filters with kudo_visible() (migration 00005),
+-- the one definition of who may see a kudo. It holds subqueries, so
+-- PostgreSQL calls it row by row; each query puts its two cheapest cases
+-- (organisation-wide, or the viewer's own) in front so the call is only
+-- made for team and recipients-only kudos.
+
 -- name: KudoCreate :one
 INSERT INTO kudos (org_id, author_id, did, impact, visibility, team_id, idem_key)
 VALUES (@org_id, @author_id, @did, @impact, @visibility, sqlc.narg('team_id'), @idem_key)
@@ -29,7 +35,7 @@ FROM kudos k
 JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
 LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
 WHERE k.org_id = @org_id AND k.id = @id
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id);
+  AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id));
 
 -- name: KudoFeed :many
 -- A screen of kudos the viewer may see, newest first, after a keyset cursor.
@@ -39,7 +45,7 @@ FROM kudos k
 JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
 LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
 WHERE k.org_id = @org_id
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
   AND (k.created_at, k.id) < (@before_at::timestamptz, @before_id::bigint)
   AND k.created_at >= @since::timestamptz
   AND (sqlc.narg('person_id')::bigint IS NULL OR k.author_id = sqlc.narg('person_id')::bigint
@@ -110,11 +116,11 @@ DELETE FROM kudos WHERE org_id = @org_id AND id = @id AND author_id = @author_id
 WITH received AS (
     SELECT k.id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
     WHERE r.org_id = @org_id AND r.user_id = @person_id
-      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+      AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
 ), given AS (
     SELECT k.id FROM kudos k
     WHERE k.org_id = @org_id AND k.author_id = @person_id
-      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+      AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
 ), mine AS (
     SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
 )
@@ -131,10 +137,10 @@ ORDER BY c.position;
 SELECT
     (SELECT count(*) FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
      WHERE r.org_id = @org_id AND r.user_id = @person_id
-       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))::int AS received,
+       AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)))::int AS received,
     (SELECT count(*) FROM kudos k
      WHERE k.org_id = @org_id AND k.author_id = @person_id
-       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))::int AS given;
+       AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)))::int AS given;
 
 -- name: KudoFeedForPerson :many
 -- A person's kudos (given or received) the viewer may see, newest first:
@@ -150,7 +156,7 @@ WHERE k.id IN (
         SELECT k2.id FROM kudos k2 WHERE k2.org_id = @org_id AND k2.author_id = @person_id
       )
   AND k.org_id = @org_id
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+  AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
   AND (k.created_at, k.id) < (@before_at::timestamptz, @before_id::bigint)
   AND k.created_at >= @since::timestamptz
   AND (sqlc.narg('competency_id')::bigint IS NULL
@@ -193,5 +199,7 @@ SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
                 WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
 FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
 WHERE k.org_id = @org_id AND k.created_at >= @since AND k.created_at < @until
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
-  AND (r.user_id = ANY(@members::bigint[]) OR k.author_id = ANY(@members::bigint[]));
+  AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
+  -- IN (SELECT unnest) hashes the member list once; = ANY would compare
+  -- every row against every member.
+  AND (r.user_id IN (SELECT unnest(@members::bigint[])) OR k.author_id IN (SELECT unnest(@members::bigint[])));

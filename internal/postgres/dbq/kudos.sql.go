@@ -16,8 +16,10 @@ SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
                 WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
 FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
 WHERE k.org_id = $1 AND k.created_at >= $2 AND k.created_at < $3
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $4)
-  AND (r.user_id = ANY($5::bigint[]) OR k.author_id = ANY($5::bigint[]))
+  AND (k.visibility = 'org' OR k.author_id = $4 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $4))
+  -- IN (SELECT unnest) hashes the member list once; = ANY would compare
+  -- every row against every member.
+  AND (r.user_id IN (SELECT unnest($5::bigint[])) OR k.author_id IN (SELECT unnest($5::bigint[])))
 `
 
 type EquityEdgesParams struct {
@@ -305,11 +307,11 @@ const kudoCountsByCompetency = `-- name: KudoCountsByCompetency :many
 WITH received AS (
     SELECT k.id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
     WHERE r.org_id = $1 AND r.user_id = $2
-      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+      AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))
 ), given AS (
     SELECT k.id FROM kudos k
     WHERE k.org_id = $1 AND k.author_id = $2
-      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+      AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))
 ), mine AS (
     SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
 )
@@ -364,6 +366,7 @@ func (q *Queries) KudoCountsByCompetency(ctx context.Context, db DBTX, arg KudoC
 }
 
 const kudoCreate = `-- name: KudoCreate :one
+
 INSERT INTO kudos (org_id, author_id, did, impact, visibility, team_id, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (org_id, author_id, idem_key) DO NOTHING
@@ -380,6 +383,11 @@ type KudoCreateParams struct {
 	IdemKey    string
 }
 
+// Visibility: every query filters with kudo_visible() (migration 00005),
+// the one definition of who may see a kudo. It holds subqueries, so
+// PostgreSQL calls it row by row; each query puts its two cheapest cases
+// (organisation-wide, or the viewer's own) in front so the call is only
+// made for team and recipients-only kudos.
 func (q *Queries) KudoCreate(ctx context.Context, db DBTX, arg KudoCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, kudoCreate,
 		arg.OrgID,
@@ -420,7 +428,7 @@ FROM kudos k
 JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
 LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
 WHERE k.org_id = $1
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $2)
+  AND (k.visibility = 'org' OR k.author_id = $2 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $2))
   AND (k.created_at, k.id) < ($3::timestamptz, $4::bigint)
   AND k.created_at >= $5::timestamptz
   AND ($6::bigint IS NULL OR k.author_id = $6::bigint
@@ -520,7 +528,7 @@ WHERE k.id IN (
         SELECT k2.id FROM kudos k2 WHERE k2.org_id = $1 AND k2.author_id = $2
       )
   AND k.org_id = $1
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+  AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))
   AND (k.created_at, k.id) < ($4::timestamptz, $5::bigint)
   AND k.created_at >= $6::timestamptz
   AND ($7::bigint IS NULL
@@ -602,7 +610,7 @@ FROM kudos k
 JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
 LEFT JOIN teams t ON t.org_id = k.org_id AND t.id = k.team_id
 WHERE k.org_id = $1 AND k.id = $2
-  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)
+  AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))
 `
 
 type KudoGetParams struct {
@@ -801,10 +809,10 @@ const kudoTotalsForPerson = `-- name: KudoTotalsForPerson :one
 SELECT
     (SELECT count(*) FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
      WHERE r.org_id = $1 AND r.user_id = $2
-       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))::int AS received,
+       AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)))::int AS received,
     (SELECT count(*) FROM kudos k
      WHERE k.org_id = $1 AND k.author_id = $2
-       AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3))::int AS given
+       AND (k.visibility = 'org' OR k.author_id = $3 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $3)))::int AS given
 `
 
 type KudoTotalsForPersonParams struct {
