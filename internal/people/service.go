@@ -558,14 +558,18 @@ func (s *Service) ApplyImport(ctx context.Context, a core.Actor, data []byte) (I
 	return preview, ImportResult{People: created, Tokens: tokens}, nil
 }
 
-// ReadLimited reads at most max bytes from r, failing with EINVALID beyond.
+// ReadLimited reads an uploaded file of at most max bytes; an empty or
+// larger file is EINVALID with a message for the person uploading it.
 func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, core.Errorf(core.EINVALID, "The file is larger than %d MB.", max>>20)
+		return nil, core.Errorf(core.EINVALID, "The file is larger than %d MB. Split it into smaller files.", max>>20)
+	}
+	if len(b) == 0 {
+		return nil, core.Errorf(core.EINVALID, "The file is empty.")
 	}
 	return b, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"rapport/internal/core"
+	"rapport/internal/people"
 	"rapport/web/views"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	data, err := readImport(f)
+	data, err := people.ReadLimited(f, maxImportBytes)
 	if err != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, views.ImportPage(l, views.ImportProps{FileError: core.ErrorMessage(err)}))
 		return
@@ -74,23 +75,4 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	l.Flash, l.FlashKind = fmt.Sprintf("Imported %d people.", len(res.People)), "success"
 	s.render(w, r, http.StatusOK, views.ImportDonePage(l, links))
-}
-
-func readImport(f interface{ Read([]byte) (int, error) }) ([]byte, error) {
-	buf := make([]byte, 0, 64<<10)
-	tmp := make([]byte, 32<<10)
-	for {
-		n, err := f.Read(tmp)
-		buf = append(buf, tmp[:n]...)
-		if len(buf) > maxImportBytes {
-			return nil, core.Errorf(core.EINVALID, "The file is larger than 1 MB. Split it into smaller files.")
-		}
-		if err != nil {
-			break
-		}
-	}
-	if len(buf) == 0 {
-		return nil, core.Errorf(core.EINVALID, "The file is empty.")
-	}
-	return buf, nil
 }

@@ -55,7 +55,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Now: s.clock.Now()}
-	if loc, err := timeLocation(me.TimeZone); err == nil {
+	if loc, err := core.Location(me.TimeZone); err == nil {
 		props.Hour = s.clock.Now().In(loc).Hour()
 	}
 	s.render(w, r, http.StatusOK, views.HomePage(s.layout(r, "Home", "home"), props))

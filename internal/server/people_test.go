@@ -283,3 +283,17 @@ func TestOrgChartDrillsDownFromAPerson(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVImportRefusesEmptyAndOversizedFiles(t *testing.T) {
+	w := newWorld(t)
+	c := w.clients[admin]
+	for name, tc := range map[string]struct{ csv, want string }{
+		"empty":     {"", "The file is empty."},
+		"oversized": {"name,email\n" + strings.Repeat("Big Row,big@example.com\n", 50000), "larger than 1 MB"},
+	} {
+		r := uploadCSV(t, c, w.app, tc.csv)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tc.want) || !strings.Contains(r.Body, `id="f-file-error"`) {
+			t.Errorf("%s file: %d, want 422 with %q next to the field", name, r.Status, tc.want)
+		}
+	}
+}
