@@ -203,3 +203,8 @@ WHERE k.org_id = @org_id AND k.created_at >= @since AND k.created_at < @until
   -- IN (SELECT unnest) hashes the member list once; = ANY would compare
   -- every row against every member.
   AND (r.user_id IN (SELECT unnest(@members::bigint[])) OR k.author_id IN (SELECT unnest(@members::bigint[])));
+
+-- name: PeopleHandlesByIDs :many
+-- The @handles of people, for writing recipients back into the edit form.
+SELECT id, lower(split_part(email::text, '@', 1))::text AS handle
+FROM users WHERE org_id = @org_id AND id = ANY(@ids::bigint[]);

@@ -197,6 +197,8 @@ type Store interface {
 	// ActivePeople returns the active people of the org among ids.
 	ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]Named, error)
 	PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]Named, error)
+	// Handles returns the @handle of each person, by id.
+	Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error)
 	TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error)
 	CompetencyIDs(ctx context.Context) (map[int64]string, error)
 	TeamNames(ctx context.Context, orgID int64) ([]Named, error)

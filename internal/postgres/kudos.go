@@ -389,3 +389,16 @@ func (s *Store) TeamNames(ctx context.Context, orgID int64) ([]kudos.Named, erro
 	}
 	return out, nil
 }
+
+// Handles returns people's @handles by id.
+func (s *Store) Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
+	rows, err := s.q.PeopleHandlesByIDs(ctx, s.Pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})
+	if err != nil {
+		return nil, mapErr(err, "People")
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Handle
+	}
+	return out, nil
+}

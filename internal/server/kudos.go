@@ -291,16 +291,21 @@ func (s *Server) kudoEdit(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.KudoFormPage(s.layout(r, "Edit kudos", "kudos"), props))
 }
 
-// handlesOf writes recipients back as @handles for the edit form.
+// handlesOf writes recipients back as @handles for the edit form, in one query.
 func (s *Server) handlesOf(r *http.Request, people []kudos.Named) (string, error) {
-	a := actor(r)
-	var out []string
+	ids := make([]int64, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	handles, err := s.kudos.Store.Handles(r.Context(), actor(r).OrgID, ids)
+	if err != nil {
+		return "", err
+	}
+	out := make([]string, 0, len(people))
 	for _, p := range people {
-		person, err := s.people.Store.FindPerson(r.Context(), a.OrgID, p.ID)
-		if err != nil {
-			return "", err
+		if h, ok := handles[p.ID]; ok {
+			out = append(out, "@"+h)
 		}
-		out = append(out, "@"+strings.SplitN(person.Email, "@", 2)[0])
 	}
 	return strings.Join(out, ", "), nil
 }

@@ -230,8 +230,8 @@ func TestKudosMentionsReactionsCommentsAndEditWindow(t *testing.T) {
 	if r := k.c["ben"].Get(kudo + "/edit"); r.Status != 403 {
 		t.Errorf("non-author edit page: %d", r.Status)
 	}
-	if r := k.c["ana"].Get(kudo + "/edit"); r.Status != 200 {
-		t.Errorf("author edit page: %d", r.Status)
+	if r := k.c["ana"].Get(kudo + "/edit"); r.Status != 200 || !strings.Contains(r.Body, handle(k.ben)) || !strings.Contains(r.Body, handle(k.carl)) {
+		t.Errorf("author edit page: %d, recipients not written back as @handles", r.Status)
 	}
 	k.ta.Pool.Exec(t.Context(), "UPDATE kudos SET created_at = now() - interval '16 minutes' WHERE org_id = $1", k.org)
 	f.Set("did", "Changed after the window closed, too late")

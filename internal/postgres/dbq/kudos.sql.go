@@ -936,6 +936,42 @@ func (q *Queries) PeopleByHandles(ctx context.Context, db DBTX, arg PeopleByHand
 	return items, nil
 }
 
+const peopleHandlesByIDs = `-- name: PeopleHandlesByIDs :many
+SELECT id, lower(split_part(email::text, '@', 1))::text AS handle
+FROM users WHERE org_id = $1 AND id = ANY($2::bigint[])
+`
+
+type PeopleHandlesByIDsParams struct {
+	OrgID int64
+	Ids   []int64
+}
+
+type PeopleHandlesByIDsRow struct {
+	ID     int64
+	Handle string
+}
+
+// The @handles of people, for writing recipients back into the edit form.
+func (q *Queries) PeopleHandlesByIDs(ctx context.Context, db DBTX, arg PeopleHandlesByIDsParams) ([]PeopleHandlesByIDsRow, error) {
+	rows, err := db.Query(ctx, peopleHandlesByIDs, arg.OrgID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PeopleHandlesByIDsRow
+	for rows.Next() {
+		var i PeopleHandlesByIDsRow
+		if err := rows.Scan(&i.ID, &i.Handle); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const teamsOfPerson = `-- name: TeamsOfPerson :many
 SELECT team_id FROM team_members WHERE org_id = $1 AND user_id = $2
 `
