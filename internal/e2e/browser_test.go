@@ -289,7 +289,7 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 	}
 	rows.Close()
 	team := app.F.Team(t, org, "Platform · Atlas", members[1:7]...)
-	app.F.Team(t, org, "Mentoring circle", members[0], members[4], members[9])
+	circle := app.F.Team(t, org, "Mentoring circle", members[0], members[4], members[9])
 	app.F.Team(t, org, "Launch squad")
 
 	b.signIn(ceo.Email)
@@ -304,6 +304,17 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 		{fmt.Sprintf("/teams/%d", team), "team", "Add a member"},
 		{"/invitations", "invitations", "Invite someone"},
 		{"/people/import", "import", "What the file should look like"},
+		{"/admin", "admin", "Question bank"},
+		{"/admin/webhooks", "webhooks", "Set a team's webhook"},
+		{"/questions", "questions", "What would make a good week for you?"},
+		{"/calendar", "calendar", "Create feed address"},
+		{"/metrics", "metrics", "Drifting"},
+		{"/oneonones", "oneonones", "Set up with"},
+		{"/oneonones/new", "series-form", "How often"},
+		{"/checkins", "checkins-empty", "No 1:1s to show yet"},
+		{"/checkins/managers", "rollup-empty", "No 1:1s in your part"},
+		{fmt.Sprintf("/teams/%d/rituals/new", circle), "ritual-form", "A regular moment"},
+		{fmt.Sprintf("/people/%d/kudos", kenji), "person-kudos", "0 received"},
 	} {
 		b.open(pg.path)
 		if got := b.text("main"); !strings.Contains(got, pg.mustShow) {
