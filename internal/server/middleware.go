@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -180,4 +181,18 @@ func (s *Server) require(acc access, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// timeout bounds every request but event streams: a stream stays open for as
+// long as the reader listens, and ends itself when the client goes away or the
+// server shuts down.
+func (s *Server) timeout(next http.Handler) http.Handler {
+	bounded := middleware.Timeout(s.cfg.RequestTimeout)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bounded.ServeHTTP(w, r)
+	})
 }

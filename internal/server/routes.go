@@ -160,7 +160,7 @@ func (s *Server) buildRouter() chi.Router {
 	r.Use(s.limitBody)
 	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv"))
 	r.Use(s.crossOriginProtection)
-	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
+	r.Use(s.timeout)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
