@@ -27,6 +27,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
+	TraceQueries    bool
 }
 
 // env returns the environment variable or a default.
@@ -63,6 +64,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "20s"), "how long to drain requests on SIGTERM")
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	fs.BoolVar(&c.TraceQueries, "trace-queries", env("RAPPORT_TRACE_QUERIES", "") == "1", "debugging: count each request's database statements in the access log and an X-Queries header (RAPPORT_TRACE_QUERIES=1)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

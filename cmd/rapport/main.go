@@ -19,10 +19,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/app"
@@ -138,12 +140,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := postgres.Migrate(ctx, dsn, log); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	pool, err := postgres.Open(ctx, dsn, 0)
+	var tracer pgx.QueryTracer
+	if cfg.TraceQueries {
+		tracer = &postgres.QueryCounter{}
+		log.Warn("tracing database statements per request (--trace-queries): for debugging, not for production")
+	}
+	pool, err := postgres.OpenTraced(ctx, dsn, 0, tracer)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	scfg := server.DefaultConfig()
+	scfg.TraceQueries = cfg.TraceQueries
 	scfg.BaseURL = cfg.BaseURL
 	scfg.SecureCookies = !cfg.InsecureCookies
 	scfg.TrustProxy = cfg.TrustProxy
@@ -179,7 +187,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("Rapport is ready", "url", cfg.BaseURL, "listen", ln.Addr().String())
+	log.Info("Rapport is ready", "url", cfg.BaseURL, "listen", ln.Addr().String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/auth"
@@ -55,7 +54,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
-	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
+	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}}, store, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Server: srv}, nil
 }

@@ -4,25 +4,40 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/core"
 )
 
 // QueryCounter counts the statements sent to the database: each is one
 // round trip. It is a pgx tracer, enabled for benchmarks and debugging.
+// Statements whose context carries a core.QueryCount (one per request, when
+// the server traces queries) are also tallied there, with their time.
 type QueryCounter struct {
 	n atomic.Int64
 }
 
+type queryStartKey struct{}
+
 // TraceQueryStart counts a statement.
 func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	if core.QueryCountFrom(ctx) != nil {
+		return context.WithValue(ctx, queryStartKey{}, time.Now())
+	}
 	return ctx
 }
 
-// TraceQueryEnd does nothing.
-func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+// TraceQueryEnd adds the statement to the request's tally, if any.
+func (c *QueryCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if q := core.QueryCountFrom(ctx); q != nil {
+		start, _ := ctx.Value(queryStartKey{}).(time.Time)
+		q.Add(time.Since(start))
+	}
+}
 
 // Count returns the statements counted so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }

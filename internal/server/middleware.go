@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,13 @@ func (s *Server) isTLS(r *http.Request) bool {
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var qc *core.QueryCount
+		if s.cfg.TraceQueries {
+			var ctx context.Context
+			ctx, qc = core.WithQueryCount(r.Context())
+			r = r.WithContext(ctx)
+			w = &queryHeaderWriter{ResponseWriter: w, qc: qc}
+		}
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		status := ww.Status()
@@ -62,9 +71,49 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if a, ok := core.ActorFrom(r.Context()); ok {
 			attrs = append(attrs, "user_id", a.UserID, "org_id", a.OrgID)
 		}
+		if qc != nil {
+			attrs = append(attrs, "queries", qc.Count(), "db_ms", float64(qc.Duration().Microseconds())/1000)
+		}
 		s.log.Info("request", attrs...)
 	})
 }
+
+// queryHeaderWriter adds the statements sent so far to the response headers
+// when they are written: the session is saved before that, the page's
+// queries all ran before its render.
+type queryHeaderWriter struct {
+	http.ResponseWriter
+	qc    *core.QueryCount
+	wrote bool
+}
+
+func (w *queryHeaderWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		n, d := w.qc.Count(), w.qc.Duration()
+		h := w.ResponseWriter.Header()
+		h.Set("X-Queries", strconv.FormatInt(n, 10))
+		h.Set("Server-Timing", fmt.Sprintf(`db;desc="%d queries";dur=%.3f`, n, float64(d.Microseconds())/1000))
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *queryHeaderWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets event streams through.
+func (w *queryHeaderWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *queryHeaderWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // recoverPanic turns a panic into a generic error page and logs the stack.
 func (s *Server) recoverPanic(next http.Handler) http.Handler {

@@ -37,6 +37,10 @@ type Config struct {
 	LoginPerIP      int
 	LoginPerAccount int
 	LoginWindow     time.Duration
+	// TraceQueries tallies each request's database statements: the access
+	// log line gets "queries" and "db_ms", the response X-Queries and a
+	// Server-Timing entry. For finding round trips; off in normal serving.
+	TraceQueries bool
 }
 
 // DefaultConfig returns production defaults.
