@@ -4,6 +4,7 @@
 //	rapport migrate up|down|status  manage the database schema
 //	rapport demo --people N         seed a demo organisation
 //	rapport user create ...         create an admin from the shell
+//	rapport loadtest ...            measure pages under load
 package main
 
 import (
@@ -48,6 +49,8 @@ Usage:
                                    database's first organisation
   rapport user create --email E --name N [--org O]
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
+  rapport loadtest [flags]         measure pages under constant-rate load against the
+                                   Fortunes baseline (see rapport loadtest -h)
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdUser(ctx, args[1:], stdin, stdout, stderr)
 	case "explain":
 		return cmdExplain(ctx, args[1:], stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,145 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// probe is a plain client for the checks and sign-ins before a run: it
+// never follows redirects, so every 303 is seen.
+func probe() *http.Client {
+	return &http.Client{
+		Timeout:       15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func get(ctx context.Context, c *http.Client, u, cookie string) (*http.Response, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	return resp, string(b), err
+}
+
+// CheckRapport makes sure base is a Rapport server: its health check answers
+// like Rapport's and its sign-in page has Rapport's form.
+func CheckRapport(ctx context.Context, base string) error {
+	c := probe()
+	resp, body, err := get(ctx, c, base+"/healthz", "")
+	if err != nil {
+		return fmt.Errorf("%s does not answer: %v", base, err)
+	}
+	if resp.StatusCode != http.StatusOK || body != "ok\n" {
+		return fmt.Errorf("%s is not a Rapport server: /healthz answered %d %q, Rapport answers 200 \"ok\"", base, resp.StatusCode, short(body))
+	}
+	resp, body, err = get(ctx, c, base+"/login", "")
+	if err != nil {
+		return fmt.Errorf("%s does not answer: %v", base, err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/login"`) ||
+		!strings.Contains(body, `name="password"`) || !strings.Contains(body, "Rapport") {
+		return fmt.Errorf("%s is not a Rapport server: /login answered %d without Rapport's sign-in form", base, resp.StatusCode)
+	}
+	return nil
+}
+
+// CheckFortunes makes sure u answers like the Fortunes baseline.
+func CheckFortunes(ctx context.Context, u string) error {
+	resp, body, err := get(ctx, probe(), u, "")
+	if err != nil {
+		return fmt.Errorf("the Fortunes baseline %s does not answer: %v", u, err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<title>Fortunes</title>") {
+		return fmt.Errorf("%s is not the Fortunes baseline: it answered %d without a Fortunes page", u, resp.StatusCode)
+	}
+	return nil
+}
+
+// SignIn signs in through the form and returns the session cookie as a
+// Cookie header value. It reads the Set-Cookie header itself: a Secure
+// __Host- cookie works over plain HTTP on loopback this way too.
+func SignIn(ctx context.Context, base, email, password string) (string, error) {
+	form := url.Values{"email": {email}, "password": {password}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := probe().Do(req)
+	if err != nil {
+		return "", fmt.Errorf("sign in as %s: %v", email, err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("sign in as %s: the server answered %d; check the email and --password (demo people use rapport-demo)", email, resp.StatusCode)
+	}
+	for _, ck := range resp.Cookies() {
+		if strings.HasSuffix(ck.Name, "rapport_session") && ck.Value != "" {
+			return ck.Name + "=" + ck.Value, nil
+		}
+	}
+	return "", fmt.Errorf("sign in as %s: no session cookie came back", email)
+}
+
+var (
+	seriesLink = regexp.MustCompile(`href="/oneonones/(\d+)(?:/next)?"`)
+	meetingID  = regexp.MustCompile(`/meetings/(\d+)`)
+)
+
+// UpcomingMeeting finds the signed-in person's next 1:1 meeting: the first
+// series on their 1:1 list, then its next meeting.
+func UpcomingMeeting(ctx context.Context, base, cookie string) (int64, error) {
+	c := probe()
+	_, body, err := get(ctx, c, base+"/oneonones", cookie)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range seriesLink.FindAllStringSubmatch(body, 20) {
+		resp, _, err := get(ctx, c, base+"/oneonones/"+m[1]+"/next", cookie)
+		if err != nil {
+			return 0, err
+		}
+		if mm := meetingID.FindStringSubmatch(resp.Header.Get("Location")); mm != nil {
+			var id int64
+			_, _ = fmt.Sscan(mm[1], &id)
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("the manager has no 1:1 with an upcoming meeting to add talking points to")
+}
+
+// QueriesFor fetches a page once and returns its X-Queries header: the
+// statements the page sent, when the server runs with --trace-queries.
+func QueriesFor(ctx context.Context, u, cookie string) string {
+	resp, _, err := get(ctx, probe(), u, cookie)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return "?"
+	}
+	if q := resp.Header.Get("X-Queries"); q != "" {
+		return q
+	}
+	return "–"
+}
+
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
