@@ -1,6 +1,20 @@
 -- name: TeamCreate :one
 INSERT INTO teams (org_id, name, description) VALUES (@org_id, @name, @description) RETURNING *;
 
+-- name: TeamPage :many
+-- A screen of teams in name order, after the team @after_id (0: from the
+-- start), filtered by a case-insensitive substring of the name. Names are
+-- unique per organisation (teams_org_name_idx), so the name alone orders.
+SELECT t.id, t.name, t.description,
+       (SELECT count(*) FROM team_members tm JOIN users u ON u.id = tm.user_id
+        WHERE tm.team_id = t.id AND u.active) AS member_count
+FROM teams t
+WHERE t.org_id = @org_id
+  AND (@q::text = '' OR t.name ILIKE '%' || @q || '%')
+  AND (@after_id::bigint = 0 OR lower(t.name) > (SELECT lower(a.name) FROM teams a WHERE a.org_id = @org_id AND a.id = @after_id::bigint))
+ORDER BY lower(t.name)
+LIMIT @row_limit;
+
 -- name: TeamGet :one
 SELECT * FROM teams WHERE org_id = @org_id AND id = @id;
 

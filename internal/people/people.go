@@ -88,6 +88,13 @@ func ValidTimeZone(tz string) bool {
 	return err == nil
 }
 
+// TeamFilter selects a screen of teams.
+type TeamFilter struct {
+	Query   string // a case-insensitive part of the name
+	AfterID int64  // keyset cursor: teams whose name sorts after this team's; 0 from the start
+	Limit   int
+}
+
 // PeopleFilter selects a screen of people.
 type PeopleFilter struct {
 	OrgID           int64
@@ -222,6 +229,8 @@ type Store interface {
 	DirectReports(ctx context.Context, orgID, managerID int64) ([]Person, error)
 
 	FindTeams(ctx context.Context, orgID int64) ([]Team, error)
+	// TeamPage returns a screen of teams in name order.
+	TeamPage(ctx context.Context, orgID int64, f TeamFilter) ([]Team, error)
 	FindTeam(ctx context.Context, orgID, id int64) (Team, error)
 	TeamsFor(ctx context.Context, orgID, personID int64) ([]Team, error)
 	CreateTeam(ctx context.Context, orgID, actorID int64, in TeamInput) (Team, error)

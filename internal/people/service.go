@@ -87,14 +87,21 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Per
 
 // ActorFor loads the signed-in person for a session; inactive people get EUNAUTHORIZED.
 func (s *Service) ActorFor(ctx context.Context, orgID, personID int64) (core.Actor, error) {
+	a, _, err := s.SignedIn(ctx, orgID, personID)
+	return a, err
+}
+
+// SignedIn is ActorFor that also returns the person's whole row, so a page
+// about the signed-in person need not read it again.
+func (s *Service) SignedIn(ctx context.Context, orgID, personID int64) (core.Actor, Person, error) {
 	p, err := s.Store.FindPerson(ctx, orgID, personID)
 	if err != nil {
-		return core.Actor{}, err
+		return core.Actor{}, Person{}, err
 	}
 	if !p.Active {
-		return core.Actor{}, &core.Error{Code: core.EUNAUTHORIZED, Message: "Your account is no longer active."}
+		return core.Actor{}, Person{}, &core.Error{Code: core.EUNAUTHORIZED, Message: "Your account is no longer active."}
 	}
-	return core.Actor{UserID: p.ID, OrgID: p.OrgID, Role: p.Role, Name: p.Name, Email: p.Email}, nil
+	return core.Actor{UserID: p.ID, OrgID: p.OrgID, Role: p.Role, Name: p.Name, Email: p.Email}, p, nil
 }
 
 // CanSee reports whether the actor may see the person's profile: admins see
@@ -435,6 +442,15 @@ func BuildForest(rows []ChartNode) []*ChartNode {
 // Teams lists the organisation's teams; every member of the organisation may.
 func (s *Service) Teams(ctx context.Context, a core.Actor) ([]Team, error) {
 	return s.Store.FindTeams(ctx, a.OrgID)
+}
+
+// TeamPage returns a screen of the organisation's teams.
+func (s *Service) TeamPage(ctx context.Context, a core.Actor, f TeamFilter) ([]Team, error) {
+	f.Query = strings.TrimSpace(f.Query)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.Store.TeamPage(ctx, a.OrgID, f)
 }
 
 // Team returns a team and its members.

@@ -303,6 +303,19 @@ func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, erro
 	return out, nil
 }
 
+// TeamPage returns a screen of teams in name order.
+func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
+	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: f.Query, AfterID: f.AfterID, RowLimit: int32(f.Limit)})
+	if err != nil {
+		return nil, mapErr(err, "Teams")
+	}
+	out := make([]people.Team, len(rows))
+	for i, r := range rows {
+		out[i] = people.Team{ID: r.ID, OrgID: orgID, Name: r.Name, Description: r.Description, MemberCount: int(r.MemberCount)}
+	}
+	return out, nil
+}
+
 // FindTeam returns one team.
 func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
 	t, err := s.q.TeamGet(ctx, s.Pool, dbq.TeamGetParams{OrgID: orgID, ID: id})

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"rapport/internal/core"
+	"rapport/internal/people"
 )
 
 // csp is the Content-Security-Policy of every response: no inline script or
@@ -193,7 +194,7 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		if now.Sub(seen) > seenResolution {
 			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
-		a, err := s.people.ActorFor(ctx, s.sessions.GetInt64(ctx, sessOrgID), uid)
+		a, me, err := s.people.SignedIn(ctx, s.sessions.GetInt64(ctx, sessOrgID), uid)
 		if err != nil {
 			switch core.ErrorCode(err) {
 			case core.ENOTFOUND, core.EUNAUTHORIZED:
@@ -204,8 +205,17 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			}
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(core.WithActor(ctx, a)))
+		ctx = context.WithValue(core.WithActor(ctx, a), signedInKey{}, me)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type signedInKey struct{}
+
+// signedIn is the signed-in person's row, read once per request by loadActor.
+func signedIn(r *http.Request) people.Person {
+	p, _ := r.Context().Value(signedInKey{}).(people.Person)
+	return p
 }
 
 // require enforces a route's access rule: signed-out people go to sign-in

@@ -43,12 +43,7 @@ func (s *Server) seriesFormProps(r *http.Request, in oneonone.SeriesInput, err e
 }
 
 func (s *Server) seriesNew(w http.ResponseWriter, r *http.Request) {
-	a := actor(r)
-	me, err := s.people.Store.FindPerson(r.Context(), a.OrgID, a.UserID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	me := signedIn(r)
 	in := oneonone.SeriesInput{Cadence: oneonone.Weekly, IntervalDays: 7, Weekday: 2, StartTime: "10:00",
 		DurationMinutes: 30, TimeZone: me.TimeZone, StartsOn: s.clock.Now().Format("2006-01-02")}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("report_id"), 10, 64); err == nil {

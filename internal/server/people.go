@@ -34,11 +34,7 @@ func (s *Server) popInviteLink(r *http.Request) views.InviteLink {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	ctx := r.Context()
-	me, err := s.people.Store.FindPerson(ctx, a.OrgID, a.UserID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	me := signedIn(r)
 	teams, err := s.people.Store.TeamsFor(ctx, a.OrgID, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"rapport/internal/core"
 	"rapport/internal/people"
@@ -11,15 +12,32 @@ import (
 
 func teamPath(id int64) string { return "/teams/" + strconv.FormatInt(id, 10) }
 
+const teamsPageSize = 50
+
 func (s *Server) teamsList(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	teams, err := s.people.Teams(r.Context(), a)
+	q := r.URL.Query()
+	f := people.TeamFilter{Query: strings.TrimSpace(q.Get("q")), Limit: teamsPageSize + 1}
+	if v := q.Get("after"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.notFound(w, r)
+			return
+		}
+		f.AfterID = id
+	}
+	teams, err := s.people.TeamPage(r.Context(), a, f)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.TeamsPage(s.layout(r, "Teams", "teams"),
-		views.TeamsProps{Teams: teams, CanManage: a.Role == core.RoleAdmin}))
+	props := views.TeamsProps{CanManage: a.Role == core.RoleAdmin, Query: f.Query, Paged: f.AfterID != 0}
+	if len(teams) > teamsPageSize {
+		teams = teams[:teamsPageSize]
+		props.NextAfter = teams[len(teams)-1].ID
+	}
+	props.Teams = teams
+	s.render(w, r, http.StatusOK, views.TeamsPage(s.layout(r, "Teams", "teams"), props))
 }
 
 func (s *Server) teamShow(w http.ResponseWriter, r *http.Request) {

@@ -221,6 +221,65 @@ func (q *Queries) TeamNames(ctx context.Context, db DBTX, orgID int64) ([]TeamNa
 	return items, nil
 }
 
+const teamPage = `-- name: TeamPage :many
+SELECT t.id, t.name, t.description,
+       (SELECT count(*) FROM team_members tm JOIN users u ON u.id = tm.user_id
+        WHERE tm.team_id = t.id AND u.active) AS member_count
+FROM teams t
+WHERE t.org_id = $1
+  AND ($2::text = '' OR t.name ILIKE '%' || $2 || '%')
+  AND ($3::bigint = 0 OR lower(t.name) > (SELECT lower(a.name) FROM teams a WHERE a.org_id = $1 AND a.id = $3::bigint))
+ORDER BY lower(t.name)
+LIMIT $4
+`
+
+type TeamPageParams struct {
+	OrgID    int64
+	Q        string
+	AfterID  int64
+	RowLimit int32
+}
+
+type TeamPageRow struct {
+	ID          int64
+	Name        string
+	Description string
+	MemberCount int64
+}
+
+// A screen of teams in name order, after the team @after_id (0: from the
+// start), filtered by a case-insensitive substring of the name. Names are
+// unique per organisation (teams_org_name_idx), so the name alone orders.
+func (q *Queries) TeamPage(ctx context.Context, db DBTX, arg TeamPageParams) ([]TeamPageRow, error) {
+	rows, err := db.Query(ctx, teamPage,
+		arg.OrgID,
+		arg.Q,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TeamPageRow
+	for rows.Next() {
+		var i TeamPageRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.MemberCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const teamUpdate = `-- name: TeamUpdate :one
 UPDATE teams SET name = $1, description = $2
 WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at
