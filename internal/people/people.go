@@ -262,3 +262,26 @@ type Store interface {
 	// an invitation for each person created.
 	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time) ([]Person, error)
 }
+
+// Prefetch carries the signed-in person read together with the session, so
+// that a request needs one statement, not two, to know who is asking. The
+// session store fills it when the request's context has one.
+type Prefetch struct {
+	Person Person
+	Found  bool
+}
+
+type prefetchKey struct{}
+
+// WithPrefetch returns a context in which the session store may leave the
+// session owner's row.
+func WithPrefetch(ctx context.Context) (context.Context, *Prefetch) {
+	p := &Prefetch{}
+	return context.WithValue(ctx, prefetchKey{}, p), p
+}
+
+// PrefetchFrom returns the request's prefetch slot, or nil.
+func PrefetchFrom(ctx context.Context) *Prefetch {
+	p, _ := ctx.Value(prefetchKey{}).(*Prefetch)
+	return p
+}

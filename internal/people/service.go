@@ -98,6 +98,11 @@ func (s *Service) SignedIn(ctx context.Context, orgID, personID int64) (core.Act
 	if err != nil {
 		return core.Actor{}, Person{}, err
 	}
+	return s.SignedInAs(p)
+}
+
+// SignedInAs is SignedIn for a person row already read (with the session).
+func (s *Service) SignedInAs(p Person) (core.Actor, Person, error) {
 	if !p.Active {
 		return core.Actor{}, Person{}, &core.Error{Code: core.EUNAUTHORIZED, Message: "Your account is no longer active."}
 	}

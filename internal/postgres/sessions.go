@@ -8,6 +8,9 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rapport/internal/core"
+	"rapport/internal/people"
 )
 
 // SessionStore is scs's PostgreSQL store (same table, same statements, same
@@ -24,8 +27,13 @@ func NewSessionStore(pool *pgxpool.Pool, cleanup time.Duration) *SessionStore {
 	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool}
 }
 
-// FindCtx returns a live session's data.
+// FindCtx returns a live session's data. When the request asks for it
+// (people.WithPrefetch), the same statement also reads the session owner's
+// row, recorded at sign-in in session_users.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if pf := people.PrefetchFrom(ctx); pf != nil {
+		return s.findWithOwner(ctx, token, pf)
+	}
 	var b []byte
 	err := s.pool.QueryRow(ctx, "SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry", token).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -47,4 +55,40 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE token = $1", token)
 	return err
+}
+
+func (s *SessionStore) findWithOwner(ctx context.Context, token string, pf *people.Prefetch) ([]byte, bool, error) {
+	var (
+		b                        []byte
+		id, orgID, managerID     *int64
+		email, name, title, role *string
+		tz, managerName          *string
+		hasPassword, active      *bool
+		createdAt                *time.Time
+	)
+	err := s.pool.QueryRow(ctx, `
+		SELECT s.data, u.id, u.org_id, u.email::text, u.name, u.title, u.role::text, u.manager_id, u.time_zone,
+		       u.password_hash <> '', u.active, u.created_at, m.name
+		FROM sessions s
+		LEFT JOIN session_users su ON su.token = s.token
+		LEFT JOIN users u ON u.id = su.user_id
+		LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
+		WHERE s.token = $1 AND current_timestamp < s.expiry`, token).
+		Scan(&b, &id, &orgID, &email, &name, &title, &role, &managerID, &tz, &hasPassword, &active, &createdAt, &managerName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if id != nil {
+		pf.Found = true
+		pf.Person = people.Person{ID: *id, OrgID: *orgID, Email: *email, Name: *name, Title: *title,
+			Role: core.Role(*role), ManagerID: managerID, TimeZone: *tz, Active: *active,
+			HasPassword: *hasPassword, CreatedAt: *createdAt}
+		if managerName != nil {
+			pf.Person.ManagerName = *managerName
+		}
+	}
+	return b, true, nil
 }

@@ -194,7 +194,17 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		if now.Sub(seen) > seenResolution {
 			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
-		a, me, err := s.people.SignedIn(ctx, s.sessions.GetInt64(ctx, sessOrgID), uid)
+		orgID := s.sessions.GetInt64(ctx, sessOrgID)
+		var (
+			a   core.Actor
+			me  people.Person
+			err error
+		)
+		if pf := people.PrefetchFrom(ctx); pf != nil && pf.Found && pf.Person.ID == uid && pf.Person.OrgID == orgID {
+			a, me, err = s.people.SignedInAs(pf.Person)
+		} else {
+			a, me, err = s.people.SignedIn(ctx, orgID, uid)
+		}
 		if err != nil {
 			switch core.ErrorCode(err) {
 			case core.ENOTFOUND, core.EUNAUTHORIZED:
@@ -211,6 +221,15 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 }
 
 type signedInKey struct{}
+
+// prefetchSignedIn lets the session store read the session's owner in the
+// same statement as the session (see loadActor).
+func prefetchSignedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, _ := people.WithPrefetch(r.Context())
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 // signedIn is the signed-in person's row, read once per request by loadActor.
 func signedIn(r *http.Request) people.Person {

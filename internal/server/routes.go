@@ -168,6 +168,7 @@ func (s *Server) buildRouter() chi.Router {
 	r.Method("GET", "/static/*", web.StaticHandler())
 
 	r.Group(func(r chi.Router) {
+		r.Use(prefetchSignedIn)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.loadActor)
 		for _, rt := range s.routes() {

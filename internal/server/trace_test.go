@@ -31,8 +31,12 @@ func TestTraceQueriesCountsEachRequestsStatements(t *testing.T) {
 	// The header is written after the session is saved and the page's
 	// queries ran, so it counts every statement of this request (the
 	// session read included) and no other request's.
-	if n < 2 || n != sent {
+	if n != sent {
 		t.Errorf("X-Queries = %d, the database saw %d statements for this request", n, sent)
+	}
+	// The session and its owner come in one statement, the teams in another.
+	if n != 2 {
+		t.Errorf("/teams sent %d statements, want 2", n)
 	}
 	st := r.Header.Get("Server-Timing")
 	if !regexp.MustCompile(`^db;desc="\d+ queries";dur=\d+\.\d{3}$`).MatchString(st) {
@@ -64,5 +68,47 @@ func TestQueriesAreNotTracedByDefault(t *testing.T) {
 	}
 	if strings.Contains(ta.Logs.String(), "queries=") {
 		t.Errorf("access log counts statements without TraceQueries")
+	}
+}
+
+func TestSessionWithoutOwnerRecordStillFindsThePerson(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true, Config: func(c *server.Config) { c.TraceQueries = true }})
+	org := ta.F.Org(t, "Owner record")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	c := ta.Client(t)
+	c.SignIn(p.Email, testfx.Password)
+	if _, err := ta.Pool.Exec(t.Context(), `DELETE FROM session_users WHERE user_id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Without the owner record the person is read on their own: one more
+	// statement, same page.
+	r := c.Get("/teams")
+	if r.Status != 200 || r.Header.Get("X-Queries") != "3" {
+		t.Errorf("GET /teams: %d with %s statements, want 200 with 3", r.Status, r.Header.Get("X-Queries"))
+	}
+	// A deactivated person is signed out either way.
+	if _, err := ta.Pool.Exec(t.Context(), `UPDATE users SET active = false WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Get("/teams"); r.Status != 303 || !strings.HasPrefix(r.Location(), "/login") {
+		t.Errorf("deactivated: %d to %q", r.Status, r.Location())
+	}
+}
+
+func TestDeactivatedPersonIsSignedOutThroughTheSessionRead(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
+	org := ta.F.Org(t, "Deactivated owner")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	c := ta.Client(t)
+	c.SignIn(p.Email, testfx.Password)
+	if r := c.Get("/teams"); r.Status != 200 {
+		t.Fatalf("GET /teams: %d", r.Status)
+	}
+	// Straight in the database, so the session and its owner record stay.
+	if _, err := ta.Pool.Exec(t.Context(), `UPDATE users SET active = false WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Get("/teams"); r.Status != 303 || !strings.HasPrefix(r.Location(), "/login") {
+		t.Errorf("deactivated: %d to %q", r.Status, r.Location())
 	}
 }
