@@ -65,7 +65,7 @@ func (r *Report) Markdown(w io.Writer) {
 			wr.Rate, wr.Sent, strings.Join(kinds, " and "), wr.Failed, wr.Statuses, wr.Ledger)
 	}
 	if r.Stopped != "" {
-		fmt.Fprintf(w, "\nThe run stopped early: %s.\n", r.Stopped)
+		fmt.Fprintf(w, "\nThe run ended on its budget: %s.\n", r.Stopped)
 	}
 	fmt.Fprintf(w, "\n%d requests in all.\n", r.Requests)
 }
