@@ -343,15 +343,15 @@ WITH RECURSIVE tree AS (
     SELECT u.id FROM users u
     WHERE u.org_id = $1 AND u.manager_id = $2::bigint
   UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id
-    WHERE u.org_id = $1
+    SELECT c.id FROM tree t CROSS JOIN LATERAL (
+        SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = t.id OFFSET 0) c
 )
 SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
        m.name AS manager_name
 FROM users u
 LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1
-  AND ($2::bigint IS NULL OR u.id IN (SELECT id FROM tree))
+  AND ($2::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM tree)))
   AND ($3::text = '' OR u.name ILIKE '%' || $3 || '%' OR u.email::text ILIKE '%' || $3 || '%' OR u.title ILIKE '%' || $3 || '%')
   AND ($4::boolean OR u.active)
 ORDER BY u.active DESC, lower(u.name), u.id
@@ -383,6 +383,10 @@ type UserSearchRow struct {
 // People of an organisation, optionally limited to the subtree under @root_id
 // (excluding the root), filtered by a case-insensitive substring of name,
 // email or title. Screen-sized: callers pass a limit.
+// The tree is walked one manager at a time through users_org_manager_idx
+// (the lateral subquery with OFFSET 0 keeps the planner from hashing all
+// users on a guessed tree size), and its ids are handed over as an array so
+// that a small tree is fetched by primary key instead of a scan of everyone.
 func (q *Queries) UserSearch(ctx context.Context, db DBTX, arg UserSearchParams) ([]UserSearchRow, error) {
 	rows, err := db.Query(ctx, userSearch,
 		arg.OrgID,
