@@ -86,6 +86,9 @@ func SignIn(ctx context.Context, base, email, password string) (string, error) {
 		return "", fmt.Errorf("sign in as %s: %v", email, err)
 	}
 	_ = resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return "", fmt.Errorf("sign in as %s: the server limits sign-in attempts (a few a minute per account); wait a minute and run again", email)
+	}
 	if resp.StatusCode != http.StatusSeeOther {
 		return "", fmt.Errorf("sign in as %s: the server answered %d; check the email and --password (demo people use rapport-demo)", email, resp.StatusCode)
 	}
