@@ -164,6 +164,20 @@ func TestRunStopsAtItsRequestBudget(t *testing.T) {
 	if rep.Requests > 10 || !strings.Contains(rep.Stopped, "--max-requests") {
 		t.Errorf("%d requests sent, stopped %q", rep.Requests, rep.Stopped)
 	}
+	if len(rep.Pages) != 1 || rep.Pages[0].Name != "home" {
+		t.Errorf("only the page measured belongs in the report: %+v", rep.Pages)
+	}
+
+	// The search, calibration included, keeps to the budget too.
+	cfg.Fixed, cfg.Rate = false, 0
+	cfg.MaxRequests = 40
+	rep, err = loadtest.Run(context.Background(), cfg, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests > 40 || rep.Stopped == "" {
+		t.Errorf("search: %d requests sent, stopped %q", rep.Requests, rep.Stopped)
+	}
 }
 
 func TestRefusesWhatIsNotRapport(t *testing.T) {

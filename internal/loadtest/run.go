@@ -134,10 +134,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 
 	measure := func(name, path, u, cookie string) (Result, error) {
 		res := Result{Name: name, Path: path}
+		if _, ok := rn.budget(1, time.Second); !ok {
+			return res, errBudget
+		}
 		tgt := vegeta.Target{Method: http.MethodGet, URL: u, Header: http.Header{}}
 		if cookie != "" {
 			tgt.Header.Set("Cookie", cookie)
 			res.Queries = QueriesFor(ctx, u, cookie)
+			rn.sent.Add(1)
 		} else {
 			res.Queries = "–"
 		}
@@ -153,7 +157,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	var runErr error
 	if fortunes != "" {
 		res, err := measure("Fortunes baseline", "/fortunes", fortunes, "")
-		rep.Fortunes = &res
+		if res.Requests > 0 {
+			rep.Fortunes = &res
+		}
 		runErr = err
 	}
 	for _, name := range cfg.Pages {
@@ -162,7 +168,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		}
 		p := pageByName(name)
 		res, err := measure(p.Name, p.Path, base+p.Path, cookies[p.As])
-		rep.Pages = append(rep.Pages, res)
+		if res.Requests > 0 {
+			rep.Pages = append(rep.Pages, res)
+		}
 		runErr = err
 	}
 	if cfg.Writes > 0 && len(cfg.Pages) == 0 && fortunes == "" && runErr == nil {
@@ -367,7 +375,7 @@ func (rn *runner) calibrate(ctx context.Context, tgt vegeta.Target) int {
 	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	start := time.Now()
 	n := 0
-	for time.Since(start) < 300*time.Millisecond && ctx.Err() == nil {
+	for time.Since(start) < 300*time.Millisecond && ctx.Err() == nil && rn.sent.Load() < uint64(rn.cfg.MaxRequests) {
 		req, err := tgt.Request()
 		if err != nil {
 			break
