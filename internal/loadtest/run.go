@@ -324,7 +324,7 @@ func (rn *runner) fixed(ctx context.Context, res *Result, tgt vegeta.Target, pro
 func (rn *runner) search(ctx context.Context, res *Result, tgt vegeta.Target, progress io.Writer) error {
 	rate := rn.calibrate(ctx, tgt)
 	lo, hi := 0, 0
-	for res.Steps < 12 {
+	for res.Steps < 16 {
 		if rate > rn.cfg.MaxRate {
 			rate = rn.cfg.MaxRate
 		}
@@ -336,6 +336,25 @@ func (rn *runner) search(ctx context.Context, res *Result, tgt vegeta.Target, pr
 		good := rn.within(m, bad, rate)
 		fmt.Fprintf(progress, "%-18s %6d req/s: %8.1f ok/s  p50 %-9s p99 %-9s errors %-4d %s\n", res.Name, rate, m.Throughput,
 			ms(m.Latencies.P50), ms(m.Latencies.P99), bad, map[bool]string{true: "within", false: "over"}[good])
+		if !good && bad == 0 {
+			// On a shared machine one pause elsewhere can push a short
+			// attack's p99 over the bound: an attack over it only by
+			// latency is tried once more before the rate counts as too high.
+			if err := rn.pause(ctx); err != nil {
+				return err
+			}
+			m2, bad2, err := rn.attack(ctx, tgt, rate, rn.cfg.Step, res.Name, http.StatusOK, nil)
+			if err != nil {
+				return err
+			}
+			res.Steps++
+			good = rn.within(m2, bad2, rate)
+			fmt.Fprintf(progress, "%-18s %6d req/s: %8.1f ok/s  p50 %-9s p99 %-9s errors %-4d %s (again)\n", res.Name, rate, m2.Throughput,
+				ms(m2.Latencies.P50), ms(m2.Latencies.P99), bad2, map[bool]string{true: "within", false: "over"}[good])
+			if good {
+				m, bad = m2, bad2
+			}
+		}
 		if good {
 			lo = rate
 			fill(res, m, bad, rate)
@@ -359,14 +378,21 @@ func (rn *runner) search(ctx context.Context, res *Result, tgt vegeta.Target, pr
 			}
 			rate = (lo + hi) / 2
 		}
-		// Let the server drain what an over-bound attack left queued.
-		select {
-		case <-time.After(300 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := rn.pause(ctx); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// pause lets the server drain what an over-bound attack left queued.
+func (rn *runner) pause(ctx context.Context) error {
+	select {
+	case <-time.After(300 * time.Millisecond):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // calibrate measures how many requests a second one connection gets
