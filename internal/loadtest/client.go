@@ -127,9 +127,14 @@ func UpcomingMeeting(ctx context.Context, base, cookie string) (int64, error) {
 	return 0, fmt.Errorf("the manager has no 1:1 with an upcoming meeting to add talking points to")
 }
 
-// QueriesFor fetches a page once and returns its X-Queries header: the
-// statements the page sent, when the server runs with --trace-queries.
+// QueriesFor fetches a page and returns its X-Queries header: the
+// statements the page sent, when the server runs with --trace-queries. It
+// fetches twice and reports the second: the first may also refresh the
+// session's last-seen time, a write made at most once a minute.
 func QueriesFor(ctx context.Context, u, cookie string) string {
+	if _, _, err := get(ctx, probe(), u, cookie); err != nil {
+		return "?"
+	}
 	resp, _, err := get(ctx, probe(), u, cookie)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return "?"

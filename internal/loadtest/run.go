@@ -134,14 +134,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 
 	measure := func(name, path, u, cookie string) (Result, error) {
 		res := Result{Name: name, Path: path}
-		if _, ok := rn.budget(1, time.Second); !ok {
+		if _, ok := rn.budget(2, time.Second); !ok {
 			return res, errBudget
 		}
 		tgt := vegeta.Target{Method: http.MethodGet, URL: u, Header: http.Header{}}
 		if cookie != "" {
 			tgt.Header.Set("Cookie", cookie)
 			res.Queries = QueriesFor(ctx, u, cookie)
-			rn.sent.Add(1)
+			rn.sent.Add(2)
 		} else {
 			res.Queries = "–"
 		}
