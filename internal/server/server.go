@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/live"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -67,6 +68,7 @@ type Server struct {
 	ones     *oneonone.Service
 	kudos    *kudos.Service
 	webhooks notify.Admin
+	live     *live.Hub
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -83,6 +85,8 @@ type Services struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Webhooks  notify.Admin
+	// Live streams changes to the browsers watching them (server-sent events).
+	Live *live.Hub
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -107,7 +111,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, live: svc.Live, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}
