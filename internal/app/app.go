@@ -17,6 +17,7 @@ import (
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
+	"rapport/internal/retro"
 	"rapport/internal/server"
 )
 
@@ -26,6 +27,7 @@ type App struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Retros    *retro.Service
 	Notifier  *notify.Notifier
 	// Live fans changes out to open pages; Start it to serve event streams.
 	Live   *live.Hub
@@ -59,8 +61,10 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
+	rt := retro.NewService(store, opts.Clock)
+	rt.Kudos = retroKudos{kudos: kd}
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}, Live: hub}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Live: hub, Server: srv}, nil
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Notifier: n, Live: hub, Server: srv}, nil
 }
