@@ -9,6 +9,10 @@
  *                                        the answer inside the element.
  *  data-live-events="card vote"          optional: the event kinds to react to
  *                                        (default: the kinds a retro room sends).
+ *  data-live-reload="phase"              optional: kinds after which the whole page
+ *                                        reloads instead (default: phase); when that
+ *                                        would lose text typed on the page, the page
+ *                                        stays as it is and a status line offers it.
  *
  * Refreshes are debounced (100 ms) with at most one request in flight. While
  * someone types in a field inside the element the refresh waits until they
@@ -20,6 +24,8 @@
   "use strict";
 
   var DEFAULT_EVENTS = "message phase card group vote note action review";
+  // A phase change reworks the whole room, not just the live part.
+  var DEFAULT_RELOAD = "phase";
   var DEBOUNCE = 100;
   var TYPING_PAUSE = 1500;
 
@@ -29,24 +35,45 @@
 
     var src = el.getAttribute("data-live-src");
     var refreshURL = el.getAttribute("data-live-refresh");
-    var kinds = (el.getAttribute("data-live-events") || DEFAULT_EVENTS).split(/\s+/).filter(Boolean);
+    var kinds = words(el.getAttribute("data-live-events") || DEFAULT_EVENTS);
+    var reloadAttr = el.getAttribute("data-live-reload");
+    var reloadKinds = words(reloadAttr === null ? DEFAULT_RELOAD : reloadAttr);
+    reloadKinds.forEach(function (k) { if (kinds.indexOf(k) < 0) kinds.push(k); });
     var status = statusLine(el);
-    var es = null, lastID = "", everOpen = false, dropped = false;
-    var timer = 0, inFlight = false, again = false, lastTyped = 0, paused = false;
+    var es = null, lastID = "", everOpen = false, dropped = false, leaving = false;
+    var timer = 0, inFlight = false, again = false, lastTyped = 0;
+    // What the status line says, most important first.
+    var changed = false, paused = false, reconnecting = false;
+
+    function show() {
+      if (changed) {
+        setStatus(status, "This page has moved on. Keep a copy of what you typed, then reload.", true);
+      } else if (paused) {
+        setStatus(status, "Live updates paused. Reload the page to see the latest.", true);
+      } else {
+        setStatus(status, reconnecting ? "Reconnecting…" : "", false);
+      }
+    }
 
     function connect() {
+      if (leaving) return;
+      if (es) es.close();
       es = new EventSource(withLast(src, lastID));
       es.addEventListener("open", function () {
-        if (!paused) setStatus(status, "");
-        // After a gap, fetch once in case the replay could not cover it.
-        if (everOpen && dropped) schedule();
+        reconnecting = false;
+        show();
+        // After a gap, fetch once in case the replay could not cover it; on
+        // the first connection too when the page did not say which event it
+        // shows (?last=), for what happened while the page loaded.
+        if (everOpen ? dropped : !/[?&]last=/.test(src)) schedule();
         everOpen = true;
         dropped = false;
       });
       es.addEventListener("error", function () {
         if (!document.contains(el)) { es.close(); return; }
         dropped = true;
-        setStatus(status, "Reconnecting…");
+        reconnecting = true;
+        show();
         if (es.readyState === EventSource.CLOSED) {
           // The server refused (e.g. restarting): start over in a moment,
           // from the last event seen.
@@ -58,6 +85,15 @@
         es.addEventListener(k, function (e) {
           if (!document.contains(el)) { es.close(); return; }
           if (e.lastEventId) lastID = e.lastEventId;
+          if (changed) return;
+          if (reloadKinds.indexOf(k) >= 0) {
+            if (!hasTyped(el)) { es.close(); window.location.reload(); return; }
+            // Refreshing now could drop what was typed: leave the page as
+            // it is and let the person reload when ready.
+            changed = true;
+            show();
+            return;
+          }
           schedule();
         });
       });
@@ -83,10 +119,10 @@
         return r.text();
       }).then(function (html) {
         replace(el, html);
-        if (paused) { paused = false; setStatus(status, ""); }
+        if (paused) { paused = false; show(); }
       }).catch(function () {
         paused = true;
-        setStatus(status, "Live updates paused. Reload the page to see the latest.");
+        show();
       }).then(function () {
         inFlight = false;
         if (again) { again = false; schedule(); }
@@ -95,7 +131,30 @@
 
     el.addEventListener("input", function () { lastTyped = Date.now(); });
     connect();
-    window.addEventListener("pagehide", function () { if (es) es.close(); });
+    // Leaving the page (a form sent, a link followed): an event arriving now
+    // must not reload the page over the navigation. If the page stays after
+    // all (a download), listen again.
+    window.addEventListener("beforeunload", function () {
+      if (es) es.close();
+      leaving = true;
+      setTimeout(function () { leaving = false; connect(); }, 3000);
+    });
+    window.addEventListener("pagehide", function () { if (es) es.close(); leaving = true; });
+    window.addEventListener("pageshow", function (e) {
+      if (e.persisted) { leaving = false; connect(); }
+    });
+  }
+
+  function words(s) {
+    return s.split(/\s+/).filter(Boolean);
+  }
+
+  // hasTyped reports whether a field on the page holds text not sent yet:
+  // a reload would lose it.
+  function hasTyped(el) {
+    return Array.prototype.some.call(el.ownerDocument.querySelectorAll("textarea, input"), function (f) {
+      return isField(f) && f.type !== "checkbox" && f.type !== "radio" && f.value !== f.defaultValue;
+    });
   }
 
   // typingInside reports whether the focus is in a field inside el.
@@ -132,8 +191,11 @@
         focus = { key: key, start: safe(function () { return f.selectionStart; }), end: safe(function () { return f.selectionEnd; }) };
       }
     });
-    var openDetails = [];
-    el.querySelectorAll("details[open][id]").forEach(function (d) { openDetails.push(d.id); });
+    var openDetails = {};
+    el.querySelectorAll("details[open]").forEach(function (d) {
+      var k = detailsKey(d);
+      if (k) openDetails[k] = true;
+    });
 
     el.innerHTML = html;
 
@@ -142,9 +204,8 @@
       if (!k) return;
       if ("checked" in k) f.checked = k.checked; else f.value = k.value;
     });
-    openDetails.forEach(function (id) {
-      var d = document.getElementById(id);
-      if (d && el.contains(d)) d.open = true;
+    el.querySelectorAll("details").forEach(function (d) {
+      if (openDetails[detailsKey(d)]) d.open = true;
     });
     if (focus) {
       var target = null;
@@ -158,6 +219,13 @@
     }
     if (window.htmx) window.htmx.process(el);
     el.dispatchEvent(new CustomEvent("live:refreshed", { bubbles: true }));
+  }
+
+  // detailsKey names a disclosure by its id or by the first named thing in it.
+  function detailsKey(d) {
+    if (d.id) return "#" + d.id;
+    var inner = d.querySelector("[id]");
+    return inner ? "in#" + inner.id : "";
   }
 
   function safe(fn) {
@@ -181,8 +249,17 @@
     return p;
   }
 
-  function setStatus(p, text) {
+  function setStatus(p, text, offerReload) {
     p.textContent = text;
+    if (offerReload) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-small";
+      b.textContent = "Reload";
+      b.addEventListener("click", function () { window.location.reload(); });
+      p.appendChild(document.createTextNode(" "));
+      p.appendChild(b);
+    }
     p.hidden = text === "";
   }
 
