@@ -437,20 +437,19 @@ type Item struct {
 
 // Room is everything the retro room shows one viewer.
 type Room struct {
-	Retro        Retro
-	Access       Access
-	Columns      []Column
-	Cards        map[int64][]Card // by column; during Reflect only the viewer's own
-	Counts       map[int64]int    // cards per column
-	Total        int
-	Groups       []Group
-	Items        []Item
-	VotesLeft    int
-	ShowTotals   bool
-	Actions      []Action // this retro's
-	OpenActions  []Action // earlier retros' still open, for the first phase
-	Members      []Member
-	Facilitators []Member
+	Retro       Retro
+	Access      Access
+	Columns     []Column
+	Cards       map[int64][]Card // by column; during Reflect only the viewer's own
+	Counts      map[int64]int    // cards per column
+	Total       int
+	Groups      []Group
+	Items       []Item
+	VotesLeft   int
+	ShowTotals  bool
+	Actions     []Action // this retro's
+	OpenActions []Action // earlier retros' still open, for the first phase
+	Members     []Member // during Actions, for the owner list
 }
 
 // Room gathers the retro as the actor may see it. secret is the browser's
@@ -483,27 +482,28 @@ func (s *Service) Room(ctx context.Context, a core.Actor, id int64, secret []byt
 		}
 		cardByID[c.ID] = c
 	}
-	if rm.Groups, err = s.Store.Groups(ctx, a.OrgID, id); err != nil {
-		return rm, err
-	}
-	if rm.Members, err = s.Store.RetroMembers(ctx, a.OrgID, r.TeamID); err != nil {
-		return rm, err
-	}
-	if rm.Actions, err = s.Store.RetroActions(ctx, a.OrgID, id); err != nil {
-		return rm, err
-	}
-	if r.Phase == PhaseOpenActions || r.Phase == PhaseDone {
-		if rm.OpenActions, err = s.Store.OpenTeamActions(ctx, a.OrgID, r.TeamID, id); err != nil {
+	// Each phase loads only what it shows: every open room re-fetches the
+	// board on every change.
+	if r.Phase == PhaseActions {
+		if rm.Members, err = s.Store.RetroMembers(ctx, a.OrgID, r.TeamID); err != nil {
 			return rm, err
 		}
 	}
-	if acc.Facilitator {
-		if rm.Facilitators, err = s.Store.Facilitators(ctx, a.OrgID, r.TeamID); err != nil {
+	if r.Phase.Index() >= PhaseDiscuss.Index() {
+		if rm.Actions, err = s.Store.RetroActions(ctx, a.OrgID, id); err != nil {
+			return rm, err
+		}
+	}
+	if r.Phase == PhaseOpenActions {
+		if rm.OpenActions, err = s.Store.OpenTeamActions(ctx, a.OrgID, r.TeamID, id); err != nil {
 			return rm, err
 		}
 	}
 	if !revealed {
 		return rm, nil
+	}
+	if rm.Groups, err = s.Store.Groups(ctx, a.OrgID, id); err != nil {
+		return rm, err
 	}
 	rm.ShowTotals = r.Phase.Index() > PhaseVote.Index()
 	if err := s.topics(ctx, a, &rm, stored, cardByID); err != nil {
