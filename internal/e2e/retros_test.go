@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
@@ -43,6 +44,8 @@ func TestRetroThroughEveryPhase(t *testing.T) {
 	if fe := b.fieldError("title"); !fe.Found || fe.Error == "" {
 		t.Error("no error next to the retro's name")
 	}
+	b.screenshots("retro-new-form-errors")
+	b.assertNoSidewaysScrollOnPhone()
 	b.typeInto("#f-title", "Sprint 23 retro")
 	b.selectOption("#f-template", "msg")
 	b.eval(`document.querySelector('#f-kudos').click(); "ok"`)
@@ -145,4 +148,20 @@ func TestRetroThroughEveryPhase(t *testing.T) {
 	b.screenshots("retro-history")
 	b.assertNoSidewaysScrollOnPhone()
 	b.assertClean()
+
+	// The action's owner finds it on their home page and in their next 1:1.
+	series := f.Series(t, org, lead.ID, lin.ID, time.Now().UTC().Format("2006-01-02"))
+	meeting := f.Meeting(t, org, series, time.Now().UTC().Add(24*time.Hour).Format(time.RFC3339), "scheduled")
+	owner := newTab(t, app.URL)
+	owner.signIn(lin.Email)
+	if got := owner.text("main"); !strings.Contains(got, "From retros") || !strings.Contains(got, "Raise the retry alert threshold") {
+		t.Errorf("the owner's home page lacks the retro action:\n%s", got)
+	}
+	owner.screenshots("retro-action-home")
+	owner.open(fmt.Sprintf("/meetings/%d", meeting))
+	if got := owner.text("#actions"); !strings.Contains(got, "From retros") || !strings.Contains(got, "Raise the retry alert threshold") {
+		t.Errorf("the 1:1 page lacks the owner's retro action:\n%s", got)
+	}
+	owner.screenshots("retro-action-meeting")
+	owner.assertClean()
 }

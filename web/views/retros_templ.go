@@ -705,7 +705,7 @@ func RetroFormPage(l Layout, p RetroFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "\">Cancel</a></div></form><section aria-labelledby=\"fac-h\" class=\"card\"><h2 id=\"fac-h\">Facilitators</h2><p class=\"muted\">The team's manager runs its retros and may name others to run them too.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "\">Cancel</a></div></form><section aria-labelledby=\"fac-h\" class=\"card retro-facilitators\"><h2 id=\"fac-h\">Facilitators</h2><p class=\"muted\">The team's manager runs its retros and may name others to run them too.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2824,9 +2824,9 @@ func RetroActionsCard(as []retro.Action, now time.Time) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var136 string
-				templ_7745c5c3_Var136, templ_7745c5c3_Err = templ.JoinStringErrs(a.DueOn.Format("Mon 2 Jan"))
+				templ_7745c5c3_Var136, templ_7745c5c3_Err = templ.JoinStringErrs(a.DueOn.Format("Mon 2 Jan 2006"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var136))
 				if templ_7745c5c3_Err != nil {
@@ -2839,7 +2839,7 @@ func RetroActionsCard(as []retro.Action, now time.Time) templ.Component {
 				var templ_7745c5c3_Var137 templ.SafeURL
 				templ_7745c5c3_Var137, templ_7745c5c3_Err = templ.JoinURLErrs(retroURL(a.RetroID, ""))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 79}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 84}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var137))
 				if templ_7745c5c3_Err != nil {
@@ -2852,7 +2852,7 @@ func RetroActionsCard(as []retro.Action, now time.Time) templ.Component {
 				var templ_7745c5c3_Var138 string
 				templ_7745c5c3_Var138, templ_7745c5c3_Err = templ.JoinStringErrs(a.TeamName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 94}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 99}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var138))
 				if templ_7745c5c3_Err != nil {
@@ -2865,7 +2865,7 @@ func RetroActionsCard(as []retro.Action, now time.Time) templ.Component {
 				var templ_7745c5c3_Var139 string
 				templ_7745c5c3_Var139, templ_7745c5c3_Err = templ.JoinStringErrs(a.RetroTitle)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 112}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/retros.templ`, Line: 664, Col: 117}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var139))
 				if templ_7745c5c3_Err != nil {
