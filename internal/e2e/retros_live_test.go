@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rapport/internal/core"
+	"rapport/internal/retro"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
 )
@@ -24,6 +26,11 @@ func (b *tab) waitUntil(what, js string, timeout time.Duration) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// countIs is a condition: the Reflect board says n cards were written.
+func countIs(n int) string {
+	return fmt.Sprintf(`/^\s*%d cards? so far/.test(document.querySelector("#retro-board .retro-count")?.textContent ?? "")`, n)
 }
 
 // markPage tags the current document; pageKept reports whether the tag is
@@ -72,7 +79,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	if status := a.submit("form.retro-write button[type=submit]"); status != 200 {
 		t.Fatalf("posting the card answered %d", status)
 	}
-	m.waitUntil("Mia's room counts Ana's card", `document.querySelector("#retro-board .retro-count").textContent.includes("1 cards so far")`, 5*time.Second)
+	m.waitUntil("Mia's room counts Ana's card", countIs(1), 5*time.Second)
 	if !m.pageKept() {
 		t.Error("Mia's room was reloaded; it should update in place")
 	}
@@ -99,7 +106,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	if status := m.submit("form.retro-write button[type=submit]"); status != 200 {
 		t.Fatalf("Mia's card answered %d", status)
 	}
-	a.waitUntil("Ana's board counts Mia's card", `document.querySelector("#retro-board .retro-count").textContent.includes("2 cards so far")`, 8*time.Second)
+	a.waitUntil("Ana's board counts Mia's card", countIs(2), 8*time.Second)
 	if got := a.value(edit); !strings.HasSuffix(got, " and one more") {
 		t.Errorf("the card Ana was editing reads %q after the update; her typing was lost", got)
 	}
@@ -147,5 +154,62 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	a.screenshots("retro-live-moved-on")
 	a.do(chromedp.Click(chromedp.CSS(".live-status button"), chromedp.NodeVisible))
 	a.waitUntil("after her reload Ana's room is at Vote", `document.querySelector(".phase-now") && document.querySelector(".phase-now").textContent.includes("Now: Vote")`, 8*time.Second)
+	a.assertClean()
+}
+
+// TestRetroRoomSaysWhenItReconnects: when the connection to the server drops,
+// the room says it is reconnecting; the browser reconnects by itself, and
+// what happened meanwhile shows up without a reload.
+func TestRetroRoomSaysWhenItReconnects(t *testing.T) {
+	requireBrowser(t)
+	t.Parallel()
+	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
+	f := app.F
+	org := f.Org(t, "Tideway")
+	ana := f.Person(t, org, testfx.PersonOpts{Name: "Ana Ruiz", Email: fmt.Sprintf("ana.%d@tideway.test", org)})
+	ben := f.Person(t, org, testfx.PersonOpts{Name: "Ben Okafor", Email: fmt.Sprintf("ben.%d@tideway.test", org)})
+	team := f.Team(t, org, "Tideway", ana.ID, ben.ID)
+	retroID, cols := f.Retro(t, org, team, testfx.RetroOpts{Title: "Sprint 8 retro"})
+	room := fmt.Sprintf("/retros/%d", retroID)
+	benC := app.Client(t)
+	benC.SignIn(ben.Email, testfx.Password)
+	postCard := func(body string) {
+		t.Helper()
+		r := benC.Post(room+"/cards", url.Values{"column_id": {fmt.Sprint(cols[0])}, "body": {body}})
+		if r.Status != 303 {
+			t.Fatalf("Ben's card: status %d", r.Status)
+		}
+	}
+
+	a := newTab(t, app.URL)
+	a.signIn(ana.Email)
+	a.open(room)
+	a.markPage()
+	deadline := time.Now().Add(5 * time.Second)
+	for app.Live.Subscribers(retro.Topic(retroID)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Ana's room never opened its event stream")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	postCard("Release notes were late")
+	a.waitUntil("Ana's room counts Ben's first card", countIs(1), 5*time.Second)
+
+	// The connection drops (a proxy restarts, the laptop changes network),
+	// and Ben writes another card while Ana's room is away.
+	app.HTTP.CloseClientConnections()
+	a.waitUntil("Ana's room says it is reconnecting", `(() => { const p = document.querySelector(".live-status"); return p && !p.hidden && p.textContent.includes("Reconnecting") })()`, 5*time.Second)
+	postCard("On-call handover went smoothly")
+	a.waitUntil("Ana's room is back and counts the card written while it was away",
+		countIs(2)+` && document.querySelector(".live-status").hidden`, 10*time.Second)
+	if !a.pageKept() {
+		t.Error("Ana's room was reloaded; it should catch up in place")
+	}
+	// The browser reports the cut stream itself; nothing else may be wrong.
+	for _, p := range a.takeConsole() {
+		if !strings.Contains(p, room+"/events") {
+			t.Errorf("console: %s", p)
+		}
+	}
 	a.assertClean()
 }
