@@ -291,7 +291,7 @@ func (h *Hub) catchUp(ctx context.Context, topic string) {
 		h.mu.Unlock()
 
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		events, err := After(qctx, h.pool, topic, cursor, batch)
+		events, err := after(qctx, h.pool, topic, cursor, batch)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -395,8 +395,8 @@ func (h *Hub) unsubscribe(s *subscriber) {
 	}
 }
 
-// After returns topic's events after id, oldest first, at most limit.
-func After(ctx context.Context, db *pgxpool.Pool, topic string, id int64, limit int) ([]Event, error) {
+// after returns topic's events after id, oldest first, at most limit.
+func after(ctx context.Context, db *pgxpool.Pool, topic string, id int64, limit int) ([]Event, error) {
 	rows, err := db.Query(ctx, `
 SELECT id, topic, kind, data, created_at FROM live_events
  WHERE topic = $1 AND id > $2
