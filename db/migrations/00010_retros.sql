@@ -70,6 +70,9 @@ CREATE TABLE retro_cards (
     author_tag      bytea,
     kudo_visibility text NOT NULL DEFAULT 'team' CHECK (kudo_visibility IN ('team', 'org')),
     kudo_id         bigint,
+    -- A random key from the form, so a double submit stores one card. It
+    -- is made for each page view and kept nowhere else.
+    idem_key        text NOT NULL DEFAULT '' CHECK (length(idem_key) <= 64),
     created_at      timestamptz,
     UNIQUE (retro_id, id),
     CHECK ((author_id IS NULL) = (author_tag IS NOT NULL AND author_nonce IS NOT NULL)),
@@ -81,6 +84,7 @@ CREATE TABLE retro_cards (
     FOREIGN KEY (org_id, author_id) REFERENCES users(org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX retro_cards_retro_idx ON retro_cards (retro_id, position);
+CREATE UNIQUE INDEX retro_cards_idem_idx ON retro_cards (retro_id, idem_key) WHERE idem_key <> '';
 
 -- One row per vote. The voter is kept to enforce the limits; no page, export
 -- or event shows who voted for what. idem_key makes a double submit count once.
@@ -109,12 +113,14 @@ CREATE TABLE retro_notes (
     card_id   bigint,
     group_id  bigint,
     body      text NOT NULL CHECK (length(body) BETWEEN 1 AND 2000),
+    idem_key  text NOT NULL DEFAULT '' CHECK (length(idem_key) <= 64),
     CHECK ((card_id IS NULL) <> (group_id IS NULL)),
     FOREIGN KEY (org_id, retro_id) REFERENCES retros(org_id, id) ON DELETE CASCADE,
     FOREIGN KEY (retro_id, card_id) REFERENCES retro_cards(retro_id, id) ON DELETE CASCADE,
     FOREIGN KEY (retro_id, group_id) REFERENCES retro_groups(retro_id, id) ON DELETE CASCADE
 );
 CREATE INDEX retro_notes_retro_idx ON retro_notes (retro_id);
+CREATE UNIQUE INDEX retro_notes_idem_idx ON retro_notes (retro_id, idem_key) WHERE idem_key <> '';
 
 CREATE TABLE retro_actions (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

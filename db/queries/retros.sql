@@ -83,12 +83,17 @@ ORDER BY c.position, c.id;
 
 -- name: RetroCardAdd :one
 -- Only while the retro is in Reflect; no row means it has moved on.
-INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, created_at)
+-- A repeated idem_key stores nothing (no row either).
+INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, idem_key, created_at)
 SELECT r.org_id, r.id, @column_id, coalesce((SELECT max(position) FROM retro_cards WHERE retro_id = r.id), 0) + 1,
-       @body, sqlc.narg(author_id)::bigint, sqlc.narg(author_nonce)::bytea, sqlc.narg(author_tag)::bytea, @kudo_visibility,
+       @body, sqlc.narg(author_id)::bigint, sqlc.narg(author_nonce)::bytea, sqlc.narg(author_tag)::bytea, @kudo_visibility, @idem_key,
        CASE WHEN sqlc.narg(author_id)::bigint IS NULL THEN NULL ELSE now() END
 FROM retros r WHERE r.org_id = @org_id AND r.id = @retro_id AND r.phase = 'reflect'
+ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id;
+
+-- name: RetroCardByIdem :one
+SELECT id FROM retro_cards WHERE org_id = @org_id AND retro_id = @retro_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: RetroCardUpdate :execrows
 UPDATE retro_cards c SET body = @body
@@ -154,8 +159,9 @@ WHERE org_id = @org_id AND retro_id = @retro_id AND voter_id = @voter_id
 GROUP BY card_id, group_id;
 
 -- name: RetroNoteAdd :exec
-INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body)
-VALUES (@org_id, @retro_id, sqlc.narg(card_id)::bigint, sqlc.narg(group_id)::bigint, @body);
+INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body, idem_key)
+VALUES (@org_id, @retro_id, sqlc.narg(card_id)::bigint, sqlc.narg(group_id)::bigint, @body, @idem_key)
+ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 
 -- name: RetroNotes :many
 SELECT id, card_id, group_id, body FROM retro_notes WHERE org_id = @org_id AND retro_id = @retro_id ORDER BY id;

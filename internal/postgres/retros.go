@@ -212,7 +212,12 @@ func (s *Store) AddCard(ctx context.Context, orgID, retroID int64, c retro.NewCa
 	err := s.retroWrite(ctx, retroID, "card", "Card", func(tx pgx.Tx) error {
 		var err error
 		id, err = s.q.RetroCardAdd(ctx, tx, dbq.RetroCardAddParams{OrgID: orgID, RetroID: retroID, ColumnID: c.ColumnID, Body: c.Body,
-			AuthorID: c.AuthorID, AuthorNonce: c.Nonce, AuthorTag: c.Tag, KudoVisibility: c.KudoVisibility})
+			AuthorID: c.AuthorID, AuthorNonce: c.Nonce, AuthorTag: c.Tag, KudoVisibility: c.KudoVisibility, IdemKey: c.IdemKey})
+		if err != pgx.ErrNoRows {
+			return err
+		}
+		// No row: the same form was stored already, or the retro moved on.
+		id, err = s.q.RetroCardByIdem(ctx, tx, dbq.RetroCardByIdemParams{OrgID: orgID, RetroID: retroID, IdemKey: c.IdemKey})
 		if err == pgx.ErrNoRows {
 			return errMovedOn
 		}
@@ -331,12 +336,12 @@ func (s *Store) RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t
 }
 
 // AddNote stores a discussion note on a topic of the retro.
-func (s *Store) AddNote(ctx context.Context, orgID, retroID int64, t retro.TopicRef, body string) error {
+func (s *Store) AddNote(ctx context.Context, orgID, retroID int64, t retro.TopicRef, body, idemKey string) error {
 	return s.retroWrite(ctx, retroID, "note", "Note", func(tx pgx.Tx) error {
 		if err := s.checkTopic(ctx, tx, orgID, retroID, t); err != nil {
 			return err
 		}
-		return s.q.RetroNoteAdd(ctx, tx, dbq.RetroNoteAddParams{OrgID: orgID, RetroID: retroID, CardID: t.CardID, GroupID: t.GroupID, Body: body})
+		return s.q.RetroNoteAdd(ctx, tx, dbq.RetroNoteAddParams{OrgID: orgID, RetroID: retroID, CardID: t.CardID, GroupID: t.GroupID, Body: body, IdemKey: idemKey})
 	})
 }
 

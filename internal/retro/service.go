@@ -187,6 +187,7 @@ type CardInput struct {
 	ColumnID       int64
 	Body           string
 	KudoVisibility string
+	IdemKey        string
 }
 
 func checkCard(body string) error {
@@ -224,7 +225,10 @@ func (s *Service) AddCard(ctx context.Context, a core.Actor, id int64, in CardIn
 	if col == nil {
 		return &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.", Fields: map[string]string{"column_id": "Choose a column."}}
 	}
-	nc := NewCard{ColumnID: in.ColumnID, Body: in.Body, KudoVisibility: "team"}
+	if len(in.IdemKey) > 64 {
+		in.IdemKey = in.IdemKey[:64]
+	}
+	nc := NewCard{ColumnID: in.ColumnID, Body: in.Body, KudoVisibility: "team", IdemKey: in.IdemKey}
 	if col.Kudos && in.KudoVisibility == "org" {
 		nc.KudoVisibility = "org"
 	}
@@ -335,7 +339,7 @@ func (s *Service) Unvote(ctx context.Context, a core.Actor, id int64, t TopicRef
 }
 
 // AddNote records a discussion note on a topic.
-func (s *Service) AddNote(ctx context.Context, a core.Actor, id int64, t TopicRef, body string) error {
+func (s *Service) AddNote(ctx context.Context, a core.Actor, id int64, t TopicRef, body, key string) error {
 	r, _, err := s.participant(ctx, a, id)
 	if err != nil {
 		return err
@@ -350,7 +354,10 @@ func (s *Service) AddNote(ctx context.Context, a core.Actor, id int64, t TopicRe
 	if err := inPhase(r, PhaseDiscuss, "Notes can be added"); err != nil {
 		return err
 	}
-	return s.Store.AddNote(ctx, a.OrgID, id, t, body)
+	if len(key) > 64 {
+		key = key[:64]
+	}
+	return s.Store.AddNote(ctx, a.OrgID, id, t, body, key)
 }
 
 // AddAction records an action with an owner from the team and a due date.

@@ -21,6 +21,7 @@ type NewCard struct {
 	AuthorID       *int64 // nil for anonymous cards
 	Nonce, Tag     []byte
 	KudoVisibility string
+	IdemKey        string // the form's random key: a double submit stores one card
 }
 
 // KudoCard is a named card of a closed retro's Kudos column.
@@ -57,7 +58,7 @@ type Store interface {
 	GroupCard(ctx context.Context, orgID, retroID, cardID int64, groupID *int64, newGroup string) error
 	AddVote(ctx context.Context, orgID, retroID, voterID int64, t TopicRef, idemKey string, perPerson, perCard int) error
 	RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t TopicRef) error
-	AddNote(ctx context.Context, orgID, retroID int64, t TopicRef, body string) error
+	AddNote(ctx context.Context, orgID, retroID int64, t TopicRef, body, idemKey string) error
 
 	AddRetroAction(ctx context.Context, orgID, retroID, teamID int64, in ActionInput, due time.Time) error
 	ReviewAction(ctx context.Context, orgID, retroID, teamID, actionID int64, status ActionStatus, now time.Time) error

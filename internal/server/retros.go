@@ -286,7 +286,7 @@ func (s *Server) retroCardAdd(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	in := retro.CardInput{Body: r.PostFormValue("body"), KudoVisibility: r.PostFormValue("kudo_visibility")}
+	in := retro.CardInput{Body: r.PostFormValue("body"), KudoVisibility: r.PostFormValue("kudo_visibility"), IdemKey: r.PostFormValue("key")}
 	if col, ok := formInt64(r, "column_id"); ok && col != nil {
 		in.ColumnID = *col
 	}
@@ -390,7 +390,7 @@ func (s *Server) retroNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("note")
-	err := s.retros.AddNote(r.Context(), actor(r), id, t, body)
+	err := s.retros.AddNote(r.Context(), actor(r), id, t, body, r.PostFormValue("key"))
 	s.retroDone(w, r, id, err, func(p *views.RetroRoomProps) { p.NoteTopic, p.NoteBody = key, body })
 }
 

@@ -118,9 +118,11 @@ func TestRetroBadInputChangesNothing(t *testing.T) {
 	if r.Status != 422 || !strings.Contains(r.Body, "Choose a column.") || cards() != 0 {
 		t.Errorf("foreign column: status %d, cards %d", r.Status, cards())
 	}
-	// A good card.
-	if r = w.anaC.Post(cardPath, url.Values{"column_id": {itoa(cols[0])}, "body": {"Pair on reviews"}}); r.Status != 303 || cards() != 1 {
-		t.Fatalf("good card: status %d, cards %d", r.Status, cards())
+	// A good card, submitted twice: one card.
+	good := url.Values{"column_id": {itoa(cols[0])}, "body": {"Pair on reviews"}, "key": {"card-1"}}
+	w.anaC.Post(cardPath, good)
+	if r = w.anaC.Post(cardPath, good); r.Status != 303 || cards() != 1 {
+		t.Fatalf("double-submitted card: status %d, cards %d", r.Status, cards())
 	}
 
 	// Moving phases without facilitator rights.
@@ -192,8 +194,21 @@ func TestRetroBadInputChangesNothing(t *testing.T) {
 		t.Errorf("vote landed on another retro's card")
 	}
 
-	// Actions: an owner from outside the team and a missing date.
+	// Notes: empty is refused next to its field; a double submit stores one.
 	w.move(t, w.mgrC, id, "vote", "discuss")
+	notePath := fmt.Sprintf("/retros/%d/notes", id)
+	topic := fmt.Sprintf("g%d", group)
+	if r = w.anaC.Post(notePath, url.Values{"topic": {topic}, "note": {" "}, "key": {"n0"}}); r.Status != 422 || !strings.Contains(r.Body, "Write the note.") {
+		t.Errorf("empty note: status %d", r.Status)
+	}
+	note := url.Values{"topic": {topic}, "note": {"Reviews wait for one person"}, "key": {"n1"}}
+	w.anaC.Post(notePath, note)
+	w.anaC.Post(notePath, note)
+	if n := f.Count(t, "SELECT count(*) FROM retro_notes WHERE retro_id = $1", id); n != 1 {
+		t.Errorf("double-submitted note stored %d times", n)
+	}
+
+	// Actions: an owner from outside the team and a missing date.
 	w.move(t, w.mgrC, id, "discuss", "actions")
 	r = w.anaC.Post(fmt.Sprintf("/retros/%d/actions", id), url.Values{"action_body": {"Rotate the host"}, "owner_id": {itoa(w.outsider.ID)}, "due_on": {""}, "key": {"a1"}})
 	if r.Status != 422 || !strings.Contains(r.Body, "Choose an owner from the team.") || !strings.Contains(r.Body, "Choose a due date.") || !strings.Contains(r.Body, "Rotate the host") {

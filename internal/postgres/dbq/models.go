@@ -611,6 +611,7 @@ type RetroCard struct {
 	AuthorTag      []byte
 	KudoVisibility string
 	KudoID         *int64
+	IdemKey        string
 	CreatedAt      *time.Time
 }
 
@@ -644,6 +645,7 @@ type RetroNote struct {
 	CardID  *int64
 	GroupID *int64
 	Body    string
+	IdemKey string
 }
 
 type RetroVote struct {

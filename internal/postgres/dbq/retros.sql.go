@@ -326,11 +326,12 @@ func (q *Queries) RetroActionsOpenForTeam(ctx context.Context, db DBTX, arg Retr
 }
 
 const retroCardAdd = `-- name: RetroCardAdd :one
-INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, created_at)
+INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, idem_key, created_at)
 SELECT r.org_id, r.id, $1, coalesce((SELECT max(position) FROM retro_cards WHERE retro_id = r.id), 0) + 1,
-       $2, $3::bigint, $4::bytea, $5::bytea, $6,
+       $2, $3::bigint, $4::bytea, $5::bytea, $6, $7,
        CASE WHEN $3::bigint IS NULL THEN NULL ELSE now() END
-FROM retros r WHERE r.org_id = $7 AND r.id = $8 AND r.phase = 'reflect'
+FROM retros r WHERE r.org_id = $8 AND r.id = $9 AND r.phase = 'reflect'
+ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -341,11 +342,13 @@ type RetroCardAddParams struct {
 	AuthorNonce    []byte
 	AuthorTag      []byte
 	KudoVisibility string
+	IdemKey        string
 	OrgID          int64
 	RetroID        int64
 }
 
 // Only while the retro is in Reflect; no row means it has moved on.
+// A repeated idem_key stores nothing (no row either).
 func (q *Queries) RetroCardAdd(ctx context.Context, db DBTX, arg RetroCardAddParams) (int64, error) {
 	row := db.QueryRow(ctx, retroCardAdd,
 		arg.ColumnID,
@@ -354,9 +357,27 @@ func (q *Queries) RetroCardAdd(ctx context.Context, db DBTX, arg RetroCardAddPar
 		arg.AuthorNonce,
 		arg.AuthorTag,
 		arg.KudoVisibility,
+		arg.IdemKey,
 		arg.OrgID,
 		arg.RetroID,
 	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const retroCardByIdem = `-- name: RetroCardByIdem :one
+SELECT id FROM retro_cards WHERE org_id = $1 AND retro_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type RetroCardByIdemParams struct {
+	OrgID   int64
+	RetroID int64
+	IdemKey string
+}
+
+func (q *Queries) RetroCardByIdem(ctx context.Context, db DBTX, arg RetroCardByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, retroCardByIdem, arg.OrgID, arg.RetroID, arg.IdemKey)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
@@ -960,8 +981,9 @@ func (q *Queries) RetroMove(ctx context.Context, db DBTX, arg RetroMoveParams) (
 }
 
 const retroNoteAdd = `-- name: RetroNoteAdd :exec
-INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body)
-VALUES ($1, $2, $3::bigint, $4::bigint, $5)
+INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body, idem_key)
+VALUES ($1, $2, $3::bigint, $4::bigint, $5, $6)
+ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
 `
 
 type RetroNoteAddParams struct {
@@ -970,6 +992,7 @@ type RetroNoteAddParams struct {
 	CardID  *int64
 	GroupID *int64
 	Body    string
+	IdemKey string
 }
 
 func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddParams) error {
@@ -979,6 +1002,7 @@ func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddPar
 		arg.CardID,
 		arg.GroupID,
 		arg.Body,
+		arg.IdemKey,
 	)
 	return err
 }
