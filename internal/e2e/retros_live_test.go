@@ -19,10 +19,16 @@ import (
 // fails the test with what the tab shows if it never is.
 func (b *tab) waitUntil(what, js string, timeout time.Duration) {
 	b.t.Helper()
+	// The page may be between documents (a reload): an error is a "not yet".
+	check := `(() => { try { return String(!!(` + js + `)) } catch (e) { return "false" } })()`
 	deadline := time.Now().Add(timeout)
-	for b.eval(`(() => String(!!(`+js+`)))()`) != "true" {
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](check, chromedp.EvalAwaitPromise))
+		if err == nil && ok == "true" {
+			return
+		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%s: not within %s; the board shows:\n%s", what, timeout, b.text("main"))
+			b.t.Fatalf("%s: not within %s (%v); the page shows:\n%s", what, timeout, err, b.text("main"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -67,7 +73,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	a.open(room)
 	for _, b := range []*tab{m, a} {
 		b.assertClean()
-		b.waitUntil("the room's stream is connected", `window.EventSource && document.querySelector("#retro-board")`, 5*time.Second)
+		b.waitUntil("the room's stream is connected", `window.EventSource && document.querySelector("#retro-board")`, 15*time.Second)
 	}
 	// Let both streams open before anything happens.
 	time.Sleep(300 * time.Millisecond)
@@ -79,7 +85,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	if status := a.submit("form.retro-write button[type=submit]"); status != 200 {
 		t.Fatalf("posting the card answered %d", status)
 	}
-	m.waitUntil("Mia's room counts Ana's card", countIs(1), 5*time.Second)
+	m.waitUntil("Mia's room counts Ana's card", countIs(1), 15*time.Second)
 	if !m.pageKept() {
 		t.Error("Mia's room was reloaded; it should update in place")
 	}
@@ -106,7 +112,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	if status := m.submit("form.retro-write button[type=submit]"); status != 200 {
 		t.Fatalf("Mia's card answered %d", status)
 	}
-	a.waitUntil("Ana's board counts Mia's card", countIs(2), 8*time.Second)
+	a.waitUntil("Ana's board counts Mia's card", countIs(2), 15*time.Second)
 	if got := a.value(edit); !strings.HasSuffix(got, " and one more") {
 		t.Errorf("the card Ana was editing reads %q after the update; her typing was lost", got)
 	}
@@ -143,7 +149,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	if status := m.submit(`form[action$="/phase"] button.btn-primary`); status != 200 {
 		t.Fatalf("moving to Vote answered %d", status)
 	}
-	a.waitUntil("Ana sees that the room moved on", `(() => { const p = document.querySelector(".live-status"); return p && !p.hidden && p.textContent.includes("moved on") })()`, 8*time.Second)
+	a.waitUntil("Ana sees that the room moved on", `(() => { const p = document.querySelector(".live-status"); return p && !p.hidden && p.textContent.includes("moved on") })()`, 15*time.Second)
 	if got := a.value(group); got != "Release hygiene" {
 		t.Errorf("Ana's group name reads %q after the phase change", got)
 	}
@@ -153,7 +159,7 @@ func TestRetroRoomUpdatesLiveInAnotherBrowser(t *testing.T) {
 	a.assertClean()
 	a.screenshots("retro-live-moved-on")
 	a.do(chromedp.Click(chromedp.CSS(".live-status button"), chromedp.NodeVisible))
-	a.waitUntil("after her reload Ana's room is at Vote", `document.querySelector(".phase-now") && document.querySelector(".phase-now").textContent.includes("Now: Vote")`, 8*time.Second)
+	a.waitUntil("after her reload Ana's room is at Vote", `document.querySelector(".phase-now") && document.querySelector(".phase-now").textContent.includes("Now: Vote")`, 15*time.Second)
 	a.assertClean()
 }
 
@@ -193,15 +199,15 @@ func TestRetroRoomSaysWhenItReconnects(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	postCard("Release notes were late")
-	a.waitUntil("Ana's room counts Ben's first card", countIs(1), 5*time.Second)
+	a.waitUntil("Ana's room counts Ben's first card", countIs(1), 15*time.Second)
 
 	// The connection drops (a proxy restarts, the laptop changes network),
 	// and Ben writes another card while Ana's room is away.
 	app.HTTP.CloseClientConnections()
-	a.waitUntil("Ana's room says it is reconnecting", `(() => { const p = document.querySelector(".live-status"); return p && !p.hidden && p.textContent.includes("Reconnecting") })()`, 5*time.Second)
+	a.waitUntil("Ana's room says it is reconnecting", `(() => { const p = document.querySelector(".live-status"); return p && !p.hidden && p.textContent.includes("Reconnecting") })()`, 15*time.Second)
 	postCard("On-call handover went smoothly")
 	a.waitUntil("Ana's room is back and counts the card written while it was away",
-		countIs(2)+` && document.querySelector(".live-status").hidden`, 10*time.Second)
+		countIs(2)+` && document.querySelector(".live-status").hidden`, 15*time.Second)
 	if !a.pageKept() {
 		t.Error("Ana's room was reloaded; it should catch up in place")
 	}
