@@ -170,6 +170,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := a.Notifier.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
+	if err := a.Live.Start(ctx); err != nil {
+		return fmt.Errorf("start live updates: %w", err)
+	}
+	defer a.Live.Stop()
 
 	if cfg.Demo {
 		if err := seedDemoIfEmpty(ctx, pool, a.People, cfg.DemoPeople, stdout, log); err != nil {
@@ -188,6 +192,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Event streams never go idle on their own: end them when shutdown
+	// starts, so that it drains the other requests without waiting for them.
+	httpSrv.RegisterOnShutdown(a.Live.Stop)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

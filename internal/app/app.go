@@ -11,10 +11,12 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/live"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
+	"rapport/internal/retro"
 	"rapport/internal/server"
 )
 
@@ -24,8 +26,11 @@ type App struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Retros    *retro.Service
 	Notifier  *notify.Notifier
-	Server    *server.Server
+	// Live fans changes out to open pages; Start it to serve event streams.
+	Live   *live.Hub
+	Server *server.Server
 }
 
 // Options tune an App.
@@ -37,7 +42,8 @@ type Options struct {
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
-// from the start; call Notifier.Start to also work them in this process.
+// from the start; call Notifier.Start to also work them in this process, and
+// Live.Start to serve live updates.
 func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) (*App, error) {
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
@@ -54,7 +60,10 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
+	rt := retro.NewService(store, opts.Clock)
+	rt.Kudos = retroKudos{kudos: kd}
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Server: srv}, nil
+	hub := live.NewHub(pool, log)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Notifier: n, Live: hub, Server: srv}, nil
 }

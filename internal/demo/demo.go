@@ -83,6 +83,7 @@ type Result struct {
 	Reactions int
 	Comments  int
 	Rituals   int
+	Retros    int // fortnightly retros of a few teams, with cards, votes and actions
 	Elapsed   time.Duration
 }
 
@@ -171,7 +172,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	for _, tables := range []string{
 		`users, teams, team_members, oneonone_series, oneonone_pauses,
 		meetings, agenda_items, action_items, private_notes, observations`,
-		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals`,
+		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals,
+		retros, retro_columns, retro_cards, retro_votes, retro_notes, retro_actions`,
 	} {
 		vacuum.Go(func() error {
 			_, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+tables)
@@ -185,7 +187,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
 		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations,
-		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals}
+		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
 		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
@@ -216,6 +218,10 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 		return 0, historyCounts{}, kudoCounts{}, ctx.Err()
 	}
 	kc, err := writeKudos(ctx, tx, opts, pl, kp, orgID, userIDs, teamIDs)
+	if err != nil {
+		return 0, historyCounts{}, kudoCounts{}, err
+	}
+	counts.Retros, err = writeRetros(ctx, tx, opts, pl, orgID, userIDs, teamIDs)
 	return orgID, counts, kc, err
 }
 

@@ -12,6 +12,7 @@ import (
 // historyCounts are the rows written for the 1:1 history.
 type historyCounts struct {
 	Series, Pauses, Meetings, AgendaItems, Actions, PrivateNotes, Observations int
+	Retros                                                                     int // written by writeRetros
 }
 
 // rowSource feeds COPY one row at a time from typed slices, so that a large

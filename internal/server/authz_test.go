@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -191,11 +193,59 @@ func (w *world) freshInvitation() int64 {
 	return id
 }
 
+// streamStatus opens an event stream and hangs up once the status is in; an
+// error answer is read whole.
+func (w *world) streamStatus(c *testapp.Client, path string) testapp.Response {
+	ctx, cancel := context.WithTimeout(w.t.Context(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", w.app.URL+path, nil)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		w.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	out := testapp.Response{Status: resp.StatusCode, Header: resp.Header}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		out.Body = string(b)
+	}
+	return out
+}
+
+// retroPath makes a fresh retro of the world's team (Atlas: the manager, who
+// facilitates, and the report) in a phase.
+func retroPath(phase, suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		id, _ := w.app.F.Retro(w.t, w.orgA, w.team, testfx.RetroOpts{Phase: phase})
+		return fmt.Sprintf("/retros/%d%s", id, suffix)
+	}
+}
+
+// retroCardPath makes a fresh card by the report in a fresh retro in Reflect.
+func retroCardPath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		id, cols := w.app.F.Retro(w.t, w.orgA, w.team, testfx.RetroOpts{})
+		card := w.app.F.RetroCard(w.t, w.orgA, id, cols[0], w.report.ID, "Pair more on reviews")
+		return fmt.Sprintf("/retros/%d/cards/%d%s", id, card, suffix)
+	}
+}
+
+// Retro rows: team members see and take part (the report writes, the manager
+// also facilitates); the leader above the manager reads; the admin, who is
+// neither in the team nor above it, and other organisations get 404.
+var (
+	retroRead        = statuses(303, 200, 200, 200, 200, 404, 404)
+	retroTakePart    = statuses(401, 422, 422, 422, 403, 404, 404)
+	retroFacilitate  = statuses(401, 403, 422, 422, 403, 404, 404)
+	retroFacilitateG = statuses(303, 403, 200, 200, 403, 404, 404)
+)
+
 // expectation is one route's row in the matrix.
 type expectation struct {
-	path func(w *world, who string) string // nil: the pattern itself
-	form url.Values
-	want map[string]int // subject → status
+	path   func(w *world, who string) string // nil: the pattern itself
+	form   url.Values
+	want   map[string]int // subject → status
+	stream bool           // an event stream: read the status, then hang up
 }
 
 // Shorthands for the common shapes of a row.
@@ -341,14 +391,32 @@ var matrix = map[string]expectation{
 		want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	// Rituals: the team's members (the manager and the report here) and admins
 	// set them up; anyone in the organisation may open a board.
-	"GET /teams/{id}/rituals/new": {path: teamPath("/rituals/new", false), want: statuses(303, 200, 200, 200, 403, 200, 404)},
-	"POST /teams/{id}/rituals":    {path: teamPath("/rituals", false), want: statuses(401, 422, 422, 422, 403, 422, 404)},
-	"GET /rituals/{id}":           {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"GET /rituals/{id}/present":   {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"POST /rituals/{id}/delete":   {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404)},
-	"GET /recognition/equity":     {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /admin/webhooks":         {want: adminGet},
-	"POST /admin/webhooks":        {want: adminPost(422)},
+	"GET /teams/{id}/rituals/new":             {path: teamPath("/rituals/new", false), want: statuses(303, 200, 200, 200, 403, 200, 404)},
+	"POST /teams/{id}/rituals":                {path: teamPath("/rituals", false), want: statuses(401, 422, 422, 422, 403, 422, 404)},
+	"GET /rituals/{id}":                       {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"GET /rituals/{id}/present":               {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"POST /rituals/{id}/delete":               {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404)},
+	"GET /teams/{id}/retros":                  {path: teamPath("/retros", false), want: retroRead},
+	"GET /teams/{id}/retros/new":              {path: teamPath("/retros/new", false), want: retroFacilitateG},
+	"POST /teams/{id}/retros":                 {path: teamPath("/retros", false), want: retroFacilitate},
+	"POST /teams/{id}/retros/facilitators":    {path: teamPath("/retros/facilitators", false), want: retroFacilitate},
+	"GET /retros/{id}":                        {path: retroPath("reflect", ""), want: retroRead},
+	"GET /retros/{id}/board":                  {path: retroPath("reflect", "/board"), want: retroRead},
+	"GET /retros/{id}/events":                 {path: retroPath("reflect", "/events"), want: statuses(303, 200, 200, 200, 200, 404, 404), stream: true},
+	"GET /retros/{id}/export.md":              {path: retroPath("done", "/export.md"), want: retroRead},
+	"GET /retros/{id}/export.csv":             {path: retroPath("done", "/export.csv"), want: retroRead},
+	"POST /retros/{id}/phase":                 {path: retroPath("reflect", "/phase"), want: retroFacilitate},
+	"POST /retros/{id}/cards":                 {path: retroPath("reflect", "/cards"), want: retroTakePart},
+	"POST /retros/{id}/cards/{cardID}":        {path: retroCardPath(""), want: statuses(401, 422, 403, 403, 403, 404, 404)},
+	"POST /retros/{id}/cards/{cardID}/delete": {path: retroCardPath("/delete"), want: statuses(401, 303, 403, 403, 403, 404, 404)},
+	"POST /retros/{id}/group":                 {path: retroPath("group", "/group"), want: retroTakePart},
+	"POST /retros/{id}/votes":                 {path: retroPath("vote", "/votes"), want: retroTakePart},
+	"POST /retros/{id}/notes":                 {path: retroPath("discuss", "/notes"), want: retroTakePart},
+	"POST /retros/{id}/actions":               {path: retroPath("actions", "/actions"), want: retroTakePart},
+	"POST /retros/{id}/review":                {path: retroPath("open_actions", "/review"), want: retroFacilitate},
+	"GET /recognition/equity":                 {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /admin/webhooks":                     {want: adminGet},
+	"POST /admin/webhooks":                    {want: adminPost(422)},
 	"POST /admin/webhooks/{teamID}/remove": {path: func(w *world, _ string) string {
 		team := w.freshTeam()
 		if _, err := w.app.Pool.Exec(w.t.Context(), `INSERT INTO team_webhooks (org_id, team_id, url) VALUES ($1, $2, 'https://hooks.example.com/T/secret')`, w.orgA, team); err != nil {
@@ -458,9 +526,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			c := w.clients[who]
 			var r testapp.Response
-			if method == "GET" {
+			switch {
+			case exp.stream:
+				r = w.streamStatus(c, path)
+			case method == "GET":
 				r = c.Get(path)
-			} else {
+			default:
 				r = c.Post(path, exp.form)
 			}
 			checks++

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"os"
 	"testing"
 
 	"rapport/internal/testdb"
@@ -9,4 +10,9 @@ import (
 // dsn is this package's own database, cloned from the migrated template.
 var dsn string
 
-func TestMain(m *testing.M) { testdb.Main(m, &dsn) }
+func TestMain(m *testing.M) {
+	if u := os.Getenv(liveServerEnv); u != "" {
+		os.Exit(runLiveServer(u))
+	}
+	testdb.Main(m, &dsn)
+}

@@ -189,7 +189,14 @@ func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	_, other := v.Series.Other(a.UserID)
-	props := views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(), Errors: f.errors, Values: f.values}
+	// The report's open retro actions: what they promised their team, for
+	// the two of them to follow up (the manager is above the team member).
+	ra, err := s.retros.ActionsOf(r.Context(), a.OrgID, v.Meeting.ReportID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(), Errors: f.errors, Values: f.values, RetroActions: ra}
 	s.render(w, r, status, views.MeetingPage(s.layout(r, "1:1 with "+other, "oneonones"), props))
 }
 

@@ -50,7 +50,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Now: s.clock.Now()}
+	retroActions, err := s.retros.MyActions(ctx, a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Now: s.clock.Now(), RetroActions: retroActions}
 	if loc, err := core.Location(me.TimeZone); err == nil {
 		props.Hour = s.clock.Now().In(loc).Hour()
 	}

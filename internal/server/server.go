@@ -15,9 +15,11 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/live"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
+	"rapport/internal/retro"
 )
 
 // Config holds the HTTP layer's settings.
@@ -70,7 +72,9 @@ type Server struct {
 	people   *people.Service
 	ones     *oneonone.Service
 	kudos    *kudos.Service
+	retros   *retro.Service
 	webhooks notify.Admin
+	live     *live.Hub
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -86,7 +90,10 @@ type Services struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Retros    *retro.Service
 	Webhooks  notify.Admin
+	// Live streams changes to the browsers watching them (server-sent events).
+	Live *live.Hub
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -111,7 +118,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}

@@ -67,6 +67,9 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	props := views.TeamProps{Team: t, Members: members, CanManage: a.Role == core.RoleAdmin, MemberError: memberErr, Picked: pick,
 		Rituals: rituals, CanRitual: member}
+	if acc, err := s.retros.TeamAccess(r.Context(), a, id); err == nil {
+		props.Retros = acc.CanSee()
+	}
 	if props.CanManage {
 		if props.Candidates, err = s.people.Store.ManagerOptions(r.Context(), a.OrgID); err != nil {
 			s.renderError(w, r, err)

@@ -80,6 +80,12 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 		t.Fatalf("wire app: %v", err)
 	}
 	ta.App = a
+	if err := a.Live.Start(context.Background()); err != nil {
+		t.Fatalf("start live updates: %v", err)
+	}
+	// Before the HTTP server closes (clean-ups run last first): open event
+	// streams end with the hub.
+	t.Cleanup(a.Live.Stop)
 	h = ta.Server.Handler()
 	return ta
 }

@@ -6,6 +6,9 @@
  *  data-copy="#selector"     on a button: copy the target's value (or text) to the clipboard.
  *                            Give the button the hidden attribute; it is shown when copying works.
  *  Plain (non-htmx) POST forms are protected against double submission.
+ *  Retro Group phase: cards ([data-card][draggable]) can be dragged onto a group
+ *  ([data-group]) or onto a card already in one; the drop fills in and submits the
+ *  card's own group form, exactly as choosing the group from its list would.
  */
 (function () {
   "use strict";
@@ -104,5 +107,49 @@
       e.preventDefault();
       window.location.assign(link.href);
     }
+  });
+
+  // Retro grouping by drag and drop (native HTML5), posting the card's form.
+  var dragged = null;
+  function dropGroup(t) {
+    var el = t instanceof Element ? t.closest("[data-group], [data-in-group]") : null;
+    if (!el) return null;
+    var g = el.getAttribute("data-group") || el.getAttribute("data-in-group");
+    return g ? { el: el, id: g } : null;
+  }
+  document.addEventListener("dragstart", function (e) {
+    var t = e.target instanceof Element ? e.target.closest("[data-card][draggable=true]") : null;
+    if (!t) return;
+    dragged = t;
+    t.classList.add("dragging");
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", t.getAttribute("data-card"));
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    document.querySelectorAll(".drop-target").forEach(function (el) { el.classList.remove("drop-target"); });
+  });
+  document.addEventListener("dragover", function (e) {
+    if (!dragged) return;
+    var g = dropGroup(e.target);
+    if (!g || g.el === dragged) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+    g.el.classList.add("drop-target");
+  });
+  document.addEventListener("dragleave", function (e) {
+    var g = dropGroup(e.target);
+    if (g) g.el.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", function (e) {
+    if (!dragged) return;
+    var g = dropGroup(e.target);
+    var form = dragged.querySelector("form.group-form");
+    if (!g || !form) return;
+    e.preventDefault();
+    form.elements.group_id.value = g.id;
+    form.elements.group_name.value = "";
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
 })();

@@ -144,6 +144,96 @@ func (ns NullMeetingStatus) Value() (driver.Value, error) {
 	return string(ns.MeetingStatus), nil
 }
 
+type RetroActionStatus string
+
+const (
+	RetroActionStatusOpen    RetroActionStatus = "open"
+	RetroActionStatusDone    RetroActionStatus = "done"
+	RetroActionStatusDropped RetroActionStatus = "dropped"
+)
+
+func (e *RetroActionStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = RetroActionStatus(s)
+	case string:
+		*e = RetroActionStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for RetroActionStatus: %T", src)
+	}
+	return nil
+}
+
+type NullRetroActionStatus struct {
+	RetroActionStatus RetroActionStatus
+	Valid             bool // Valid is true if RetroActionStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullRetroActionStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.RetroActionStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.RetroActionStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullRetroActionStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.RetroActionStatus), nil
+}
+
+type RetroPhase string
+
+const (
+	RetroPhaseOpenActions RetroPhase = "open_actions"
+	RetroPhaseReflect     RetroPhase = "reflect"
+	RetroPhaseGroup       RetroPhase = "group"
+	RetroPhaseVote        RetroPhase = "vote"
+	RetroPhaseDiscuss     RetroPhase = "discuss"
+	RetroPhaseActions     RetroPhase = "actions"
+	RetroPhaseDone        RetroPhase = "done"
+)
+
+func (e *RetroPhase) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = RetroPhase(s)
+	case string:
+		*e = RetroPhase(s)
+	default:
+		return fmt.Errorf("unsupported scan type for RetroPhase: %T", src)
+	}
+	return nil
+}
+
+type NullRetroPhase struct {
+	RetroPhase RetroPhase
+	Valid      bool // Valid is true if RetroPhase is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullRetroPhase) Scan(value interface{}) error {
+	if value == nil {
+		ns.RetroPhase, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.RetroPhase.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullRetroPhase) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.RetroPhase), nil
+}
+
 type RitualCadence string
 
 const (
@@ -381,6 +471,14 @@ type KudoRecipient struct {
 	UserID int64
 }
 
+type LiveEvent struct {
+	ID        int64
+	Topic     string
+	Kind      string
+	Data      []byte
+	CreatedAt time.Time
+}
+
 type Meeting struct {
 	ID              int64
 	OrgID           int64
@@ -466,6 +564,98 @@ type Question struct {
 	Body      string
 	Active    bool
 	CreatedAt time.Time
+}
+
+type Retro struct {
+	ID              int64
+	OrgID           int64
+	TeamID          int64
+	Title           string
+	Template        string
+	Anonymous       bool
+	VotesPerPerson  int16
+	MaxVotesPerCard int16
+	TimeboxMinutes  *int16
+	Phase           RetroPhase
+	PhaseStartedAt  time.Time
+	CreatedBy       *int64
+	CreatedAt       time.Time
+	ClosedAt        *time.Time
+}
+
+type RetroAction struct {
+	ID              int64
+	OrgID           int64
+	RetroID         int64
+	TeamID          int64
+	Body            string
+	OwnerID         int64
+	DueOn           time.Time
+	Status          RetroActionStatus
+	DoneAt          *time.Time
+	ReviewedRetroID *int64
+	IdemKey         string
+	CreatedAt       time.Time
+}
+
+type RetroCard struct {
+	ID             int64
+	OrgID          int64
+	RetroID        int64
+	ColumnID       int64
+	GroupID        *int64
+	Position       int64
+	Body           string
+	AuthorID       *int64
+	AuthorNonce    []byte
+	AuthorTag      []byte
+	KudoVisibility string
+	KudoID         *int64
+	IdemKey        string
+	CreatedAt      *time.Time
+}
+
+type RetroColumn struct {
+	ID       int64
+	OrgID    int64
+	RetroID  int64
+	Position int16
+	Title    string
+	Kudos    bool
+}
+
+type RetroFacilitator struct {
+	OrgID     int64
+	TeamID    int64
+	UserID    int64
+	CreatedAt time.Time
+}
+
+type RetroGroup struct {
+	ID      int64
+	OrgID   int64
+	RetroID int64
+	Name    string
+}
+
+type RetroNote struct {
+	ID      int64
+	OrgID   int64
+	RetroID int64
+	CardID  *int64
+	GroupID *int64
+	Body    string
+	IdemKey string
+}
+
+type RetroVote struct {
+	ID      int64
+	OrgID   int64
+	RetroID int64
+	VoterID int64
+	CardID  *int64
+	GroupID *int64
+	IdemKey string
 }
 
 type Ritual struct {
