@@ -365,10 +365,11 @@ var matrix = map[string]expectation{
 		}
 		return fmt.Sprintf("/checkins/managers/%d", w.manager.ID)
 	}, want: statuses(303, 403, 200, 403, 200, 200, 404)},
-	"GET /metrics":    {want: getPage},
-	"GET /admin":      {want: adminGet},
-	"GET /questions":  {want: adminGet},
-	"POST /questions": {want: adminPost(422)},
+	"GET /metrics":     {want: getPage},
+	"GET /admin":       {want: adminGet},
+	"GET /admin/audit": {want: adminGet},
+	"GET /questions":   {want: adminGet},
+	"POST /questions":  {want: adminPost(422)},
 	"POST /questions/{id}/toggle": {path: func(w *world, _ string) string {
 		var id int64
 		w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM questions WHERE org_id = $1 LIMIT 1", w.orgA).Scan(&id)

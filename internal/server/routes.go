@@ -135,6 +135,7 @@ func (s *Server) routes() []route {
 
 		{"GET", "/metrics", Anyone, s.metricsPage},
 		{"GET", "/admin", AdminOnly, s.adminPage},
+		{"GET", "/admin/audit", AdminOnly, s.auditPage},
 		{"GET", "/admin/webhooks", AdminOnly, s.webhooksPage},
 		{"POST", "/admin/webhooks", AdminOnly, s.webhookSave},
 		{"POST", "/admin/webhooks/{teamID}/remove", AdminOnly, s.webhookRemove},

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
 
+	"rapport/internal/audit"
 	"rapport/internal/core"
 	"rapport/internal/kudos"
 	"rapport/internal/notify"
@@ -67,6 +68,7 @@ type Server struct {
 	ones     *oneonone.Service
 	kudos    *kudos.Service
 	webhooks notify.Admin
+	audit    *audit.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -83,6 +85,7 @@ type Services struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Webhooks  notify.Admin
+	Audit     *audit.Service
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -107,7 +110,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, audit: svc.Audit, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}
