@@ -136,7 +136,7 @@ RETURNING state;
 
 -- name: ParticipantSetSummary :execrows
 UPDATE review_participants SET summary = @summary, updated_at = now()
-WHERE org_id = @org_id AND cycle_id = @cycle_id AND person_id = @person_id AND state = ANY(@states::review_state[]);
+WHERE org_id = @org_id AND cycle_id = @cycle_id AND person_id = @person_id AND state::text = ANY(@states::text[]);
 
 -- name: RatingsFor :many
 SELECT * FROM review_ratings WHERE org_id = @org_id AND cycle_id = @cycle_id AND person_id = @person_id;

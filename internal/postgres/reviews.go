@@ -310,9 +310,9 @@ func (s *Store) SaveManager(ctx context.Context, orgID, cycleID, personID int64,
 		if err := s.lockState(ctx, tx, orgID, cycleID, personID, allowed); err != nil {
 			return err
 		}
-		states := make([]dbq.ReviewState, len(allowed))
+		states := make([]string, len(allowed))
 		for i, a := range allowed {
-			states[i] = dbq.ReviewState(a)
+			states[i] = string(a)
 		}
 		if _, err := s.q.ParticipantSetSummary(ctx, tx, dbq.ParticipantSetSummaryParams{Summary: summary, OrgID: orgID, CycleID: cycleID, PersonID: personID, States: states}); err != nil {
 			return err

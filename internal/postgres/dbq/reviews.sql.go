@@ -1107,7 +1107,7 @@ func (q *Queries) ParticipantLock(ctx context.Context, db DBTX, arg ParticipantL
 
 const participantSetSummary = `-- name: ParticipantSetSummary :execrows
 UPDATE review_participants SET summary = $1, updated_at = now()
-WHERE org_id = $2 AND cycle_id = $3 AND person_id = $4 AND state = ANY($5::review_state[])
+WHERE org_id = $2 AND cycle_id = $3 AND person_id = $4 AND state::text = ANY($5::text[])
 `
 
 type ParticipantSetSummaryParams struct {
@@ -1115,7 +1115,7 @@ type ParticipantSetSummaryParams struct {
 	OrgID    int64
 	CycleID  int64
 	PersonID int64
-	States   []ReviewState
+	States   []string
 }
 
 func (q *Queries) ParticipantSetSummary(ctx context.Context, db DBTX, arg ParticipantSetSummaryParams) (int64, error) {
