@@ -57,6 +57,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}, Audit: audit.NewService(store)}, store, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock)}, store, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Server: srv}, nil
 }

@@ -103,7 +103,7 @@ func TestCSVRoundTripsEveryValue(t *testing.T) {
 	// Spot checks of the values themselves.
 	first := recs[1]
 	if first[0] != "Plain" || first[3] != `Quote "inside"` || first[6] != "" || first[8] != "2" || first[11] != "0" || first[13] != "" ||
-		first[14] != "0 talking points, 2 cross-team kudos, 3 outside contacts" || first[10] != "Draft" {
+		first[14] != "0 talking points, 2 cross-team kudos, 3 outside contacts" || first[10] != "Not started" {
 		t.Errorf("first row: %q", first)
 	}
 	for _, rec := range recs[1:] {

@@ -136,15 +136,15 @@ func (r Row) Strings() []string {
 	return out
 }
 
-// stateLabel words a review state for people.
+// stateLabel words a review state as the review pages do.
 func stateLabel(s string) string {
 	switch s {
 	case "draft":
-		return "Draft"
+		return "Not started"
 	case "self_submitted":
-		return "Self-assessment submitted"
+		return "Self-assessment in"
 	case "manager_submitted":
-		return "Submitted by manager"
+		return "Manager review in"
 	case "acknowledged":
 		return "Acknowledged"
 	case "finalised":

@@ -368,8 +368,15 @@ var matrix = map[string]expectation{
 	"GET /metrics":     {want: getPage},
 	"GET /admin":       {want: adminGet},
 	"GET /admin/audit": {want: adminGet},
-	"GET /questions":   {want: adminGet},
-	"POST /questions":  {want: adminPost(422)},
+	// Exports: managers and leaders of the person and admins; a cycle or
+	// review outside the viewer's reach is not found.
+	"GET /exports/cycles/{id}":                              {path: exportPath(""), want: exportAccess},
+	"GET /exports/cycles/{id}/csv":                          {path: exportPath("/csv"), want: exportAccess},
+	"GET /exports/cycles/{id}/xlsx":                         {path: exportPath("/xlsx"), want: exportAccess},
+	"GET /exports/cycles/{id}/people/{personID}/packet":     {path: packetPath(""), want: exportAccess},
+	"GET /exports/cycles/{id}/people/{personID}/packet.pdf": {path: packetPath(".pdf"), want: exportAccess},
+	"GET /questions":                                        {want: adminGet},
+	"POST /questions":                                       {want: adminPost(422)},
 	"POST /questions/{id}/toggle": {path: func(w *world, _ string) string {
 		var id int64
 		w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM questions WHERE org_id = $1 LIMIT 1", w.orgA).Scan(&id)

@@ -133,6 +133,14 @@ func (s *Server) routes() []route {
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
 		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},
 
+		// Exports: the rows and packets are the reviews the viewer may see
+		// (export.Service); every export is written to the audit log.
+		{"GET", "/exports/cycles/{id}", Managers, s.exportPage},
+		{"GET", "/exports/cycles/{id}/csv", Managers, s.exportCSV},
+		{"GET", "/exports/cycles/{id}/xlsx", Managers, s.exportXLSX},
+		{"GET", "/exports/cycles/{id}/people/{personID}/packet", Managers, s.packetPage},
+		{"GET", "/exports/cycles/{id}/people/{personID}/packet.pdf", Managers, s.packetPDF},
+
 		{"GET", "/metrics", Anyone, s.metricsPage},
 		{"GET", "/admin", AdminOnly, s.adminPage},
 		{"GET", "/admin/audit", AdminOnly, s.auditPage},

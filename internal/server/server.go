@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/audit"
 	"rapport/internal/core"
+	"rapport/internal/export"
 	"rapport/internal/kudos"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
@@ -69,6 +70,7 @@ type Server struct {
 	kudos    *kudos.Service
 	webhooks notify.Admin
 	audit    *audit.Service
+	exports  *export.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -86,6 +88,7 @@ type Services struct {
 	Kudos     *kudos.Service
 	Webhooks  notify.Admin
 	Audit     *audit.Service
+	Exports   *export.Service
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -110,7 +113,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, audit: svc.Audit, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, audit: svc.Audit, exports: svc.Exports, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}
