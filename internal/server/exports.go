@@ -58,8 +58,12 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 		views.ExportProps{Plan: plan, People: people, More: more, Teams: teams}))
 }
 
-func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request)  { s.exportSheet(w, r, export.FormatCSV) }
-func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) { s.exportSheet(w, r, export.FormatXLSX) }
+func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
+	s.exportSheet(w, r, export.FormatCSV)
+}
+func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
+	s.exportSheet(w, r, export.FormatXLSX)
+}
 
 // exportSheet streams a cycle (or a team of it) as CSV or XLSX.
 func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format string) {
@@ -146,4 +150,3 @@ func (s *Server) packetPDF(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, _ = buf.WriteTo(w)
 }
-
