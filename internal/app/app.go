@@ -17,6 +17,7 @@ import (
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
+	"rapport/internal/review"
 	"rapport/internal/server"
 )
 
@@ -26,6 +27,7 @@ type App struct {
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
+	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	Server    *server.Server
 }
@@ -56,7 +58,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
+	rv := review.NewService(store, opts.Clock)
+	n.Reviews = rv
 	sessions := pgxstore.NewWithCleanupInterval(pool, opts.SessionCleanup)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock)}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Notifier: n, Server: srv}, nil
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Webhooks: notify.Admin{DB: pool}, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Reviews: rv, Notifier: n, Server: srv}, nil
 }

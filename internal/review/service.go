@@ -384,6 +384,13 @@ func (s *Service) Review(ctx context.Context, a core.Actor, cycleID, personID in
 	if v.Ratings, err = s.Store.Ratings(ctx, a.OrgID, cycleID, personID); err != nil {
 		return v, err
 	}
+	// The self-assessment is the employee's until they submit it.
+	if !acc.IsEmployee && p.State == StateDraft {
+		for id, r := range v.Ratings {
+			r.SelfRating, r.SelfComment = 0, ""
+			v.Ratings[id] = r
+		}
+	}
 	if !acc.SeeManager {
 		for id, r := range v.Ratings {
 			r.ManagerRating, r.ManagerComment = 0, ""
@@ -567,6 +574,11 @@ func (s *Service) Finalise(ctx context.Context, a core.Actor, cycleID, personID 
 	return s.Store.Transition(ctx, a.OrgID, a.UserID, cycleID, personID, StateAcknowledged, StateFinalised, "")
 }
 
+// EvidenceConsent reports whether a meeting's shared notes may be evidence.
+func (s *Service) EvidenceConsent(ctx context.Context, a core.Actor, meetingID int64) (bool, error) {
+	return s.Store.EvidenceConsent(ctx, a.OrgID, meetingID)
+}
+
 // SetEvidenceConsent lets the report of a 1:1 grant or revoke the use of its
 // shared notes as review evidence.
 func (s *Service) SetEvidenceConsent(ctx context.Context, a core.Actor, meetingID int64, grant bool) error {
@@ -633,7 +645,7 @@ func Calibration(v CycleView, sortBy string, competencyID int64) []CalibrationRo
 		if !ok {
 			continue
 		}
-		if r.SelfRating > 0 {
+		if r.SelfRating > 0 && rows[i].State != StateDraft {
 			rows[i].Self[r.CompetencyID] = r.SelfRating
 		}
 		if r.ManagerRating > 0 {

@@ -129,6 +129,23 @@ func (s *Server) routes() []route {
 		{"GET", "/rituals/{id}/present", Anyone, s.ritualPresent},
 		{"POST", "/rituals/{id}/delete", Anyone, s.ritualDelete},
 
+		// Framework and reviews: object-level rules in review.Service (own
+		// review, the reviewer, the reporting tree above; others get 404).
+		{"GET", "/framework", Anyone, s.frameworkPage},
+		{"GET", "/framework/edit", AdminOnly, s.frameworkEdit},
+		{"POST", "/framework", AdminOnly, s.frameworkSave},
+		{"GET", "/reviews", Anyone, s.reviewsList},
+		{"GET", "/reviews/new", Leaders, s.cycleNew},
+		{"POST", "/reviews", Leaders, s.cycleCreate},
+		{"GET", "/reviews/{id}", Anyone, s.cycleShow},
+		{"POST", "/reviews/{id}/people", Leaders, s.cycleAddPerson},
+		{"GET", "/reviews/{id}/people/{personID}", Anyone, s.reviewShow},
+		{"POST", "/reviews/{id}/people/{personID}/self", Anyone, s.reviewSave("self")},
+		{"POST", "/reviews/{id}/people/{personID}/manager", Anyone, s.reviewSave("manager")},
+		{"POST", "/reviews/{id}/people/{personID}/acknowledge", Anyone, s.reviewAcknowledge},
+		{"POST", "/reviews/{id}/people/{personID}/finalise", Leaders, s.reviewFinalise},
+		{"POST", "/meetings/{id}/evidence", Anyone, s.meetingEvidence},
+
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
 		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},

@@ -20,6 +20,7 @@ import (
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
+	"rapport/internal/review"
 )
 
 // Config holds the HTTP layer's settings.
@@ -71,6 +72,7 @@ type Server struct {
 	webhooks notify.Admin
 	audit    *audit.Service
 	exports  *export.Service
+	reviews  *review.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -89,6 +91,7 @@ type Services struct {
 	Webhooks  notify.Admin
 	Audit     *audit.Service
 	Exports   *export.Service
+	Reviews   *review.Service
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -113,7 +116,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, audit: svc.Audit, exports: svc.Exports, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, webhooks: svc.Webhooks, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}
