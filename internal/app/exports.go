@@ -29,13 +29,13 @@ func (p packets) Packet(ctx context.Context, a core.Actor, cycleID, personID int
 	if err != nil {
 		return export.Packet{}, err
 	}
-	org, email, err := p.store.ExportContact(ctx, a.OrgID, personID)
+	org, email, team, err := p.store.ExportContact(ctx, a.OrgID, personID)
 	if err != nil {
 		return export.Packet{}, err
 	}
 	pk := export.Packet{
 		Org: org, Cycle: v.Cycle.Name, PeriodStart: v.Cycle.PeriodStart, PeriodEnd: v.Cycle.PeriodEnd,
-		Person: v.Participant.PersonName, Title: v.Participant.PersonTitle, Email: email, Team: v.Participant.TeamName,
+		Person: v.Participant.PersonName, Title: v.Participant.PersonTitle, Email: email, Team: team,
 		Manager: v.Participant.ManagerName, State: string(v.Participant.State), Summary: v.Participant.Summary,
 		AckComment: v.Participant.AckComment, Scale: map[int]string{}, Cues: postgres.ExportCues(v.Evidence.Cues),
 	}

@@ -153,10 +153,13 @@ LIMIT $6`, sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID, limit)
 	return out, mapErr(rows.Err(), "Reviews")
 }
 
-// ExportContact returns the organisation's name and a person's email, for
-// a review packet.
-func (s *Store) ExportContact(ctx context.Context, orgID, personID int64) (org, email string, err error) {
-	err = s.Pool.QueryRow(ctx, `SELECT o.name, u.email::text FROM orgs o JOIN users u ON u.org_id = o.id WHERE o.id = $1 AND u.id = $2`,
-		orgID, personID).Scan(&org, &email)
-	return org, email, mapErr(err, "Person")
+// ExportContact returns the organisation's name, a person's email and
+// their first team by name, for a review packet.
+func (s *Store) ExportContact(ctx context.Context, orgID, personID int64) (org, email, team string, err error) {
+	err = s.Pool.QueryRow(ctx, `SELECT o.name, u.email::text,
+		coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+		          WHERE tm.org_id = o.id AND tm.user_id = u.id ORDER BY lower(t.name), t.id LIMIT 1), '')
+		FROM orgs o JOIN users u ON u.org_id = o.id WHERE o.id = $1 AND u.id = $2`,
+		orgID, personID).Scan(&org, &email, &team)
+	return org, email, team, mapErr(err, "Person")
 }
