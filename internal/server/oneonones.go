@@ -195,6 +195,10 @@ func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	_, other := v.Series.Other(a.UserID)
 	props := views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(), Errors: f.errors, Values: f.values}
+	if props.EvidenceConsent, err = s.reviews.EvidenceConsent(r.Context(), a, id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	s.render(w, r, status, views.MeetingPage(s.layout(r, "1:1 with "+other, "oneonones"), props))
 }
 
