@@ -52,20 +52,23 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 
 // ExportRows streams the scope's person × competency rows from one query,
 // ordered as the cycle page lists people (by name) and the framework orders
-// competencies. The manager's part of the viewer's own review stays hidden
-// until the manager has submitted it, as on the review page.
+// competencies. As on the review page, a draft self-assessment is the
+// employee's alone until they submit it, and the manager's part of the
+// viewer's own review stays hidden until the manager has submitted it.
 func (s *Store) ExportRows(ctx context.Context, sc export.Scope, fn func(export.Row) error) error {
 	rows, err := s.Pool.Query(ctx, exportVisible+`, people AS (
     SELECT v.person_id, v.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
         coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
                   WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name,
-        (v.person_id = $3 AND v.state IN ('draft', 'self_submitted')) AS hide_manager
+        (v.person_id = $3 AND v.state IN ('draft', 'self_submitted')) AS hide_manager,
+        (v.person_id <> $3 AND v.state = 'draft') AS hide_self
     FROM vis v
     JOIN users u ON u.org_id = $1 AND u.id = v.person_id
     LEFT JOIN users m ON m.org_id = $1 AND m.id = v.manager_id
 )
 SELECT p.person_id, p.name, p.email, p.team_name, p.manager_name, e.competency_id, e.grp, e.name,
-    coalesce(r.self_rating, 0)::int, coalesce(r.self_comment, ''),
+    CASE WHEN p.hide_self THEN 0 ELSE coalesce(r.self_rating, 0) END::int,
+    CASE WHEN p.hide_self THEN '' ELSE coalesce(r.self_comment, '') END,
     CASE WHEN p.hide_manager THEN 0 ELSE coalesce(r.manager_rating, 0) END::int,
     CASE WHEN p.hide_manager THEN '' ELSE coalesce(r.manager_comment, '') END,
     p.state::text

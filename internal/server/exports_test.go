@@ -58,8 +58,9 @@ func newExportWorld(t *testing.T) *exportWorld {
 	w.entries = f.Count(t, `SELECT count(*) FROM framework_entries e JOIN review_cycles c ON c.framework_version_id = e.version_id WHERE c.id = $1`, w.cycle)
 
 	// Ratings: Ana's review is finalised with both sides; the manager's own
-	// review has a draft manager rating (by the leader) the manager must not
-	// see yet; Ben's self-assessment holds formula-looking text.
+	// review is a draft: their self-assessment is theirs alone, and the
+	// leader's manager rating is hidden from them; Ben has submitted a
+	// self-assessment with formula-looking text.
 	comps := []int64{f.Competency(t, "partnerships"), f.Competency(t, "trust")}
 	rate := func(person int64, self, mgr int, selfC, mgrC string) {
 		for _, c := range comps {
@@ -73,6 +74,9 @@ func newExportWorld(t *testing.T) *exportWorld {
 	rate(w.ben.ID, 2, 0, "+1 to the partner team", "")
 	rate(w.manager.ID, 3, 2, "Kept the cadence.", "Draft: slipped in May.")
 	if _, err := ta.Pool.Exec(t.Context(), `UPDATE review_participants SET state = 'finalised' WHERE cycle_id = $1 AND person_id = $2`, w.cycle, w.ana.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.Pool.Exec(t.Context(), `UPDATE review_participants SET state = 'self_submitted' WHERE cycle_id = $1 AND person_id = $2`, w.cycle, w.ben.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []testfx.Person{w.admin, w.leader, w.manager, w.ana, w.boss, w.otherAdmin} {
@@ -204,8 +208,9 @@ func TestExportRowsAreExactlyTheReviewsTheViewerSees(t *testing.T) {
 	if r := mine["Max Manager / Partnerships"]; r[2] != "" || r[3] != "" || r[0] != "3" {
 		t.Errorf("the manager sees their own unsubmitted manager rating: %q", r)
 	}
-	if r := exportedRows(t, csvRecords(t, w.clients[w.leader.Name], path))["Max Manager / Partnerships"]; r[2] != "2" {
-		t.Errorf("the leader does not see the rating they wrote: %q", r)
+	lead := exportedRows(t, csvRecords(t, w.clients[w.leader.Name], path))
+	if r := lead["Max Manager / Partnerships"]; r[2] != "2" || r[0] != "" {
+		t.Errorf("the leader sees %q: want the rating they wrote and not the manager's draft self-assessment", r)
 	}
 
 	// One team within the cycle: the viewer's visible members of Atlas.
