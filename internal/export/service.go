@@ -167,9 +167,17 @@ type RowWriter interface {
 	Close() error
 }
 
+// Stats describe a finished export.
+type Stats struct {
+	Rows    int
+	Batches int
+	// Figures is the time spent waiting for cues and evidence counts.
+	Figures time.Duration
+}
+
 // Write streams the plan's rows to w and records the export in the audit
 // log, also when it stops half-way (then marked incomplete).
-func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (rows int, err error) {
+func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (st Stats, err error) {
 	var out RowWriter
 	if p.Format == FormatXLSX {
 		out, err = NewXLSX(w)
@@ -177,15 +185,15 @@ func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (rows int, err
 		out, err = NewCSV(w)
 	}
 	if err != nil {
-		return 0, err
+		return st, err
 	}
 	defer func() {
-		rows = out.Rows()
+		st.Rows = out.Rows()
 		scope := "cycle"
 		if p.Scope.TeamID != 0 {
 			scope = "team " + p.TeamName
 		}
-		d := Detail{Format: p.Format, Cycle: p.Cycle.Name, CycleID: p.Cycle.ID, Scope: scope, TeamID: p.Scope.TeamID, Rows: rows, Complete: err == nil}
+		d := Detail{Format: p.Format, Cycle: p.Cycle.Name, CycleID: p.Cycle.ID, Scope: scope, TeamID: p.Scope.TeamID, Rows: st.Rows, Complete: err == nil}
 		aerr := s.Store.RecordExport(context.WithoutCancel(ctx), p.Scope.OrgID, p.actor.UserID, "export.cycle", "cycle:"+strconv.FormatInt(p.Cycle.ID, 10), d)
 		if err == nil && aerr != nil {
 			err = aerr
@@ -201,10 +209,13 @@ func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (rows int, err
 		if len(batch) == 0 {
 			return nil
 		}
+		start := time.Now()
 		cues, counts, err := s.Store.ExportFigures(ctx, p.Scope.OrgID, p.Scope.ViewerID, people, from, until)
 		if err != nil {
 			return err
 		}
+		st.Figures += time.Since(start)
+		st.Batches++
 		for _, r := range batch {
 			r.Cues = cues[r.PersonID]
 			r.Evidence = counts[r.PersonID][r.CompetencyID]
@@ -234,9 +245,9 @@ func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (rows int, err
 		err = out.Close()
 	}
 	if err != nil {
-		return 0, fmt.Errorf("export cycle %d: %w", p.Cycle.ID, err)
+		return st, fmt.Errorf("export cycle %d: %w", p.Cycle.ID, err)
 	}
-	return out.Rows(), nil
+	return st, nil
 }
 
 // Packet returns one person's review packet, recording a PDF export in the

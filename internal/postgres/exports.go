@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"rapport/internal/export"
 	"rapport/internal/review"
 )
@@ -99,12 +101,21 @@ ORDER BY lower(p.name), p.person_id, e.position, e.competency_id`,
 // ExportFigures returns a batch of people's coaching cues and evidence
 // counts per competency (kudos counted as the viewer may see them).
 func (s *Store) ExportFigures(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]export.Cues, map[int64]map[int64]int, error) {
-	cues, err := s.CuesForPeople(ctx, orgID, personIDs, from, until)
-	if err != nil {
-		return nil, nil, err
-	}
-	counts, err := s.EvidenceCountsFor(ctx, orgID, viewerID, personIDs, from, until)
-	if err != nil {
+	// The two look-ups are independent: run them side by side.
+	var (
+		cues   map[int64]review.Cues
+		counts map[int64]map[int64]int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		cues, err = s.CuesForPeople(gctx, orgID, personIDs, from, until)
+		return err
+	})
+	g.Go(func() (err error) {
+		counts, err = s.EvidenceCountsFor(gctx, orgID, viewerID, personIDs, from, until)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
 	out := make(map[int64]export.Cues, len(cues))

@@ -90,12 +90,16 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", export.ContentDisposition(plan.FileName, ext))
 	h.Set("Cache-Control", "no-store")
-	if _, err := s.exports.Write(ctx, plan, w); err != nil {
+	start := time.Now()
+	st, err := s.exports.Write(ctx, plan, w)
+	if err != nil {
 		// Headers (and maybe rows) are already out: cut the connection so
 		// the download fails instead of looking complete.
 		s.log.Error("export", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
 		panic(http.ErrAbortHandler)
 	}
+	s.log.Info("export", "format", format, "cycle", id, "rows", st.Rows, "batches", st.Batches,
+		"seconds", time.Since(start).Seconds(), "figures_seconds", st.Figures.Seconds())
 }
 
 // packetFor loads the packet of a person in a cycle the actor may see.
