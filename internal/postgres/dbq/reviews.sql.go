@@ -60,18 +60,25 @@ WITH people AS (
     SELECT c.person_id, c.other_id FROM contacts c
     WHERE NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON b.team_id = a.team_id
                       WHERE a.org_id = $2 AND a.user_id = c.person_id AND b.user_id = c.other_id)
+), outside_n AS (
+    SELECT person_id, count(*)::int AS n FROM outside GROUP BY person_id
+), cross_kudos AS (
+    SELECT g.person_id, count(DISTINCT g.kudo_id)::int AS n
+    FROM given g JOIN outside o ON o.person_id = g.person_id AND o.other_id = g.other_id
+    GROUP BY g.person_id
 )
 SELECT pp.person_id::bigint AS person_id,
     coalesce(f.due, 0)::int AS actions_due, coalesce(f.done_on_time, 0)::int AS actions_on_time,
     coalesce(cm.held, 0)::int AS held, coalesce(cm.complete, 0)::int AS held_complete,
     coalesce(pt.points, 0)::int AS points_added,
-    (SELECT count(DISTINCT g.kudo_id) FROM given g WHERE g.person_id = pp.person_id
-        AND EXISTS (SELECT 1 FROM outside o WHERE o.person_id = g.person_id AND o.other_id = g.other_id))::int AS cross_team_kudos,
-    (SELECT count(DISTINCT o.other_id) FROM outside o WHERE o.person_id = pp.person_id)::int AS outside_contacts
+    coalesce(ck.n, 0)::int AS cross_team_kudos,
+    coalesce(o.n, 0)::int AS outside_contacts
 FROM people pp
 LEFT JOIN follow f ON f.person_id = pp.person_id
 LEFT JOIN comm cm ON cm.person_id = pp.person_id
 LEFT JOIN points pt ON pt.person_id = pp.person_id
+LEFT JOIN cross_kudos ck ON ck.person_id = pp.person_id
+LEFT JOIN outside_n o ON o.person_id = pp.person_id
 `
 
 type CueFiguresParams struct {
