@@ -335,15 +335,23 @@ SELECT person_id::bigint AS person_id, competency_id::bigint AS competency_id, c
 
 -- name: EvidenceKudos :many
 -- Competency-tagged kudos a person received or gave in the period that the
--- viewer may see.
+-- viewer may see. The person's kudos are found through the author and
+-- recipient indexes first.
+WITH mine AS (
+    SELECT k.id FROM kudos k
+    WHERE k.org_id = @org_id AND k.author_id = @person_id AND k.created_at >= @win_from AND k.created_at < @win_to
+  UNION
+    SELECT r.kudo_id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+    WHERE r.org_id = @org_id AND r.user_id = @person_id AND k.author_id <> @person_id
+      AND k.created_at >= @win_from AND k.created_at < @win_to
+)
 SELECT k.id, k.created_at, k.did, k.author_id, au.name AS author_name, kc.competency_id,
     (k.author_id = @person_id)::boolean AS given
-FROM kudos k
+FROM mine
+JOIN kudos k ON k.id = mine.id
 JOIN kudo_competencies kc ON kc.kudo_id = k.id
 JOIN users au ON au.org_id = k.org_id AND au.id = k.author_id
-WHERE k.org_id = @org_id AND k.created_at >= @win_from AND k.created_at < @win_to
-  AND (k.author_id = @person_id OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = @person_id AND r.user_id <> k.author_id))
-  AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
+WHERE k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
 ORDER BY k.created_at DESC, k.id DESC
 LIMIT 500;
 

@@ -454,24 +454,31 @@ func (q *Queries) EvidenceCounts(ctx context.Context, db DBTX, arg EvidenceCount
 }
 
 const evidenceKudos = `-- name: EvidenceKudos :many
+WITH mine AS (
+    SELECT k.id FROM kudos k
+    WHERE k.org_id = $3 AND k.author_id = $1 AND k.created_at >= $4 AND k.created_at < $5
+  UNION
+    SELECT r.kudo_id FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
+    WHERE r.org_id = $3 AND r.user_id = $1 AND k.author_id <> $1
+      AND k.created_at >= $4 AND k.created_at < $5
+)
 SELECT k.id, k.created_at, k.did, k.author_id, au.name AS author_name, kc.competency_id,
     (k.author_id = $1)::boolean AS given
-FROM kudos k
+FROM mine
+JOIN kudos k ON k.id = mine.id
 JOIN kudo_competencies kc ON kc.kudo_id = k.id
 JOIN users au ON au.org_id = k.org_id AND au.id = k.author_id
-WHERE k.org_id = $2 AND k.created_at >= $3 AND k.created_at < $4
-  AND (k.author_id = $1 OR EXISTS (SELECT 1 FROM kudo_recipients r WHERE r.kudo_id = k.id AND r.user_id = $1 AND r.user_id <> k.author_id))
-  AND (k.visibility = 'org' OR k.author_id = $5 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $5))
+WHERE k.visibility = 'org' OR k.author_id = $2 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $2)
 ORDER BY k.created_at DESC, k.id DESC
 LIMIT 500
 `
 
 type EvidenceKudosParams struct {
 	PersonID int64
+	ViewerID int64
 	OrgID    int64
 	WinFrom  time.Time
 	WinTo    time.Time
-	ViewerID int64
 }
 
 type EvidenceKudosRow struct {
@@ -485,14 +492,15 @@ type EvidenceKudosRow struct {
 }
 
 // Competency-tagged kudos a person received or gave in the period that the
-// viewer may see.
+// viewer may see. The person's kudos are found through the author and
+// recipient indexes first.
 func (q *Queries) EvidenceKudos(ctx context.Context, db DBTX, arg EvidenceKudosParams) ([]EvidenceKudosRow, error) {
 	rows, err := db.Query(ctx, evidenceKudos,
 		arg.PersonID,
+		arg.ViewerID,
 		arg.OrgID,
 		arg.WinFrom,
 		arg.WinTo,
-		arg.ViewerID,
 	)
 	if err != nil {
 		return nil, err
