@@ -182,8 +182,16 @@ CREATE VIEW follow_through_actions AS
 
 -- Evidence queries look up observations by competency.
 CREATE INDEX observations_subject_comp_idx ON observations (org_id, subject_id, competency_id, created_at);
+-- The coaching cues: a person's actions by due date, whether a 1:1 has
+-- next steps, and the talking points a person added.
+CREATE INDEX action_items_owner_due_idx ON action_items (org_id, owner_id, due_on) INCLUDE (done_at);
+CREATE INDEX action_items_meeting_idx ON action_items (meeting_id);
+CREATE INDEX agenda_items_author_idx ON agenda_items (org_id, author_id, meeting_id);
 
 -- +goose Down
+DROP INDEX agenda_items_author_idx;
+DROP INDEX action_items_meeting_idx;
+DROP INDEX action_items_owner_due_idx;
 DROP INDEX observations_subject_comp_idx;
 DROP VIEW follow_through_actions;
 ALTER TABLE meetings DROP COLUMN evidence_consent_at;
