@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/kudos"
@@ -17,6 +18,7 @@ import (
 	"rapport/internal/people"
 	"rapport/internal/postgres"
 	"rapport/internal/retro"
+	"rapport/internal/review"
 	"rapport/internal/server"
 )
 
@@ -27,6 +29,7 @@ type App struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Retros    *retro.Service
+	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	// Live fans changes out to open pages; Start it to serve event streams.
 	Live   *live.Hub
@@ -62,8 +65,10 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	kd := kudos.NewService(store, opts.Clock)
 	rt := retro.NewService(store, opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
+	rv := review.NewService(store, opts.Clock)
+	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub}, store, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Notifier: n, Live: hub, Server: srv}, nil
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

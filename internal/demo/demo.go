@@ -84,7 +84,10 @@ type Result struct {
 	Comments  int
 	Rituals   int
 	Retros    int // fortnightly retros of a few teams, with cards, votes and actions
-	Elapsed   time.Duration
+	// Review cycles: the last half-year finalised, the current one in progress.
+	ReviewCycles int
+	Reviews      int
+	Elapsed      time.Duration
 }
 
 // ErrDomainInUse is returned when people with the domain's emails already exist.
@@ -152,7 +155,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	orgID, counts, kc, err := write(ctx, tx, opts, pl, hash, kudosPlanned)
+	var rc reviewCounts
+	orgID, counts, kc, err := write(ctx, tx, opts, pl, hash, kudosPlanned, &rc)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_email_key" {
@@ -173,7 +177,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 		`users, teams, team_members, oneonone_series, oneonone_pauses,
 		meetings, agenda_items, action_items, private_notes, observations`,
 		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals,
-		retros, retro_columns, retro_cards, retro_votes, retro_notes, retro_actions`,
+		retros, retro_columns, retro_cards, retro_votes, retro_notes, retro_actions,
+		review_cycles, review_participants, review_ratings`,
 	} {
 		vacuum.Go(func() error {
 			_, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+tables)
@@ -187,7 +192,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
 		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations,
-		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros}
+		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros,
+		ReviewCycles: rc.Cycles, Reviews: rc.Reviews}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
 		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
@@ -202,7 +208,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 // their manager_id, and teams can each be sent in a single COPY, which always
 // writes the given identity values.
 func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
-	kudos <-chan *kudoPlan) (int64, historyCounts, kudoCounts, error) {
+	kudos <-chan *kudoPlan, rc *reviewCounts) (int64, historyCounts, kudoCounts, error) {
 	orgID, userIDs, teamIDs, err := writePeople(ctx, tx, opts, pl, hash)
 	if err != nil {
 		return 0, historyCounts{}, kudoCounts{}, err
@@ -222,6 +228,10 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 		return 0, historyCounts{}, kudoCounts{}, err
 	}
 	counts.Retros, err = writeRetros(ctx, tx, opts, pl, orgID, userIDs, teamIDs)
+	if err != nil {
+		return orgID, counts, kc, err
+	}
+	*rc, err = writeReviews(ctx, tx, opts, orgID, userIDs[pl.signIns[3]])
 	return orgID, counts, kc, err
 }
 

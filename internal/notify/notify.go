@@ -80,6 +80,8 @@ type Notifier struct {
 	http    *http.Client
 	baseURL string
 	clock   core.Clock
+	// Reviews, when set, records review reminders on the RemindReviews schedule.
+	Reviews ReviewReminders
 }
 
 // New builds a Notifier on pool, whose database must be migrated (River's tables
@@ -120,6 +122,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 	if err := river.AddWorkerSafely(workers, &reminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &reviewReminderWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	// River refuses a poll interval below its fetch cooldown (100 ms by default).
 	var cooldown time.Duration
 	if opts.FetchPollInterval > 0 && opts.FetchPollInterval < 100*time.Millisecond {
@@ -140,7 +145,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
 		// Only the elected leader runs them, so replicas do not each enqueue them.
-		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob()},
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)

@@ -194,7 +194,8 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
 		}
-		if _, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id}); err != nil {
+		before, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
+		if err != nil {
 			return err
 		}
 		if err := s.checkManager(ctx, tx, orgID, id, in.ManagerID); err != nil {
@@ -208,6 +209,13 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 			return emailTaken(mapErr(err, "Person"))
 		}
 		p = personFromUser(u, nil)
+		if before.User.Role != u.Role {
+			// Role changes get their own entry so admins can find them.
+			if err := s.auditDetail(ctx, tx, orgID, actorID, "person.role", fmt.Sprintf("person:%d", id),
+				map[string]string{"from": string(before.User.Role), "to": string(u.Role)}); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, orgID, actorID, "person.update", fmt.Sprintf("person:%d", id))
 	})
 	return p, emailTaken(mapErr(err, "Person"))

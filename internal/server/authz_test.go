@@ -433,10 +433,34 @@ var matrix = map[string]expectation{
 		}
 		return fmt.Sprintf("/checkins/managers/%d", w.manager.ID)
 	}, want: statuses(303, 403, 200, 403, 200, 200, 404)},
-	"GET /metrics":    {want: getPage},
-	"GET /admin":      {want: adminGet},
-	"GET /questions":  {want: adminGet},
-	"POST /questions": {want: adminPost(422)},
+	// Reviews: the employee, their reviewer and the tree above see a review;
+	// anyone else 404. "Not own" subjects act on a cycle of the outsider.
+	"GET /framework":                                   {want: getPage},
+	"GET /framework/edit":                              {want: adminGet},
+	"POST /framework":                                  {want: adminPost(422)},
+	"GET /reviews":                                     {want: getPage},
+	"GET /reviews/new":                                 {want: statuses(303, 403, 403, 403, 200, 200, 200)},
+	"POST /reviews":                                    {want: statuses(401, 403, 403, 403, 422, 422, 422)},
+	"GET /reviews/{id}":                                {path: cyclePathFor(""), want: statuses(303, 200, 200, 404, 200, 200, 404)},
+	"POST /reviews/{id}/people":                        {path: cyclePathFor("/people"), want: statuses(401, 403, 403, 403, 422, 422, 404)},
+	"GET /reviews/{id}/people/{personID}":              {path: reviewPathFor(""), want: statuses(303, 200, 200, 404, 200, 200, 404)},
+	"POST /reviews/{id}/people/{personID}/self":        {path: reviewPathFor("/self"), want: statuses(401, 303, 403, 404, 403, 403, 404)},
+	"POST /reviews/{id}/people/{personID}/manager":     {path: reviewPathFor("/manager"), want: statuses(401, 403, 303, 404, 403, 403, 404)},
+	"POST /reviews/{id}/people/{personID}/acknowledge": {path: reviewPathFor("/acknowledge"), want: statuses(401, 409, 403, 404, 403, 403, 404)},
+	"POST /reviews/{id}/people/{personID}/finalise":    {path: reviewPathFor("/finalise"), want: statuses(401, 403, 403, 403, 409, 409, 404)},
+	"POST /meetings/{id}/evidence":                     {path: meetingPath("/evidence"), want: statuses(401, 303, 403, 404, 404, 404, 404)},
+	"GET /metrics":                                     {want: getPage},
+	"GET /admin":                                       {want: adminGet},
+	"GET /admin/audit":                                 {want: adminGet},
+	// Exports: managers and leaders of the person and admins; a cycle or
+	// review outside the viewer's reach is not found.
+	"GET /exports/cycles/{id}":                              {path: exportPath(""), want: exportAccess},
+	"GET /exports/cycles/{id}/csv":                          {path: exportPath("/csv"), want: exportAccess},
+	"GET /exports/cycles/{id}/xlsx":                         {path: exportPath("/xlsx"), want: exportAccess},
+	"GET /exports/cycles/{id}/people/{personID}/packet":     {path: packetPath(""), want: exportAccess},
+	"GET /exports/cycles/{id}/people/{personID}/packet.pdf": {path: packetPath(".pdf"), want: exportAccess},
+	"GET /questions":                                        {want: adminGet},
+	"POST /questions":                                       {want: adminPost(422)},
 	"POST /questions/{id}/toggle": {path: func(w *world, _ string) string {
 		var id int64
 		w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM questions WHERE org_id = $1 LIMIT 1", w.orgA).Scan(&id)

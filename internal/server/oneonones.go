@@ -197,6 +197,10 @@ func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	props := views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(), Errors: f.errors, Values: f.values, RetroActions: ra}
+	if props.EvidenceConsent, err = s.reviews.EvidenceConsent(r.Context(), a, id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	s.render(w, r, status, views.MeetingPage(s.layout(r, "1:1 with "+other, "oneonones"), props))
 }
 

@@ -55,7 +55,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Now: s.clock.Now(), RetroActions: retroActions}
+	revs, err := s.reviews.HomeFor(ctx, a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Reviews: revs, RetroActions: retroActions, Now: s.clock.Now()}
 	if loc, err := core.Location(me.TimeZone); err == nil {
 		props.Hour = s.clock.Now().In(loc).Hour()
 	}

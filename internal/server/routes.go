@@ -149,13 +149,38 @@ func (s *Server) routes() []route {
 		{"POST", "/retros/{id}/notes", Anyone, s.retroNote},
 		{"POST", "/retros/{id}/actions", Anyone, s.retroActionAdd},
 		{"POST", "/retros/{id}/review", Anyone, s.retroReview},
+		// Framework and reviews: object-level rules in review.Service (own
+		// review, the reviewer, the reporting tree above; others get 404).
+		{"GET", "/framework", Anyone, s.frameworkPage},
+		{"GET", "/framework/edit", AdminOnly, s.frameworkEdit},
+		{"POST", "/framework", AdminOnly, s.frameworkSave},
+		{"GET", "/reviews", Anyone, s.reviewsList},
+		{"GET", "/reviews/new", Leaders, s.cycleNew},
+		{"POST", "/reviews", Leaders, s.cycleCreate},
+		{"GET", "/reviews/{id}", Anyone, s.cycleShow},
+		{"POST", "/reviews/{id}/people", Leaders, s.cycleAddPerson},
+		{"GET", "/reviews/{id}/people/{personID}", Anyone, s.reviewShow},
+		{"POST", "/reviews/{id}/people/{personID}/self", Anyone, s.reviewSave("self")},
+		{"POST", "/reviews/{id}/people/{personID}/manager", Anyone, s.reviewSave("manager")},
+		{"POST", "/reviews/{id}/people/{personID}/acknowledge", Anyone, s.reviewAcknowledge},
+		{"POST", "/reviews/{id}/people/{personID}/finalise", Leaders, s.reviewFinalise},
+		{"POST", "/meetings/{id}/evidence", Anyone, s.meetingEvidence},
 
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
 		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},
 
+		// Exports: the rows and packets are the reviews the viewer may see
+		// (export.Service); every export is written to the audit log.
+		{"GET", "/exports/cycles/{id}", Managers, s.exportPage},
+		{"GET", "/exports/cycles/{id}/csv", Managers, s.exportCSV},
+		{"GET", "/exports/cycles/{id}/xlsx", Managers, s.exportXLSX},
+		{"GET", "/exports/cycles/{id}/people/{personID}/packet", Managers, s.packetPage},
+		{"GET", "/exports/cycles/{id}/people/{personID}/packet.pdf", Managers, s.packetPDF},
+
 		{"GET", "/metrics", Anyone, s.metricsPage},
 		{"GET", "/admin", AdminOnly, s.adminPage},
+		{"GET", "/admin/audit", AdminOnly, s.auditPage},
 		{"GET", "/admin/webhooks", AdminOnly, s.webhooksPage},
 		{"POST", "/admin/webhooks", AdminOnly, s.webhookSave},
 		{"POST", "/admin/webhooks/{teamID}/remove", AdminOnly, s.webhookRemove},

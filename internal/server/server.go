@@ -13,13 +13,16 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
 
+	"rapport/internal/audit"
 	"rapport/internal/core"
+	"rapport/internal/export"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/retro"
+	"rapport/internal/review"
 )
 
 // Config holds the HTTP layer's settings.
@@ -75,6 +78,9 @@ type Server struct {
 	retros   *retro.Service
 	webhooks notify.Admin
 	live     *live.Hub
+	audit    *audit.Service
+	exports  *export.Service
+	reviews  *review.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -93,7 +99,10 @@ type Services struct {
 	Retros    *retro.Service
 	Webhooks  notify.Admin
 	// Live streams changes to the browsers watching them (server-sent events).
-	Live *live.Hub
+	Live    *live.Hub
+	Audit   *audit.Service
+	Exports *export.Service
+	Reviews *review.Service
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -118,7 +127,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
 		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
 		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
 	}

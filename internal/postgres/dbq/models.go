@@ -234,6 +234,51 @@ func (ns NullRetroPhase) Value() (driver.Value, error) {
 	return string(ns.RetroPhase), nil
 }
 
+type ReviewState string
+
+const (
+	ReviewStateDraft            ReviewState = "draft"
+	ReviewStateSelfSubmitted    ReviewState = "self_submitted"
+	ReviewStateManagerSubmitted ReviewState = "manager_submitted"
+	ReviewStateAcknowledged     ReviewState = "acknowledged"
+	ReviewStateFinalised        ReviewState = "finalised"
+)
+
+func (e *ReviewState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = ReviewState(s)
+	case string:
+		*e = ReviewState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for ReviewState: %T", src)
+	}
+	return nil
+}
+
+type NullReviewState struct {
+	ReviewState ReviewState
+	Valid       bool // Valid is true if ReviewState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullReviewState) Scan(value interface{}) error {
+	if value == nil {
+		ns.ReviewState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.ReviewState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullReviewState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.ReviewState), nil
+}
+
 type RitualCadence string
 
 const (
@@ -418,6 +463,44 @@ type Competency struct {
 	Position    int32
 }
 
+type FollowThroughAction struct {
+	OrgID   int64
+	OwnerID int64
+	DueOn   time.Time
+	DoneAt  *time.Time
+	Source  string
+	RefID   int64
+}
+
+type FrameworkEntry struct {
+	VersionID    int64
+	CompetencyID int64
+	Grp          string
+	Name         string
+	Description  string
+	Behaviour    string
+	Result       string
+	LeaderCheck  string
+	MicroAction  string
+	Position     int32
+}
+
+type FrameworkScale struct {
+	VersionID   int64
+	Value       int16
+	Label       string
+	Description string
+}
+
+type FrameworkVersion struct {
+	ID        int64
+	OrgID     int64
+	Number    int32
+	Note      string
+	CreatedBy *int64
+	CreatedAt time.Time
+}
+
 type Invitation struct {
 	ID        int64
 	OrgID     int64
@@ -480,20 +563,21 @@ type LiveEvent struct {
 }
 
 type Meeting struct {
-	ID              int64
-	OrgID           int64
-	SeriesID        int64
-	ScheduledAt     time.Time
-	DurationMinutes int32
-	Status          MeetingStatus
-	StatusBy        *int64
-	StatusAt        *time.Time
-	Pulse           *int16
-	PulseWord       string
-	Balance         *int16
-	SharedNotes     string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID                int64
+	OrgID             int64
+	SeriesID          int64
+	ScheduledAt       time.Time
+	DurationMinutes   int32
+	Status            MeetingStatus
+	StatusBy          *int64
+	StatusAt          *time.Time
+	Pulse             *int16
+	PulseWord         string
+	Balance           *int16
+	SharedNotes       string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	EvidenceConsentAt *time.Time
 }
 
 type Observation struct {
@@ -656,6 +740,59 @@ type RetroVote struct {
 	CardID  *int64
 	GroupID *int64
 	IdemKey string
+}
+
+type ReviewCycle struct {
+	ID                 int64
+	OrgID              int64
+	Name               string
+	PeriodStart        time.Time
+	PeriodEnd          time.Time
+	FrameworkVersionID int64
+	SelfDue            time.Time
+	ManagerDue         time.Time
+	CreatedBy          *int64
+	CreatedAt          time.Time
+	State              string
+}
+
+type ReviewNotice struct {
+	ID        int64
+	OrgID     int64
+	UserID    int64
+	CycleID   int64
+	Kind      string
+	DueOn     time.Time
+	CreatedAt time.Time
+}
+
+type ReviewParticipant struct {
+	CycleID            int64
+	OrgID              int64
+	PersonID           int64
+	ManagerID          *int64
+	State              ReviewState
+	Summary            string
+	AckComment         string
+	SelfSubmittedAt    *time.Time
+	ManagerSubmittedAt *time.Time
+	AcknowledgedAt     *time.Time
+	FinalisedAt        *time.Time
+	FinalisedBy        *int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+type ReviewRating struct {
+	CycleID        int64
+	OrgID          int64
+	PersonID       int64
+	CompetencyID   int64
+	SelfRating     *int16
+	SelfComment    string
+	ManagerRating  *int16
+	ManagerComment string
+	UpdatedAt      time.Time
 }
 
 type Ritual struct {

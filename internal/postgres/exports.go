@@ -1,0 +1,179 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"rapport/internal/export"
+	"rapport/internal/review"
+)
+
+// ExportCycle returns a cycle of the organisation for exporting.
+func (s *Store) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.Cycle, error) {
+	var c export.Cycle
+	var createdBy *int64
+	err := s.Pool.QueryRow(ctx, `SELECT id, name, period_start, period_end, created_by FROM review_cycles WHERE org_id = $1 AND id = $2`,
+		orgID, cycleID).Scan(&c.ID, &c.Name, &c.PeriodStart, &c.PeriodEnd, &createdBy)
+	c.CreatedBy = deref(createdBy)
+	return c, mapErr(err, "Review cycle")
+}
+
+// ExportTeamName returns the name of a team of the organisation.
+func (s *Store) ExportTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
+	var name string
+	err := s.Pool.QueryRow(ctx, `SELECT name FROM teams WHERE org_id = $1 AND id = $2`, orgID, teamID).Scan(&name)
+	return name, mapErr(err, "Team")
+}
+
+// exportVisible is the participants of a cycle a viewer may see, as the
+// review pages list them (ParticipantsForCycle): everyone for admins, else
+// the viewer's own review, those they write and those of their reporting
+// tree; optionally only members of one team. Parameters: $1 org, $2 cycle,
+// $3 viewer, $4 all, $5 team (0: any).
+const exportVisible = `
+WITH RECURSIVE tree AS (
+    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $3 AND NOT $4::boolean
+  UNION ALL
+    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
+), vis AS (
+    SELECT p.person_id, p.manager_id, p.state
+    FROM review_participants p
+    WHERE p.org_id = $1 AND p.cycle_id = $2
+      AND ($4::boolean OR p.person_id = $3 OR p.manager_id = $3 OR p.person_id IN (SELECT id FROM tree))
+      AND ($5::bigint = 0 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.org_id = p.org_id AND tm.team_id = $5 AND tm.user_id = p.person_id))
+)`
+
+// ExportVisibleCount counts the reviews of the scope the viewer may see.
+func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, exportVisible+` SELECT count(*) FROM vis`, sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID).Scan(&n)
+	return n, mapErr(err, "Reviews")
+}
+
+// ExportRows streams the scope's person × competency rows from one query,
+// ordered as the cycle page lists people (by name) and the framework orders
+// competencies. As on the review page, a draft self-assessment is the
+// employee's alone until they submit it, and the manager's part of the
+// viewer's own review stays hidden until the manager has submitted it.
+func (s *Store) ExportRows(ctx context.Context, sc export.Scope, fn func(export.Row) error) error {
+	rows, err := s.Pool.Query(ctx, exportVisible+`, people AS (
+    SELECT v.person_id, v.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
+        coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+                  WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name,
+        (v.person_id = $3 AND v.state IN ('draft', 'self_submitted')) AS hide_manager,
+        (v.person_id <> $3 AND v.state = 'draft') AS hide_self
+    FROM vis v
+    JOIN users u ON u.org_id = $1 AND u.id = v.person_id
+    LEFT JOIN users m ON m.org_id = $1 AND m.id = v.manager_id
+)
+SELECT p.person_id, p.name, p.email, p.team_name, p.manager_name, e.competency_id, e.grp, e.name,
+    CASE WHEN p.hide_self THEN 0 ELSE coalesce(r.self_rating, 0) END::int,
+    CASE WHEN p.hide_self THEN '' ELSE coalesce(r.self_comment, '') END,
+    CASE WHEN p.hide_manager THEN 0 ELSE coalesce(r.manager_rating, 0) END::int,
+    CASE WHEN p.hide_manager THEN '' ELSE coalesce(r.manager_comment, '') END,
+    p.state::text
+FROM people p
+JOIN review_cycles c ON c.org_id = $1 AND c.id = $2
+JOIN framework_entries e ON e.version_id = c.framework_version_id
+LEFT JOIN review_ratings r ON r.cycle_id = $2 AND r.person_id = p.person_id AND r.competency_id = e.competency_id
+ORDER BY lower(p.name), p.person_id, e.position, e.competency_id`,
+		sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID)
+	if err != nil {
+		return mapErr(err, "Export")
+	}
+	defer rows.Close()
+	var r export.Row
+	for rows.Next() {
+		if err := rows.Scan(&r.PersonID, &r.Person, &r.Email, &r.Team, &r.Manager, &r.CompetencyID, &r.Group, &r.Competency,
+			&r.SelfRating, &r.SelfComment, &r.ManagerRating, &r.ManagerComment, &r.State); err != nil {
+			return mapErr(err, "Export")
+		}
+		r.Group = review.GroupLabel(r.Group)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return mapErr(rows.Err(), "Export")
+}
+
+// ExportFigures returns a batch of people's coaching cues and evidence
+// counts per competency (kudos counted as the viewer may see them).
+func (s *Store) ExportFigures(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]export.Cues, map[int64]map[int64]int, error) {
+	// The two look-ups are independent: run them side by side.
+	var (
+		cues   map[int64]review.Cues
+		counts map[int64]map[int64]int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		cues, err = s.CuesForPeople(gctx, orgID, personIDs, from, until)
+		return err
+	})
+	g.Go(func() (err error) {
+		counts, err = s.EvidenceCountsFor(gctx, orgID, viewerID, personIDs, from, until)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	out := make(map[int64]export.Cues, len(cues))
+	for id, c := range cues {
+		out[id] = ExportCues(c)
+	}
+	return out, counts, nil
+}
+
+// ExportCues maps the review's coaching cues to the export's.
+func ExportCues(c review.Cues) export.Cues {
+	return export.Cues{
+		Contact:         export.Ratio{Num: c.Contact.Num, Den: c.Contact.Den},
+		FollowThrough:   export.Ratio{Num: c.FollowThrough.Num, Den: c.FollowThrough.Den},
+		Communication:   export.Ratio{Num: c.Communication.Num, Den: c.Communication.Den},
+		PointsAdded:     c.PointsAdded,
+		CrossTeamKudos:  c.CrossTeamKudos,
+		OutsideContacts: c.OutsideContacts,
+	}
+}
+
+// RecordExport writes an export to the audit log.
+func (s *Store) RecordExport(ctx context.Context, orgID, actorID int64, action, subject string, d export.Detail) error {
+	return mapErr(s.auditDetail(ctx, s.Pool, orgID, actorID, action, subject, d), "Audit log")
+}
+
+// ExportPeople lists up to limit people of the scope, by name.
+func (s *Store) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([]export.Person, error) {
+	rows, err := s.Pool.Query(ctx, exportVisible+`
+SELECT v.person_id, u.name,
+    coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+              WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), ''),
+    v.state::text
+FROM vis v JOIN users u ON u.org_id = $1 AND u.id = v.person_id
+ORDER BY lower(u.name), v.person_id
+LIMIT $6`, sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID, limit)
+	if err != nil {
+		return nil, mapErr(err, "Reviews")
+	}
+	defer rows.Close()
+	var out []export.Person
+	for rows.Next() {
+		var p export.Person
+		if err := rows.Scan(&p.ID, &p.Name, &p.Team, &p.State); err != nil {
+			return nil, mapErr(err, "Reviews")
+		}
+		out = append(out, p)
+	}
+	return out, mapErr(rows.Err(), "Reviews")
+}
+
+// ExportContact returns the organisation's name, a person's email and
+// their first team by name, for a review packet.
+func (s *Store) ExportContact(ctx context.Context, orgID, personID int64) (org, email, team string, err error) {
+	err = s.Pool.QueryRow(ctx, `SELECT o.name, u.email::text,
+		coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+		          WHERE tm.org_id = o.id AND tm.user_id = u.id ORDER BY lower(t.name), t.id LIMIT 1), '')
+		FROM orgs o JOIN users u ON u.org_id = o.id WHERE o.id = $1 AND u.id = $2`,
+		orgID, personID).Scan(&org, &email, &team)
+	return org, email, team, mapErr(err, "Person")
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"rapport/internal/export"
+	"rapport/web/views"
+)
+
+// exportTimeout bounds one export; exports stream, so they may take longer
+// than an ordinary page.
+const exportTimeout = 10 * time.Minute
+
+// teamParam reads the optional ?team= of an export; anything but a
+// positive number is not found.
+func teamParam(r *http.Request) (int64, bool) {
+	v := r.URL.Query().Get("team")
+	if v == "" {
+		return 0, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// exportPage offers a cycle's exports: the sheet of a cycle or a team, and
+// each person's review packet.
+func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	team, tok := teamParam(r)
+	if !ok || !tok {
+		s.notFound(w, r)
+		return
+	}
+	a := actor(r)
+	plan, err := s.exports.Prepare(r.Context(), a, id, team, "")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	people, more, err := s.exports.People(r.Context(), plan)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	teams, err := s.people.Teams(r.Context(), a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.ExportPage(s.layout(r, "Export "+plan.Cycle.Name, "reviews"),
+		views.ExportProps{Plan: plan, People: people, More: more, Teams: teams}))
+}
+
+func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
+	s.exportSheet(w, r, export.FormatCSV)
+}
+func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
+	s.exportSheet(w, r, export.FormatXLSX)
+}
+
+// exportSheet streams a cycle (or a team of it) as CSV or XLSX.
+func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format string) {
+	id, ok := pathID(r, "id")
+	team, tok := teamParam(r)
+	if !ok || !tok {
+		s.notFound(w, r)
+		return
+	}
+	// The request timeout is for pages; an export gets its own bound and
+	// stops when the client goes away (its writes fail).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), exportTimeout)
+	defer cancel()
+	plan, err := s.exports.Prepare(ctx, actor(r), id, team, format)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	ext, ctype := ".csv", "text/csv; charset=utf-8"
+	if format == export.FormatXLSX {
+		ext, ctype = ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", export.ContentDisposition(plan.FileName, ext))
+	h.Set("Cache-Control", "no-store")
+	start := time.Now()
+	st, err := s.exports.Write(ctx, plan, w)
+	if err != nil {
+		// Headers (and maybe rows) are already out: cut the connection so
+		// the download fails instead of looking complete.
+		s.log.Error("export", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		panic(http.ErrAbortHandler)
+	}
+	s.log.Info("export", "format", format, "cycle", id, "rows", st.Rows, "batches", st.Batches,
+		"seconds", time.Since(start).Seconds(), "figures_seconds", st.Figures.Seconds())
+}
+
+// packetFor loads the packet of a person in a cycle the actor may see.
+func (s *Server) packetFor(w http.ResponseWriter, r *http.Request) (export.Packet, int64, int64, bool) {
+	id, ok := pathID(r, "id")
+	pid, pok := pathID(r, "personID")
+	if !ok || !pok {
+		s.notFound(w, r)
+		return export.Packet{}, 0, 0, false
+	}
+	p, err := s.exports.Packet(r.Context(), actor(r), id, pid)
+	if err != nil {
+		s.renderError(w, r, err)
+		return p, 0, 0, false
+	}
+	return p, id, pid, true
+}
+
+// packetPage is a person's review packet as a printable page.
+func (s *Server) packetPage(w http.ResponseWriter, r *http.Request) {
+	p, id, pid, ok := s.packetFor(w, r)
+	if !ok {
+		return
+	}
+	if err := s.exports.RecordPacket(r.Context(), actor(r), id, pid, p, "html"); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.PacketPage(s.layout(r, p.Person+" · "+p.Cycle, "reviews"),
+		views.PacketProps{Packet: p, CycleID: id, PersonID: pid}))
+}
+
+// packetPDF is a person's review packet as a PDF download.
+func (s *Server) packetPDF(w http.ResponseWriter, r *http.Request) {
+	p, id, pid, ok := s.packetFor(w, r)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	if err := export.WritePDF(&buf, p); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.exports.RecordPacket(r.Context(), actor(r), id, pid, p, "pdf"); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", export.ContentDisposition(fmt.Sprintf("%s %s review", p.Person, p.Cycle), ".pdf"))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = buf.WriteTo(w)
+}
