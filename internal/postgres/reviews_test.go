@@ -222,3 +222,43 @@ func countKind(items []review.EvidenceItem, k review.EvidenceKind) int {
 	}
 	return n
 }
+
+func TestRetroActionsCountTowardsFollowThrough(t *testing.T) {
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.NewDatabase(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st := postgres.NewStore(pool)
+	f := testfx.Factory{Pool: pool}
+	org := f.Org(t, "Retro follow-through")
+	lead := f.Person(t, org, testfx.PersonOpts{Name: "Lead", Role: core.RoleManager})
+	ana := f.Person(t, org, testfx.PersonOpts{Name: "Ana", ManagerID: lead.ID})
+	team := f.Team(t, org, "Alpha", lead.ID, ana.ID)
+	retroID, _ := f.Retro(t, org, team, testfx.RetroOpts{Phase: "done"})
+
+	onTime := f.RetroAction(t, org, retroID, ana.ID, "Write the runbook", "2026-02-10")
+	late := f.RetroAction(t, org, retroID, ana.ID, "Fix the alert", "2026-02-12")
+	f.RetroAction(t, org, retroID, ana.ID, "Still open", "2026-02-20")
+	dropped := f.RetroAction(t, org, retroID, ana.ID, "Dropped by the team", "2026-02-21")
+	f.RetroAction(t, org, retroID, ana.ID, "Due after the period", "2026-05-01")
+	for _, u := range []struct {
+		id     int64
+		status string
+		at     any
+	}{{onTime, "done", "2026-02-09T10:00:00Z"}, {late, "done", "2026-02-14T10:00:00Z"}, {dropped, "dropped", nil}} {
+		if _, err := pool.Exec(ctx, `UPDATE retro_actions SET status = $2, done_at = $3 WHERE id = $1`, u.id, u.status, u.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	cues, err := st.CuesForPeople(ctx, org, []int64{ana.ID}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Due in the period and not dropped: on time, late, still open.
+	if got, want := cues[ana.ID].FollowThrough, (oneonone.Ratio{Num: 1, Den: 3}); got != want {
+		t.Errorf("follow-through from retro actions = %+v, want %+v", got, want)
+	}
+}
