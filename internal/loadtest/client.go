@@ -103,7 +103,30 @@ func SignIn(ctx context.Context, base, email, password string) (string, error) {
 var (
 	seriesLink = regexp.MustCompile(`href="/oneonones/(\d+)(?:/next)?"`)
 	meetingID  = regexp.MustCompile(`/meetings/(\d+)`)
+	teamLink   = regexp.MustCompile(`href="/teams/(\d+)"`)
+	retroLink  = regexp.MustCompile(`href="/retros/(\d+)"`)
 )
+
+// LatestRetro finds the retro room of one of the signed-in person's teams
+// (the home page lists their teams; each team's retro list starts with the
+// newest retro).
+func LatestRetro(ctx context.Context, base, cookie string) (string, error) {
+	c := probe()
+	_, body, err := get(ctx, c, base+"/", cookie)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range teamLink.FindAllStringSubmatch(body, 20) {
+		_, list, err := get(ctx, c, base+"/teams/"+m[1]+"/retros", cookie)
+		if err != nil {
+			return "", err
+		}
+		if r := retroLink.FindStringSubmatch(list); r != nil {
+			return "/retros/" + r[1], nil
+		}
+	}
+	return "", fmt.Errorf("none of the signed-in person's teams has a retro; run with a demo organisation or leave the retro page out")
+}
 
 // UpcomingMeeting finds the signed-in person's next 1:1 meeting: the first
 // series on their 1:1 list, then its next meeting.

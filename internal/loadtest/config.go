@@ -7,6 +7,7 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -28,19 +29,22 @@ type Page struct {
 	Name string
 	Path string
 	As   Who
+	// Find, when set, looks the path up on the server at the start of the
+	// run (the page belongs to an object whose id the demo data decides).
+	Find func(ctx context.Context, base, cookie string) (string, error)
 }
 
 // Pages is every page the load command knows, in report order. A new page
 // is one line here.
 var Pages = []Page{
-	{"home", "/", AsManager},
-	{"checkins", "/checkins", AsManager},
-	{"rollup", "/checkins/managers", AsLeader},
-	{"kudos", "/kudos", AsManager},
-	{"oneonones", "/oneonones", AsManager},
-	{"teams", "/teams", AsManager},
-	{"people", "/people", AsManager},
-	// The retro board goes here once retrospectives exist.
+	{Name: "home", Path: "/", As: AsManager},
+	{Name: "checkins", Path: "/checkins", As: AsManager},
+	{Name: "rollup", Path: "/checkins/managers", As: AsLeader},
+	{Name: "kudos", Path: "/kudos", As: AsManager},
+	{Name: "oneonones", Path: "/oneonones", As: AsManager},
+	{Name: "teams", Path: "/teams", As: AsManager},
+	{Name: "people", Path: "/people", As: AsManager},
+	{Name: "retro", As: AsManager, Find: LatestRetro},
 }
 
 // PageNames lists the known page names.

@@ -31,6 +31,7 @@ type world struct {
 	leader, manager testfx.Person
 	report          testfx.Person
 	seriesID, orgID int64
+	teamID          int64
 }
 
 func newWorld(t *testing.T) world {
@@ -40,9 +41,9 @@ func newWorld(t *testing.T) world {
 	leader := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleLeader})
 	manager := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleManager, ManagerID: leader.ID})
 	report := ta.F.Person(t, org, testfx.PersonOpts{ManagerID: manager.ID})
-	ta.F.Team(t, org, "Platform", leader.ID, manager.ID, report.ID)
+	team := ta.F.Team(t, org, "Platform", leader.ID, manager.ID, report.ID)
 	series := ta.F.Series(t, org, manager.ID, report.ID, time.Now().AddDate(0, -1, 0).Format("2006-01-02"))
-	return world{app: ta, leader: leader, manager: manager, report: report, seriesID: series, orgID: org}
+	return world{app: ta, leader: leader, manager: manager, report: report, seriesID: series, orgID: org, teamID: team}
 }
 
 func (w world) config(t *testing.T) loadtest.Config {
@@ -250,5 +251,26 @@ func TestValidate(t *testing.T) {
 	c.Target, c.AllowRemote = "http://203.0.113.7:8080", true
 	if err := c.Validate(); err != nil {
 		t.Errorf("--allow-remote refused: %v", err)
+	}
+}
+
+func TestRetroPageIsFoundThroughTheManagersTeams(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	cfg := w.config(t)
+	cookie, err := loadtest.SignIn(ctx, cfg.Target, cfg.Manager, cfg.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadtest.LatestRetro(ctx, cfg.Target, cookie); err == nil || !strings.Contains(err.Error(), "has a retro") {
+		t.Fatalf("no retro yet: err = %v", err)
+	}
+	retroID, _ := w.app.F.Retro(t, w.orgID, w.teamID, testfx.RetroOpts{})
+	path, err := loadtest.LatestRetro(ctx, cfg.Target, cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/retros/" + strconv.FormatInt(retroID, 10); path != want {
+		t.Errorf("retro page = %q, want %q", path, want)
 	}
 }

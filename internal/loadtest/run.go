@@ -167,6 +167,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 			break
 		}
 		p := pageByName(name)
+		if p.Find != nil {
+			path, err := p.Find(ctx, base, cookies[p.As])
+			if err != nil {
+				runErr = fmt.Errorf("page %s: %w", p.Name, err)
+				break
+			}
+			p.Path = path
+		}
 		res, err := measure(p.Name, p.Path, base+p.Path, cookies[p.As])
 		if res.Requests > 0 {
 			rep.Pages = append(rep.Pages, res)
