@@ -2,6 +2,7 @@ package live
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -187,3 +188,11 @@ func (h *Hub) ListenerConnected() bool { return h.listenPID.Load() != 0 }
 
 // listenerPID is for tests that cut the connection.
 func (h *Hub) listenerPID() uint32 { return h.listenPID.Load() }
+
+// LastID returns the id of the newest event on topic. A page reads it before
+// it reads the state it renders and puts it in its stream address (?last=),
+// so the stream replays exactly what happened after — nothing is missed and
+// the browser need not refetch on connecting.
+func (h *Hub) LastID(ctx context.Context, topic string) (int64, error) {
+	return LastID(ctx, h.pool, topic)
+}

@@ -219,11 +219,19 @@ func (s *Server) retroShow(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	// The newest event before the state is read: the stream replays from
+	// there, so a change made while the page renders is not missed.
+	last, err := s.live.LastID(r.Context(), retro.Topic(id))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	p, err := s.roomProps(w, r, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	p.LastEvent = last
 	s.render(w, r, http.StatusOK, views.RetroRoomPage(s.layout(r, p.Room.Retro.Title, "teams"), p))
 }
 
