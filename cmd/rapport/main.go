@@ -259,9 +259,9 @@ func seedDemoIfEmpty(ctx context.Context, pool *pgxpool.Pool, svc *people.Servic
 }
 
 func printSignIns(w io.Writer, res demo.Result) {
-	fmt.Fprintf(w, "\nDemo organisation ready (%s): %d people, %d teams, %d 1:1 series with %d meetings, %d talking points and %d actions; %d kudos with %d reactions and %d comments; %d rituals.\n",
+	fmt.Fprintf(w, "\nDemo organisation ready (%s): %d people, %d teams, %d 1:1 series with %d meetings, %d talking points and %d actions; %d kudos with %d reactions and %d comments; %d rituals; %d retros; %d review cycles with %d reviews.\n",
 		res.Elapsed.Round(time.Millisecond), res.People, res.Teams, res.Series, res.Meetings, res.AgendaItems, res.Actions,
-		res.Kudos, res.Reactions, res.Comments, res.Rituals)
+		res.Kudos, res.Reactions, res.Comments, res.Rituals, res.Retros, res.ReviewCycles, res.Reviews)
 	fmt.Fprintf(w, "Sign in with any of these (password %q):\n", demoPassword)
 	for _, s := range res.SignIns {
 		fmt.Fprintf(w, "  %-9s %-40s %s, %s\n", s.Role.Label(), s.Email, s.Name, s.Title)

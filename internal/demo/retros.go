@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,9 +103,17 @@ func facilitatorOf(pl *plan, t team) int {
 func writeRetros(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID int64, userIDs, teamIDs []int64) (int, error) {
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7265747265747472))
 	now := opts.Now.UTC()
+	// The demo manager's own team comes first, so whoever signs in as the
+	// manager finds a retro under way on their team.
 	var chosen []int
-	for i, t := range pl.teams {
-		if len(t.members) >= 3 && len(chosen) < retroTeams {
+	for pass := 0; pass < 2; pass++ {
+		for i, t := range pl.teams {
+			if len(t.members) < 3 || len(chosen) >= retroTeams || slices.Contains(chosen, i) {
+				continue
+			}
+			if pass == 0 && !slices.Contains(t.members, pl.signIns[2]) {
+				continue
+			}
 			chosen = append(chosen, i)
 		}
 	}
