@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -274,12 +275,30 @@ func (s *Server) retroDone(w http.ResponseWriter, r *http.Request, id int64, err
 	}
 }
 
-func (s *Server) retroPhase(w http.ResponseWriter, r *http.Request) {
+// retroPost reads a room form: the retro's id from the path and the posted
+// form, and, when check is given, makes sure the viewer passes it (take part,
+// or facilitate). false: the answer has been written.
+func (s *Server) retroPost(w http.ResponseWriter, r *http.Request, check func(context.Context, core.Actor, int64) error) (int64, bool) {
 	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
+	if !ok {
+		s.notFound(w, r)
+		return 0, false
+	}
+	if !s.parseForm(w, r) {
+		return 0, false
+	}
+	if check != nil {
+		if err := check(r.Context(), actor(r), id); err != nil {
+			s.renderError(w, r, err)
+			return 0, false
 		}
+	}
+	return id, true
+}
+
+func (s *Server) retroPhase(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.retroPost(w, r, nil)
+	if !ok {
 		return
 	}
 	err := s.retros.Move(r.Context(), actor(r), id, retro.Phase(r.PostFormValue("from")), retro.Phase(r.PostFormValue("to")))
@@ -287,11 +306,8 @@ func (s *Server) retroPhase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroCardAdd(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	id, ok := s.retroPost(w, r, nil)
+	if !ok {
 		return
 	}
 	in := retro.CardInput{Body: r.PostFormValue("body"), KudoVisibility: r.PostFormValue("kudo_visibility"), IdemKey: r.PostFormValue("key")}
@@ -332,15 +348,8 @@ func (s *Server) retroCardDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroGroup(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
-		return
-	}
-	if err := s.retros.CanTakePart(r.Context(), actor(r), id); err != nil {
-		s.renderError(w, r, err)
+	id, ok := s.retroPost(w, r, s.retros.CanTakePart)
+	if !ok {
 		return
 	}
 	card, ok1 := formInt64(r, "card_id")
@@ -354,15 +363,8 @@ func (s *Server) retroGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroVote(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
-		return
-	}
-	if err := s.retros.CanTakePart(r.Context(), actor(r), id); err != nil {
-		s.renderError(w, r, err)
+	id, ok := s.retroPost(w, r, s.retros.CanTakePart)
+	if !ok {
 		return
 	}
 	t, ok := retro.ParseTopic(r.PostFormValue("topic"))
@@ -380,15 +382,8 @@ func (s *Server) retroVote(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroNote(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
-		return
-	}
-	if err := s.retros.CanTakePart(r.Context(), actor(r), id); err != nil {
-		s.renderError(w, r, err)
+	id, ok := s.retroPost(w, r, s.retros.CanTakePart)
+	if !ok {
 		return
 	}
 	key := r.PostFormValue("topic")
@@ -403,11 +398,8 @@ func (s *Server) retroNote(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroActionAdd(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	id, ok := s.retroPost(w, r, nil)
+	if !ok {
 		return
 	}
 	in := retro.ActionInput{Body: r.PostFormValue("action_body"), DueOn: r.PostFormValue("due_on"), IdemKey: r.PostFormValue("key")}
@@ -422,15 +414,8 @@ func (s *Server) retroActionAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retroReview(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
-		return
-	}
-	if err := s.retros.CanFacilitate(r.Context(), actor(r), id); err != nil {
-		s.renderError(w, r, err)
+	id, ok := s.retroPost(w, r, s.retros.CanFacilitate)
+	if !ok {
 		return
 	}
 	aid, ok := formInt64(r, "action_id")
