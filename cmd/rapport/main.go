@@ -430,5 +430,8 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := pool.QueryRow(ctx, `SELECT id FROM users WHERE org_id = $1 AND manager_id IS NULL ORDER BY id LIMIT 1`, orgID).Scan(&leader); err != nil {
 		return err
 	}
-	return store.ExplainKudos(ctx, stdout, orgID, person, leader, *days)
+	if err := store.ExplainKudos(ctx, stdout, orgID, person, leader, *days); err != nil {
+		return err
+	}
+	return store.ExplainReviews(ctx, stdout, orgID)
 }

@@ -102,3 +102,40 @@ func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, ar
 	fmt.Fprintln(w, "```")
 	return nil
 }
+
+// ExplainReviews prints EXPLAIN (ANALYZE, BUFFERS) for the queries that set
+// a review export's pace: the coaching cues and the evidence counts for one
+// batch of people (the exporter asks for 500 at a time) over the newest
+// cycle's period.
+func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
+	var from, until time.Time
+	err := s.Pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
+		WHERE org_id = $1 ORDER BY period_start DESC, id DESC LIMIT 1`, orgID).Scan(&from, &until)
+	if err == pgx.ErrNoRows {
+		return nil // no review cycles to explain
+	}
+	if err != nil {
+		return err
+	}
+	var batch []int64
+	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (
+		SELECT p.person_id FROM review_participants p JOIN review_cycles c ON c.id = p.cycle_id
+		WHERE c.org_id = $1 AND c.period_start = $2 ORDER BY p.person_id LIMIT 500) x`, orgID, from).Scan(&batch); err != nil {
+		return err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	period := from.Format("2 Jan 2006") + " – " + until.AddDate(0, 0, -1).Format("2 Jan 2006")
+	for _, x := range []struct {
+		title, name string
+		args        []any
+	}{
+		{fmt.Sprintf("Review export: 1:1 series of %d people (%s)", len(batch), period), "CueSeries", []any{from, until, orgID, batch}},
+		{fmt.Sprintf("Review export: coaching cues of %d people", len(batch)), "CueFigures", []any{batch, orgID, from, until, today, from, until}},
+		{fmt.Sprintf("Review export: evidence counts of %d people, as each one's manager sees them", len(batch)), "EvidenceCounts", []any{orgID, batch, from, until, int64(0)}},
+	} {
+		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -18,5 +18,8 @@ func SQL(name string) string {
 		"KudoCountsByCompetency": kudoCountsByCompetency,
 		"EquityMembers":          equityMembers,
 		"EquityEdges":            equityEdges,
+		"CueSeries":              cueSeries,
+		"CueFigures":             cueFigures,
+		"EvidenceCounts":         evidenceCounts,
 	}[name]
 }
