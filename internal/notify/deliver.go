@@ -86,34 +86,10 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 	if err != nil {
 		return fmt.Errorf("encode message: %w", err)
 	}
-	postErr := n.post(ctx, hook, body)
-
-	status, lastErr := StatusDelivered, ""
-	var deliveredAt *time.Time
-	switch {
-	case postErr == nil:
-		t := n.clock.Now()
-		deliveredAt = &t
-	case job.Attempt >= job.MaxAttempts:
-		status, lastErr = StatusFailed, postErr.Error()
-	default:
-		status, lastErr = StatusPending, postErr.Error()
-	}
-	if err := recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, deliveredAt); err != nil {
-		if postErr == nil {
-			// Delivered: a retry would post it twice. The row keeps its last state.
-			log.ErrorContext(ctx, "webhook delivered but not recorded", slog.String("webhook", MaskURL(hook)), slog.Any("err", err))
-			return nil
-		}
-		log.ErrorContext(ctx, "record webhook attempt", slog.Any("err", err))
-	}
-	if postErr != nil {
-		log.WarnContext(ctx, "webhook delivery failed", slog.String("webhook", MaskURL(hook)),
-			slog.String("err", postErr.Error()), slog.Bool("final", status == StatusFailed))
-		return postErr
-	}
-	log.InfoContext(ctx, "webhook delivered", slog.String("webhook", MaskURL(hook)))
-	return nil
+	return n.deliver(ctx, log, "webhook", hook, body, job.Attempt, job.MaxAttempts,
+		func(status, lastErr string, deliveredAt *time.Time) error {
+			return recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, deliveredAt)
+		})
 }
 
 // skip ends the job without posting. A row left by an earlier attempt is marked

@@ -215,34 +215,10 @@ SELECT `+ritualColumns+`
 	if err != nil {
 		return fmt.Errorf("encode message: %w", err)
 	}
-	postErr := n.post(ctx, hook, body)
-
-	status, lastErr := StatusDelivered, ""
-	var deliveredAt *time.Time
-	switch {
-	case postErr == nil:
-		t := n.clock.Now()
-		deliveredAt = &t
-	case job.Attempt >= job.MaxAttempts:
-		status, lastErr = StatusFailed, postErr.Error()
-	default:
-		status, lastErr = StatusPending, postErr.Error()
-	}
-	if err := recordReminderAttempt(ctx, n.pool, job.ID, r.OrgID, r.TeamID, status, lastErr, deliveredAt); err != nil {
-		if postErr == nil {
-			// Delivered: a retry would post it twice. The row keeps its last state.
-			log.ErrorContext(ctx, "ritual reminder delivered but not recorded", slog.String("webhook", MaskURL(hook)), slog.Any("err", err))
-			return nil
-		}
-		log.ErrorContext(ctx, "record ritual reminder attempt", slog.Any("err", err))
-	}
-	if postErr != nil {
-		log.WarnContext(ctx, "ritual reminder delivery failed", slog.String("webhook", MaskURL(hook)),
-			slog.String("err", postErr.Error()), slog.Bool("final", status == StatusFailed))
-		return postErr
-	}
-	log.InfoContext(ctx, "ritual reminder delivered", slog.String("webhook", MaskURL(hook)), slog.Int("kudos", count))
-	return nil
+	return n.deliver(ctx, log.With(slog.Int("kudos", count)), "ritual reminder", hook, body, job.Attempt, job.MaxAttempts,
+		func(status, lastErr string, deliveredAt *time.Time) error {
+			return recordReminderAttempt(ctx, n.pool, job.ID, r.OrgID, r.TeamID, status, lastErr, deliveredAt)
+		})
 }
 
 // skip ends the job without posting. A row left by an earlier attempt is marked

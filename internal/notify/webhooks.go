@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -207,4 +208,40 @@ func MaskURL(raw string) string {
 		return head + "/…"
 	}
 	return head + "/…/" + string(rest[len(rest)-4:])
+}
+
+// deliver posts body to a webhook and records the attempt's outcome through
+// record: delivered, pending (River retries) or failed (the last attempt).
+// It returns the post's error so River retries; a delivery that could not be
+// recorded is not retried, since a retry would post it twice.
+func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, what, hook string, body []byte, attempt, maxAttempts int,
+	record func(status, lastErr string, deliveredAt *time.Time) error) error {
+	postErr := n.post(ctx, hook, body)
+
+	status, lastErr := StatusDelivered, ""
+	var deliveredAt *time.Time
+	switch {
+	case postErr == nil:
+		t := n.clock.Now()
+		deliveredAt = &t
+	case attempt >= maxAttempts:
+		status, lastErr = StatusFailed, postErr.Error()
+	default:
+		status, lastErr = StatusPending, postErr.Error()
+	}
+	if err := record(status, lastErr, deliveredAt); err != nil {
+		if postErr == nil {
+			// Delivered: a retry would post it twice. The row keeps its last state.
+			log.ErrorContext(ctx, what+" delivered but not recorded", slog.String("webhook", MaskURL(hook)), slog.Any("err", err))
+			return nil
+		}
+		log.ErrorContext(ctx, "record "+what+" attempt", slog.Any("err", err))
+	}
+	if postErr != nil {
+		log.WarnContext(ctx, what+" delivery failed", slog.String("webhook", MaskURL(hook)),
+			slog.String("err", postErr.Error()), slog.Bool("final", status == StatusFailed))
+		return postErr
+	}
+	log.InfoContext(ctx, what+" delivered", slog.String("webhook", MaskURL(hook)))
+	return nil
 }
