@@ -86,25 +86,33 @@ func (s *Server) retroTeam(r *http.Request, teamID int64) (people.Team, error) {
 	return ts, err
 }
 
-func (s *Server) retroFormProps(r *http.Request, teamID int64, in retro.Input, err error) (views.RetroFormProps, error) {
+// newRetroInput is what the new-retro form starts with.
+var newRetroInput = retro.Input{Template: "ssc", VotesPerPerson: 3, MaxVotesPerCard: 3}
+
+// renderRetroForm shows the new-retro form (with the team's facilitators)
+// holding in, and err's messages next to their fields when err is set.
+func (s *Server) renderRetroForm(w http.ResponseWriter, r *http.Request, status int, teamID int64, in retro.Input, err error) {
 	t, terr := s.retroTeam(r, teamID)
 	if terr != nil {
-		return views.RetroFormProps{}, terr
+		s.renderError(w, r, terr)
+		return
 	}
 	members, merr := s.retros.Members(r.Context(), actor(r), teamID)
 	if merr != nil {
-		return views.RetroFormProps{}, merr
+		s.renderError(w, r, merr)
+		return
 	}
 	facs, ferr := s.retros.Store.Facilitators(r.Context(), actor(r).OrgID, teamID)
 	if ferr != nil {
-		return views.RetroFormProps{}, ferr
+		s.renderError(w, r, ferr)
+		return
 	}
 	p := views.RetroFormProps{Team: t, Input: in, Members: members, Facilitators: facs}
 	if err != nil {
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
 	}
-	return p, nil
+	s.render(w, r, status, views.RetroFormPage(s.layout(r, "New retro · "+t.Name, "teams"), p))
 }
 
 func (s *Server) retroNew(w http.ResponseWriter, r *http.Request) {
@@ -121,12 +129,7 @@ func (s *Server) retroNew(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	p, err := s.retroFormProps(r, teamID, retro.Input{Template: "ssc", VotesPerPerson: 3, MaxVotesPerCard: 3}, nil)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, views.RetroFormPage(s.layout(r, "New retro · "+p.Team.Name, "teams"), p))
+	s.renderRetroForm(w, r, http.StatusOK, teamID, newRetroInput, nil)
 }
 
 func (s *Server) retroCreate(w http.ResponseWriter, r *http.Request) {
@@ -148,12 +151,7 @@ func (s *Server) retroCreate(w http.ResponseWriter, r *http.Request) {
 	id, err := s.retros.Create(r.Context(), actor(r), teamID, in)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
-			p, perr := s.retroFormProps(r, teamID, in, err)
-			if perr != nil {
-				s.renderError(w, r, perr)
-				return
-			}
-			s.render(w, r, http.StatusUnprocessableEntity, views.RetroFormPage(s.layout(r, "New retro · "+p.Team.Name, "teams"), p))
+			s.renderRetroForm(w, r, http.StatusUnprocessableEntity, teamID, in, err)
 			return
 		}
 		s.renderError(w, r, err)
@@ -180,12 +178,7 @@ func (s *Server) retroFacilitator(w http.ResponseWriter, r *http.Request) {
 	err := s.retros.SetFacilitator(r.Context(), actor(r), teamID, id, r.PostFormValue("on") == "true")
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
-			p, perr := s.retroFormProps(r, teamID, retro.Input{Template: "ssc", VotesPerPerson: 3, MaxVotesPerCard: 3}, err)
-			if perr != nil {
-				s.renderError(w, r, perr)
-				return
-			}
-			s.render(w, r, http.StatusUnprocessableEntity, views.RetroFormPage(s.layout(r, "New retro · "+p.Team.Name, "teams"), p))
+			s.renderRetroForm(w, r, http.StatusUnprocessableEntity, teamID, newRetroInput, err)
 			return
 		}
 		s.renderError(w, r, err)
