@@ -217,3 +217,69 @@ func TestHomeShowsWhatIsDueUntilItIsDone(t *testing.T) {
 		t.Errorf("the manager sees the report's notice")
 	}
 }
+
+func TestFrameworkFormRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
+	w := newWorld(t)
+	f := w.app.F
+	versions := func() int { return f.Count(t, "SELECT count(*) FROM framework_versions WHERE org_id = $1", w.orgA) }
+	before := versions()
+
+	// The edit page holds every field; post it back with one name emptied
+	// and one text too long.
+	form := url.Values{"note": {"Warmer wording, kept when refused"}}
+	rows, err := w.app.Pool.Query(context.Background(), `SELECT e.competency_id, e.name, e.description, e.behaviour, e.result, e.leader_check, e.micro_action
+		FROM framework_entries e JOIN framework_versions v ON v.id = e.version_id
+		WHERE v.org_id = $1 AND v.number = (SELECT max(number) FROM framework_versions WHERE org_id = $1)`, w.orgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int64
+	for rows.Next() {
+		var id int64
+		var name, desc, beh, res, check, micro string
+		if err := rows.Scan(&id, &name, &desc, &beh, &res, &check, &micro); err != nil {
+			t.Fatal(err)
+		}
+		if first == 0 {
+			first = id
+		}
+		k := fmt.Sprint(id)
+		form.Set("name_"+k, name)
+		form.Set("description_"+k, desc)
+		form.Set("behaviour_"+k, beh)
+		form.Set("result_"+k, res)
+		form.Set("leader_check_"+k, check)
+		form.Set("micro_action_"+k, micro)
+	}
+	rows.Close()
+	for _, l := range []string{"1", "2", "3", "4"} {
+		form.Set("level_"+l, "Level "+l)
+		form.Set("level_"+l+"_description", "What level "+l+" looks like")
+	}
+	k := fmt.Sprint(first)
+	form.Set("name_"+k, "")
+	form.Set("result_"+k, strings.Repeat("x", 1001))
+
+	r := w.clients[admin].Post("/framework", form)
+	if r.Status != 422 {
+		t.Fatalf("status %d, want 422", r.Status)
+	}
+	for _, want := range []string{"Give the competency a name.", fmt.Sprintf(`id="f-name_%s-error"`, k), "Keep this under 1,000 characters.", "Warmer wording, kept when refused"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the refused form lacks %q", want)
+		}
+	}
+	if n := versions(); n != before {
+		t.Errorf("a refused edit made a version: %d → %d", before, n)
+	}
+
+	// Put the name back and shorten the text: saved as a new version.
+	form.Set("name_"+k, "Rapport")
+	form.Set("result_"+k, "Less social friction")
+	if r := w.clients[admin].Post("/framework", form); r.Status != 303 {
+		t.Fatalf("a good edit: status %d", r.Status)
+	}
+	if n := versions(); n != before+1 {
+		t.Errorf("versions %d → %d, want one more", before, n)
+	}
+}
