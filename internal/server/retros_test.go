@@ -308,3 +308,39 @@ func TestRetroExportNeutralisesFormulas(t *testing.T) {
 		t.Errorf("outsider export: %d", r.Status)
 	}
 }
+
+func TestNamingAFacilitatorTakesOnlyTeamMembers(t *testing.T) {
+	w := newRetroWorld(t)
+	path := fmt.Sprintf("/teams/%d/retros/facilitators", w.team)
+	named := func() int { return w.app.F.Count(t, "SELECT count(*) FROM retro_facilitators WHERE team_id = $1", w.team) }
+
+	for name, form := range map[string]url.Values{
+		"someone outside the team": {"person_id": {itoa(w.outsider.ID)}, "on": {"true"}},
+		"no one":                   {"person_id": {""}, "on": {"true"}},
+		"not a number":             {"person_id": {"ana"}, "on": {"true"}},
+	} {
+		r := w.mgrC.Post(path, form)
+		if r.Status != 422 || !strings.Contains(r.Body, "Choose someone from the team.") {
+			t.Errorf("%s: status %d", name, r.Status)
+		}
+		if n := named(); n != 0 {
+			t.Fatalf("%s: %d facilitators named", name, n)
+		}
+	}
+	// A team member can be named, once however often the form is sent, and
+	// only by a facilitator.
+	for range 2 {
+		if r := w.mgrC.Post(path, url.Values{"person_id": {itoa(w.ana.ID)}, "on": {"true"}}); r.Status != 303 {
+			t.Fatalf("naming Ana: status %d", r.Status)
+		}
+	}
+	if n := named(); n != 1 {
+		t.Errorf("%d facilitators after naming Ana twice, want 1", n)
+	}
+	if r := w.benC.Post(path, url.Values{"person_id": {itoa(w.ben.ID)}, "on": {"true"}}); r.Status != 403 {
+		t.Errorf("Ben named himself: status %d", r.Status)
+	}
+	if n := named(); n != 1 {
+		t.Errorf("%d facilitators after Ben's attempt, want 1", n)
+	}
+}
