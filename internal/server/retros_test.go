@@ -312,7 +312,9 @@ func TestRetroExportNeutralisesFormulas(t *testing.T) {
 func TestNamingAFacilitatorTakesOnlyTeamMembers(t *testing.T) {
 	w := newRetroWorld(t)
 	path := fmt.Sprintf("/teams/%d/retros/facilitators", w.team)
-	named := func() int { return w.app.F.Count(t, "SELECT count(*) FROM retro_facilitators WHERE team_id = $1", w.team) }
+	named := func() int {
+		return w.app.F.Count(t, "SELECT count(*) FROM retro_facilitators WHERE team_id = $1", w.team)
+	}
 
 	for name, form := range map[string]url.Values{
 		"someone outside the team": {"person_id": {itoa(w.outsider.ID)}, "on": {"true"}},
