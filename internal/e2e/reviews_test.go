@@ -211,4 +211,29 @@ func TestManagerWritesReviewWithEvidence(t *testing.T) {
 		t.Errorf("the framework page lacks the competencies or the scale")
 	}
 	e.screenshots("framework")
+
+	// The leader's list of cycles and the new-cycle form.
+	l.open("/reviews")
+	l.assertClean()
+	l.assertNoSidewaysScrollOnPhone()
+	if got := l.text("main"); !strings.Contains(got, "2026 H1") {
+		t.Errorf("the leader's review list lacks the cycle")
+	}
+	l.screenshots("reviews-list")
+	l.open("/reviews/new")
+	l.assertClean()
+	l.assertNoSidewaysScrollOnPhone()
+	l.screenshots("cycle-form")
+
+	// The admin's framework editor.
+	ada := mk("Ada Admin", "ada", core.RoleAdmin, 0)
+	a := newTab(t, app.URL)
+	a.signIn(ada.Email)
+	a.open("/framework/edit")
+	a.assertClean()
+	a.assertNoSidewaysScrollOnPhone()
+	if got := a.text("main"); !strings.Contains(got, "Partnerships") {
+		t.Errorf("the framework editor lacks the competencies")
+	}
+	a.screenshots("framework-edit")
 }
