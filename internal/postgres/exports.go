@@ -54,25 +54,20 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 
 // ExportRows streams the scope's person × competency rows from one query,
 // ordered as the cycle page lists people (by name) and the framework orders
-// competencies. As on the review page, a draft self-assessment is the
-// employee's alone until they submit it, and the manager's part of the
-// viewer's own review stays hidden until the manager has submitted it.
+// competencies. Each row holds only the parts of the review the viewer may
+// read, by the review pages' own rule (review.PermissionFor).
 func (s *Store) ExportRows(ctx context.Context, sc export.Scope, fn func(export.Row) error) error {
 	rows, err := s.Pool.Query(ctx, exportVisible+`, people AS (
-    SELECT v.person_id, v.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
+    SELECT v.person_id, v.manager_id, v.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
         coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
-                  WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name,
-        (v.person_id = $3 AND v.state IN ('draft', 'self_submitted')) AS hide_manager,
-        (v.person_id <> $3 AND v.state = 'draft') AS hide_self
+                  WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name
     FROM vis v
     JOIN users u ON u.org_id = $1 AND u.id = v.person_id
     LEFT JOIN users m ON m.org_id = $1 AND m.id = v.manager_id
 )
-SELECT p.person_id, p.name, p.email, p.team_name, p.manager_name, e.competency_id, e.grp, e.name,
-    CASE WHEN p.hide_self THEN 0 ELSE coalesce(r.self_rating, 0) END::int,
-    CASE WHEN p.hide_self THEN '' ELSE coalesce(r.self_comment, '') END,
-    CASE WHEN p.hide_manager THEN 0 ELSE coalesce(r.manager_rating, 0) END::int,
-    CASE WHEN p.hide_manager THEN '' ELSE coalesce(r.manager_comment, '') END,
+SELECT p.person_id, coalesce(p.manager_id, 0), p.name, p.email, p.team_name, p.manager_name, e.competency_id, e.grp, e.name,
+    coalesce(r.self_rating, 0)::int, coalesce(r.self_comment, ''),
+    coalesce(r.manager_rating, 0)::int, coalesce(r.manager_comment, ''),
     p.state::text
 FROM people p
 JOIN review_cycles c ON c.org_id = $1 AND c.id = $2
@@ -84,13 +79,20 @@ ORDER BY lower(p.name), p.person_id, e.position, e.competency_id`,
 		return mapErr(err, "Export")
 	}
 	defer rows.Close()
-	var r export.Row
+	var (
+		r         export.Row
+		managerID int64
+		rating    review.Rating
+	)
 	for rows.Next() {
-		if err := rows.Scan(&r.PersonID, &r.Person, &r.Email, &r.Team, &r.Manager, &r.CompetencyID, &r.Group, &r.Competency,
-			&r.SelfRating, &r.SelfComment, &r.ManagerRating, &r.ManagerComment, &r.State); err != nil {
+		if err := rows.Scan(&r.PersonID, &managerID, &r.Person, &r.Email, &r.Team, &r.Manager, &r.CompetencyID, &r.Group, &r.Competency,
+			&rating.SelfRating, &rating.SelfComment, &rating.ManagerRating, &rating.ManagerComment, &r.State); err != nil {
 			return mapErr(err, "Export")
 		}
 		r.Group = review.GroupLabel(r.Group)
+		perm := review.PermissionFor(sc.ViewerID, review.Participant{PersonID: r.PersonID, ManagerID: managerID, State: review.State(r.State)})
+		rating = perm.Rating(rating)
+		r.SelfRating, r.SelfComment, r.ManagerRating, r.ManagerComment = rating.SelfRating, rating.SelfComment, rating.ManagerRating, rating.ManagerComment
 		if err := fn(r); err != nil {
 			return err
 		}

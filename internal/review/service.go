@@ -284,8 +284,10 @@ type CycleView struct {
 	Cycle        Cycle
 	Framework    Framework
 	Participants []Participant
-	Ratings      []RatingRow
-	CanManage    bool
+	// Ratings are the parts of the participants' ratings the viewer may
+	// read (Permission), for the distribution and calibration.
+	Ratings   []RatingRow
+	CanManage bool
 }
 
 // Cycle returns a cycle with the reviews the actor may see.
@@ -303,9 +305,15 @@ func (s *Service) Cycle(ctx context.Context, a core.Actor, id int64) (CycleView,
 		return v, err
 	}
 	if canLead(a) || a.Role == core.RoleManager {
-		v.Ratings, err = s.Store.CycleRatings(ctx, a.OrgID, id, a.UserID, all)
+		rows, err := s.Store.CycleRatings(ctx, a.OrgID, id, a.UserID, all)
+		if err != nil {
+			return v, err
+		}
+		// Every figure of the page is computed from these: only what the
+		// viewer may read goes in, so no figure holds someone else's draft.
+		v.Ratings = readableRatings(a.UserID, v.Participants, rows)
 	}
-	return v, err
+	return v, nil
 }
 
 // Access says what the actor may do on one review.
@@ -315,7 +323,7 @@ type Access struct {
 	IsLeader    bool // a leader or admin above the person
 	EditSelf    bool
 	EditManager bool
-	SeeManager  bool // the manager's part is visible to the actor
+	Read        Permission // the parts of the review the actor may read
 	Acknowledge bool
 	Finalise    bool
 }
@@ -353,7 +361,7 @@ func (s *Service) access(ctx context.Context, a core.Actor, p Participant) (Acce
 	open := p.State != StateFinalised
 	acc.EditSelf = acc.IsEmployee && p.State == StateDraft
 	acc.EditManager = acc.IsReviewer && (p.State == StateDraft || p.State == StateSelfSubmitted)
-	acc.SeeManager = !acc.IsEmployee || p.State == StateManagerSubmitted || p.State == StateAcknowledged || p.State == StateFinalised
+	acc.Read = PermissionFor(a.UserID, p)
 	acc.Acknowledge = acc.IsEmployee && p.State == StateManagerSubmitted
 	acc.Finalise = acc.IsLeader && !acc.IsEmployee && p.State == StateAcknowledged && open
 	return acc, true, nil
@@ -377,26 +385,15 @@ func (s *Service) Review(ctx context.Context, a core.Actor, cycleID, personID in
 	if !ok {
 		return ReviewView{}, core.NotFound("Review")
 	}
-	v := ReviewView{Cycle: c, Participant: p, Access: acc}
+	v := ReviewView{Cycle: c, Participant: acc.Read.Participant(p), Access: acc}
 	if v.Framework, err = s.Store.Framework(ctx, a.OrgID, c.FrameworkVersionID); err != nil {
 		return v, err
 	}
 	if v.Ratings, err = s.Store.Ratings(ctx, a.OrgID, cycleID, personID); err != nil {
 		return v, err
 	}
-	// The self-assessment is the employee's until they submit it.
-	if !acc.IsEmployee && p.State == StateDraft {
-		for id, r := range v.Ratings {
-			r.SelfRating, r.SelfComment = 0, ""
-			v.Ratings[id] = r
-		}
-	}
-	if !acc.SeeManager {
-		for id, r := range v.Ratings {
-			r.ManagerRating, r.ManagerComment = 0, ""
-			v.Ratings[id] = r
-		}
-		v.Participant.Summary = ""
+	for id, r := range v.Ratings {
+		v.Ratings[id] = acc.Read.Rating(r)
 	}
 	v.Evidence, err = s.evidence(ctx, a, personID, c.From(), c.Until())
 	return v, err
@@ -630,7 +627,8 @@ type CalibrationRow struct {
 	Gap           float64 // average |self − manager| where both rated
 }
 
-// Calibration builds the rows of a cycle's calibration table, sorted by
+// Calibration builds the rows of a cycle's calibration table from the
+// ratings the viewer may read (CycleView.Ratings), sorted by
 // name, manager, a competency's manager rating ("rating" with
 // competencyID), or the gap between self and manager ratings.
 func Calibration(v CycleView, sortBy string, competencyID int64) []CalibrationRow {
@@ -645,7 +643,7 @@ func Calibration(v CycleView, sortBy string, competencyID int64) []CalibrationRo
 		if !ok {
 			continue
 		}
-		if r.SelfRating > 0 && rows[i].State != StateDraft {
+		if r.SelfRating > 0 {
 			rows[i].Self[r.CompetencyID] = r.SelfRating
 		}
 		if r.ManagerRating > 0 {
@@ -710,8 +708,8 @@ func abs(n int) int {
 	return n
 }
 
-// Distribution counts manager ratings per competency and value, optionally
-// for one team ("" for everyone).
+// Distribution counts the manager ratings the viewer may read per
+// competency and value, optionally for one team ("" for everyone).
 func Distribution(v CycleView, team string) map[int64]map[int]int {
 	inTeam := map[int64]bool{}
 	for _, p := range v.Participants {
