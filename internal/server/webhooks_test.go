@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"html"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
 
 	"rapport/internal/core"
+	"rapport/internal/testapp"
 	"rapport/internal/testfx"
 )
 
@@ -60,5 +62,46 @@ func TestWebhookFormRefusesInternalAddressesBesideTheFieldAndKeepsWhatWasTyped(t
 	t.Logf("%d of %d internal addresses accepted", accepted, len(internalWebhookAddresses))
 	if n := k.ta.F.Count(t, `SELECT count(*) FROM team_webhooks WHERE org_id = $1`, k.org); n != 0 {
 		t.Errorf("%d webhooks stored after refused addresses, want 0", n)
+	}
+}
+
+// A saved address is stored sealed: no column of the row holds any part of its
+// token, and the page shows the host only.
+func TestSavedWebhookAddressIsStoredSealedAndShownAsItsHost(t *testing.T) {
+	k := newCrew(t)
+	adm := k.ta.F.Person(t, k.org, testfx.PersonOpts{Role: core.RoleAdmin})
+	c := k.ta.Client(t)
+	c.SignIn(adm.Email, testfx.Password)
+	if r := c.Post("/admin/webhooks", url.Values{"team_id": {itoa(k.atlas)}, "url": {"https://hooks.example.com/services/T0AB/B0CD/s3cr3tT0ken"}}); r.Status != 303 {
+		t.Fatalf("save: %d", r.Status)
+	}
+	var row string
+	if err := k.ta.Pool.QueryRow(t.Context(), `SELECT w::text FROM team_webhooks w WHERE team_id = $1`, k.atlas).Scan(&row); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"s3cr3tT0ken", "T0AB", "B0CD", "services", "733363723374"} { // last: hex of "s3cr3t"
+		if strings.Contains(row, part) {
+			t.Errorf("the stored row holds %q: %s", part, row)
+		}
+	}
+	page := c.Get("/admin/webhooks")
+	if !strings.Contains(page.Body, "https://hooks.example.com/…") || strings.Contains(page.Body, "T0AB") {
+		t.Errorf("the page does not show just the host")
+	}
+}
+
+// The operator's allow-list lets an on-premise receiver's address be saved.
+func TestAllowedPrivateRangeCanBeSaved(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{WebhookAllowPrivate: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")}})
+	org := ta.F.Org(t, "Onprem")
+	adm := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
+	team := ta.F.Team(t, org, "Ops")
+	c := ta.Client(t)
+	c.SignIn(adm.Email, testfx.Password)
+	if r := c.Post("/admin/webhooks", url.Values{"team_id": {itoa(team)}, "url": {"https://10.20.1.5:8065/hooks/abcdefghijk"}}); r.Status != 303 {
+		t.Errorf("an address in the allowed range: %d, want 303", r.Status)
+	}
+	if r := c.Post("/admin/webhooks", url.Values{"team_id": {itoa(team)}, "url": {"https://10.21.1.5:8065/hooks/abcdefghijk"}}); r.Status != 422 {
+		t.Errorf("an address outside the allowed range: %d, want 422", r.Status)
 	}
 }
