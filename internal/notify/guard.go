@@ -35,14 +35,6 @@ func NewGuard(allow []netip.Prefix) *Guard {
 	return g
 }
 
-// Allowed lists the extra ranges the guard lets through.
-func (g *Guard) Allowed() []netip.Prefix {
-	if g == nil {
-		return nil
-	}
-	return append([]netip.Prefix(nil), g.allow...)
-}
-
 // ParseAllowList reads a comma-separated list of CIDR ranges (a bare address
 // is a range of one), returning one message per bad value.
 func ParseAllowList(s string) ([]netip.Prefix, []string) {
