@@ -282,6 +282,20 @@ func TestDeliveryFailuresAreShownAsClasses(t *testing.T) {
 	closedURL := closed.URL
 	closed.Close()
 
+	// A redirect is never followed, wherever it points.
+	var followed sync.Mutex
+	followedCount := 0
+	inner := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		followed.Lock()
+		followedCount++
+		followed.Unlock()
+	}))
+	t.Cleanup(inner.Close)
+	redirecting := httptest.NewUnstartedServer(http.RedirectHandler(inner.URL+"/latest/meta-data/", http.StatusFound))
+	redirecting.TLS = notFound.TLS
+	redirecting.StartTLS()
+	t.Cleanup(redirecting.Close)
+
 	trusting, _ := newNotifier(t, pool, nil, notify.Options{HTTPClient: notFound.Client()})
 	untrusting, _ := newNotifier(t, pool, nil, notify.Options{HTTPClient: &http.Client{}})
 	defaultGuard, _ := newNotifier(t, pool, nil, notify.Options{AllowPrivate: []netip.Prefix{}, HTTPClient: notFound.Client()})
@@ -291,6 +305,7 @@ func TestDeliveryFailuresAreShownAsClasses(t *testing.T) {
 		want string
 	}{
 		{trusting, notFound.URL + "/services/" + secret, "HTTP 404"},
+		{trusting, redirecting.URL + "/services/" + secret, "HTTP 302"},
 		{trusting, closedURL + "/services/" + secret, "connection failed"},
 		{untrusting, r.srv.URL + "/services/" + secret, "TLS error"},
 		{defaultGuard, notFound.URL + "/services/" + secret, "address not allowed"},
@@ -299,5 +314,10 @@ func TestDeliveryFailuresAreShownAsClasses(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("posting to %s: %v, want %q", c.url, err, c.want)
 		}
+	}
+	followed.Lock()
+	defer followed.Unlock()
+	if followedCount != 0 {
+		t.Errorf("a redirect was followed %d times", followedCount)
 	}
 }
