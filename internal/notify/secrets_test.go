@@ -9,6 +9,7 @@ import (
 
 	"rapport/internal/notify"
 	"rapport/internal/secrets"
+	"rapport/internal/testdb"
 )
 
 // Addresses stored in plain text (before sealing) or under an old key are
@@ -16,7 +17,8 @@ import (
 // deliveries work throughout.
 func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 	ctx := context.Background()
-	pool := openPool(t, dsn)
+	// A database of its own: ResealWebhooks works on every stored webhook.
+	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
 	oldKey, newKey := secrets.GenerateKey(), secrets.GenerateKey()
