@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 	before := mustKeyring(oldKey)
 	must(t, notify.SetWebhook(ctx, pool, before, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	// Sales' row predates sealing: its address is in plain text.
-	_, err := pool.Exec(ctx, `INSERT INTO team_webhooks (org_id, team_id, url, url_host) VALUES ($1, $2, $3, '127.0.0.1')`,
+	_, err := pool.Exec(ctx, `INSERT INTO team_webhooks (org_id, team_id, url) VALUES ($1, $2, $3)`,
 		w.org, w.sales, r.url())
 	must(t, err)
 
@@ -51,6 +52,11 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 		if keyID != during.CurrentID() {
 			t.Errorf("team %d under key %s after rotating, want %s", team, keyID, during.CurrentID())
 		}
+	}
+	hooks, err := notify.Webhooks(ctx, pool, w.org)
+	must(t, err)
+	if host := strings.TrimPrefix(r.srv.URL, "https://"); len(hooks) != 2 || hooks[1].MaskedURL != "https://"+host+"/…" {
+		t.Errorf("after sealing, Webhooks = %+v; want Sales shown as its host", hooks)
 	}
 	if res, err := notify.ResealWebhooks(ctx, pool, during); err != nil || res != (notify.ResealResult{}) {
 		t.Errorf("a second ResealWebhooks = %+v, %v; want nothing to do", res, err)

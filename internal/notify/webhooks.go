@@ -215,10 +215,15 @@ SELECT team_id, url, url_sealed, url_key_id FROM team_webhooks
 			}
 		}
 		keyID, sealed := keys.Seal(addr, sealContext(x.team))
+		var host string
+		if u, err := url.Parse(string(addr)); err == nil {
+			host = truncate(strings.ToLower(u.Host), 300)
+		}
 		tag, err := db.Exec(ctx, `
-UPDATE team_webhooks SET url = NULL, url_sealed = $2, url_key_id = $3
+UPDATE team_webhooks SET url = NULL, url_sealed = $2, url_key_id = $3,
+       url_host = CASE WHEN url_host = '' THEN $6 ELSE url_host END
  WHERE team_id = $1 AND url IS NOT DISTINCT FROM $4 AND url_sealed IS NOT DISTINCT FROM $5`,
-			x.team, sealed, keyID, x.plain, x.sealed)
+			x.team, sealed, keyID, x.plain, x.sealed, host)
 		if err != nil {
 			return res, fmt.Errorf("reseal webhook of team %d: %w", x.team, err)
 		}
