@@ -4,12 +4,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"rapport/internal/notify"
+	"rapport/internal/secrets"
 )
 
 // serveConfig is everything `rapport serve` needs, from flags and environment.
@@ -28,6 +34,16 @@ type serveConfig struct {
 	LogLevel        string
 	LogFormat       string
 	TraceQueries    bool
+	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
+	WebhookAllowPrivate []netip.Prefix
+	Keys                keyConfig
+}
+
+// keyConfig is the secret keys from the environment (never flags, which other
+// users of the machine can read in the process list).
+type keyConfig struct {
+	Current []byte   // RAPPORT_SECRET_KEY; nil: the key file in the data directory
+	Old     [][]byte // RAPPORT_SECRET_KEY_OLD: keys that only open
 }
 
 // env returns the environment variable or a default.
@@ -50,7 +66,7 @@ func (e configErrors) Error() string {
 func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
-	var idle, lifetime, shutdown, people string
+	var idle, lifetime, shutdown, people, allowPrivate string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL); empty: local server or a private one")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL used in links (RAPPORT_BASE_URL); default http://localhost:<port>")
@@ -65,10 +81,19 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.BoolVar(&c.TraceQueries, "trace-queries", env("RAPPORT_TRACE_QUERIES", "") == "1", "debugging: count each request's database statements in the access log and an X-Queries header (RAPPORT_TRACE_QUERIES=1)")
+	fs.StringVar(&allowPrivate, "webhook-allow-private", env("RAPPORT_WEBHOOK_ALLOW_PRIVATE", ""), "comma-separated private CIDR ranges webhooks may reach, e.g. an on-premise chat server's 10.20.0.0/16 (RAPPORT_WEBHOOK_ALLOW_PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs configErrors
+	prefixes, bad := notify.ParseAllowList(allowPrivate)
+	for _, b := range bad {
+		errs = append(errs, "RAPPORT_WEBHOOK_ALLOW_PRIVATE/--webhook-allow-private "+b)
+	}
+	c.WebhookAllowPrivate = prefixes
+	keys, keyErrs := parseKeys()
+	errs = append(errs, keyErrs...)
+	c.Keys = keys
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		errs = append(errs, fmt.Sprintf("RAPPORT_ADDR/--addr %q: use host:port, e.g. :8080 or 127.0.0.1:8080", c.Addr))
@@ -134,3 +159,62 @@ func parseServe(args []string) (serveConfig, error) {
 }
 
 var errUsage = errors.New("usage")
+
+// parseKeys reads RAPPORT_SECRET_KEY and RAPPORT_SECRET_KEY_OLD (a
+// comma-separated list), one message per bad value; the messages never
+// repeat a key.
+func parseKeys() (keyConfig, configErrors) {
+	var kc keyConfig
+	var errs configErrors
+	if s := os.Getenv("RAPPORT_SECRET_KEY"); s != "" {
+		k, err := secrets.ParseKey(s)
+		if err != nil {
+			errs = append(errs, "RAPPORT_SECRET_KEY: "+err.Error())
+		}
+		kc.Current = k
+	}
+	for i, s := range strings.Split(os.Getenv("RAPPORT_SECRET_KEY_OLD"), ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := secrets.ParseKey(s)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("RAPPORT_SECRET_KEY_OLD (key %d): %s", i+1, err))
+			continue
+		}
+		kc.Old = append(kc.Old, k)
+	}
+	if kc.Current == nil && len(kc.Old) > 0 && len(errs) == 0 {
+		errs = append(errs, "RAPPORT_SECRET_KEY_OLD is set but RAPPORT_SECRET_KEY is not: set the new key too")
+	}
+	return kc, errs
+}
+
+// keyFileName is where a key is generated when RAPPORT_SECRET_KEY is not set.
+const keyFileName = "secret.key"
+
+// keyring builds the keyring: the configured key, or else the one generated
+// once into the data directory (for `make run`, docker compose and trials),
+// which is also kept for opening once a key is configured.
+func (kc keyConfig) keyring(dataDir string, log *slog.Logger) (*secrets.Keyring, error) {
+	path := filepath.Join(dataDir, keyFileName)
+	old := kc.Old
+	current := kc.Current
+	if current == nil {
+		k, created, err := secrets.LoadOrCreateKeyFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w (or set RAPPORT_SECRET_KEY)", err)
+		}
+		if created {
+			log.Warn("RAPPORT_SECRET_KEY is not set: generated a secret key for stored webhook addresses; keep it with your backups, or set RAPPORT_SECRET_KEY (see docs/security-keys.md)", "file", path)
+		} else {
+			log.Info("using the secret key from the data directory (RAPPORT_SECRET_KEY is not set)", "file", path)
+		}
+		current = k
+	} else if b, err := os.ReadFile(path); err == nil {
+		if k, err := secrets.ParseKey(string(b)); err == nil {
+			old = append(old, k)
+		}
+	}
+	return secrets.NewKeyring(current, old...)
+}

@@ -5,6 +5,7 @@
 //	rapport demo --people N         seed a demo organisation
 //	rapport user create ...         create an admin from the shell
 //	rapport loadtest ...            measure pages under load
+//	rapport secrets generate|rotate make a key, re-encrypt stored secrets
 package main
 
 import (
@@ -32,9 +33,11 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/demo"
+	"rapport/internal/notify"
 	"rapport/internal/people"
 	"rapport/internal/pgembed"
 	"rapport/internal/postgres"
+	"rapport/internal/secrets"
 	"rapport/internal/server"
 )
 
@@ -51,6 +54,9 @@ Usage:
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
   rapport loadtest [flags]         measure pages under constant-rate load against the
                                    Fortunes baseline (see rapport loadtest -h)
+  rapport secrets generate         print a new random secret key
+  rapport secrets rotate           re-encrypt stored secrets with RAPPORT_SECRET_KEY
+                                   (see docs/security-keys.md)
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -84,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdExplain(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		return cmdLoadtest(ctx, args[1:], stdout, stderr)
+	case "secrets":
+		return cmdSecrets(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -162,7 +170,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.TrustProxy = cfg.TrustProxy
 	scfg.SessionIdle = cfg.SessionIdle
 	scfg.SessionLifetime = cfg.SessionLifetime
-	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute})
+	keys, err := cfg.Keys.keyring(cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	if err := resealSecrets(ctx, pool, keys, log); err != nil {
+		return err
+	}
+	if len(cfg.WebhookAllowPrivate) > 0 {
+		log.Info("webhooks may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
+	}
+	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate})
 	if err != nil {
 		return err
 	}
@@ -434,4 +452,64 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	return store.ExplainReviews(ctx, stdout, orgID)
+}
+
+// resealSecrets seals what is stored in plain text or under an old key with
+// the current key. Values sealed by a key that is not configured are left
+// alone and reported: their webhooks fail until the key is restored.
+func resealSecrets(ctx context.Context, pool *pgxpool.Pool, keys *secrets.Keyring, log *slog.Logger) error {
+	res, err := notify.ResealWebhooks(ctx, pool, keys)
+	if err != nil {
+		return err
+	}
+	if res.Sealed+res.Rotated > 0 {
+		log.Info("re-encrypted stored webhook addresses with the current secret key",
+			"from_plain_text", res.Sealed, "from_old_keys", res.Rotated, "key_id", keys.CurrentID())
+	}
+	if res.Unreadable > 0 {
+		log.Error("some stored webhook addresses were encrypted with a key that is not configured; set it in RAPPORT_SECRET_KEY_OLD (see docs/security-keys.md)",
+			"webhooks", res.Unreadable)
+	}
+	return nil
+}
+
+func cmdSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const use = "usage: rapport secrets generate|rotate"
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, use)
+		return errUsage
+	}
+	switch args[0] {
+	case "generate":
+		fmt.Fprintln(stdout, secrets.GenerateKey())
+		return nil
+	case "rotate":
+	default:
+		fmt.Fprintln(stderr, use)
+		return errUsage
+	}
+	kc, errs := parseKeys()
+	if len(errs) > 0 {
+		return errs
+	}
+	log := newLogger(stderr, "warn", "text")
+	keys, err := kc.keyring(env("RAPPORT_DATA_DIR", "./data"), log)
+	if err != nil {
+		return err
+	}
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	res, err := notify.ResealWebhooks(ctx, pool, keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Webhook addresses now under key %s: %d were in plain text, %d under an old key.\n",
+		keys.CurrentID(), res.Sealed, res.Rotated)
+	if res.Unreadable > 0 {
+		return fmt.Errorf("%d webhook addresses are under a key that is not configured: add it to RAPPORT_SECRET_KEY_OLD and run this again", res.Unreadable)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,9 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 	db := testdb.NewDatabase(t)
 	addr := freeAddr(t)
 	t.Setenv("DATABASE_URL", db)
+	dataDir := t.TempDir()
+	t.Setenv("RAPPORT_DATA_DIR", dataDir)
+	t.Setenv("RAPPORT_SECRET_KEY", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, logs bytes.Buffer
 	done := make(chan error, 1)
@@ -102,6 +106,10 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	// Without RAPPORT_SECRET_KEY a key is generated once into the data directory.
+	if _, err := os.Stat(filepath.Join(dataDir, "secret.key")); err != nil || !strings.Contains(logs.String(), "RAPPORT_SECRET_KEY is not set") {
+		t.Errorf("no generated secret key (%v) or no warning about it", err)
 	}
 	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
 		t.Errorf("shutdown not logged:\n%s", logs.String())

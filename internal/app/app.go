@@ -4,6 +4,7 @@ package app
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"rapport/internal/postgres"
 	"rapport/internal/retro"
 	"rapport/internal/review"
+	"rapport/internal/secrets"
 	"rapport/internal/server"
 )
 
@@ -42,6 +44,12 @@ type Options struct {
 	HashParams *auth.Params // nil: production argon2id parameters
 	// SessionCleanup is how often expired sessions are deleted; 0 disables it.
 	SessionCleanup time.Duration
+	// Keys seal stored secrets (webhook addresses). nil uses a random key for
+	// this process only, which is fit for tests: `rapport serve` always passes
+	// the configured one.
+	Keys *secrets.Keyring
+	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
+	WebhookAllowPrivate []netip.Prefix
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -51,7 +59,16 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
 	}
-	n, err := notify.New(pool, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock})
+	if opts.Keys == nil {
+		raw, err := secrets.ParseKey(secrets.GenerateKey())
+		if err != nil {
+			return nil, err
+		}
+		if opts.Keys, err = secrets.NewKeyring(raw); err != nil {
+			return nil, err
+		}
+	}
+	n, err := notify.New(pool, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +86,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

@@ -3,12 +3,18 @@ package notify
 import (
 	"context"
 	"fmt"
+
+	"rapport/internal/secrets"
 )
 
 // Admin is the webhook settings an admin manages, bound to a database. Every
 // change is written to the organisation's audit log.
 type Admin struct {
 	DB DB
+	// Keys seal the addresses saved.
+	Keys *secrets.Keyring
+	// Guard refuses addresses on internal networks (nil: all of them).
+	Guard *Guard
 }
 
 // List returns the organisation's webhooks, addresses masked.
@@ -23,7 +29,7 @@ func (a Admin) Deliveries(ctx context.Context, orgID int64, limit int) ([]Delive
 
 // Set stores a team's webhook address.
 func (a Admin) Set(ctx context.Context, orgID, teamID, actorID int64, url string) error {
-	if err := SetWebhook(ctx, a.DB, orgID, teamID, actorID, url); err != nil {
+	if err := SetWebhook(ctx, a.DB, a.Keys, a.Guard, orgID, teamID, actorID, url); err != nil {
 		return err
 	}
 	return a.audit(ctx, orgID, actorID, "webhook.set", teamID)

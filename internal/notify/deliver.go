@@ -3,11 +3,14 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,11 +75,14 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 	if err != nil {
 		return err
 	}
-	var hook string
-	err = n.pool.QueryRow(ctx, "SELECT url FROM team_webhooks WHERE org_id = $1 AND team_id = $2",
-		a.OrgID, a.TeamID).Scan(&hook)
+	hook, err := webhookAddress(ctx, n.pool, n.keys, a.OrgID, a.TeamID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w.skip(ctx, job, log, "The team's webhook was removed.")
+	}
+	if errors.Is(err, errUnreadable) {
+		return n.unreadable(ctx, log, err, job.Attempt, job.MaxAttempts, func(status, lastErr string) error {
+			return recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, nil)
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("read webhook: %w", err)
@@ -134,19 +140,21 @@ ON CONFLICT (kudo_id, team_id, kind) DO UPDATE
 	return nil
 }
 
-// post sends body to the webhook and reports any failure with the address masked.
+// post sends body to the webhook. A failure is reported as a class (see
+// classifySendError) so admins never see transport detail; the detail, with
+// the address masked, goes to the operator's log only.
 func (n *Notifier) post(ctx context.Context, hook string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, PostTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(body))
 	if err != nil {
-		return &deliveryError{msg: "invalid webhook address " + MaskURL(hook)}
+		return &deliveryError{msg: "invalid address", detail: "invalid webhook address " + MaskURL(hook)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Rapport-Webhooks/1")
 	resp, err := n.http.Do(req)
 	if err != nil {
-		return &deliveryError{msg: describeSendError(err, hook)}
+		return &deliveryError{msg: classifySendError(err), detail: printable(err.Error(), hook)}
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
@@ -155,33 +163,53 @@ func (n *Notifier) post(ctx context.Context, hook string, body []byte) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
+	// The receiver's answer stays out of what admins see: on an allowed private
+	// network it could be any internal service's page.
 	msg := "HTTP " + strconv.Itoa(resp.StatusCode)
-	if s := printable(string(snippet), hook); s != "" {
-		msg += ": " + s
-	}
-	return &deliveryError{msg: msg}
+	return &deliveryError{msg: msg, detail: msg + ": " + printable(string(snippet), hook)}
 }
 
-// deliveryError is a failed attempt, described without the webhook's secret.
-type deliveryError struct{ msg string }
+// deliveryError is a failed attempt: msg is what admins see and what is
+// stored, detail (masked) is for the operator's log.
+type deliveryError struct{ msg, detail string }
 
 func (e *deliveryError) Error() string { return e.msg }
 
-// describeSendError explains a transport failure without the full address, which
-// net/http puts in its errors.
-func describeSendError(err error, hook string) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("no answer within %s", PostTimeout)
+// Failure classes shown to admins.
+const (
+	failNotAllowed = "address not allowed"
+	failTimeout    = "timed out"
+	failTLS        = "TLS error"
+	failConnect    = "connection failed"
+)
+
+// classifySendError names a transport failure's class. Refused and reset
+// connections, unknown names and unreachable networks are all "connection
+// failed", so the page cannot be used to map which ports answer where.
+func classifySendError(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrAddressNotAllowed):
+		return failNotAllowed
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return failTimeout
+	case isTLSError(err):
+		return failTLS
 	}
-	msg := err.Error()
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg = ue.Err.Error()
-		if ue.Timeout() {
-			msg = fmt.Sprintf("no answer within %s", PostTimeout)
-		}
-	}
-	return printable(msg, hook)
+	return failConnect
+}
+
+func isTLSError(err error) bool {
+	var (
+		verr  *tls.CertificateVerificationError
+		rerr  tls.RecordHeaderError
+		aerr  tls.AlertError
+		uaerr x509.UnknownAuthorityError
+		herr  x509.HostnameError
+		cierr x509.CertificateInvalidError
+	)
+	return errors.As(err, &verr) || errors.As(err, &rerr) || errors.As(err, &aerr) || errors.As(err, &uaerr) ||
+		errors.As(err, &herr) || errors.As(err, &cierr) || strings.Contains(err.Error(), "tls: ")
 }
 
 // printable keeps msg to one short line of printable text with the address masked.

@@ -11,3 +11,11 @@ import (
 func (n *Notifier) RemindRitualsNow(ctx context.Context) error {
 	return (&remindWorker{n: n}).Work(ctx, &river.Job[RemindRituals]{JobRow: &rivertype.JobRow{}})
 }
+
+// SealContext is what a team's sealed address is bound to.
+func SealContext(teamID int64) string { return sealContext(teamID) }
+
+// Post sends one message to hook as a delivery does, and returns its error.
+func (n *Notifier) Post(ctx context.Context, hook string) error {
+	return n.post(ctx, hook, []byte(`{"text":"test"}`))
+}

@@ -11,8 +11,10 @@
 // A periodic job (RemindRituals, every RemindEvery) also reminds teams of their
 // recognition rituals shortly before each ritual moment, once per moment.
 //
-// Webhook addresses are secrets: they are stored in team_webhooks and only ever
-// shown, logged or recorded masked (MaskURL).
+// Webhook addresses are secrets: they are stored in team_webhooks sealed with
+// the configured keys (internal/secrets) and only ever shown, logged or
+// recorded masked (MaskURL). Deliveries only reach public addresses, plus the
+// private ranges the operator allows (Guard), checked on every connection.
 package notify
 
 import (
@@ -20,7 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +33,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"rapport/internal/core"
+	"rapport/internal/secrets"
 )
 
 // Defaults.
@@ -47,7 +52,16 @@ const (
 type Options struct {
 	// HTTPClient posts to webhooks; nil uses a client with PostTimeout. Redirects are
 	// never followed, whichever client is given: a redirect is a failed attempt.
+	// Its Transport must be nil or an *http.Transport: its dialing is replaced by
+	// the address guard's, and it uses no proxy.
 	HTTPClient *http.Client
+	// Keys open the stored webhook addresses. Required.
+	Keys *secrets.Keyring
+	// AllowPrivate lists private ranges deliveries may reach anyway (an
+	// on-premise chat server); every other internal address is refused.
+	AllowPrivate []netip.Prefix
+	// Resolver looks up webhook hosts; nil is the system's.
+	Resolver *net.Resolver
 	// Workers is how many deliveries run at once in this process (default 4).
 	Workers int
 	// BaseURL is the public address that links in messages point to, e.g.
@@ -78,6 +92,8 @@ type Notifier struct {
 	client  *river.Client[pgx.Tx]
 	log     *slog.Logger
 	http    *http.Client
+	keys    *secrets.Keyring
+	guard   *Guard
 	baseURL string
 	clock   core.Clock
 	// Reviews, when set, records review reminders on the RemindReviews schedule.
@@ -102,15 +118,36 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
 	}
+	if opts.Keys == nil {
+		return nil, errors.New("notify: no secret keys to open webhook addresses")
+	}
+	guard := NewGuard(opts.AllowPrivate)
 	hc := &http.Client{Timeout: PostTimeout}
 	if opts.HTTPClient != nil {
 		c := *opts.HTTPClient
 		hc = &c
 	}
+	var tr *http.Transport
+	switch t := hc.Transport.(type) {
+	case nil:
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		tr = t.Clone()
+	default:
+		return nil, fmt.Errorf("notify: HTTPClient.Transport is a %T, want an *http.Transport", hc.Transport)
+	}
+	// Every connection goes through the guard, which checks the address it
+	// actually connects to; a proxy would connect on our behalf, unchecked.
+	tr.Proxy = nil
+	tr.DialTLSContext = nil
+	d := newDialer()
+	d.Resolver = opts.Resolver
+	tr.DialContext = guard.dialContext(d)
+	hc.Transport = tr
 	// A redirect could carry the message to a host nobody configured.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	n := &Notifier{pool: pool, log: log, http: hc, baseURL: opts.BaseURL, clock: opts.Clock}
+	n := &Notifier{pool: pool, log: log, http: hc, keys: opts.Keys, guard: guard, baseURL: opts.BaseURL, clock: opts.Clock}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &kudoWorker{n: n}); err != nil {

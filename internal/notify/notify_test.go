@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/notify"
+	"rapport/internal/secrets"
 	"rapport/internal/testdb"
 )
 
@@ -35,6 +37,35 @@ func TestMain(m *testing.M) {
 // works every queued notification job, so each test waits for its own jobs.
 
 const secret = "T0001/B0002/SECRETTOKEN" // the part of a webhook address that must never leak
+
+// testKeys seal the addresses the tests store.
+var testKeys = mustKeyring(secrets.GenerateKey())
+
+// loopbackAllowed lets deliveries reach the tests' receivers on 127.0.0.1 and
+// ::1, as an operator's --webhook-allow-private does for an on-premise server.
+// Without it every delivery here would be refused.
+var loopbackAllowed = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+var loopbackGuard = notify.NewGuard(loopbackAllowed)
+
+func mustKeyring(current string, old ...string) *secrets.Keyring {
+	parse := func(s string) []byte {
+		k, err := secrets.ParseKey(s)
+		if err != nil {
+			panic(err)
+		}
+		return k
+	}
+	var olds [][]byte
+	for _, o := range old {
+		olds = append(olds, parse(o))
+	}
+	k, err := secrets.NewKeyring(parse(current), olds...)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 func openPool(t *testing.T, dsn string) *pgxpool.Pool {
 	t.Helper()
@@ -216,6 +247,12 @@ func newNotifier(t *testing.T, pool *pgxpool.Pool, r *receiver, opts notify.Opti
 		opts.HTTPClient = r.srv.Client()
 	}
 	opts.BaseURL = "https://rapport.example.com/"
+	if opts.Keys == nil {
+		opts.Keys = testKeys
+	}
+	if opts.AllowPrivate == nil {
+		opts.AllowPrivate = loopbackAllowed
+	}
 	if opts.RetryPolicy == nil {
 		opts.RetryPolicy = fastRetry{after: 20 * time.Millisecond}
 	}
@@ -292,7 +329,7 @@ func TestPublicKudoIsPostedOnceEvenWhenTheFirstAttemptFails(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1)
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, logs := startNotifier(t, pool, r, notify.Options{})
 
 	// Alice and Bob are both in Platform: one message for the team, not one each.
@@ -379,7 +416,7 @@ func TestOnlyPublicKudosToTeamsWithWebhooksAreEnqueued(t *testing.T) {
 	// A database of its own, so that every job in it is this test's.
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, "https://hooks.example.com/services/"+secret))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.example.com/services/"+secret))
 	n, _ := newNotifier(t, pool, nil, notify.Options{}) // never started: nothing is worked
 
 	tx, err := pool.Begin(ctx)
@@ -445,7 +482,7 @@ func TestRolledBackKudoIsNeverPosted(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, _ := startNotifier(t, pool, r, notify.Options{})
 
 	tx, err := pool.Begin(ctx)
@@ -492,7 +529,7 @@ func TestSetWebhookAcceptsOnlyHTTPSAndNeverShowsTheAddressBack(t *testing.T) {
 		"https://user:pass@hooks.slack.com/services/x",
 		"https://hooks.slack.com/" + strings.Repeat("x", notify.MaxURLLen),
 	} {
-		err := notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, bad)
+		err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, bad)
 		if core.ErrorCode(err) != core.EINVALID || core.FieldErrors(err)["url"] == "" {
 			t.Errorf("SetWebhook(%.40q) = %v, want EINVALID with a message for url", bad, err)
 		}
@@ -502,38 +539,38 @@ func TestSetWebhookAcceptsOnlyHTTPSAndNeverShowsTheAddressBack(t *testing.T) {
 	}
 
 	full := "https://hooks.slack.com/services/" + secret + "WXYZ"
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, "  "+full+" "))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "  "+full+" "))
 	hooks, err := notify.Webhooks(ctx, pool, w.org)
 	must(t, err)
 	if len(hooks) != 1 || hooks[0].TeamID != w.platform || hooks[0].TeamName != "Platform" || hooks[0].UpdatedAt.IsZero() {
 		t.Fatalf("Webhooks = %+v", hooks)
 	}
-	if got, want := hooks[0].MaskedURL, "https://hooks.slack.com/…/WXYZ"; got != want {
+	if got, want := hooks[0].MaskedURL, "https://hooks.slack.com/…"; got != want {
 		t.Errorf("MaskedURL = %q, want %q", got, want)
 	}
 	assertNoSecret(t, "Webhooks", hooks[0].MaskedURL)
-	var stored string
-	must(t, pool.QueryRow(ctx, "SELECT url FROM team_webhooks WHERE team_id = $1", w.platform).Scan(&stored))
-	if stored != full {
-		t.Errorf("stored %q, want the trimmed address", stored)
+	// Stored sealed: the row holds no part of the token, and opens to the
+	// trimmed address.
+	assertSealed(t, pool, w.platform, "SECRETTOKEN")
+	if got := storedAddress(t, pool, w.platform); got != full {
+		t.Errorf("stored %q, want the trimmed address", got)
 	}
 
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, "HTTPS://hooks.slack.com/services/upper/case/ABCD"))
-	must(t, pool.QueryRow(ctx, "SELECT url FROM team_webhooks WHERE team_id = $1", w.platform).Scan(&stored))
-	if stored != "https://hooks.slack.com/services/upper/case/ABCD" {
-		t.Errorf("stored %q, want the scheme in lower case", stored)
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "HTTPS://hooks.slack.com/services/upper/case/ABCD"))
+	if got := storedAddress(t, pool, w.platform); got != "https://hooks.slack.com/services/upper/case/ABCD" {
+		t.Errorf("stored %q, want the scheme in lower case", got)
 	}
 
 	// Replacing keeps one row; another organisation's team is not found.
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, "https://hooks.slack.com/services/other/address/1234"))
-	if hooks, _ := notify.Webhooks(ctx, pool, w.org); len(hooks) != 1 || hooks[0].MaskedURL != "https://hooks.slack.com/…/1234" {
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.slack.com/services/other/address/1234"))
+	if hooks, _ := notify.Webhooks(ctx, pool, w.org); len(hooks) != 1 || hooks[0].MaskedURL != "https://hooks.slack.com/…" {
 		t.Errorf("after replacing, Webhooks = %+v", hooks)
 	}
 	other := newWorld(t, pool)
-	if err := notify.SetWebhook(ctx, pool, other.org, w.platform, other.author, full); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, other.org, w.platform, other.author, full); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("setting another organisation's team's webhook: %v, want ENOTFOUND", err)
 	}
-	if err := notify.SetWebhook(ctx, pool, w.org, other.sales, w.author, full); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, other.sales, w.author, full); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("setting a webhook on another organisation's team: %v, want ENOTFOUND", err)
 	}
 	if err := notify.RemoveWebhook(ctx, pool, other.org, w.platform); core.ErrorCode(err) != core.ENOTFOUND {
@@ -550,10 +587,10 @@ func TestSetWebhookAcceptsOnlyHTTPSAndNeverShowsTheAddressBack(t *testing.T) {
 
 func TestMaskURL(t *testing.T) {
 	for raw, want := range map[string]string{
-		"https://hooks.slack.com/services/T000/B000/abcdefXYZ9": "https://hooks.slack.com/…/XYZ9",
+		"https://hooks.slack.com/services/T000/B000/abcdefXYZ9": "https://hooks.slack.com/…",
 		"https://example.com/short":                             "https://example.com/…",
 		"https://example.com":                                   "https://example.com/…",
-		"https://127.0.0.1:8443/hooks/0123456789abcdef":         "https://127.0.0.1:8443/…/cdef",
+		"https://127.0.0.1:8443/hooks/0123456789abcdef":         "https://127.0.0.1:8443/…",
 		"not a url": "(invalid address)",
 	} {
 		if got := notify.MaskURL(raw); got != want {
@@ -568,7 +605,7 @@ func TestKudoDeletedBeforeDeliveryIsNotPosted(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 
 	// Enqueued and committed while no worker runs, then deleted.
 	n, _ := newNotifier(t, pool, r, notify.Options{})
@@ -592,7 +629,7 @@ func TestKudoDeletedBetweenRetriesIsSkipped(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1000) // always 500
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, _ := startNotifier(t, pool, r, notify.Options{RetryPolicy: fastRetry{after: 300 * time.Millisecond}})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)
@@ -620,7 +657,7 @@ func TestDeliveryFailsAfterMaxAttempts(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1000)
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, logs := startNotifier(t, pool, r, notify.Options{MaxAttempts: 3})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)
@@ -631,8 +668,11 @@ func TestDeliveryFailsAfterMaxAttempts(t *testing.T) {
 	ds, err := notify.Deliveries(ctx, pool, w.org, 0)
 	must(t, err)
 	if len(ds) != 1 || ds[0].Status != notify.StatusFailed || ds[0].Attempts != 3 || ds[0].DeliveredAt != nil ||
-		!strings.HasPrefix(ds[0].LastError, "HTTP 500: try later") {
+		ds[0].LastError != "HTTP 500" {
 		t.Errorf("Deliveries = %+v, want one failed after 3 attempts with HTTP 500", ds)
+	}
+	if !strings.Contains(logs.String(), "HTTP 500: try later") {
+		t.Errorf("the operator's log lacks the receiver's answer:\n%s", logs.String())
 	}
 	assertNoSecret(t, "the log", logs.String())
 }
@@ -645,14 +685,14 @@ func TestUnreachableWebhookIsRecordedWithoutItsAddress(t *testing.T) {
 	r := newReceiver(t, 0)
 	addr := r.srv.URL
 	r.srv.Close() // nobody listens there any more
-	must(t, notify.SetWebhook(ctx, pool, w.org, w.platform, w.author, addr+"/services/"+secret))
+	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, addr+"/services/"+secret))
 	n, logs := startNotifier(t, pool, r, notify.Options{MaxAttempts: 1})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)
 	waitFor(t, "the job to be discarded", func() bool { s, _ := jobState(t, pool, id, w.platform); return s == "discarded" })
 	rows := deliveryRows(t, pool, "kudo_id = $1", id)
-	if len(rows) != 1 || rows[0].status != notify.StatusFailed || rows[0].lastError == "" {
-		t.Fatalf("delivery rows %+v, want one failed with an error", rows)
+	if len(rows) != 1 || rows[0].status != notify.StatusFailed || rows[0].lastError != "connection failed" {
+		t.Fatalf("delivery rows %+v, want one failed with \"connection failed\"", rows)
 	}
 	assertNoSecret(t, "last_error", rows[0].lastError)
 	assertNoSecret(t, "the log", logs.String())
@@ -672,3 +712,32 @@ func randHex(n int) string {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// storedAddress opens the team's stored webhook address with testKeys.
+func storedAddress(t *testing.T, pool *pgxpool.Pool, team int64) string {
+	t.Helper()
+	var keyID string
+	var sealed []byte
+	must(t, pool.QueryRow(context.Background(), "SELECT url_key_id, url_sealed FROM team_webhooks WHERE team_id = $1", team).Scan(&keyID, &sealed))
+	b, err := testKeys.Open(keyID, sealed, notify.SealContext(team))
+	must(t, err)
+	return string(b)
+}
+
+// assertSealed fails unless the team's row is sealed and no column of it holds
+// token, in any case or encoding PostgreSQL would show.
+func assertSealed(t *testing.T, pool *pgxpool.Pool, team int64, token string) {
+	t.Helper()
+	var row string
+	var plain *string
+	must(t, pool.QueryRow(context.Background(),
+		"SELECT w::text, w.url FROM team_webhooks w WHERE team_id = $1", team).Scan(&row, &plain))
+	if plain != nil {
+		t.Errorf("the address is stored in plain text: %q", *plain)
+	}
+	for _, form := range []string{token, strings.ToLower(token), hex.EncodeToString([]byte(token))} {
+		if strings.Contains(strings.ToLower(row), strings.ToLower(form)) {
+			t.Errorf("the stored row holds the token (%q): %s", form, row)
+		}
+	}
+}

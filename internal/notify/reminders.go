@@ -197,11 +197,14 @@ SELECT `+ritualColumns+`
 	if !period.Moment.Equal(a.Moment) {
 		return w.skip(ctx, job, log, "The ritual's schedule changed.")
 	}
-	var hook string
-	err = n.pool.QueryRow(ctx, "SELECT url FROM team_webhooks WHERE org_id = $1 AND team_id = $2",
-		r.OrgID, r.TeamID).Scan(&hook)
+	hook, err := webhookAddress(ctx, n.pool, n.keys, r.OrgID, r.TeamID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w.skip(ctx, job, log, "The team's webhook was removed.")
+	}
+	if errors.Is(err, errUnreadable) {
+		return n.unreadable(ctx, log, err, job.Attempt, job.MaxAttempts, func(status, lastErr string) error {
+			return recordReminderAttempt(ctx, n.pool, job.ID, r.OrgID, r.TeamID, status, lastErr, nil)
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("read webhook: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"rapport/internal/core"
+	"rapport/internal/secrets"
 )
 
 // DB is what the webhook functions need from PostgreSQL: a *pgxpool.Pool, a
@@ -46,7 +48,7 @@ const (
 type WebhookInfo struct {
 	TeamID    int64
 	TeamName  string
-	MaskedURL string // scheme, host and the last 4 characters, e.g. https://hooks.slack.com/…/XYZ9
+	MaskedURL string // scheme and host only, e.g. https://hooks.slack.com/…
 	UpdatedAt time.Time
 }
 
@@ -58,7 +60,7 @@ type Delivery struct {
 	TeamName    string
 	Kind        string
 	Status      string
-	LastError   string // short and free of secrets: "HTTP 500: ...", "no answer within 5s"
+	LastError   string // a class, free of secrets and network detail: "HTTP 500", "timed out", "address not allowed"
 	Attempts    int
 	CreatedAt   time.Time
 	DeliveredAt *time.Time
@@ -66,7 +68,8 @@ type Delivery struct {
 
 // ValidateWebhookURL checks an address typed by an admin. It returns the trimmed
 // address, or an EINVALID *core.Error whose Fields["url"] says what is wrong.
-func ValidateWebhookURL(raw string) (string, error) {
+// guard refuses addresses on internal networks (nil refuses all of them).
+func ValidateWebhookURL(raw string, guard *Guard) (string, error) {
 	s := strings.TrimSpace(raw)
 	var v core.Validator
 	switch {
@@ -85,6 +88,8 @@ func ValidateWebhookURL(raw string) (string, error) {
 			v.Check(false, "url", "The address needs a host name, like https://hooks.slack.com/services/….")
 		case u.User != nil:
 			v.Check(false, "url", "Leave the user name and password out of the address.")
+		case guard.CheckHost(u.Hostname()) != nil:
+			v.Check(false, "url", "This address is not allowed: it points to this server, a private network or a cloud metadata service. Use your chat service's public webhook address.")
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -95,25 +100,37 @@ func ValidateWebhookURL(raw string) (string, error) {
 	return "https://" + s[len("https://"):], nil
 }
 
-// SetWebhook sets (or replaces) the team's incoming-webhook address. The address
-// must be https:// with a host, at most 2,048 characters; otherwise the error is
-// an EINVALID *core.Error with Fields["url"]. A team of another organisation is
-// ENOTFOUND.
-func SetWebhook(ctx context.Context, db DB, orgID, teamID, actorID int64, rawURL string) error {
-	u, err := ValidateWebhookURL(rawURL)
+// sealContext binds a sealed address to its team's row.
+func sealContext(teamID int64) string { return "team_webhooks.url:" + strconv.FormatInt(teamID, 10) }
+
+// SetWebhook sets (or replaces) the team's incoming-webhook address, sealed
+// with keys. The address must be https:// with a host guard allows, at most
+// 2,048 characters; otherwise the error is an EINVALID *core.Error with
+// Fields["url"]. A team of another organisation is ENOTFOUND.
+func SetWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) error {
+	u, err := ValidateWebhookURL(rawURL, guard)
 	if err != nil {
 		return err
 	}
+	if keys == nil {
+		return errors.New("set webhook: no secret key configured")
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("set webhook: %w", err)
+	}
+	keyID, sealed := keys.Seal([]byte(u), sealContext(teamID))
 	var actor *int64
 	if actorID != 0 {
 		actor = &actorID
 	}
 	tag, err := db.Exec(ctx, `
-INSERT INTO team_webhooks (org_id, team_id, url, created_by, updated_by)
-VALUES ($1, $2, $3, $4, $4)
+INSERT INTO team_webhooks (org_id, team_id, url, url_sealed, url_key_id, url_host, created_by, updated_by)
+VALUES ($1, $2, NULL, $3, $4, $5, $6, $6)
 ON CONFLICT (team_id) DO UPDATE
-   SET url = EXCLUDED.url, updated_by = EXCLUDED.updated_by, updated_at = now()
- WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, u, actor)
+   SET url = NULL, url_sealed = EXCLUDED.url_sealed, url_key_id = EXCLUDED.url_key_id,
+       url_host = EXCLUDED.url_host, updated_by = EXCLUDED.updated_by, updated_at = now()
+ WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, sealed, keyID, truncate(strings.ToLower(parsed.Host), 300), actor)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23503" {
 		return core.NotFound("Team")
@@ -126,6 +143,100 @@ ON CONFLICT (team_id) DO UPDATE
 		return core.NotFound("Team")
 	}
 	return nil
+}
+
+// errUnreadable is a stored address the configured keys cannot open.
+var errUnreadable = errors.New("stored address unreadable")
+
+// webhookAddress reads and opens the team's webhook address; pgx.ErrNoRows when
+// the team has none. A row from before sealing is read as it is.
+func webhookAddress(ctx context.Context, db DB, keys *secrets.Keyring, orgID, teamID int64) (string, error) {
+	var plain, keyID *string
+	var sealed []byte
+	err := db.QueryRow(ctx, "SELECT url, url_sealed, url_key_id FROM team_webhooks WHERE org_id = $1 AND team_id = $2",
+		orgID, teamID).Scan(&plain, &sealed, &keyID)
+	if err != nil {
+		return "", err
+	}
+	if plain != nil {
+		return *plain, nil
+	}
+	if keys == nil || keyID == nil {
+		return "", errUnreadable
+	}
+	b, err := keys.Open(*keyID, sealed, sealContext(teamID))
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errUnreadable, err)
+	}
+	return string(b), nil
+}
+
+// ResealResult counts what ResealWebhooks did.
+type ResealResult struct {
+	Sealed     int // plaintext rows from before sealing, now sealed
+	Rotated    int // rows sealed by an old key, now sealed by the current one
+	Unreadable int // rows sealed by a key that is not configured: left as they are
+}
+
+// ResealWebhooks seals every stored webhook address with the current key:
+// plaintext rows and rows sealed by an old key. Run at every start and by
+// `rapport secrets rotate`; running it twice changes nothing the second time.
+// A row changed meanwhile by an admin is left to the admin's value.
+func ResealWebhooks(ctx context.Context, db DB, keys *secrets.Keyring) (ResealResult, error) {
+	var res ResealResult
+	rows, err := db.Query(ctx, `
+SELECT team_id, url, url_sealed, url_key_id FROM team_webhooks
+ WHERE url IS NOT NULL OR url_key_id <> $1 ORDER BY team_id`, keys.CurrentID())
+	if err != nil {
+		return res, fmt.Errorf("reseal webhooks: %w", err)
+	}
+	type row struct {
+		team   int64
+		plain  *string
+		sealed []byte
+		keyID  *string
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.team, &x.plain, &x.sealed, &x.keyID)
+	})
+	if err != nil {
+		return res, fmt.Errorf("reseal webhooks: %w", err)
+	}
+	for _, x := range list {
+		var addr []byte
+		if x.plain != nil {
+			addr = []byte(*x.plain)
+		} else {
+			addr, err = keys.Open(*x.keyID, x.sealed, sealContext(x.team))
+			if err != nil {
+				res.Unreadable++
+				continue
+			}
+		}
+		keyID, sealed := keys.Seal(addr, sealContext(x.team))
+		var host string
+		if u, err := url.Parse(string(addr)); err == nil {
+			host = truncate(strings.ToLower(u.Host), 300)
+		}
+		tag, err := db.Exec(ctx, `
+UPDATE team_webhooks SET url = NULL, url_sealed = $2, url_key_id = $3,
+       url_host = CASE WHEN url_host = '' THEN $6 ELSE url_host END
+ WHERE team_id = $1 AND url IS NOT DISTINCT FROM $4 AND url_sealed IS NOT DISTINCT FROM $5`,
+			x.team, sealed, keyID, x.plain, x.sealed, host)
+		if err != nil {
+			return res, fmt.Errorf("reseal webhook of team %d: %w", x.team, err)
+		}
+		if tag.RowsAffected() == 0 {
+			continue
+		}
+		if x.plain != nil {
+			res.Sealed++
+		} else {
+			res.Rotated++
+		}
+	}
+	return res, nil
 }
 
 // RemoveWebhook deletes the team's webhook; deliveries already queued for it are
@@ -144,7 +255,7 @@ func RemoveWebhook(ctx context.Context, db DB, orgID, teamID int64) error {
 // Webhooks lists the organisation's team webhooks by team name, addresses masked.
 func Webhooks(ctx context.Context, db DB, orgID int64) ([]WebhookInfo, error) {
 	rows, err := db.Query(ctx, `
-SELECT w.team_id, t.name, w.url, w.updated_at
+SELECT w.team_id, t.name, w.url_host, w.updated_at
   FROM team_webhooks w JOIN teams t ON t.id = w.team_id
  WHERE w.org_id = $1
  ORDER BY lower(t.name), t.id`, orgID)
@@ -153,9 +264,9 @@ SELECT w.team_id, t.name, w.url, w.updated_at
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (WebhookInfo, error) {
 		var w WebhookInfo
-		var full string
-		err := row.Scan(&w.TeamID, &w.TeamName, &full, &w.UpdatedAt)
-		w.MaskedURL = MaskURL(full)
+		var host string
+		err := row.Scan(&w.TeamID, &w.TeamName, &host, &w.UpdatedAt)
+		w.MaskedURL = "https://" + host + "/…"
 		return w, err
 	})
 	if err != nil {
@@ -192,22 +303,14 @@ SELECT d.id, d.team_id, coalesce(d.kudo_id, 0), t.name, d.kind, d.status, d.last
 	return out, nil
 }
 
-// MaskURL shows a webhook address without its secret: scheme and host, then the
-// last 4 characters when the rest is long enough to keep them from giving it away,
-// e.g. https://hooks.slack.com/…/XYZ9. Logs, errors and pages only ever show this.
+// MaskURL shows a webhook address without its secret: scheme and host only,
+// e.g. https://hooks.slack.com/…. Logs, errors and pages only ever show this.
 func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "(invalid address)"
 	}
-	head := u.Scheme + "://" + u.Host
-	// Everything after the host is the secret part; show 4 characters of it only
-	// when at least 12 stay hidden.
-	rest := []rune(raw[strings.Index(raw, u.Host)+len(u.Host):])
-	if len(rest) < 16 {
-		return head + "/…"
-	}
-	return head + "/…/" + string(rest[len(rest)-4:])
+	return u.Scheme + "://" + u.Host + "/…"
 }
 
 // deliver posts body to a webhook and records the attempt's outcome through
@@ -238,10 +341,36 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, what, hook str
 		log.ErrorContext(ctx, "record "+what+" attempt", slog.Any("err", err))
 	}
 	if postErr != nil {
+		detail := postErr.Error()
+		var de *deliveryError
+		if errors.As(postErr, &de) && de.detail != "" {
+			detail = de.detail
+		}
 		log.WarnContext(ctx, what+" delivery failed", slog.String("webhook", MaskURL(hook)),
-			slog.String("err", postErr.Error()), slog.Bool("final", status == StatusFailed))
+			slog.String("err", postErr.Error()), slog.String("detail", detail), slog.Bool("final", status == StatusFailed))
 		return postErr
 	}
 	log.InfoContext(ctx, what+" delivered", slog.String("webhook", MaskURL(hook)))
 	return nil
+}
+
+// failUnreadable is shown when the stored address does not open with the
+// configured keys (the secret key was changed without keeping the old one).
+const failUnreadable = "stored address unreadable: check the secret key"
+
+// unreadable records an attempt whose stored address could not be opened, so
+// the admin page says so, and fails it so River retries (the operator may
+// restore the key meanwhile).
+func (n *Notifier) unreadable(ctx context.Context, log *slog.Logger, err error, attempt, maxAttempts int,
+	record func(status, lastErr string) error) error {
+	status := StatusPending
+	if attempt >= maxAttempts {
+		status = StatusFailed
+	}
+	if rerr := record(status, failUnreadable); rerr != nil {
+		log.ErrorContext(ctx, "record unreadable webhook", slog.Any("err", rerr))
+	}
+	log.ErrorContext(ctx, "webhook address does not open with the configured secret keys; set the key that sealed it as RAPPORT_SECRET_KEY_OLD",
+		slog.Any("err", err))
+	return &deliveryError{msg: failUnreadable}
 }

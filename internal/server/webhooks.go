@@ -34,13 +34,13 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 }
 
 // webhookSave stores a team's incoming-webhook address. The address is a
-// secret: it is never shown back, only its host and last characters.
+// secret: once saved it is never shown back, only its host.
 func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	a := actor(r)
-	f := views.WebhookForm{TeamID: r.PostFormValue("team_id")}
+	f := views.WebhookForm{TeamID: r.PostFormValue("team_id"), URL: r.PostFormValue("url")}
 	team := optID(f.TeamID)
 	if team == nil {
 		f.Errors = map[string]string{"team_id": "Choose a team."}
@@ -51,7 +51,7 @@ func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.webhooks.Set(r.Context(), a.OrgID, *team, a.UserID, strings.TrimSpace(r.PostFormValue("url"))); err != nil {
+	if err := s.webhooks.Set(r.Context(), a.OrgID, *team, a.UserID, strings.TrimSpace(f.URL)); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			f.Errors = core.FieldErrors(err)
 			s.renderWebhooks(w, r, http.StatusUnprocessableEntity, f)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ type Options struct {
 	PlainHTTP bool // serve over http (cookies still Secure: browsers accept them on loopback)
 	Config    func(*server.Config)
 	Clock     core.Clock
+	// WebhookAllowPrivate lets webhooks reach these private ranges, as the
+	// operator's --webhook-allow-private does (e.g. a receiver on 127.0.0.1).
+	WebhookAllowPrivate []netip.Prefix
 }
 
 // Start serves Rapport on the database at dsn until the test ends.
@@ -75,7 +79,7 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
-	a, err := app.New(pool, cfg, log, app.Options{Clock: o.Clock, HashParams: &testfx.FastHash})
+	a, err := app.New(pool, cfg, log, app.Options{Clock: o.Clock, HashParams: &testfx.FastHash, WebhookAllowPrivate: o.WebhookAllowPrivate})
 	if err != nil {
 		t.Fatalf("wire app: %v", err)
 	}

@@ -840,11 +840,14 @@ type TeamMember struct {
 type TeamWebhook struct {
 	OrgID     int64
 	TeamID    int64
-	Url       string
+	Url       *string
 	CreatedBy *int64
 	UpdatedBy *int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	UrlSealed []byte
+	UrlKeyID  *string
+	UrlHost   string
 }
 
 type User struct {
