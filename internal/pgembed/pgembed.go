@@ -461,7 +461,7 @@ func startPrivate(ctx context.Context, opts Options) (string, string, func() err
 		log.Info("starting private PostgreSQL as an unprivileged user", "user", acct.name,
 			"version", c.major, "port", opts.Port, "data", dataDir, "binaries", source)
 		cl := &unprivilegedCluster{acct: acct, binaries: c.binaries, dataDir: dataDir, runtimeDir: runtimeDir,
-			port: opts.Port, settings: settings, logw: logw}
+			port: opts.Port, settings: settings, log: log, logw: logw}
 		if err := cl.start(ctx); err != nil {
 			logw.Flush()
 			err = fmt.Errorf("start private PostgreSQL %d as user %s on port %d with data in %s: %w",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -127,6 +128,7 @@ type unprivilegedCluster struct {
 	runtimeDir string
 	port       uint32
 	settings   map[string]string
+	log        *slog.Logger
 	logw       *logWriter
 }
 
@@ -161,7 +163,11 @@ func (c *unprivilegedCluster) logFile() string { return filepath.Join(c.runtimeD
 
 // start initializes the data directory when it is new, and starts the server.
 func (c *unprivilegedCluster) start(ctx context.Context) error {
-	if _, err := c.acct.openPath(c.dataDir); err != nil {
+	opened, err := c.acct.openPath(c.dataDir)
+	for _, dir := range opened {
+		c.log.Info("made a directory traversable for the database user (o+x)", "dir", dir, "user", c.acct.name)
+	}
+	if err != nil {
 		return err
 	}
 	// The runtime directory holds the log and, briefly, the password file.
