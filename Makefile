@@ -12,6 +12,7 @@ TEMPL := $(BIN)/templ
 SQLC  := $(BIN)/sqlc
 
 # Arguments for `make bench`, e.g. make bench BENCH=Dashboard PKG=./internal/server/
+# PKG also narrows `make test`, e.g. make test PKG=./internal/people/
 BENCH ?= .
 PKG   ?= ./...
 
@@ -30,8 +31,8 @@ build: ## Build bin/rapport
 	$(GO) build -trimpath -o $(BIN)/rapport ./cmd/rapport
 
 .PHONY: test
-test: ## Run all tests with the race detector
-	$(GO) test -race -count=1 ./...
+test: ## Run all tests with the race detector (starts a private PostgreSQL if none answers)
+	$(GO) run ./internal/testdb/withdb $(GO) test -race -count=1 $(PKG)
 
 .PHONY: bench
 bench: ## Run benchmarks (BENCH=regexp PKG=./pkg/...)

@@ -5,8 +5,9 @@
 // One browser serves the whole package. Every test gets its own browser
 // context (its own cookies) and its own tab, so the tests run in parallel.
 //
-// Without /usr/bin/chromium the tests skip, unless CI is set: then the
-// package fails, because a CI run must never pass without the browser.
+// The browser is $CHROME_PATH, else chromium, chromium-browser or
+// google-chrome on PATH. Without one the package fails and says how to
+// install it: a run must never pass without the browser.
 package e2e
 
 import (
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,8 +39,6 @@ import (
 	"rapport/internal/testfx"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // testTimeout bounds one test's browser work, so that a stuck page fails the
 // test in seconds instead of hanging until go test's own timeout.
 const testTimeout = 60 * time.Second
@@ -47,10 +47,8 @@ var (
 	dsn string
 
 	// browserCtx is the chromedp context of the shared browser; tests open
-	// their tabs from it. It is nil when the browser tests skip.
+	// their tabs from it.
 	browserCtx context.Context
-	// skipBrowser is why the browser tests skip; empty when they run.
-	skipBrowser string
 )
 
 func TestMain(m *testing.M) {
@@ -67,20 +65,14 @@ func run(m *testing.M) int {
 	defer cleanup()
 	dsn = d
 
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			fmt.Fprintf(os.Stderr, "e2e: FAIL: %s is missing (%v); CI must run the browser tests: "+
-				"apt-get install -y --no-install-recommends chromium\n", chromiumPath, err)
-			return 1
-		}
-		skipBrowser = fmt.Sprintf("browser tests skipped: %s is missing (install it with "+
-			"apt-get install -y --no-install-recommends chromium; with CI set this is a failure)", chromiumPath)
-		return m.Run()
-	}
-
-	stop, err := startBrowser()
+	chromium, err := findChromium(os.Getenv, exec.LookPath, "/etc/os-release")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: FAIL: start %s: %v\n", chromiumPath, err)
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+		return 1
+	}
+	stop, err := startBrowser(chromium)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: start %s: %v\n", chromium, err)
 		return 1
 	}
 	defer stop()
@@ -89,10 +81,10 @@ func run(m *testing.M) int {
 
 // startBrowser starts the one Chromium of the package. chromedp gives it a
 // fresh user-data-dir of its own and removes it when the browser stops.
-func startBrowser() (stop func(), err error) {
+func startBrowser(chromium string) (stop func(), err error) {
 	out := &lockedBuffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(chromium),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -461,16 +453,17 @@ type consoleEntry struct {
 	url    string
 }
 
-// requireBrowser skips the test when the package has no browser.
+// requireBrowser fails the test when the package has no browser (TestMain
+// fails the package first, so this only guards a test run on its own).
 func requireBrowser(t *testing.T) {
 	t.Helper()
-	if skipBrowser != "" {
-		t.Skip(skipBrowser)
+	if browserCtx == nil {
+		t.Fatal("no browser: TestMain did not start one")
 	}
 }
 
 // newTab opens a tab in a new browser context (its own cookies) of the shared
-// browser. It skips the test when the package has no browser.
+// browser.
 func newTab(t *testing.T, base string) *tab {
 	t.Helper()
 	requireBrowser(t)

@@ -19,11 +19,13 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	embeddedpostgres "github.com/fergusstrange/embedded-postgres"
@@ -54,8 +56,16 @@ const probeTimeout = 3 * time.Second
 // Variables so tests can point them elsewhere.
 var (
 	binGlob       = "/usr/lib/postgresql/*/bin"
+	brewGlobs     = []string{"/opt/homebrew/opt/postgresql@*/bin", "/usr/local/opt/postgresql@*/bin"}
+	lookPath      = exec.LookPath
 	clusterConfig = "/etc/postgresql"
+	osRelease     = "/etc/os-release"
 	geteuid       = os.Geteuid
+
+	// Where embedded-postgres downloads binaries from, and caches them
+	// ("" is its default, ~/.embedded-postgres-go).
+	binaryRepository = "https://repo1.maven.org/maven2"
+	binaryCache      = ""
 )
 
 // Options configures Resolve. The zero value is usable.
@@ -72,6 +82,9 @@ type Options struct {
 	LocalAddr string
 	// Database is the database rapport uses. Default "rapport".
 	Database string
+	// Settings are extra server settings for a private cluster, e.g.
+	// fsync=off for a throwaway one.
+	Settings map[string]string
 }
 
 func (o Options) withDefaults() Options {
@@ -100,12 +113,15 @@ func (o Options) withDefaults() Options {
 //  1. the local server at Options.LocalAddr as user postgres, if it accepts a
 //     connection; database Options.Database is created when missing;
 //  2. otherwise a private cluster on Options.Port with its data in
-//     Options.DataDir, run with the newest PostgreSQL found under
-//     /usr/lib/postgresql/*/bin, or with binaries downloaded by
-//     embedded-postgres when none are installed.
+//     Options.DataDir, run with the newest PostgreSQL installed (Debian's
+//     /usr/lib/postgresql/*/bin, Homebrew's postgresql@N, or pg_ctl on
+//     PATH), or, for a user who is not root, with binaries that
+//     embedded-postgres downloads when none are installed.
 //
-// PostgreSQL refuses to run as root, so as root step 2 is replaced by an
-// error that explains the ways out.
+// PostgreSQL refuses to run as root, so as root the private cluster runs as
+// the system's postgres user, else nobody, and owns its data directory. As
+// root without installed binaries, or where root cannot switch users, the
+// error says what to do instead.
 //
 // stop is never nil when err is nil; it is a no-op for the local server and
 // safe to call more than once.
@@ -126,9 +142,6 @@ func Resolve(ctx context.Context, opts Options) (dsn string, desc string, stop f
 	}
 	if ctx.Err() != nil {
 		return "", "", nil, ctx.Err()
-	}
-	if geteuid() == 0 {
-		return "", "", nil, rootError(opts, probeErr)
 	}
 	log.Info("local PostgreSQL not usable, will use a private cluster",
 		"addr", opts.LocalAddr, "reason", probeErr.Error())
@@ -207,18 +220,19 @@ func ensureDatabase(ctx context.Context, conn *pgx.Conn, name string) error {
 }
 
 // rootError explains what to do when no server answered and a private one
-// cannot be started because the process runs as root.
-func rootError(opts Options, probeErr error) error {
+// cannot be started as an unprivileged user although the process runs as
+// root.
+func rootError(opts Options, cause error) error {
 	start := "start the machine's PostgreSQL server, e.g. `apt-get install postgresql` then `pg_ctlcluster <version> main start`"
 	if v := installedCluster(); v != "" {
 		start = fmt.Sprintf("start the machine's PostgreSQL server, e.g. `pg_ctlcluster %s main start`", v)
 	}
-	return fmt.Errorf("no usable PostgreSQL at %s (%v), and rapport cannot start its own private PostgreSQL "+
-		"because it is running as root (PostgreSQL's initdb and server refuse to run as root). Do one of:\n"+
+	return fmt.Errorf("no usable PostgreSQL at %s, and rapport cannot start its own private PostgreSQL "+
+		"as an unprivileged user although it is running as root (PostgreSQL's initdb and server refuse to run as root): %w. Do one of:\n"+
 		"  - set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/%s?sslmode=disable to use an existing server;\n"+
 		"  - %s (user postgres must be able to connect over TCP without a password);\n"+
 		"  - run rapport as a non-root user, and it will start a private PostgreSQL with its data in %s",
-		opts.LocalAddr, probeErr, opts.Database, start, opts.DataDir)
+		opts.LocalAddr, cause, opts.Database, start, opts.DataDir)
 }
 
 // installedCluster returns the version of a Debian cluster configured under
@@ -247,30 +261,76 @@ type installation struct {
 	root  string // parent of bin, e.g. /usr/lib/postgresql/15
 }
 
-// installedBinaries lists complete PostgreSQL installations matching
-// binGlob, newest major version first.
+// installedBinaries lists complete PostgreSQL installations, newest major
+// version first: those matching binGlob (Debian and Ubuntu), then
+// Homebrew's, then the one whose pg_ctl is on PATH (Fedora, and others).
 func installedBinaries() []installation {
-	dirs, _ := filepath.Glob(binGlob)
 	var found []installation
-	for _, bin := range dirs {
+	seen := map[string]bool{}
+	add := func(bin string, major int) {
 		root := filepath.Dir(bin)
-		major, err := strconv.Atoi(filepath.Base(root))
-		if err != nil {
-			continue
+		if seen[root] || !complete(bin) {
+			return
 		}
-		complete := true
-		for _, exe := range []string{"initdb", "pg_ctl", "postgres"} {
-			if fi, err := os.Stat(filepath.Join(bin, exe)); err != nil || fi.IsDir() {
-				complete = false
-				break
-			}
+		if major == 0 {
+			major = versionOf(filepath.Join(bin, "postgres"))
 		}
-		if complete {
-			found = append(found, installation{major: major, root: root})
+		if major == 0 {
+			return
+		}
+		seen[root] = true
+		found = append(found, installation{major: major, root: root})
+	}
+	dirs, _ := filepath.Glob(binGlob)
+	for _, bin := range dirs {
+		if major, err := strconv.Atoi(filepath.Base(filepath.Dir(bin))); err == nil {
+			add(bin, major)
 		}
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].major > found[j].major })
+	for _, pattern := range brewGlobs {
+		dirs, _ := filepath.Glob(pattern)
+		for _, bin := range dirs {
+			_, v, _ := strings.Cut(filepath.Base(filepath.Dir(bin)), "@")
+			if major, err := strconv.Atoi(v); err == nil {
+				add(bin, major)
+			}
+		}
+	}
+	if exe, err := lookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			add(filepath.Dir(real), 0)
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].major > found[j].major })
 	return found
+}
+
+// complete reports whether bin holds the three programs a cluster needs.
+func complete(bin string) bool {
+	for _, exe := range []string{"initdb", "pg_ctl", "postgres"} {
+		if fi, err := os.Stat(filepath.Join(bin, exe)); err != nil || fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// versionOf returns the major version a postgres executable reports, e.g. 15
+// for "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)", or 0.
+func versionOf(postgres string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, postgres, "--version").Output()
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(out))
+	if len(fields) < 3 {
+		return 0
+	}
+	major, _, _ := strings.Cut(fields[2], ".")
+	n, _ := strconv.Atoi(major)
+	return n
 }
 
 // knownVersions maps a major version to the full version embedded-postgres
@@ -359,6 +419,13 @@ func startPrivate(ctx context.Context, opts Options) (string, string, func() err
 	if err != nil {
 		return "", "", nil, err
 	}
+	asRoot := geteuid() == 0
+	if c.binaries == "" && asRoot {
+		// Root can install the system's package in one command, which
+		// also keeps the binaries up to date; downloading is for users
+		// who cannot.
+		return "", "", nil, noBinariesError(nil)
+	}
 	// The runtime directory is deleted and recreated by every start, so it
 	// must not contain the data directory.
 	runtimeDir := dataDir + ".runtime"
@@ -369,45 +436,85 @@ func startPrivate(ctx context.Context, opts Options) (string, string, func() err
 		return "", "", nil, err
 	}
 
-	logw := newLogWriter(log)
-	cfg := embeddedpostgres.DefaultConfig().
-		Version(c.version).
-		Port(opts.Port).
-		Username(privateUser).
-		Password(privatePassword).
-		Database(opts.Database).
-		DataPath(dataDir).
-		RuntimePath(runtimeDir).
-		Encoding("UTF8").
-		Locale("C").
-		StartTimeout(30 * time.Second).
-		StartParameters(map[string]string{
-			"listen_addresses": "localhost",
-			// Debian's binaries default to /var/run/postgresql, which
-			// other users cannot write to; TCP is all rapport needs.
-			"unix_socket_directories": "",
-		}).
-		Logger(logw)
-	source := "downloaded binaries"
-	if c.binaries != "" {
-		cfg = cfg.BinariesPath(c.binaries)
-		source = c.binaries
+	settings := map[string]string{
+		"listen_addresses": "localhost",
+		// Debian's binaries default to /var/run/postgresql, which
+		// other users cannot write to; TCP is all rapport needs.
+		"unix_socket_directories": "",
+	}
+	for k, v := range opts.Settings {
+		settings[k] = v
 	}
 
-	log.Info("starting private PostgreSQL", "version", c.major, "port", opts.Port, "data", dataDir, "binaries", source)
+	logw := newLogWriter(log)
+	source := "downloaded binaries"
+	if c.binaries != "" {
+		source = c.binaries
+	}
 	began := time.Now()
-	pg := embeddedpostgres.NewDatabase(cfg)
-	if err := pg.Start(); err != nil {
-		logw.Flush()
-		return "", "", nil, fmt.Errorf("start private PostgreSQL %d on port %d with data in %s: %w",
-			c.major, opts.Port, opts.DataDir, err)
+	var stopServer func() error
+	if asRoot {
+		acct, err := serverAccount()
+		if err != nil {
+			return "", "", nil, rootError(opts, err)
+		}
+		log.Info("starting private PostgreSQL as an unprivileged user", "user", acct.name,
+			"version", c.major, "port", opts.Port, "data", dataDir, "binaries", source)
+		cl := &unprivilegedCluster{acct: acct, binaries: c.binaries, dataDir: dataDir, runtimeDir: runtimeDir,
+			port: opts.Port, settings: settings, log: log, logw: logw}
+		if err := cl.start(ctx); err != nil {
+			logw.Flush()
+			err = fmt.Errorf("start private PostgreSQL %d as user %s on port %d with data in %s: %w",
+				c.major, acct.name, opts.Port, opts.DataDir, err)
+			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) {
+				// E.g. a container whose root may not switch users.
+				return "", "", nil, rootError(opts, err)
+			}
+			return "", "", nil, err
+		}
+		stopServer = cl.stop
+	} else {
+		cfg := embeddedpostgres.DefaultConfig().
+			Version(c.version).
+			Port(opts.Port).
+			Username(privateUser).
+			Password(privatePassword).
+			Database(opts.Database).
+			DataPath(dataDir).
+			RuntimePath(runtimeDir).
+			Encoding("UTF8").
+			Locale("C").
+			StartTimeout(30 * time.Second).
+			StartParameters(settings).
+			Logger(logw)
+		if c.binaries != "" {
+			cfg = cfg.BinariesPath(c.binaries)
+		} else {
+			cfg = cfg.BinaryRepositoryURL(binaryRepository)
+			if binaryCache != "" {
+				cfg = cfg.CachePath(binaryCache)
+			}
+			log.Info("no PostgreSQL binaries installed; downloading them", "version", c.version, "from", binaryRepository)
+		}
+		log.Info("starting private PostgreSQL", "version", c.major, "port", opts.Port, "data", dataDir, "binaries", source)
+		pg := embeddedpostgres.NewDatabase(cfg)
+		if err := pg.Start(); err != nil {
+			logw.Flush()
+			if c.binaries == "" {
+				return "", "", nil, noBinariesError(fmt.Errorf("downloading PostgreSQL %s from %s failed: %w",
+					c.version, binaryRepository, err))
+			}
+			return "", "", nil, fmt.Errorf("start private PostgreSQL %d on port %d with data in %s: %w",
+				c.major, opts.Port, opts.DataDir, err)
+		}
+		stopServer = pg.Stop
 	}
 
 	var once sync.Once
 	var stopErr error
 	stop := func() error {
 		once.Do(func() {
-			stopErr = pg.Stop()
+			stopErr = stopServer()
 			logw.Flush()
 			if stopErr == nil {
 				_ = os.RemoveAll(runtimeDir)

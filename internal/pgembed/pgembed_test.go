@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -109,10 +110,59 @@ func TestResolveLocalServer(t *testing.T) {
 	}
 }
 
-func TestResolveAsRootExplains(t *testing.T) {
+// fakeInstall points the binary search at a fake PostgreSQL 15 that is never
+// run, and hides the real ones.
+func fakeInstall(t *testing.T) {
+	t.Helper()
+	hideInstalled(t)
+	root := t.TempDir()
+	binGlob = filepath.Join(root, "*", "bin")
+	bin := filepath.Join(root, "15", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, exe := range []string{"initdb", "pg_ctl", "postgres"} {
+		if err := os.WriteFile(filepath.Join(bin, exe), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// hideInstalled makes the machine look as if no PostgreSQL were installed.
+func hideInstalled(t *testing.T) {
+	t.Helper()
+	oldGlob, oldBrew, oldLook := binGlob, brewGlobs, lookPath
+	t.Cleanup(func() { binGlob, brewGlobs, lookPath = oldGlob, oldBrew, oldLook })
+	binGlob = filepath.Join(t.TempDir(), "*", "bin")
+	brewGlobs = nil
+	lookPath = func(string) (string, error) { return "", os.ErrNotExist }
+}
+
+// actAs makes Resolve believe it runs with effective user id uid.
+func actAs(t *testing.T, uid int) {
+	t.Helper()
+	old := geteuid
+	t.Cleanup(func() { geteuid = old })
+	geteuid = func() int { return uid }
+}
+
+// onSystem makes the machine look like the one /etc/os-release describes.
+func onSystem(t *testing.T, release string) {
+	t.Helper()
+	old := osRelease
+	t.Cleanup(func() { osRelease = old })
+	osRelease = filepath.Join(t.TempDir(), "os-release")
+	if err := os.WriteFile(osRelease, []byte(release), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResolveAsRootWithoutUserToRunAsExplains(t *testing.T) {
 	// Act as root whoever runs the test: the message is what matters.
-	defer func(f func() int) { geteuid = f }(geteuid)
-	geteuid = func() int { return 0 }
+	actAs(t, 0)
+	fakeInstall(t)
+	defer func(a []string) { serverAccounts = a }(serverAccounts)
+	serverAccounts = []string{"rapport-no-such-user"}
 	defer func(s string) { clusterConfig = s }(clusterConfig)
 	clusterConfig = t.TempDir()
 	if err := os.Mkdir(filepath.Join(clusterConfig, "15"), 0o755); err != nil {
@@ -124,13 +174,14 @@ func TestResolveAsRootExplains(t *testing.T) {
 	_, _, stop, err := Resolve(context.Background(), Options{LocalAddr: addr, DataDir: dataDir, Port: freePort(t)})
 	if err == nil {
 		_ = stop()
-		t.Fatal("Resolve succeeded as root with no local server")
+		t.Fatal("Resolve succeeded as root with no local server and no user to run PostgreSQL as")
 	}
 	msg := err.Error()
 	t.Log(msg)
 	for _, want := range []string{
 		addr,
 		"running as root",
+		"rapport-no-such-user",
 		"DATABASE_URL=postgres://",
 		"pg_ctlcluster 15 main start",
 		"non-root user",
@@ -144,10 +195,73 @@ func TestResolveAsRootExplains(t *testing.T) {
 	}
 }
 
-func TestResolvePrivateCluster(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("PostgreSQL does not run as root")
+func TestResolveWithoutBinariesSaysHowToInstallThem(t *testing.T) {
+	hideInstalled(t)
+	onSystem(t, "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n")
+
+	t.Run("root", func(t *testing.T) {
+		actAs(t, 0)
+		_, _, stop, err := Resolve(context.Background(), Options{
+			LocalAddr: closedAddr(t), DataDir: filepath.Join(t.TempDir(), "postgres"), Port: freePort(t)})
+		if err == nil {
+			_ = stop()
+			t.Fatal("Resolve succeeded without PostgreSQL binaries")
+		}
+		t.Log(err)
+		want := "no PostgreSQL server binaries on this machine: install them with `apt-get install postgresql`, or set DATABASE_URL"
+		if err.Error() != want {
+			t.Errorf("error = %q, want %q", err, want)
+		}
+	})
+
+	t.Run("download fails", func(t *testing.T) {
+		actAs(t, 1000)
+		defer func(r, c string) { binaryRepository, binaryCache = r, c }(binaryRepository, binaryCache)
+		binaryRepository = "http://" + closedAddr(t) + "/maven2"
+		binaryCache = t.TempDir()
+		_, _, stop, err := Resolve(context.Background(), Options{
+			LocalAddr: closedAddr(t), DataDir: filepath.Join(t.TempDir(), "postgres"), Port: freePort(t)})
+		if err == nil {
+			_ = stop()
+			t.Fatal("Resolve succeeded without PostgreSQL binaries or a place to download them from")
+		}
+		msg := err.Error()
+		t.Log(msg)
+		for _, want := range []string{
+			"no PostgreSQL server binaries on this machine",
+			"downloading PostgreSQL 17.",
+			binaryRepository,
+			"install them with `apt-get install postgresql`",
+		} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error does not mention %q", want)
+			}
+		}
+	})
+}
+
+func TestInstallCommandFitsTheSystem(t *testing.T) {
+	if runtime.GOOS == "darwin" {
+		t.Skip("macOS always gets brew")
 	}
+	for _, tc := range []struct{ release, want string }{
+		{"ID=debian\n", "apt-get install postgresql"},
+		{"ID=ubuntu\nID_LIKE=debian\n", "apt-get install postgresql"},
+		{"ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n", "apt-get install postgresql"},
+		{"ID=fedora\n", "dnf install postgresql-server"},
+		{"ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", "dnf install postgresql-server"},
+		{"ID=plan9\n", ""},
+	} {
+		onSystem(t, tc.release)
+		if got := installCommand(); got != tc.want {
+			t.Errorf("%q: installCommand() = %q, want %q", tc.release, got, tc.want)
+		}
+	}
+}
+
+// TestResolvePrivateCluster runs as whoever runs the tests; as root (CI,
+// containers) the cluster runs as an unprivileged user.
+func TestResolvePrivateCluster(t *testing.T) {
 	if len(installedBinaries()) == 0 {
 		t.Skip("no PostgreSQL installed under " + binGlob + "; not downloading one in a test")
 	}
@@ -156,9 +270,11 @@ func TestResolvePrivateCluster(t *testing.T) {
 
 	opts := Options{
 		LocalAddr: closedAddr(t),
-		DataDir:   filepath.Join(t.TempDir(), "data", "postgres"),
-		Port:      freePort(t),
-		Logger:    testLogger(t),
+		// t.TempDir is closed to other users: as root, the path must be
+		// opened for the server's user.
+		DataDir: filepath.Join(t.TempDir(), "data", "postgres"),
+		Port:    freePort(t),
+		Logger:  testLogger(t),
 	}
 	dsn, desc, stop, err := Resolve(ctx, opts)
 	if err != nil {

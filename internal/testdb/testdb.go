@@ -383,7 +383,8 @@ func serverURL() string {
 func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("connect to PostgreSQL (set TEST_DATABASE_URL to point elsewhere): %w", err)
+		return nil, fmt.Errorf("connect to PostgreSQL: %w (run the tests with `make test`, which starts a private "+
+			"PostgreSQL when none answers at 127.0.0.1:5432, or set TEST_DATABASE_URL)", err)
 	}
 	return conn, nil
 }
