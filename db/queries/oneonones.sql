@@ -213,10 +213,10 @@ ORDER BY a.owner_id <> @person_id, a.due_on, a.id
 LIMIT 50;
 
 -- name: ObservationAdd :exec
-INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note)
-SELECT @org_id, @meeting_id, @author_id, @subject_id, @competency_id, @note
-WHERE NOT EXISTS (SELECT 1 FROM observations WHERE meeting_id = @meeting_id AND author_id = @author_id
-    AND competency_id = @competency_id AND lower(note) = lower(@note));
+-- A repeated form key stores nothing.
+INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note, idem_key)
+VALUES (@org_id, @meeting_id, @author_id, @subject_id, @competency_id, @note, @idem_key)
+ON CONFLICT (meeting_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 
 -- name: ObservationsForMeeting :many
 SELECT o.id, o.author_id, a.name AS author_name, o.subject_id, s.name AS subject_name, o.competency_id,

@@ -123,8 +123,9 @@ func (s *Service) Feed(ctx context.Context, a core.Actor, f Filter) ([]Kudo, boo
 	return ks, more, nil
 }
 
-// Comment adds a comment to a kudo the actor may see.
-func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body string) error {
+// Comment adds a comment to a kudo the actor may see. key is the form's key:
+// the same form submitted twice stores one comment.
+func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body, key string) error {
 	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body)
+	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body, core.FormKey(key, body))
 }
 
 // React toggles the actor's reaction on a kudo they may see.

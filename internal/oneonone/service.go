@@ -3,6 +3,7 @@ package oneonone
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ type Store interface {
 	OpenActionsFor(ctx context.Context, orgID, personID int64) ([]Action, error)
 
 	Observations(ctx context.Context, orgID, meetingID int64) ([]Observation, error)
-	AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note string) error
+	AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error
 	Competencies(ctx context.Context) ([]Competency, error)
 
 	Questions(ctx context.Context, orgID int64) ([]Question, error)
@@ -447,8 +448,9 @@ func (s *Service) SetActionDone(ctx context.Context, a core.Actor, actionID int6
 	return ref, s.Store.SetActionDone(ctx, a.OrgID, actionID, done)
 }
 
-// AddObservation notes a competency the other participant showed.
-func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, competencyID int64, note string) error {
+// AddObservation notes a competency the other participant showed. key is
+// the form's key: the same form submitted twice stores one observation.
+func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, competencyID int64, note, key string) error {
 	m, err := s.Meeting(ctx, a, meetingID)
 	if err != nil {
 		return err
@@ -471,7 +473,8 @@ func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, c
 	if a.UserID == m.ReportID {
 		subject = m.ManagerID
 	}
-	return s.Store.AddObservation(ctx, a.OrgID, meetingID, a.UserID, subject, competencyID, note)
+	key = core.FormKey(key, strconv.FormatInt(competencyID, 10), note)
+	return s.Store.AddObservation(ctx, a.OrgID, meetingID, a.UserID, subject, competencyID, note, key)
 }
 
 // Home is the 1:1 part of a person's home page.

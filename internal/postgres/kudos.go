@@ -213,9 +213,9 @@ func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comm
 	return out, nil
 }
 
-// AddComment stores a comment (an identical one within a minute is a double submit).
-func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body string) error {
-	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body}), "Comment")
+// AddComment stores a comment; the same form key again stores nothing.
+func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error {
+	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
 }
 
 // ToggleReaction adds the reaction, or removes it if it was there.

@@ -470,10 +470,10 @@ func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]one
 	return out, nil
 }
 
-// AddObservation stores an observation once.
-func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note string) error {
+// AddObservation stores an observation; the same form key again stores nothing.
+func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error {
 	return mapErr(s.q.ObservationAdd(ctx, s.Pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
-		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note}), "Observation")
+		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
 // Competencies lists the framework.

@@ -402,7 +402,7 @@ func (s *Server) kudoComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("comment")
-	if err := s.kudos.Comment(r.Context(), actor(r), id, body); err != nil {
+	if err := s.kudos.Comment(r.Context(), actor(r), id, body, r.PostFormValue("key")); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.renderKudo(w, r, id, http.StatusUnprocessableEntity, core.FieldErrors(err)["comment"], body)
 			return

@@ -323,7 +323,7 @@ func (s *Server) actionAdd(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) observationAdd(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("observations", []string{"competency_id", "note"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"))
+		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"), r.PostFormValue("key"))
 	})(w, r)
 }
 

@@ -13,7 +13,7 @@ import (
 const invitationCreate = `-- name: InvitationCreate :one
 INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, org_id, user_id, token_hash, invited_by, created_at, expires_at, used_at, revoked_at
+RETURNING id, org_id, user_id, token_hash, invited_by, created_at, expires_at, used_at, revoked_at, idem_key
 `
 
 type InvitationCreateParams struct {
@@ -43,6 +43,7 @@ func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationC
 		&i.ExpiresAt,
 		&i.UsedAt,
 		&i.RevokedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }

@@ -1161,10 +1161,9 @@ func (q *Queries) MeetingsForSeries(ctx context.Context, db DBTX, arg MeetingsFo
 }
 
 const observationAdd = `-- name: ObservationAdd :exec
-INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note)
-SELECT $1, $2, $3, $4, $5, $6
-WHERE NOT EXISTS (SELECT 1 FROM observations WHERE meeting_id = $2 AND author_id = $3
-    AND competency_id = $5 AND lower(note) = lower($6))
+INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (meeting_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING
 `
 
 type ObservationAddParams struct {
@@ -1174,8 +1173,10 @@ type ObservationAddParams struct {
 	SubjectID    int64
 	CompetencyID int64
 	Note         string
+	IdemKey      string
 }
 
+// A repeated form key stores nothing.
 func (q *Queries) ObservationAdd(ctx context.Context, db DBTX, arg ObservationAddParams) error {
 	_, err := db.Exec(ctx, observationAdd,
 		arg.OrgID,
@@ -1184,6 +1185,7 @@ func (q *Queries) ObservationAdd(ctx context.Context, db DBTX, arg ObservationAd
 		arg.SubjectID,
 		arg.CompetencyID,
 		arg.Note,
+		arg.IdemKey,
 	)
 	return err
 }

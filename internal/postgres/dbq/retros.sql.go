@@ -62,7 +62,7 @@ func (q *Queries) RetroAccess(ctx context.Context, db DBTX, arg RetroAccessParam
 	return i, err
 }
 
-const retroActionAdd = `-- name: RetroActionAdd :exec
+const retroActionAdd = `-- name: RetroActionAdd :execrows
 INSERT INTO retro_actions (org_id, retro_id, team_id, body, owner_id, due_on, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
@@ -78,8 +78,8 @@ type RetroActionAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAddParams) error {
-	_, err := db.Exec(ctx, retroActionAdd,
+func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroActionAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.TeamID,
@@ -88,7 +88,10 @@ func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAd
 		arg.DueOn,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroActionReview = `-- name: RetroActionReview :execrows
@@ -443,6 +446,31 @@ func (q *Queries) RetroCardGroup(ctx context.Context, db DBTX, arg RetroCardGrou
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const retroCardGroupOf = `-- name: RetroCardGroupOf :one
+SELECT c.group_id, coalesce(g.name, '')::text AS group_name
+FROM retro_cards c LEFT JOIN retro_groups g ON g.retro_id = c.retro_id AND g.id = c.group_id
+WHERE c.org_id = $1 AND c.retro_id = $2 AND c.id = $3
+`
+
+type RetroCardGroupOfParams struct {
+	OrgID   int64
+	RetroID int64
+	ID      int64
+}
+
+type RetroCardGroupOfRow struct {
+	GroupID   *int64
+	GroupName string
+}
+
+// A card's group (none: NULL and ”), to tell a move that changes nothing.
+func (q *Queries) RetroCardGroupOf(ctx context.Context, db DBTX, arg RetroCardGroupOfParams) (RetroCardGroupOfRow, error) {
+	row := db.QueryRow(ctx, retroCardGroupOf, arg.OrgID, arg.RetroID, arg.ID)
+	var i RetroCardGroupOfRow
+	err := row.Scan(&i.GroupID, &i.GroupName)
+	return i, err
 }
 
 const retroCardMarkKudo = `-- name: RetroCardMarkKudo :exec
@@ -980,7 +1008,7 @@ func (q *Queries) RetroMove(ctx context.Context, db DBTX, arg RetroMoveParams) (
 	return result.RowsAffected(), nil
 }
 
-const retroNoteAdd = `-- name: RetroNoteAdd :exec
+const retroNoteAdd = `-- name: RetroNoteAdd :execrows
 INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body, idem_key)
 VALUES ($1, $2, $3::bigint, $4::bigint, $5, $6)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
@@ -995,8 +1023,8 @@ type RetroNoteAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddParams) error {
-	_, err := db.Exec(ctx, retroNoteAdd,
+func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroNoteAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.CardID,
@@ -1004,7 +1032,10 @@ func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddPar
 		arg.Body,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroNotes = `-- name: RetroNotes :many
@@ -1121,7 +1152,7 @@ func (q *Queries) RetroTeamMembers(ctx context.Context, db DBTX, arg RetroTeamMe
 	return items, nil
 }
 
-const retroVoteAdd = `-- name: RetroVoteAdd :exec
+const retroVoteAdd = `-- name: RetroVoteAdd :execrows
 INSERT INTO retro_votes (org_id, retro_id, voter_id, card_id, group_id, idem_key)
 VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6)
 ON CONFLICT (retro_id, voter_id, idem_key) DO NOTHING
@@ -1136,8 +1167,8 @@ type RetroVoteAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddParams) error {
-	_, err := db.Exec(ctx, retroVoteAdd,
+func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroVoteAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.VoterID,
@@ -1145,7 +1176,10 @@ func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddPar
 		arg.GroupID,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroVoteCounts = `-- name: RetroVoteCounts :one
@@ -1180,6 +1214,23 @@ func (q *Queries) RetroVoteCounts(ctx context.Context, db DBTX, arg RetroVoteCou
 	var i RetroVoteCountsRow
 	err := row.Scan(&i.Total, &i.OnTopic)
 	return i, err
+}
+
+const retroVoteKeyUsed = `-- name: RetroVoteKeyUsed :one
+SELECT EXISTS (SELECT 1 FROM retro_votes WHERE retro_id = $1 AND voter_id = $2 AND idem_key = $3)
+`
+
+type RetroVoteKeyUsedParams struct {
+	RetroID int64
+	VoterID int64
+	IdemKey string
+}
+
+func (q *Queries) RetroVoteKeyUsed(ctx context.Context, db DBTX, arg RetroVoteKeyUsedParams) (bool, error) {
+	row := db.QueryRow(ctx, retroVoteKeyUsed, arg.RetroID, arg.VoterID, arg.IdemKey)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const retroVoteRemove = `-- name: RetroVoteRemove :execrows

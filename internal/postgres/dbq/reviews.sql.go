@@ -225,7 +225,7 @@ func (q *Queries) CueSeries(ctx context.Context, db DBTX, arg CueSeriesParams) (
 const cycleCreate = `-- name: CycleCreate :one
 INSERT INTO review_cycles (org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state
+RETURNING id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state, idem_key
 `
 
 type CycleCreateParams struct {
@@ -263,12 +263,13 @@ func (q *Queries) CycleCreate(ctx context.Context, db DBTX, arg CycleCreateParam
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.State,
+		&i.IdemKey,
 	)
 	return i, err
 }
 
 const cycleGet = `-- name: CycleGet :one
-SELECT id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state FROM review_cycles WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state, idem_key FROM review_cycles WHERE org_id = $1 AND id = $2
 `
 
 type CycleGetParams struct {
@@ -291,6 +292,7 @@ func (q *Queries) CycleGet(ctx context.Context, db DBTX, arg CycleGetParams) (Re
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.State,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -720,7 +722,7 @@ func (q *Queries) FrameworkEntryInsert(ctx context.Context, db DBTX, arg Framewo
 
 const frameworkLatest = `-- name: FrameworkLatest :one
 
-SELECT id, org_id, number, note, created_by, created_at FROM framework_versions WHERE org_id = $1 ORDER BY number DESC LIMIT 1
+SELECT id, org_id, number, note, created_by, created_at, idem_key FROM framework_versions WHERE org_id = $1 ORDER BY number DESC LIMIT 1
 `
 
 // Competency framework versions, review cycles, reviews and their evidence.
@@ -735,6 +737,7 @@ func (q *Queries) FrameworkLatest(ctx context.Context, db DBTX, orgID int64) (Fr
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -804,7 +807,7 @@ const frameworkVersionCreate = `-- name: FrameworkVersionCreate :one
 INSERT INTO framework_versions (org_id, number, note, created_by)
 SELECT $1, coalesce(max(number), 0) + 1, $2, $3
 FROM framework_versions WHERE org_id = $1
-RETURNING id, org_id, number, note, created_by, created_at
+RETURNING id, org_id, number, note, created_by, created_at, idem_key
 `
 
 type FrameworkVersionCreateParams struct {
@@ -825,12 +828,13 @@ func (q *Queries) FrameworkVersionCreate(ctx context.Context, db DBTX, arg Frame
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
 
 const frameworkVersionGet = `-- name: FrameworkVersionGet :one
-SELECT id, org_id, number, note, created_by, created_at FROM framework_versions WHERE org_id = $1 AND id = $2
+SELECT id, org_id, number, note, created_by, created_at, idem_key FROM framework_versions WHERE org_id = $1 AND id = $2
 `
 
 type FrameworkVersionGetParams struct {
@@ -848,6 +852,7 @@ func (q *Queries) FrameworkVersionGet(ctx context.Context, db DBTX, arg Framewor
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }

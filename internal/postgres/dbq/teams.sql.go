@@ -10,7 +10,7 @@ import (
 )
 
 const teamCreate = `-- name: TeamCreate :one
-INSERT INTO teams (org_id, name, description) VALUES ($1, $2, $3) RETURNING id, org_id, name, description, created_at
+INSERT INTO teams (org_id, name, description) VALUES ($1, $2, $3) RETURNING id, org_id, name, description, created_at, idem_key
 `
 
 type TeamCreateParams struct {
@@ -28,6 +28,7 @@ func (q *Queries) TeamCreate(ctx context.Context, db DBTX, arg TeamCreateParams)
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -50,7 +51,7 @@ func (q *Queries) TeamDelete(ctx context.Context, db DBTX, arg TeamDeleteParams)
 }
 
 const teamGet = `-- name: TeamGet :one
-SELECT id, org_id, name, description, created_at FROM teams WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, description, created_at, idem_key FROM teams WHERE org_id = $1 AND id = $2
 `
 
 type TeamGetParams struct {
@@ -67,6 +68,7 @@ func (q *Queries) TeamGet(ctx context.Context, db DBTX, arg TeamGetParams) (Team
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -282,7 +284,7 @@ func (q *Queries) TeamPage(ctx context.Context, db DBTX, arg TeamPageParams) ([]
 
 const teamUpdate = `-- name: TeamUpdate :one
 UPDATE teams SET name = $1, description = $2
-WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at
+WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at, idem_key
 `
 
 type TeamUpdateParams struct {
@@ -306,6 +308,7 @@ func (q *Queries) TeamUpdate(ctx context.Context, db DBTX, arg TeamUpdateParams)
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }

@@ -39,7 +39,7 @@ func (q *Queries) UserClearReportsManager(ctx context.Context, db DBTX, arg User
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserCreateParams struct {
@@ -79,6 +79,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -108,7 +109,7 @@ func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, emails []string)
 }
 
 const userGet = `-- name: UserGet :one
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1 AND u.id = $2
 `
@@ -140,13 +141,14 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
 		&i.User.DeactivatedAt,
+		&i.User.IdemKey,
 		&i.ManagerName,
 	)
 	return i, err
 }
 
 const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at FROM users WHERE email = $1
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE email = $1
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (User, error) {
@@ -166,6 +168,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (Us
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -195,7 +198,7 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 }
 
 const userListDirectReports = `-- name: UserListDirectReports :many
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at FROM users WHERE org_id = $1 AND manager_id = $2 AND active
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND manager_id = $2 AND active
 ORDER BY lower(name)
 `
 
@@ -227,6 +230,7 @@ func (q *Queries) UserListDirectReports(ctx context.Context, db DBTX, arg UserLi
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeactivatedAt,
+			&i.IdemKey,
 		); err != nil {
 			return nil, err
 		}
@@ -431,7 +435,7 @@ SET active = $1,
     deactivated_at = CASE WHEN $1::boolean THEN NULL ELSE now() END,
     updated_at = now()
 WHERE org_id = $2 AND id = $3
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserSetActiveParams struct {
@@ -457,6 +461,7 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg UserSetActiveP
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -482,7 +487,7 @@ UPDATE users
 SET email = $1, name = $2, title = $3, role = $4,
     manager_id = $5, time_zone = $6, updated_at = now()
 WHERE org_id = $7 AND id = $8
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserUpdateParams struct {
@@ -522,6 +527,7 @@ func (q *Queries) UserUpdate(ctx context.Context, db DBTX, arg UserUpdateParams)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
