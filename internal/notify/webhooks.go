@@ -100,9 +100,16 @@ func ValidateWebhookURL(raw string) (string, error) {
 // an EINVALID *core.Error with Fields["url"]. A team of another organisation is
 // ENOTFOUND.
 func SetWebhook(ctx context.Context, db DB, orgID, teamID, actorID int64, rawURL string) error {
+	_, err := setWebhook(ctx, db, orgID, teamID, actorID, rawURL)
+	return err
+}
+
+// setWebhook is SetWebhook that also says whether the address changed: the
+// address the team already has is left alone.
+func setWebhook(ctx context.Context, db DB, orgID, teamID, actorID int64, rawURL string) (bool, error) {
 	u, err := ValidateWebhookURL(rawURL)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var actor *int64
 	if actorID != 0 {
@@ -113,19 +120,28 @@ INSERT INTO team_webhooks (org_id, team_id, url, created_by, updated_by)
 VALUES ($1, $2, $3, $4, $4)
 ON CONFLICT (team_id) DO UPDATE
    SET url = EXCLUDED.url, updated_by = EXCLUDED.updated_by, updated_at = now()
- WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, u, actor)
+ WHERE team_webhooks.org_id = EXCLUDED.org_id AND team_webhooks.url <> EXCLUDED.url`, orgID, teamID, u, actor)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23503" {
-		return core.NotFound("Team")
+		return false, core.NotFound("Team")
 	}
 	if err != nil {
-		return fmt.Errorf("set webhook: %w", err)
+		return false, fmt.Errorf("set webhook: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		// The team has a webhook under another organisation: it is not this one's.
-		return core.NotFound("Team")
+	if tag.RowsAffected() == 1 {
+		return true, nil
 	}
-	return nil
+	// Nothing written: the team has this address already, or a webhook
+	// under another organisation, which is not this one's.
+	var same bool
+	if err := db.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM team_webhooks WHERE org_id = $1 AND team_id = $2 AND url = $3)",
+		orgID, teamID, u).Scan(&same); err != nil {
+		return false, fmt.Errorf("set webhook: %w", err)
+	}
+	if !same {
+		return false, core.NotFound("Team")
+	}
+	return false, nil
 }
 
 // RemoveWebhook deletes the team's webhook; deliveries already queued for it are
