@@ -1,6 +1,7 @@
 -- name: InvitationCreate :one
-INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at)
-VALUES (@org_id, @user_id, @token_hash, sqlc.narg('invited_by'), @expires_at)
+INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at, idem_key)
+VALUES (@org_id, @user_id, @token_hash, sqlc.narg('invited_by'), @expires_at, @idem_key)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING *;
 
 -- name: InvitationFindByToken :one

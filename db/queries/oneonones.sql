@@ -1,9 +1,14 @@
 -- name: SeriesCreate :one
+-- A repeated form key stores nothing (no row either).
 INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
-    duration_minutes, time_zone, starts_on, created_by)
+    duration_minutes, time_zone, starts_on, created_by, idem_key)
 VALUES (@org_id, @manager_id, @report_id, @cadence, @interval_days, @weekday, @start_time,
-    @duration_minutes, @time_zone, @starts_on, @created_by)
+    @duration_minutes, @time_zone, @starts_on, @created_by, @idem_key)
+ON CONFLICT (org_id, manager_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id;
+
+-- name: SeriesByIdem :one
+SELECT id FROM oneonone_series WHERE org_id = @org_id AND manager_id = @manager_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: SeriesGet :one
 SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,

@@ -40,9 +40,14 @@ ON CONFLICT DO NOTHING;
 DELETE FROM retro_facilitators WHERE org_id = @org_id AND team_id = @team_id AND user_id = @user_id;
 
 -- name: RetroCreate :one
-INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at)
-VALUES (@org_id, @team_id, @title, @template, @anonymous, @votes_per_person, @max_votes_per_card, @timebox_minutes, @created_by, @started_at)
+-- A repeated form key stores nothing (no row either).
+INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at, idem_key)
+VALUES (@org_id, @team_id, @title, @template, @anonymous, @votes_per_person, @max_votes_per_card, @timebox_minutes, @created_by, @started_at, @idem_key)
+ON CONFLICT (team_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id;
+
+-- name: RetroByIdem :one
+SELECT id FROM retros WHERE org_id = @org_id AND team_id = @team_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: RetroColumnAdd :exec
 INSERT INTO retro_columns (org_id, retro_id, position, title, kudos)

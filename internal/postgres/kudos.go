@@ -300,11 +300,21 @@ func ritualFromRow(r dbq.RitualGetRow) kudos.Ritual {
 		Cadence: schedule.Cadence(r.Cadence), Weekday: time.Weekday(r.Weekday), Hour: int(r.Hour), TimeZone: r.TimeZone, StartsOn: r.StartsOn}
 }
 
-// CreateRitual stores a ritual for a team.
+// CreateRitual stores a ritual for a team; the same form submitted twice
+// stores one and answers both with it.
 func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
+	byKey := func() (int64, error) {
+		return s.q.RitualByIdem(ctx, s.Pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+	}
 	id, err := s.q.RitualCreate(ctx, s.Pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
 		Cadence: dbq.RitualCadence(in.Cadence), Weekday: int16(in.Weekday), Hour: int16(in.Hour), TimeZone: in.TimeZone,
-		StartsOn: startsOn, CreatedBy: &actorID})
+		StartsOn: startsOn, CreatedBy: &actorID, IdemKey: in.IdemKey})
+	if err == pgx.ErrNoRows {
+		id, err = byKey()
+	}
+	if prev, ok := storedBefore(err, in.IdemKey, byKey); ok {
+		return prev, nil
+	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return 0, fieldErr("name", "This team already has a ritual with that name.")
 	}

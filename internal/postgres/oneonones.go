@@ -39,8 +39,12 @@ func seriesFromRow(r dbq.SeriesGetRow) oneonone.Series {
 }
 
 // CreateSeries stores a new series; a live series for the pair is a conflict.
+// The same form submitted twice stores one series and answers both with it.
 func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int64, in oneonone.SeriesInput, p oneonone.Parsed) (int64, error) {
 	var id int64
+	byKey := func(db dbq.DBTX) (int64, error) {
+		return s.q.SeriesByIdem(ctx, db, dbq.SeriesByIdemParams{OrgID: orgID, ManagerID: managerID, IdemKey: in.IdemKey})
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		id, err = s.q.SeriesCreate(ctx, tx, dbq.SeriesCreateParams{
@@ -48,12 +52,20 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 			IntervalDays: int32(in.IntervalDays), Weekday: int16(in.Weekday),
 			StartTime:       pgtype.Time{Microseconds: int64(p.Hour*3600+p.Minute*60) * 1e6, Valid: true},
 			DurationMinutes: int32(in.DurationMinutes), TimeZone: in.TimeZone, StartsOn: p.StartsOn, CreatedBy: &actorID,
+			IdemKey: in.IdemKey,
 		})
+		if err == pgx.ErrNoRows {
+			id, err = byKey(tx)
+			return err
+		}
 		if err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, orgID, actorID, "oneonone.series.create", fmt.Sprintf("series:%d", id))
 	})
+	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+		return prev, nil
+	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return 0, fieldErr("report_id", "You already have 1:1s with this person. Open them from your 1:1s list.")
 	}

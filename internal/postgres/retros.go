@@ -93,7 +93,8 @@ func (s *Store) SetFacilitator(ctx context.Context, orgID, teamID, userID int64,
 	return mapErr(err, "Facilitator")
 }
 
-// CreateRetro stores a retro with its columns.
+// CreateRetro stores a retro with its columns; the same form submitted twice
+// stores one and answers both with its id.
 func (s *Store) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64, in retro.Input, cols []retro.Column) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -105,7 +106,12 @@ func (s *Store) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64,
 		var err error
 		id, err = s.q.RetroCreate(ctx, tx, dbq.RetroCreateParams{OrgID: orgID, TeamID: teamID, Title: in.Title, Template: in.Template,
 			Anonymous: in.Anonymous, VotesPerPerson: int16(in.VotesPerPerson), MaxVotesPerCard: int16(in.MaxVotesPerCard),
-			TimeboxMinutes: tb, CreatedBy: &creatorID, StartedAt: time.Now()})
+			TimeboxMinutes: tb, CreatedBy: &creatorID, StartedAt: time.Now(), IdemKey: in.IdemKey})
+		if err == pgx.ErrNoRows {
+			// The same form was stored already: answer with that retro.
+			id, err = s.q.RetroByIdem(ctx, tx, dbq.RetroByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+			return err
+		}
 		if err != nil {
 			return err
 		}

@@ -11,8 +11,9 @@ import (
 )
 
 const invitationCreate = `-- name: InvitationCreate :one
-INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id, org_id, user_id, token_hash, invited_by, created_at, expires_at, used_at, revoked_at, idem_key
 `
 
@@ -22,6 +23,7 @@ type InvitationCreateParams struct {
 	TokenHash []byte
 	InvitedBy *int64
 	ExpiresAt time.Time
+	IdemKey   string
 }
 
 func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationCreateParams) (Invitation, error) {
@@ -31,6 +33,7 @@ func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationC
 		arg.TokenHash,
 		arg.InvitedBy,
 		arg.ExpiresAt,
+		arg.IdemKey,
 	)
 	var i Invitation
 	err := row.Scan(

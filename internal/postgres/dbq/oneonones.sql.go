@@ -1417,11 +1417,29 @@ func (q *Queries) QuestionSetActive(ctx context.Context, db DBTX, arg QuestionSe
 	return result.RowsAffected(), nil
 }
 
+const seriesByIdem = `-- name: SeriesByIdem :one
+SELECT id FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type SeriesByIdemParams struct {
+	OrgID     int64
+	ManagerID int64
+	IdemKey   string
+}
+
+func (q *Queries) SeriesByIdem(ctx context.Context, db DBTX, arg SeriesByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, seriesByIdem, arg.OrgID, arg.ManagerID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const seriesCreate = `-- name: SeriesCreate :one
 INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
-    duration_minutes, time_zone, starts_on, created_by)
+    duration_minutes, time_zone, starts_on, created_by, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-    $8, $9, $10, $11)
+    $8, $9, $10, $11, $12)
+ON CONFLICT (org_id, manager_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -1437,8 +1455,10 @@ type SeriesCreateParams struct {
 	TimeZone        string
 	StartsOn        time.Time
 	CreatedBy       *int64
+	IdemKey         string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) SeriesCreate(ctx context.Context, db DBTX, arg SeriesCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, seriesCreate,
 		arg.OrgID,
@@ -1452,6 +1472,7 @@ func (q *Queries) SeriesCreate(ctx context.Context, db DBTX, arg SeriesCreatePar
 		arg.TimeZone,
 		arg.StartsOn,
 		arg.CreatedBy,
+		arg.IdemKey,
 	)
 	var id int64
 	err := row.Scan(&id)

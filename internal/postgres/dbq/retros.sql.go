@@ -328,6 +328,23 @@ func (q *Queries) RetroActionsOpenForTeam(ctx context.Context, db DBTX, arg Retr
 	return items, nil
 }
 
+const retroByIdem = `-- name: RetroByIdem :one
+SELECT id FROM retros WHERE org_id = $1 AND team_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type RetroByIdemParams struct {
+	OrgID   int64
+	TeamID  int64
+	IdemKey string
+}
+
+func (q *Queries) RetroByIdem(ctx context.Context, db DBTX, arg RetroByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, retroByIdem, arg.OrgID, arg.TeamID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const retroCardAdd = `-- name: RetroCardAdd :one
 INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, idem_key, created_at)
 SELECT r.org_id, r.id, $1, coalesce((SELECT max(position) FROM retro_cards WHERE retro_id = r.id), 0) + 1,
@@ -637,8 +654,9 @@ func (q *Queries) RetroColumns(ctx context.Context, db DBTX, arg RetroColumnsPar
 }
 
 const retroCreate = `-- name: RetroCreate :one
-INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (team_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -653,8 +671,10 @@ type RetroCreateParams struct {
 	TimeboxMinutes  *int16
 	CreatedBy       *int64
 	StartedAt       time.Time
+	IdemKey         string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) RetroCreate(ctx context.Context, db DBTX, arg RetroCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, retroCreate,
 		arg.OrgID,
@@ -667,6 +687,7 @@ func (q *Queries) RetroCreate(ctx context.Context, db DBTX, arg RetroCreateParam
 		arg.TimeboxMinutes,
 		arg.CreatedBy,
 		arg.StartedAt,
+		arg.IdemKey,
 	)
 	var id int64
 	err := row.Scan(&id)

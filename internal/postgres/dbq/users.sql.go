@@ -19,6 +19,37 @@ func (q *Queries) OrgLockTree(ctx context.Context, db DBTX, orgID int64) error {
 	return err
 }
 
+const userByIdem = `-- name: UserByIdem :one
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+`
+
+type UserByIdemParams struct {
+	OrgID   int64
+	IdemKey string
+}
+
+func (q *Queries) UserByIdem(ctx context.Context, db DBTX, arg UserByIdemParams) (User, error) {
+	row := db.QueryRow(ctx, userByIdem, arg.OrgID, arg.IdemKey)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Email,
+		&i.Name,
+		&i.Title,
+		&i.Role,
+		&i.ManagerID,
+		&i.TimeZone,
+		&i.PasswordHash,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeactivatedAt,
+		&i.IdemKey,
+	)
+	return i, err
+}
+
 const userClearReportsManager = `-- name: UserClearReportsManager :exec
 UPDATE users SET manager_id = $1, updated_at = now()
 WHERE org_id = $2 AND manager_id = $3
@@ -37,8 +68,8 @@ func (q *Queries) UserClearReportsManager(ctx context.Context, db DBTX, arg User
 }
 
 const userCreate = `-- name: UserCreate :one
-INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
@@ -51,6 +82,7 @@ type UserCreateParams struct {
 	ManagerID    *int64
 	TimeZone     string
 	PasswordHash string
+	IdemKey      string
 }
 
 func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) (User, error) {
@@ -63,6 +95,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		arg.ManagerID,
 		arg.TimeZone,
 		arg.PasswordHash,
+		arg.IdemKey,
 	)
 	var i User
 	err := row.Scan(
