@@ -118,6 +118,31 @@ func renderedForm(t *testing.T, body, action, pick string) url.Values {
 	return v
 }
 
+// warmUp opens n connections to the app and keeps them, so that n submits
+// released together reach the handlers together instead of one connection
+// set-up apart.
+func warmUp(t *testing.T, c *testapp.Client, base string, n int) {
+	t.Helper()
+	if tr, ok := c.HTTP.Transport.(*http.Transport); ok && tr.MaxIdleConnsPerHost < n {
+		tr.MaxIdleConnsPerHost = n
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.HTTP.Get(base + "/healthz")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+}
+
 // Every create form submitted ten times at once (a double click, a flaky
 // network retrying) stores one row, announces one live event, writes at most
 // one audit row, and answers every submit with the same redirect.
@@ -255,6 +280,7 @@ func TestConcurrentIdenticalSubmitsCreateOnce(t *testing.T) {
 			rows0, events0, audits0 := f.Count(t, run.count, run.arg), events(), audits()
 
 			const n = 10
+			warmUp(t, c, w.app.URL, n)
 			statuses, locations := make([]int, n), make([]string, n)
 			var start, done sync.WaitGroup
 			start.Add(1)
