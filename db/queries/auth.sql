@@ -17,6 +17,9 @@ WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 UPDATE invitations SET revoked_at = now()
 WHERE org_id = @org_id AND id = @id AND used_at IS NULL AND revoked_at IS NULL;
 
+-- name: InvitationRevoked :one
+SELECT EXISTS (SELECT 1 FROM invitations WHERE org_id = @org_id AND id = @id AND revoked_at IS NOT NULL);
+
 -- name: InvitationRevokeForUser :exec
 UPDATE invitations SET revoked_at = now()
 WHERE org_id = @org_id AND user_id = @user_id AND used_at IS NULL AND revoked_at IS NULL;

@@ -58,6 +58,10 @@ JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
   AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id IN (SELECT id FROM tree));
 
+-- name: SeriesLockStatus :one
+-- Serialises status changes of one series.
+SELECT status FROM oneonone_series WHERE org_id = @org_id AND id = @id FOR UPDATE;
+
 -- name: SeriesSetStatus :execrows
 UPDATE oneonone_series SET status = @status,
     ended_at = CASE WHEN @status = 'ended'::series_status THEN now() ELSE ended_at END
@@ -73,6 +77,9 @@ WHERE org_id = @org_id AND series_id = @series_id AND resumed_at IS NULL;
 -- name: PausesForSeries :many
 SELECT series_id, paused_at, resumed_at FROM oneonone_pauses
 WHERE org_id = @org_id AND series_id = ANY(@series_ids::bigint[]) AND (resumed_at IS NULL OR resumed_at > @since);
+
+-- name: MeetingAt :one
+SELECT id FROM meetings WHERE org_id = @org_id AND series_id = @series_id AND scheduled_at = @scheduled_at;
 
 -- name: MeetingInsert :one
 INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes)
@@ -104,8 +111,9 @@ WHERE org_id = @org_id AND series_id = @series_id
 ORDER BY scheduled_at DESC LIMIT @row_limit;
 
 -- name: MeetingSetStatus :execrows
+-- The status it already has is left alone: no rows then.
 UPDATE meetings SET status = @status, status_by = @status_by, status_at = now(), updated_at = now()
-WHERE org_id = @org_id AND id = @id;
+WHERE org_id = @org_id AND id = @id AND status <> @status;
 
 -- name: MeetingSetNotes :exec
 UPDATE meetings SET shared_notes = @shared_notes, updated_at = now() WHERE org_id = @org_id AND id = @id;

@@ -30,7 +30,7 @@ UPDATE users
 SET active = @active,
     deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
     updated_at = now()
-WHERE org_id = @org_id AND id = @id
+WHERE org_id = @org_id AND id = @id AND active <> @active
 RETURNING *;
 
 -- name: UserClearReportsManager :exec

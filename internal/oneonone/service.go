@@ -63,6 +63,8 @@ type Store interface {
 	MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]Meeting, error)
 	SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status MeetingStatus, by int64) error
 	Reschedule(ctx context.Context, m Meeting, to time.Time, by int64) (int64, error)
+	// MeetingAt finds the series' meeting at a time (ENOTFOUND: none).
+	MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error)
 	SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error
 	SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error
 	SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error
@@ -370,6 +372,12 @@ func (s *Service) Reschedule(ctx context.Context, a core.Actor, meetingID int64,
 		loc = time.UTC
 	}
 	to, perr := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), loc)
+	if perr == nil && m.Status == Rescheduled {
+		// The same move submitted again: answer with where it went.
+		if id, err := s.Store.MeetingAt(ctx, a.OrgID, m.SeriesID, to); err == nil {
+			return id, nil
+		}
+	}
 	v.Check(perr == nil, "new_date", "Use a date like 2026-03-02 and a time like 10:30.")
 	v.Check(m.Status == Scheduled, "new_date", "Only a scheduled 1:1 can be moved.")
 	if perr == nil {

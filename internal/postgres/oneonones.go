@@ -123,17 +123,17 @@ func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]on
 // SetSeriesStatus pauses, resumes or ends a series, keeping pause history.
 func (s *Store) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, status oneonone.SeriesStatus, now time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		cur, err := s.q.SeriesGet(ctx, tx, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+		cur, err := s.q.SeriesLockStatus(ctx, tx, dbq.SeriesLockStatusParams{OrgID: orgID, ID: id})
 		if err != nil {
 			return err
 		}
-		if string(cur.Status) == string(status) {
+		if string(cur) == string(status) {
 			return nil // a double submit changes nothing
 		}
 		if _, err := s.q.SeriesSetStatus(ctx, tx, dbq.SeriesSetStatusParams{OrgID: orgID, ID: id, Status: dbq.SeriesStatus(status)}); err != nil {
 			return err
 		}
-		if cur.Status == dbq.SeriesStatusPaused {
+		if cur == dbq.SeriesStatusPaused {
 			if err := s.q.PauseClose(ctx, tx, dbq.PauseCloseParams{OrgID: orgID, SeriesID: id, At: &now}); err != nil {
 				return err
 			}
@@ -254,22 +254,38 @@ func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, st
 			return err
 		}
 		if n == 0 {
-			return core.NotFound("1:1")
+			// The status it already has (a double submit): nothing to record.
+			_, err := s.q.MeetingGet(ctx, tx, dbq.MeetingGetParams{OrgID: orgID, ID: meetingID})
+			return err
 		}
 		return s.audit(ctx, tx, orgID, by, "oneonone.meeting."+string(status), fmt.Sprintf("meeting:%d", meetingID))
 	})
 	return mapErr(err, "1:1")
 }
 
+// MeetingAt finds the series' meeting at a time.
+func (s *Store) MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error) {
+	id, err := s.q.MeetingAt(ctx, s.Pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
+	return id, mapErr(err, "1:1")
+}
+
 // Reschedule marks the meeting rescheduled and creates one at the new time
-// with its points.
+// with its points. The same move submitted twice answers both with the new
+// meeting; a meeting moved meanwhile elsewhere is a conflict.
 func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time, by int64) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by}); err != nil {
+		n, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by})
+		if err != nil {
 			return err
 		}
-		var err error
+		if n == 0 {
+			id, err = s.q.MeetingAt(ctx, tx, dbq.MeetingAtParams{OrgID: m.OrgID, SeriesID: m.SeriesID, ScheduledAt: to})
+			if err == pgx.ErrNoRows {
+				return fieldErr("new_date", "This 1:1 was moved meanwhile. Reload the page to see where.")
+			}
+			return err
+		}
 		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: m.OrgID, SeriesID: m.SeriesID, ScheduledAt: to, DurationMinutes: int32(m.DurationMinutes)})
 		if err != nil {
 			return err

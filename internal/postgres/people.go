@@ -242,6 +242,12 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 			return err
 		}
 		u, err := s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
+		if err == pgx.ErrNoRows {
+			// Already so (a double submit), or not of this organisation.
+			r, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
+			p = personFromUser(r.User, r.ManagerName)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -461,8 +467,9 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
 			return mapErr(err, "Team")
 		}
-		if _, err := s.q.TeamMemberRemove(ctx, tx, dbq.TeamMemberRemoveParams{OrgID: orgID, TeamID: teamID, UserID: personID}); err != nil {
-			return err
+		n, err := s.q.TeamMemberRemove(ctx, tx, dbq.TeamMemberRemoveParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+		if err != nil || n == 0 {
+			return err // n == 0: not a member, nothing to audit
 		}
 		return s.audit(ctx, tx, orgID, actorID, "team.member.remove", fmt.Sprintf("team:%d person:%d", teamID, personID))
 	})
@@ -554,7 +561,12 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 			return err
 		}
 		if n == 0 {
-			return core.NotFound("Pending invitation")
+			// Revoked already (a double submit) changes nothing.
+			revoked, err := s.q.InvitationRevoked(ctx, tx, dbq.InvitationRevokedParams{OrgID: orgID, ID: id})
+			if err == nil && !revoked {
+				err = core.NotFound("Pending invitation")
+			}
+			return err
 		}
 		return s.audit(ctx, tx, orgID, actorID, "invitation.revoke", fmt.Sprintf("invitation:%d", id))
 	})

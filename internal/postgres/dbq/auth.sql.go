@@ -167,6 +167,22 @@ func (q *Queries) InvitationRevokeForUser(ctx context.Context, db DBTX, arg Invi
 	return err
 }
 
+const invitationRevoked = `-- name: InvitationRevoked :one
+SELECT EXISTS (SELECT 1 FROM invitations WHERE org_id = $1 AND id = $2 AND revoked_at IS NOT NULL)
+`
+
+type InvitationRevokedParams struct {
+	OrgID int64
+	ID    int64
+}
+
+func (q *Queries) InvitationRevoked(ctx context.Context, db DBTX, arg InvitationRevokedParams) (bool, error) {
+	row := db.QueryRow(ctx, invitationRevoked, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const invitationUse = `-- name: InvitationUse :execrows
 UPDATE invitations SET used_at = now()
 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()

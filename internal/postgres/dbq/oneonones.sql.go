@@ -729,6 +729,23 @@ func (q *Queries) CompetencyList(ctx context.Context, db DBTX) ([]CompetencyList
 	return items, nil
 }
 
+const meetingAt = `-- name: MeetingAt :one
+SELECT id FROM meetings WHERE org_id = $1 AND series_id = $2 AND scheduled_at = $3
+`
+
+type MeetingAtParams struct {
+	OrgID       int64
+	SeriesID    int64
+	ScheduledAt time.Time
+}
+
+func (q *Queries) MeetingAt(ctx context.Context, db DBTX, arg MeetingAtParams) (int64, error) {
+	row := db.QueryRow(ctx, meetingAt, arg.OrgID, arg.SeriesID, arg.ScheduledAt)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const meetingGet = `-- name: MeetingGet :one
 SELECT mt.id, mt.org_id, mt.series_id, mt.scheduled_at, mt.duration_minutes, mt.status, mt.status_by,
        mt.pulse, mt.pulse_word, mt.balance, mt.shared_notes,
@@ -911,7 +928,7 @@ func (q *Queries) MeetingSetPulse(ctx context.Context, db DBTX, arg MeetingSetPu
 
 const meetingSetStatus = `-- name: MeetingSetStatus :execrows
 UPDATE meetings SET status = $1, status_by = $2, status_at = now(), updated_at = now()
-WHERE org_id = $3 AND id = $4
+WHERE org_id = $3 AND id = $4 AND status <> $1
 `
 
 type MeetingSetStatusParams struct {
@@ -921,6 +938,7 @@ type MeetingSetStatusParams struct {
 	ID       int64
 }
 
+// The status it already has is left alone: no rows then.
 func (q *Queries) MeetingSetStatus(ctx context.Context, db DBTX, arg MeetingSetStatusParams) (int64, error) {
 	result, err := db.Exec(ctx, meetingSetStatus,
 		arg.Status,
@@ -1681,6 +1699,23 @@ func (q *Queries) SeriesGet(ctx context.Context, db DBTX, arg SeriesGetParams) (
 		&i.ReportName,
 	)
 	return i, err
+}
+
+const seriesLockStatus = `-- name: SeriesLockStatus :one
+SELECT status FROM oneonone_series WHERE org_id = $1 AND id = $2 FOR UPDATE
+`
+
+type SeriesLockStatusParams struct {
+	OrgID int64
+	ID    int64
+}
+
+// Serialises status changes of one series.
+func (q *Queries) SeriesLockStatus(ctx context.Context, db DBTX, arg SeriesLockStatusParams) (SeriesStatus, error) {
+	row := db.QueryRow(ctx, seriesLockStatus, arg.OrgID, arg.ID)
+	var status SeriesStatus
+	err := row.Scan(&status)
+	return status, err
 }
 
 const seriesSetStatus = `-- name: SeriesSetStatus :execrows

@@ -467,7 +467,7 @@ UPDATE users
 SET active = $1,
     deactivated_at = CASE WHEN $1::boolean THEN NULL ELSE now() END,
     updated_at = now()
-WHERE org_id = $2 AND id = $3
+WHERE org_id = $2 AND id = $3 AND active <> $1
 RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
