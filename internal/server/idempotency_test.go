@@ -262,64 +262,126 @@ func TestConcurrentIdenticalSubmitsCreateOnce(t *testing.T) {
 		},
 	}
 	for name, mk := range cases {
-		t.Run(name, func(t *testing.T) {
-			run := mk()
-			c := w.c[run.who]
-			page := c.Get(run.page)
-			if page.Status != http.StatusOK {
-				t.Fatalf("GET %s: %d", run.page, page.Status)
-			}
-			form := renderedForm(t, page.Body, run.action, run.pick)
-			for k, v := range run.fields {
-				form[k] = v
-			}
-			events := func() int {
-				return f.Count(t, "SELECT count(*) FROM live_events WHERE topic = $1", run.topic)
-			}
-			audits := func() int { return f.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1", w.org) }
-			rows0, events0, audits0 := f.Count(t, run.count, run.arg), events(), audits()
+		t.Run(name, func(t *testing.T) { submitTogether(t, w, mk()) })
+	}
+}
 
-			const n = 10
-			warmUp(t, c, w.app.URL, n)
-			statuses, locations := make([]int, n), make([]string, n)
-			var start, done sync.WaitGroup
-			start.Add(1)
-			for i := range n {
-				done.Add(1)
-				go func() {
-					defer done.Done()
-					req, _ := http.NewRequest("POST", w.app.URL+run.action, strings.NewReader(form.Encode()))
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-					start.Wait()
-					resp, err := c.HTTP.Do(req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					statuses[i], locations[i] = resp.StatusCode, resp.Header.Get("Location")
-				}()
-			}
-			start.Done()
-			done.Wait()
+// submitTogether submits run's form ten times at once and checks that that
+// made one row (or one change), at most one live event and the audit rows of
+// one submit, and that every submit got the same redirect.
+func submitTogether(t *testing.T, w *idemWorld, run idemRun) {
+	t.Helper()
+	f := w.app.F
+	c := w.c[run.who]
+	page := c.Get(run.page)
+	if page.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d", run.page, page.Status)
+	}
+	form := renderedForm(t, page.Body, run.action, run.pick)
+	for k, v := range run.fields {
+		form[k] = v
+	}
+	events := func() int {
+		return f.Count(t, "SELECT count(*) FROM live_events WHERE topic = $1", run.topic)
+	}
+	audits := func() int { return f.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1", w.org) }
+	rows0, events0, audits0 := f.Count(t, run.count, run.arg), events(), audits()
 
-			for i := range n {
-				if statuses[i] != http.StatusSeeOther || locations[i] != locations[0] {
-					t.Errorf("submit %d: %d → %q; the first: %d → %q", i, statuses[i], locations[i], statuses[0], locations[0])
-				}
+	const n = 10
+	warmUp(t, c, w.app.URL, n)
+	statuses, locations := make([]int, n), make([]string, n)
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			req, _ := http.NewRequest("POST", w.app.URL+run.action, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			start.Wait()
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
 			}
-			if got := f.Count(t, run.count, run.arg) - rows0; got != 1 {
-				t.Errorf("%d rows from %d identical submits, want 1", got, n)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses[i], locations[i] = resp.StatusCode, resp.Header.Get("Location")
+		}()
+	}
+	start.Done()
+	done.Wait()
+
+	for i := range n {
+		if statuses[i] != http.StatusSeeOther || locations[i] != locations[0] {
+			t.Errorf("submit %d: %d → %q; the first: %d → %q", i, statuses[i], locations[i], statuses[0], locations[0])
+		}
+	}
+	if got := f.Count(t, run.count, run.arg) - rows0; got != 1 {
+		t.Errorf("%d rows from %d identical submits, want 1", got, n)
+	}
+	if run.topic != "" {
+		if got := events() - events0; got != 1 {
+			t.Errorf("%d live events from %d identical submits, want 1", got, n)
+		}
+	}
+	if got := audits() - audits0; got > max(run.audits, 1) {
+		t.Errorf("%d audit rows from %d identical submits, want at most %d", got, n, max(run.audits, 1))
+	}
+}
+
+// A change submitted ten times at once (pause, cancel, move, deactivate,
+// revoke, remove) is made once: one audit row, and every submit gets the
+// same redirect.
+func TestConcurrentIdenticalChangesApplyOnce(t *testing.T) {
+	w := newIdemWorld(t)
+	f := w.app.F
+	ctx := t.Context()
+	pair := func() (series, meeting int64) {
+		rep := f.Person(t, w.org, testfx.PersonOpts{ManagerID: w.manager.ID})
+		series = f.Series(t, w.org, w.manager.ID, rep.ID, time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02"))
+		meeting = f.Meeting(t, w.org, series, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), "scheduled")
+		return series, meeting
+	}
+	cases := map[string]func() idemRun{
+		"pause a series": func() idemRun {
+			series, _ := pair()
+			return idemRun{who: "manager", page: fmt.Sprintf("/oneonones/%d", series), action: fmt.Sprintf("/oneonones/%d/pause", series),
+				count: "SELECT count(*) FROM oneonone_pauses WHERE series_id = $1", arg: series}
+		},
+		"mark a meeting held": func() idemRun {
+			_, m := pair()
+			return idemRun{who: "manager", page: fmt.Sprintf("/meetings/%d", m), action: fmt.Sprintf("/meetings/%d/status", m), pick: "held",
+				count: "SELECT count(*) FROM meetings WHERE id = $1 AND status = 'held'", arg: m}
+		},
+		"move a meeting": func() idemRun {
+			series, m := pair()
+			return idemRun{who: "manager", page: fmt.Sprintf("/meetings/%d", m), action: fmt.Sprintf("/meetings/%d/reschedule", m),
+				fields: url.Values{"new_date": {time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")}, "new_time": {"10:00"}},
+				count:  "SELECT count(*) FROM meetings WHERE series_id = $1", arg: series}
+		},
+		"deactivate a person": func() idemRun {
+			p := f.Person(t, w.org, testfx.PersonOpts{})
+			return idemRun{who: "admin", page: fmt.Sprintf("/people/%d", p.ID), action: fmt.Sprintf("/people/%d/deactivate", p.ID),
+				count: "SELECT count(*) FROM users WHERE id = $1 AND NOT active", arg: p.ID}
+		},
+		"revoke an invitation": func() idemRun {
+			p := f.Person(t, w.org, testfx.PersonOpts{NoPass: true})
+			var id int64
+			if err := w.app.Pool.QueryRow(ctx, `INSERT INTO invitations (org_id, user_id, token_hash, expires_at)
+				VALUES ($1, $2, $3, now() + interval '1 day') RETURNING id`, w.org, p.ID, []byte(fmt.Sprint("token-", p.ID))).Scan(&id); err != nil {
+				t.Fatal(err)
 			}
-			if run.topic != "" {
-				if got := events() - events0; got != 1 {
-					t.Errorf("%d live events from %d identical submits, want 1", got, n)
-				}
-			}
-			if got := audits() - audits0; got > max(run.audits, 1) {
-				t.Errorf("%d audit rows from %d identical submits, want at most %d", got, n, max(run.audits, 1))
-			}
-		})
+			return idemRun{who: "admin", page: "/invitations", action: fmt.Sprintf("/invitations/%d/revoke", id),
+				count: "SELECT count(*) FROM invitations WHERE id = $1 AND revoked_at IS NOT NULL", arg: id}
+		},
+		"remove a team member": func() idemRun {
+			team := f.Team(t, w.org, fmt.Sprint("Team ", testfx.Next()), w.ben.ID)
+			return idemRun{who: "admin", page: fmt.Sprintf("/teams/%d", team), action: fmt.Sprintf("/teams/%d/members/%d/remove", team, w.ben.ID),
+				count: "SELECT count(*) FROM teams t WHERE t.id = $1 AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id)", arg: team}
+		},
+	}
+	for name, mk := range cases {
+		t.Run(name, func(t *testing.T) { submitTogether(t, w, mk()) })
 	}
 }
