@@ -139,13 +139,18 @@ func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body,
 	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body, core.FormKey(key, body))
 }
 
-// React toggles the actor's reaction on a kudo they may see.
-func (s *Service) React(ctx context.Context, a core.Actor, kudoID int64, key string) error {
+// React adds or takes back the actor's reaction on a kudo they may see. on
+// is what the button asked for (the form says whether it adds or takes back),
+// so a double click reacts once; nil toggles.
+func (s *Service) React(ctx context.Context, a core.Actor, kudoID int64, key string, on *bool) error {
 	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
 		return err
 	}
 	if !ValidReaction(key) {
 		return core.Errorf(core.EINVALID, "Choose one of the reactions.")
+	}
+	if on != nil {
+		return s.Store.SetReaction(ctx, a.OrgID, kudoID, a.UserID, key, *on)
 	}
 	return s.Store.ToggleReaction(ctx, a.OrgID, kudoID, a.UserID, key)
 }

@@ -218,6 +218,18 @@ func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, b
 	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
 }
 
+// SetReaction adds the reaction (on) or removes it; either again changes
+// nothing.
+func (s *Store) SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error {
+	var err error
+	if on {
+		err = s.q.KudoReactionAdd(ctx, s.Pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+	} else {
+		_, err = s.q.KudoReactionRemove(ctx, s.Pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+	}
+	return mapErr(err, "Reaction")
+}
+
 // ToggleReaction adds the reaction, or removes it if it was there.
 func (s *Store) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {

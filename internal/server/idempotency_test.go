@@ -166,6 +166,10 @@ func TestConcurrentIdenticalSubmitsCreateOnce(t *testing.T) {
 				fields: url.Values{"competency_id": {itoa(comp)}, "note": {"Mapped who owns billing on the partner side"}},
 				count:  "SELECT count(*) FROM observations WHERE meeting_id = $1", arg: w.meeting}
 		},
+		"kudo reaction": func() idemRun {
+			return idemRun{who: "manager", page: fmt.Sprintf("/kudos/%d", w.kudo), action: fmt.Sprintf("/kudos/%d/react", w.kudo), pick: "rocket",
+				count: "SELECT count(*) FROM kudo_reactions WHERE kudo_id = $1 AND emoji = 'rocket'", arg: w.kudo}
+		},
 		"retro phase move": func() idemRun {
 			id, _ := retroIn("reflect")
 			return idemRun{who: "manager", page: fmt.Sprintf("/retros/%d", id), action: fmt.Sprintf("/retros/%d/phase", id), pick: "group",

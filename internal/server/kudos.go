@@ -367,7 +367,13 @@ func (s *Server) kudoReact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji")); err != nil {
+	var on *bool
+	switch r.PostFormValue("on") {
+	case "true", "false":
+		v := r.PostFormValue("on") == "true"
+		on = &v
+	}
+	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji"), on); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
