@@ -188,7 +188,12 @@ ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 -- name: RetroActionReview :execrows
 UPDATE retro_actions SET status = @status, reviewed_retro_id = @reviewed_retro_id,
     done_at = CASE WHEN @status::retro_action_status = 'done' THEN coalesce(done_at, @now::timestamptz) ELSE NULL END
-WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @reviewed_retro_id;
+WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @reviewed_retro_id
+  AND (status IS DISTINCT FROM @status OR reviewed_retro_id IS DISTINCT FROM @reviewed_retro_id);
+
+-- name: RetroActionReviewable :one
+SELECT EXISTS (SELECT 1 FROM retro_actions
+               WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @retro_id);
 
 -- name: RetroActionsOfRetro :many
 SELECT a.id, a.retro_id, r.title AS retro_title, a.team_id, t.name AS team_name, a.body, a.owner_id, u.name AS owner_name,

@@ -403,15 +403,21 @@ func (s *Store) AddRetroAction(ctx context.Context, orgID, retroID, teamID int64
 	})
 }
 
-// ReviewAction settles an earlier retro's action of the team.
+// ReviewAction settles an earlier retro's action of the team; settling it the
+// same way again changes nothing and announces nothing.
 func (s *Store) ReviewAction(ctx context.Context, orgID, retroID, teamID, actionID int64, status retro.ActionStatus, now time.Time) error {
-	return s.retroWrite(ctx, retroID, "review", "Action", func(tx pgx.Tx) error {
+	return s.retroChange(ctx, retroID, "review", "Action", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroActionReview(ctx, tx, dbq.RetroActionReviewParams{OrgID: orgID, TeamID: teamID, ID: actionID,
 			Status: dbq.RetroActionStatus(status), ReviewedRetroID: &retroID, Now: now})
-		if err == nil && n == 0 {
-			return core.NotFound("Action")
+		if err != nil || n > 0 {
+			return n > 0, err
 		}
-		return err
+		// Reviewed so already (a double submit), or not the team's.
+		ok, err := s.q.RetroActionReviewable(ctx, tx, dbq.RetroActionReviewableParams{OrgID: orgID, TeamID: teamID, ID: actionID, RetroID: retroID})
+		if err == nil && !ok {
+			err = core.NotFound("Action")
+		}
+		return false, err
 	})
 }
 

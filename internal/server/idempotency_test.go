@@ -379,6 +379,13 @@ func TestConcurrentIdenticalChangesApplyOnce(t *testing.T) {
 			return idemRun{who: "admin", page: "/invitations", action: fmt.Sprintf("/invitations/%d/revoke", id),
 				count: "SELECT count(*) FROM invitations WHERE id = $1 AND revoked_at IS NOT NULL", arg: id}
 		},
+		"review an earlier retro's action": func() idemRun {
+			earlier, _ := f.Retro(t, w.org, w.team, testfx.RetroOpts{Phase: "done"})
+			action := f.RetroAction(t, w.org, earlier, w.ben.ID, "Rotate the host", time.Now().UTC().Format("2006-01-02"))
+			id, _ := f.Retro(t, w.org, w.team, testfx.RetroOpts{Phase: "open_actions"})
+			return idemRun{who: "manager", page: fmt.Sprintf("/retros/%d", id), action: fmt.Sprintf("/retros/%d/review", id), pick: "done",
+				count: "SELECT count(*) FROM retro_actions WHERE id = $1 AND status = 'done'", arg: action, topic: retro.Topic(id)}
+		},
 		"remove a team member": func() idemRun {
 			team := f.Team(t, w.org, fmt.Sprint("Team ", testfx.Next()), w.ben.ID)
 			return idemRun{who: "admin", page: fmt.Sprintf("/teams/%d", team), action: fmt.Sprintf("/teams/%d/members/%d/remove", team, w.ben.ID),

@@ -98,6 +98,7 @@ const retroActionReview = `-- name: RetroActionReview :execrows
 UPDATE retro_actions SET status = $1, reviewed_retro_id = $2,
     done_at = CASE WHEN $1::retro_action_status = 'done' THEN coalesce(done_at, $3::timestamptz) ELSE NULL END
 WHERE org_id = $4 AND team_id = $5 AND id = $6 AND retro_id <> $2
+  AND (status IS DISTINCT FROM $1 OR reviewed_retro_id IS DISTINCT FROM $2)
 `
 
 type RetroActionReviewParams struct {
@@ -122,6 +123,30 @@ func (q *Queries) RetroActionReview(ctx context.Context, db DBTX, arg RetroActio
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const retroActionReviewable = `-- name: RetroActionReviewable :one
+SELECT EXISTS (SELECT 1 FROM retro_actions
+               WHERE org_id = $1 AND team_id = $2 AND id = $3 AND retro_id <> $4)
+`
+
+type RetroActionReviewableParams struct {
+	OrgID   int64
+	TeamID  int64
+	ID      int64
+	RetroID int64
+}
+
+func (q *Queries) RetroActionReviewable(ctx context.Context, db DBTX, arg RetroActionReviewableParams) (bool, error) {
+	row := db.QueryRow(ctx, retroActionReviewable,
+		arg.OrgID,
+		arg.TeamID,
+		arg.ID,
+		arg.RetroID,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const retroActionsOfRetro = `-- name: RetroActionsOfRetro :many
