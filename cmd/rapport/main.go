@@ -259,7 +259,30 @@ func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger)
 // Rapport out, never for real use.
 const demoPassword = "rapport-demo"
 
+// demoSeedLockKey serialises the demo seed between replicas that start
+// together on an empty database.
+const demoSeedLockKey int64 = 7364_0002
+
+// seedDemoIfEmpty seeds the demo organisation unless people exist. The check
+// and the seed run under a PostgreSQL advisory lock held on a connection of
+// their own, so of several replicas starting at once one seeds and the others
+// wait, then find the organisation and use it.
 func seedDemoIfEmpty(ctx context.Context, pool *pgxpool.Pool, svc *people.Service, n int, stdout io.Writer, log *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", demoSeedLockKey); err != nil {
+		return fmt.Errorf("seed demo: wait for other replicas: %w", err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", demoSeedLockKey); err != nil {
+			// The lock lives as long as the session: close it rather than
+			// return a connection that still holds it.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
 	empty, err := svc.NeedsSetup(ctx)
 	if err != nil {
 		return err

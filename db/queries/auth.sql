@@ -1,6 +1,7 @@
 -- name: InvitationCreate :one
-INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at)
-VALUES (@org_id, @user_id, @token_hash, sqlc.narg('invited_by'), @expires_at)
+INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at, idem_key)
+VALUES (@org_id, @user_id, @token_hash, sqlc.narg('invited_by'), @expires_at, @idem_key)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING *;
 
 -- name: InvitationFindByToken :one
@@ -15,6 +16,9 @@ WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 -- name: InvitationRevoke :execrows
 UPDATE invitations SET revoked_at = now()
 WHERE org_id = @org_id AND id = @id AND used_at IS NULL AND revoked_at IS NULL;
+
+-- name: InvitationRevoked :one
+SELECT EXISTS (SELECT 1 FROM invitations WHERE org_id = @org_id AND id = @id AND revoked_at IS NOT NULL);
 
 -- name: InvitationRevokeForUser :exec
 UPDATE invitations SET revoked_at = now()

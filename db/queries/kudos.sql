@@ -91,10 +91,10 @@ WHERE c.org_id = @org_id AND c.kudo_id = @kudo_id
 ORDER BY c.created_at, c.id;
 
 -- name: KudoCommentAdd :exec
-INSERT INTO kudo_comments (org_id, kudo_id, author_id, body)
-SELECT @org_id, @kudo_id, @author_id, @body
-WHERE NOT EXISTS (SELECT 1 FROM kudo_comments WHERE kudo_id = @kudo_id AND author_id = @author_id
-    AND body = @body AND created_at > now() - interval '1 minute');
+-- A repeated form key stores nothing.
+INSERT INTO kudo_comments (org_id, kudo_id, author_id, body, idem_key)
+VALUES (@org_id, @kudo_id, @author_id, @body, @idem_key)
+ON CONFLICT (kudo_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 
 -- name: KudoReactionRemove :execrows
 DELETE FROM kudo_reactions WHERE org_id = @org_id AND kudo_id = @kudo_id AND user_id = @user_id AND emoji = @emoji;

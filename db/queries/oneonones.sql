@@ -1,9 +1,14 @@
 -- name: SeriesCreate :one
+-- A repeated form key stores nothing (no row either).
 INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
-    duration_minutes, time_zone, starts_on, created_by)
+    duration_minutes, time_zone, starts_on, created_by, idem_key)
 VALUES (@org_id, @manager_id, @report_id, @cadence, @interval_days, @weekday, @start_time,
-    @duration_minutes, @time_zone, @starts_on, @created_by)
+    @duration_minutes, @time_zone, @starts_on, @created_by, @idem_key)
+ON CONFLICT (org_id, manager_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id;
+
+-- name: SeriesByIdem :one
+SELECT id FROM oneonone_series WHERE org_id = @org_id AND manager_id = @manager_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: SeriesGet :one
 SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
@@ -53,6 +58,10 @@ JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
   AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id IN (SELECT id FROM tree));
 
+-- name: SeriesLockStatus :one
+-- Serialises status changes of one series.
+SELECT status FROM oneonone_series WHERE org_id = @org_id AND id = @id FOR UPDATE;
+
 -- name: SeriesSetStatus :execrows
 UPDATE oneonone_series SET status = @status,
     ended_at = CASE WHEN @status = 'ended'::series_status THEN now() ELSE ended_at END
@@ -68,6 +77,9 @@ WHERE org_id = @org_id AND series_id = @series_id AND resumed_at IS NULL;
 -- name: PausesForSeries :many
 SELECT series_id, paused_at, resumed_at FROM oneonone_pauses
 WHERE org_id = @org_id AND series_id = ANY(@series_ids::bigint[]) AND (resumed_at IS NULL OR resumed_at > @since);
+
+-- name: MeetingAt :one
+SELECT id FROM meetings WHERE org_id = @org_id AND series_id = @series_id AND scheduled_at = @scheduled_at;
 
 -- name: MeetingInsert :one
 INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes)
@@ -99,8 +111,9 @@ WHERE org_id = @org_id AND series_id = @series_id
 ORDER BY scheduled_at DESC LIMIT @row_limit;
 
 -- name: MeetingSetStatus :execrows
+-- The status it already has is left alone: no rows then.
 UPDATE meetings SET status = @status, status_by = @status_by, status_at = now(), updated_at = now()
-WHERE org_id = @org_id AND id = @id;
+WHERE org_id = @org_id AND id = @id AND status <> @status;
 
 -- name: MeetingSetNotes :exec
 UPDATE meetings SET shared_notes = @shared_notes, updated_at = now() WHERE org_id = @org_id AND id = @id;
@@ -213,10 +226,10 @@ ORDER BY a.owner_id <> @person_id, a.due_on, a.id
 LIMIT 50;
 
 -- name: ObservationAdd :exec
-INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note)
-SELECT @org_id, @meeting_id, @author_id, @subject_id, @competency_id, @note
-WHERE NOT EXISTS (SELECT 1 FROM observations WHERE meeting_id = @meeting_id AND author_id = @author_id
-    AND competency_id = @competency_id AND lower(note) = lower(@note));
+-- A repeated form key stores nothing.
+INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note, idem_key)
+VALUES (@org_id, @meeting_id, @author_id, @subject_id, @competency_id, @note, @idem_key)
+ON CONFLICT (meeting_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 
 -- name: ObservationsForMeeting :many
 SELECT o.id, o.author_id, a.name AS author_name, o.subject_id, s.name AS subject_name, o.competency_id,

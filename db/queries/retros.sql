@@ -40,9 +40,14 @@ ON CONFLICT DO NOTHING;
 DELETE FROM retro_facilitators WHERE org_id = @org_id AND team_id = @team_id AND user_id = @user_id;
 
 -- name: RetroCreate :one
-INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at)
-VALUES (@org_id, @team_id, @title, @template, @anonymous, @votes_per_person, @max_votes_per_card, @timebox_minutes, @created_by, @started_at)
+-- A repeated form key stores nothing (no row either).
+INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at, idem_key)
+VALUES (@org_id, @team_id, @title, @template, @anonymous, @votes_per_person, @max_votes_per_card, @timebox_minutes, @created_by, @started_at, @idem_key)
+ON CONFLICT (team_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id;
+
+-- name: RetroByIdem :one
+SELECT id FROM retros WHERE org_id = @org_id AND team_id = @team_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: RetroColumnAdd :exec
 INSERT INTO retro_columns (org_id, retro_id, position, title, kudos)
@@ -125,6 +130,12 @@ SELECT id, name FROM retro_groups WHERE org_id = @org_id AND retro_id = @retro_i
 -- name: RetroGroupExists :one
 SELECT EXISTS (SELECT 1 FROM retro_groups WHERE org_id = @org_id AND retro_id = @retro_id AND id = @id);
 
+-- name: RetroCardGroupOf :one
+-- A card's group (none: NULL and ''), to tell a move that changes nothing.
+SELECT c.group_id, coalesce(g.name, '')::text AS group_name
+FROM retro_cards c LEFT JOIN retro_groups g ON g.retro_id = c.retro_id AND g.id = c.group_id
+WHERE c.org_id = @org_id AND c.retro_id = @retro_id AND c.id = @id;
+
 -- name: RetroCardExists :one
 SELECT EXISTS (SELECT 1 FROM retro_cards WHERE org_id = @org_id AND retro_id = @retro_id AND id = @id);
 
@@ -135,7 +146,10 @@ SELECT count(*)::int AS total,
                           AND group_id IS NOT DISTINCT FROM sqlc.narg(group_id)::bigint)::int AS on_topic
 FROM retro_votes WHERE org_id = @org_id AND retro_id = @retro_id AND voter_id = @voter_id;
 
--- name: RetroVoteAdd :exec
+-- name: RetroVoteKeyUsed :one
+SELECT EXISTS (SELECT 1 FROM retro_votes WHERE retro_id = @retro_id AND voter_id = @voter_id AND idem_key = @idem_key);
+
+-- name: RetroVoteAdd :execrows
 INSERT INTO retro_votes (org_id, retro_id, voter_id, card_id, group_id, idem_key)
 VALUES (@org_id, @retro_id, @voter_id, sqlc.narg(card_id)::bigint, sqlc.narg(group_id)::bigint, @idem_key)
 ON CONFLICT (retro_id, voter_id, idem_key) DO NOTHING;
@@ -158,7 +172,7 @@ SELECT card_id, group_id, count(*)::int AS n FROM retro_votes
 WHERE org_id = @org_id AND retro_id = @retro_id AND voter_id = @voter_id
 GROUP BY card_id, group_id;
 
--- name: RetroNoteAdd :exec
+-- name: RetroNoteAdd :execrows
 INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body, idem_key)
 VALUES (@org_id, @retro_id, sqlc.narg(card_id)::bigint, sqlc.narg(group_id)::bigint, @body, @idem_key)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
@@ -166,7 +180,7 @@ ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 -- name: RetroNotes :many
 SELECT id, card_id, group_id, body FROM retro_notes WHERE org_id = @org_id AND retro_id = @retro_id ORDER BY id;
 
--- name: RetroActionAdd :exec
+-- name: RetroActionAdd :execrows
 INSERT INTO retro_actions (org_id, retro_id, team_id, body, owner_id, due_on, idem_key)
 VALUES (@org_id, @retro_id, @team_id, @body, @owner_id, @due_on, @idem_key)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
@@ -174,7 +188,12 @@ ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 -- name: RetroActionReview :execrows
 UPDATE retro_actions SET status = @status, reviewed_retro_id = @reviewed_retro_id,
     done_at = CASE WHEN @status::retro_action_status = 'done' THEN coalesce(done_at, @now::timestamptz) ELSE NULL END
-WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @reviewed_retro_id;
+WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @reviewed_retro_id
+  AND (status IS DISTINCT FROM @status OR reviewed_retro_id IS DISTINCT FROM @reviewed_retro_id);
+
+-- name: RetroActionReviewable :one
+SELECT EXISTS (SELECT 1 FROM retro_actions
+               WHERE org_id = @org_id AND team_id = @team_id AND id = @id AND retro_id <> @retro_id);
 
 -- name: RetroActionsOfRetro :many
 SELECT a.id, a.retro_id, r.title AS retro_title, a.team_id, t.name AS team_name, a.body, a.owner_id, u.name AS owner_name,

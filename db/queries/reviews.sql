@@ -20,10 +20,15 @@ SELECT seed_framework_for(@org_id::bigint);
 -- name: FrameworkVersionCreate :one
 -- The next version number; the UNIQUE (org_id, number) makes two admins
 -- saving at once produce one version each or a conflict, never a duplicate.
-INSERT INTO framework_versions (org_id, number, note, created_by)
-SELECT @org_id, coalesce(max(number), 0) + 1, @note, @created_by
+-- A repeated form key stores nothing (no row either).
+INSERT INTO framework_versions (org_id, number, note, created_by, idem_key)
+SELECT @org_id, coalesce(max(number), 0) + 1, @note, @created_by, @idem_key
 FROM framework_versions WHERE org_id = @org_id
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING *;
+
+-- name: FrameworkVersionByIdem :one
+SELECT * FROM framework_versions WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: FrameworkEntries :many
 SELECT e.*, c.key FROM framework_entries e JOIN competencies c ON c.id = e.competency_id
@@ -40,9 +45,14 @@ SELECT * FROM framework_scale WHERE version_id = @version_id ORDER BY value;
 INSERT INTO framework_scale (version_id, value, label, description) VALUES (@version_id, @value, @label, @description);
 
 -- name: CycleCreate :one
-INSERT INTO review_cycles (org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by)
-VALUES (@org_id, @name, @period_start, @period_end, @framework_version_id, @self_due, @manager_due, @created_by)
+-- A repeated form key stores nothing (no row either).
+INSERT INTO review_cycles (org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, idem_key)
+VALUES (@org_id, @name, @period_start, @period_end, @framework_version_id, @self_due, @manager_due, @created_by, @idem_key)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING *;
+
+-- name: CycleByIdem :one
+SELECT id FROM review_cycles WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: CycleGet :one
 SELECT * FROM review_cycles WHERE org_id = @org_id AND id = @id;

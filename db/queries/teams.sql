@@ -1,5 +1,11 @@
 -- name: TeamCreate :one
-INSERT INTO teams (org_id, name, description) VALUES (@org_id, @name, @description) RETURNING *;
+-- A repeated form key stores nothing (no row either).
+INSERT INTO teams (org_id, name, description, idem_key) VALUES (@org_id, @name, @description, @idem_key)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
+RETURNING *;
+
+-- name: TeamByIdem :one
+SELECT * FROM teams WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: TeamPage :many
 -- A screen of teams in name order, after the team @after_id (0: from the
@@ -47,7 +53,7 @@ SELECT t.id, t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AN
 WHERE tm.org_id = @org_id AND tm.user_id = @user_id
 ORDER BY lower(t.name);
 
--- name: TeamMemberAdd :exec
+-- name: TeamMemberAdd :execrows
 INSERT INTO team_members (org_id, team_id, user_id) VALUES (@org_id, @team_id, @user_id)
 ON CONFLICT DO NOTHING;
 

@@ -1,7 +1,10 @@
 -- name: UserCreate :one
-INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash)
-VALUES (@org_id, @email, @name, @title, @role, sqlc.narg('manager_id'), @time_zone, @password_hash)
+INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash, idem_key)
+VALUES (@org_id, @email, @name, @title, @role, sqlc.narg('manager_id'), @time_zone, @password_hash, @idem_key)
 RETURNING *;
+
+-- name: UserByIdem :one
+SELECT * FROM users WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '';
 
 -- name: UserGet :one
 SELECT sqlc.embed(u), m.name AS manager_name
@@ -27,7 +30,7 @@ UPDATE users
 SET active = @active,
     deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
     updated_at = now()
-WHERE org_id = @org_id AND id = @id
+WHERE org_id = @org_id AND id = @id AND active <> @active
 RETURNING *;
 
 -- name: UserClearReportsManager :exec

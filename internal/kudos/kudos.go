@@ -191,8 +191,10 @@ type Store interface {
 	FindKudo(ctx context.Context, orgID, viewerID, id int64) (Kudo, error)
 	Feed(ctx context.Context, orgID, viewerID int64, f Filter) ([]Kudo, error)
 	Comments(ctx context.Context, orgID, kudoID int64) ([]Comment, error)
-	AddComment(ctx context.Context, orgID, kudoID, authorID int64, body string) error
+	AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error
 	ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error
+	// SetReaction adds (on) or removes a reaction; either again changes nothing.
+	SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error
 	Counts(ctx context.Context, orgID, viewerID, personID int64) (received, given int, byCompetency []CompetencyCount, err error)
 	// ActivePeople returns the active people of the org among ids.
 	ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]Named, error)

@@ -97,6 +97,7 @@ type RitualInput struct {
 	Weekday  int
 	Hour     int
 	TimeZone string
+	IdemKey  string // the form's key: a double submit creates one ritual
 }
 
 // Validate checks the form.

@@ -123,8 +123,9 @@ func (s *Service) Feed(ctx context.Context, a core.Actor, f Filter) ([]Kudo, boo
 	return ks, more, nil
 }
 
-// Comment adds a comment to a kudo the actor may see.
-func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body string) error {
+// Comment adds a comment to a kudo the actor may see. key is the form's key:
+// the same form submitted twice stores one comment.
+func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body, key string) error {
 	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
 		return err
 	}
@@ -135,16 +136,21 @@ func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body)
+	return s.Store.AddComment(ctx, a.OrgID, kudoID, a.UserID, body, core.FormKey(key, body))
 }
 
-// React toggles the actor's reaction on a kudo they may see.
-func (s *Service) React(ctx context.Context, a core.Actor, kudoID int64, key string) error {
+// React adds or takes back the actor's reaction on a kudo they may see. on
+// is what the button asked for (the form says whether it adds or takes back),
+// so a double click reacts once; nil toggles.
+func (s *Service) React(ctx context.Context, a core.Actor, kudoID int64, key string, on *bool) error {
 	if _, err := s.Store.FindKudo(ctx, a.OrgID, a.UserID, kudoID); err != nil {
 		return err
 	}
 	if !ValidReaction(key) {
 		return core.Errorf(core.EINVALID, "Choose one of the reactions.")
+	}
+	if on != nil {
+		return s.Store.SetReaction(ctx, a.OrgID, kudoID, a.UserID, key, *on)
 	}
 	return s.Store.ToggleReaction(ctx, a.OrgID, kudoID, a.UserID, key)
 }

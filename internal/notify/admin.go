@@ -27,9 +27,11 @@ func (a Admin) Deliveries(ctx context.Context, orgID int64, limit int) ([]Delive
 	return Deliveries(ctx, a.DB, orgID, limit)
 }
 
-// Set stores a team's webhook address.
+// Set stores a team's webhook address. Setting the address it already has
+// (a double submit) changes nothing and audits nothing.
 func (a Admin) Set(ctx context.Context, orgID, teamID, actorID int64, url string) error {
-	if err := SetWebhook(ctx, a.DB, a.Keys, a.Guard, orgID, teamID, actorID, url); err != nil {
+	changed, err := setWebhook(ctx, a.DB, a.Keys, a.Guard, orgID, teamID, actorID, url)
+	if err != nil || !changed {
 		return err
 	}
 	return a.audit(ctx, orgID, actorID, "webhook.set", teamID)

@@ -108,16 +108,51 @@ func sealContext(teamID int64) string { return "team_webhooks.url:" + strconv.Fo
 // 2,048 characters; otherwise the error is an EINVALID *core.Error with
 // Fields["url"]. A team of another organisation is ENOTFOUND.
 func SetWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) error {
+	_, err := setWebhook(ctx, db, keys, guard, orgID, teamID, actorID, rawURL)
+	return err
+}
+
+// beginner is a DB that can open a transaction (a pool or a connection).
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// setWebhook is SetWebhook that also says whether the address changed: the
+// address the team already has is left alone. Sealed addresses differ on
+// every write, so the stored one is opened and compared, under a per-team
+// transaction lock so that concurrent identical saves change it once.
+func setWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) (bool, error) {
 	u, err := ValidateWebhookURL(rawURL, guard)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if keys == nil {
-		return errors.New("set webhook: no secret key configured")
+		return false, errors.New("set webhook: no secret key configured")
 	}
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return fmt.Errorf("set webhook: %w", err)
+		return false, fmt.Errorf("set webhook: %w", err)
+	}
+	b, ok := db.(beginner)
+	if !ok {
+		return writeWebhook(ctx, db, keys, orgID, teamID, actorID, u, parsed.Host)
+	}
+	var changed bool
+	err = pgx.BeginFunc(ctx, b, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('team_webhooks'), $1::int)", int32(teamID)); err != nil {
+			return fmt.Errorf("set webhook: lock: %w", err)
+		}
+		var err error
+		changed, err = writeWebhook(ctx, tx, keys, orgID, teamID, actorID, u, parsed.Host)
+		return err
+	})
+	return changed, err
+}
+
+// writeWebhook stores u sealed unless the team already has exactly u.
+func writeWebhook(ctx context.Context, db DB, keys *secrets.Keyring, orgID, teamID, actorID int64, u, host string) (bool, error) {
+	if old, err := webhookAddress(ctx, db, keys, orgID, teamID); err == nil && old == u {
+		return false, nil
 	}
 	keyID, sealed := keys.Seal([]byte(u), sealContext(teamID))
 	var actor *int64
@@ -130,19 +165,19 @@ VALUES ($1, $2, NULL, $3, $4, $5, $6, $6)
 ON CONFLICT (team_id) DO UPDATE
    SET url = NULL, url_sealed = EXCLUDED.url_sealed, url_key_id = EXCLUDED.url_key_id,
        url_host = EXCLUDED.url_host, updated_by = EXCLUDED.updated_by, updated_at = now()
- WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, sealed, keyID, truncate(strings.ToLower(parsed.Host), 300), actor)
+ WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, sealed, keyID, truncate(strings.ToLower(host), 300), actor)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23503" {
-		return core.NotFound("Team")
+		return false, core.NotFound("Team")
 	}
 	if err != nil {
-		return fmt.Errorf("set webhook: %w", err)
+		return false, fmt.Errorf("set webhook: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
 		// The team has a webhook under another organisation: it is not this one's.
-		return core.NotFound("Team")
+		return false, core.NotFound("Team")
 	}
-	return nil
+	return true, nil
 }
 
 // errUnreadable is a stored address the configured keys cannot open.

@@ -108,6 +108,7 @@ type SeriesInput struct {
 	DurationMinutes int
 	TimeZone        string
 	StartsOn        string // YYYY-MM-DD
+	IdemKey         string // the form's key: a double submit creates one series
 }
 
 // Parsed is a validated SeriesInput.

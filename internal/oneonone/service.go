@@ -3,6 +3,7 @@ package oneonone
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,8 @@ type Store interface {
 	MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]Meeting, error)
 	SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status MeetingStatus, by int64) error
 	Reschedule(ctx context.Context, m Meeting, to time.Time, by int64) (int64, error)
+	// MeetingAt finds the series' meeting at a time (ENOTFOUND: none).
+	MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error)
 	SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error
 	SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error
 	SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error
@@ -83,7 +86,7 @@ type Store interface {
 	OpenActionsFor(ctx context.Context, orgID, personID int64) ([]Action, error)
 
 	Observations(ctx context.Context, orgID, meetingID int64) ([]Observation, error)
-	AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note string) error
+	AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error
 	Competencies(ctx context.Context) ([]Competency, error)
 
 	Questions(ctx context.Context, orgID int64) ([]Question, error)
@@ -369,6 +372,12 @@ func (s *Service) Reschedule(ctx context.Context, a core.Actor, meetingID int64,
 		loc = time.UTC
 	}
 	to, perr := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), loc)
+	if perr == nil && m.Status == Rescheduled {
+		// The same move submitted again: answer with where it went.
+		if id, err := s.Store.MeetingAt(ctx, a.OrgID, m.SeriesID, to); err == nil {
+			return id, nil
+		}
+	}
 	v.Check(perr == nil, "new_date", "Use a date like 2026-03-02 and a time like 10:30.")
 	v.Check(m.Status == Scheduled, "new_date", "Only a scheduled 1:1 can be moved.")
 	if perr == nil {
@@ -447,8 +456,9 @@ func (s *Service) SetActionDone(ctx context.Context, a core.Actor, actionID int6
 	return ref, s.Store.SetActionDone(ctx, a.OrgID, actionID, done)
 }
 
-// AddObservation notes a competency the other participant showed.
-func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, competencyID int64, note string) error {
+// AddObservation notes a competency the other participant showed. key is
+// the form's key: the same form submitted twice stores one observation.
+func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, competencyID int64, note, key string) error {
 	m, err := s.Meeting(ctx, a, meetingID)
 	if err != nil {
 		return err
@@ -471,7 +481,8 @@ func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, c
 	if a.UserID == m.ReportID {
 		subject = m.ManagerID
 	}
-	return s.Store.AddObservation(ctx, a.OrgID, meetingID, a.UserID, subject, competencyID, note)
+	key = core.FormKey(key, strconv.FormatInt(competencyID, 10), note)
+	return s.Store.AddObservation(ctx, a.OrgID, meetingID, a.UserID, subject, competencyID, note, key)
 }
 
 // Home is the 1:1 part of a person's home page.

@@ -42,6 +42,7 @@ type PersonInput struct {
 	Role      core.Role
 	ManagerID *int64
 	TimeZone  string
+	IdemKey   string // the form's key: a double submit creates one person
 }
 
 // Normalize trims the input.
@@ -130,6 +131,7 @@ type Team struct {
 type TeamInput struct {
 	Name        string
 	Description string
+	IdemKey     string // the form's key: a double submit creates one team
 }
 
 // Validate checks a team form.
@@ -217,7 +219,8 @@ type Store interface {
 	FindPerson(ctx context.Context, orgID, id int64) (Person, error)
 	FindPeople(ctx context.Context, f PeopleFilter) ([]Person, error)
 	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)
-	CreatePerson(ctx context.Context, orgID, actorID int64, in PersonInput) (Person, error)
+	// The same IdemKey again returns the person it created, created false.
+	CreatePerson(ctx context.Context, orgID, actorID int64, in PersonInput) (p Person, created bool, err error)
 	UpdatePerson(ctx context.Context, orgID, actorID, id int64, in PersonInput) (Person, error)
 	// SetPersonActive deactivates or reactivates a person. Deactivation ends
 	// their sessions, revokes pending invitations and moves their reports to
@@ -241,7 +244,8 @@ type Store interface {
 	RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error
 
 	// CreateInvitation revokes the person's pending invitations and stores a new one.
-	CreateInvitation(ctx context.Context, orgID, actorID, personID int64, tokenHash []byte, expires time.Time) (Invitation, error)
+	// The same key again (not "") changes nothing: created is false.
+	CreateInvitation(ctx context.Context, orgID, actorID, personID int64, tokenHash []byte, expires time.Time, key string) (inv Invitation, created bool, err error)
 	FindInvitationByToken(ctx context.Context, tokenHash []byte) (Invitation, error)
 	// AcceptInvitation marks the invitation used and sets the password, once.
 	AcceptInvitation(ctx context.Context, inv Invitation, passwordHash string) error

@@ -164,6 +164,8 @@ func requireAdmin(a core.Actor) error {
 }
 
 // CreatePerson adds a person and returns them with an invitation link token.
+// The same form submitted again returns the person it created and no token:
+// the first answer shows the link.
 func (s *Service) CreatePerson(ctx context.Context, a core.Actor, in PersonInput) (Person, string, error) {
 	if err := requireAdmin(a); err != nil {
 		return Person{}, "", err
@@ -172,11 +174,11 @@ func (s *Service) CreatePerson(ctx context.Context, a core.Actor, in PersonInput
 	if err := in.Validate().Err(); err != nil {
 		return Person{}, "", err
 	}
-	p, err := s.Store.CreatePerson(ctx, a.OrgID, a.UserID, in)
-	if err != nil {
-		return Person{}, "", err
+	p, created, err := s.Store.CreatePerson(ctx, a.OrgID, a.UserID, in)
+	if err != nil || !created {
+		return p, "", err
 	}
-	token, err := s.invite(ctx, a, p.ID)
+	token, err := s.invite(ctx, a, p.ID, "")
 	return p, token, err
 }
 
@@ -208,8 +210,9 @@ func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active 
 	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
 }
 
-// Invite creates a fresh invitation link token for a person.
-func (s *Service) Invite(ctx context.Context, a core.Actor, personID int64) (string, error) {
+// Invite creates a fresh invitation link token for a person. key is the
+// form's key: submitted again, it changes nothing and returns no token.
+func (s *Service) Invite(ctx context.Context, a core.Actor, personID int64, key string) (string, error) {
 	if err := requireAdmin(a); err != nil {
 		return "", err
 	}
@@ -220,15 +223,16 @@ func (s *Service) Invite(ctx context.Context, a core.Actor, personID int64) (str
 	if !p.Active {
 		return "", core.Errorf(core.EINVALID, "Reactivate %s before inviting them.", p.Name)
 	}
-	return s.invite(ctx, a, personID)
+	return s.invite(ctx, a, personID, key)
 }
 
-func (s *Service) invite(ctx context.Context, a core.Actor, personID int64) (string, error) {
+func (s *Service) invite(ctx context.Context, a core.Actor, personID int64, key string) (string, error) {
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.Store.CreateInvitation(ctx, a.OrgID, a.UserID, personID, hash, s.Clock.Now().Add(s.InvitationTTL)); err != nil {
+	_, created, err := s.Store.CreateInvitation(ctx, a.OrgID, a.UserID, personID, hash, s.Clock.Now().Add(s.InvitationTTL), key)
+	if err != nil || !created {
 		return "", err
 	}
 	return token, nil

@@ -213,9 +213,21 @@ func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comm
 	return out, nil
 }
 
-// AddComment stores a comment (an identical one within a minute is a double submit).
-func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body string) error {
-	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body}), "Comment")
+// AddComment stores a comment; the same form key again stores nothing.
+func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error {
+	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
+}
+
+// SetReaction adds the reaction (on) or removes it; either again changes
+// nothing.
+func (s *Store) SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error {
+	var err error
+	if on {
+		err = s.q.KudoReactionAdd(ctx, s.Pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+	} else {
+		_, err = s.q.KudoReactionRemove(ctx, s.Pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+	}
+	return mapErr(err, "Reaction")
 }
 
 // ToggleReaction adds the reaction, or removes it if it was there.
@@ -300,11 +312,21 @@ func ritualFromRow(r dbq.RitualGetRow) kudos.Ritual {
 		Cadence: schedule.Cadence(r.Cadence), Weekday: time.Weekday(r.Weekday), Hour: int(r.Hour), TimeZone: r.TimeZone, StartsOn: r.StartsOn}
 }
 
-// CreateRitual stores a ritual for a team.
+// CreateRitual stores a ritual for a team; the same form submitted twice
+// stores one and answers both with it.
 func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
+	byKey := func() (int64, error) {
+		return s.q.RitualByIdem(ctx, s.Pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+	}
 	id, err := s.q.RitualCreate(ctx, s.Pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
 		Cadence: dbq.RitualCadence(in.Cadence), Weekday: int16(in.Weekday), Hour: int16(in.Hour), TimeZone: in.TimeZone,
-		StartsOn: startsOn, CreatedBy: &actorID})
+		StartsOn: startsOn, CreatedBy: &actorID, IdemKey: in.IdemKey})
+	if err == pgx.ErrNoRows {
+		id, err = byKey()
+	}
+	if prev, ok := storedBefore(err, in.IdemKey, byKey); ok {
+		return prev, nil
+	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return 0, fieldErr("name", "This team already has a ritual with that name.")
 	}

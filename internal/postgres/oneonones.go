@@ -39,8 +39,12 @@ func seriesFromRow(r dbq.SeriesGetRow) oneonone.Series {
 }
 
 // CreateSeries stores a new series; a live series for the pair is a conflict.
+// The same form submitted twice stores one series and answers both with it.
 func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int64, in oneonone.SeriesInput, p oneonone.Parsed) (int64, error) {
 	var id int64
+	byKey := func(db dbq.DBTX) (int64, error) {
+		return s.q.SeriesByIdem(ctx, db, dbq.SeriesByIdemParams{OrgID: orgID, ManagerID: managerID, IdemKey: in.IdemKey})
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		id, err = s.q.SeriesCreate(ctx, tx, dbq.SeriesCreateParams{
@@ -48,12 +52,20 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 			IntervalDays: int32(in.IntervalDays), Weekday: int16(in.Weekday),
 			StartTime:       pgtype.Time{Microseconds: int64(p.Hour*3600+p.Minute*60) * 1e6, Valid: true},
 			DurationMinutes: int32(in.DurationMinutes), TimeZone: in.TimeZone, StartsOn: p.StartsOn, CreatedBy: &actorID,
+			IdemKey: in.IdemKey,
 		})
+		if err == pgx.ErrNoRows {
+			id, err = byKey(tx)
+			return err
+		}
 		if err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, orgID, actorID, "oneonone.series.create", fmt.Sprintf("series:%d", id))
 	})
+	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+		return prev, nil
+	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return 0, fieldErr("report_id", "You already have 1:1s with this person. Open them from your 1:1s list.")
 	}
@@ -111,17 +123,17 @@ func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]on
 // SetSeriesStatus pauses, resumes or ends a series, keeping pause history.
 func (s *Store) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, status oneonone.SeriesStatus, now time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		cur, err := s.q.SeriesGet(ctx, tx, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+		cur, err := s.q.SeriesLockStatus(ctx, tx, dbq.SeriesLockStatusParams{OrgID: orgID, ID: id})
 		if err != nil {
 			return err
 		}
-		if string(cur.Status) == string(status) {
+		if string(cur) == string(status) {
 			return nil // a double submit changes nothing
 		}
 		if _, err := s.q.SeriesSetStatus(ctx, tx, dbq.SeriesSetStatusParams{OrgID: orgID, ID: id, Status: dbq.SeriesStatus(status)}); err != nil {
 			return err
 		}
-		if cur.Status == dbq.SeriesStatusPaused {
+		if cur == dbq.SeriesStatusPaused {
 			if err := s.q.PauseClose(ctx, tx, dbq.PauseCloseParams{OrgID: orgID, SeriesID: id, At: &now}); err != nil {
 				return err
 			}
@@ -242,22 +254,38 @@ func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, st
 			return err
 		}
 		if n == 0 {
-			return core.NotFound("1:1")
+			// The status it already has (a double submit): nothing to record.
+			_, err := s.q.MeetingGet(ctx, tx, dbq.MeetingGetParams{OrgID: orgID, ID: meetingID})
+			return err
 		}
 		return s.audit(ctx, tx, orgID, by, "oneonone.meeting."+string(status), fmt.Sprintf("meeting:%d", meetingID))
 	})
 	return mapErr(err, "1:1")
 }
 
+// MeetingAt finds the series' meeting at a time.
+func (s *Store) MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error) {
+	id, err := s.q.MeetingAt(ctx, s.Pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
+	return id, mapErr(err, "1:1")
+}
+
 // Reschedule marks the meeting rescheduled and creates one at the new time
-// with its points.
+// with its points. The same move submitted twice answers both with the new
+// meeting; a meeting moved meanwhile elsewhere is a conflict.
 func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time, by int64) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by}); err != nil {
+		n, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by})
+		if err != nil {
 			return err
 		}
-		var err error
+		if n == 0 {
+			id, err = s.q.MeetingAt(ctx, tx, dbq.MeetingAtParams{OrgID: m.OrgID, SeriesID: m.SeriesID, ScheduledAt: to})
+			if err == pgx.ErrNoRows {
+				return fieldErr("new_date", "This 1:1 was moved meanwhile. Reload the page to see where.")
+			}
+			return err
+		}
 		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: m.OrgID, SeriesID: m.SeriesID, ScheduledAt: to, DurationMinutes: int32(m.DurationMinutes)})
 		if err != nil {
 			return err
@@ -470,10 +498,10 @@ func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]one
 	return out, nil
 }
 
-// AddObservation stores an observation once.
-func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note string) error {
+// AddObservation stores an observation; the same form key again stores nothing.
+func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error {
 	return mapErr(s.q.ObservationAdd(ctx, s.Pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
-		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note}), "Observation")
+		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
 // Competencies lists the framework.

@@ -164,19 +164,31 @@ func emailTaken(err error) error {
 	return err
 }
 
-// CreatePerson adds a person without a password.
-func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in people.PersonInput) (people.Person, error) {
-	var p people.Person
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+// CreatePerson adds a person without a password. Creates are serialised per
+// organisation, so the same form submitted twice finds the person its key
+// stored: created is false then, and that person is returned.
+func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in people.PersonInput) (p people.Person, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
+		}
+		if in.IdemKey != "" {
+			u, err := s.q.UserByIdem(ctx, tx, dbq.UserByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
+			if err == nil {
+				p = personFromUser(u, nil)
+				return nil
+			}
+			if err != pgx.ErrNoRows {
+				return err
+			}
 		}
 		if err := s.checkManager(ctx, tx, orgID, 0, in.ManagerID); err != nil {
 			return err
 		}
+		created = true
 		u, err := s.q.UserCreate(ctx, tx, dbq.UserCreateParams{
 			OrgID: orgID, Email: in.Email, Name: in.Name, Title: in.Title, Role: dbq.UserRole(in.Role),
-			ManagerID: in.ManagerID, TimeZone: in.TimeZone,
+			ManagerID: in.ManagerID, TimeZone: in.TimeZone, IdemKey: in.IdemKey,
 		})
 		if err != nil {
 			return emailTaken(mapErr(err, "Person"))
@@ -184,7 +196,7 @@ func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in peopl
 		p = personFromUser(u, nil)
 		return s.audit(ctx, tx, orgID, actorID, "person.create", fmt.Sprintf("person:%d", u.ID))
 	})
-	return p, emailTaken(mapErr(err, "Person"))
+	return p, created, emailTaken(mapErr(err, "Person"))
 }
 
 // UpdatePerson changes a person, refusing manager loops.
@@ -230,6 +242,12 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 			return err
 		}
 		u, err := s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
+		if err == pgx.ErrNoRows {
+			// Already so (a double submit), or not of this organisation.
+			r, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
+			p = personFromUser(r.User, r.ManagerName)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -353,17 +371,29 @@ func teamNameTaken(err error) error {
 	return err
 }
 
-// CreateTeam adds a team.
+// CreateTeam adds a team; the same form submitted twice stores one and
+// answers both with it.
 func (s *Store) CreateTeam(ctx context.Context, orgID, actorID int64, in people.TeamInput) (people.Team, error) {
 	var t people.Team
+	byKey := func(db dbq.DBTX) (people.Team, error) {
+		r, err := s.q.TeamByIdem(ctx, db, dbq.TeamByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
+		return people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}, err
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		r, err := s.q.TeamCreate(ctx, tx, dbq.TeamCreateParams{OrgID: orgID, Name: in.Name, Description: in.Description})
+		r, err := s.q.TeamCreate(ctx, tx, dbq.TeamCreateParams{OrgID: orgID, Name: in.Name, Description: in.Description, IdemKey: in.IdemKey})
+		if err == pgx.ErrNoRows {
+			t, err = byKey(tx)
+			return err
+		}
 		if err != nil {
 			return err
 		}
 		t = people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}
 		return s.audit(ctx, tx, orgID, actorID, "team.create", fmt.Sprintf("team:%d", r.ID))
 	})
+	if prev, ok := storedBefore(err, in.IdemKey, func() (people.Team, error) { return byKey(s.Pool) }); ok {
+		return prev, nil
+	}
 	return t, teamNameTaken(mapErr(err, "Team"))
 }
 
@@ -409,7 +439,8 @@ func (s *Store) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.
 	return out, nil
 }
 
-// AddTeamMember adds a person to a team (idempotent).
+// AddTeamMember adds a person to a team (idempotent: adding a member again
+// changes nothing and audits nothing).
 func (s *Store) AddTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
@@ -421,8 +452,9 @@ func (s *Store) AddTeamMember(ctx context.Context, orgID, actorID, teamID, perso
 			}
 			return err
 		}
-		if err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamID, UserID: personID}); err != nil {
-			return err
+		n, err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+		if err != nil || n == 0 {
+			return err // n == 0: already a member, nothing to audit
 		}
 		return s.audit(ctx, tx, orgID, actorID, "team.member.add", fmt.Sprintf("team:%d person:%d", teamID, personID))
 	})
@@ -435,8 +467,9 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
 			return mapErr(err, "Team")
 		}
-		if _, err := s.q.TeamMemberRemove(ctx, tx, dbq.TeamMemberRemoveParams{OrgID: orgID, TeamID: teamID, UserID: personID}); err != nil {
-			return err
+		n, err := s.q.TeamMemberRemove(ctx, tx, dbq.TeamMemberRemoveParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+		if err != nil || n == 0 {
+			return err // n == 0: not a member, nothing to audit
 		}
 		return s.audit(ctx, tx, orgID, actorID, "team.member.remove", fmt.Sprintf("team:%d person:%d", teamID, personID))
 	})
@@ -444,9 +477,9 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 }
 
 // CreateInvitation revokes pending invitations for the person and adds one.
-func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time) (people.Invitation, error) {
-	var inv people.Invitation
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+// The same key again (a double submit) changes nothing: created is false.
+func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string) (inv people.Invitation, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		p, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
 		if err != nil {
 			return err
@@ -458,15 +491,22 @@ func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID i
 		if actorID != 0 {
 			by = &actorID
 		}
-		r, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, InvitedBy: by, ExpiresAt: expires})
+		r, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, InvitedBy: by,
+			ExpiresAt: expires, IdemKey: key})
+		if err == pgx.ErrNoRows {
+			// A concurrent submit of the same form stored its invitation
+			// first; the revoke above saw nothing of it, so this changes nothing.
+			return nil
+		}
 		if err != nil {
 			return err
 		}
+		created = true
 		inv = people.Invitation{ID: r.ID, OrgID: orgID, UserID: personID, Name: p.User.Name, Email: p.User.Email,
 			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Active: p.User.Active}
 		return s.audit(ctx, tx, orgID, actorID, "invitation.create", fmt.Sprintf("person:%d", personID))
 	})
-	return inv, mapErr(err, "Invitation")
+	return inv, created, mapErr(err, "Invitation")
 }
 
 // FindInvitationByToken looks an invitation up by its token hash.
@@ -521,7 +561,12 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 			return err
 		}
 		if n == 0 {
-			return core.NotFound("Pending invitation")
+			// Revoked already (a double submit) changes nothing.
+			revoked, err := s.q.InvitationRevoked(ctx, tx, dbq.InvitationRevokedParams{OrgID: orgID, ID: id})
+			if err == nil && !revoked {
+				err = core.NotFound("Pending invitation")
+			}
+			return err
 		}
 		return s.audit(ctx, tx, orgID, actorID, "invitation.revoke", fmt.Sprintf("invitation:%d", id))
 	})
@@ -665,7 +710,7 @@ func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []pe
 			}
 			idByEmail[strings.ToLower(u.Email)] = u.ID
 			if row.Team != "" {
-				if err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamIDs[strings.ToLower(row.Team)], UserID: u.ID}); err != nil {
+				if _, err := s.q.TeamMemberAdd(ctx, tx, dbq.TeamMemberAddParams{OrgID: orgID, TeamID: teamIDs[strings.ToLower(row.Team)], UserID: u.ID}); err != nil {
 					return err
 				}
 			}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,21 @@ func retroEvent(ctx context.Context, tx pgx.Tx, retroID int64, kind string) erro
 func (s *Store) retroWrite(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) error) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := fn(tx); err != nil {
+			return err
+		}
+		return retroEvent(ctx, tx, retroID, kind)
+	})
+	return mapErr(err, what)
+}
+
+// retroChange is retroWrite for writes that may turn out to change nothing
+// (a double submit, a move already made): fn reports whether it changed
+// anything, and only a change is announced. An unchanged room makes no
+// browser re-fetch the board.
+func (s *Store) retroChange(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) (bool, error)) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		changed, err := fn(tx)
+		if err != nil || !changed {
 			return err
 		}
 		return retroEvent(ctx, tx, retroID, kind)
@@ -77,7 +93,8 @@ func (s *Store) SetFacilitator(ctx context.Context, orgID, teamID, userID int64,
 	return mapErr(err, "Facilitator")
 }
 
-// CreateRetro stores a retro with its columns.
+// CreateRetro stores a retro with its columns; the same form submitted twice
+// stores one and answers both with its id.
 func (s *Store) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64, in retro.Input, cols []retro.Column) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -89,7 +106,12 @@ func (s *Store) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64,
 		var err error
 		id, err = s.q.RetroCreate(ctx, tx, dbq.RetroCreateParams{OrgID: orgID, TeamID: teamID, Title: in.Title, Template: in.Template,
 			Anonymous: in.Anonymous, VotesPerPerson: int16(in.VotesPerPerson), MaxVotesPerCard: int16(in.MaxVotesPerCard),
-			TimeboxMinutes: tb, CreatedBy: &creatorID, StartedAt: time.Now()})
+			TimeboxMinutes: tb, CreatedBy: &creatorID, StartedAt: time.Now(), IdemKey: in.IdemKey})
+		if err == pgx.ErrNoRows {
+			// The same form was stored already: answer with that retro.
+			id, err = s.q.RetroByIdem(ctx, tx, dbq.RetroByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -135,10 +157,10 @@ func (s *Store) TeamRetros(ctx context.Context, orgID, teamID int64) ([]retro.Re
 // MoveRetro changes the phase if it still is from.
 func (s *Store) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.Phase, now time.Time) (bool, error) {
 	var moved bool
-	err := s.retroWrite(ctx, id, "phase", "Retro", func(tx pgx.Tx) error {
+	err := s.retroChange(ctx, id, "phase", "Retro", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroMove(ctx, tx, dbq.RetroMoveParams{OrgID: orgID, ID: id, FromPhase: dbq.RetroPhase(from), ToPhase: dbq.RetroPhase(to), Now: now})
-		moved = n == 1
-		return err
+		moved = err == nil && n == 1
+		return moved, err
 	})
 	return moved, err
 }
@@ -249,63 +271,87 @@ func (s *Store) DeleteCard(ctx context.Context, orgID, retroID, cardID int64) er
 }
 
 // GroupCard moves a card into a group of the same retro (existing or new),
-// or out of any group, and removes groups left empty.
+// or out of any group, and removes groups left empty. Moves are serialised
+// per retro; a card already where the move would put it (a double submit)
+// changes nothing.
 func (s *Store) GroupCard(ctx context.Context, orgID, retroID, cardID int64, groupID *int64, newGroup string) error {
-	return s.retroWrite(ctx, retroID, "group", "Card", func(tx pgx.Tx) error {
-		ok, err := s.q.RetroCardExists(ctx, tx, dbq.RetroCardExistsParams{OrgID: orgID, RetroID: retroID, ID: cardID})
-		if err != nil {
-			return err
+	return s.retroChange(ctx, retroID, "group", "Card", func(tx pgx.Tx) (bool, error) {
+		if _, err := s.q.RetroLock(ctx, tx, dbq.RetroLockParams{OrgID: orgID, ID: retroID}); err != nil {
+			return false, err
 		}
-		if !ok {
-			return core.Errorf(core.EINVALID, "Choose a card of this retro.")
+		cur, err := s.q.RetroCardGroupOf(ctx, tx, dbq.RetroCardGroupOfParams{OrgID: orgID, RetroID: retroID, ID: cardID})
+		if err == pgx.ErrNoRows {
+			return false, core.Errorf(core.EINVALID, "Choose a card of this retro.")
+		}
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case newGroup != "" && cur.GroupID != nil && strings.EqualFold(cur.GroupName, newGroup):
+			return false, nil
+		case newGroup == "" && sameID(cur.GroupID, groupID):
+			return false, nil
 		}
 		if newGroup != "" {
 			id, err := s.q.RetroGroupCreate(ctx, tx, dbq.RetroGroupCreateParams{OrgID: orgID, RetroID: retroID, Name: newGroup})
 			if err != nil {
-				return err
+				return false, err
 			}
 			groupID = &id
 		} else if groupID != nil {
 			ok, err := s.q.RetroGroupExists(ctx, tx, dbq.RetroGroupExistsParams{OrgID: orgID, RetroID: retroID, ID: *groupID})
 			if err != nil {
-				return err
+				return false, err
 			}
 			if !ok {
-				return core.Errorf(core.EINVALID, "Choose a group of this retro.")
+				return false, core.Errorf(core.EINVALID, "Choose a group of this retro.")
 			}
 		}
 		if _, err := s.q.RetroCardGroup(ctx, tx, dbq.RetroCardGroupParams{OrgID: orgID, RetroID: retroID, ID: cardID, GroupID: groupID}); err != nil {
-			return err
+			return false, err
 		}
-		return s.q.RetroGroupsPrune(ctx, tx, dbq.RetroGroupsPruneParams{OrgID: orgID, RetroID: retroID})
+		return true, s.q.RetroGroupsPrune(ctx, tx, dbq.RetroGroupsPruneParams{OrgID: orgID, RetroID: retroID})
 	})
 }
 
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
 // AddVote stores one vote within the limits. The retro row is locked so two
-// tabs voting at once cannot pass the limit together.
+// tabs voting at once cannot pass the limit together, and the same form
+// submitted again finds its key used and changes nothing.
 func (s *Store) AddVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef, idemKey string, perPerson, perCard int) error {
-	return s.retroWrite(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) error {
+	return s.retroChange(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) (bool, error) {
 		phase, err := s.q.RetroLock(ctx, tx, dbq.RetroLockParams{OrgID: orgID, ID: retroID})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if retro.Phase(phase) != retro.PhaseVote {
-			return core.Errorf(core.ECONFLICT, "Voting has ended.")
+			return false, core.Errorf(core.ECONFLICT, "Voting has ended.")
+		}
+		used, err := s.q.RetroVoteKeyUsed(ctx, tx, dbq.RetroVoteKeyUsedParams{RetroID: retroID, VoterID: voterID, IdemKey: idemKey})
+		if err != nil || used {
+			return false, err
 		}
 		if err := s.checkTopic(ctx, tx, orgID, retroID, t); err != nil {
-			return err
+			return false, err
 		}
 		c, err := s.q.RetroVoteCounts(ctx, tx, dbq.RetroVoteCountsParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if int(c.Total) >= perPerson {
-			return core.Errorf(core.EINVALID, "You have used all %d of your votes. Take one back to vote for something else.", perPerson)
+			return false, core.Errorf(core.EINVALID, "You have used all %d of your votes. Take one back to vote for something else.", perPerson)
 		}
 		if int(c.OnTopic) >= perCard {
-			return core.Errorf(core.EINVALID, "At most %d votes can go to one topic.", perCard)
+			return false, core.Errorf(core.EINVALID, "At most %d votes can go to one topic.", perCard)
 		}
-		return s.q.RetroVoteAdd(ctx, tx, dbq.RetroVoteAddParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID, IdemKey: idemKey})
+		n, err := s.q.RetroVoteAdd(ctx, tx, dbq.RetroVoteAddParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID, IdemKey: idemKey})
+		return n > 0, err
 	})
 }
 
@@ -329,39 +375,49 @@ func (s *Store) checkTopic(ctx context.Context, tx pgx.Tx, orgID, retroID int64,
 
 // RemoveVote takes back one of the voter's votes on a topic.
 func (s *Store) RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef) error {
-	return s.retroWrite(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) error {
-		_, err := s.q.RetroVoteRemove(ctx, tx, dbq.RetroVoteRemoveParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID})
-		return err
+	return s.retroChange(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) (bool, error) {
+		n, err := s.q.RetroVoteRemove(ctx, tx, dbq.RetroVoteRemoveParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID})
+		return n > 0, err
 	})
 }
 
-// AddNote stores a discussion note on a topic of the retro.
+// AddNote stores a discussion note on a topic of the retro; the same form
+// submitted twice stores and announces one.
 func (s *Store) AddNote(ctx context.Context, orgID, retroID int64, t retro.TopicRef, body, idemKey string) error {
-	return s.retroWrite(ctx, retroID, "note", "Note", func(tx pgx.Tx) error {
+	return s.retroChange(ctx, retroID, "note", "Note", func(tx pgx.Tx) (bool, error) {
 		if err := s.checkTopic(ctx, tx, orgID, retroID, t); err != nil {
-			return err
+			return false, err
 		}
-		return s.q.RetroNoteAdd(ctx, tx, dbq.RetroNoteAddParams{OrgID: orgID, RetroID: retroID, CardID: t.CardID, GroupID: t.GroupID, Body: body, IdemKey: idemKey})
+		n, err := s.q.RetroNoteAdd(ctx, tx, dbq.RetroNoteAddParams{OrgID: orgID, RetroID: retroID, CardID: t.CardID, GroupID: t.GroupID, Body: body, IdemKey: idemKey})
+		return n > 0, err
 	})
 }
 
-// AddRetroAction stores an action; the same form submitted twice stores one.
+// AddRetroAction stores an action; the same form submitted twice stores and
+// announces one.
 func (s *Store) AddRetroAction(ctx context.Context, orgID, retroID, teamID int64, in retro.ActionInput, due time.Time) error {
-	return s.retroWrite(ctx, retroID, "action", "Action", func(tx pgx.Tx) error {
-		return s.q.RetroActionAdd(ctx, tx, dbq.RetroActionAddParams{OrgID: orgID, RetroID: retroID, TeamID: teamID, Body: in.Body,
+	return s.retroChange(ctx, retroID, "action", "Action", func(tx pgx.Tx) (bool, error) {
+		n, err := s.q.RetroActionAdd(ctx, tx, dbq.RetroActionAddParams{OrgID: orgID, RetroID: retroID, TeamID: teamID, Body: in.Body,
 			OwnerID: in.OwnerID, DueOn: due, IdemKey: in.IdemKey})
+		return n > 0, err
 	})
 }
 
-// ReviewAction settles an earlier retro's action of the team.
+// ReviewAction settles an earlier retro's action of the team; settling it the
+// same way again changes nothing and announces nothing.
 func (s *Store) ReviewAction(ctx context.Context, orgID, retroID, teamID, actionID int64, status retro.ActionStatus, now time.Time) error {
-	return s.retroWrite(ctx, retroID, "review", "Action", func(tx pgx.Tx) error {
+	return s.retroChange(ctx, retroID, "review", "Action", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroActionReview(ctx, tx, dbq.RetroActionReviewParams{OrgID: orgID, TeamID: teamID, ID: actionID,
 			Status: dbq.RetroActionStatus(status), ReviewedRetroID: &retroID, Now: now})
-		if err == nil && n == 0 {
-			return core.NotFound("Action")
+		if err != nil || n > 0 {
+			return n > 0, err
 		}
-		return err
+		// Reviewed so already (a double submit), or not the team's.
+		ok, err := s.q.RetroActionReviewable(ctx, tx, dbq.RetroActionReviewableParams{OrgID: orgID, TeamID: teamID, ID: actionID, RetroID: retroID})
+		if err == nil && !ok {
+			err = core.NotFound("Action")
+		}
+		return false, err
 	})
 }
 

@@ -76,10 +76,19 @@ func (s *Store) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Ve
 }
 
 // SaveFramework stores the entries and scale as the next version.
-func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note string, entries []review.Entry, scale []review.Level) (review.Version, error) {
+// The same form submitted twice saves one version and answers both with it.
+func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []review.Entry, scale []review.Level) (review.Version, error) {
 	var out review.Version
+	byKey := func(db dbq.DBTX) (review.Version, error) {
+		v, err := s.q.FrameworkVersionByIdem(ctx, db, dbq.FrameworkVersionByIdemParams{OrgID: orgID, IdemKey: key})
+		return review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}, err
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		v, err := s.q.FrameworkVersionCreate(ctx, tx, dbq.FrameworkVersionCreateParams{OrgID: orgID, Note: note, CreatedBy: &actorID})
+		v, err := s.q.FrameworkVersionCreate(ctx, tx, dbq.FrameworkVersionCreateParams{OrgID: orgID, Note: note, CreatedBy: &actorID, IdemKey: key})
+		if err == pgx.ErrNoRows {
+			out, err = byKey(tx)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -98,6 +107,9 @@ func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note st
 		out = review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}
 		return s.audit(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number))
 	})
+	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.Pool) }); ok {
+		return prev, nil
+	}
 	return out, mapErr(err, "Framework version")
 }
 
@@ -115,9 +127,18 @@ func cycleFrom(c dbq.ReviewCycle) review.Cycle {
 // the same name is a conflict, so a double submit creates one.
 func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.ParsedCycle, versionID int64, people []review.Member) (int64, error) {
 	var id int64
+	byKey := func(db dbq.DBTX) (int64, error) {
+		return s.q.CycleByIdem(ctx, db, dbq.CycleByIdemParams{OrgID: orgID, IdemKey: p.IdemKey})
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		c, err := s.q.CycleCreate(ctx, tx, dbq.CycleCreateParams{OrgID: orgID, Name: p.Name, PeriodStart: p.PeriodStart,
-			PeriodEnd: p.PeriodEnd, FrameworkVersionID: versionID, SelfDue: p.SelfDue, ManagerDue: p.ManagerDue, CreatedBy: &actorID})
+			PeriodEnd: p.PeriodEnd, FrameworkVersionID: versionID, SelfDue: p.SelfDue, ManagerDue: p.ManagerDue, CreatedBy: &actorID,
+			IdemKey: p.IdemKey})
+		if err == pgx.ErrNoRows {
+			// The same form was stored already: answer with that cycle.
+			id, err = byKey(tx)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -127,6 +148,9 @@ func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.
 		}
 		return s.audit(ctx, tx, orgID, actorID, "review.cycle.create", fmt.Sprintf("cycle:%d", id))
 	})
+	if prev, ok := storedBefore(err, p.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+		return prev, nil
+	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return 0, &core.Error{Code: core.ECONFLICT, Message: "Please correct the highlighted fields.",
 			Fields: map[string]string{"name": "A cycle with this name already exists."}}

@@ -50,7 +50,7 @@ func TestNewOrganisationGetsFrameworkVersionOne(t *testing.T) {
 	admin := f.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
 	edited := append([]review.Entry(nil), fw.Entries...)
 	edited[0].Name = "Rapport and warmth"
-	v2, err := st.SaveFramework(ctx, org, admin.ID, "Warmer wording", edited, fw.Scale)
+	v2, err := st.SaveFramework(ctx, org, admin.ID, "Warmer wording", "", edited, fw.Scale)
 	if err != nil {
 		t.Fatal(err)
 	}

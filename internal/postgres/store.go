@@ -72,6 +72,22 @@ func mapErr(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// storedBefore answers a create that failed on a unique index other than its
+// form key's because a concurrent submit of the same form won the race: the
+// row stored under key is the outcome, found by find. ok is false when err
+// is anything else.
+func storedBefore[T any](err error, key string, find func() (T, error)) (T, bool) {
+	var zero T
+	if key == "" || core.ErrorCode(mapErr(err, "")) != core.ECONFLICT {
+		return zero, false
+	}
+	v, ferr := find()
+	if ferr != nil {
+		return zero, false
+	}
+	return v, true
+}
+
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 

@@ -130,7 +130,8 @@ type Input struct {
 	VotesPerPerson  int
 	MaxVotesPerCard int
 	Kudos           bool
-	TimeboxMinutes  int // 0: no time box
+	TimeboxMinutes  int    // 0: no time box
+	IdemKey         string // the form's key: a double submit creates one retro
 }
 
 // Columns are the column titles the input asks for, the kudos column last.

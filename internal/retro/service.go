@@ -126,8 +126,9 @@ func (s *Service) Move(ctx context.Context, a core.Actor, id int64, from, to Pha
 	if r.Phase != from {
 		return nil // already moved, e.g. by a double submit or another facilitator
 	}
-	if _, err := s.Store.MoveRetro(ctx, a.OrgID, id, from, to, s.Clock.Now()); err != nil {
-		return err
+	moved, err := s.Store.MoveRetro(ctx, a.OrgID, id, from, to, s.Clock.Now())
+	if err != nil || !moved {
+		return err // not moved: a concurrent submit of the same move won
 	}
 	if to == PhaseDone {
 		return s.giveKudos(ctx, r)

@@ -199,12 +199,14 @@ type CycleInput struct {
 	Scope       string // team | tree | everyone
 	TeamID      int64
 	RootID      int64
+	IdemKey     string // the form's key: a double submit creates one cycle
 }
 
 // ParsedCycle is a validated CycleInput.
 type ParsedCycle struct {
 	Name                                        string
 	PeriodStart, PeriodEnd, SelfDue, ManagerDue time.Time
+	IdemKey                                     string
 }
 
 // RatingInput is one competency of a review form.
@@ -325,7 +327,8 @@ type Store interface {
 	Framework(ctx context.Context, orgID, versionID int64) (Framework, error)
 	FrameworkVersions(ctx context.Context, orgID int64) ([]Version, error)
 	// SaveFramework stores a new version and audits framework.edit.
-	SaveFramework(ctx context.Context, orgID, actorID int64, note string, entries []Entry, scale []Level) (Version, error)
+	// The same key again stores nothing and returns the version it stored.
+	SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []Entry, scale []Level) (Version, error)
 
 	CreateCycle(ctx context.Context, orgID, actorID int64, p ParsedCycle, versionID int64, people []Member) (int64, error)
 	// AddParticipants adds people not yet in the cycle and reports how many were new.

@@ -37,6 +37,7 @@ func (s *Service) Framework(ctx context.Context, a core.Actor, versionID int64) 
 // FrameworkInput is the admin's edit of the framework.
 type FrameworkInput struct {
 	Note    string
+	IdemKey string  // the form's key: a double submit saves one version
 	Entries []Entry // CompetencyID, Name, Description, Behaviour, Result, LeaderCheck, MicroAction
 	Scale   []Level // Value, Label, Description
 }
@@ -106,7 +107,7 @@ func (s *Service) SaveFramework(ctx context.Context, a core.Actor, in FrameworkI
 	if err := v.Err(); err != nil {
 		return Version{}, err
 	}
-	return s.Store.SaveFramework(ctx, a.OrgID, a.UserID, in.Note, entries, scale)
+	return s.Store.SaveFramework(ctx, a.OrgID, a.UserID, in.Note, in.IdemKey, entries, scale)
 }
 
 // canLead reports whether the actor may create and run cycles.
@@ -211,6 +212,7 @@ func (s *Service) CreateCycle(ctx context.Context, a core.Actor, in CycleInput) 
 	if err != nil {
 		return 0, err
 	}
+	p.IdemKey = in.IdemKey
 	return s.Store.CreateCycle(ctx, a.OrgID, a.UserID, p, fw.Version.ID, people)
 }
 

@@ -367,7 +367,13 @@ func (s *Server) kudoReact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji")); err != nil {
+	var on *bool
+	switch r.PostFormValue("on") {
+	case "true", "false":
+		v := r.PostFormValue("on") == "true"
+		on = &v
+	}
+	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji"), on); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -402,7 +408,7 @@ func (s *Server) kudoComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("comment")
-	if err := s.kudos.Comment(r.Context(), actor(r), id, body); err != nil {
+	if err := s.kudos.Comment(r.Context(), actor(r), id, body, r.PostFormValue("key")); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.renderKudo(w, r, id, http.StatusUnprocessableEntity, core.FieldErrors(err)["comment"], body)
 			return

@@ -73,7 +73,7 @@ func (s *Server) seriesCreate(w http.ResponseWriter, r *http.Request) {
 		Cadence: oneonone.Cadence(r.PostFormValue("cadence")), IntervalDays: atoiOr(r.PostFormValue("interval_days"), -1),
 		Weekday: atoiOr(r.PostFormValue("weekday"), -1), StartTime: r.PostFormValue("start_time"),
 		DurationMinutes: atoiOr(r.PostFormValue("duration_minutes"), -1), TimeZone: r.PostFormValue("time_zone"),
-		StartsOn: r.PostFormValue("starts_on"),
+		StartsOn: r.PostFormValue("starts_on"), IdemKey: core.FormKey(r.PostFormValue("key")),
 	}
 	in.ReportID = int64(atoiOr(r.PostFormValue("report_id"), 0))
 	id, err := s.ones.CreateSeries(r.Context(), actor(r), 0, in)
@@ -323,7 +323,7 @@ func (s *Server) actionAdd(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) observationAdd(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("observations", []string{"competency_id", "note"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"))
+		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"), r.PostFormValue("key"))
 	})(w, r)
 }
 

@@ -19,7 +19,13 @@ const (
 
 // showInviteLink keeps a freshly made invitation link for the next page: the
 // token is stored only as a hash, so this is the one time it can be shown.
+// showInviteLink keeps a new invitation link for the next page. No token: the
+// form was answered already (a double submit), and that answer shows the
+// link; writing nothing here keeps the session from losing it.
 func (s *Server) showInviteLink(r *http.Request, name, token string) {
+	if token == "" {
+		return
+	}
 	s.sessions.Put(r.Context(), sessInviteLink, s.cfg.BaseURL+"/invite/"+token)
 	s.sessions.Put(r.Context(), sessInviteName, name)
 }
@@ -148,6 +154,7 @@ func personInput(r *http.Request) (people.PersonInput, map[string]string) {
 	in := people.PersonInput{
 		Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Title: r.PostFormValue("title"),
 		Role: core.Role(r.PostFormValue("role")), TimeZone: r.PostFormValue("time_zone"),
+		IdemKey: core.FormKey(r.PostFormValue("key")),
 	}
 	var errs map[string]string
 	mgr, ok := formInt64(r, "manager_id")
@@ -227,8 +234,10 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderPersonFormError(w, r, 0, in, err)
 		return
 	}
-	s.showInviteLink(r, p.Name, token)
-	s.flash(r, "success", p.Name+" was added.")
+	if token != "" {
+		s.showInviteLink(r, p.Name, token)
+		s.flash(r, "success", p.Name+" was added.")
+	}
 	redirect(w, r, "/people/"+strconv.FormatInt(p.ID, 10))
 }
 
@@ -322,7 +331,7 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	token, err := s.people.Invite(r.Context(), a, id)
+	token, err := s.people.Invite(r.Context(), a, id, core.FormKey(r.PostFormValue("key")))
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.flash(r, "error", core.ErrorMessage(err))

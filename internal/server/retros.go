@@ -144,7 +144,7 @@ func (s *Server) retroCreate(w http.ResponseWriter, r *http.Request) {
 	in := retro.Input{Title: r.PostFormValue("title"), Template: r.PostFormValue("template"), CustomColumns: r.PostFormValue("custom_columns"),
 		Anonymous: r.PostFormValue("anonymous") == "true", Kudos: r.PostFormValue("kudos") == "true",
 		VotesPerPerson: atoiOr(r.PostFormValue("votes_per_person"), -1), MaxVotesPerCard: atoiOr(r.PostFormValue("max_votes_per_card"), -1),
-		TimeboxMinutes: atoiOr(r.PostFormValue("timebox_minutes"), 0)}
+		TimeboxMinutes: atoiOr(r.PostFormValue("timebox_minutes"), 0), IdemKey: core.FormKey(r.PostFormValue("key"))}
 	if strings.TrimSpace(r.PostFormValue("timebox_minutes")) != "" && in.TimeboxMinutes == 0 {
 		in.TimeboxMinutes = -1
 	}

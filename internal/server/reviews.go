@@ -53,7 +53,7 @@ func (s *Server) frameworkSave(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	in := review.FrameworkInput{Note: r.PostFormValue("note")}
+	in := review.FrameworkInput{Note: r.PostFormValue("note"), IdemKey: core.FormKey(r.PostFormValue("key"))}
 	values := map[string]string{"note": in.Note}
 	for _, e := range f.Entries {
 		id := strconv.FormatInt(e.CompetencyID, 10)
@@ -147,7 +147,8 @@ func (s *Server) cycleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := review.CycleInput{Name: r.PostFormValue("name"), PeriodStart: r.PostFormValue("period_start"), PeriodEnd: r.PostFormValue("period_end"),
-		SelfDue: r.PostFormValue("self_due"), ManagerDue: r.PostFormValue("manager_due"), Scope: r.PostFormValue("scope")}
+		SelfDue: r.PostFormValue("self_due"), ManagerDue: r.PostFormValue("manager_due"), Scope: r.PostFormValue("scope"),
+		IdemKey: core.FormKey(r.PostFormValue("key"))}
 	if id := optID(r.PostFormValue("team_id")); id != nil {
 		in.TeamID = *id
 	}

@@ -54,7 +54,8 @@ func (s *Server) ritualCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := kudos.RitualInput{Name: r.PostFormValue("name"), Cadence: schedule.Cadence(r.PostFormValue("cadence")),
-		Weekday: atoiOr(r.PostFormValue("weekday"), -1), Hour: atoiOr(r.PostFormValue("hour"), -1), TimeZone: r.PostFormValue("time_zone")}
+		Weekday: atoiOr(r.PostFormValue("weekday"), -1), Hour: atoiOr(r.PostFormValue("hour"), -1), TimeZone: r.PostFormValue("time_zone"),
+		IdemKey: core.FormKey(r.PostFormValue("key"))}
 	id, err := s.kudos.CreateRitual(r.Context(), a, teamID, in)
 	if err != nil {
 		if c := core.ErrorCode(err); c == core.EINVALID || c == core.ECONFLICT {

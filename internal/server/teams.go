@@ -84,7 +84,7 @@ func (s *Server) teamNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func teamInput(r *http.Request) people.TeamInput {
-	return people.TeamInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description")}
+	return people.TeamInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), IdemKey: core.FormKey(r.PostFormValue("key"))}
 }
 
 func (s *Server) renderTeamFormError(w http.ResponseWriter, r *http.Request, id int64, in people.TeamInput, err error) {

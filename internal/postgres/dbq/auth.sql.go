@@ -11,9 +11,10 @@ import (
 )
 
 const invitationCreate = `-- name: InvitationCreate :one
-INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, org_id, user_id, token_hash, invited_by, created_at, expires_at, used_at, revoked_at
+INSERT INTO invitations (org_id, user_id, token_hash, invited_by, expires_at, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
+RETURNING id, org_id, user_id, token_hash, invited_by, created_at, expires_at, used_at, revoked_at, idem_key
 `
 
 type InvitationCreateParams struct {
@@ -22,6 +23,7 @@ type InvitationCreateParams struct {
 	TokenHash []byte
 	InvitedBy *int64
 	ExpiresAt time.Time
+	IdemKey   string
 }
 
 func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationCreateParams) (Invitation, error) {
@@ -31,6 +33,7 @@ func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationC
 		arg.TokenHash,
 		arg.InvitedBy,
 		arg.ExpiresAt,
+		arg.IdemKey,
 	)
 	var i Invitation
 	err := row.Scan(
@@ -43,6 +46,7 @@ func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationC
 		&i.ExpiresAt,
 		&i.UsedAt,
 		&i.RevokedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -161,6 +165,22 @@ type InvitationRevokeForUserParams struct {
 func (q *Queries) InvitationRevokeForUser(ctx context.Context, db DBTX, arg InvitationRevokeForUserParams) error {
 	_, err := db.Exec(ctx, invitationRevokeForUser, arg.OrgID, arg.UserID)
 	return err
+}
+
+const invitationRevoked = `-- name: InvitationRevoked :one
+SELECT EXISTS (SELECT 1 FROM invitations WHERE org_id = $1 AND id = $2 AND revoked_at IS NOT NULL)
+`
+
+type InvitationRevokedParams struct {
+	OrgID int64
+	ID    int64
+}
+
+func (q *Queries) InvitationRevoked(ctx context.Context, db DBTX, arg InvitationRevokedParams) (bool, error) {
+	row := db.QueryRow(ctx, invitationRevoked, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const invitationUse = `-- name: InvitationUse :execrows

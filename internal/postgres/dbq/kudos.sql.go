@@ -141,10 +141,9 @@ func (q *Queries) KudoByIdem(ctx context.Context, db DBTX, arg KudoByIdemParams)
 }
 
 const kudoCommentAdd = `-- name: KudoCommentAdd :exec
-INSERT INTO kudo_comments (org_id, kudo_id, author_id, body)
-SELECT $1, $2, $3, $4
-WHERE NOT EXISTS (SELECT 1 FROM kudo_comments WHERE kudo_id = $2 AND author_id = $3
-    AND body = $4 AND created_at > now() - interval '1 minute')
+INSERT INTO kudo_comments (org_id, kudo_id, author_id, body, idem_key)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (kudo_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING
 `
 
 type KudoCommentAddParams struct {
@@ -152,14 +151,17 @@ type KudoCommentAddParams struct {
 	KudoID   int64
 	AuthorID int64
 	Body     string
+	IdemKey  string
 }
 
+// A repeated form key stores nothing.
 func (q *Queries) KudoCommentAdd(ctx context.Context, db DBTX, arg KudoCommentAddParams) error {
 	_, err := db.Exec(ctx, kudoCommentAdd,
 		arg.OrgID,
 		arg.KudoID,
 		arg.AuthorID,
 		arg.Body,
+		arg.IdemKey,
 	)
 	return err
 }

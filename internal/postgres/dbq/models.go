@@ -499,6 +499,7 @@ type FrameworkVersion struct {
 	Note      string
 	CreatedBy *int64
 	CreatedAt time.Time
+	IdemKey   string
 }
 
 type Invitation struct {
@@ -511,6 +512,7 @@ type Invitation struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+	IdemKey   string
 }
 
 type Kudo struct {
@@ -533,6 +535,7 @@ type KudoComment struct {
 	AuthorID  int64
 	Body      string
 	CreatedAt time.Time
+	IdemKey   string
 }
 
 type KudoCompetency struct {
@@ -589,6 +592,7 @@ type Observation struct {
 	CompetencyID int64
 	Note         string
 	CreatedAt    time.Time
+	IdemKey      string
 }
 
 type OneononePause struct {
@@ -616,6 +620,7 @@ type OneononeSeries struct {
 	CreatedBy       *int64
 	CreatedAt       time.Time
 	LastHeldAt      *time.Time
+	IdemKey         string
 }
 
 type Org struct {
@@ -665,6 +670,7 @@ type Retro struct {
 	CreatedBy       *int64
 	CreatedAt       time.Time
 	ClosedAt        *time.Time
+	IdemKey         string
 }
 
 type RetroAction struct {
@@ -754,6 +760,7 @@ type ReviewCycle struct {
 	CreatedBy          *int64
 	CreatedAt          time.Time
 	State              string
+	IdemKey            string
 }
 
 type ReviewNotice struct {
@@ -808,6 +815,7 @@ type Ritual struct {
 	Active    bool
 	CreatedBy *int64
 	CreatedAt time.Time
+	IdemKey   string
 }
 
 type Session struct {
@@ -828,6 +836,7 @@ type Team struct {
 	Name        string
 	Description string
 	CreatedAt   time.Time
+	IdemKey     string
 }
 
 type TeamMember struct {
@@ -864,6 +873,7 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeactivatedAt *time.Time
+	IdemKey       string
 }
 
 type WebhookDelivery struct {

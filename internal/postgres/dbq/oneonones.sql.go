@@ -729,6 +729,23 @@ func (q *Queries) CompetencyList(ctx context.Context, db DBTX) ([]CompetencyList
 	return items, nil
 }
 
+const meetingAt = `-- name: MeetingAt :one
+SELECT id FROM meetings WHERE org_id = $1 AND series_id = $2 AND scheduled_at = $3
+`
+
+type MeetingAtParams struct {
+	OrgID       int64
+	SeriesID    int64
+	ScheduledAt time.Time
+}
+
+func (q *Queries) MeetingAt(ctx context.Context, db DBTX, arg MeetingAtParams) (int64, error) {
+	row := db.QueryRow(ctx, meetingAt, arg.OrgID, arg.SeriesID, arg.ScheduledAt)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const meetingGet = `-- name: MeetingGet :one
 SELECT mt.id, mt.org_id, mt.series_id, mt.scheduled_at, mt.duration_minutes, mt.status, mt.status_by,
        mt.pulse, mt.pulse_word, mt.balance, mt.shared_notes,
@@ -911,7 +928,7 @@ func (q *Queries) MeetingSetPulse(ctx context.Context, db DBTX, arg MeetingSetPu
 
 const meetingSetStatus = `-- name: MeetingSetStatus :execrows
 UPDATE meetings SET status = $1, status_by = $2, status_at = now(), updated_at = now()
-WHERE org_id = $3 AND id = $4
+WHERE org_id = $3 AND id = $4 AND status <> $1
 `
 
 type MeetingSetStatusParams struct {
@@ -921,6 +938,7 @@ type MeetingSetStatusParams struct {
 	ID       int64
 }
 
+// The status it already has is left alone: no rows then.
 func (q *Queries) MeetingSetStatus(ctx context.Context, db DBTX, arg MeetingSetStatusParams) (int64, error) {
 	result, err := db.Exec(ctx, meetingSetStatus,
 		arg.Status,
@@ -1161,10 +1179,9 @@ func (q *Queries) MeetingsForSeries(ctx context.Context, db DBTX, arg MeetingsFo
 }
 
 const observationAdd = `-- name: ObservationAdd :exec
-INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note)
-SELECT $1, $2, $3, $4, $5, $6
-WHERE NOT EXISTS (SELECT 1 FROM observations WHERE meeting_id = $2 AND author_id = $3
-    AND competency_id = $5 AND lower(note) = lower($6))
+INSERT INTO observations (org_id, meeting_id, author_id, subject_id, competency_id, note, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (meeting_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING
 `
 
 type ObservationAddParams struct {
@@ -1174,8 +1191,10 @@ type ObservationAddParams struct {
 	SubjectID    int64
 	CompetencyID int64
 	Note         string
+	IdemKey      string
 }
 
+// A repeated form key stores nothing.
 func (q *Queries) ObservationAdd(ctx context.Context, db DBTX, arg ObservationAddParams) error {
 	_, err := db.Exec(ctx, observationAdd,
 		arg.OrgID,
@@ -1184,6 +1203,7 @@ func (q *Queries) ObservationAdd(ctx context.Context, db DBTX, arg ObservationAd
 		arg.SubjectID,
 		arg.CompetencyID,
 		arg.Note,
+		arg.IdemKey,
 	)
 	return err
 }
@@ -1415,11 +1435,29 @@ func (q *Queries) QuestionSetActive(ctx context.Context, db DBTX, arg QuestionSe
 	return result.RowsAffected(), nil
 }
 
+const seriesByIdem = `-- name: SeriesByIdem :one
+SELECT id FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type SeriesByIdemParams struct {
+	OrgID     int64
+	ManagerID int64
+	IdemKey   string
+}
+
+func (q *Queries) SeriesByIdem(ctx context.Context, db DBTX, arg SeriesByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, seriesByIdem, arg.OrgID, arg.ManagerID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const seriesCreate = `-- name: SeriesCreate :one
 INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time,
-    duration_minutes, time_zone, starts_on, created_by)
+    duration_minutes, time_zone, starts_on, created_by, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-    $8, $9, $10, $11)
+    $8, $9, $10, $11, $12)
+ON CONFLICT (org_id, manager_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -1435,8 +1473,10 @@ type SeriesCreateParams struct {
 	TimeZone        string
 	StartsOn        time.Time
 	CreatedBy       *int64
+	IdemKey         string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) SeriesCreate(ctx context.Context, db DBTX, arg SeriesCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, seriesCreate,
 		arg.OrgID,
@@ -1450,6 +1490,7 @@ func (q *Queries) SeriesCreate(ctx context.Context, db DBTX, arg SeriesCreatePar
 		arg.TimeZone,
 		arg.StartsOn,
 		arg.CreatedBy,
+		arg.IdemKey,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -1658,6 +1699,23 @@ func (q *Queries) SeriesGet(ctx context.Context, db DBTX, arg SeriesGetParams) (
 		&i.ReportName,
 	)
 	return i, err
+}
+
+const seriesLockStatus = `-- name: SeriesLockStatus :one
+SELECT status FROM oneonone_series WHERE org_id = $1 AND id = $2 FOR UPDATE
+`
+
+type SeriesLockStatusParams struct {
+	OrgID int64
+	ID    int64
+}
+
+// Serialises status changes of one series.
+func (q *Queries) SeriesLockStatus(ctx context.Context, db DBTX, arg SeriesLockStatusParams) (SeriesStatus, error) {
+	row := db.QueryRow(ctx, seriesLockStatus, arg.OrgID, arg.ID)
+	var status SeriesStatus
+	err := row.Scan(&status)
+	return status, err
 }
 
 const seriesSetStatus = `-- name: SeriesSetStatus :execrows

@@ -62,7 +62,7 @@ func (q *Queries) RetroAccess(ctx context.Context, db DBTX, arg RetroAccessParam
 	return i, err
 }
 
-const retroActionAdd = `-- name: RetroActionAdd :exec
+const retroActionAdd = `-- name: RetroActionAdd :execrows
 INSERT INTO retro_actions (org_id, retro_id, team_id, body, owner_id, due_on, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
@@ -78,8 +78,8 @@ type RetroActionAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAddParams) error {
-	_, err := db.Exec(ctx, retroActionAdd,
+func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroActionAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.TeamID,
@@ -88,13 +88,17 @@ func (q *Queries) RetroActionAdd(ctx context.Context, db DBTX, arg RetroActionAd
 		arg.DueOn,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroActionReview = `-- name: RetroActionReview :execrows
 UPDATE retro_actions SET status = $1, reviewed_retro_id = $2,
     done_at = CASE WHEN $1::retro_action_status = 'done' THEN coalesce(done_at, $3::timestamptz) ELSE NULL END
 WHERE org_id = $4 AND team_id = $5 AND id = $6 AND retro_id <> $2
+  AND (status IS DISTINCT FROM $1 OR reviewed_retro_id IS DISTINCT FROM $2)
 `
 
 type RetroActionReviewParams struct {
@@ -119,6 +123,30 @@ func (q *Queries) RetroActionReview(ctx context.Context, db DBTX, arg RetroActio
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const retroActionReviewable = `-- name: RetroActionReviewable :one
+SELECT EXISTS (SELECT 1 FROM retro_actions
+               WHERE org_id = $1 AND team_id = $2 AND id = $3 AND retro_id <> $4)
+`
+
+type RetroActionReviewableParams struct {
+	OrgID   int64
+	TeamID  int64
+	ID      int64
+	RetroID int64
+}
+
+func (q *Queries) RetroActionReviewable(ctx context.Context, db DBTX, arg RetroActionReviewableParams) (bool, error) {
+	row := db.QueryRow(ctx, retroActionReviewable,
+		arg.OrgID,
+		arg.TeamID,
+		arg.ID,
+		arg.RetroID,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const retroActionsOfRetro = `-- name: RetroActionsOfRetro :many
@@ -325,6 +353,23 @@ func (q *Queries) RetroActionsOpenForTeam(ctx context.Context, db DBTX, arg Retr
 	return items, nil
 }
 
+const retroByIdem = `-- name: RetroByIdem :one
+SELECT id FROM retros WHERE org_id = $1 AND team_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type RetroByIdemParams struct {
+	OrgID   int64
+	TeamID  int64
+	IdemKey string
+}
+
+func (q *Queries) RetroByIdem(ctx context.Context, db DBTX, arg RetroByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, retroByIdem, arg.OrgID, arg.TeamID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const retroCardAdd = `-- name: RetroCardAdd :one
 INSERT INTO retro_cards (org_id, retro_id, column_id, position, body, author_id, author_nonce, author_tag, kudo_visibility, idem_key, created_at)
 SELECT r.org_id, r.id, $1, coalesce((SELECT max(position) FROM retro_cards WHERE retro_id = r.id), 0) + 1,
@@ -443,6 +488,31 @@ func (q *Queries) RetroCardGroup(ctx context.Context, db DBTX, arg RetroCardGrou
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const retroCardGroupOf = `-- name: RetroCardGroupOf :one
+SELECT c.group_id, coalesce(g.name, '')::text AS group_name
+FROM retro_cards c LEFT JOIN retro_groups g ON g.retro_id = c.retro_id AND g.id = c.group_id
+WHERE c.org_id = $1 AND c.retro_id = $2 AND c.id = $3
+`
+
+type RetroCardGroupOfParams struct {
+	OrgID   int64
+	RetroID int64
+	ID      int64
+}
+
+type RetroCardGroupOfRow struct {
+	GroupID   *int64
+	GroupName string
+}
+
+// A card's group (none: NULL and ”), to tell a move that changes nothing.
+func (q *Queries) RetroCardGroupOf(ctx context.Context, db DBTX, arg RetroCardGroupOfParams) (RetroCardGroupOfRow, error) {
+	row := db.QueryRow(ctx, retroCardGroupOf, arg.OrgID, arg.RetroID, arg.ID)
+	var i RetroCardGroupOfRow
+	err := row.Scan(&i.GroupID, &i.GroupName)
+	return i, err
 }
 
 const retroCardMarkKudo = `-- name: RetroCardMarkKudo :exec
@@ -609,8 +679,9 @@ func (q *Queries) RetroColumns(ctx context.Context, db DBTX, arg RetroColumnsPar
 }
 
 const retroCreate = `-- name: RetroCreate :one
-INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO retros (org_id, team_id, title, template, anonymous, votes_per_person, max_votes_per_card, timebox_minutes, created_by, phase_started_at, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (team_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -625,8 +696,10 @@ type RetroCreateParams struct {
 	TimeboxMinutes  *int16
 	CreatedBy       *int64
 	StartedAt       time.Time
+	IdemKey         string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) RetroCreate(ctx context.Context, db DBTX, arg RetroCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, retroCreate,
 		arg.OrgID,
@@ -639,6 +712,7 @@ func (q *Queries) RetroCreate(ctx context.Context, db DBTX, arg RetroCreateParam
 		arg.TimeboxMinutes,
 		arg.CreatedBy,
 		arg.StartedAt,
+		arg.IdemKey,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -980,7 +1054,7 @@ func (q *Queries) RetroMove(ctx context.Context, db DBTX, arg RetroMoveParams) (
 	return result.RowsAffected(), nil
 }
 
-const retroNoteAdd = `-- name: RetroNoteAdd :exec
+const retroNoteAdd = `-- name: RetroNoteAdd :execrows
 INSERT INTO retro_notes (org_id, retro_id, card_id, group_id, body, idem_key)
 VALUES ($1, $2, $3::bigint, $4::bigint, $5, $6)
 ON CONFLICT (retro_id, idem_key) WHERE idem_key <> '' DO NOTHING
@@ -995,8 +1069,8 @@ type RetroNoteAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddParams) error {
-	_, err := db.Exec(ctx, retroNoteAdd,
+func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroNoteAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.CardID,
@@ -1004,7 +1078,10 @@ func (q *Queries) RetroNoteAdd(ctx context.Context, db DBTX, arg RetroNoteAddPar
 		arg.Body,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroNotes = `-- name: RetroNotes :many
@@ -1121,7 +1198,7 @@ func (q *Queries) RetroTeamMembers(ctx context.Context, db DBTX, arg RetroTeamMe
 	return items, nil
 }
 
-const retroVoteAdd = `-- name: RetroVoteAdd :exec
+const retroVoteAdd = `-- name: RetroVoteAdd :execrows
 INSERT INTO retro_votes (org_id, retro_id, voter_id, card_id, group_id, idem_key)
 VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6)
 ON CONFLICT (retro_id, voter_id, idem_key) DO NOTHING
@@ -1136,8 +1213,8 @@ type RetroVoteAddParams struct {
 	IdemKey string
 }
 
-func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddParams) error {
-	_, err := db.Exec(ctx, retroVoteAdd,
+func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddParams) (int64, error) {
+	result, err := db.Exec(ctx, retroVoteAdd,
 		arg.OrgID,
 		arg.RetroID,
 		arg.VoterID,
@@ -1145,7 +1222,10 @@ func (q *Queries) RetroVoteAdd(ctx context.Context, db DBTX, arg RetroVoteAddPar
 		arg.GroupID,
 		arg.IdemKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const retroVoteCounts = `-- name: RetroVoteCounts :one
@@ -1180,6 +1260,23 @@ func (q *Queries) RetroVoteCounts(ctx context.Context, db DBTX, arg RetroVoteCou
 	var i RetroVoteCountsRow
 	err := row.Scan(&i.Total, &i.OnTopic)
 	return i, err
+}
+
+const retroVoteKeyUsed = `-- name: RetroVoteKeyUsed :one
+SELECT EXISTS (SELECT 1 FROM retro_votes WHERE retro_id = $1 AND voter_id = $2 AND idem_key = $3)
+`
+
+type RetroVoteKeyUsedParams struct {
+	RetroID int64
+	VoterID int64
+	IdemKey string
+}
+
+func (q *Queries) RetroVoteKeyUsed(ctx context.Context, db DBTX, arg RetroVoteKeyUsedParams) (bool, error) {
+	row := db.QueryRow(ctx, retroVoteKeyUsed, arg.RetroID, arg.VoterID, arg.IdemKey)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const retroVoteRemove = `-- name: RetroVoteRemove :execrows

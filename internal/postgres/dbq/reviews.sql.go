@@ -222,10 +222,27 @@ func (q *Queries) CueSeries(ctx context.Context, db DBTX, arg CueSeriesParams) (
 	return items, nil
 }
 
+const cycleByIdem = `-- name: CycleByIdem :one
+SELECT id FROM review_cycles WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+`
+
+type CycleByIdemParams struct {
+	OrgID   int64
+	IdemKey string
+}
+
+func (q *Queries) CycleByIdem(ctx context.Context, db DBTX, arg CycleByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, cycleByIdem, arg.OrgID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const cycleCreate = `-- name: CycleCreate :one
-INSERT INTO review_cycles (org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state
+INSERT INTO review_cycles (org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
+RETURNING id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state, idem_key
 `
 
 type CycleCreateParams struct {
@@ -237,8 +254,10 @@ type CycleCreateParams struct {
 	SelfDue            time.Time
 	ManagerDue         time.Time
 	CreatedBy          *int64
+	IdemKey            string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) CycleCreate(ctx context.Context, db DBTX, arg CycleCreateParams) (ReviewCycle, error) {
 	row := db.QueryRow(ctx, cycleCreate,
 		arg.OrgID,
@@ -249,6 +268,7 @@ func (q *Queries) CycleCreate(ctx context.Context, db DBTX, arg CycleCreateParam
 		arg.SelfDue,
 		arg.ManagerDue,
 		arg.CreatedBy,
+		arg.IdemKey,
 	)
 	var i ReviewCycle
 	err := row.Scan(
@@ -263,12 +283,13 @@ func (q *Queries) CycleCreate(ctx context.Context, db DBTX, arg CycleCreateParam
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.State,
+		&i.IdemKey,
 	)
 	return i, err
 }
 
 const cycleGet = `-- name: CycleGet :one
-SELECT id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state FROM review_cycles WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, period_start, period_end, framework_version_id, self_due, manager_due, created_by, created_at, state, idem_key FROM review_cycles WHERE org_id = $1 AND id = $2
 `
 
 type CycleGetParams struct {
@@ -291,6 +312,7 @@ func (q *Queries) CycleGet(ctx context.Context, db DBTX, arg CycleGetParams) (Re
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.State,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -720,7 +742,7 @@ func (q *Queries) FrameworkEntryInsert(ctx context.Context, db DBTX, arg Framewo
 
 const frameworkLatest = `-- name: FrameworkLatest :one
 
-SELECT id, org_id, number, note, created_by, created_at FROM framework_versions WHERE org_id = $1 ORDER BY number DESC LIMIT 1
+SELECT id, org_id, number, note, created_by, created_at, idem_key FROM framework_versions WHERE org_id = $1 ORDER BY number DESC LIMIT 1
 `
 
 // Competency framework versions, review cycles, reviews and their evidence.
@@ -735,6 +757,7 @@ func (q *Queries) FrameworkLatest(ctx context.Context, db DBTX, orgID int64) (Fr
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -800,23 +823,17 @@ func (q *Queries) FrameworkSeed(ctx context.Context, db DBTX, orgID int64) error
 	return err
 }
 
-const frameworkVersionCreate = `-- name: FrameworkVersionCreate :one
-INSERT INTO framework_versions (org_id, number, note, created_by)
-SELECT $1, coalesce(max(number), 0) + 1, $2, $3
-FROM framework_versions WHERE org_id = $1
-RETURNING id, org_id, number, note, created_by, created_at
+const frameworkVersionByIdem = `-- name: FrameworkVersionByIdem :one
+SELECT id, org_id, number, note, created_by, created_at, idem_key FROM framework_versions WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
 
-type FrameworkVersionCreateParams struct {
-	OrgID     int64
-	Note      string
-	CreatedBy *int64
+type FrameworkVersionByIdemParams struct {
+	OrgID   int64
+	IdemKey string
 }
 
-// The next version number; the UNIQUE (org_id, number) makes two admins
-// saving at once produce one version each or a conflict, never a duplicate.
-func (q *Queries) FrameworkVersionCreate(ctx context.Context, db DBTX, arg FrameworkVersionCreateParams) (FrameworkVersion, error) {
-	row := db.QueryRow(ctx, frameworkVersionCreate, arg.OrgID, arg.Note, arg.CreatedBy)
+func (q *Queries) FrameworkVersionByIdem(ctx context.Context, db DBTX, arg FrameworkVersionByIdemParams) (FrameworkVersion, error) {
+	row := db.QueryRow(ctx, frameworkVersionByIdem, arg.OrgID, arg.IdemKey)
 	var i FrameworkVersion
 	err := row.Scan(
 		&i.ID,
@@ -825,12 +842,51 @@ func (q *Queries) FrameworkVersionCreate(ctx context.Context, db DBTX, arg Frame
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
+	)
+	return i, err
+}
+
+const frameworkVersionCreate = `-- name: FrameworkVersionCreate :one
+INSERT INTO framework_versions (org_id, number, note, created_by, idem_key)
+SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4
+FROM framework_versions WHERE org_id = $1
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
+RETURNING id, org_id, number, note, created_by, created_at, idem_key
+`
+
+type FrameworkVersionCreateParams struct {
+	OrgID     int64
+	Note      string
+	CreatedBy *int64
+	IdemKey   string
+}
+
+// The next version number; the UNIQUE (org_id, number) makes two admins
+// saving at once produce one version each or a conflict, never a duplicate.
+// A repeated form key stores nothing (no row either).
+func (q *Queries) FrameworkVersionCreate(ctx context.Context, db DBTX, arg FrameworkVersionCreateParams) (FrameworkVersion, error) {
+	row := db.QueryRow(ctx, frameworkVersionCreate,
+		arg.OrgID,
+		arg.Note,
+		arg.CreatedBy,
+		arg.IdemKey,
+	)
+	var i FrameworkVersion
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Number,
+		&i.Note,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
 
 const frameworkVersionGet = `-- name: FrameworkVersionGet :one
-SELECT id, org_id, number, note, created_by, created_at FROM framework_versions WHERE org_id = $1 AND id = $2
+SELECT id, org_id, number, note, created_by, created_at, idem_key FROM framework_versions WHERE org_id = $1 AND id = $2
 `
 
 type FrameworkVersionGetParams struct {
@@ -848,6 +904,7 @@ func (q *Queries) FrameworkVersionGet(ctx context.Context, db DBTX, arg Framewor
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }

@@ -10,9 +10,27 @@ import (
 	"time"
 )
 
+const ritualByIdem = `-- name: RitualByIdem :one
+SELECT id FROM rituals WHERE org_id = $1 AND team_id = $2 AND idem_key = $3 AND idem_key <> ''
+`
+
+type RitualByIdemParams struct {
+	OrgID   int64
+	TeamID  int64
+	IdemKey string
+}
+
+func (q *Queries) RitualByIdem(ctx context.Context, db DBTX, arg RitualByIdemParams) (int64, error) {
+	row := db.QueryRow(ctx, ritualByIdem, arg.OrgID, arg.TeamID, arg.IdemKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const ritualCreate = `-- name: RitualCreate :one
-INSERT INTO rituals (org_id, team_id, name, cadence, weekday, hour, time_zone, starts_on, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO rituals (org_id, team_id, name, cadence, weekday, hour, time_zone, starts_on, created_by, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (team_id, idem_key) WHERE idem_key <> '' DO NOTHING
 RETURNING id
 `
 
@@ -26,8 +44,10 @@ type RitualCreateParams struct {
 	TimeZone  string
 	StartsOn  time.Time
 	CreatedBy *int64
+	IdemKey   string
 }
 
+// A repeated form key stores nothing (no row either).
 func (q *Queries) RitualCreate(ctx context.Context, db DBTX, arg RitualCreateParams) (int64, error) {
 	row := db.QueryRow(ctx, ritualCreate,
 		arg.OrgID,
@@ -39,6 +59,7 @@ func (q *Queries) RitualCreate(ctx context.Context, db DBTX, arg RitualCreatePar
 		arg.TimeZone,
 		arg.StartsOn,
 		arg.CreatedBy,
+		arg.IdemKey,
 	)
 	var id int64
 	err := row.Scan(&id)

@@ -9,18 +9,17 @@ import (
 	"context"
 )
 
-const teamCreate = `-- name: TeamCreate :one
-INSERT INTO teams (org_id, name, description) VALUES ($1, $2, $3) RETURNING id, org_id, name, description, created_at
+const teamByIdem = `-- name: TeamByIdem :one
+SELECT id, org_id, name, description, created_at, idem_key FROM teams WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
 
-type TeamCreateParams struct {
-	OrgID       int64
-	Name        string
-	Description string
+type TeamByIdemParams struct {
+	OrgID   int64
+	IdemKey string
 }
 
-func (q *Queries) TeamCreate(ctx context.Context, db DBTX, arg TeamCreateParams) (Team, error) {
-	row := db.QueryRow(ctx, teamCreate, arg.OrgID, arg.Name, arg.Description)
+func (q *Queries) TeamByIdem(ctx context.Context, db DBTX, arg TeamByIdemParams) (Team, error) {
+	row := db.QueryRow(ctx, teamByIdem, arg.OrgID, arg.IdemKey)
 	var i Team
 	err := row.Scan(
 		&i.ID,
@@ -28,6 +27,40 @@ func (q *Queries) TeamCreate(ctx context.Context, db DBTX, arg TeamCreateParams)
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
+	)
+	return i, err
+}
+
+const teamCreate = `-- name: TeamCreate :one
+INSERT INTO teams (org_id, name, description, idem_key) VALUES ($1, $2, $3, $4)
+ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
+RETURNING id, org_id, name, description, created_at, idem_key
+`
+
+type TeamCreateParams struct {
+	OrgID       int64
+	Name        string
+	Description string
+	IdemKey     string
+}
+
+// A repeated form key stores nothing (no row either).
+func (q *Queries) TeamCreate(ctx context.Context, db DBTX, arg TeamCreateParams) (Team, error) {
+	row := db.QueryRow(ctx, teamCreate,
+		arg.OrgID,
+		arg.Name,
+		arg.Description,
+		arg.IdemKey,
+	)
+	var i Team
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -50,7 +83,7 @@ func (q *Queries) TeamDelete(ctx context.Context, db DBTX, arg TeamDeleteParams)
 }
 
 const teamGet = `-- name: TeamGet :one
-SELECT id, org_id, name, description, created_at FROM teams WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, description, created_at, idem_key FROM teams WHERE org_id = $1 AND id = $2
 `
 
 type TeamGetParams struct {
@@ -67,6 +100,7 @@ func (q *Queries) TeamGet(ctx context.Context, db DBTX, arg TeamGetParams) (Team
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -112,7 +146,7 @@ func (q *Queries) TeamList(ctx context.Context, db DBTX, orgID int64) ([]TeamLis
 	return items, nil
 }
 
-const teamMemberAdd = `-- name: TeamMemberAdd :exec
+const teamMemberAdd = `-- name: TeamMemberAdd :execrows
 INSERT INTO team_members (org_id, team_id, user_id) VALUES ($1, $2, $3)
 ON CONFLICT DO NOTHING
 `
@@ -123,9 +157,12 @@ type TeamMemberAddParams struct {
 	UserID int64
 }
 
-func (q *Queries) TeamMemberAdd(ctx context.Context, db DBTX, arg TeamMemberAddParams) error {
-	_, err := db.Exec(ctx, teamMemberAdd, arg.OrgID, arg.TeamID, arg.UserID)
-	return err
+func (q *Queries) TeamMemberAdd(ctx context.Context, db DBTX, arg TeamMemberAddParams) (int64, error) {
+	result, err := db.Exec(ctx, teamMemberAdd, arg.OrgID, arg.TeamID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const teamMemberRemove = `-- name: TeamMemberRemove :execrows
@@ -282,7 +319,7 @@ func (q *Queries) TeamPage(ctx context.Context, db DBTX, arg TeamPageParams) ([]
 
 const teamUpdate = `-- name: TeamUpdate :one
 UPDATE teams SET name = $1, description = $2
-WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at
+WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at, idem_key
 `
 
 type TeamUpdateParams struct {
@@ -306,6 +343,7 @@ func (q *Queries) TeamUpdate(ctx context.Context, db DBTX, arg TeamUpdateParams)
 		&i.Name,
 		&i.Description,
 		&i.CreatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }

@@ -19,6 +19,37 @@ func (q *Queries) OrgLockTree(ctx context.Context, db DBTX, orgID int64) error {
 	return err
 }
 
+const userByIdem = `-- name: UserByIdem :one
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+`
+
+type UserByIdemParams struct {
+	OrgID   int64
+	IdemKey string
+}
+
+func (q *Queries) UserByIdem(ctx context.Context, db DBTX, arg UserByIdemParams) (User, error) {
+	row := db.QueryRow(ctx, userByIdem, arg.OrgID, arg.IdemKey)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Email,
+		&i.Name,
+		&i.Title,
+		&i.Role,
+		&i.ManagerID,
+		&i.TimeZone,
+		&i.PasswordHash,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeactivatedAt,
+		&i.IdemKey,
+	)
+	return i, err
+}
+
 const userClearReportsManager = `-- name: UserClearReportsManager :exec
 UPDATE users SET manager_id = $1, updated_at = now()
 WHERE org_id = $2 AND manager_id = $3
@@ -37,9 +68,9 @@ func (q *Queries) UserClearReportsManager(ctx context.Context, db DBTX, arg User
 }
 
 const userCreate = `-- name: UserCreate :one
-INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash, idem_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserCreateParams struct {
@@ -51,6 +82,7 @@ type UserCreateParams struct {
 	ManagerID    *int64
 	TimeZone     string
 	PasswordHash string
+	IdemKey      string
 }
 
 func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) (User, error) {
@@ -63,6 +95,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		arg.ManagerID,
 		arg.TimeZone,
 		arg.PasswordHash,
+		arg.IdemKey,
 	)
 	var i User
 	err := row.Scan(
@@ -79,6 +112,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -108,7 +142,7 @@ func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, emails []string)
 }
 
 const userGet = `-- name: UserGet :one
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1 AND u.id = $2
 `
@@ -140,13 +174,14 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
 		&i.User.DeactivatedAt,
+		&i.User.IdemKey,
 		&i.ManagerName,
 	)
 	return i, err
 }
 
 const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at FROM users WHERE email = $1
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE email = $1
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (User, error) {
@@ -166,6 +201,7 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (Us
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -195,7 +231,7 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 }
 
 const userListDirectReports = `-- name: UserListDirectReports :many
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at FROM users WHERE org_id = $1 AND manager_id = $2 AND active
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND manager_id = $2 AND active
 ORDER BY lower(name)
 `
 
@@ -227,6 +263,7 @@ func (q *Queries) UserListDirectReports(ctx context.Context, db DBTX, arg UserLi
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeactivatedAt,
+			&i.IdemKey,
 		); err != nil {
 			return nil, err
 		}
@@ -430,8 +467,8 @@ UPDATE users
 SET active = $1,
     deactivated_at = CASE WHEN $1::boolean THEN NULL ELSE now() END,
     updated_at = now()
-WHERE org_id = $2 AND id = $3
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+WHERE org_id = $2 AND id = $3 AND active <> $1
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserSetActiveParams struct {
@@ -457,6 +494,7 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg UserSetActiveP
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
@@ -482,7 +520,7 @@ UPDATE users
 SET email = $1, name = $2, title = $3, role = $4,
     manager_id = $5, time_zone = $6, updated_at = now()
 WHERE org_id = $7 AND id = $8
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
 `
 
 type UserUpdateParams struct {
@@ -522,6 +560,7 @@ func (q *Queries) UserUpdate(ctx context.Context, db DBTX, arg UserUpdateParams)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
+		&i.IdemKey,
 	)
 	return i, err
 }
