@@ -207,6 +207,7 @@ func (s *Server) buildRouter() chi.Router {
 	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv"))
 	r.Use(s.crossOriginProtection)
 	r.Use(s.timeout)
+	r.Use(s.checkInput)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 

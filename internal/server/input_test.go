@@ -1,0 +1,72 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"rapport/internal/testfx"
+)
+
+// Malformed input (a NUL byte, bytes that are not UTF-8, a page number that
+// overflows the offset) is the client's mistake: it gets a 4xx page, never a
+// 500 from a database that refuses the value.
+func TestMalformedInputGetsA4xxNotA500(t *testing.T) {
+	w := newWorld(t)
+	adm := w.clients[admin]
+	cases := []struct {
+		name string
+		do   func() (int, string)
+		want []int
+	}{
+		{"sign-in email with a NUL byte", func() (int, string) {
+			r := w.app.Client(t).Post("/login", url.Values{"email": {"ada\x00@example.com"}, "password": {"whatever"}})
+			return r.Status, r.Body
+		}, []int{400}},
+		{"sign-in email that is not UTF-8", func() (int, string) {
+			r := w.app.Client(t).Post("/login", url.Values{"email": {"ada\xff@example.com"}, "password": {"whatever"}})
+			return r.Status, r.Body
+		}, []int{400}},
+		{"people search with a NUL byte", func() (int, string) { r := adm.Get("/people?q=%00"); return r.Status, r.Body }, []int{400}},
+		{"people search that is not UTF-8", func() (int, string) { r := adm.Get("/people?q=%ff%fe"); return r.Status, r.Body }, []int{400}},
+		{"team search with a NUL byte", func() (int, string) { r := adm.Get("/teams?q=%00"); return r.Status, r.Body }, []int{400}},
+		{"people page past the largest offset", func() (int, string) {
+			r := adm.Get("/people?page=9223372036854775807")
+			return r.Status, r.Body
+		}, []int{200}},
+		{"CSV import with a NUL byte", func() (int, string) {
+			r := uploadCSV(t, adm, w.app, "name,email\nNul Person,nul\x00person@example.com\n")
+			return r.Status, r.Body
+		}, []int{422}},
+		{"CSV import confirm with a NUL byte", func() (int, string) {
+			r := adm.Post("/people/import/confirm", url.Values{"payload": {b64("name,email\nNul Person,nul\x00person@example.com\n")}})
+			return r.Status, r.Body
+		}, []int{422}},
+	}
+	users := w.app.F.Count(t, "SELECT count(*) FROM users")
+	for _, tc := range cases {
+		status, body := tc.do()
+		ok := false
+		for _, s := range tc.want {
+			ok = ok || status == s
+		}
+		if !ok {
+			t.Errorf("%s: status %d, want %v", tc.name, status, tc.want)
+		}
+		for _, leak := range []string{"SQLSTATE", "pgx", "invalid byte sequence", "goroutine"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s: the page shows %q", tc.name, leak)
+			}
+		}
+	}
+	if after := w.app.F.Count(t, "SELECT count(*) FROM users"); after != users {
+		t.Errorf("malformed input wrote %d people", after-users)
+	}
+	// A NUL byte is refused, not dropped: the real address still signs in
+	// only when typed as it is.
+	c := w.app.Client(t)
+	if r := c.Post("/login", url.Values{"email": {w.admin.Email + "\x00"}, "password": {testfx.Password}}); r.Status == http.StatusSeeOther {
+		t.Error("an email with a NUL byte signed in")
+	}
+}
