@@ -98,7 +98,7 @@ func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person,
 // FindPeople returns a screen of people matching the filter.
 func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
 	rows, err := s.q.UserSearch(ctx, s.Pool, dbq.UserSearchParams{
-		OrgID: f.OrgID, RootID: f.UnderID, Q: strings.TrimSpace(f.Query), IncludeInactive: f.IncludeInactive,
+		OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
 	})
 	if err != nil {
@@ -313,7 +313,7 @@ func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, erro
 
 // TeamPage returns a screen of teams in name order.
 func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
-	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: f.Query, AfterID: f.AfterID, RowLimit: int32(f.Limit)})
+	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}

@@ -70,3 +70,23 @@ func TestMalformedInputGetsA4xxNotA500(t *testing.T) {
 		t.Error("an email with a NUL byte signed in")
 	}
 }
+
+// A search for "_" or "%" finds names with that character, not everyone:
+// the typed text matches literally.
+func TestSearchMatchesWildcardCharactersLiterally(t *testing.T) {
+	w := newWorld(t)
+	w.app.F.Team(t, w.orgA, "Ops_night")
+	w.app.F.Team(t, w.orgA, "100% uptime")
+	w.app.F.Person(t, w.orgA, testfx.PersonOpts{Name: "Ana_Underscore"})
+	adm := w.clients[admin]
+	for q, want := range map[string]string{"_": "Ops_night", "%": "100% uptime", `\`: ""} {
+		got := strings.Join(teamNames(adm.Get("/teams?q="+url.QueryEscape(q)).Body), ",")
+		if got != want {
+			t.Errorf("teams matching %q: %q, want %q", q, got, want)
+		}
+	}
+	r := adm.Get("/people?q=_")
+	if !strings.Contains(r.Body, "Ana_Underscore") || strings.Contains(r.Body, w.report.Name) {
+		t.Errorf("people matching \"_\" are not just the one with an underscore")
+	}
+}

@@ -18,7 +18,7 @@ var nastyValues = []string{
 	"9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999999999999",
 	"-1", "0", "1e9", "0x10",
 	strings.Repeat("x", 5000), "%", "%zz", "\u202egnp.exe", "\u200f\u200e", "' OR 1=1 --",
-	"2026-02-30", "25:61", "Mars/Olympus", "1-2-3", "   ",
+	"2026-02-30", "25:61", "Mars/Olympus", "1-2-3", "   ", `\`, `a\`, "_",
 }
 
 // queryParams are the query parameters each GET page reads; every other GET
