@@ -357,7 +357,7 @@ var matrix = map[string]expectation{
 	"GET /oneonones/new":                         {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"POST /oneonones":                            {want: statuses(401, 403, 422, 422, 422, 422, 422)},
 	"GET /oneonones/{id}":                        {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d", w.seriesFor(who)) }, want: participantPage(200)},
-	"GET /oneonones/{id}/next":                   {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d/next", w.seriesFor(who)) }, want: participantPage(303)},
+	"POST /oneonones/{id}/next":                  {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d/next", w.seriesFor(who)) }, want: participantOnly(303)},
 	"POST /oneonones/{id}/pause":                 {path: freshSeriesPath("pause"), want: managerOfSeries},
 	"POST /oneonones/{id}/resume":                {path: freshSeriesPath("resume"), want: managerOfSeries},
 	"POST /oneonones/{id}/end":                   {path: freshSeriesPath("end"), want: managerOfSeries},

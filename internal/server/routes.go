@@ -92,7 +92,7 @@ func (s *Server) routes() []route {
 		{"GET", "/oneonones/new", Managers, s.seriesNew},
 		{"POST", "/oneonones", Managers, s.seriesCreate},
 		{"GET", "/oneonones/{id}", Anyone, s.seriesShow},
-		{"GET", "/oneonones/{id}/next", Anyone, s.seriesNext},
+		{"POST", "/oneonones/{id}/next", Anyone, s.seriesNext},
 		{"POST", "/oneonones/{id}/pause", Anyone, s.seriesPause},
 		{"POST", "/oneonones/{id}/resume", Anyone, s.seriesResume},
 		{"POST", "/oneonones/{id}/end", Anyone, s.seriesEnd},
