@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"rapport/internal/testfx"
 )
@@ -88,5 +91,42 @@ func TestSearchMatchesWildcardCharactersLiterally(t *testing.T) {
 	r := adm.Get("/people?q=_")
 	if !strings.Contains(r.Body, "Ana_Underscore") || strings.Contains(r.Body, w.report.Name) {
 		t.Errorf("people matching \"_\" are not just the one with an underscore")
+	}
+}
+
+// A search with "&" and a space keeps its filter on the next page.
+func TestPeopleSearchWithAmpersandAndSpaceCarriesToPageTwo(t *testing.T) {
+	w := newWorld(t)
+	for i := range 52 {
+		w.app.F.Person(t, w.orgA, testfx.PersonOpts{Name: fmt.Sprintf("Lead %02d", i), Title: "R&D lead"})
+	}
+	adm := w.clients[admin]
+	r := adm.Get("/people?q=" + url.QueryEscape("R&D lead"))
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := doc.Find(`main table tbody tr`).Length(); r.Status != 200 || n != 50 {
+		t.Fatalf("first page: %d, %d rows", r.Status, n)
+	}
+	next, ok := doc.Find(`a[rel="next"]`).Attr("href")
+	if !ok {
+		t.Fatal("no link to page 2")
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		t.Fatalf("next link %q: %v", next, err)
+	}
+	if got := u.Query().Get("q"); got != "R&D lead" {
+		t.Errorf("the next link %q searches for %q", next, got)
+	}
+	r = adm.Get(u.RequestURI())
+	doc, _ = goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	rows := doc.Find(`main table tbody tr`)
+	if r.Status != 200 || rows.Length() != 2 || !strings.Contains(rows.Text(), "Lead 51") {
+		t.Errorf("page 2 of the search: %d, %d rows:\n%s", r.Status, rows.Length(), rows.Text())
+	}
+	if v, _ := doc.Find(`input[name="q"]`).Attr("value"); v != "R&D lead" {
+		t.Errorf("page 2's search box holds %q", v)
 	}
 }
