@@ -221,8 +221,8 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 	return p, emailTaken(mapErr(err, "Person"))
 }
 
-// SetPersonActive deactivates (ending sessions, revoking invitations, moving
-// reports up a level) or reactivates a person.
+// SetPersonActive deactivates (ending sessions, revoking invitations and the
+// calendar feed, moving reports up a level) or reactivates a person.
 func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -245,6 +245,9 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 				return err
 			}
 			if _, err := s.q.SessionsDeleteForUser(ctx, tx, id); err != nil {
+				return err
+			}
+			if err := s.q.CalendarFeedDeleteForUser(ctx, tx, dbq.CalendarFeedDeleteForUserParams{OrgID: orgID, UserID: id}); err != nil {
 				return err
 			}
 		}

@@ -306,3 +306,47 @@ func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
 		t.Errorf("two posts made %d meetings, want 1", after-before)
 	}
 }
+
+// Deactivation revokes the calendar feed: reactivating the person does not
+// bring the old address back, they make a new one.
+func TestDeactivationRevokesTheCalendarFeedForGood(t *testing.T) {
+	p := newPair(t)
+	adm := p.ta.F.Person(t, p.org, testfx.PersonOpts{Role: core.RoleAdmin})
+	a := p.ta.Client(t)
+	a.SignIn(adm.Email, testfx.Password)
+	feedRe := regexp.MustCompile(`/ics/([A-Za-z0-9_-]{40,})`)
+	p.r.Post("/calendar/reset", nil)
+	m := feedRe.FindStringSubmatch(p.r.Get("/calendar").Body)
+	if m == nil {
+		t.Fatal("no feed address shown")
+	}
+	old := "/ics/" + m[1]
+	if r := p.ta.Client(t).Get(old); r.Status != 200 {
+		t.Fatalf("feed before deactivation: %d", r.Status)
+	}
+	if r := a.Post(fmt.Sprintf("/people/%d/deactivate", p.rep.ID), nil); r.Status != 303 {
+		t.Fatalf("deactivate: %d", r.Status)
+	}
+	if r := p.ta.Client(t).Get(old); r.Status != http.StatusNotFound {
+		t.Errorf("feed of a deactivated person: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM calendar_feeds WHERE user_id = $1", p.rep.ID); n != 0 {
+		t.Errorf("a deactivated person keeps %d calendar feed tokens", n)
+	}
+	if r := a.Post(fmt.Sprintf("/people/%d/reactivate", p.rep.ID), nil); r.Status != 303 {
+		t.Fatalf("reactivate: %d", r.Status)
+	}
+	if r := p.ta.Client(t).Get(old); r.Status != http.StatusNotFound {
+		t.Errorf("the old feed address works again after reactivation: %d", r.Status)
+	}
+	c := p.ta.Client(t)
+	c.SignIn(p.rep.Email, testfx.Password)
+	c.Post("/calendar/reset", nil)
+	m = feedRe.FindStringSubmatch(c.Get("/calendar").Body)
+	if m == nil || "/ics/"+m[1] == old {
+		t.Fatal("no new feed address after reactivation")
+	}
+	if r := p.ta.Client(t).Get("/ics/" + m[1]); r.Status != 200 {
+		t.Errorf("the new feed address: %d", r.Status)
+	}
+}
