@@ -135,3 +135,30 @@ func FuzzCheckInput(f *testing.F) {
 		}
 	})
 }
+
+// The form's number readers: formInt64 gives a positive id or says the
+// field is bad; atoiOr gives the number or the default.
+func FuzzFormNumbers(f *testing.F) {
+	for _, s := range seedValues {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		req := httptest.NewRequest("POST", "/x", strings.NewReader(url.Values{"n": {v}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		id, ok := formInt64(req, "n")
+		switch {
+		case strings.TrimSpace(v) == "":
+			if id != nil || !ok {
+				t.Fatalf("formInt64(%q) = %v, %v; an empty field is no id and fine", v, id, ok)
+			}
+		case ok && (id == nil || *id <= 0):
+			t.Fatalf("formInt64(%q) = %v accepted", v, id)
+		case !ok && id != nil:
+			t.Fatalf("formInt64(%q) refused but gave %d", v, *id)
+		}
+		n := atoiOr(v, -7)
+		if m, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n != m || err != nil && n != -7 {
+			t.Fatalf("atoiOr(%q) = %d", v, n)
+		}
+	})
+}
