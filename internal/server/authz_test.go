@@ -53,6 +53,7 @@ type world struct {
 	team                                     int64
 	series, meeting, otherMeeting            int64
 	clients                                  map[string]*testapp.Client
+	goneCookie                               *http.Cookie // the deactivated person's session
 }
 
 // signIns is who each signed-in subject is.
@@ -97,11 +98,34 @@ func newWorld(t *testing.T) *world {
 	// an admin through the app.
 	gone := ta.Client(t)
 	gone.SignIn(w.gone.Email, testfx.Password)
+	if _, err := ta.Pool.Exec(t.Context(), `CREATE TABLE kept_sessions AS
+		SELECT s.token, s.data, s.expiry, su.user_id FROM sessions s JOIN session_users su USING (token) WHERE su.user_id = $1`, w.gone.ID); err != nil {
+		t.Fatal(err)
+	}
 	if r := w.clients[admin].Post(fmt.Sprintf("/people/%d/deactivate", w.gone.ID), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("deactivate %s: %d", w.gone.Name, r.Status)
 	}
 	w.clients[deactivated] = gone
+	if w.goneCookie = gone.SessionCookie(); w.goneCookie == nil {
+		t.Fatal("no session cookie for the deactivated person")
+	}
 	return w
+}
+
+// reviveGoneSession puts the deactivated person's session row and cookie
+// back, as if they had outlived the deactivation, so each request meets a
+// live session of an inactive person.
+func (w *world) reviveGoneSession() {
+	u, _ := url.Parse(w.app.URL)
+	w.clients[deactivated].HTTP.Jar.SetCookies(u, []*http.Cookie{w.goneCookie})
+	for _, sql := range []string{
+		`INSERT INTO sessions (token, data, expiry) SELECT token, data, expiry FROM kept_sessions ON CONFLICT (token) DO NOTHING`,
+		`INSERT INTO session_users (token, user_id) SELECT token, user_id FROM kept_sessions ON CONFLICT (token) DO NOTHING`,
+	} {
+		if _, err := w.app.Pool.Exec(w.t.Context(), sql); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 }
 
 // freshReport makes a new person under the manager, for routes that change
@@ -600,6 +624,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				path = exp.path(w, who)
 			}
 			c := w.clients[who]
+			if who == deactivated {
+				w.reviveGoneSession()
+			}
 			var r testapp.Response
 			switch {
 			case exp.stream:
@@ -613,6 +640,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if r.Status != want {
 				t.Errorf("%s %s as %s: status %d, want %d", method, path, who, r.Status, want)
 				continue
+			}
+			if who == deactivated && !exp.stream {
+				// Every route but static files reads the session, and ends
+				// it.
+				if n := w.app.F.Count(w.t, "SELECT count(*) FROM sessions WHERE token = $1", w.goneCookie.Value); n != 0 && key != "GET /static/*" {
+					t.Errorf("%s %s as %s: the session survived", method, path, who)
+				}
 			}
 			if r.Status == 303 && (who == anon || who == deactivated) && method == "GET" && !strings.HasPrefix(r.Location(), "/login") {
 				t.Errorf("%s %s as %s: redirected to %s, want /login", method, path, who, r.Location())
