@@ -54,6 +54,8 @@ type world struct {
 	series, meeting, otherMeeting            int64
 	clients                                  map[string]*testapp.Client
 	goneCookie                               *http.Cookie // the deactivated person's session
+	goneData                                 []byte
+	goneExpiry                               time.Time
 }
 
 // signIns is who each signed-in subject is.
@@ -98,17 +100,17 @@ func newWorld(t *testing.T) *world {
 	// an admin through the app.
 	gone := ta.Client(t)
 	gone.SignIn(w.gone.Email, testfx.Password)
-	if _, err := ta.Pool.Exec(t.Context(), `CREATE TABLE kept_sessions AS
-		SELECT s.token, s.data, s.expiry, su.user_id FROM sessions s JOIN session_users su USING (token) WHERE su.user_id = $1`, w.gone.ID); err != nil {
-		t.Fatal(err)
+	if w.goneCookie = gone.SessionCookie(); w.goneCookie == nil {
+		t.Fatal("no session cookie for the deactivated person")
+	}
+	if err := ta.Pool.QueryRow(t.Context(), "SELECT data, expiry FROM sessions WHERE token = $1", w.goneCookie.Value).
+		Scan(&w.goneData, &w.goneExpiry); err != nil {
+		t.Fatalf("the deactivated person's session: %v", err)
 	}
 	if r := w.clients[admin].Post(fmt.Sprintf("/people/%d/deactivate", w.gone.ID), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("deactivate %s: %d", w.gone.Name, r.Status)
 	}
 	w.clients[deactivated] = gone
-	if w.goneCookie = gone.SessionCookie(); w.goneCookie == nil {
-		t.Fatal("no session cookie for the deactivated person")
-	}
 	return w
 }
 
@@ -118,13 +120,14 @@ func newWorld(t *testing.T) *world {
 func (w *world) reviveGoneSession() {
 	u, _ := url.Parse(w.app.URL)
 	w.clients[deactivated].HTTP.Jar.SetCookies(u, []*http.Cookie{w.goneCookie})
-	for _, sql := range []string{
-		`INSERT INTO sessions (token, data, expiry) SELECT token, data, expiry FROM kept_sessions ON CONFLICT (token) DO NOTHING`,
-		`INSERT INTO session_users (token, user_id) SELECT token, user_id FROM kept_sessions ON CONFLICT (token) DO NOTHING`,
-	} {
-		if _, err := w.app.Pool.Exec(w.t.Context(), sql); err != nil {
-			w.t.Fatal(err)
-		}
+	ctx, token := w.t.Context(), w.goneCookie.Value
+	if _, err := w.app.Pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO NOTHING`,
+		token, w.goneData, w.goneExpiry); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.app.Pool.Exec(ctx, `INSERT INTO session_users (token, user_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING`,
+		token, w.gone.ID); err != nil {
+		w.t.Fatal(err)
 	}
 }
 
