@@ -66,6 +66,10 @@ func TestMalformedInputGetsA4xxNotA500(t *testing.T) {
 	if after := w.app.F.Count(t, "SELECT count(*) FROM users"); after != users {
 		t.Errorf("malformed input wrote %d people", after-users)
 	}
+	// The refusal says what was wrong and keeps the signed-in page frame.
+	if r := adm.Get("/people?q=%00"); !strings.Contains(r.Body, "NUL byte") || !strings.Contains(r.Body, "Sign out") {
+		t.Errorf("the 400 page does not explain the refusal within the signed-in frame")
+	}
 	// A NUL byte is refused, not dropped: the real address still signs in
 	// only when typed as it is.
 	c := w.app.Client(t)

@@ -207,7 +207,6 @@ func (s *Server) buildRouter() chi.Router {
 	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv"))
 	r.Use(s.crossOriginProtection)
 	r.Use(s.timeout)
-	r.Use(s.checkInput)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
@@ -218,6 +217,9 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(prefetchSignedIn)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.loadActor)
+		// After loadActor, so a refused request's page keeps the signed-in
+		// person's navigation.
+		r.Use(s.checkInput)
 		for _, rt := range s.routes() {
 			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 		}
