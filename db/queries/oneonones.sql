@@ -314,6 +314,10 @@ ORDER BY series_id, scheduled_at;
 INSERT INTO calendar_feeds (user_id, org_id, token_hash) VALUES (@user_id, @org_id, @token_hash)
 ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now();
 
+-- name: CalendarFeedDeleteForUser :exec
+-- A deactivated person's feed is revoked for good: reactivation needs a new one.
+DELETE FROM calendar_feeds WHERE org_id = @org_id AND user_id = @user_id;
+
 -- name: CalendarFeedExists :one
 SELECT EXISTS (SELECT 1 FROM calendar_feeds WHERE user_id = @user_id AND org_id = @org_id);
 

@@ -151,7 +151,7 @@ func TestManagerRunsAOneOnOne(t *testing.T) {
 	if n := r.evalInt(`document.querySelectorAll("main .callout").length`); n != 0 {
 		t.Errorf("the report, who has no reports, is prompted to set up 1:1s")
 	}
-	if status := r.submit(`main table a[href$="/next"]`); status != http.StatusOK {
+	if status := r.submit(`main table form[action$="/next"] button`); status != http.StatusOK {
 		t.Fatalf("the report's Next 1:1 link answered %d", status)
 	}
 	if got := r.path(); got != meeting {

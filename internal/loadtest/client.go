@@ -21,7 +21,12 @@ func probe() *http.Client {
 }
 
 func get(ctx context.Context, c *http.Client, u, cookie string) (*http.Response, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	return send(ctx, c, http.MethodGet, u, cookie)
+}
+
+// send makes one request with an empty body and reads its answer.
+func send(ctx context.Context, c *http.Client, method, u, cookie string) (*http.Response, string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -101,7 +106,7 @@ func SignIn(ctx context.Context, base, email, password string) (string, error) {
 }
 
 var (
-	seriesLink = regexp.MustCompile(`href="/oneonones/(\d+)(?:/next)?"`)
+	seriesLink = regexp.MustCompile(`(?:href|action)="/oneonones/(\d+)(?:/next)?"`)
 	meetingID  = regexp.MustCompile(`/meetings/(\d+)`)
 	teamLink   = regexp.MustCompile(`href="/teams/(\d+)"`)
 	retroLink  = regexp.MustCompile(`href="/retros/(\d+)"`)
@@ -137,7 +142,8 @@ func UpcomingMeeting(ctx context.Context, base, cookie string) (int64, error) {
 		return 0, err
 	}
 	for _, m := range seriesLink.FindAllStringSubmatch(body, 20) {
-		resp, _, err := get(ctx, c, base+"/oneonones/"+m[1]+"/next", cookie)
+		// Opening the next meeting makes it the first time: a form post.
+		resp, _, err := send(ctx, c, http.MethodPost, base+"/oneonones/"+m[1]+"/next", cookie)
 		if err != nil {
 			return 0, err
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rapport/internal/auth"
 	"rapport/internal/core"
@@ -543,7 +544,9 @@ func scanEmails(data []byte) []string {
 		return r == ',' || r == '\n' || r == '\r' || r == '"' || r == ';' || r == '\t'
 	}) {
 		f = strings.ToLower(strings.TrimSpace(f))
-		if strings.Contains(f, "@") {
+		// A field PostgreSQL can't compare (a NUL byte, not UTF-8) is no
+		// one's address; the row check refuses it.
+		if strings.Contains(f, "@") && utf8.ValidString(f) && !strings.ContainsRune(f, 0) {
 			out = append(out, f)
 		}
 	}

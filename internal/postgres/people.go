@@ -98,7 +98,7 @@ func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person,
 // FindPeople returns a screen of people matching the filter.
 func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
 	rows, err := s.q.UserSearch(ctx, s.Pool, dbq.UserSearchParams{
-		OrgID: f.OrgID, RootID: f.UnderID, Q: strings.TrimSpace(f.Query), IncludeInactive: f.IncludeInactive,
+		OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
 	})
 	if err != nil {
@@ -233,8 +233,8 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 	return p, emailTaken(mapErr(err, "Person"))
 }
 
-// SetPersonActive deactivates (ending sessions, revoking invitations, moving
-// reports up a level) or reactivates a person.
+// SetPersonActive deactivates (ending sessions, revoking invitations and the
+// calendar feed, moving reports up a level) or reactivates a person.
 func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -263,6 +263,9 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 				return err
 			}
 			if _, err := s.q.SessionsDeleteForUser(ctx, tx, id); err != nil {
+				return err
+			}
+			if err := s.q.CalendarFeedDeleteForUser(ctx, tx, dbq.CalendarFeedDeleteForUserParams{OrgID: orgID, UserID: id}); err != nil {
 				return err
 			}
 		}
@@ -331,7 +334,7 @@ func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, erro
 
 // TeamPage returns a screen of teams in name order.
 func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
-	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: f.Query, AfterID: f.AfterID, RowLimit: int32(f.Limit)})
+	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}

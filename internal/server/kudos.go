@@ -41,14 +41,25 @@ func (s *Server) feedFilter(r *http.Request) (kudos.Filter, views.FeedQuery) {
 	if d, err := strconv.Atoi(fq.Days); err == nil && d > 0 && d <= 3650 {
 		f.Since = s.clock.Now().AddDate(0, 0, -d)
 	}
-	if at, id, ok := strings.Cut(q.Get("before"), "-"); ok {
-		ns, err1 := strconv.ParseInt(at, 10, 64)
-		kid, err2 := strconv.ParseInt(id, 10, 64)
-		if err1 == nil && err2 == nil {
-			f.BeforeAt, f.BeforeID = time.Unix(0, ns), kid
-		}
+	if at, id, ok := parseKudoCursor(q.Get("before")); ok {
+		f.BeforeAt, f.BeforeID = at, id
 	}
 	return f, fq
+}
+
+// parseKudoCursor reads the feed's "before" cursor, "<unix nanoseconds>-<id>"
+// (see feedProps); anything else is no cursor, the newest page.
+func parseKudoCursor(v string) (time.Time, int64, bool) {
+	at, id, ok := strings.Cut(v, "-")
+	if !ok {
+		return time.Time{}, 0, false
+	}
+	ns, err1 := strconv.ParseInt(at, 10, 64)
+	kid, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || ns < 0 || kid <= 0 {
+		return time.Time{}, 0, false
+	}
+	return time.Unix(0, ns), kid, true
 }
 
 func (s *Server) kudosFeed(w http.ResponseWriter, r *http.Request) {

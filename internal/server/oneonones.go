@@ -90,8 +90,13 @@ func (s *Server) seriesCreate(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, views.SeriesFormPage(s.layout(r, "Set up 1:1s", "oneonones"), props))
 		return
 	}
+	mid, err := s.ones.Upcoming(r.Context(), actor(r), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	s.flash(r, "success", "1:1s are set up. Add the first talking points.")
-	redirect(w, r, seriesPath(id)+"/next")
+	redirect(w, r, meetingPath(mid))
 }
 
 func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +129,8 @@ func otherName(sr oneonone.Series, me int64) string {
 }
 
 // seriesNext opens the series' next meeting, creating it from the schedule
-// the first time (get-or-create: repeating it changes nothing).
+// the first time (get-or-create: repeating it changes nothing). It makes a
+// meeting, so it is a POST: link prefetchers and previews never run it.
 func (s *Server) seriesNext(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {

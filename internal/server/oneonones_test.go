@@ -169,7 +169,7 @@ func TestUntickedPointsCarryOverToTheNextOneOnOne(t *testing.T) {
 	if r := p.m.Post(p.path("/status"), url.Values{"status": {"held"}}); r.Status != 303 {
 		t.Fatalf("held: %d", r.Status)
 	}
-	r := p.r.Get(fmt.Sprintf("/oneonones/%d/next", p.series))
+	r := p.r.Post(fmt.Sprintf("/oneonones/%d/next", p.series), nil)
 	if r.Status != 303 {
 		t.Fatalf("next: %d", r.Status)
 	}
@@ -187,7 +187,7 @@ func TestUntickedPointsCarryOverToTheNextOneOnOne(t *testing.T) {
 		t.Fatalf("carried = %d", carried)
 	}
 	// Opening "next" again changes nothing.
-	if again := p.r.Get(fmt.Sprintf("/oneonones/%d/next", p.series)); again.Location() != next {
+	if again := p.r.Post(fmt.Sprintf("/oneonones/%d/next", p.series), nil); again.Location() != next {
 		t.Fatal("next moved on a second visit")
 	}
 	if n := p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series); n != 2 {
@@ -259,5 +259,94 @@ func TestHomeShowsNextOneOnOneAndOpenActions(t *testing.T) {
 	}
 	if mh := p.m.Get("/"); !strings.Contains(mh.Body, "Send the onboarding doc") {
 		t.Error("the manager's home lacks the action they agreed")
+	}
+}
+
+// Opening the next 1:1 makes a meeting, so it is a form post: a GET (a link
+// prefetcher, a crawler, a preview) makes nothing, and every page offers
+// the button rather than a link.
+func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
+	p := newPair(t)
+	if r := p.m.Post(p.path("/status"), url.Values{"status": {"held"}}); r.Status != 303 {
+		t.Fatalf("held: %d", r.Status)
+	}
+	next := fmt.Sprintf("/oneonones/%d/next", p.series)
+	meetings := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series) }
+	before := meetings()
+	for _, c := range []*testapp.Client{p.m, p.r} {
+		req, _ := http.NewRequest("GET", p.ta.URL+next, nil)
+		req.Header.Set("Sec-Purpose", "prefetch")
+		if r := c.Do(req); r.Status < 400 {
+			t.Errorf("GET %s: %d, want a refusal", next, r.Status)
+		}
+		if r := c.Get(next); r.Status < 400 {
+			t.Errorf("GET %s: %d, want a refusal", next, r.Status)
+		}
+	}
+	if after := meetings(); after != before {
+		t.Fatalf("GET %s made %d meetings", next, after-before)
+	}
+	for _, page := range []string{"/", "/oneonones", fmt.Sprintf("/oneonones/%d", p.series)} {
+		body := p.m.Get(page).Body
+		if strings.Contains(body, `href="`+next+`"`) {
+			t.Errorf("%s links to %s instead of posting to it", page, next)
+		}
+		if !strings.Contains(body, `action="`+next+`" method="post"`) && !strings.Contains(body, `method="post" action="`+next+`"`) {
+			t.Errorf("%s has no form that opens the next 1:1", page)
+		}
+	}
+	r := p.r.Post(next, nil)
+	if r.Status != 303 || !strings.HasPrefix(r.Location(), "/meetings/") || r.Location() == p.path("") {
+		t.Fatalf("POST %s: %d to %s", next, r.Status, r.Location())
+	}
+	if again := p.m.Post(next, nil); again.Location() != r.Location() {
+		t.Errorf("a second post opened %s, the first %s", again.Location(), r.Location())
+	}
+	if after := meetings(); after != before+1 {
+		t.Errorf("two posts made %d meetings, want 1", after-before)
+	}
+}
+
+// Deactivation revokes the calendar feed: reactivating the person does not
+// bring the old address back, they make a new one.
+func TestDeactivationRevokesTheCalendarFeedForGood(t *testing.T) {
+	p := newPair(t)
+	adm := p.ta.F.Person(t, p.org, testfx.PersonOpts{Role: core.RoleAdmin})
+	a := p.ta.Client(t)
+	a.SignIn(adm.Email, testfx.Password)
+	feedRe := regexp.MustCompile(`/ics/([A-Za-z0-9_-]{40,})`)
+	p.r.Post("/calendar/reset", nil)
+	m := feedRe.FindStringSubmatch(p.r.Get("/calendar").Body)
+	if m == nil {
+		t.Fatal("no feed address shown")
+	}
+	old := "/ics/" + m[1]
+	if r := p.ta.Client(t).Get(old); r.Status != 200 {
+		t.Fatalf("feed before deactivation: %d", r.Status)
+	}
+	if r := a.Post(fmt.Sprintf("/people/%d/deactivate", p.rep.ID), nil); r.Status != 303 {
+		t.Fatalf("deactivate: %d", r.Status)
+	}
+	if r := p.ta.Client(t).Get(old); r.Status != http.StatusNotFound {
+		t.Errorf("feed of a deactivated person: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM calendar_feeds WHERE user_id = $1", p.rep.ID); n != 0 {
+		t.Errorf("a deactivated person keeps %d calendar feed tokens", n)
+	}
+	if r := a.Post(fmt.Sprintf("/people/%d/reactivate", p.rep.ID), nil); r.Status != 303 {
+		t.Fatalf("reactivate: %d", r.Status)
+	}
+	if r := p.ta.Client(t).Get(old); r.Status != http.StatusNotFound {
+		t.Errorf("the old feed address works again after reactivation: %d", r.Status)
+	}
+	c := p.ta.Client(t)
+	c.SignIn(p.rep.Email, testfx.Password)
+	c.Post("/calendar/reset", nil)
+	m = feedRe.FindStringSubmatch(c.Get("/calendar").Body)
+	if m == nil || "/ics/"+m[1] == old {
+		t.Fatal("no new feed address after reactivation")
+	}
+	if r := p.ta.Client(t).Get("/ics/" + m[1]); r.Status != 200 {
+		t.Errorf("the new feed address: %d", r.Status)
 	}
 }

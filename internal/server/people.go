@@ -95,10 +95,7 @@ func (s *Server) orgChart(w http.ResponseWriter, r *http.Request) {
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	q := r.URL.Query()
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := parsePage(q.Get("page"))
 	f := people.PeopleFilter{
 		Query:           strings.TrimSpace(q.Get("q")),
 		IncludeInactive: q.Get("inactive") == "1" && a.Role == core.RoleAdmin,

@@ -71,8 +71,12 @@ func (s *Server) ritualCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // boardAt reads the ?at=YYYY-MM-DD a past board is asked for.
-func boardAt(r *http.Request) time.Time {
-	t, err := time.Parse("2006-01-02", r.URL.Query().Get("at"))
+func boardAt(r *http.Request) time.Time { return parseBoardDate(r.URL.Query().Get("at")) }
+
+// parseBoardDate is noon UTC of a YYYY-MM-DD date, or the zero time (the
+// current period) for anything else.
+func parseBoardDate(v string) time.Time {
+	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
 		return time.Time{}
 	}

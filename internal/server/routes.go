@@ -92,7 +92,7 @@ func (s *Server) routes() []route {
 		{"GET", "/oneonones/new", Managers, s.seriesNew},
 		{"POST", "/oneonones", Managers, s.seriesCreate},
 		{"GET", "/oneonones/{id}", Anyone, s.seriesShow},
-		{"GET", "/oneonones/{id}/next", Anyone, s.seriesNext},
+		{"POST", "/oneonones/{id}/next", Anyone, s.seriesNext},
 		{"POST", "/oneonones/{id}/pause", Anyone, s.seriesPause},
 		{"POST", "/oneonones/{id}/resume", Anyone, s.seriesResume},
 		{"POST", "/oneonones/{id}/end", Anyone, s.seriesEnd},
@@ -217,6 +217,9 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(prefetchSignedIn)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.loadActor)
+		// After loadActor, so a refused request's page keeps the signed-in
+		// person's navigation.
+		r.Use(s.checkInput)
 		for _, rt := range s.routes() {
 			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 		}

@@ -636,6 +636,21 @@ func (q *Queries) AgendaToggle(ctx context.Context, db DBTX, arg AgendaTogglePar
 	return err
 }
 
+const calendarFeedDeleteForUser = `-- name: CalendarFeedDeleteForUser :exec
+DELETE FROM calendar_feeds WHERE org_id = $1 AND user_id = $2
+`
+
+type CalendarFeedDeleteForUserParams struct {
+	OrgID  int64
+	UserID int64
+}
+
+// A deactivated person's feed is revoked for good: reactivation needs a new one.
+func (q *Queries) CalendarFeedDeleteForUser(ctx context.Context, db DBTX, arg CalendarFeedDeleteForUserParams) error {
+	_, err := db.Exec(ctx, calendarFeedDeleteForUser, arg.OrgID, arg.UserID)
+	return err
+}
+
 const calendarFeedExists = `-- name: CalendarFeedExists :one
 SELECT EXISTS (SELECT 1 FROM calendar_feeds WHERE user_id = $1 AND org_id = $2)
 `
