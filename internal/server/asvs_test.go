@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -386,5 +387,71 @@ func TestPasswordFieldsAreMaskedAndWelcomePasswordManagers(t *testing.T) {
 				t.Errorf("%s: %q gets in the way of password managers", path, block)
 			}
 		}
+	}
+}
+
+// V3.4.1: over TLS, directly or through a trusted proxy, HSTS lasts at least
+// a year and covers subdomains.
+func TestHSTSLastsAYearAndCoversSubdomains(t *testing.T) {
+	check := func(name string, r testapp.Response) {
+		t.Helper()
+		h := r.Header.Get("Strict-Transport-Security")
+		m := regexp.MustCompile(`max-age=(\d+)`).FindStringSubmatch(h)
+		age := 0
+		if m != nil {
+			age, _ = strconv.Atoi(m[1])
+		}
+		if age < 365*24*3600 || !strings.Contains(h, "includeSubDomains") {
+			t.Errorf("%s: Strict-Transport-Security %q", name, h)
+		}
+	}
+	tls := testapp.Start(t, dsn, testapp.Options{})
+	check("TLS", tls.Client(t).Get("/login"))
+
+	proxied := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true, Config: func(c *server.Config) { c.TrustProxy = true }})
+	req, _ := http.NewRequest("GET", proxied.URL+"/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	check("trusted proxy", proxied.Client(t).Do(req))
+
+	// Without a trusted proxy, a client cannot claim HTTPS.
+	plain := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
+	req, _ = http.NewRequest("GET", plain.URL+"/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	if h := plain.Client(t).Do(req).Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("untrusted X-Forwarded-Proto turned on HSTS: %q", h)
+	}
+}
+
+// V13.4.5: the health endpoints anyone may call say nothing beyond up or ready.
+func TestHealthEndpointsSayNothingMore(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	c := ta.Client(t)
+	for path, want := range map[string]string{"/healthz": "ok\n", "/readyz": "ready\n"} {
+		if r := c.Get(path); r.Status != http.StatusOK || r.Body != want {
+			t.Errorf("%s: %d %q, want %q", path, r.Status, r.Body, want)
+		}
+	}
+}
+
+// V15.3.7: a form value comes from the form body; the query string cannot
+// add to it or override it.
+func TestQueryStringCannotOverrideFormFields(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Pollution")
+	adm := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
+	c := ta.Client(t)
+	c.SignIn(adm.Email, testfx.Password)
+	if r := c.Post("/teams?name=From+the+query", url.Values{"name": {"From the body"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("create team: %d", r.Status)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM teams WHERE org_id = $1 AND name = 'From the body'", org); n != 1 {
+		t.Fatal("the body's value was not used")
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM teams WHERE org_id = $1 AND name LIKE '%query%'", org); n != 0 {
+		t.Fatal("the query string's value was used")
+	}
+	// A query string alone is not a form.
+	if r := c.Post("/teams?name=Only+in+the+query", url.Values{}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("team from the query string alone: %d", r.Status)
 	}
 }
