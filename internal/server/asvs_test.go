@@ -455,3 +455,41 @@ func TestQueryStringCannotOverrideFormFields(t *testing.T) {
 		t.Fatalf("team from the query string alone: %d", r.Status)
 	}
 }
+
+// V3.3.1, V3.3.2, V3.3.4: the anonymous retro secret's cookie is __Secure-,
+// Secure, HttpOnly, SameSite=Lax and sent only to its own retro's pages.
+func TestRetroSecretCookieIsSecureHttpOnlyAndScopedToItsRetro(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Retro cookie")
+	mgr := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleManager})
+	member := ta.F.Person(t, org, testfx.PersonOpts{ManagerID: mgr.ID})
+	team := ta.F.Team(t, org, "Quiet", mgr.ID, member.ID)
+	m, c := ta.Client(t), ta.Client(t)
+	m.SignIn(mgr.Email, testfx.Password)
+	c.SignIn(member.Email, testfx.Password)
+	r := m.Post("/teams/"+itoa(team)+"/retros", url.Values{"title": {"Quiet retro"}, "template": {"ssc"},
+		"anonymous": {"true"}, "votes_per_person": {"3"}, "max_votes_per_card": {"3"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create retro: %d", r.Status)
+	}
+	retroPath := r.Location()
+	var set string
+	for _, p := range []string{retroPath, retroPath + "/board"} {
+		for _, h := range c.Get(p).Header.Values("Set-Cookie") {
+			if strings.Contains(h, "rapport_retro=") {
+				set = h
+			}
+		}
+	}
+	if set == "" {
+		t.Fatal("no retro secret cookie was set, so this proves nothing")
+	}
+	for _, want := range []string{"__Secure-rapport_retro=", "Path=" + retroPath, "Secure", "HttpOnly", "SameSite=Lax"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("Set-Cookie %q lacks %q", set, want)
+		}
+	}
+	if strings.Contains(set, "Domain=") {
+		t.Errorf("retro cookie must be host-only: %q", set)
+	}
+}
