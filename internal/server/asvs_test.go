@@ -493,3 +493,60 @@ func TestRetroSecretCookieIsSecureHttpOnlyAndScopedToItsRetro(t *testing.T) {
 		t.Errorf("retro cookie must be host-only: %q", set)
 	}
 }
+
+// V6.4.1: an invitation link stops working after its seven days.
+func TestInvitationLinksExpireAfterSevenDays(t *testing.T) {
+	clock := &movableClock{now: time.Now()}
+	ta := testapp.Start(t, dsn, testapp.Options{Clock: clock})
+	org := ta.F.Org(t, "Expiry")
+	adm := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
+	a := ta.Client(t)
+	a.SignIn(adm.Email, testfx.Password)
+	if r := a.Post("/invitations", url.Values{"name": {"Eve Late"}, "email": {"eve.late@example.com"}, "role": {"employee"}, "time_zone": {"UTC"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("invite: %d", r.Status)
+	}
+	m := regexp.MustCompile(`/invite/([A-Za-z0-9_-]{40,})`).FindStringSubmatch(a.Get("/invitations").Body)
+	if m == nil {
+		t.Fatal("no invitation link shown")
+	}
+	clock.now = clock.now.Add(7*24*time.Hour - time.Minute)
+	if r := ta.Client(t).Get("/invite/" + m[1]); r.Status != http.StatusOK {
+		t.Fatalf("a day-7 link: %d", r.Status)
+	}
+	clock.now = clock.now.Add(2 * time.Minute)
+	if r := ta.Client(t).Get("/invite/" + m[1]); r.Status != http.StatusNotFound {
+		t.Fatalf("an expired link: %d, want 404", r.Status)
+	}
+	pw := "a password set too late"
+	if r := ta.Client(t).Post("/invite/"+m[1], url.Values{"password": {pw}, "confirm": {pw}}); r.Status != http.StatusNotFound {
+		t.Fatalf("accepting an expired link: %d, want 404", r.Status)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM users WHERE email = 'eve.late@example.com' AND password_hash IS NOT NULL AND password_hash <> ''"); n != 0 {
+		t.Fatal("an expired invitation set a password")
+	}
+}
+
+// V7.6.2: opening an invitation or reset link signs nobody in; only
+// submitting its form does.
+func TestOpeningALinkStartsNoSession(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Links")
+	adm := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	a := ta.Client(t)
+	a.SignIn(adm.Email, testfx.Password)
+	a.Post("/invitations", url.Values{"name": {"Gus Guest"}, "email": {"gus.guest@example.com"}, "role": {"employee"}, "time_zone": {"UTC"}})
+	m := regexp.MustCompile(`/invite/([A-Za-z0-9_-]{40,})`).FindStringSubmatch(a.Get("/invitations").Body)
+	if m == nil {
+		t.Fatal("no invitation link shown")
+	}
+	for _, link := range []string{"/invite/" + m[1], "/password/reset/" + resetToken(t, ta, p.Email)} {
+		c := ta.Client(t)
+		if r := c.Get(link); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d", link, r.Status)
+		}
+		if r := c.Get("/"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location(), "/login") {
+			t.Errorf("opening %s signed someone in: %d %s", link, r.Status, r.Location())
+		}
+	}
+}
