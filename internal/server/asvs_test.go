@@ -550,3 +550,34 @@ func TestOpeningALinkStartsNoSession(t *testing.T) {
 		}
 	}
 }
+
+// V15.3.3: a form changes only the fields it is for; extra fields naming the
+// organisation, the id, the password or the active flag are ignored.
+func TestFormsIgnoreFieldsTheyAreNotFor(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Assignment")
+	other := ta.F.Org(t, "Elsewhere")
+	adm := ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin})
+	p := ta.F.Person(t, org, testfx.PersonOpts{Name: "Pat Plain"})
+	a := ta.Client(t)
+	a.SignIn(adm.Email, testfx.Password)
+	form := url.Values{"name": {"Pat Renamed"}, "email": {p.Email}, "role": {"employee"}, "time_zone": {"UTC"}, "title": {"Engineer"},
+		"org_id": {itoa(other)}, "id": {itoa(adm.ID)}, "password": {"attacker chosen password"},
+		"password_hash": {"x"}, "active": {"false"}, "deactivated_at": {"2020-01-01"}}
+	if r := a.Post("/people/"+itoa(p.ID), form); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", r.Status, r.Body)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND org_id = $2 AND name = 'Pat Renamed'", p.ID, org); n != 1 {
+		t.Fatal("the edit did not land on the person, in their organisation")
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM users WHERE org_id = $1", other); n != 0 {
+		t.Fatal("a person moved to another organisation")
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND name = 'Pat Renamed'", adm.ID); n != 0 {
+		t.Fatal("the form's id field changed someone else")
+	}
+	ta.Client(t).SignIn(p.Email, testfx.Password)
+	if r := ta.Client(t).Post("/login", url.Values{"email": {p.Email}, "password": {"attacker chosen password"}}); r.Status != http.StatusUnauthorized {
+		t.Fatalf("the form set a password: %d", r.Status)
+	}
+}
