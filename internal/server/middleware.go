@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"rapport/internal/core"
@@ -65,7 +66,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		attrs := []any{
-			"method", r.Method, "path", r.URL.Path, "status", status,
+			"method", r.Method, "path", loggedPath(r), "status", status,
 			"bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"request_id", middleware.GetReqID(r.Context()), "remote", r.RemoteAddr,
 		}
@@ -77,6 +78,18 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.log.Info("request", attrs...)
 	})
+}
+
+// loggedPath is the request path for the log, with the route pattern in
+// place of a path that carries a bearer token (invitation, reset, calendar
+// feed): whoever reads the log must not be able to use the link.
+func loggedPath(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); strings.Contains(p, "{token}") {
+			return p
+		}
+	}
+	return r.URL.Path
 }
 
 // queryHeaderWriter adds the statements sent so far to the response headers
