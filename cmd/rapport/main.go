@@ -35,6 +35,7 @@ import (
 	"rapport/internal/people"
 	"rapport/internal/pgembed"
 	"rapport/internal/postgres"
+	"rapport/internal/retro"
 	"rapport/internal/server"
 )
 
@@ -182,6 +183,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	go pruneSessions(ctx, a.Store, log)
+	go a.Retros.RunSealer(ctx, retro.DefaultSealEvery, log)
 
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,

@@ -699,6 +699,10 @@ type RetroCard struct {
 	CreatedAt      *time.Time
 }
 
+type RetroCardChange struct {
+	RetroID int64
+}
+
 type RetroColumn struct {
 	ID       int64
 	OrgID    int64
