@@ -309,10 +309,19 @@ func (s *Server) retroCardAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret []byte
 	if rt, _, err := s.retros.Find(r.Context(), actor(r), id); err == nil && rt.Anonymous {
+		quietLog(r)
 		secret = s.ensureRetroSecret(w, r, id)
 	}
 	err := s.retros.AddCard(r.Context(), actor(r), id, in, secret)
 	s.retroDone(w, r, id, err, func(p *views.RetroRoomProps) { p.Card = in })
+}
+
+// quietIfAnonymous keeps a card change of an anonymous retro out of the
+// access log.
+func (s *Server) quietIfAnonymous(r *http.Request, id int64) {
+	if rt, _, err := s.retros.Find(r.Context(), actor(r), id); err == nil && rt.Anonymous {
+		quietLog(r)
+	}
 }
 
 func (s *Server) retroCardEdit(w http.ResponseWriter, r *http.Request) {
@@ -325,6 +334,7 @@ func (s *Server) retroCardEdit(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	s.quietIfAnonymous(r, id)
 	err := s.retros.EditCard(r.Context(), actor(r), id, cardID, r.PostFormValue("body"), s.retroSecret(r))
 	s.retroDone(w, r, id, err, nil)
 }
@@ -336,6 +346,7 @@ func (s *Server) retroCardDelete(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.quietIfAnonymous(r, id)
 	err := s.retros.DeleteCard(r.Context(), actor(r), id, cardID, s.retroSecret(r))
 	s.retroDone(w, r, id, err, nil)
 }
