@@ -3,24 +3,27 @@
 -- order and announces them with one event.
 
 -- name: RetroCardChangeMark :exec
-INSERT INTO retro_card_changes (retro_id) VALUES (@retro_id) ON CONFLICT DO NOTHING;
+INSERT INTO retro_card_changes (retro_id) VALUES (@retro_id);
 
 -- name: RetroCardChangesTake :many
--- Unmarks up to 100 retros and returns them; marks another replica is taking
--- are skipped.
-DELETE FROM retro_card_changes WHERE retro_id IN (
-    SELECT c.retro_id FROM retro_card_changes c ORDER BY c.retro_id LIMIT 100 FOR UPDATE SKIP LOCKED)
+-- Takes up to 1000 marks and returns their retros; marks another batch is
+-- taking are skipped, marks committed later are left for the next batch.
+DELETE FROM retro_card_changes WHERE id IN (
+    SELECT c.id FROM retro_card_changes c ORDER BY c.id LIMIT 1000 FOR UPDATE SKIP LOCKED)
 RETURNING retro_id;
 
 -- name: RetroCardChangeClear :exec
-DELETE FROM retro_card_changes WHERE retro_id = @retro_id;
+-- Without waiting for a batch that is taking some of the marks.
+DELETE FROM retro_card_changes WHERE id IN (
+    SELECT c.id FROM retro_card_changes c WHERE c.retro_id = @retro_id FOR UPDATE SKIP LOCKED);
 
 -- name: RetroAnonymousOf :one
 SELECT anonymous FROM retros WHERE org_id = @org_id AND id = @id;
 
 -- name: RetroPhaseLock :one
--- The retro's phase, locked against a concurrent move until commit.
-SELECT phase FROM retros WHERE id = @id FOR UPDATE;
+-- The retro's phase, locked against a concurrent move until commit (card
+-- writes, which only key-share the row, go on).
+SELECT phase FROM retros WHERE id = @id FOR NO KEY UPDATE;
 
 -- name: RetroAnonymousCardIDs :many
 SELECT id FROM retro_cards WHERE retro_id = @retro_id AND author_id IS NULL ORDER BY id FOR UPDATE;

@@ -47,9 +47,17 @@ func (s *Store) anonymousRetro(ctx context.Context, tx pgx.Tx, orgID, retroID in
 func (s *Store) SealCards(ctx context.Context) (int, error) {
 	var n int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		ids, err := s.q.RetroCardChangesTake(ctx, tx)
+		marked, err := s.q.RetroCardChangesTake(ctx, tx)
 		if err != nil {
 			return err
+		}
+		seen := map[int64]bool{}
+		var ids []int64
+		for _, id := range marked {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		for _, id := range ids {

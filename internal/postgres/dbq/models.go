@@ -700,6 +700,7 @@ type RetroCard struct {
 }
 
 type RetroCardChange struct {
+	ID      int64
 	RetroID int64
 }
 

@@ -144,9 +144,11 @@ func (q *Queries) RetroAnonymousOf(ctx context.Context, db DBTX, arg RetroAnonym
 }
 
 const retroCardChangeClear = `-- name: RetroCardChangeClear :exec
-DELETE FROM retro_card_changes WHERE retro_id = $1
+DELETE FROM retro_card_changes WHERE id IN (
+    SELECT c.id FROM retro_card_changes c WHERE c.retro_id = $1 FOR UPDATE SKIP LOCKED)
 `
 
+// Without waiting for a batch that is taking some of the marks.
 func (q *Queries) RetroCardChangeClear(ctx context.Context, db DBTX, retroID int64) error {
 	_, err := db.Exec(ctx, retroCardChangeClear, retroID)
 	return err
@@ -154,7 +156,7 @@ func (q *Queries) RetroCardChangeClear(ctx context.Context, db DBTX, retroID int
 
 const retroCardChangeMark = `-- name: RetroCardChangeMark :exec
 
-INSERT INTO retro_card_changes (retro_id) VALUES ($1) ON CONFLICT DO NOTHING
+INSERT INTO retro_card_changes (retro_id) VALUES ($1)
 `
 
 // Batches of anonymous card changes (migration 00017): a card write marks its
@@ -166,13 +168,13 @@ func (q *Queries) RetroCardChangeMark(ctx context.Context, db DBTX, retroID int6
 }
 
 const retroCardChangesTake = `-- name: RetroCardChangesTake :many
-DELETE FROM retro_card_changes WHERE retro_id IN (
-    SELECT c.retro_id FROM retro_card_changes c ORDER BY c.retro_id LIMIT 100 FOR UPDATE SKIP LOCKED)
+DELETE FROM retro_card_changes WHERE id IN (
+    SELECT c.id FROM retro_card_changes c ORDER BY c.id LIMIT 1000 FOR UPDATE SKIP LOCKED)
 RETURNING retro_id
 `
 
-// Unmarks up to 100 retros and returns them; marks another replica is taking
-// are skipped.
+// Takes up to 1000 marks and returns their retros; marks another batch is
+// taking are skipped, marks committed later are left for the next batch.
 func (q *Queries) RetroCardChangesTake(ctx context.Context, db DBTX) ([]int64, error) {
 	rows, err := db.Query(ctx, retroCardChangesTake)
 	if err != nil {
@@ -226,10 +228,11 @@ func (q *Queries) RetroCardRewrite(ctx context.Context, db DBTX, arg RetroCardRe
 }
 
 const retroPhaseLock = `-- name: RetroPhaseLock :one
-SELECT phase FROM retros WHERE id = $1 FOR UPDATE
+SELECT phase FROM retros WHERE id = $1 FOR NO KEY UPDATE
 `
 
-// The retro's phase, locked against a concurrent move until commit.
+// The retro's phase, locked against a concurrent move until commit (card
+// writes, which only key-share the row, go on).
 func (q *Queries) RetroPhaseLock(ctx context.Context, db DBTX, id int64) (RetroPhase, error) {
 	row := db.QueryRow(ctx, retroPhaseLock, id)
 	var phase RetroPhase
