@@ -502,7 +502,7 @@ func TestAnonymousCardChangesAreAnnouncedInBatches(t *testing.T) {
 	if n := events(anon); n != 0 {
 		t.Errorf("anonymous card writes made %d events of their own", n)
 	}
-	if n := f.Count(t, "SELECT count(*) FROM retro_card_changes WHERE retro_id = $1", anon); n != 1 {
+	if n := f.Count(t, "SELECT count(*) FROM retro_card_changes WHERE retro_id = $1", anon); n == 0 {
 		t.Errorf("the retro is not marked for the next batch")
 	}
 	if strings.Contains(ta.Logs.String(), fmt.Sprintf("/retros/%d/cards", anon)) {
@@ -572,4 +572,100 @@ func TestAnonymousCardChangesAreAnnouncedInBatches(t *testing.T) {
 	if r := mgr.Get(fmt.Sprintf("/retros/%d/board", anon)); !strings.Contains(r.Body, "Two, again") || !strings.Contains(r.Body, "One") {
 		t.Errorf("the cards are not on the board after Reflect")
 	}
+}
+
+// Batches run alongside card writes, edits and the move out of Reflect
+// without deadlocks, lost cards or errors; a card that lands after the move
+// is sealed by the next batch like the rest.
+func TestAnonymousCardBatchesRunAlongsideWritesAndTheMove(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	f := ta.F
+	ctx := t.Context()
+	org := f.Org(t, "Busy Org")
+	manager := f.Person(t, org, testfx.PersonOpts{Role: core.RoleManager})
+	var members []testfx.Person
+	ids := []int64{manager.ID}
+	for range 4 {
+		p := f.Person(t, org, testfx.PersonOpts{ManagerID: manager.ID})
+		members = append(members, p)
+		ids = append(ids, p.ID)
+	}
+	team := f.Team(t, org, "Busy", ids...)
+	anon, cols := f.Retro(t, org, team, testfx.RetroOpts{Anonymous: true})
+	mgr := ta.Client(t)
+	mgr.SignIn(manager.Email, testfx.Password)
+
+	stop := make(chan struct{})
+	sealed := make(chan error, 1)
+	go func() {
+		var err error
+		for {
+			select {
+			case <-stop:
+				sealed <- err
+				return
+			default:
+			}
+			if _, e := ta.App.Retros.SealCards(ctx); e != nil && err == nil {
+				err = e
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	posted := map[string]bool{}
+	for i, m := range members {
+		c := ta.Client(t)
+		c.SignIn(m.Email, testfx.Password)
+		c.Get(fmt.Sprintf("/retros/%d", anon))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 6 {
+				body := fmt.Sprintf("Card %d of %d", j, i)
+				r := c.Post(fmt.Sprintf("/retros/%d/cards", anon), url.Values{"column_id": {itoa(cols[0])}, "body": {body}})
+				switch r.Status {
+				case 303:
+					mu.Lock()
+					posted[body] = true
+					mu.Unlock()
+				case 409: // the retro moved on
+				default:
+					t.Errorf("card: %d\n%s", r.Status, r.Body)
+				}
+			}
+		}()
+	}
+	// Move on mid-way through the writing.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(posted)
+		mu.Unlock()
+		if n >= 8 {
+			break
+		}
+	}
+	if r := mgr.Post(fmt.Sprintf("/retros/%d/phase", anon), url.Values{"from": {"reflect"}, "to": {"group"}}); r.Status != 303 {
+		t.Errorf("move: %d\n%s", r.Status, r.Body)
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-sealed; err != nil {
+		t.Errorf("a batch failed: %v", err)
+	}
+	if _, err := ta.App.Retros.SealCards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for body := range posted {
+		if n := f.Count(t, "SELECT count(*) FROM retro_cards WHERE retro_id = $1 AND body = $2", anon, body); n != 1 {
+			t.Errorf("%q is stored %d times", body, n)
+		}
+	}
+	if n := f.Count(t, "SELECT count(*) FROM retro_card_changes WHERE retro_id = $1", anon); n != 0 {
+		t.Errorf("%d marks left after the last batch", n)
+	}
+	if n := f.Count(t, "SELECT count(DISTINCT xmin::text) FROM retro_cards WHERE retro_id = $1", anon); n != 1 {
+		t.Errorf("after Reflect the cards carry %d transaction ids, want one batch's", n)
+	}
+	t.Logf("%d cards written while batches ran and the retro moved on", len(posted))
 }
