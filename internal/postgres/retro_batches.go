@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,9 +61,14 @@ func (s *Store) SealCards(ctx context.Context) (int, error) {
 				ids = append(ids, id)
 			}
 		}
-		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		// One lock order for every batch: two replicas' batches may hold
+		// marks of the same retros.
+		slices.Sort(ids)
 		for _, id := range ids {
 			phase, err := s.q.RetroPhaseLock(ctx, tx, id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // deleted since
+			}
 			if err != nil {
 				return err
 			}
