@@ -408,16 +408,27 @@ func TestAnonymousRetroAuthorsCannotBeCorrelated(t *testing.T) {
 		}
 	}
 
-	// Attack 4: the application log.
-	lines := 0
+	// Attack 4: the application log. A card write's own line dates it; the
+	// page load that follows it (the redirect), by address, counts each
+	// person's cards.
+	lines, room, phases := 0, 0, 0
 	for _, line := range strings.Split(ta.Logs.String(), "\n") {
+		if strings.Contains(line, path("/phase")) {
+			phases++
+			continue
+		}
 		if strings.Contains(line, path("/cards")) {
 			lines++
+		} else if phases == 1 && strings.Contains(line, "path="+path("")) {
+			room++
 		}
 	}
-	t.Logf("%d log lines name an anonymous card write", lines)
+	t.Logf("%d log lines name an anonymous card write; %d log the room during Reflect", lines, room)
 	if lines > 0 {
 		t.Errorf("the log records %d anonymous card writes with their time and address", lines)
+	}
+	if room > 0 {
+		t.Errorf("the log records %d requests to the room during Reflect, with their time and address", room)
 	}
 }
 
