@@ -37,6 +37,7 @@ import (
 	"rapport/internal/people"
 	"rapport/internal/pgembed"
 	"rapport/internal/postgres"
+	"rapport/internal/retro"
 	"rapport/internal/secrets"
 	"rapport/internal/server"
 )
@@ -200,6 +201,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	go pruneSessions(ctx, a.Store, log)
+	go a.Retros.RunSealer(ctx, retro.DefaultSealEvery, log)
 
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,

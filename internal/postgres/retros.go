@@ -160,6 +160,9 @@ func (s *Store) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.P
 	err := s.retroChange(ctx, id, "phase", "Retro", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroMove(ctx, tx, dbq.RetroMoveParams{OrgID: orgID, ID: id, FromPhase: dbq.RetroPhase(from), ToPhase: dbq.RetroPhase(to), Now: now})
 		moved = err == nil && n == 1
+		if moved && from == retro.PhaseReflect {
+			err = s.sealRetro(ctx, tx, id, true) // the last batch of anonymous cards
+		}
 		return moved, err
 	})
 	return moved, err
@@ -231,42 +234,52 @@ var errMovedOn = core.Errorf(core.ECONFLICT, "The retro has moved on from Reflec
 // AddCard stores a card while the retro is in Reflect.
 func (s *Store) AddCard(ctx context.Context, orgID, retroID int64, c retro.NewCard) (int64, error) {
 	var id int64
-	err := s.retroWrite(ctx, retroID, "card", "Card", func(tx pgx.Tx) error {
+	anon := c.AuthorID == nil
+	err := s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
 		var err error
 		id, err = s.q.RetroCardAdd(ctx, tx, dbq.RetroCardAddParams{OrgID: orgID, RetroID: retroID, ColumnID: c.ColumnID, Body: c.Body,
 			AuthorID: c.AuthorID, AuthorNonce: c.Nonce, AuthorTag: c.Tag, KudoVisibility: c.KudoVisibility, IdemKey: c.IdemKey})
+		if err == nil && anon {
+			err = s.q.RetroCardRandomPosition(ctx, tx, dbq.RetroCardRandomPositionParams{RetroID: retroID, ID: id})
+		}
 		if err != pgx.ErrNoRows {
-			return err
+			return anon, err
 		}
 		// No row: the same form was stored already, or the retro moved on.
 		id, err = s.q.RetroCardByIdem(ctx, tx, dbq.RetroCardByIdemParams{OrgID: orgID, RetroID: retroID, IdemKey: c.IdemKey})
 		if err == pgx.ErrNoRows {
-			return errMovedOn
+			return anon, errMovedOn
 		}
-		return err
+		return anon, err
 	})
 	return id, err
 }
 
 // UpdateCard changes a card's text while the retro is in Reflect.
 func (s *Store) UpdateCard(ctx context.Context, orgID, retroID, cardID int64, body string) error {
-	return s.retroWrite(ctx, retroID, "card", "Card", func(tx pgx.Tx) error {
+	return s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroCardUpdate(ctx, tx, dbq.RetroCardUpdateParams{OrgID: orgID, RetroID: retroID, ID: cardID, Body: body})
 		if err == nil && n == 0 {
-			return errMovedOn
+			return false, errMovedOn
 		}
-		return err
+		if err != nil {
+			return false, err
+		}
+		return s.anonymousRetro(ctx, tx, orgID, retroID)
 	})
 }
 
 // DeleteCard removes a card while the retro is in Reflect.
 func (s *Store) DeleteCard(ctx context.Context, orgID, retroID, cardID int64) error {
-	return s.retroWrite(ctx, retroID, "card", "Card", func(tx pgx.Tx) error {
+	return s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroCardDelete(ctx, tx, dbq.RetroCardDeleteParams{OrgID: orgID, RetroID: retroID, ID: cardID})
 		if err == nil && n == 0 {
-			return errMovedOn
+			return false, errMovedOn
 		}
-		return err
+		if err != nil {
+			return false, err
+		}
+		return s.anonymousRetro(ctx, tx, orgID, retroID)
 	})
 }
 

@@ -33,7 +33,8 @@ type KudoCard struct {
 }
 
 // Store is persistence for retros. Every write publishes a live event in
-// its own transaction; no event names a card's author or a voter.
+// its own transaction, but for anonymous cards' (published in batches by
+// SealCards); no event names a card's author or a voter.
 type Store interface {
 	RetroAccess(ctx context.Context, orgID, userID, teamID int64) (Access, error)
 	RetroMembers(ctx context.Context, orgID, teamID int64) ([]Member, error)
@@ -66,6 +67,10 @@ type Store interface {
 	OpenTeamActions(ctx context.Context, orgID, teamID, retroID int64) ([]Action, error)
 	OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]Action, error)
 	FollowThrough(ctx context.Context, orgID, teamID int64, since time.Time) ([]Quarter, error)
+
+	// SealCards writes every retro's changed anonymous cards again together
+	// in a random order and announces each such retro once (see Sealer).
+	SealCards(ctx context.Context) (int, error)
 
 	KudoCards(ctx context.Context, orgID, retroID int64) ([]KudoCard, error)
 	MarkKudo(ctx context.Context, orgID, cardID, kudoID int64) error

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,10 +49,31 @@ func (s *Server) isTLS(r *http.Request) bool {
 	return s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
-// accessLog writes one structured line per request.
+// logNoteKey carries a request's *logNote from accessLog to the handlers.
+type logNoteKey struct{}
+
+// logNote is what a handler tells the access log about its request.
+type logNote struct {
+	// quiet: the request wrote an anonymous retro card, so no line records
+	// it. A line with its path and time, next to the lines of its author's
+	// other requests (by address or by person), would say who wrote it.
+	quiet atomic.Bool
+}
+
+// quietLog keeps the request out of the access log.
+func quietLog(r *http.Request) {
+	if n, ok := r.Context().Value(logNoteKey{}).(*logNote); ok {
+		n.quiet.Store(true)
+	}
+}
+
+// accessLog writes one structured line per request, but for anonymous card
+// writes (quietLog).
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		note := &logNote{}
+		r = r.WithContext(context.WithValue(r.Context(), logNoteKey{}, note))
 		var qc *core.QueryCount
 		if s.cfg.TraceQueries {
 			var ctx context.Context
@@ -61,6 +83,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
+		if note.quiet.Load() {
+			return
+		}
 		status := ww.Status()
 		if status == 0 {
 			status = http.StatusOK
@@ -204,7 +229,11 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if now.Sub(seen) > seenResolution {
+		// Retro rooms never touch the session: a session written in or
+		// right after the request that wrote an anonymous card would date
+		// the card and name its author (docs/privacy.md). Any other page
+		// keeps the session alive.
+		if now.Sub(seen) > seenResolution && !strings.HasPrefix(r.URL.Path, "/retros/") {
 			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
 		orgID := s.sessions.GetInt64(ctx, sessOrgID)

@@ -194,6 +194,7 @@ func (s *Server) roomProps(w http.ResponseWriter, r *http.Request, id int64) (vi
 	if err != nil {
 		return views.RetroRoomProps{}, err
 	}
+	quietDuringAnonymousReflect(r, rt)
 	var secret []byte
 	if rt.Anonymous && w != nil && rt.Phase != retro.PhaseDone {
 		secret = s.ensureRetroSecret(w, r, id)
@@ -309,10 +310,29 @@ func (s *Server) retroCardAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	var secret []byte
 	if rt, _, err := s.retros.Find(r.Context(), actor(r), id); err == nil && rt.Anonymous {
+		quietLog(r)
 		secret = s.ensureRetroSecret(w, r, id)
 	}
 	err := s.retros.AddCard(r.Context(), actor(r), id, in, secret)
 	s.retroDone(w, r, id, err, func(p *views.RetroRoomProps) { p.Card = in })
+}
+
+// quietDuringAnonymousReflect keeps the room's requests out of the access
+// log while anonymous cards are being written: the page load that follows
+// each card post, by address and time, would count and date each person's
+// cards.
+func quietDuringAnonymousReflect(r *http.Request, rt retro.Retro) {
+	if rt.Anonymous && rt.Phase == retro.PhaseReflect {
+		quietLog(r)
+	}
+}
+
+// quietIfAnonymous keeps a card change of an anonymous retro out of the
+// access log.
+func (s *Server) quietIfAnonymous(r *http.Request, id int64) {
+	if rt, _, err := s.retros.Find(r.Context(), actor(r), id); err == nil && rt.Anonymous {
+		quietLog(r)
+	}
 }
 
 func (s *Server) retroCardEdit(w http.ResponseWriter, r *http.Request) {
@@ -325,6 +345,7 @@ func (s *Server) retroCardEdit(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	s.quietIfAnonymous(r, id)
 	err := s.retros.EditCard(r.Context(), actor(r), id, cardID, r.PostFormValue("body"), s.retroSecret(r))
 	s.retroDone(w, r, id, err, nil)
 }
@@ -336,6 +357,7 @@ func (s *Server) retroCardDelete(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.quietIfAnonymous(r, id)
 	err := s.retros.DeleteCard(r.Context(), actor(r), id, cardID, s.retroSecret(r))
 	s.retroDone(w, r, id, err, nil)
 }
@@ -427,9 +449,11 @@ func (s *Server) retroEvents(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if _, _, err := s.retros.Find(r.Context(), actor(r), id); err != nil {
+	rt, _, err := s.retros.Find(r.Context(), actor(r), id)
+	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	quietDuringAnonymousReflect(r, rt)
 	s.live.ServeSSE(w, r, retro.Topic(id))
 }

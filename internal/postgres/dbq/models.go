@@ -705,6 +705,11 @@ type RetroCard struct {
 	CreatedAt      *time.Time
 }
 
+type RetroCardChange struct {
+	ID      int64
+	RetroID int64
+}
+
 type RetroColumn struct {
 	ID       int64
 	OrgID    int64
