@@ -2,7 +2,10 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
@@ -28,13 +31,56 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-// safeNext keeps post-sign-in redirects on this site.
+// safeNext keeps post-sign-in redirects on this site: it returns next when it
+// is a plain path on this site, and "/" otherwise. Browsers drop tabs and
+// newlines from addresses and read a backslash as a slash, so "/<tab>/evil"
+// and "/\evil" mean "//evil", another host; a percent-encoded slash may be
+// decoded by a proxy on the way. So the target must parse as a bare path with
+// no scheme or host; neither it nor any percent-decoding of it may hold a
+// control character or a backslash, and its path part no space and no "//".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+	if next == "" || len(next) > 2048 || next[0] != '/' || strings.ContainsAny(next, " ") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	path, _, _ := strings.Cut(next, "?")
+	path, _, _ = strings.Cut(path, "#")
+	for s, p, i := next, path, 0; ; i++ {
+		if !plainTarget(s, false) || !plainTarget(p, true) || strings.Contains(p, "//") || !strings.HasPrefix(p, "/") {
+			return "/"
+		}
+		ds, err1 := url.PathUnescape(s)
+		dp, err2 := url.PathUnescape(p)
+		if err1 != nil || err2 != nil || i > 4 {
+			return "/"
+		}
+		if ds == s && dp == p {
+			break
+		}
+		s, p = ds, dp
+	}
+	if path == "/login" || strings.HasPrefix(path, "/login/") || path == "/logout" || strings.HasPrefix(path, "/logout/") {
 		return "/"
 	}
 	return next
+}
+
+// plainTarget reports whether s is valid UTF-8 free of backslashes and of
+// control, format and line-separating characters, and, when noSpace, of every
+// kind of space.
+func plainTarget(s string, noSpace bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || (noSpace && unicode.IsSpace(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +96,11 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.layout(r, "Sign in", "")
-	s.render(w, r, http.StatusOK, views.LoginPage(l, views.LoginProps{Next: r.URL.Query().Get("next")}))
+	next := r.URL.Query().Get("next")
+	if safeNext(next) != next {
+		next = ""
+	}
+	s.render(w, r, http.StatusOK, views.LoginPage(l, views.LoginProps{Next: next}))
 }
 
 // loginKey is the per-account rate limit key.
