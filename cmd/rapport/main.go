@@ -233,6 +233,10 @@ func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger)
 			if err := store.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("prune session owners", "err", err)
 			}
+			// Sign-in counters idle for a day have forgotten their attempts.
+			if _, err := store.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				log.Warn("prune rate limits", "err", err)
+			}
 		}
 	}
 }

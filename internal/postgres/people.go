@@ -709,3 +709,31 @@ func (s *Store) CreateAdmin(ctx context.Context, orgName string, in people.Perso
 	})
 	return p, mapErr(err, "Person")
 }
+
+// TakeLimit reads key's rate-limit counter under a row lock, stores what
+// decide makes of it and returns decide's verdict.
+func (s *Store) TakeLimit(ctx context.Context, key string, now time.Time, decide func(people.LimitState) (people.LimitState, time.Duration)) (time.Duration, error) {
+	var wait time.Duration
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		r, err := s.q.RateLimitLock(ctx, tx, dbq.RateLimitLockParams{Key: key, Now: now})
+		if err != nil {
+			return err
+		}
+		st, w := decide(people.LimitState{WindowStart: r.WindowStart, Hits: int(r.Hits), LastHit: r.LastHit, BlockedUntil: r.BlockedUntil})
+		wait = w
+		return s.q.RateLimitSet(ctx, tx, dbq.RateLimitSetParams{Key: key, WindowStart: st.WindowStart, Hits: int32(st.Hits),
+			LastHit: st.LastHit, BlockedUntil: st.BlockedUntil})
+	})
+	return wait, mapErr(err, "Rate limit")
+}
+
+// ClearLimit forgets a rate-limit counter.
+func (s *Store) ClearLimit(ctx context.Context, key string) error {
+	return mapErr(s.q.RateLimitClear(ctx, s.Pool, key), "Rate limit")
+}
+
+// PruneLimits drops counters idle and unblocked since before.
+func (s *Store) PruneLimits(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.q.RateLimitPrune(ctx, s.Pool, before)
+	return n, mapErr(err, "Rate limit")
+}

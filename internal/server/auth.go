@@ -3,7 +3,9 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -103,19 +105,60 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.LoginPage(l, views.LoginProps{Next: next}))
 }
 
-// loginKey is the per-account rate limit key.
+// loginKey names an account, whatever the case and spaces it was typed with.
 func loginKey(email string) string { return "acct:" + strings.ToLower(strings.TrimSpace(email)) }
+
+// clientIP is the address a request comes from (the proxy's X-Forwarded-For
+// when TrustProxy installed RealIP), with IPv6 cut to its /64.
+func clientIP(r *http.Request) string {
+	ip, _ := httprate.KeyByIP(r)
+	return ip
+}
+
+// tooMany tells the client, in a Retry-After header, when to try again.
+func tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, wait.Round(time.Second))/time.Second)))
+}
+
+// waitText says how long to wait, in words.
+func waitText(d time.Duration) string {
+	switch m := int((d + time.Minute - 1) / time.Minute); {
+	case m <= 1:
+		return "a minute"
+	case m < 90:
+		return strconv.Itoa(m) + " minutes"
+	default:
+		return strconv.Itoa((m+59)/60) + " hours"
+	}
+}
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	ctx := r.Context()
 	props := views.LoginProps{Email: strings.TrimSpace(r.PostFormValue("email")), Next: r.PostFormValue("next")}
+	if safeNext(props.Next) != props.Next {
+		props.Next = ""
+	}
 	l := s.layout(r, "Sign in", "")
-	ip, _ := httprate.KeyByIP(r)
-	if s.loginByIP.OnLimit(w, r, "ip:"+ip) || s.loginByAccount.OnLimit(w, r, loginKey(props.Email)) {
+	ip := clientIP(r)
+	// Every address has a budget of attempts; each account from each address
+	// is slowed down after a few, so a guesser elsewhere never locks the
+	// owner out.
+	attemptKey := "login:" + loginKey(props.Email) + "|ip:" + ip
+	wait, err := s.throttle.Address(ctx, "ip:"+ip, s.cfg.LoginPerIP)
+	if err == nil && wait == 0 {
+		wait, err = s.throttle.Attempt(ctx, attemptKey)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wait > 0 {
 		s.log.Warn("sign-in rate limited", "ip", ip)
-		props.Error = "Too many sign-in attempts. Wait a minute, then try again."
+		props.Error = "Too many sign-in attempts. Wait " + waitText(wait) + ", then try again."
+		tooMany(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, views.LoginPage(l, props))
 		return
 	}
@@ -126,6 +169,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusUnauthorized, views.LoginPage(l, props))
 			return
 		}
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.throttle.Succeeded(ctx, attemptKey); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -263,10 +310,19 @@ func (s *Server) forgotSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	ip, _ := httprate.KeyByIP(r)
-	if s.loginByIP.OnLimit(w, r, "ip:"+ip) || s.loginByAccount.OnLimit(w, r, "reset:"+loginKey(email)) {
+	ip := clientIP(r)
+	wait, err := s.throttle.Address(r.Context(), "ip:"+ip, s.cfg.LoginPerIP)
+	if err == nil && wait == 0 {
+		wait, err = s.throttle.Address(r.Context(), "reset:"+loginKey(email), s.cfg.LoginPerAccount)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wait > 0 {
+		tooMany(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, views.ForgotPage(views.ForgotProps{Email: email,
-			Errors: map[string]string{"email": "Too many requests. Wait a minute, then try again."}}))
+			Errors: map[string]string{"email": "Too many requests. Wait " + waitText(wait) + ", then try again."}}))
 		return
 	}
 	token, err := s.people.RequestPasswordReset(r.Context(), email)

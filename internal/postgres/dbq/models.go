@@ -650,6 +650,14 @@ type Question struct {
 	CreatedAt time.Time
 }
 
+type RateLimit struct {
+	Key          string
+	WindowStart  time.Time
+	Hits         int32
+	LastHit      time.Time
+	BlockedUntil time.Time
+}
+
 type Retro struct {
 	ID              int64
 	OrgID           int64

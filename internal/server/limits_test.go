@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/server"
+	"rapport/internal/testapp"
+	"rapport/internal/testfx"
+)
+
+func login(c *testapp.Client, email, password string) testapp.Response {
+	return c.Post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+// Two replicas on one database enforce one budget: a guesser who spreads
+// attempts over both is slowed down as if there were one, while the owner,
+// from another address, signs in.
+func TestSignInLimitsAreSharedByReplicasAndNeverLockTheOwnerOut(t *testing.T) {
+	cfg := testapp.Options{Config: func(c *server.Config) {
+		c.LoginPerAccount = 3
+		c.LoginPerIP = 8
+		c.LoginWindow = time.Hour
+	}}
+	a := testapp.Start(t, dsn, cfg)
+	b := testapp.Start(t, dsn, cfg)
+	org := a.F.Org(t, "Replicas")
+	p := a.F.Person(t, org, testfx.PersonOpts{})
+
+	guessA, guessB := a.ClientFrom(t, "127.0.0.21"), b.ClientFrom(t, "127.0.0.21")
+	for i, c := range []*testapp.Client{guessA, guessB, guessA} {
+		if r := login(c, p.Email, "wrong guess "+strconv.Itoa(i)); r.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i, r.Status)
+		}
+	}
+	// The fourth attempt from the guesser's address waits, on either replica,
+	// even with the right password.
+	for _, c := range []*testapp.Client{guessB, guessA} {
+		r := login(c, p.Email, testfx.Password)
+		if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many sign-in attempts") {
+			t.Fatalf("4th attempt from the guesser's address: %d, want 429", r.Status)
+		}
+		if r.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	// The owner, from their own address, signs in on both replicas.
+	for _, ta := range []*testapp.TestApp{a, b} {
+		owner := ta.ClientFrom(t, "127.0.0.22")
+		if r := login(owner, p.Email, testfx.Password); r.Status != http.StatusSeeOther {
+			t.Fatalf("owner from another address: %d, want 303", r.Status)
+		}
+	}
+
+	// The per-address budget is shared too: 8 requests over both replicas,
+	// then the 9th is refused on either.
+	spreadA, spreadB := a.ClientFrom(t, "127.0.0.23"), b.ClientFrom(t, "127.0.0.23")
+	for i := 0; i < 8; i++ {
+		c := spreadA
+		if i%2 == 1 {
+			c = spreadB
+		}
+		if r := login(c, "nobody"+strconv.Itoa(i)+"@example.com", "wrong guess"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("request %d from one address: %d, want 401", i, r.Status)
+		}
+	}
+	for _, c := range []*testapp.Client{spreadA, spreadB} {
+		if r := login(c, p.Email, testfx.Password); r.Status != http.StatusTooManyRequests {
+			t.Fatalf("9th request from one address: %d, want 429", r.Status)
+		}
+	}
+
+	// Password-reset requests for one account share a budget as well.
+	for i := 0; i < 3; i++ {
+		c := a.ClientFrom(t, "127.0.0.2"+strconv.Itoa(4+i))
+		if i == 1 {
+			c = b.ClientFrom(t, "127.0.0.25")
+		}
+		if r := c.Post("/password/forgot", url.Values{"email": {p.Email}}); r.Status != http.StatusOK {
+			t.Fatalf("reset request %d: %d", i, r.Status)
+		}
+	}
+	r := b.ClientFrom(t, "127.0.0.27").Post("/password/forgot", url.Values{"email": {p.Email}})
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many requests") || !strings.Contains(r.Body, `value="`+p.Email+`"`) {
+		t.Fatalf("4th reset request for one account: %d, want 429 beside the field", r.Status)
+	}
+}
+
+// Wrong passwords from a guesser's address slow that address down only: the
+// owner, from their own, signs in at once.
+func TestAGuesserNeverLocksTheOwnerOut(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{Config: func(c *server.Config) {
+		c.LoginPerAccount = 5
+		c.LoginPerIP = 100
+		c.LoginWindow = time.Hour
+	}})
+	org := ta.F.Org(t, "Lockout")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	guesser := ta.ClientFrom(t, "127.0.0.41")
+	for i := 0; i < 5; i++ {
+		if r := login(guesser, p.Email, "wrong guess "+strconv.Itoa(i)); r.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i, r.Status)
+		}
+	}
+	if r := login(guesser, p.Email, "wrong guess 6"); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("6th guess: %d, want 429", r.Status)
+	}
+	owner := ta.ClientFrom(t, "127.0.0.42")
+	if r := login(owner, p.Email, testfx.Password); r.Status != http.StatusSeeOther {
+		t.Fatalf("the owner, from their own address, after five wrong guesses elsewhere: %d, want 303", r.Status)
+	}
+}
+
+// After the free attempts, each further attempt from the same address waits
+// twice as long as the one before; a successful sign-in starts over.
+func TestSignInDelaysGrowAndASuccessStartsOver(t *testing.T) {
+	clock := &movableClock{now: time.Now()}
+	ta := testapp.Start(t, dsn, testapp.Options{Clock: clock, Config: func(c *server.Config) {
+		c.LoginPerAccount = 2
+		c.LoginPerIP = 100
+		c.LoginWindow = time.Minute
+		c.LoginMaxDelay = 4 * time.Minute
+	}})
+	org := ta.F.Org(t, "Delays")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	c := ta.ClientFrom(t, "127.0.0.31")
+	step := func(label string, password string, want int) testapp.Response {
+		t.Helper()
+		r := login(c, p.Email, password)
+		if r.Status != want {
+			t.Fatalf("%s: %d, want %d", label, r.Status, want)
+		}
+		return r
+	}
+	step("1st wrong", "wrong one", http.StatusUnauthorized)
+	step("2nd wrong", "wrong two", http.StatusUnauthorized)
+	r := step("3rd at once", "wrong three", http.StatusTooManyRequests)
+	if ra := r.Header.Get("Retry-After"); ra != "60" {
+		t.Errorf("Retry-After %q, want 60", ra)
+	}
+	clock.now = clock.now.Add(61 * time.Second)
+	step("after a minute", "wrong three", http.StatusUnauthorized)
+	clock.now = clock.now.Add(61 * time.Second)
+	r = step("a minute later: the wait doubled", "wrong four", http.StatusTooManyRequests)
+	if ra := r.Header.Get("Retry-After"); ra != "59" {
+		t.Errorf("Retry-After %q, want 59", ra)
+	}
+	clock.now = clock.now.Add(60 * time.Second)
+	step("after two minutes", "wrong four", http.StatusUnauthorized)
+	clock.now = clock.now.Add(3 * time.Minute)
+	step("three minutes later: the wait doubled again", testfx.Password, http.StatusTooManyRequests)
+	clock.now = clock.now.Add(61 * time.Second)
+	step("after four minutes, the owner", testfx.Password, http.StatusSeeOther)
+	// The success cleared the count: two free attempts again.
+	c = ta.ClientFrom(t, "127.0.0.31")
+	step("wrong after success", "wrong five", http.StatusUnauthorized)
+	step("second wrong after success", "wrong six", http.StatusUnauthorized)
+
+	// Counters are pruned once idle and unblocked.
+	const mine = "SELECT count(*) FROM rate_limits WHERE key LIKE '%127.0.0.31'"
+	if n := ta.F.Count(t, mine); n != 2 {
+		t.Fatalf("%d counters for the address, want 2 (address, account from address)", n)
+	}
+	if _, err := ta.Store.PruneLimits(t.Context(), clock.now); err != nil {
+		t.Fatal(err)
+	}
+	if n := ta.F.Count(t, mine); n != 2 {
+		t.Fatalf("pruning removed %d live counters", 2-n)
+	}
+	if _, err := ta.Store.PruneLimits(t.Context(), clock.now.Add(25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := ta.F.Count(t, mine); n != 0 {
+		t.Fatalf("%d idle counters survived pruning", n)
+	}
+}
