@@ -61,6 +61,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}
+	svc.Resets = n
+	n.Resets = svc
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
 	rt := retro.NewService(store, opts.Clock)

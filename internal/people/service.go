@@ -21,6 +21,14 @@ type Service struct {
 	HashParams     auth.Params
 	InvitationTTL  time.Duration
 	PasswordResetT time.Duration
+	// Resets queues password-reset requests, to be handled off the request
+	// path by PasswordResetRequested.
+	Resets ResetQueue
+}
+
+// ResetQueue queues a password-reset request for an address.
+type ResetQueue interface {
+	EnqueuePasswordReset(ctx context.Context, email string) error
 }
 
 // NewService returns a Service with sensible defaults.
@@ -289,30 +297,67 @@ func (s *Service) RevokeInvitation(ctx context.Context, a core.Actor, id int64) 
 	return s.Store.RevokeInvitation(ctx, a.OrgID, a.UserID, id)
 }
 
-// RequestPasswordReset creates a reset token for an active account and
-// returns it; unknown or inactive emails return "" and no error, so callers
-// cannot tell which accounts exist.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) (string, error) {
+var errResetEmail = &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.",
+	Fields: map[string]string{"email": "Enter an email address like name@example.com."}}
+
+// RequestPasswordReset queues a reset request for an address. It does the
+// same work whether or not an account uses the address, so neither its
+// answer nor its timing tells which accounts exist: the account is looked
+// up later, by PasswordResetRequested.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !ValidEmail(email) {
-		return "", &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.",
-			Fields: map[string]string{"email": "Enter an email address like name@example.com."}}
+		return errResetEmail
 	}
+	if s.Resets == nil {
+		return fmt.Errorf("password reset: no queue")
+	}
+	return s.Resets.EnqueuePasswordReset(ctx, email)
+}
+
+// PasswordResetRequested handles a queued reset request. Rapport sends no
+// email yet, so no link is made here: a link must reach its owner and no
+// one else, and the log is not such a place. The request is recorded for the
+// operator, who can issue a link with `rapport user reset-link`
+// (IssuePasswordReset) and pass it on.
+func (s *Service) PasswordResetRequested(ctx context.Context, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
 	cred, err := s.Store.FindCredentials(ctx, email)
 	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && !cred.Person.Active) {
-		return "", nil
+		s.Log.Info("password reset requested for an address without an active account")
+		return nil
 	}
 	if err != nil {
-		return "", err
+		return err
+	}
+	s.Log.Info("password reset requested", "org_id", cred.Person.OrgID, "person_id", cred.Person.ID,
+		"delivery", "none configured; issue a link with: rapport user reset-link --email "+email)
+	return nil
+}
+
+// IssuePasswordReset makes a reset link token for the active account at
+// email, for an operator to pass on. Every other outstanding link of that
+// person stops working.
+func (s *Service) IssuePasswordReset(ctx context.Context, email string) (Person, string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !ValidEmail(email) {
+		return Person{}, "", errResetEmail
+	}
+	cred, err := s.Store.FindCredentials(ctx, email)
+	if err != nil {
+		return Person{}, "", err
+	}
+	if !cred.Person.Active {
+		return Person{}, "", core.Errorf(core.EINVALID, "%s is deactivated; reactivate them first.", cred.Person.Name)
 	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
-		return "", err
+		return Person{}, "", err
 	}
 	if err := s.Store.CreatePasswordReset(ctx, cred.Person.OrgID, cred.Person.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
-		return "", err
+		return Person{}, "", err
 	}
-	return token, nil
+	return cred.Person, token, nil
 }
 
 // CheckPasswordReset reports whether a reset link is usable.

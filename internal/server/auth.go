@@ -325,18 +325,13 @@ func (s *Server) forgotSubmit(w http.ResponseWriter, r *http.Request) {
 			Errors: map[string]string{"email": "Too many requests. Wait " + waitText(wait) + ", then try again."}}))
 		return
 	}
-	token, err := s.people.RequestPasswordReset(r.Context(), email)
-	if err != nil {
+	if err := s.people.RequestPasswordReset(r.Context(), email); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.render(w, r, http.StatusUnprocessableEntity, views.ForgotPage(views.ForgotProps{Email: email, Errors: core.FieldErrors(err)}))
 			return
 		}
 		s.renderError(w, r, err)
 		return
-	}
-	if token != "" {
-		// Email delivery comes later; until then the link goes to the server log.
-		s.log.Info("password reset requested", "email", strings.ToLower(email), "link", s.cfg.BaseURL+"/password/reset/"+token)
 	}
 	s.render(w, r, http.StatusOK, views.ForgotPage(views.ForgotProps{Email: email, Sent: true}))
 }

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +14,12 @@ import (
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
 )
+
+// freshIP returns a loopback address no other test (or earlier run of this
+// one) has used, so that its sign-in counters start at zero.
+func freshIP() string {
+	return fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(254), rand.IntN(256), 1+rand.IntN(254))
+}
 
 func login(c *testapp.Client, email, password string) testapp.Response {
 	return c.Post("/login", url.Values{"email": {email}, "password": {password}})
@@ -31,7 +39,8 @@ func TestSignInLimitsAreSharedByReplicasAndNeverLockTheOwnerOut(t *testing.T) {
 	org := a.F.Org(t, "Replicas")
 	p := a.F.Person(t, org, testfx.PersonOpts{})
 
-	guessA, guessB := a.ClientFrom(t, "127.0.0.21"), b.ClientFrom(t, "127.0.0.21")
+	guesser, owner, spread := freshIP(), freshIP(), freshIP()
+	guessA, guessB := a.ClientFrom(t, guesser), b.ClientFrom(t, guesser)
 	for i, c := range []*testapp.Client{guessA, guessB, guessA} {
 		if r := login(c, p.Email, "wrong guess "+strconv.Itoa(i)); r.Status != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d, want 401", i, r.Status)
@@ -50,15 +59,14 @@ func TestSignInLimitsAreSharedByReplicasAndNeverLockTheOwnerOut(t *testing.T) {
 	}
 	// The owner, from their own address, signs in on both replicas.
 	for _, ta := range []*testapp.TestApp{a, b} {
-		owner := ta.ClientFrom(t, "127.0.0.22")
-		if r := login(owner, p.Email, testfx.Password); r.Status != http.StatusSeeOther {
+		if r := login(ta.ClientFrom(t, owner), p.Email, testfx.Password); r.Status != http.StatusSeeOther {
 			t.Fatalf("owner from another address: %d, want 303", r.Status)
 		}
 	}
 
 	// The per-address budget is shared too: 8 requests over both replicas,
 	// then the 9th is refused on either.
-	spreadA, spreadB := a.ClientFrom(t, "127.0.0.23"), b.ClientFrom(t, "127.0.0.23")
+	spreadA, spreadB := a.ClientFrom(t, spread), b.ClientFrom(t, spread)
 	for i := 0; i < 8; i++ {
 		c := spreadA
 		if i%2 == 1 {
@@ -76,15 +84,15 @@ func TestSignInLimitsAreSharedByReplicasAndNeverLockTheOwnerOut(t *testing.T) {
 
 	// Password-reset requests for one account share a budget as well.
 	for i := 0; i < 3; i++ {
-		c := a.ClientFrom(t, "127.0.0.2"+strconv.Itoa(4+i))
+		c := a.ClientFrom(t, freshIP())
 		if i == 1 {
-			c = b.ClientFrom(t, "127.0.0.25")
+			c = b.ClientFrom(t, freshIP())
 		}
 		if r := c.Post("/password/forgot", url.Values{"email": {p.Email}}); r.Status != http.StatusOK {
 			t.Fatalf("reset request %d: %d", i, r.Status)
 		}
 	}
-	r := b.ClientFrom(t, "127.0.0.27").Post("/password/forgot", url.Values{"email": {p.Email}})
+	r := b.ClientFrom(t, freshIP()).Post("/password/forgot", url.Values{"email": {p.Email}})
 	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many requests") || !strings.Contains(r.Body, `value="`+p.Email+`"`) {
 		t.Fatalf("4th reset request for one account: %d, want 429 beside the field", r.Status)
 	}
@@ -100,7 +108,7 @@ func TestAGuesserNeverLocksTheOwnerOut(t *testing.T) {
 	}})
 	org := ta.F.Org(t, "Lockout")
 	p := ta.F.Person(t, org, testfx.PersonOpts{})
-	guesser := ta.ClientFrom(t, "127.0.0.41")
+	guesser := ta.ClientFrom(t, freshIP())
 	for i := 0; i < 5; i++ {
 		if r := login(guesser, p.Email, "wrong guess "+strconv.Itoa(i)); r.Status != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d, want 401", i, r.Status)
@@ -109,7 +117,7 @@ func TestAGuesserNeverLocksTheOwnerOut(t *testing.T) {
 	if r := login(guesser, p.Email, "wrong guess 6"); r.Status != http.StatusTooManyRequests {
 		t.Fatalf("6th guess: %d, want 429", r.Status)
 	}
-	owner := ta.ClientFrom(t, "127.0.0.42")
+	owner := ta.ClientFrom(t, freshIP())
 	if r := login(owner, p.Email, testfx.Password); r.Status != http.StatusSeeOther {
 		t.Fatalf("the owner, from their own address, after five wrong guesses elsewhere: %d, want 303", r.Status)
 	}
@@ -127,7 +135,8 @@ func TestSignInDelaysGrowAndASuccessStartsOver(t *testing.T) {
 	}})
 	org := ta.F.Org(t, "Delays")
 	p := ta.F.Person(t, org, testfx.PersonOpts{})
-	c := ta.ClientFrom(t, "127.0.0.31")
+	ip := freshIP()
+	c := ta.ClientFrom(t, ip)
 	step := func(label string, password string, want int) testapp.Response {
 		t.Helper()
 		r := login(c, p.Email, password)
@@ -156,25 +165,25 @@ func TestSignInDelaysGrowAndASuccessStartsOver(t *testing.T) {
 	clock.now = clock.now.Add(61 * time.Second)
 	step("after four minutes, the owner", testfx.Password, http.StatusSeeOther)
 	// The success cleared the count: two free attempts again.
-	c = ta.ClientFrom(t, "127.0.0.31")
+	c = ta.ClientFrom(t, ip)
 	step("wrong after success", "wrong five", http.StatusUnauthorized)
 	step("second wrong after success", "wrong six", http.StatusUnauthorized)
 
 	// Counters are pruned once idle and unblocked.
-	const mine = "SELECT count(*) FROM rate_limits WHERE key LIKE '%127.0.0.31'"
-	if n := ta.F.Count(t, mine); n != 2 {
+	const mine = "SELECT count(*) FROM rate_limits WHERE key LIKE '%:' || $1"
+	if n := ta.F.Count(t, mine, ip); n != 2 {
 		t.Fatalf("%d counters for the address, want 2 (address, account from address)", n)
 	}
 	if _, err := ta.Store.PruneLimits(t.Context(), clock.now); err != nil {
 		t.Fatal(err)
 	}
-	if n := ta.F.Count(t, mine); n != 2 {
+	if n := ta.F.Count(t, mine, ip); n != 2 {
 		t.Fatalf("pruning removed %d live counters", 2-n)
 	}
 	if _, err := ta.Store.PruneLimits(t.Context(), clock.now.Add(25*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if n := ta.F.Count(t, mine); n != 0 {
+	if n := ta.F.Count(t, mine, ip); n != 0 {
 		t.Fatalf("%d idle counters survived pruning", n)
 	}
 }
