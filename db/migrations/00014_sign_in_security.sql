@@ -12,5 +12,14 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_last_hit_idx ON rate_limits (last_hit);
 
+-- A person has at most one working reset link: asking for a new one or using
+-- one revokes the others. Links outstanding now were written to the log by
+-- earlier versions, so they stop working.
+ALTER TABLE password_resets ADD COLUMN revoked_at timestamptz;
+UPDATE password_resets SET revoked_at = now() WHERE used_at IS NULL AND expires_at > now();
+CREATE INDEX password_resets_user_idx ON password_resets (org_id, user_id) WHERE used_at IS NULL AND revoked_at IS NULL;
+
 -- +goose Down
+DROP INDEX password_resets_user_idx;
+ALTER TABLE password_resets DROP COLUMN revoked_at;
 DROP TABLE rate_limits;

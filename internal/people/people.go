@@ -186,6 +186,7 @@ type PasswordReset struct {
 	UserID    int64
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	RevokedAt *time.Time // a newer link was asked for, or another one used
 	Active    bool
 }
 
@@ -248,10 +249,12 @@ type Store interface {
 	FindInvitations(ctx context.Context, orgID int64) ([]Invitation, error)
 	RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error
 
+	// CreatePasswordReset revokes the person's outstanding reset links and
+	// stores a new one.
 	CreatePasswordReset(ctx context.Context, orgID, personID int64, tokenHash []byte, expires time.Time) error
 	FindPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error)
-	// UsePasswordReset marks the reset used, sets the password and ends the
-	// person's other sessions, once.
+	// UsePasswordReset marks the reset used, revokes the person's other reset
+	// links, sets the password and ends the person's sessions, once.
 	UsePasswordReset(ctx context.Context, pr PasswordReset, passwordHash string) error
 
 	RecordSession(ctx context.Context, token string, personID int64) error

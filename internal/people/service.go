@@ -369,7 +369,7 @@ func (s *Service) CheckPasswordReset(ctx context.Context, token string) (Passwor
 		}
 		return PasswordReset{}, err
 	}
-	if pr.UsedAt != nil || !s.Clock.Now().Before(pr.ExpiresAt) || !pr.Active {
+	if pr.UsedAt != nil || pr.RevokedAt != nil || !s.Clock.Now().Before(pr.ExpiresAt) || !pr.Active {
 		return PasswordReset{}, errLinkInvalid
 	}
 	return pr, nil

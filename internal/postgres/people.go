@@ -528,9 +528,16 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 	return mapErr(err, "Invitation")
 }
 
-// CreatePasswordReset stores a reset token hash.
+// CreatePasswordReset ends the person's outstanding reset links and stores
+// a new one's hash.
 func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time) error {
-	_, err := s.q.PasswordResetCreate(ctx, s.Pool, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: orgID, UserID: personID}); err != nil {
+			return err
+		}
+		_, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
+		return err
+	})
 	return mapErr(err, "Password reset")
 }
 
@@ -540,10 +547,12 @@ func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.Pass
 	if err != nil {
 		return people.PasswordReset{}, mapErr(err, "Password reset")
 	}
-	return people.PasswordReset{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt, Active: r.Active}, nil
+	return people.PasswordReset{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt,
+		RevokedAt: r.RevokedAt, Active: r.Active}, nil
 }
 
-// UsePasswordReset uses a reset once: sets the password, ends all sessions.
+// UsePasswordReset uses a reset once: sets the password, ends the person's
+// other reset links and all their sessions.
 func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, hash string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.PasswordResetUse(ctx, tx, pr.ID)
@@ -552,6 +561,9 @@ func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, h
 		}
 		if n == 0 {
 			return errLinkUsed
+		}
+		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: pr.OrgID, UserID: pr.UserID, KeepID: pr.ID}); err != nil {
+			return err
 		}
 		if err := s.q.UserSetPassword(ctx, tx, dbq.UserSetPasswordParams{OrgID: pr.OrgID, ID: pr.UserID, PasswordHash: hash}); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"rapport/internal/auth"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
 )
@@ -70,4 +71,70 @@ func TestPasswordResetRequestsAreQueuedAndNeverLogALink(t *testing.T) {
 	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE user_id = $1", p.ID); n != 0 {
 		t.Errorf("%d reset links made that nobody can receive", n)
 	}
+}
+
+// Asking for a reset link ends every older one of that person, using one ends
+// every other, and links are stored only as their SHA-256.
+func TestAResetLinkEndsEveryOtherLinkOfThatPerson(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Reset links")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	ctx := t.Context()
+	issue := func() string {
+		t.Helper()
+		_, tok, err := ta.People.IssuePasswordReset(ctx, p.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	c := ta.Client(t)
+	other := ta.Client(t)
+	other.SignIn(p.Email, testfx.Password)
+
+	first := issue()
+	second := issue()
+	if r := c.Get("/password/reset/" + first); r.Status != http.StatusNotFound {
+		t.Errorf("an older link still works after a newer one was issued: %d", r.Status)
+	}
+	if r := c.Get("/password/reset/" + second); r.Status != http.StatusOK {
+		t.Fatalf("the newest link: %d", r.Status)
+	}
+	// A link still outstanding from before, e.g. made by an earlier version.
+	const earlier = "an-earlier-link-0123456789-abcdefghijklmnopq"
+	if _, err := ta.Pool.Exec(ctx, `INSERT INTO password_resets (org_id, user_id, token_hash, expires_at)
+		VALUES ($1, $2, $3, now() + interval '1 hour')`, org, p.ID, auth.HashToken(earlier)); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Get("/password/reset/" + earlier); r.Status != http.StatusOK {
+		t.Fatalf("the earlier link before any use: %d", r.Status)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE token_hash = $1", auth.HashToken(second)); n != 1 {
+		t.Fatalf("the link is not stored as its SHA-256 (%d rows)", n)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE token_hash = convert_to($1, 'UTF8')", second); n != 0 {
+		t.Fatal("the link is stored as it is")
+	}
+
+	if r := c.Post("/password/reset/"+second, url.Values{"password": {"new password 123"}, "confirm": {"different 12345"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("mismatch accepted: %d", r.Status)
+	}
+	if r := c.Post("/password/reset/"+second, url.Values{"password": {"new password 123"}, "confirm": {"new password 123"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d", r.Status)
+	}
+	for name, tok := range map[string]string{"used": second, "earlier": earlier, "first": first} {
+		if r := ta.Client(t).Get("/password/reset/" + tok); r.Status != http.StatusNotFound {
+			t.Errorf("the %s link still works after a reset: %d", name, r.Status)
+		}
+		if r := ta.Client(t).Post("/password/reset/"+tok, url.Values{"password": {"another password 1"}, "confirm": {"another password 1"}}); r.Status != http.StatusNotFound {
+			t.Errorf("the %s link still sets a password after a reset: %d", name, r.Status)
+		}
+	}
+	if r := other.Get("/"); r.Status != http.StatusSeeOther {
+		t.Error("other sessions survived a password reset")
+	}
+	if r := ta.Client(t).Post("/login", url.Values{"email": {p.Email}, "password": {testfx.Password}}); r.Status != http.StatusUnauthorized {
+		t.Error("old password still works")
+	}
+	ta.Client(t).SignIn(p.Email, "new password 123")
 }

@@ -632,6 +632,7 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	RevokedAt *time.Time
 }
 
 type PrivateNote struct {
