@@ -50,7 +50,7 @@ Usage:
                                    database's first organisation
   rapport user create --email E --name N [--org O]
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
-  rapport user reset-link --email E [--base-url U]
+  rapport user reset-link --email E [--org O] [--base-url U]
                                    print a one-hour password-reset link to pass on;
                                    the person's older links stop working
   rapport loadtest [flags]         measure pages under constant-rate load against the
@@ -351,7 +351,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(stderr, "usage: rapport user create --email E --name N [--org O]")
-		fmt.Fprintln(stderr, "       rapport user reset-link --email E [--base-url U]")
+		fmt.Fprintln(stderr, "       rapport user reset-link --email E [--org O] [--base-url U]")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
@@ -408,6 +408,7 @@ func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("user reset-link", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the person's email address (required)")
+	org := fs.String("org", "", "the organisation's name, when the address is used in several")
 	base := fs.String("base-url", env("RAPPORT_BASE_URL", "http://localhost:8080"), "public URL the link starts with (RAPPORT_BASE_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -423,9 +424,12 @@ func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer closeDB()
 	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, log)
-	p, token, err := svc.IssuePasswordReset(ctx, *email)
+	p, token, err := svc.IssuePasswordReset(ctx, *email, *org)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
+			if strings.TrimSpace(*org) != "" {
+				return errors.New("no account of " + strings.TrimSpace(*org) + " uses " + strings.ToLower(strings.TrimSpace(*email)))
+			}
 			return errors.New("no account uses " + strings.ToLower(strings.TrimSpace(*email)))
 		}
 		return errors.New(strings.TrimSpace(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " ")))

@@ -19,7 +19,18 @@ ALTER TABLE password_resets ADD COLUMN revoked_at timestamptz;
 UPDATE password_resets SET revoked_at = now() WHERE used_at IS NULL AND expires_at > now();
 CREATE INDEX password_resets_user_idx ON password_resets (org_id, user_id) WHERE used_at IS NULL AND revoked_at IS NULL;
 
+-- An address is unique within an organisation, not across the deployment:
+-- one admin must learn nothing about another organisation's people, and one
+-- person may belong to several organisations. Sign-in tries the password
+-- against every account with the address.
+ALTER TABLE users DROP CONSTRAINT users_email_key;
+ALTER TABLE users ADD CONSTRAINT users_org_email_key UNIQUE (org_id, email);
+CREATE INDEX users_email_idx ON users (email);
+
 -- +goose Down
+DROP INDEX users_email_idx;
+ALTER TABLE users DROP CONSTRAINT users_org_email_key;
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
 DROP INDEX password_resets_user_idx;
 ALTER TABLE password_resets DROP COLUMN revoked_at;
 DROP TABLE rate_limits;

@@ -190,10 +190,11 @@ type PasswordReset struct {
 	Active    bool
 }
 
-// Credentials is what sign-in needs about a person.
+// Credentials is what sign-in needs about an account.
 type Credentials struct {
 	Person       Person
 	PasswordHash string
+	OrgName      string
 }
 
 // SetupInput is the first-run form: an organisation and its first admin.
@@ -214,7 +215,9 @@ type Store interface {
 	CreateOrgWithAdmin(ctx context.Context, orgName string, admin PersonInput, passwordHash string) (Org, Person, error)
 	FindOrg(ctx context.Context, orgID int64) (Org, error)
 
-	FindCredentials(ctx context.Context, email string) (Credentials, error)
+	// FindCredentials returns every account with the address, one per
+	// organisation, in organisation name order; none is not an error.
+	FindCredentials(ctx context.Context, email string) ([]Credentials, error)
 	FindPerson(ctx context.Context, orgID, id int64) (Person, error)
 	FindPeople(ctx context.Context, f PeopleFilter) ([]Person, error)
 	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)

@@ -79,18 +79,36 @@ func checkPassword(v *core.Validator, pw string) {
 	v.Check(len(pw) <= 256, "password", "Use at most 256 characters.")
 }
 
-// Authenticate checks an email and password and returns the person.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (Person, error) {
+// Authenticate checks an email and password against every account with that
+// address (one per organisation) and returns the active ones whose password
+// matches, in organisation name order: one to sign in as, or several to
+// choose from. An address with no account still costs one password check.
+func (s *Service) Authenticate(ctx context.Context, email, password string) ([]SignInChoice, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	cred, err := s.Store.FindCredentials(ctx, email)
-	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
-		return Person{}, err
+	creds, err := s.Store.FindCredentials(ctx, email)
+	if err != nil {
+		return nil, err
 	}
-	ok := auth.CheckPasswordOrDummy(password, cred.PasswordHash)
-	if !ok || !cred.Person.Active {
-		return Person{}, ErrBadCredentials
+	if len(creds) == 0 {
+		auth.CheckPasswordOrDummy(password, "")
+		return nil, ErrBadCredentials
 	}
-	return cred.Person, nil
+	var out []SignInChoice
+	for _, c := range creds {
+		if auth.CheckPasswordOrDummy(password, c.PasswordHash) && c.Person.Active {
+			out = append(out, SignInChoice{Person: c.Person, OrgName: c.OrgName})
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrBadCredentials
+	}
+	return out, nil
+}
+
+// SignInChoice is an account a password matched, and its organisation's name.
+type SignInChoice struct {
+	Person  Person
+	OrgName string
 }
 
 // ActorFor loads the signed-in person for a session; inactive people get EUNAUTHORIZED.
@@ -322,42 +340,65 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 // (IssuePasswordReset) and pass it on.
 func (s *Service) PasswordResetRequested(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
-	cred, err := s.Store.FindCredentials(ctx, email)
-	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && !cred.Person.Active) {
-		s.Log.Info("password reset requested for an address without an active account")
-		return nil
-	}
+	creds, err := s.Store.FindCredentials(ctx, email)
 	if err != nil {
 		return err
 	}
-	s.Log.Info("password reset requested", "org_id", cred.Person.OrgID, "person_id", cred.Person.ID,
-		"delivery", "none configured; issue a link with: rapport user reset-link --email "+email)
+	n := 0
+	for _, c := range creds {
+		if !c.Person.Active {
+			continue
+		}
+		n++
+		s.Log.Info("password reset requested", "org_id", c.Person.OrgID, "person_id", c.Person.ID,
+			"delivery", "none configured; issue a link with: rapport user reset-link --email "+email)
+	}
+	if n == 0 {
+		s.Log.Info("password reset requested for an address without an active account")
+	}
 	return nil
 }
 
 // IssuePasswordReset makes a reset link token for the active account at
-// email, for an operator to pass on. Every other outstanding link of that
-// person stops working.
-func (s *Service) IssuePasswordReset(ctx context.Context, email string) (Person, string, error) {
+// email, in the organisation named orgName (any case) when the address is
+// used in several; for an operator to pass on. Every other outstanding link
+// of that person stops working.
+func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string) (Person, string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	orgName = strings.TrimSpace(orgName)
 	if !ValidEmail(email) {
 		return Person{}, "", errResetEmail
 	}
-	cred, err := s.Store.FindCredentials(ctx, email)
+	creds, err := s.Store.FindCredentials(ctx, email)
 	if err != nil {
 		return Person{}, "", err
 	}
-	if !cred.Person.Active {
-		return Person{}, "", core.Errorf(core.EINVALID, "%s is deactivated; reactivate them first.", cred.Person.Name)
+	var found []Credentials
+	var orgs []string
+	for _, c := range creds {
+		if orgName == "" || strings.EqualFold(c.OrgName, orgName) {
+			found = append(found, c)
+			orgs = append(orgs, c.OrgName)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Person{}, "", core.NotFound("Account")
+	case len(found) > 1:
+		return Person{}, "", core.Errorf(core.EINVALID, "%s is used in %d organisations (%s); name one.", email, len(found), strings.Join(orgs, ", "))
+	}
+	p := found[0].Person
+	if !p.Active {
+		return Person{}, "", core.Errorf(core.EINVALID, "%s is deactivated; reactivate them first.", p.Name)
 	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return Person{}, "", err
 	}
-	if err := s.Store.CreatePasswordReset(ctx, cred.Person.OrgID, cred.Person.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
+	if err := s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
 		return Person{}, "", err
 	}
-	return cred.Person, token, nil
+	return p, token, nil
 }
 
 // CheckPasswordReset reports whether a reset link is usable.

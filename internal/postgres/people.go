@@ -77,13 +77,18 @@ func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
 	return people.Org{ID: o.ID, Name: o.Name}, nil
 }
 
-// FindCredentials returns a person and their password hash by email.
-func (s *Store) FindCredentials(ctx context.Context, email string) (people.Credentials, error) {
-	u, err := s.q.UserGetByEmail(ctx, s.Pool, email)
+// FindCredentials returns every account with an address (one per
+// organisation) with its password hash, in organisation name order.
+func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Credentials, error) {
+	rows, err := s.q.UserListByEmail(ctx, s.Pool, email)
 	if err != nil {
-		return people.Credentials{}, mapErr(err, "Person")
+		return nil, mapErr(err, "Person")
 	}
-	return people.Credentials{Person: personFromUser(u, nil), PasswordHash: u.PasswordHash}, nil
+	out := make([]people.Credentials, len(rows))
+	for i, r := range rows {
+		out[i] = people.Credentials{Person: personFromUser(r.User, nil), PasswordHash: r.User.PasswordHash, OrgName: r.OrgName}
+	}
+	return out, nil
 }
 
 // FindPerson returns a person of the organisation.
@@ -159,7 +164,7 @@ func fieldErr(field, msg string) error {
 
 func emailTaken(err error) error {
 	if core.ErrorCode(err) == core.ECONFLICT {
-		return fieldErr("email", "Someone already uses this email address.")
+		return fieldErr("email", "Someone in the organisation already uses this email address.")
 	}
 	return err
 }
@@ -598,7 +603,7 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 		OrgPeopleByEmail: map[string]int64{},
 		TeamsByName:      map[string]int64{},
 	}
-	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, emails)
+	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}

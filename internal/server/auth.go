@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -162,7 +163,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusTooManyRequests, views.LoginPage(l, props))
 		return
 	}
-	p, err := s.people.Authenticate(r.Context(), props.Email, r.PostFormValue("password"))
+	matched, err := s.people.Authenticate(ctx, props.Email, r.PostFormValue("password"))
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			props.Error = core.ErrorMessage(err)
@@ -176,11 +177,112 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.signIn(r, p); err != nil {
+	if len(matched) > 1 {
+		s.offerChoice(w, r, matched, props.Next)
+		return
+	}
+	if err := s.signIn(r, matched[0].Person); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	redirect(w, r, safeNext(props.Next))
+}
+
+// A sign-in whose password matched accounts in several organisations waits
+// in the session, for choiceTTL, while the person picks one.
+const (
+	sessChoice   = "login_choice"
+	sessChoiceAt = "login_choice_at"
+	choiceTTL    = 5 * time.Minute
+)
+
+// loginChoice is one account a pending sign-in may become.
+type loginChoice struct {
+	OrgID    int64  `json:"o"`
+	PersonID int64  `json:"p"`
+	OrgName  string `json:"n"`
+}
+
+func (s *Server) offerChoice(w http.ResponseWriter, r *http.Request, matched []people.SignInChoice, next string) {
+	ctx := r.Context()
+	choices := make([]loginChoice, len(matched))
+	for i, m := range matched {
+		choices[i] = loginChoice{OrgID: m.Person.OrgID, PersonID: m.Person.ID, OrgName: m.OrgName}
+	}
+	b, err := json.Marshal(choices)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	// The password is proven: a fresh token, against fixation.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessChoice, string(b))
+	s.sessions.Put(ctx, sessChoiceAt, s.clock.Now().Unix())
+	s.renderChoice(w, r, http.StatusOK, choices, next, "")
+}
+
+func (s *Server) renderChoice(w http.ResponseWriter, r *http.Request, status int, choices []loginChoice, next, msg string) {
+	props := views.LoginChoiceProps{Next: next, Error: msg}
+	if safeNext(next) != next {
+		props.Next = ""
+	}
+	for _, c := range choices {
+		props.Orgs = append(props.Orgs, views.LoginOrg{ID: c.OrgID, Name: c.OrgName})
+	}
+	s.render(w, r, status, views.LoginChoicePage(s.layout(r, "Choose an organisation", ""), props))
+}
+
+// loginChoose finishes a pending sign-in in the organisation chosen, which
+// must be one the password matched.
+func (s *Server) loginChoose(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	var choices []loginChoice
+	pending := s.sessions.GetString(ctx, sessChoice)
+	at := time.Unix(s.sessions.GetInt64(ctx, sessChoiceAt), 0)
+	if pending == "" || json.Unmarshal([]byte(pending), &choices) != nil || len(choices) == 0 || s.clock.Now().Sub(at) > choiceTTL {
+		s.sessions.Remove(ctx, sessChoice)
+		s.sessions.Remove(ctx, sessChoiceAt)
+		s.flash(r, "warning", "Sign in again to choose an organisation.")
+		redirect(w, r, "/login")
+		return
+	}
+	next := r.PostFormValue("next")
+	orgID, _ := strconv.ParseInt(r.PostFormValue("org_id"), 10, 64)
+	var chosen *loginChoice
+	for i := range choices {
+		if choices[i].OrgID == orgID {
+			chosen = &choices[i]
+		}
+	}
+	if chosen == nil {
+		s.renderChoice(w, r, http.StatusUnprocessableEntity, choices, next, "Choose one of these organisations.")
+		return
+	}
+	_, p, err := s.people.SignedIn(ctx, chosen.OrgID, chosen.PersonID)
+	if err != nil {
+		if c := core.ErrorCode(err); c == core.EUNAUTHORIZED || c == core.ENOTFOUND {
+			s.sessions.Remove(ctx, sessChoice)
+			s.sessions.Remove(ctx, sessChoiceAt)
+			s.flash(r, "warning", "Sign in again to choose an organisation.")
+			redirect(w, r, "/login")
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	s.sessions.Remove(ctx, sessChoice)
+	s.sessions.Remove(ctx, sessChoiceAt)
+	if err := s.signIn(r, p); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	redirect(w, r, safeNext(next))
 }
 
 // signIn starts a fresh session for p: a new token (against fixation), the

@@ -82,7 +82,7 @@ func TestAResetLinkEndsEveryOtherLinkOfThatPerson(t *testing.T) {
 	ctx := t.Context()
 	issue := func() string {
 		t.Helper()
-		_, tok, err := ta.People.IssuePasswordReset(ctx, p.Email)
+		_, tok, err := ta.People.IssuePasswordReset(ctx, p.Email, "")
 		if err != nil {
 			t.Fatal(err)
 		}
