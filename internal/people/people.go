@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rapport/internal/core"
 )
@@ -72,7 +73,7 @@ func (in PersonInput) Validate() *core.Validator {
 
 // ValidEmail reports whether s is a bare, plausible email address.
 func ValidEmail(s string) bool {
-	if len(s) < 3 || len(s) > 254 {
+	if len(s) < 3 || len(s) > 254 || !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
 		return false
 	}
 	a, err := mail.ParseAddress(s)

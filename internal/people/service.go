@@ -85,9 +85,12 @@ func checkPassword(v *core.Validator, pw string) {
 // choose from. An address with no account still costs one password check.
 func (s *Service) Authenticate(ctx context.Context, email, password string) ([]SignInChoice, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	creds, err := s.Store.FindCredentials(ctx, email)
-	if err != nil {
-		return nil, err
+	var creds []Credentials
+	if ValidEmail(email) {
+		var err error
+		if creds, err = s.Store.FindCredentials(ctx, email); err != nil {
+			return nil, err
+		}
 	}
 	if len(creds) == 0 {
 		auth.CheckPasswordOrDummy(password, "")

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -106,8 +108,16 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.LoginPage(l, views.LoginProps{Next: next}))
 }
 
-// loginKey names an account, whatever the case and spaces it was typed with.
-func loginKey(email string) string { return "acct:" + strings.ToLower(strings.TrimSpace(email)) }
+// loginKey names an account, whatever the case and spaces it was typed with;
+// what cannot be an address (too long, not UTF-8) by its SHA-256.
+func loginKey(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) > 254 || !utf8.ValidString(email) {
+		sum := sha256.Sum256([]byte(email))
+		return "acct#" + hex.EncodeToString(sum[:])
+	}
+	return "acct:" + email
+}
 
 // clientIP is the address a request comes from (the proxy's X-Forwarded-For
 // when TrustProxy installed RealIP), with IPv6 cut to its /64.

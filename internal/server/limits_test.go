@@ -187,3 +187,19 @@ func TestSignInDelaysGrowAndASuccessStartsOver(t *testing.T) {
 		t.Fatalf("%d idle counters survived pruning", n)
 	}
 }
+
+// Whatever is typed as the address, sign-in and reset requests answer with a
+// message, never a server error: overlong text and bytes that are not UTF-8
+// included.
+func TestOddAddressesGetAnAnswerNotAnError(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	c := ta.ClientFrom(t, freshIP())
+	for _, email := range []string{strings.Repeat("a", 5000) + "@example.com", "\xff\xfe@example.com", "  ", ""} {
+		if r := login(c, email, "some password"); r.Status != http.StatusUnauthorized {
+			t.Errorf("sign in as %.20q: %d, want 401", email, r.Status)
+		}
+		if r := c.Post("/password/forgot", url.Values{"email": {email}}); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("reset for %.20q: %d, want 422", email, r.Status)
+		}
+	}
+}
