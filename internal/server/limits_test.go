@@ -203,3 +203,39 @@ func TestOddAddressesGetAnAnswerNotAnError(t *testing.T) {
 		}
 	}
 }
+
+// Attempts sent at once cannot slip past the count: of ten wrong passwords
+// sent together from one address, exactly the free three are checked.
+func TestSimultaneousAttemptsAreCountedExactly(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{Config: func(c *server.Config) {
+		c.LoginPerAccount = 3
+		c.LoginPerIP = 100
+		c.LoginWindow = time.Hour
+	}})
+	org := ta.F.Org(t, "At once")
+	p := ta.F.Person(t, org, testfx.PersonOpts{})
+	ip := freshIP()
+	statuses := make(chan int, 10)
+	for i := 0; i < 10; i++ {
+		c := ta.ClientFrom(t, ip)
+		go func() {
+			form := url.Values{"email": {p.Email}, "password": {"wrong guess " + strconv.Itoa(i)}}
+			req, _ := http.NewRequest("POST", ta.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	count := map[int]int{}
+	for i := 0; i < 10; i++ {
+		count[<-statuses]++
+	}
+	if count[http.StatusUnauthorized] != 3 || count[http.StatusTooManyRequests] != 7 {
+		t.Fatalf("statuses %v, want 3×401 and 7×429", count)
+	}
+}
