@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -53,6 +54,9 @@ Usage:
                                    database's first organisation
   rapport user create --email E --name N [--org O]
                                    create an admin (password from RAPPORT_PASSWORD or stdin)
+  rapport user reset-link --email E [--org O] [--base-url U]
+                                   print a one-hour password-reset link to pass on;
+                                   the person's older links stop working
   rapport loadtest [flags]         measure pages under constant-rate load against the
                                    Fortunes baseline (see rapport loadtest -h)
   rapport secrets generate         print a new random secret key
@@ -253,6 +257,10 @@ func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger)
 			if err := store.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("prune session owners", "err", err)
 			}
+			// Sign-in counters idle for a day have forgotten their attempts.
+			if _, err := store.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				log.Warn("prune rate limits", "err", err)
+			}
 		}
 	}
 }
@@ -381,8 +389,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "reset-link" {
+		return cmdResetLink(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(stderr, "usage: rapport user create --email E --name N [--org O]")
+		fmt.Fprintln(stderr, "       rapport user reset-link --email E [--org O] [--base-url U]")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
@@ -429,6 +441,44 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return errors.New(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " "))
 	}
 	fmt.Fprintf(stdout, "Created admin %s <%s> (id %d).\n", p.Name, p.Email, p.ID)
+	return nil
+}
+
+// cmdResetLink prints a password-reset link for an operator to pass on.
+// Rapport sends no email, and a link must never be written to the log: this
+// is how someone who forgot their password gets a new one.
+func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user reset-link", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "the person's email address (required)")
+	org := fs.String("org", "", "the organisation's name, when the address is used in several")
+	base := fs.String("base-url", env("RAPPORT_BASE_URL", "http://localhost:8080"), "public URL the link starts with (RAPPORT_BASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	baseURL := strings.TrimRight(*base, "/")
+	if u, err := url.Parse(baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configErrors([]string{fmt.Sprintf("--base-url %q: use a full URL like https://rapport.example.com", *base)})
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, log)
+	p, token, err := svc.IssuePasswordReset(ctx, *email, *org)
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			if strings.TrimSpace(*org) != "" {
+				return errors.New("no account of " + strings.TrimSpace(*org) + " uses " + strings.ToLower(strings.TrimSpace(*email)))
+			}
+			return errors.New("no account uses " + strings.ToLower(strings.TrimSpace(*email)))
+		}
+		return errors.New(strings.TrimSpace(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " ")))
+	}
+	fmt.Fprintf(stdout, "Password-reset link for %s <%s>; it works once, for one hour:\n%s/password/reset/%s\n",
+		p.Name, p.Email, baseURL, token)
 	return nil
 }
 

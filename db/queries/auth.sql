@@ -37,13 +37,19 @@ VALUES (@org_id, @user_id, @token_hash, @expires_at)
 RETURNING id;
 
 -- name: PasswordResetFindByToken :one
-SELECT r.id, r.org_id, r.user_id, r.expires_at, r.used_at, u.active
+SELECT r.id, r.org_id, r.user_id, r.expires_at, r.used_at, r.revoked_at, u.active
 FROM password_resets r JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id
 WHERE r.token_hash = @token_hash;
 
 -- name: PasswordResetUse :execrows
 UPDATE password_resets SET used_at = now()
-WHERE id = @id AND used_at IS NULL AND expires_at > now();
+WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now();
+
+-- name: PasswordResetRevokeForUser :exec
+-- Ends every outstanding reset link of a person but @keep_id (0: all).
+UPDATE password_resets SET revoked_at = now()
+WHERE org_id = @org_id AND user_id = @user_id AND id <> @keep_id
+  AND used_at IS NULL AND revoked_at IS NULL;
 
 -- name: SessionUserRecord :exec
 INSERT INTO session_users (token, user_id) VALUES (@token, @user_id)

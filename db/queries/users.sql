@@ -11,8 +11,13 @@ SELECT sqlc.embed(u), m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = @org_id AND u.id = @id;
 
--- name: UserGetByEmail :one
-SELECT * FROM users WHERE email = @email;
+-- name: UserListByEmail :many
+-- Every account with an address, one per organisation, for sign-in.
+SELECT sqlc.embed(u), o.name AS org_name
+FROM users u JOIN orgs o ON o.id = u.org_id
+WHERE u.email = @email
+ORDER BY lower(o.name), o.id
+LIMIT 100;
 
 -- name: UserUpdate :one
 UPDATE users
@@ -85,7 +90,9 @@ SELECT * FROM users WHERE org_id = @org_id AND manager_id = @manager_id AND acti
 ORDER BY lower(name);
 
 -- name: UserEmailsTaken :many
-SELECT lower(email::text)::text AS email FROM users WHERE lower(email::text) = ANY(@emails::text[]);
+-- Which of the addresses the organisation already uses.
+SELECT lower(email::text)::text AS email FROM users
+WHERE org_id = @org_id AND lower(email::text) = ANY(@emails::text[]);
 
 -- name: UserOrgDirectory :many
 SELECT id, lower(email::text)::text AS email FROM users WHERE org_id = @org_id AND active;

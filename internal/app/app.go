@@ -78,6 +78,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}
+	svc.Resets = n
+	n.Resets = svc
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
 	rt := retro.NewService(store, opts.Clock)
@@ -86,6 +88,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, store, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

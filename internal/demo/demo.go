@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
@@ -158,10 +157,6 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	var rc reviewCounts
 	orgID, counts, kc, err := write(ctx, tx, opts, pl, hash, kudosPlanned, &rc)
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_email_key" {
-			return Result{}, fmt.Errorf("demo: %w: %s", ErrDomainInUse, opts.Domain)
-		}
 		return Result{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -237,6 +232,11 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 
 // writePeople inserts the organisation, its people and teams.
 func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, []int64, []int64, error) {
+	// Addresses are unique per organisation only, so two seeds of one domain
+	// are kept apart by a lock on the domain until the first commits.
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('demo domain ' || $1, 0))", opts.Domain); err != nil {
+		return 0, nil, nil, fmt.Errorf("demo: lock domain: %w", err)
+	}
 	var inUse bool
 	err := tx.QueryRow(ctx,
 		`SELECT EXISTS (SELECT 1 FROM users WHERE lower(split_part(email::text, '@', 2)) = $1)`,

@@ -441,8 +441,8 @@ func TestSeedDomainInUse(t *testing.T) {
 	}
 }
 
-// Two Seeds racing for one domain: the check before writing cannot see the
-// other's uncommitted people, so the unique email index decides.
+// Two Seeds racing for one domain: a lock on the domain makes the second
+// wait for the first to commit, and then see its people.
 func TestSeedConcurrentSameDomain(t *testing.T) {
 	ctx := context.Background()
 	pool := openPool(t, dsn)

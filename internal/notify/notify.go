@@ -98,6 +98,8 @@ type Notifier struct {
 	clock   core.Clock
 	// Reviews, when set, records review reminders on the RemindReviews schedule.
 	Reviews ReviewReminders
+	// Resets, when set, handles password-reset requests (ResetRequested jobs).
+	Resets PasswordResets
 }
 
 // New builds a Notifier on pool, whose database must be migrated (River's tables
@@ -160,6 +162,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 		return nil, fmt.Errorf("notify: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &reviewReminderWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &resetWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
 	// River refuses a poll interval below its fetch cooldown (100 ms by default).

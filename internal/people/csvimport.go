@@ -99,11 +99,11 @@ func (p ImportPreview) ImportOrder() []ImportRow {
 	return out
 }
 
-// ImportDirectory is what the check needs to know about the organisation and
-// the deployment.
+// ImportDirectory is what the check needs to know about the organisation.
 type ImportDirectory struct {
-	// ExistingEmails holds the lower-cased emails already used by any person in
-	// the deployment (sign-in is by email).
+	// ExistingEmails holds the lower-cased emails already used by a person of
+	// the importing organisation. Other organisations' addresses are none of
+	// its business.
 	ExistingEmails map[string]bool
 	// OrgPeopleByEmail maps lower-cased email to person id, for active people
 	// in the importing organisation (possible managers).
@@ -161,7 +161,7 @@ func CheckImport(r io.Reader, dir ImportDirectory) ImportPreview {
 			continue
 		}
 		if dir.ExistingEmails[key] {
-			row.addError("Email is already used by someone else.")
+			row.addError("Email is already used by someone in the organisation.")
 		} else if line, dup := firstLine[key]; dup {
 			row.addError(fmt.Sprintf("Email is already used on line %d of this file.", line))
 		}

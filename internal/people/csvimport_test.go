@@ -86,12 +86,12 @@ func TestCheckImportRowRules(t *testing.T) {
 			errors: map[int]string{2: "Email is too long"},
 		},
 		{
-			name: "email already used in the deployment, any case",
+			name: "email already used in the organisation, any case",
 			body: "Ann,Boss@Example.com,,,,\n" +
 				"Bob,other@elsewhere.org,,,,\n",
 			errors: map[int]string{
-				2: "Email is already used by someone else.",
-				3: "Email is already used by someone else.",
+				2: "Email is already used by someone in the organisation.",
+				3: "Email is already used by someone in the organisation.",
 			},
 		},
 		{

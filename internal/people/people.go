@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rapport/internal/core"
 )
@@ -73,7 +74,7 @@ func (in PersonInput) Validate() *core.Validator {
 
 // ValidEmail reports whether s is a bare, plausible email address.
 func ValidEmail(s string) bool {
-	if len(s) < 3 || len(s) > 254 {
+	if len(s) < 3 || len(s) > 254 || !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -188,13 +189,15 @@ type PasswordReset struct {
 	UserID    int64
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	RevokedAt *time.Time // a newer link was asked for, or another one used
 	Active    bool
 }
 
-// Credentials is what sign-in needs about a person.
+// Credentials is what sign-in needs about an account.
 type Credentials struct {
 	Person       Person
 	PasswordHash string
+	OrgName      string
 }
 
 // SetupInput is the first-run form: an organisation and its first admin.
@@ -215,7 +218,9 @@ type Store interface {
 	CreateOrgWithAdmin(ctx context.Context, orgName string, admin PersonInput, passwordHash string) (Org, Person, error)
 	FindOrg(ctx context.Context, orgID int64) (Org, error)
 
-	FindCredentials(ctx context.Context, email string) (Credentials, error)
+	// FindCredentials returns every account with the address, one per
+	// organisation, in organisation name order; none is not an error.
+	FindCredentials(ctx context.Context, email string) ([]Credentials, error)
 	FindPerson(ctx context.Context, orgID, id int64) (Person, error)
 	FindPeople(ctx context.Context, f PeopleFilter) ([]Person, error)
 	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)
@@ -252,10 +257,12 @@ type Store interface {
 	FindInvitations(ctx context.Context, orgID int64) ([]Invitation, error)
 	RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error
 
+	// CreatePasswordReset revokes the person's outstanding reset links and
+	// stores a new one.
 	CreatePasswordReset(ctx context.Context, orgID, personID int64, tokenHash []byte, expires time.Time) error
 	FindPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error)
-	// UsePasswordReset marks the reset used, sets the password and ends the
-	// person's other sessions, once.
+	// UsePasswordReset marks the reset used, revokes the person's other reset
+	// links, sets the password and ends the person's sessions, once.
 	UsePasswordReset(ctx context.Context, pr PasswordReset, passwordHash string) error
 
 	RecordSession(ctx context.Context, token string, personID int64) error

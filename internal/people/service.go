@@ -22,6 +22,14 @@ type Service struct {
 	HashParams     auth.Params
 	InvitationTTL  time.Duration
 	PasswordResetT time.Duration
+	// Resets queues password-reset requests, to be handled off the request
+	// path by PasswordResetRequested.
+	Resets ResetQueue
+}
+
+// ResetQueue queues a password-reset request for an address.
+type ResetQueue interface {
+	EnqueuePasswordReset(ctx context.Context, email string) error
 }
 
 // NewService returns a Service with sensible defaults.
@@ -72,18 +80,39 @@ func checkPassword(v *core.Validator, pw string) {
 	v.Check(len(pw) <= 256, "password", "Use at most 256 characters.")
 }
 
-// Authenticate checks an email and password and returns the person.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (Person, error) {
+// Authenticate checks an email and password against every account with that
+// address (one per organisation) and returns the active ones whose password
+// matches, in organisation name order: one to sign in as, or several to
+// choose from. An address with no account still costs one password check.
+func (s *Service) Authenticate(ctx context.Context, email, password string) ([]SignInChoice, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	cred, err := s.Store.FindCredentials(ctx, email)
-	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
-		return Person{}, err
+	var creds []Credentials
+	if ValidEmail(email) {
+		var err error
+		if creds, err = s.Store.FindCredentials(ctx, email); err != nil {
+			return nil, err
+		}
 	}
-	ok := auth.CheckPasswordOrDummy(password, cred.PasswordHash)
-	if !ok || !cred.Person.Active {
-		return Person{}, ErrBadCredentials
+	if len(creds) == 0 {
+		auth.CheckPasswordOrDummy(password, "")
+		return nil, ErrBadCredentials
 	}
-	return cred.Person, nil
+	var out []SignInChoice
+	for _, c := range creds {
+		if auth.CheckPasswordOrDummy(password, c.PasswordHash) && c.Person.Active {
+			out = append(out, SignInChoice{Person: c.Person, OrgName: c.OrgName})
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrBadCredentials
+	}
+	return out, nil
+}
+
+// SignInChoice is an account a password matched, and its organisation's name.
+type SignInChoice struct {
+	Person  Person
+	OrgName string
 }
 
 // ActorFor loads the signed-in person for a session; inactive people get EUNAUTHORIZED.
@@ -294,30 +323,90 @@ func (s *Service) RevokeInvitation(ctx context.Context, a core.Actor, id int64) 
 	return s.Store.RevokeInvitation(ctx, a.OrgID, a.UserID, id)
 }
 
-// RequestPasswordReset creates a reset token for an active account and
-// returns it; unknown or inactive emails return "" and no error, so callers
-// cannot tell which accounts exist.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) (string, error) {
+var errResetEmail = &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.",
+	Fields: map[string]string{"email": "Enter an email address like name@example.com."}}
+
+// RequestPasswordReset queues a reset request for an address. It does the
+// same work whether or not an account uses the address, so neither its
+// answer nor its timing tells which accounts exist: the account is looked
+// up later, by PasswordResetRequested.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !ValidEmail(email) {
-		return "", &core.Error{Code: core.EINVALID, Message: "Please correct the highlighted fields.",
-			Fields: map[string]string{"email": "Enter an email address like name@example.com."}}
+		return errResetEmail
 	}
-	cred, err := s.Store.FindCredentials(ctx, email)
-	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && !cred.Person.Active) {
-		return "", nil
+	if s.Resets == nil {
+		return fmt.Errorf("password reset: no queue")
 	}
+	return s.Resets.EnqueuePasswordReset(ctx, email)
+}
+
+// PasswordResetRequested handles a queued reset request. Rapport sends no
+// email yet, so no link is made here: a link must reach its owner and no
+// one else, and the log is not such a place. The request is recorded for the
+// operator, who can issue a link with `rapport user reset-link`
+// (IssuePasswordReset) and pass it on.
+func (s *Service) PasswordResetRequested(ctx context.Context, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	creds, err := s.Store.FindCredentials(ctx, email)
 	if err != nil {
-		return "", err
+		return err
+	}
+	n := 0
+	for _, c := range creds {
+		if !c.Person.Active {
+			continue
+		}
+		n++
+		s.Log.Info("password reset requested", "org_id", c.Person.OrgID, "person_id", c.Person.ID,
+			"delivery", "none configured; issue a link with: rapport user reset-link --email "+email)
+	}
+	if n == 0 {
+		s.Log.Info("password reset requested for an address without an active account")
+	}
+	return nil
+}
+
+// IssuePasswordReset makes a reset link token for the active account at
+// email, in the organisation named orgName (any case) when the address is
+// used in several; for an operator to pass on. Every other outstanding link
+// of that person stops working.
+func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string) (Person, string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	orgName = strings.TrimSpace(orgName)
+	if !ValidEmail(email) {
+		return Person{}, "", errResetEmail
+	}
+	creds, err := s.Store.FindCredentials(ctx, email)
+	if err != nil {
+		return Person{}, "", err
+	}
+	var found []Credentials
+	var orgs []string
+	for _, c := range creds {
+		if orgName == "" || strings.EqualFold(c.OrgName, orgName) {
+			found = append(found, c)
+			orgs = append(orgs, c.OrgName)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Person{}, "", core.NotFound("Account")
+	case len(found) > 1:
+		return Person{}, "", core.Errorf(core.EINVALID, "%s is used in %d organisations (%s); name one.", email, len(found), strings.Join(orgs, ", "))
+	}
+	p := found[0].Person
+	if !p.Active {
+		return Person{}, "", core.Errorf(core.EINVALID, "%s is deactivated; reactivate them first.", p.Name)
 	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
-		return "", err
+		return Person{}, "", err
 	}
-	if err := s.Store.CreatePasswordReset(ctx, cred.Person.OrgID, cred.Person.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
-		return "", err
+	if err := s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
+		return Person{}, "", err
 	}
-	return token, nil
+	return p, token, nil
 }
 
 // CheckPasswordReset reports whether a reset link is usable.
@@ -329,7 +418,7 @@ func (s *Service) CheckPasswordReset(ctx context.Context, token string) (Passwor
 		}
 		return PasswordReset{}, err
 	}
-	if pr.UsedAt != nil || !s.Clock.Now().Before(pr.ExpiresAt) || !pr.Active {
+	if pr.UsedAt != nil || pr.RevokedAt != nil || !s.Clock.Now().Before(pr.ExpiresAt) || !pr.Active {
 		return PasswordReset{}, errLinkInvalid
 	}
 	return pr, nil

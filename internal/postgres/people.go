@@ -77,13 +77,18 @@ func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
 	return people.Org{ID: o.ID, Name: o.Name}, nil
 }
 
-// FindCredentials returns a person and their password hash by email.
-func (s *Store) FindCredentials(ctx context.Context, email string) (people.Credentials, error) {
-	u, err := s.q.UserGetByEmail(ctx, s.Pool, email)
+// FindCredentials returns every account with an address (one per
+// organisation) with its password hash, in organisation name order.
+func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Credentials, error) {
+	rows, err := s.q.UserListByEmail(ctx, s.Pool, email)
 	if err != nil {
-		return people.Credentials{}, mapErr(err, "Person")
+		return nil, mapErr(err, "Person")
 	}
-	return people.Credentials{Person: personFromUser(u, nil), PasswordHash: u.PasswordHash}, nil
+	out := make([]people.Credentials, len(rows))
+	for i, r := range rows {
+		out[i] = people.Credentials{Person: personFromUser(r.User, nil), PasswordHash: r.User.PasswordHash, OrgName: r.OrgName}
+	}
+	return out, nil
 }
 
 // FindPerson returns a person of the organisation.
@@ -159,7 +164,7 @@ func fieldErr(field, msg string) error {
 
 func emailTaken(err error) error {
 	if core.ErrorCode(err) == core.ECONFLICT {
-		return fieldErr("email", "Someone already uses this email address.")
+		return fieldErr("email", "Someone in the organisation already uses this email address.")
 	}
 	return err
 }
@@ -576,9 +581,16 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 	return mapErr(err, "Invitation")
 }
 
-// CreatePasswordReset stores a reset token hash.
+// CreatePasswordReset ends the person's outstanding reset links and stores
+// a new one's hash.
 func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time) error {
-	_, err := s.q.PasswordResetCreate(ctx, s.Pool, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: orgID, UserID: personID}); err != nil {
+			return err
+		}
+		_, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
+		return err
+	})
 	return mapErr(err, "Password reset")
 }
 
@@ -588,10 +600,12 @@ func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.Pass
 	if err != nil {
 		return people.PasswordReset{}, mapErr(err, "Password reset")
 	}
-	return people.PasswordReset{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt, Active: r.Active}, nil
+	return people.PasswordReset{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt,
+		RevokedAt: r.RevokedAt, Active: r.Active}, nil
 }
 
-// UsePasswordReset uses a reset once: sets the password, ends all sessions.
+// UsePasswordReset uses a reset once: sets the password, ends the person's
+// other reset links and all their sessions.
 func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, hash string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.PasswordResetUse(ctx, tx, pr.ID)
@@ -600,6 +614,9 @@ func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, h
 		}
 		if n == 0 {
 			return errLinkUsed
+		}
+		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: pr.OrgID, UserID: pr.UserID, KeepID: pr.ID}); err != nil {
+			return err
 		}
 		if err := s.q.UserSetPassword(ctx, tx, dbq.UserSetPasswordParams{OrgID: pr.OrgID, ID: pr.UserID, PasswordHash: hash}); err != nil {
 			return err
@@ -634,7 +651,7 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 		OrgPeopleByEmail: map[string]int64{},
 		TeamsByName:      map[string]int64{},
 	}
-	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, emails)
+	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}
@@ -756,4 +773,37 @@ func (s *Store) CreateAdmin(ctx context.Context, orgName string, in people.Perso
 		return s.audit(ctx, tx, o.ID, 0, "person.create_admin_cli", fmt.Sprintf("person:%d", u.ID))
 	})
 	return p, mapErr(err, "Person")
+}
+
+// TakeLimit reads key's rate-limit counter under a row lock, stores what
+// decide makes of it and returns decide's verdict.
+func (s *Store) TakeLimit(ctx context.Context, key string, now time.Time, decide func(people.LimitState) (people.LimitState, time.Duration)) (time.Duration, error) {
+	var wait time.Duration
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// A counter lost in a crash costs a guesser's few attempts nothing
+		// much; not waiting for the disk saves every sign-in a flush.
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+			return err
+		}
+		r, err := s.q.RateLimitLock(ctx, tx, dbq.RateLimitLockParams{Key: key, Now: now})
+		if err != nil {
+			return err
+		}
+		st, w := decide(people.LimitState{WindowStart: r.WindowStart, Hits: int(r.Hits), LastHit: r.LastHit, BlockedUntil: r.BlockedUntil})
+		wait = w
+		return s.q.RateLimitSet(ctx, tx, dbq.RateLimitSetParams{Key: key, WindowStart: st.WindowStart, Hits: int32(st.Hits),
+			LastHit: st.LastHit, BlockedUntil: st.BlockedUntil})
+	})
+	return wait, mapErr(err, "Rate limit")
+}
+
+// ClearLimit forgets a rate-limit counter.
+func (s *Store) ClearLimit(ctx context.Context, key string) error {
+	return mapErr(s.q.RateLimitClear(ctx, s.Pool, key), "Rate limit")
+}
+
+// PruneLimits drops counters idle and unblocked since before.
+func (s *Store) PruneLimits(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.q.RateLimitPrune(ctx, s.Pool, before)
+	return n, mapErr(err, "Rate limit")
 }

@@ -393,6 +393,7 @@ var matrix = map[string]expectation{
 	"POST /setup":                   {want: everyone(404)},
 	"GET /login":                    {want: statuses(200, 303, 303, 303, 303, 303, 303)},
 	"POST /login":                   {form: url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}}, want: everyone(401)},
+	"POST /login/organisation":      {want: everyone(303)},
 	"POST /logout":                  {want: statuses(401, 303, 303, 303, 303, 303, 303)},
 	"GET /invite/{token}":           {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
 	"POST /invite/{token}":          {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},

@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		{"POST", "/setup", Public, s.setupSubmit},
 		{"GET", "/login", Public, s.loginForm},
 		{"POST", "/login", Public, s.loginSubmit},
+		{"POST", "/login/organisation", Public, s.loginChoose},
 		{"POST", "/logout", Anyone, s.logout},
 		{"GET", "/invite/{token}", Public, s.inviteForm},
 		{"POST", "/invite/{token}", Public, s.inviteSubmit},

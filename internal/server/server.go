@@ -11,7 +11,6 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 
 	"rapport/internal/audit"
 	"rapport/internal/core"
@@ -38,10 +37,16 @@ type Config struct {
 	SessionLifetime time.Duration
 	RequestTimeout  time.Duration
 	MaxBodyBytes    int64
-	// LoginPerIP and LoginPerAccount are sign-in attempts allowed per LoginWindow.
+	// LoginPerIP is sign-in and reset requests allowed per address per
+	// LoginWindow. LoginPerAccount is sign-in attempts at one account from
+	// one address before each further one waits twice as long as the last
+	// (LoginWindow, 2×LoginWindow, … up to LoginMaxDelay); and reset
+	// requests per account per LoginWindow. The counters live in the
+	// database, so every replica shares them.
 	LoginPerIP      int
 	LoginPerAccount int
 	LoginWindow     time.Duration
+	LoginMaxDelay   time.Duration
 	// TraceQueries tallies each request's database statements: the access
 	// log line gets "queries" and "db_ms", the response X-Queries and a
 	// Server-Timing entry. For finding round trips; off in normal serving.
@@ -60,6 +65,7 @@ func DefaultConfig() Config {
 		LoginPerIP:      20,
 		LoginPerAccount: 5,
 		LoginWindow:     time.Minute,
+		LoginMaxDelay:   time.Hour,
 	}
 }
 
@@ -85,8 +91,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	clock    core.Clock
 
-	loginByIP      *httprate.RateLimiter
-	loginByAccount *httprate.RateLimiter
+	throttle *people.Throttle
 
 	router chi.Router
 }
@@ -103,6 +108,8 @@ type Services struct {
 	Audit   *audit.Service
 	Exports *export.Service
 	Reviews *review.Service
+	// Limits keeps the sign-in and reset rate limits, shared by every replica.
+	Limits people.LimitStore
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -128,8 +135,8 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 	}
 	s := &Server{
 		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
-		loginByIP:      httprate.NewRateLimiter(cfg.LoginPerIP, cfg.LoginWindow),
-		loginByAccount: httprate.NewRateLimiter(cfg.LoginPerAccount, cfg.LoginWindow),
+		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
+			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}
 	s.router = s.buildRouter()
 	return s

@@ -104,7 +104,7 @@ func TestLoginIsRateLimitedPerAccountAndPerIP(t *testing.T) {
 	org := ta.F.Org(t, "Limits")
 	p := ta.F.Person(t, org, testfx.PersonOpts{})
 	q := ta.F.Person(t, org, testfx.PersonOpts{})
-	c := ta.Client(t)
+	c := ta.ClientFrom(t, freshIP())
 	for i := 0; i < 3; i++ {
 		r := c.Post("/login", url.Values{"email": {p.Email}, "password": {"wrong password " + itoa(int64(i))}})
 		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "don&#39;t match an active account") {

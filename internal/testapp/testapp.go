@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -74,8 +75,11 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 
 	cfg := server.DefaultConfig()
 	cfg.BaseURL = ta.URL
-	cfg.LoginPerIP = 1000
-	cfg.LoginPerAccount = 1000
+	// Every test of a package shares one database, and so the sign-in
+	// counters of 127.0.0.1: tests of the limits set their own and use
+	// addresses of their own (ClientFrom).
+	cfg.LoginPerIP = 1 << 20
+	cfg.LoginPerAccount = 1 << 20
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
@@ -147,6 +151,20 @@ func (c *Client) Do(req *http.Request) Response {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+}
+
+// ClientFrom returns a new client whose connections come from the loopback
+// address ip (e.g. "127.0.0.7"), so that tests can play several people at
+// several addresses.
+func (a *TestApp) ClientFrom(t testing.TB, ip string) *Client {
+	c := a.Client(t)
+	tr, ok := c.HTTP.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("client transport is %T", c.HTTP.Transport)
+	}
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr.DialContext = d.DialContext
+	return c
 }
 
 // Get fetches a path.

@@ -222,7 +222,7 @@ func (q *Queries) PasswordResetCreate(ctx context.Context, db DBTX, arg Password
 }
 
 const passwordResetFindByToken = `-- name: PasswordResetFindByToken :one
-SELECT r.id, r.org_id, r.user_id, r.expires_at, r.used_at, u.active
+SELECT r.id, r.org_id, r.user_id, r.expires_at, r.used_at, r.revoked_at, u.active
 FROM password_resets r JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id
 WHERE r.token_hash = $1
 `
@@ -233,6 +233,7 @@ type PasswordResetFindByTokenRow struct {
 	UserID    int64
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	RevokedAt *time.Time
 	Active    bool
 }
 
@@ -245,14 +246,33 @@ func (q *Queries) PasswordResetFindByToken(ctx context.Context, db DBTX, tokenHa
 		&i.UserID,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.RevokedAt,
 		&i.Active,
 	)
 	return i, err
 }
 
+const passwordResetRevokeForUser = `-- name: PasswordResetRevokeForUser :exec
+UPDATE password_resets SET revoked_at = now()
+WHERE org_id = $1 AND user_id = $2 AND id <> $3
+  AND used_at IS NULL AND revoked_at IS NULL
+`
+
+type PasswordResetRevokeForUserParams struct {
+	OrgID  int64
+	UserID int64
+	KeepID int64
+}
+
+// Ends every outstanding reset link of a person but @keep_id (0: all).
+func (q *Queries) PasswordResetRevokeForUser(ctx context.Context, db DBTX, arg PasswordResetRevokeForUserParams) error {
+	_, err := db.Exec(ctx, passwordResetRevokeForUser, arg.OrgID, arg.UserID, arg.KeepID)
+	return err
+}
+
 const passwordResetUse = `-- name: PasswordResetUse :execrows
 UPDATE password_resets SET used_at = now()
-WHERE id = $1 AND used_at IS NULL AND expires_at > now()
+WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
 `
 
 func (q *Queries) PasswordResetUse(ctx context.Context, db DBTX, id int64) (int64, error) {

@@ -637,6 +637,7 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	RevokedAt *time.Time
 }
 
 type PrivateNote struct {
@@ -653,6 +654,14 @@ type Question struct {
 	Body      string
 	Active    bool
 	CreatedAt time.Time
+}
+
+type RateLimit struct {
+	Key          string
+	WindowStart  time.Time
+	Hits         int32
+	LastHit      time.Time
+	BlockedUntil time.Time
 }
 
 type Retro struct {

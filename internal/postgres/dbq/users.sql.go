@@ -118,11 +118,18 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 }
 
 const userEmailsTaken = `-- name: UserEmailsTaken :many
-SELECT lower(email::text)::text AS email FROM users WHERE lower(email::text) = ANY($1::text[])
+SELECT lower(email::text)::text AS email FROM users
+WHERE org_id = $1 AND lower(email::text) = ANY($2::text[])
 `
 
-func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, emails []string) ([]string, error) {
-	rows, err := db.Query(ctx, userEmailsTaken, emails)
+type UserEmailsTakenParams struct {
+	OrgID  int64
+	Emails []string
+}
+
+// Which of the addresses the organisation already uses.
+func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, arg UserEmailsTakenParams) ([]string, error) {
+	rows, err := db.Query(ctx, userEmailsTaken, arg.OrgID, arg.Emails)
 	if err != nil {
 		return nil, err
 	}
@@ -180,32 +187,6 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 	return i, err
 }
 
-const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE email = $1
-`
-
-func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (User, error) {
-	row := db.QueryRow(ctx, userGetByEmail, email)
-	var i User
-	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Email,
-		&i.Name,
-		&i.Title,
-		&i.Role,
-		&i.ManagerID,
-		&i.TimeZone,
-		&i.PasswordHash,
-		&i.Active,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DeactivatedAt,
-		&i.IdemKey,
-	)
-	return i, err
-}
-
 const userIsInSubtree = `-- name: UserIsInSubtree :one
 WITH RECURSIVE chain AS (
     SELECT u.id, u.manager_id, 1 AS depth FROM users u WHERE u.org_id = $2 AND u.id = $3
@@ -228,6 +209,56 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const userListByEmail = `-- name: UserListByEmail :many
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, o.name AS org_name
+FROM users u JOIN orgs o ON o.id = u.org_id
+WHERE u.email = $1
+ORDER BY lower(o.name), o.id
+LIMIT 100
+`
+
+type UserListByEmailRow struct {
+	User    User
+	OrgName string
+}
+
+// Every account with an address, one per organisation, for sign-in.
+func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([]UserListByEmailRow, error) {
+	rows, err := db.Query(ctx, userListByEmail, email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UserListByEmailRow
+	for rows.Next() {
+		var i UserListByEmailRow
+		if err := rows.Scan(
+			&i.User.ID,
+			&i.User.OrgID,
+			&i.User.Email,
+			&i.User.Name,
+			&i.User.Title,
+			&i.User.Role,
+			&i.User.ManagerID,
+			&i.User.TimeZone,
+			&i.User.PasswordHash,
+			&i.User.Active,
+			&i.User.CreatedAt,
+			&i.User.UpdatedAt,
+			&i.User.DeactivatedAt,
+			&i.User.IdemKey,
+			&i.OrgName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const userListDirectReports = `-- name: UserListDirectReports :many
