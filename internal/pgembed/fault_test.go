@@ -104,6 +104,8 @@ func TestPrivateServerRestartsLoseNoAcknowledgedWrite(t *testing.T) {
 	c.HTTP.Timeout = 5 * time.Second
 	handle := "@" + strings.SplitN(to.Email, "@", 2)[0]
 
+	// ledgerMu guards the ledger and each write's acknowledgement.
+	var ledgerMu sync.Mutex
 	// post tries once; it reports whether the server acknowledged the write.
 	post := func(w *write) bool {
 		w.tries++
@@ -118,7 +120,9 @@ func TestPrivateServerRestartsLoseNoAcknowledgedWrite(t *testing.T) {
 		resp.Body.Close()
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/kudos/") {
+			ledgerMu.Lock()
 			w.acked, w.ackedAt, w.location = true, time.Now(), loc
+			ledgerMu.Unlock()
 			return true
 		}
 		return false
@@ -126,9 +130,8 @@ func TestPrivateServerRestartsLoseNoAcknowledgedWrite(t *testing.T) {
 
 	const writers = 4
 	var (
-		ledgerMu sync.Mutex
-		ledger   []*write
-		wg       sync.WaitGroup
+		ledger []*write
+		wg     sync.WaitGroup
 	)
 	done := make(chan struct{})
 	for i := range writers {
