@@ -441,8 +441,9 @@ func TestSeedDomainInUse(t *testing.T) {
 	}
 }
 
-// Two Seeds racing for one domain: the check before writing cannot see the
-// other's uncommitted people, so the unique email index decides.
+// Two Seeds racing for one domain: one writes its organisation, the other
+// fails with ErrDomainInUse and writes nothing. Their people differ, so
+// without taking turns they could deadlock on the unique email index.
 func TestSeedConcurrentSameDomain(t *testing.T) {
 	ctx := context.Background()
 	pool := openPool(t, dsn)
