@@ -92,6 +92,10 @@ type Result struct {
 // ErrDomainInUse is returned when people with the domain's emails already exist.
 var ErrDomainInUse = errors.New("an organisation already uses this email domain")
 
+// domainLockClass is the first key of the transaction lock Seed takes on its
+// email domain.
+const domainLockClass = 0x64656d6f // "demo"
+
 var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 
 func (o *Options) normalise() error {
@@ -232,9 +236,14 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 
 // writePeople inserts the organisation, its people and teams.
 func writePeople(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string) (int64, []int64, []int64, error) {
-	// Addresses are unique per organisation only, so two seeds of one domain
-	// are kept apart by a lock on the domain until the first commits.
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('demo domain ' || $1, 0))", opts.Domain); err != nil {
+	// Seeds of one domain take turns, so that a second one sees the first's
+	// people once they are committed. Without the lock both would write, and
+	// two organisations whose emails collide in a different order deadlock
+	// on the unique email index instead of one failing with ErrDomainInUse.
+	// The check is a statement of its own: its snapshot must be taken after
+	// the lock is granted.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
+		int32(domainLockClass), opts.Domain); err != nil {
 		return 0, nil, nil, fmt.Errorf("demo: lock domain: %w", err)
 	}
 	var inUse bool

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,9 +37,42 @@ func openPool(t testing.TB, dsn string) *pgxpool.Pool {
 
 var domainCounter atomic.Int64
 
-// uniqueDomain gives each seeded organisation in the shared database its own emails.
+// uniqueDomain gives each organisation a benchmark seeds into one database its own emails.
 func uniqueDomain(prefix string) string {
 	return fmt.Sprintf("%s%d.example", prefix, domainCounter.Add(1))
+}
+
+// historyDomain is the email domain of the shared organisation.
+const historyDomain = "history.example"
+
+// seedShared seeds the shared organisation (historyOptions) into the
+// package's database, once, for the tests that only read it. Tests that
+// write seed organisations of their own into databases of their own.
+var seedShared = sync.OnceValues(func() (Result, error) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return Result{}, err
+	}
+	defer pool.Close()
+	return Seed(ctx, pool, historyOptions(historyDomain))
+})
+
+// sharedOrg returns a pool on the package's database and the shared
+// organisation in it. Callers must not write.
+func sharedOrg(t *testing.T) (*pgxpool.Pool, Result) {
+	t.Helper()
+	res, err := seedShared()
+	if err != nil {
+		t.Fatalf("seed the shared organisation: %v", err)
+	}
+	return openPool(t, dsn), res
+}
+
+// ownDatabase returns a pool on a fresh database of the test's own.
+func ownDatabase(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	return openPool(t, testdb.NewDatabase(t))
 }
 
 // checkPlan verifies the invariants every planned organisation must hold.
@@ -116,7 +150,39 @@ func checkPlan(t *testing.T, pl *plan, n int) {
 	}
 }
 
+// TestSeed10000 checks a load-test-sized organisation: the people, teams
+// and sign-ins as TestSeed checks them, and 1:1s and recognition in
+// proportion to its size. Two months keep the suite fast;
+// BenchmarkSeed10000Months24 times the two years of 1:1s and million kudos
+// the page benchmarks use. It is the package's longest test, declared first
+// so that it starts first when the tests run in parallel.
+func TestSeed10000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 10,000 people")
+	}
+	t.Parallel()
+	const months = 2
+	ctx := context.Background()
+	pool := ownDatabase(t)
+	domain := "large.example"
+	res, err := Seed(ctx, pool, Options{People: 10000, Months: months, Seed: 1, Password: testPassword, Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("10,000 people, %d teams and %d months of 1:1s (%d series, %d meetings, %d agenda items, %d actions, %d private notes, %d observations) and recognition (%d kudos, %d reactions, %d comments, %d rituals) seeded in %v",
+		res.Teams, months, res.Series, res.Meetings, res.AgendaItems, res.Actions, res.PrivateNotes, res.Observations,
+		res.Kudos, res.Reactions, res.Comments, res.Rituals, res.Elapsed)
+	if res.Series != 9999 || res.Meetings < 25_000*months {
+		t.Errorf("%d series and %d meetings for 10,000 people over %d months", res.Series, res.Meetings, months)
+	}
+	if want := KudosPerPersonYear * 10000 * months / 12; res.Kudos < want || res.Kudos > want*101/100 || res.Rituals != 4 {
+		t.Errorf("%d kudos and %d rituals for 10,000 people over %d months, want about %d and 4", res.Kudos, res.Rituals, months, want)
+	}
+	checkOrg(t, pool, res, 10000, domain)
+}
+
 func TestPlanShapes(t *testing.T) {
+	t.Parallel()
 	sizes := []int{200, 1000, 2500, 10000}
 	for n := MinPeople; n <= 130; n++ {
 		sizes = append(sizes, n)
@@ -128,6 +194,7 @@ func TestPlanShapes(t *testing.T) {
 }
 
 func TestPlanDepthScales(t *testing.T) {
+	t.Parallel()
 	depth := func(n int) int {
 		pl := buildPlan(Options{People: n, Seed: 1, Domain: DefaultDomain})
 		deepest := 0
@@ -149,6 +216,7 @@ func TestPlanDepthScales(t *testing.T) {
 }
 
 func TestPlanDeterministic(t *testing.T) {
+	t.Parallel()
 	a := buildPlan(Options{People: 300, Seed: 42, Domain: DefaultDomain})
 	b := buildPlan(Options{People: 300, Seed: 42, Domain: DefaultDomain})
 	if !reflect.DeepEqual(a, b) {
@@ -161,6 +229,7 @@ func TestPlanDeterministic(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Łukasz": "lukasz", "O'Brien": "obrien", "de Vries": "devries", "João": "joao",
 		"Öztürk": "ozturk", "Min-jun": "minjun", "Traoré": "traore", "Dvořák": "dvorak",
@@ -179,7 +248,8 @@ func TestFold(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	pool := openPool(t, dsn)
+	t.Parallel()
+	pool := openPool(t, dsn) // nothing is written
 	ctx := context.Background()
 	for _, tc := range []struct {
 		opts Options
@@ -198,15 +268,19 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 func TestSeed(t *testing.T) {
+	t.Parallel()
+	pool, res := sharedOrg(t)
+	checkOrg(t, pool, res, 60, historyDomain)
+}
+
+// checkOrg verifies a seeded organisation of n people with emails at domain
+// against the database: one tree of people, one shared password, teams,
+// time zones and the sign-in accounts.
+func checkOrg(t *testing.T, pool *pgxpool.Pool, res Result, n int, domain string) {
+	t.Helper()
 	ctx := context.Background()
-	pool := openPool(t, dsn)
-	domain := uniqueDomain("seed")
-	res, err := Seed(ctx, pool, Options{People: 200, Seed: 7, Password: testPassword, Domain: domain})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("200 people, %d teams in %v", res.Teams, res.Elapsed)
-	if res.People != 200 || res.OrgID == 0 || res.Teams < 4 {
+	t.Logf("%d people, %d teams in %v", n, res.Teams, res.Elapsed)
+	if res.People != n || res.OrgID == 0 || res.Teams < 4 {
 		t.Fatalf("result %+v", res)
 	}
 
@@ -247,15 +321,15 @@ func TestSeed(t *testing.T) {
 	if orgName != DefaultOrgName {
 		t.Errorf("org name %q", orgName)
 	}
-	if users != 200 || orgs != 1 {
-		t.Errorf("%d users in %d orgs, want 200 in 1", users, orgs)
+	if users != n || orgs != 1 {
+		t.Errorf("%d users in %d orgs, want %d in 1", users, orgs, n)
 	}
 	if roots != 1 {
 		t.Errorf("%d people without a manager, want 1", roots)
 	}
 	// A tree has no cycles: walking down from its single root reaches everyone.
-	if reached != 200 {
-		t.Errorf("the root reaches %d people, want 200", reached)
+	if reached != n {
+		t.Errorf("the root reaches %d people, want %d", reached, n)
 	}
 	if hashes != 1 {
 		t.Errorf("%d distinct password hashes, want 1 shared hash", hashes)
@@ -378,45 +452,59 @@ func orgSnapshot(t *testing.T, pool *pgxpool.Pool, orgID int64) []string {
 	return append(people, teams...)
 }
 
+// The same seed and time give the same organisation, 1:1s and kudos: in a
+// fresh database, and again beside that one under another domain, with other
+// ids.
 func TestSeedIsDeterministic(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	pool := openPool(t, dsn)
-	other := openPool(t, testdb.NewDatabase(t))
+	pool, a := sharedOrg(t)
+	other := ownDatabase(t)
 
-	opts := Options{People: 120, Seed: 2024, Password: testPassword, Domain: "acme.example"}
-	a, err := Seed(ctx, pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := historyOptions(historyDomain)
 	b, err := Seed(ctx, other, opts) // a fresh database
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Domain = uniqueDomain("again")
-	c, err := Seed(ctx, pool, opts) // same database, other domain
+	opts.Domain = "again.example"
+	c, err := Seed(ctx, other, opts) // same database as b, other domain
 	if err != nil {
 		t.Fatal(err)
 	}
 	snapA := orgSnapshot(t, pool, a.OrgID)
-	if len(snapA) != 120+a.Teams {
+	if len(snapA) != 60+a.Teams {
 		t.Fatalf("snapshot has %d lines", len(snapA))
 	}
 	if snapB := orgSnapshot(t, other, b.OrgID); !reflect.DeepEqual(snapA, snapB) {
 		t.Error("same seed in a fresh database gave a different organisation")
 	}
-	if snapC := orgSnapshot(t, pool, c.OrgID); !reflect.DeepEqual(snapA, snapC) {
+	if snapC := orgSnapshot(t, other, c.OrgID); !reflect.DeepEqual(snapA, snapC) {
 		t.Error("same seed with another domain gave a different organisation")
 	}
 	if !reflect.DeepEqual(a.SignIns, b.SignIns) {
 		t.Errorf("sign-ins differ: %+v vs %+v", a.SignIns, b.SignIns)
 	}
+	strip := func(r Result) Result { r.OrgID, r.Elapsed, r.SignIns = 0, 0, nil; return r }
+	for _, r := range []Result{b, c} {
+		if !reflect.DeepEqual(strip(a), strip(r)) {
+			t.Errorf("same seed, different counts: %+v vs %+v", strip(a), strip(r))
+		}
+	}
+	digest := kudosDigest(t, pool, a.OrgID)
+	if d := kudosDigest(t, other, b.OrgID); d != digest {
+		t.Error("same seed in a fresh database gave different kudos")
+	}
+	if d := kudosDigest(t, other, c.OrgID); d != digest {
+		t.Error("same seed with another domain gave different kudos")
+	}
 }
 
 func TestSeedDomainInUse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	pool := openPool(t, dsn)
-	domain := uniqueDomain("taken")
-	if _, err := Seed(ctx, pool, Options{People: 30, Seed: 1, Password: testPassword, Domain: domain}); err != nil {
+	pool := ownDatabase(t) // counts every row
+	domain := "taken.example"
+	if _, err := Seed(ctx, pool, Options{People: 30, Seed: 1, Months: 1, Password: testPassword, Domain: domain}); err != nil {
 		t.Fatal(err)
 	}
 	counts := func() string {
@@ -441,16 +529,18 @@ func TestSeedDomainInUse(t *testing.T) {
 	}
 }
 
-// Two Seeds racing for one domain: a lock on the domain makes the second
-// wait for the first to commit, and then see its people.
+// Two Seeds racing for one domain: one writes its organisation, the other
+// fails with ErrDomainInUse and writes nothing. Their people differ, so
+// without taking turns they could deadlock on the unique email index.
 func TestSeedConcurrentSameDomain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	pool := openPool(t, dsn)
-	domain := uniqueDomain("race")
+	pool := ownDatabase(t)
+	domain := "race.example"
 	errs := make(chan error, 2)
 	for seed := range int64(2) {
 		go func() {
-			_, err := Seed(ctx, pool, Options{People: 500, Seed: seed, Password: testPassword, Domain: domain})
+			_, err := Seed(ctx, pool, Options{People: 500, Seed: seed, Months: 1, Password: testPassword, Domain: domain})
 			errs <- err
 		}()
 	}
@@ -474,42 +564,11 @@ func TestSeedConcurrentSameDomain(t *testing.T) {
 }
 
 func TestSeedSmallest(t *testing.T) {
-	pool := openPool(t, dsn)
-	res, err := Seed(context.Background(), pool, Options{People: MinPeople, Password: testPassword, Domain: uniqueDomain("tiny")})
+	t.Parallel()
+	pool := ownDatabase(t)
+	res, err := Seed(context.Background(), pool, Options{People: MinPeople, Password: testPassword, Domain: "tiny.example"})
 	if err != nil {
 		t.Fatal(err)
-	}
-	checkSignIns(t, pool, res)
-}
-
-// TestSeed10000 checks that a load-test-sized organisation is written
-// quickly. Six months keep the suite fast; BenchmarkSeed10000Months24 times
-// the two years of 1:1s and million kudos the page benchmarks use.
-func TestSeed10000(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds 10,000 people")
-	}
-	ctx := context.Background()
-	pool := openPool(t, dsn)
-	res, err := Seed(ctx, pool, Options{People: 10000, Months: 6, Seed: 1, Password: testPassword, Domain: uniqueDomain("large")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("10,000 people, %d teams and 6 months of 1:1s (%d series, %d meetings, %d agenda items, %d actions, %d private notes, %d observations) and recognition (%d kudos, %d reactions, %d comments, %d rituals) seeded in %v",
-		res.Teams, res.Series, res.Meetings, res.AgendaItems, res.Actions, res.PrivateNotes, res.Observations,
-		res.Kudos, res.Reactions, res.Comments, res.Rituals, res.Elapsed)
-	if res.Series != 9999 || res.Meetings < 150_000 {
-		t.Errorf("%d series and %d meetings for 10,000 people", res.Series, res.Meetings)
-	}
-	if want := KudosPerPersonYear * 10000 / 2; res.Kudos < want || res.Kudos > want*101/100 || res.Rituals != 4 {
-		t.Errorf("%d kudos and %d rituals for 10,000 people over 6 months, want about %d and 4", res.Kudos, res.Rituals, want)
-	}
-	var users int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE org_id = $1`, res.OrgID).Scan(&users); err != nil {
-		t.Fatal(err)
-	}
-	if users != 10000 {
-		t.Errorf("%d users, want 10000", users)
 	}
 	checkSignIns(t, pool, res)
 }
