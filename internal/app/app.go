@@ -42,6 +42,12 @@ type Options struct {
 	HashParams *auth.Params // nil: production argon2id parameters
 	// SessionCleanup is how often expired sessions are deleted; 0 disables it.
 	SessionCleanup time.Duration
+	// Pools other than the request pool, each optional (nil: the request
+	// pool). Apart, readiness checks and background jobs answer while pages
+	// saturate the request pool, and exports never take its connections.
+	ReadyPool  *pgxpool.Pool // answers /readyz
+	JobsPool   *pgxpool.Pool // the job queue (River) and its workers
+	ExportPool *pgxpool.Pool // cycle exports, one connection each
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -51,12 +57,20 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
 	}
-	n, err := notify.New(pool, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock})
+	jobs, ready := pool, pool
+	if opts.JobsPool != nil {
+		jobs = opts.JobsPool
+	}
+	if opts.ReadyPool != nil {
+		ready = opts.ReadyPool
+	}
+	n, err := notify.New(jobs, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock})
 	if err != nil {
 		return nil, err
 	}
 	store := postgres.NewStore(pool)
 	store.Notify = n
+	store.Exports = opts.ExportPool
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
@@ -69,6 +83,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, store, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv}, ready, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }
