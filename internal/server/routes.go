@@ -201,6 +201,7 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(middleware.RealIP)
 	}
 	r.Use(s.accessLog)
+	r.Use(s.closeWhenDraining)
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
 	r.Use(s.limitBody)
