@@ -276,7 +276,7 @@ func TestConcurrentExportsDoNotStarveReadinessOrPages(t *testing.T) {
 		"RAPPORT_EXPORTS":            "2",
 	})
 	var cycle int64
-	if err := pgxQueryRow(t, dsn, "SELECT id FROM review_cycles WHERE org_id = $1 ORDER BY id DESC LIMIT 1", res.OrgID).Scan(&cycle); err != nil {
+	if err := scanRow(t, dsn, "SELECT id FROM review_cycles WHERE org_id = $1 ORDER BY id DESC LIMIT 1", []any{res.OrgID}, &cycle); err != nil {
 		t.Fatal(err)
 	}
 	rp := startReplica(t)
@@ -342,14 +342,16 @@ func TestConcurrentExportsDoNotStarveReadinessOrPages(t *testing.T) {
 	}
 }
 
-func pgxQueryRow(t *testing.T, dsn, sql string, args ...any) pgx.Row {
+// scanRow runs one query on a connection of its own, closed at once.
+func scanRow(t *testing.T, dsn, sql string, args []any, dst ...any) error {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	return conn.QueryRow(context.Background(), sql, args...)
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, sql, args...).Scan(dst...)
 }
 
 // A leader hammers a page whose query is stuck behind a lock: those
@@ -563,4 +565,127 @@ func TestRollingRestartLosesNoRequests(t *testing.T) {
 		t.Errorf("failed: %v", v)
 		return true
 	})
+}
+
+// firstCycle returns the newest review cycle of the demo organisation.
+func firstCycle(t *testing.T, dsn string, orgID int64) int64 {
+	t.Helper()
+	var cycle int64
+	if err := scanRow(t, dsn, "SELECT id FROM review_cycles WHERE org_id = $1 ORDER BY id DESC LIMIT 1", []any{orgID}, &cycle); err != nil {
+		t.Fatal(err)
+	}
+	return cycle
+}
+
+// lockWaiters counts the statements waiting for the lock on review_ratings
+// (only exports read it in these tests).
+func lockWaiters(t *testing.T, dsn string) int {
+	t.Helper()
+	var n int
+	if err := scanRow(t, dsn, `SELECT count(*) FROM pg_locks
+		WHERE NOT granted AND relation = 'review_ratings'::regclass`, nil, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// An export whose client goes away gives its connection back at once,
+// even while its query is waiting.
+func TestExportClientLeavingFreesItsConnection(t *testing.T) {
+	dsn, res := overloadEnv(t, nil)
+	cycle := firstCycle(t, dsn, res.OrgID)
+	rp := startReplica(t)
+	admin := signInAs(t, rp.base, res, "admin")
+	release := lockTable(t, dsn, "review_ratings")
+	defer release()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/exports/cycles/%d/csv", rp.base, cycle), nil)
+		resp, err := admin.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	deadline := time.Now().Add(3 * time.Second)
+	for lockWaiters(t, dsn) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the export never reached its query")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	left := time.Now()
+	for lockWaiters(t, dsn) > 0 {
+		if time.Since(left) > time.Second {
+			t.Fatalf("the export's query still holds its connection %s after the client left", time.Since(left).Round(time.Millisecond))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("connection freed %s after the client left", time.Since(left).Round(time.Millisecond))
+}
+
+// SIGTERM during an export: the process exits within its grace period, the
+// download breaks off instead of ending as a short file that looks
+// complete, and the audit log marks the export incomplete.
+func TestShutdownCutsAnExportAsIncomplete(t *testing.T) {
+	dsn, res := overloadEnv(t, map[string]string{
+		"RAPPORT_DRAIN_WINDOW":     "200ms",
+		"RAPPORT_SHUTDOWN_TIMEOUT": "3s",
+	})
+	cycle := firstCycle(t, dsn, res.OrgID)
+	rp := startReplica(t)
+	admin := signInAs(t, rp.base, res, "admin")
+	release := lockTable(t, dsn, "review_ratings")
+
+	type result struct {
+		status int
+		body   int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := admin.Get(fmt.Sprintf("%s/exports/cycles/%d/csv", rp.base, cycle))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode, body: len(b), err: err}
+	}()
+	deadline := time.Now().Add(3 * time.Second)
+	for lockWaiters(t, dsn) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the export never reached its query")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	rp.stop()
+	rp.waitExit(t, 4*time.Second)
+	t.Logf("exited %s after SIGTERM", rp.exited.Round(time.Millisecond))
+	// Whatever still waits on the lock may now go on.
+	release()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the export's client is still waiting")
+	}
+	t.Logf("export: status %d, %d bytes, err %v", r.status, r.body, r.err)
+	if r.err == nil {
+		t.Errorf("the cut export ended as a clean %d response of %d bytes", r.status, r.body)
+	}
+	var complete string
+	if err := scanRow(t, dsn, `SELECT coalesce(detail->>'complete', 'missing') FROM audit_log
+		WHERE org_id = $1 AND action = 'export.cycle' ORDER BY id DESC LIMIT 1`, []any{res.OrgID}, &complete); err != nil {
+		t.Fatalf("no export in the audit log: %v", err)
+	}
+	if complete != "false" {
+		t.Errorf("the cut export's audit entry says complete=%s", complete)
+	}
 }
