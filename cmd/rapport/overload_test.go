@@ -380,7 +380,20 @@ func TestSlowPageDoesNotStallOthers(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond)
 	slows := slow.finish()
 	release()
+	released := time.Now()
 	readies, pages := ready.finish(), page.finish()
+	// Recovery: how soon after the lock goes the page answers again.
+	for {
+		pr := get(leader, rp.base+"/recognition/equity")
+		if pr.status == 200 {
+			break
+		}
+		if time.Since(released) > 10*time.Second {
+			t.Fatalf("the page has not recovered %s after the lock went: %d", time.Since(released), pr.status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("recovered %s after the lock went", time.Since(released).Round(time.Millisecond))
 
 	rp99, rmax := p99(readies)
 	pp99, pmax := p99(pages)
