@@ -36,9 +36,11 @@ type serveConfig struct {
 	RequestTimeout         time.Duration
 	Exports                int32
 	ExportStatementTimeout time.Duration
-	LogLevel               string
-	LogFormat              string
-	TraceQueries           bool
+	// PerPerson is how many requests of one person run at once (0: no limit).
+	PerPerson    int32
+	LogLevel     string
+	LogFormat    string
+	TraceQueries bool
 }
 
 // env returns the environment variable or a default.
@@ -61,7 +63,7 @@ func (e configErrors) Error() string {
 func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
-	var idle, lifetime, shutdown, people, drain, poolSize, acquire, statement, request, exports, exportStatement string
+	var idle, lifetime, shutdown, people, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL); empty: local server or a private one")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL used in links (RAPPORT_BASE_URL); default http://localhost:<port>")
@@ -79,6 +81,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&statement, "db-statement-timeout", env("RAPPORT_DB_STATEMENT_TIMEOUT", "5s"), "PostgreSQL statement_timeout of page queries (RAPPORT_DB_STATEMENT_TIMEOUT)")
 	fs.StringVar(&request, "request-timeout", env("RAPPORT_REQUEST_TIMEOUT", "15s"), "bound of one page request (RAPPORT_REQUEST_TIMEOUT); exports and event streams have their own")
 	fs.StringVar(&exports, "exports", env("RAPPORT_EXPORTS", "2"), "cycle exports run at once, one database connection each (RAPPORT_EXPORTS); more are asked to retry")
+	fs.StringVar(&perPerson, "requests-per-person", env("RAPPORT_REQUESTS_PER_PERSON", "auto"), "requests of one signed-in person served at once, more get 503 (RAPPORT_REQUESTS_PER_PERSON); auto: half the pool, at least 2; 0: no limit")
 	fs.StringVar(&exportStatement, "export-statement-timeout", env("RAPPORT_EXPORT_STATEMENT_TIMEOUT", "2m"), "statement_timeout of each export query (RAPPORT_EXPORT_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
@@ -130,6 +133,16 @@ func parseServe(args []string) (serveConfig, error) {
 			continue
 		}
 		*n.dst = int32(v)
+	}
+	switch v, err := strconv.Atoi(perPerson); {
+	case perPerson == "auto":
+		if c.PoolSize > 0 {
+			c.PerPerson = max(2, c.PoolSize/2)
+		}
+	case err != nil || v < 0 || v > 1000:
+		errs = append(errs, fmt.Sprintf("RAPPORT_REQUESTS_PER_PERSON/--requests-per-person %q: use auto, or a whole number from 0 (no limit) to 1000", perPerson))
+	default:
+		c.PerPerson = int32(v)
 	}
 	durations := []struct {
 		name    string

@@ -172,7 +172,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}()
 	pool := pools.Requests
-	log.Info("database connections", "pages", cfg.PoolSize, "exports", cfg.Exports,
+	log.Info("database connections", "pages", cfg.PoolSize, "per_person", cfg.PerPerson, "exports", cfg.Exports,
 		"readiness", postgres.ReadyConns, "jobs", postgres.JobsConns, "live_updates", 1)
 	scfg := server.DefaultConfig()
 	scfg.TraceQueries = cfg.TraceQueries
@@ -183,6 +183,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.SessionLifetime = cfg.SessionLifetime
 	scfg.RequestTimeout = cfg.RequestTimeout
 	scfg.Exports = int(cfg.Exports)
+	scfg.PerPersonRequests = int(cfg.PerPerson)
 	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute,
 		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports})
 	if err != nil {

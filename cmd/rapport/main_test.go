@@ -37,13 +37,14 @@ func TestServeConfigReportsEveryBadValue(t *testing.T) {
 func TestServeConfigRefusesOutOfRangeBudgetAndShutdown(t *testing.T) {
 	_, err := parseServe([]string{"--db-pool-size", "0", "--exports", "-1", "--db-acquire-timeout", "-1s",
 		"--db-statement-timeout", "0s", "--request-timeout", "soon", "--export-statement-timeout", "-2m",
-		"--drain-window", "-5s", "--shutdown-timeout", "0s"})
+		"--drain-window", "-5s", "--shutdown-timeout", "0s", "--requests-per-person", "-1"})
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	msg := err.Error()
 	for _, want := range []string{"RAPPORT_DB_POOL_SIZE", "RAPPORT_EXPORTS", "RAPPORT_DB_ACQUIRE_TIMEOUT", "RAPPORT_DB_STATEMENT_TIMEOUT",
-		"RAPPORT_REQUEST_TIMEOUT", "RAPPORT_EXPORT_STATEMENT_TIMEOUT", "RAPPORT_DRAIN_WINDOW", "RAPPORT_SHUTDOWN_TIMEOUT"} {
+		"RAPPORT_REQUEST_TIMEOUT", "RAPPORT_EXPORT_STATEMENT_TIMEOUT", "RAPPORT_DRAIN_WINDOW", "RAPPORT_SHUTDOWN_TIMEOUT",
+		"RAPPORT_REQUESTS_PER_PERSON"} {
 		if n := strings.Count(msg, want+"/"); n != 1 {
 			t.Errorf("%d messages about %s in:\n%s", n, want, msg)
 		}
@@ -66,7 +67,7 @@ func TestServeConfigRefusesOutOfRangeBudgetAndShutdown(t *testing.T) {
 		}
 	}
 	c, err := parseServe([]string{"--drain-window", "0s", "--db-pool-size", "2", "--exports", "1"})
-	if err != nil || c.DrainWindow != 0 || c.PoolSize != 2 || c.Exports != 1 {
+	if err != nil || c.DrainWindow != 0 || c.PoolSize != 2 || c.Exports != 1 || c.PerPerson != 2 {
 		t.Fatalf("a valid budget refused: %+v %v", c, err)
 	}
 }
@@ -81,7 +82,7 @@ func TestServeConfigDefaults(t *testing.T) {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if c.PoolSize < 4 || c.PoolSize > 32 || c.AcquireTimeout != time.Second || c.StatementTimeout != 5*time.Second ||
-		c.Exports != 2 || c.DrainWindow != 5*time.Second || c.ShutdownTimeout != 25*time.Second {
+		c.Exports != 2 || c.DrainWindow != 5*time.Second || c.ShutdownTimeout != 25*time.Second || c.PerPerson != max(2, c.PoolSize/2) {
 		t.Fatalf("unexpected budget defaults: %+v", c)
 	}
 	c, err = parseServe([]string{"--addr", "127.0.0.1:7000", "--base-url", "https://rapport.example.com/"})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -56,6 +57,14 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, views.ExportPage(s.layout(r, "Export "+plan.Cycle.Name, "reviews"),
 		views.ExportProps{Plan: plan, People: people, More: more, Teams: teams}))
+}
+
+// isSheetExport reports whether r asks for a cycle sheet (the routes of
+// exportCSV and exportXLSX), which the per-person request limit leaves to
+// the export limit.
+func isSheetExport(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx"))
 }
 
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {

@@ -218,6 +218,7 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(prefetchSignedIn)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.loadActor)
+		r.Use(s.fairShare)
 		for _, rt := range s.routes() {
 			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 		}

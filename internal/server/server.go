@@ -53,6 +53,10 @@ type Config struct {
 	Exports int
 	// ExportTimeout bounds one export.
 	ExportTimeout time.Duration
+	// PerPersonRequests is how many requests of one signed-in person are
+	// served at once; more are turned away with 503 and Retry-After, so
+	// that one person cannot take the whole connection pool. 0: no limit.
+	PerPersonRequests int
 }
 
 // DefaultConfig returns production defaults.
@@ -102,6 +106,8 @@ type Server struct {
 	// draining is set when shutdown starts: /readyz answers 503 so load
 	// balancers stop sending requests, which are still served meanwhile.
 	draining atomic.Bool
+	// running counts each person's requests in flight (fairShare).
+	running inFlight
 	// exportSlots holds one token per running export.
 	exportSlots chan struct{}
 	// exportsCtx ends every running export when shutdown cuts them.
