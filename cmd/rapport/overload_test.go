@@ -658,6 +658,9 @@ func TestShutdownCutsAnExportAsIncomplete(t *testing.T) {
 	cycle := firstCycle(t, dsn, res.OrgID)
 	rp := startReplica(t)
 	admin := signInAs(t, rp.base, res, "admin")
+	// A fresh connection: on a kept-alive one, Go's client would retry the
+	// GET elsewhere when the server cuts it, hiding the cut.
+	admin.Transport = &http.Transport{DisableKeepAlives: true}
 	release := lockTable(t, dsn, "review_ratings")
 
 	type result struct {
