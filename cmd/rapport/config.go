@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -31,9 +32,21 @@ type serveConfig struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	ShutdownTimeout time.Duration
-	LogLevel        string
-	LogFormat       string
-	TraceQueries    bool
+	// DrainWindow is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served, before the listener closes.
+	DrainWindow time.Duration
+	// The connection budget (see postgres.Budget).
+	PoolSize               int32
+	AcquireTimeout         time.Duration
+	StatementTimeout       time.Duration
+	RequestTimeout         time.Duration
+	Exports                int32
+	ExportStatementTimeout time.Duration
+	// PerPerson is how many requests of one person run at once (0: no limit).
+	PerPerson    int32
+	LogLevel     string
+	LogFormat    string
+	TraceQueries bool
 	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
 	WebhookAllowPrivate []netip.Prefix
 	Keys                keyConfig
@@ -66,7 +79,7 @@ func (e configErrors) Error() string {
 func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
-	var idle, lifetime, shutdown, people, allowPrivate string
+	var idle, lifetime, shutdown, people, allowPrivate, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL); empty: local server or a private one")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL used in links (RAPPORT_BASE_URL); default http://localhost:<port>")
@@ -77,7 +90,15 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("RAPPORT_TRUST_PROXY", "") == "1", "trust X-Forwarded-For/-Proto from a reverse proxy (RAPPORT_TRUST_PROXY=1)")
 	fs.StringVar(&idle, "session-idle", env("RAPPORT_SESSION_IDLE", "12h"), "sign out after this long without activity (RAPPORT_SESSION_IDLE)")
 	fs.StringVar(&lifetime, "session-lifetime", env("RAPPORT_SESSION_LIFETIME", "168h"), "sign out after this long in any case (RAPPORT_SESSION_LIFETIME)")
-	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "20s"), "how long to drain requests on SIGTERM")
+	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "25s"), "grace period: the process exits at most this long after SIGTERM, drain window included (RAPPORT_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&drain, "drain-window", env("RAPPORT_DRAIN_WINDOW", "5s"), "after SIGTERM, keep serving this long with /readyz answering 503, so load balancers move away first (RAPPORT_DRAIN_WINDOW)")
+	fs.StringVar(&poolSize, "db-pool-size", env("RAPPORT_DB_POOL_SIZE", strconv.Itoa(int(defaultPoolSize()))), "database connections for pages (RAPPORT_DB_POOL_SIZE); readiness, jobs and exports have their own")
+	fs.StringVar(&acquire, "db-acquire-timeout", env("RAPPORT_DB_ACQUIRE_TIMEOUT", "1s"), "a page waits at most this long for a free connection, then gets 503 and Retry-After (RAPPORT_DB_ACQUIRE_TIMEOUT)")
+	fs.StringVar(&statement, "db-statement-timeout", env("RAPPORT_DB_STATEMENT_TIMEOUT", "5s"), "PostgreSQL statement_timeout of page queries (RAPPORT_DB_STATEMENT_TIMEOUT)")
+	fs.StringVar(&request, "request-timeout", env("RAPPORT_REQUEST_TIMEOUT", "15s"), "bound of one page request (RAPPORT_REQUEST_TIMEOUT); exports and event streams have their own")
+	fs.StringVar(&exports, "exports", env("RAPPORT_EXPORTS", "2"), "cycle exports run at once, one database connection each (RAPPORT_EXPORTS); more are asked to retry")
+	fs.StringVar(&perPerson, "requests-per-person", env("RAPPORT_REQUESTS_PER_PERSON", "auto"), "requests of one signed-in person served at once, more get 503 (RAPPORT_REQUESTS_PER_PERSON); auto: half the pool, at least 2; 0: no limit")
+	fs.StringVar(&exportStatement, "export-statement-timeout", env("RAPPORT_EXPORT_STATEMENT_TIMEOUT", "2m"), "statement_timeout of each export query (RAPPORT_EXPORT_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.BoolVar(&c.TraceQueries, "trace-queries", env("RAPPORT_TRACE_QUERIES", "") == "1", "debugging: count each request's database statements in the access log and an X-Queries header (RAPPORT_TRACE_QUERIES=1)")
@@ -86,8 +107,8 @@ func parseServe(args []string) (serveConfig, error) {
 		return c, err
 	}
 	var errs configErrors
-	prefixes, bad := notify.ParseAllowList(allowPrivate)
-	for _, b := range bad {
+	prefixes, badRanges := notify.ParseAllowList(allowPrivate)
+	for _, b := range badRanges {
 		errs = append(errs, "RAPPORT_WEBHOOK_ALLOW_PRIVATE/--webhook-allow-private "+b)
 	}
 	c.WebhookAllowPrivate = prefixes
@@ -121,23 +142,68 @@ func parseServe(args []string) (serveConfig, error) {
 	} else {
 		c.DemoPeople = n
 	}
-	durations := []struct {
-		name string
-		raw  string
-		dst  *time.Duration
-		min  time.Duration
+	counts := []struct {
+		name     string
+		raw      string
+		dst      *int32
+		min, max int
 	}{
-		{"RAPPORT_SESSION_IDLE/--session-idle", idle, &c.SessionIdle, time.Minute},
-		{"RAPPORT_SESSION_LIFETIME/--session-lifetime", lifetime, &c.SessionLifetime, time.Minute},
-		{"RAPPORT_SHUTDOWN_TIMEOUT/--shutdown-timeout", shutdown, &c.ShutdownTimeout, time.Second},
+		{"RAPPORT_DB_POOL_SIZE/--db-pool-size", poolSize, &c.PoolSize, 1, 1000},
+		{"RAPPORT_EXPORTS/--exports", exports, &c.Exports, 1, 100},
 	}
+	for _, n := range counts {
+		v, err := strconv.Atoi(n.raw)
+		if err != nil || v < n.min || v > n.max {
+			errs = append(errs, fmt.Sprintf("%s %q: use a whole number from %d to %d", n.name, n.raw, n.min, n.max))
+			continue
+		}
+		*n.dst = int32(v)
+	}
+	switch v, err := strconv.Atoi(perPerson); {
+	case perPerson == "auto":
+		if c.PoolSize > 0 {
+			c.PerPerson = max(2, c.PoolSize/2)
+		}
+	case err != nil || v < 0 || v > 1000:
+		errs = append(errs, fmt.Sprintf("RAPPORT_REQUESTS_PER_PERSON/--requests-per-person %q: use auto, or a whole number from 0 (no limit) to 1000", perPerson))
+	default:
+		c.PerPerson = int32(v)
+	}
+	durations := []struct {
+		name    string
+		raw     string
+		dst     *time.Duration
+		min     time.Duration
+		example string
+	}{
+		{"RAPPORT_SESSION_IDLE/--session-idle", idle, &c.SessionIdle, time.Minute, "12h or 30m"},
+		{"RAPPORT_SESSION_LIFETIME/--session-lifetime", lifetime, &c.SessionLifetime, time.Minute, "168h"},
+		{"RAPPORT_SHUTDOWN_TIMEOUT/--shutdown-timeout", shutdown, &c.ShutdownTimeout, time.Second, "25s"},
+		{"RAPPORT_DRAIN_WINDOW/--drain-window", drain, &c.DrainWindow, 0, "5s, or 0s for none"},
+		{"RAPPORT_DB_ACQUIRE_TIMEOUT/--db-acquire-timeout", acquire, &c.AcquireTimeout, 10 * time.Millisecond, "1s or 500ms"},
+		{"RAPPORT_DB_STATEMENT_TIMEOUT/--db-statement-timeout", statement, &c.StatementTimeout, 100 * time.Millisecond, "5s"},
+		{"RAPPORT_REQUEST_TIMEOUT/--request-timeout", request, &c.RequestTimeout, time.Second, "15s"},
+		{"RAPPORT_EXPORT_STATEMENT_TIMEOUT/--export-statement-timeout", exportStatement, &c.ExportStatementTimeout, time.Second, "2m"},
+	}
+	bad := map[*time.Duration]bool{}
 	for _, d := range durations {
 		v, err := time.ParseDuration(d.raw)
 		if err != nil || v < d.min {
-			errs = append(errs, fmt.Sprintf("%s %q: use a duration of at least %s, e.g. 12h or 30m", d.name, d.raw, d.min))
+			errs = append(errs, fmt.Sprintf("%s %q: use a duration of at least %s, e.g. %s", d.name, d.raw, d.min, d.example))
+			bad[d.dst] = true
 			continue
 		}
 		*d.dst = v
+	}
+	// Bounds between settings, checked only when both parsed.
+	if !bad[&c.DrainWindow] && !bad[&c.ShutdownTimeout] && c.DrainWindow >= c.ShutdownTimeout {
+		errs = append(errs, fmt.Sprintf("RAPPORT_DRAIN_WINDOW (%s) must be shorter than RAPPORT_SHUTDOWN_TIMEOUT (%s): the grace period includes the drain window and the time to finish requests", c.DrainWindow, c.ShutdownTimeout))
+	}
+	if !bad[&c.StatementTimeout] && !bad[&c.RequestTimeout] && c.StatementTimeout > c.RequestTimeout {
+		errs = append(errs, fmt.Sprintf("RAPPORT_DB_STATEMENT_TIMEOUT (%s) must not be longer than RAPPORT_REQUEST_TIMEOUT (%s)", c.StatementTimeout, c.RequestTimeout))
+	}
+	if !bad[&c.AcquireTimeout] && !bad[&c.RequestTimeout] && c.AcquireTimeout >= c.RequestTimeout {
+		errs = append(errs, fmt.Sprintf("RAPPORT_DB_ACQUIRE_TIMEOUT (%s) must be shorter than RAPPORT_REQUEST_TIMEOUT (%s)", c.AcquireTimeout, c.RequestTimeout))
 	}
 	if c.SessionIdle > c.SessionLifetime && c.SessionLifetime > 0 {
 		errs = append(errs, "RAPPORT_SESSION_IDLE must not be longer than RAPPORT_SESSION_LIFETIME")
@@ -217,4 +283,12 @@ func (kc keyConfig) keyring(dataDir string, log *slog.Logger) (*secrets.Keyring,
 		}
 	}
 	return secrets.NewKeyring(current, old...)
+}
+
+// defaultPoolSize is twice the cores Go uses, within 4 to 32: pages spend
+// most of their time waiting on the database, so a core keeps about two
+// connections busy; past 32 per replica PostgreSQL itself is the limit
+// (its max_connections is shared by every replica).
+func defaultPoolSize() int32 {
+	return int32(min(max(2*runtime.GOMAXPROCS(0), 4), 32))
 }

@@ -163,11 +163,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tracer = &postgres.QueryCounter{}
 		log.Warn("tracing database statements per request (--trace-queries): for debugging, not for production")
 	}
-	pool, err := postgres.OpenTraced(ctx, dsn, 0, tracer)
+	pools, err := postgres.OpenPools(ctx, dsn, postgres.Budget{
+		Size: cfg.PoolSize, AcquireTimeout: cfg.AcquireTimeout, StatementTimeout: cfg.StatementTimeout,
+		Exports: cfg.Exports, ExportStatementTimeout: cfg.ExportStatementTimeout, Tracer: tracer,
+	})
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	// Closed, with a bound, at the end of shutdown below; this one is for
+	// the early returns.
+	closePools := func(ctx context.Context) {
+		if err := pools.Close(ctx); err != nil {
+			log.Error("close database pools", "err", err)
+		}
+	}
+	defer func() {
+		if pools != nil {
+			bounded, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			closePools(bounded)
+		}
+	}()
+	pool := pools.Requests
+	log.Info("database connections", "pages", cfg.PoolSize, "per_person", cfg.PerPerson, "exports", cfg.Exports,
+		"readiness", postgres.ReadyConns, "jobs", postgres.JobsConns, "live_updates", 1)
 	scfg := server.DefaultConfig()
 	scfg.TraceQueries = cfg.TraceQueries
 	scfg.BaseURL = cfg.BaseURL
@@ -185,7 +204,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(cfg.WebhookAllowPrivate) > 0 {
 		log.Info("webhooks may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
 	}
-	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate})
+	scfg.RequestTimeout = cfg.RequestTimeout
+	scfg.Exports = int(cfg.Exports)
+	scfg.PerPersonRequests = int(cfg.PerPerson)
+	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports})
 	if err != nil {
 		return err
 	}
@@ -199,7 +222,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer a.Live.Stop()
 
 	if cfg.Demo {
-		if err := seedDemoIfEmpty(ctx, pool, a.People, cfg.DemoPeople, stdout, log); err != nil {
+		// Seeding runs long statements: on the jobs pool, which has no
+		// statement timeout and is idle at start.
+		if err := seedDemoIfEmpty(ctx, pools.Jobs, a.People, cfg.DemoPeople, stdout, log); err != nil {
 			return err
 		}
 	}
@@ -207,18 +232,25 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go pruneSessions(ctx, a.Store, log)
 	go a.Retros.RunSealer(ctx, retro.DefaultSealEvery, log)
 
+	// Every request's context ends when shutdown gives up waiting, so that
+	// queries still running are cancelled and free their connections.
+	baseCtx, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      90 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
-	// Event streams never go idle on their own: end them when shutdown
-	// starts, so that it drains the other requests without waiting for them.
+	// Event streams never go idle on their own, and exports may run for
+	// minutes: end them when shutdown starts, so that it drains the other
+	// requests without waiting for them. A cut export breaks its download
+	// off and is marked incomplete in the audit log.
 	httpSrv.RegisterOnShutdown(a.Live.Stop)
+	httpSrv.RegisterOnShutdown(srv.StopExports)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -232,20 +264,50 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining requests", "timeout", cfg.ShutdownTimeout)
-	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutCtx); err != nil {
-		log.Error("shutdown", "err", err)
-	}
-	// Let running deliveries finish; queued ones wait in the database.
-	if err := a.Notifier.Stop(shutCtx); err != nil {
-		log.Error("stop background jobs", "err", err)
-	}
+	shutdown(log, cfg, srv, httpSrv, a, pools, cancelRequests)
+	pools = nil
 	log.Info("stopped")
 	return nil
 }
 
+// shutdown stops serving within cfg.ShutdownTimeout of SIGTERM, whatever is
+// running: first the drain window (/readyz answers 503 while requests are
+// still served, so load balancers move away), then the listener closes and
+// requests in flight finish (event streams and exports are cut), then the
+// background jobs stop and the pools close. Each step gets what is left of
+// the grace period, less a reserve for the steps after it.
+func shutdown(log *slog.Logger, cfg serveConfig, srv *server.Server, httpSrv *http.Server, a *app.App, pools *postgres.Pools, cancelRequests context.CancelFunc) {
+	deadline := time.Now().Add(cfg.ShutdownTimeout)
+	// What the steps after the requests need: stopping the jobs and closing
+	// the pools, once every request has let go of its connection.
+	reserve := min(cfg.ShutdownTimeout/5, 3*time.Second)
+
+	srv.Drain()
+	log.Info("shutting down: draining requests", "drain_window", cfg.DrainWindow, "timeout", cfg.ShutdownTimeout)
+	time.Sleep(cfg.DrainWindow)
+
+	reqCtx, cancel := context.WithDeadline(context.Background(), deadline.Add(-reserve))
+	defer cancel()
+	if err := httpSrv.Shutdown(reqCtx); err != nil {
+		log.Error("shutdown: requests still running at the deadline; closing their connections", "err", err)
+		_ = httpSrv.Close()
+	}
+	// Cancel whatever handlers are left, so their queries end.
+	cancelRequests()
+
+	endCtx, cancelEnd := context.WithDeadline(context.Background(), deadline)
+	defer cancelEnd()
+	// Let running deliveries finish; queued ones wait in the database.
+	jobsCtx, cancelJobs := context.WithDeadline(endCtx, deadline.Add(-reserve/2))
+	defer cancelJobs()
+	if err := a.Notifier.Stop(jobsCtx); err != nil {
+		log.Error("stop background jobs", "err", err)
+	}
+	a.Live.Stop()
+	if err := pools.Close(endCtx); err != nil {
+		log.Error("close database pools", "err", err)
+	}
+}
 func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()

@@ -33,6 +33,46 @@ func TestServeConfigReportsEveryBadValue(t *testing.T) {
 	}
 }
 
+// Settings of the connection budget and of shutdown out of range are
+// refused at start, one message each.
+func TestServeConfigRefusesOutOfRangeBudgetAndShutdown(t *testing.T) {
+	_, err := parseServe([]string{"--db-pool-size", "0", "--exports", "-1", "--db-acquire-timeout", "-1s",
+		"--db-statement-timeout", "0s", "--request-timeout", "soon", "--export-statement-timeout", "-2m",
+		"--drain-window", "-5s", "--shutdown-timeout", "0s", "--requests-per-person", "-1"})
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"RAPPORT_DB_POOL_SIZE", "RAPPORT_EXPORTS", "RAPPORT_DB_ACQUIRE_TIMEOUT", "RAPPORT_DB_STATEMENT_TIMEOUT",
+		"RAPPORT_REQUEST_TIMEOUT", "RAPPORT_EXPORT_STATEMENT_TIMEOUT", "RAPPORT_DRAIN_WINDOW", "RAPPORT_SHUTDOWN_TIMEOUT",
+		"RAPPORT_REQUESTS_PER_PERSON"} {
+		if n := strings.Count(msg, want+"/"); n != 1 {
+			t.Errorf("%d messages about %s in:\n%s", n, want, msg)
+		}
+	}
+	// Bounds between settings.
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--drain-window", "30s", "--shutdown-timeout", "25s"}, "RAPPORT_DRAIN_WINDOW (30s) must be shorter than RAPPORT_SHUTDOWN_TIMEOUT (25s)"},
+		{[]string{"--drain-window", "25s", "--shutdown-timeout", "25s"}, "RAPPORT_DRAIN_WINDOW (25s) must be shorter"},
+		{[]string{"--db-statement-timeout", "20s", "--request-timeout", "10s"}, "RAPPORT_DB_STATEMENT_TIMEOUT (20s) must not be longer than RAPPORT_REQUEST_TIMEOUT (10s)"},
+		{[]string{"--db-acquire-timeout", "15s"}, "RAPPORT_DB_ACQUIRE_TIMEOUT (15s) must be shorter than RAPPORT_REQUEST_TIMEOUT (15s)"},
+		{[]string{"--db-pool-size", "1001"}, "RAPPORT_DB_POOL_SIZE/--db-pool-size \"1001\": use a whole number from 1 to 1000"},
+	}
+	for _, c := range cases {
+		_, err := parseServe(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "\n  - ") != 1 {
+			t.Errorf("%v: want exactly one message %q, got %v", c.args, c.want, err)
+		}
+	}
+	c, err := parseServe([]string{"--drain-window", "0s", "--db-pool-size", "2", "--exports", "1"})
+	if err != nil || c.DrainWindow != 0 || c.PoolSize != 2 || c.Exports != 1 || c.PerPerson != 2 {
+		t.Fatalf("a valid budget refused: %+v %v", c, err)
+	}
+}
+
 func TestServeConfigDefaults(t *testing.T) {
 	t.Setenv("RAPPORT_ADDR", ":9090")
 	c, err := parseServe(nil)
@@ -41,6 +81,10 @@ func TestServeConfigDefaults(t *testing.T) {
 	}
 	if c.Addr != ":9090" || c.BaseURL != "http://localhost:9090" || c.SessionIdle != 12*time.Hour || c.DemoPeople != 60 {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.PoolSize < 4 || c.PoolSize > 32 || c.AcquireTimeout != time.Second || c.StatementTimeout != 5*time.Second ||
+		c.Exports != 2 || c.DrainWindow != 5*time.Second || c.ShutdownTimeout != 25*time.Second || c.PerPerson != max(2, c.PoolSize/2) {
+		t.Fatalf("unexpected budget defaults: %+v", c)
 	}
 	c, err = parseServe([]string{"--addr", "127.0.0.1:7000", "--base-url", "https://rapport.example.com/"})
 	if err != nil || c.BaseURL != "https://rapport.example.com" {
@@ -66,6 +110,7 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 	dataDir := t.TempDir()
 	t.Setenv("RAPPORT_DATA_DIR", dataDir)
 	t.Setenv("RAPPORT_SECRET_KEY", "")
+	t.Setenv("RAPPORT_DRAIN_WINDOW", "200ms")
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, logs bytes.Buffer
 	done := make(chan error, 1)

@@ -50,6 +50,12 @@ type Options struct {
 	Keys *secrets.Keyring
 	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
 	WebhookAllowPrivate []netip.Prefix
+	// Pools other than the request pool, each optional (nil: the request
+	// pool). Apart, readiness checks and background jobs answer while pages
+	// saturate the request pool, and exports never take its connections.
+	ReadyPool  *pgxpool.Pool // answers /readyz
+	JobsPool   *pgxpool.Pool // the job queue (River) and its workers
+	ExportPool *pgxpool.Pool // cycle exports, one connection each
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -58,6 +64,13 @@ type Options struct {
 func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) (*App, error) {
 	if opts.Clock == nil {
 		opts.Clock = core.SystemClock{}
+	}
+	jobs, ready := pool, pool
+	if opts.JobsPool != nil {
+		jobs = opts.JobsPool
+	}
+	if opts.ReadyPool != nil {
+		ready = opts.ReadyPool
 	}
 	if opts.Keys == nil {
 		raw, err := secrets.ParseKey(secrets.GenerateKey())
@@ -68,12 +81,13 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 			return nil, err
 		}
 	}
-	n, err := notify.New(pool, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
+	n, err := notify.New(jobs, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
 	if err != nil {
 		return nil, err
 	}
 	store := postgres.NewStore(pool)
 	store.Notify = n
+	store.Exports = opts.ExportPool
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
@@ -88,6 +102,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, store, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

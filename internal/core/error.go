@@ -3,6 +3,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -15,7 +16,10 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	ERATELIMIT    = "rate_limited"
-	EINTERNAL     = "internal"
+	// EUNAVAILABLE is an overload: no database connection came free in
+	// time, or a statement or the request ran out of time. Worth retrying.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // Error is an application error whose Message is safe to show to a user.
@@ -38,8 +42,9 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
-// any other non-nil error, and "" for nil.
+// ErrorCode returns the code of the first *Error in err's chain,
+// EUNAVAILABLE for an overload (see Overloaded), EINTERNAL for any other
+// non-nil error, and "" for nil.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""
@@ -48,7 +53,40 @@ func ErrorCode(err error) string {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	if Overloaded(err) {
+		return EUNAVAILABLE
+	}
 	return EINTERNAL
+}
+
+// Overloaded reports whether err means "too busy right now" rather than a
+// fault: a deadline ran out (waiting for a pooled connection, or the
+// request's own), or the database cancelled a statement at its
+// statement_timeout (SQLSTATE 57014) or refused a connection because it
+// has too many (53300). Callers answer 503 and ask the client to retry.
+func Overloaded(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		switch st.SQLState() {
+		case "57014", "53300":
+			return true
+		}
+	}
+	return false
+}
+
+// Unavailable is the error for an overload, with a message safe to show.
+func Unavailable(msg string) *Error {
+	if msg == "" {
+		msg = "Rapport is busy right now. Please try again in a moment."
+	}
+	return &Error{Code: EUNAVAILABLE, Message: msg}
 }
 
 // ErrorMessage returns the user-safe message for err.
@@ -56,6 +94,9 @@ func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) && e.Message != "" {
 		return e.Message
+	}
+	if Overloaded(err) {
+		return Unavailable("").Message
 	}
 	return "Something went wrong on our side. Please try again."
 }

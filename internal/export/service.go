@@ -16,8 +16,9 @@ const (
 	FormatXLSX = "xlsx"
 )
 
-// BatchPeople is how many people's cues and evidence counts are fetched at a
-// time while rows stream: one pair of queries per batch, never per person.
+// BatchPeople is how many people's rows, cues and evidence counts are read
+// at a time while the sheet streams: a few queries per batch, never per
+// person.
 const BatchPeople = 500
 
 // Cycle is what an export needs to know of a review cycle.
@@ -51,15 +52,21 @@ type Store interface {
 	ExportTeamName(ctx context.Context, orgID, teamID int64) (string, error)
 	// ExportVisibleCount counts the reviews of the scope the viewer may see.
 	ExportVisibleCount(ctx context.Context, s Scope) (int, error)
-	// ExportRows calls fn for every person × competency row of the scope,
-	// ordered by person, from one query, as the rows arrive.
-	ExportRows(ctx context.Context, s Scope, fn func(Row) error) error
-	// ExportFigures returns the coaching cues and the evidence counts per
-	// competency of a batch of people, as the viewer may see them.
-	ExportFigures(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]Cues, map[int64]map[int64]int, error)
+	// ExportBatches calls fn with every person × competency row of the
+	// scope, ordered by person, size people at a time, each row with its
+	// cues and evidence count (as the viewer may see them) filled in. It
+	// holds at most one database connection, for the whole export.
+	ExportBatches(ctx context.Context, s Scope, from, until time.Time, size int, fn func(Batch) error) error
 	RecordExport(ctx context.Context, orgID, actorID int64, action, subject string, detail Detail) error
 	// ExportPeople lists up to limit people of the scope, as ExportRows orders them.
 	ExportPeople(ctx context.Context, s Scope, limit int) ([]Person, error)
+}
+
+// Batch is some people's rows, in order, with their figures.
+type Batch struct {
+	Rows []Row
+	// Figures is the time spent reading the cues and evidence counts.
+	Figures time.Duration
 }
 
 // Person is one reviewed person of an export's scope.
@@ -200,47 +207,16 @@ func (s *Service) Write(ctx context.Context, p Plan, w io.Writer) (st Stats, err
 		}
 	}()
 
-	var (
-		batch  []Row
-		people []int64
-	)
-	from, until := p.Cycle.From(), p.Cycle.Until()
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		start := time.Now()
-		cues, counts, err := s.Store.ExportFigures(ctx, p.Scope.OrgID, p.Scope.ViewerID, people, from, until)
-		if err != nil {
-			return err
-		}
-		st.Figures += time.Since(start)
+	err = s.Store.ExportBatches(ctx, p.Scope, p.Cycle.From(), p.Cycle.Until(), BatchPeople, func(b Batch) error {
 		st.Batches++
-		for _, r := range batch {
-			r.Cues = cues[r.PersonID]
-			r.Evidence = counts[r.PersonID][r.CompetencyID]
+		st.Figures += b.Figures
+		for _, r := range b.Rows {
 			if err := out.WriteRow(r); err != nil {
 				return err
 			}
 		}
-		batch, people = batch[:0], people[:0]
-		return nil
-	}
-	err = s.Store.ExportRows(ctx, p.Scope, func(r Row) error {
-		if len(people) == 0 || people[len(people)-1] != r.PersonID {
-			if len(people) == BatchPeople {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			people = append(people, r.PersonID)
-		}
-		batch = append(batch, r)
 		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
 	if err == nil {
 		err = out.Close()
 	}

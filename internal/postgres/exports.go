@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sync/errgroup"
+	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/export"
 	"rapport/internal/review"
@@ -52,18 +52,66 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 	return n, mapErr(err, "Reviews")
 }
 
-// ExportRows streams the scope's person × competency rows from one query,
-// ordered as the cycle page lists people (by name) and the framework orders
-// competencies. Each row holds only the parts of the review the viewer may
-// read, by the review pages' own rule (review.PermissionFor).
-func (s *Store) ExportRows(ctx context.Context, sc export.Scope, fn func(export.Row) error) error {
-	rows, err := s.Pool.Query(ctx, exportVisible+`, people AS (
-    SELECT v.person_id, v.manager_id, v.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
+// ExportBatches streams the scope's person × competency rows to fn, a batch
+// of up to size people at a time, each row with its person's cues and
+// evidence counts. The whole export runs on one connection of the export
+// pool (Store.Exports), held from start to end and never more than one:
+// an export cannot starve pages, and several cannot deadlock waiting for
+// each other's connections. It reads one snapshot (a read-only repeatable
+// read transaction), so batches agree with each other. The people come
+// first, ordered as the cycle page lists them (by name), as the viewer may
+// see them (exportVisible); then each batch's rows, ordered by the
+// framework, and its figures. Each row holds only the parts of the review
+// the viewer may read, by the review pages' own rule (review.PermissionFor).
+func (s *Store) ExportBatches(ctx context.Context, sc export.Scope, from, until time.Time, size int, fn func(export.Batch) error) error {
+	pool := s.Exports
+	if pool == nil {
+		pool = s.Pool
+	}
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return mapErr(err, "Export")
+	}
+	// Rolling back on a cancelled context closes the connection, which
+	// frees it at once when the client has gone away.
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, err := tx.Query(ctx, exportVisible+`
+SELECT v.person_id FROM vis v JOIN users u ON u.org_id = $1 AND u.id = v.person_id
+ORDER BY lower(u.name), v.person_id`, sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID)
+	if err != nil {
+		return mapErr(err, "Export")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return mapErr(err, "Export")
+	}
+	for len(ids) > 0 {
+		n := min(size, len(ids))
+		batch, err := s.exportBatch(ctx, tx, sc, ids[:n], from, until)
+		if err != nil {
+			return err
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return mapErr(tx.Commit(ctx), "Export")
+}
+
+// exportBatch reads the rows and figures of a batch of people the viewer
+// may see (their ids come from exportVisible).
+func (s *Store) exportBatch(ctx context.Context, tx pgx.Tx, sc export.Scope, ids []int64, from, until time.Time) (export.Batch, error) {
+	var b export.Batch
+	rows, err := tx.Query(ctx, `WITH people AS (
+    SELECT p.person_id, p.state, u.name, u.email::text AS email, coalesce(m.name, '') AS manager_name,
         coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
-                  WHERE tm.org_id = $1 AND tm.user_id = v.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name
-    FROM vis v
-    JOIN users u ON u.org_id = $1 AND u.id = v.person_id
-    LEFT JOIN users m ON m.org_id = $1 AND m.id = v.manager_id
+                  WHERE tm.org_id = $1 AND tm.user_id = p.person_id ORDER BY lower(t.name), t.id LIMIT 1), '') AS team_name,
+        p.manager_id
+    FROM review_participants p
+    JOIN users u ON u.org_id = $1 AND u.id = p.person_id
+    LEFT JOIN users m ON m.org_id = $1 AND m.id = p.manager_id
+    WHERE p.org_id = $1 AND p.cycle_id = $2 AND p.person_id = ANY($3::bigint[])
 )
 SELECT p.person_id, coalesce(p.manager_id, 0), p.name, p.email, p.team_name, p.manager_name, e.competency_id, e.grp, e.name,
     coalesce(r.self_rating, 0)::int, coalesce(r.self_comment, ''),
@@ -74,11 +122,10 @@ JOIN review_cycles c ON c.org_id = $1 AND c.id = $2
 JOIN framework_entries e ON e.version_id = c.framework_version_id
 LEFT JOIN review_ratings r ON r.cycle_id = $2 AND r.person_id = p.person_id AND r.competency_id = e.competency_id
 ORDER BY lower(p.name), p.person_id, e.position, e.competency_id`,
-		sc.OrgID, sc.CycleID, sc.ViewerID, sc.All, sc.TeamID)
+		sc.OrgID, sc.CycleID, ids)
 	if err != nil {
-		return mapErr(err, "Export")
+		return b, mapErr(err, "Export")
 	}
-	defer rows.Close()
 	var (
 		r         export.Row
 		managerID int64
@@ -87,44 +134,36 @@ ORDER BY lower(p.name), p.person_id, e.position, e.competency_id`,
 	for rows.Next() {
 		if err := rows.Scan(&r.PersonID, &managerID, &r.Person, &r.Email, &r.Team, &r.Manager, &r.CompetencyID, &r.Group, &r.Competency,
 			&rating.SelfRating, &rating.SelfComment, &rating.ManagerRating, &rating.ManagerComment, &r.State); err != nil {
-			return mapErr(err, "Export")
+			rows.Close()
+			return b, mapErr(err, "Export")
 		}
 		r.Group = review.GroupLabel(r.Group)
+		// Only the parts of the review the viewer may read, by the review
+		// pages' own rule.
 		perm := review.PermissionFor(sc.ViewerID, review.Participant{PersonID: r.PersonID, ManagerID: managerID, State: review.State(r.State)})
 		rating = perm.Rating(rating)
 		r.SelfRating, r.SelfComment, r.ManagerRating, r.ManagerComment = rating.SelfRating, rating.SelfComment, rating.ManagerRating, rating.ManagerComment
-		if err := fn(r); err != nil {
-			return err
-		}
+		b.Rows = append(b.Rows, r)
 	}
-	return mapErr(rows.Err(), "Export")
-}
-
-// ExportFigures returns a batch of people's coaching cues and evidence
-// counts per competency (kudos counted as the viewer may see them).
-func (s *Store) ExportFigures(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]export.Cues, map[int64]map[int64]int, error) {
-	// The two look-ups are independent: run them side by side.
-	var (
-		cues   map[int64]review.Cues
-		counts map[int64]map[int64]int
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		cues, err = s.CuesForPeople(gctx, orgID, personIDs, from, until)
-		return err
-	})
-	g.Go(func() (err error) {
-		counts, err = s.EvidenceCountsFor(gctx, orgID, viewerID, personIDs, from, until)
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		return nil, nil, err
+	if err := rows.Err(); err != nil {
+		return b, mapErr(err, "Export")
 	}
-	out := make(map[int64]export.Cues, len(cues))
-	for id, c := range cues {
-		out[id] = ExportCues(c)
+	start := time.Now()
+	cues, err := s.cuesOn(ctx, tx, sc.OrgID, ids, from, until)
+	if err != nil {
+		return b, err
 	}
-	return out, counts, nil
+	counts, err := s.evidenceCountsOn(ctx, tx, sc.OrgID, sc.ViewerID, ids, from, until)
+	if err != nil {
+		return b, err
+	}
+	b.Figures = time.Since(start)
+	for i := range b.Rows {
+		r := &b.Rows[i]
+		r.Cues = ExportCues(cues[r.PersonID])
+		r.Evidence = counts[r.PersonID][r.CompetencyID]
+	}
+	return b, nil
 }
 
 // ExportCues maps the review's coaching cues to the export's.

@@ -407,9 +407,8 @@ func (s *Store) AllPeople(ctx context.Context, orgID int64) ([]review.Member, er
 // pauses (cadence kept is computed from the schedule, as on the check-in
 // pages), and the other figures in one set-based pass.
 func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
-	out := make(map[int64]review.Cues, len(personIDs))
 	if len(personIDs) == 0 {
-		return out, nil
+		return map[int64]review.Cues{}, nil
 	}
 	// Actions not yet due do not count either way (docs/metrics.md).
 	today := time.Now().UTC().Truncate(24 * time.Hour)
@@ -430,6 +429,31 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 	if err := g.Wait(); err != nil {
 		return nil, mapErr(err, "Evidence")
 	}
+	return buildCues(orgID, personIDs, from, until, series, figs), nil
+}
+
+// cuesOn is CuesForPeople on one connection or transaction: its two
+// queries one after the other.
+func (s *Store) cuesOn(ctx context.Context, db dbq.DBTX, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
+	if len(personIDs) == 0 {
+		return map[int64]review.Cues{}, nil
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	series, err := s.q.CueSeries(ctx, db, dbq.CueSeriesParams{OrgID: orgID, PersonIds: personIDs, WinFrom: from, WinTo: until})
+	if err != nil {
+		return nil, mapErr(err, "Evidence")
+	}
+	figs, err := s.q.CueFigures(ctx, db, dbq.CueFiguresParams{OrgID: orgID, PersonIds: personIDs,
+		FromDate: from, ToDate: until, Today: today, WinFrom: from, WinTo: until})
+	if err != nil {
+		return nil, mapErr(err, "Evidence")
+	}
+	return buildCues(orgID, personIDs, from, until, series, figs), nil
+}
+
+// buildCues computes the cues from the rows of CueSeries and CueFigures.
+func buildCues(orgID int64, personIDs []int64, from, until time.Time, series []dbq.CueSeriesRow, figs []dbq.CueFiguresRow) map[int64]review.Cues {
+	out := make(map[int64]review.Cues, len(personIDs))
 	wanted := make(map[int64]bool, len(personIDs))
 	for _, id := range personIDs {
 		wanted[id] = true
@@ -469,7 +493,7 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 		c.PointsAdded, c.CrossTeamKudos, c.OutsideContacts = int(r.PointsAdded), int(r.CrossTeamKudos), int(r.OutsideContacts)
 		out[r.PersonID] = c
 	}
-	return out, nil
+	return out
 }
 
 // EvidenceCounts counts competency-tagged items per person and competency
@@ -482,11 +506,16 @@ func (s *Store) EvidenceCounts(ctx context.Context, orgID int64, personIDs []int
 // EvidenceCountsFor is EvidenceCounts with kudos as viewerID may see them
 // (0: each person's manager).
 func (s *Store) EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
+	return s.evidenceCountsOn(ctx, s.Pool, orgID, viewerID, personIDs, from, until)
+}
+
+// evidenceCountsOn is EvidenceCountsFor on one connection or transaction.
+func (s *Store) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
 	out := make(map[int64]map[int64]int, len(personIDs))
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.q.EvidenceCounts(ctx, s.Pool, dbq.EvidenceCountsParams{OrgID: orgID, ViewerID: viewerID, PersonIds: personIDs, WinFrom: from, WinTo: until})
+	rows, err := s.q.EvidenceCounts(ctx, db, dbq.EvidenceCountsParams{OrgID: orgID, ViewerID: viewerID, PersonIds: personIDs, WinFrom: from, WinTo: until})
 	if err != nil {
 		return nil, mapErr(err, "Evidence")
 	}

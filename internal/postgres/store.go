@@ -18,6 +18,9 @@ import (
 // Store is the PostgreSQL implementation of the domain stores.
 type Store struct {
 	Pool *pgxpool.Pool
+	// Exports, when set, is the pool cycle exports stream from, one
+	// connection each (see ExportBatches); nil: Pool.
+	Exports *pgxpool.Pool
 	// Notify, when set, enqueues outgoing notifications for a new kudo in
 	// the transaction that stores it: a rolled-back kudo never notifies, a
 	// committed one always does.
@@ -57,6 +60,10 @@ func mapErr(err error, what string) error {
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return core.NotFound(what)
+	}
+	if core.Overloaded(err) {
+		// Keep the cause for the log; the code and message are the user's.
+		return fmt.Errorf("%s: %w: %w", what, core.Unavailable(""), err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

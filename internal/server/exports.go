@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -14,9 +15,9 @@ import (
 	"rapport/web/views"
 )
 
-// exportTimeout bounds one export; exports stream, so they may take longer
-// than an ordinary page.
-const exportTimeout = 10 * time.Minute
+// exportBusyRetryAfter is the Retry-After, in seconds, of an export turned
+// away because as many as the replica allows are running.
+const exportBusyRetryAfter = 60
 
 // teamParam reads the optional ?team= of an export; anything but a
 // positive number is not found.
@@ -58,6 +59,14 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 		views.ExportProps{Plan: plan, People: people, More: more, Teams: teams}))
 }
 
+// isSheetExport reports whether r asks for a cycle sheet (the routes of
+// exportCSV and exportXLSX), which the per-person request limit leaves to
+// the export limit.
+func isSheetExport(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx"))
+}
+
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	s.exportSheet(w, r, export.FormatCSV)
 }
@@ -73,13 +82,27 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 		s.notFound(w, r)
 		return
 	}
-	// The request timeout is for pages; an export gets its own bound and
-	// stops when the client goes away (its writes fail).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), exportTimeout)
+	// The request timeout is for pages; an export gets its own bound. It
+	// stops when the client goes away (freeing its connection at once) and
+	// when shutdown cuts exports.
+	ctx, cancel := context.WithTimeout(unboundedContext(r), s.cfg.ExportTimeout)
 	defer cancel()
+	stop := context.AfterFunc(s.exportsCtx, cancel)
+	defer stop()
 	plan, err := s.exports.Prepare(ctx, actor(r), id, team, format)
 	if err != nil {
 		s.renderError(w, r, err)
+		return
+	}
+	// Each export holds one database connection for its whole length: a
+	// replica runs only as many as it has export connections. The others are
+	// told at once to come back, rather than queue.
+	select {
+	case s.exportSlots <- struct{}{}:
+		defer func() { <-s.exportSlots }()
+	default:
+		s.log.Warn("export refused: exports at capacity", "path", r.URL.Path, "running", cap(s.exportSlots))
+		s.renderUnavailable(w, r, "An export is already running — try again in a minute.", exportBusyRetryAfter)
 		return
 	}
 	ext, ctype := ".csv", "text/csv; charset=utf-8"

@@ -305,14 +305,52 @@ func (s *Server) require(acc access, h http.HandlerFunc) http.HandlerFunc {
 
 // timeout bounds every request but event streams: a stream stays open for as
 // long as the reader listens, and ends itself when the client goes away or the
-// server shuts down.
+// server shuts down. A handler that runs out of time gets the context's
+// error from its queries and answers 503 (see core.Overloaded); nothing is
+// written after it returns. The context before the bound stays reachable
+// (unboundedContext) for exports, which have their own.
 func (s *Server) timeout(next http.Handler) http.Handler {
-	bounded := middleware.Timeout(s.cfg.RequestTimeout)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		bounded.ServeHTTP(w, r)
+		parent := r.Context()
+		ctx, cancel := context.WithTimeout(context.WithValue(parent, unboundedKey{}, parent), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type unboundedKey struct{}
+
+// unboundedContext is the request's context without the page timeout: it
+// still ends when the client goes away. Values added after the timeout
+// middleware (the session, the actor) are carried over.
+func unboundedContext(r *http.Request) context.Context {
+	parent, ok := r.Context().Value(unboundedKey{}).(context.Context)
+	if !ok {
+		return r.Context()
+	}
+	return valuesFrom{Context: parent, values: r.Context()}
+}
+
+// valuesFrom has the deadline and cancellation of its Context and the
+// values of another.
+type valuesFrom struct {
+	context.Context
+	values context.Context
+}
+
+func (v valuesFrom) Value(key any) any { return v.values.Value(key) }
+
+// closeWhenDraining asks clients to close their connection once shutdown
+// has started, so that their next request opens one to another replica.
+func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Draining() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
 	})
 }

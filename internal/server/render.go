@@ -91,6 +91,8 @@ func statusFor(code string) int {
 		return http.StatusForbidden
 	case core.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case core.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -105,6 +107,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	code := core.ErrorCode(err)
 	status := statusFor(code)
+	if code == core.EUNAVAILABLE {
+		// An overload, not a fault: say so briefly and ask to come back.
+		s.log.Warn("overloaded", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		s.renderUnavailable(w, r, core.ErrorMessage(err), busyRetryAfter)
+		return
+	}
 	if code == core.EINTERNAL {
 		s.log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
 		s.renderStatus(w, r, status)
@@ -116,6 +124,18 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	t := statusText[status]
 	s.renderErrorPage(w, r, status, t[0], core.ErrorMessage(err))
+}
+
+// busyRetryAfter is the Retry-After, in seconds, of a page turned away
+// because the database is saturated.
+const busyRetryAfter = 2
+
+// renderUnavailable answers 503 with Retry-After and a plain page. It
+// renders without the page layout's session lookups: under overload it
+// must cost nothing.
+func (s *Server) renderUnavailable(w http.ResponseWriter, r *http.Request, msg string, retryAfter int) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	s.renderErrorPage(w, r, http.StatusServiceUnavailable, statusText[http.StatusServiceUnavailable][0], msg)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

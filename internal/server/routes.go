@@ -202,6 +202,7 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(middleware.RealIP)
 	}
 	r.Use(s.accessLog)
+	r.Use(s.closeWhenDraining)
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
 	r.Use(s.limitBody)
@@ -221,6 +222,7 @@ func (s *Server) buildRouter() chi.Router {
 		// After loadActor, so a refused request's page keeps the signed-in
 		// person's navigation.
 		r.Use(s.checkInput)
+		r.Use(s.fairShare)
 		for _, rt := range s.routes() {
 			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 		}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -51,6 +53,15 @@ type Config struct {
 	// log line gets "queries" and "db_ms", the response X-Queries and a
 	// Server-Timing entry. For finding round trips; off in normal serving.
 	TraceQueries bool
+	// Exports is how many cycle exports may run at once; more are turned
+	// away with 503 and Retry-After. It matches the export pool's size.
+	Exports int
+	// ExportTimeout bounds one export.
+	ExportTimeout time.Duration
+	// PerPersonRequests is how many requests of one signed-in person are
+	// served at once; more are turned away with 503 and Retry-After, so
+	// that one person cannot take the whole connection pool. 0: no limit.
+	PerPersonRequests int
 }
 
 // DefaultConfig returns production defaults.
@@ -66,6 +77,8 @@ func DefaultConfig() Config {
 		LoginPerAccount: 5,
 		LoginWindow:     time.Minute,
 		LoginMaxDelay:   time.Hour,
+		Exports:         2,
+		ExportTimeout:   10 * time.Minute,
 	}
 }
 
@@ -94,6 +107,17 @@ type Server struct {
 	throttle *people.Throttle
 
 	router chi.Router
+
+	// draining is set when shutdown starts: /readyz answers 503 so load
+	// balancers stop sending requests, which are still served meanwhile.
+	draining atomic.Bool
+	// running counts each person's requests in flight (fairShare).
+	running inFlight
+	// exportSlots holds one token per running export.
+	exportSlots chan struct{}
+	// exportsCtx ends every running export when shutdown cuts them.
+	exportsCtx  context.Context
+	stopExports context.CancelFunc
 }
 
 // Services are the domain services the handlers call.
@@ -130,6 +154,12 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		sm.Cookie.Name = "__Host-rapport_session"
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if core.Overloaded(err) {
+			log.Warn("session: overloaded", "err", err, "path", r.URL.Path)
+			w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+			http.Error(w, core.ErrorMessage(err), http.StatusServiceUnavailable)
+			return
+		}
 		log.Error("session", "err", err, "path", r.URL.Path)
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
@@ -138,9 +168,33 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}
+	if cfg.Exports <= 0 {
+		cfg.Exports = 1
+	}
+	if cfg.ExportTimeout <= 0 {
+		cfg.ExportTimeout = DefaultConfig().ExportTimeout
+	}
+	s.cfg = cfg
+	s.exportSlots = make(chan struct{}, cfg.Exports)
+	s.exportsCtx, s.stopExports = context.WithCancel(context.Background())
 	s.router = s.buildRouter()
 	return s
 }
+
+// Drain starts a shutdown's drain window: /readyz answers 503 from now on,
+// so that load balancers take this replica out, while requests are still
+// served; responses ask clients to close their connections, so that kept-
+// alive ones move to other replicas too.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+// StopExports cuts every running export: its download breaks off (the
+// client sees an incomplete transfer, never a short file that looks whole)
+// and the audit log marks it incomplete. Shutdown calls it once the drain
+// window is over.
+func (s *Server) StopExports() { s.stopExports() }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.router }
