@@ -3,7 +3,9 @@
 -- manager above them (depth 1 is the direct manager), and one for the person
 -- themselves (depth 0). Active status plays no part: a deactivated manager
 -- stays in the chain, exactly as the walks over users.manager_id it replaces
--- did (deactivation moves reports up, which is a manager change).
+-- did (deactivation moves reports up, which is a manager change). Writers
+-- of the tree serialise on the organisation (OrgLockTree), so each trigger
+-- reads lines no concurrent change is rewriting.
 CREATE TABLE reporting_lines (
     org_id        bigint NOT NULL,
     ancestor_id   bigint NOT NULL,
