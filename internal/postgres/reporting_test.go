@@ -144,7 +144,7 @@ func (e treeEnv) churn(ctx context.Context, rng *rand.Rand, steps int) ([]string
 			}
 		}
 	}
-	moves, refused := 0, 0
+	moves, refused, upMoves, bulk, deleted := 0, 0, 0, 0, 0
 	for step := range steps {
 		k := rng.IntN(2)
 		org, admin := e.orgs[k], e.admins[k]
@@ -211,6 +211,9 @@ func (e treeEnv) churn(ctx context.Context, rng *rand.Rand, steps int) ([]string
 			}
 			what = fmt.Sprintf("set %d (%d reports) active=%v", x.id, x.reports, !x.active)
 			_, err = e.st.SetPersonActive(ctx, org, admin, x.id, !x.active)
+			if x.active && x.reports > 0 {
+				upMoves++
+			}
 		case r < 93:
 			what = "insert a manager and two reports in one statement"
 			_, err = e.pool.Exec(ctx, `WITH ids AS (SELECT nextval(pg_get_serial_sequence('users', 'id')) AS id FROM generate_series(1, 3))
@@ -219,14 +222,17 @@ func (e treeEnv) churn(ctx context.Context, rng *rand.Rand, steps int) ([]string
 				FROM (SELECT array_agg(id ORDER BY id) AS a FROM ids) i,
 				LATERAL (VALUES (i.a[3], i.a[1]), (i.a[2], i.a[1]), (i.a[1], $2::bigint)) v (id, manager)`,
 				org, pick(active).id)
+			bulk++
 		default:
 			x := pick(ps)
 			if x.id == admin {
 				continue
 			}
 			what = fmt.Sprintf("delete %d with its %d reports", x.id, x.reports)
-			_, err = e.pool.Exec(ctx, `DELETE FROM users u WHERE (u.id = $1 OR u.manager_id = $1)
+			tag, derr := e.pool.Exec(ctx, `DELETE FROM users u WHERE (u.id = $1 OR u.manager_id = $1)
 				AND NOT EXISTS (SELECT 1 FROM users g JOIN users r ON r.id = g.manager_id WHERE r.manager_id = $1)`, x.id)
+			deleted += int(tag.RowsAffected())
+			err = derr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("step %d: %s: %w", step, what, err)
@@ -239,8 +245,9 @@ func (e treeEnv) churn(ctx context.Context, rng *rand.Rand, steps int) ([]string
 			return append(diffs, fmt.Sprintf("first seen after step %d: %s", step, what)), nil
 		}
 	}
-	if moves < 20 || refused == 0 {
-		return nil, fmt.Errorf("churn made %d moves and %d refused loops; want at least 20 and 1", moves, refused)
+	if moves < 20 || refused == 0 || upMoves == 0 || bulk == 0 || deleted == 0 {
+		return nil, fmt.Errorf("churn made %d moves, %d refused loops, %d deactivations of managers, %d bulk inserts and %d deletions; want at least 20 and 1 of each other",
+			moves, refused, upMoves, bulk, deleted)
 	}
 	return treeDiff(ctx, e.pool, true)
 }
