@@ -6,6 +6,7 @@
 //	rapport user create ...         create an admin from the shell
 //	rapport loadtest ...            measure pages under load
 //	rapport secrets generate|rotate make a key, re-encrypt stored secrets
+//	rapport rebuild-tree            recompute the kept reporting tree
 package main
 
 import (
@@ -62,6 +63,8 @@ Usage:
   rapport secrets generate         print a new random secret key
   rapport secrets rotate           re-encrypt stored secrets with RAPPORT_SECRET_KEY
                                    (see docs/security-keys.md)
+  rapport rebuild-tree             recompute the kept reporting tree (reporting_lines)
+                                   from every person's manager; prints what was wrong
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -97,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdLoadtest(ctx, args[1:], stdout, stderr)
 	case "secrets":
 		return cmdSecrets(ctx, args[1:], stdout, stderr)
+	case "rebuild-tree":
+		return cmdRebuildTree(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -589,6 +594,36 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	return store.ExplainReviews(ctx, stdout, orgID)
+}
+
+// cmdRebuildTree recomputes reporting_lines from users.manager_id. Triggers
+// keep it on every write; this is the repair, and the check that they did.
+func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rebuild-tree", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rapport rebuild-tree")
+		return errUsage
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	missing, stale, err := postgres.NewStore(pool).RebuildReportingLines(ctx)
+	if err != nil {
+		return err
+	}
+	if missing == 0 && stale == 0 {
+		fmt.Fprintln(stdout, "reporting tree: up to date, nothing changed")
+		return nil
+	}
+	fmt.Fprintf(stdout, "reporting tree: rebuilt (%d rows were missing, %d were stale)\n", missing, stale)
+	return nil
 }
 
 // resealSecrets seals what is stored in plain text or under an old key with

@@ -178,11 +178,6 @@ SELECT team_id FROM team_members WHERE org_id = @org_id AND user_id = @user_id;
 
 -- name: EquityMembers :many
 -- Active people under @root_id (everyone when null), with their first team.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = sqlc.narg('root_id')::bigint
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
 SELECT u.id, u.name, coalesce(pt.team_id, 0)::bigint AS team_id, coalesce(pt.team_name, '')::text AS team_name
 FROM users u
 LEFT JOIN LATERAL (
@@ -190,7 +185,7 @@ LEFT JOIN LATERAL (
     WHERE tm.org_id = u.org_id AND tm.user_id = u.id ORDER BY t.id LIMIT 1
 ) pt ON true
 WHERE u.org_id = @org_id AND u.active
-  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id IN (SELECT id FROM tree));
+  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id IN (SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint)));
 
 -- name: EquityEdges :many
 -- Recognitions the viewer may see, to or from the members, in [@since, @until).

@@ -44,11 +44,6 @@ ORDER BY lower(r.name);
 -- name: SeriesUnderLeader :many
 -- Live and paused series run by managers in a part of the org chart: the
 -- leader's subtree, or the whole organisation when @root_id is null.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.id = sqlc.narg('root_id')::bigint
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
 SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
        s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
        m.name AS manager_name, r.name AS report_name
@@ -56,7 +51,8 @@ FROM oneonone_series s
 JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
-  AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id IN (SELECT id FROM tree));
+  AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id = sqlc.narg('root_id')::bigint
+       OR s.manager_id IN (SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint)));
 
 -- name: SeriesLockStatus :one
 -- Serialises status changes of one series.

@@ -2,14 +2,6 @@
 -- What a person may do with a team's retros: a member takes part; a member
 -- who manages another member, or one the team named, facilitates (so does any
 -- member of a team without a manager in it); a manager above a member reads.
-WITH RECURSIVE up AS (
-    SELECT u.manager_id
-    FROM team_members tm JOIN users u ON u.org_id = tm.org_id AND u.id = tm.user_id
-    WHERE tm.org_id = @org_id AND tm.team_id = @team_id AND u.manager_id IS NOT NULL
-    UNION
-    SELECT u.manager_id FROM up JOIN users u ON u.org_id = @org_id AND u.id = up.manager_id
-    WHERE u.manager_id IS NOT NULL
-)
 SELECT
     EXISTS (SELECT 1 FROM team_members x WHERE x.org_id = @org_id AND x.team_id = @team_id AND x.user_id = @user_id) AS member,
     EXISTS (SELECT 1 FROM team_members m JOIN users r ON r.org_id = m.org_id AND r.id = m.user_id
@@ -20,7 +12,8 @@ SELECT
             WHERE m.org_id = @org_id AND m.team_id = @team_id) AS has_manager,
     EXISTS (SELECT 1 FROM retro_facilitators f JOIN team_members tm ON tm.org_id = f.org_id AND tm.team_id = f.team_id AND tm.user_id = f.user_id
             WHERE f.org_id = @org_id AND f.team_id = @team_id AND f.user_id = @user_id) AS named,
-    EXISTS (SELECT 1 FROM up WHERE up.manager_id = @user_id) AS chain;
+    EXISTS (SELECT 1 FROM team_members c JOIN reports_under(@org_id, @user_id) r ON r.id = c.user_id
+            WHERE c.org_id = @org_id AND c.team_id = @team_id) AS chain;
 
 -- name: RetroTeamMembers :many
 SELECT u.id, u.name FROM team_members tm JOIN users u ON u.org_id = tm.org_id AND u.id = tm.user_id

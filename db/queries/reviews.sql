@@ -61,17 +61,12 @@ SELECT * FROM review_cycles WHERE org_id = @org_id AND id = @id;
 -- Cycles the viewer may see: all for @all_visible, else those with at least
 -- one participant who is the viewer, reviewed by them or below them in the
 -- reporting tree, and those they created.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = @viewer_id
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
 SELECT c.id, c.name, c.period_start, c.period_end, c.self_due, c.manager_due, c.state, c.created_at,
     count(p.person_id)::int AS people,
     count(p.person_id) FILTER (WHERE p.state = 'finalised')::int AS finalised
 FROM review_cycles c
 LEFT JOIN review_participants p ON p.org_id = c.org_id AND p.cycle_id = c.id
-    AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM tree))
+    AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)))
 WHERE c.org_id = @org_id
 GROUP BY c.id
 HAVING @all_visible::boolean OR c.created_by = @viewer_id OR count(p.person_id) > 0
@@ -86,12 +81,7 @@ WHERE tm.org_id = @org_id AND tm.team_id = @team_id AND u.active ORDER BY u.id;
 
 -- name: PeopleUnder :many
 -- A manager's whole reporting tree (not the manager).
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = @root_id
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
-SELECT u.id, u.manager_id FROM users u WHERE u.org_id = @org_id AND u.active AND u.id IN (SELECT id FROM tree) ORDER BY u.id;
+SELECT u.id, u.manager_id FROM users u WHERE u.org_id = @org_id AND u.active AND u.id IN (SELECT id FROM reports_under(@org_id, @root_id)) ORDER BY u.id;
 
 -- name: PeopleAll :many
 SELECT id, manager_id FROM users WHERE org_id = @org_id AND active ORDER BY id;
@@ -116,11 +106,6 @@ WHERE p.org_id = @org_id AND p.cycle_id = @cycle_id AND p.person_id = @person_id
 -- name: ParticipantsForCycle :many
 -- The cycle's participants the viewer may see (see CycleList), with their
 -- first team by name.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = @viewer_id
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
 SELECT p.person_id, p.manager_id, p.state, p.self_submitted_at, p.manager_submitted_at, p.acknowledged_at, p.finalised_at,
     u.name AS person_name, u.title AS person_title, coalesce(m.name, '')::text AS manager_name,
     coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
@@ -129,7 +114,7 @@ FROM review_participants p
 JOIN users u ON u.org_id = p.org_id AND u.id = p.person_id
 LEFT JOIN users m ON m.org_id = p.org_id AND m.id = p.manager_id
 WHERE p.org_id = @org_id AND p.cycle_id = @cycle_id
-  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM tree))
+  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)))
 ORDER BY lower(u.name), p.person_id;
 
 -- name: ParticipantTransition :one
@@ -166,15 +151,10 @@ SET manager_rating = EXCLUDED.manager_rating, manager_comment = EXCLUDED.manager
 -- name: RatingsForCycle :many
 -- Every rating of the cycle's participants the viewer may see, for the
 -- distribution and calibration views.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = @viewer_id
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = @org_id
-)
 SELECT r.person_id, r.competency_id, r.self_rating, r.manager_rating
 FROM review_ratings r JOIN review_participants p ON p.cycle_id = r.cycle_id AND p.person_id = r.person_id
 WHERE r.org_id = @org_id AND r.cycle_id = @cycle_id
-  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM tree));
+  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)));
 
 -- name: ReviewsForPerson :many
 -- A person's own reviews and those they write, newest cycle first.

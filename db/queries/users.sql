@@ -47,23 +47,14 @@ WHERE org_id = @org_id AND manager_id = @old_manager_id;
 -- People of an organisation, optionally limited to the subtree under @root_id
 -- (excluding the root), filtered by a case-insensitive substring of name,
 -- email or title. Screen-sized: callers pass a limit.
--- The tree is walked one manager at a time through users_org_manager_idx
--- (the lateral subquery with OFFSET 0 keeps the planner from hashing all
--- users on a guessed tree size), and its ids are handed over as an array so
--- that a small tree is fetched by primary key instead of a scan of everyone.
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u
-    WHERE u.org_id = @org_id AND u.manager_id = sqlc.narg('root_id')::bigint
-  UNION ALL
-    SELECT c.id FROM tree t CROSS JOIN LATERAL (
-        SELECT u.id FROM users u WHERE u.org_id = @org_id AND u.manager_id = t.id OFFSET 0) c
-)
+-- The subtree's ids are handed over as an array so that a small tree is
+-- fetched by primary key instead of a scan of everyone.
 SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
        m.name AS manager_name
 FROM users u
 LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = @org_id
-  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM tree)))
+  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint))))
   AND (@q::text = '' OR u.name ILIKE '%' || @q || '%' OR u.email::text ILIKE '%' || @q || '%' OR u.title ILIKE '%' || @q || '%')
   AND (@include_inactive::boolean OR u.active)
 ORDER BY u.active DESC, lower(u.name), u.id
@@ -71,13 +62,7 @@ LIMIT @row_limit OFFSET @row_offset;
 
 -- name: UserIsInSubtree :one
 -- Whether @user_id reports, directly or indirectly, to @root_id.
-WITH RECURSIVE chain AS (
-    SELECT u.id, u.manager_id, 1 AS depth FROM users u WHERE u.org_id = @org_id AND u.id = @user_id
-  UNION ALL
-    SELECT u.id, u.manager_id, c.depth + 1 FROM users u JOIN chain c ON u.id = c.manager_id
-    WHERE u.org_id = @org_id AND c.depth < 1000
-)
-SELECT EXISTS (SELECT 1 FROM chain WHERE manager_id = @root_id::bigint);
+SELECT EXISTS (SELECT 1 FROM reports_under(@org_id, @root_id::bigint) r WHERE r.id = @user_id::bigint);
 
 -- name: UserOrgChart :many
 -- Every active person of an organisation, for drawing the reporting tree.

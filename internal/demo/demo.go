@@ -173,7 +173,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	// connections.
 	var vacuum errgroup.Group
 	for _, tables := range []string{
-		`users, teams, team_members, oneonone_series, oneonone_pauses,
+		`users, reporting_lines, teams, team_members, oneonone_series, oneonone_pauses,
 		meetings, agenda_items, action_items, private_notes, observations`,
 		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals,
 		retros, retro_columns, retro_cards, retro_votes, retro_notes, retro_actions,

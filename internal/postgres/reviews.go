@@ -392,7 +392,7 @@ func (s *Store) TeamPeople(ctx context.Context, orgID, teamID int64) ([]review.M
 
 // TreePeople lists the active people below a manager.
 func (s *Store) TreePeople(ctx context.Context, orgID, rootID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleUnder(ctx, s.Pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: &rootID})
+	rows, err := s.q.PeopleUnder(ctx, s.Pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: rootID})
 	return members(rows), mapErr(err, "People")
 }
 

@@ -70,11 +70,6 @@ func (q *Queries) EquityEdges(ctx context.Context, db DBTX, arg EquityEdgesParam
 }
 
 const equityMembers = `-- name: EquityMembers :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $2::bigint
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-)
 SELECT u.id, u.name, coalesce(pt.team_id, 0)::bigint AS team_id, coalesce(pt.team_name, '')::text AS team_name
 FROM users u
 LEFT JOIN LATERAL (
@@ -82,7 +77,7 @@ LEFT JOIN LATERAL (
     WHERE tm.org_id = u.org_id AND tm.user_id = u.id ORDER BY t.id LIMIT 1
 ) pt ON true
 WHERE u.org_id = $1 AND u.active
-  AND ($2::bigint IS NULL OR u.id IN (SELECT id FROM tree))
+  AND ($2::bigint IS NULL OR u.id IN (SELECT id FROM reports_under($1, $2::bigint)))
 `
 
 type EquityMembersParams struct {

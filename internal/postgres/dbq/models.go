@@ -664,6 +664,13 @@ type RateLimit struct {
 	BlockedUntil time.Time
 }
 
+type ReportingLine struct {
+	OrgID        int64
+	AncestorID   int64
+	DescendantID int64
+	Depth        int32
+}
+
 type Retro struct {
 	ID              int64
 	OrgID           int64

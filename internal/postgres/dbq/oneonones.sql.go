@@ -1754,11 +1754,6 @@ func (q *Queries) SeriesSetStatus(ctx context.Context, db DBTX, arg SeriesSetSta
 }
 
 const seriesUnderLeader = `-- name: SeriesUnderLeader :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.id = $2::bigint
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-)
 SELECT s.id, s.org_id, s.manager_id, s.report_id, s.cadence, s.interval_days, s.weekday, s.start_time,
        s.duration_minutes, s.time_zone, s.starts_on, s.status, s.ended_at, s.created_at,
        m.name AS manager_name, r.name AS report_name
@@ -1766,7 +1761,8 @@ FROM oneonone_series s
 JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE s.org_id = $1 AND s.status <> 'ended' AND r.active
-  AND ($2::bigint IS NULL OR s.manager_id IN (SELECT id FROM tree))
+  AND ($2::bigint IS NULL OR s.manager_id = $2::bigint
+       OR s.manager_id IN (SELECT id FROM reports_under($1, $2::bigint)))
 `
 
 type SeriesUnderLeaderParams struct {

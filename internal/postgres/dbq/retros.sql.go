@@ -11,14 +11,6 @@ import (
 )
 
 const retroAccess = `-- name: RetroAccess :one
-WITH RECURSIVE up AS (
-    SELECT u.manager_id
-    FROM team_members tm JOIN users u ON u.org_id = tm.org_id AND u.id = tm.user_id
-    WHERE tm.org_id = $1 AND tm.team_id = $2 AND u.manager_id IS NOT NULL
-    UNION
-    SELECT u.manager_id FROM up JOIN users u ON u.org_id = $1 AND u.id = up.manager_id
-    WHERE u.manager_id IS NOT NULL
-)
 SELECT
     EXISTS (SELECT 1 FROM team_members x WHERE x.org_id = $1 AND x.team_id = $2 AND x.user_id = $3) AS member,
     EXISTS (SELECT 1 FROM team_members m JOIN users r ON r.org_id = m.org_id AND r.id = m.user_id
@@ -29,7 +21,8 @@ SELECT
             WHERE m.org_id = $1 AND m.team_id = $2) AS has_manager,
     EXISTS (SELECT 1 FROM retro_facilitators f JOIN team_members tm ON tm.org_id = f.org_id AND tm.team_id = f.team_id AND tm.user_id = f.user_id
             WHERE f.org_id = $1 AND f.team_id = $2 AND f.user_id = $3) AS named,
-    EXISTS (SELECT 1 FROM up WHERE up.manager_id = $3) AS chain
+    EXISTS (SELECT 1 FROM team_members c JOIN reports_under($1, $3) r ON r.id = c.user_id
+            WHERE c.org_id = $1 AND c.team_id = $2) AS chain
 `
 
 type RetroAccessParams struct {

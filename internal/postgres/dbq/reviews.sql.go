@@ -318,17 +318,12 @@ func (q *Queries) CycleGet(ctx context.Context, db DBTX, arg CycleGetParams) (Re
 }
 
 const cycleList = `-- name: CycleList :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $3 AND u.manager_id = $2
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $3
-)
 SELECT c.id, c.name, c.period_start, c.period_end, c.self_due, c.manager_due, c.state, c.created_at,
     count(p.person_id)::int AS people,
     count(p.person_id) FILTER (WHERE p.state = 'finalised')::int AS finalised
 FROM review_cycles c
 LEFT JOIN review_participants p ON p.org_id = c.org_id AND p.cycle_id = c.id
-    AND ($1::boolean OR p.person_id = $2 OR p.manager_id = $2 OR p.person_id IN (SELECT id FROM tree))
+    AND ($1::boolean OR p.person_id = $2 OR p.manager_id = $2 OR p.person_id IN (SELECT id FROM reports_under($3, $2)))
 WHERE c.org_id = $3
 GROUP BY c.id
 HAVING $1::boolean OR c.created_by = $2 OR count(p.person_id) > 0
@@ -1243,11 +1238,6 @@ func (q *Queries) ParticipantTransition(ctx context.Context, db DBTX, arg Partic
 }
 
 const participantsForCycle = `-- name: ParticipantsForCycle :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $4
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-)
 SELECT p.person_id, p.manager_id, p.state, p.self_submitted_at, p.manager_submitted_at, p.acknowledged_at, p.finalised_at,
     u.name AS person_name, u.title AS person_title, coalesce(m.name, '')::text AS manager_name,
     coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
@@ -1256,7 +1246,7 @@ FROM review_participants p
 JOIN users u ON u.org_id = p.org_id AND u.id = p.person_id
 LEFT JOIN users m ON m.org_id = p.org_id AND m.id = p.manager_id
 WHERE p.org_id = $1 AND p.cycle_id = $2
-  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM tree))
+  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM reports_under($1, $4)))
 ORDER BY lower(u.name), p.person_id
 `
 
@@ -1419,17 +1409,12 @@ func (q *Queries) PeopleForTeam(ctx context.Context, db DBTX, arg PeopleForTeamP
 }
 
 const peopleUnder = `-- name: PeopleUnder :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $2
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-)
-SELECT u.id, u.manager_id FROM users u WHERE u.org_id = $1 AND u.active AND u.id IN (SELECT id FROM tree) ORDER BY u.id
+SELECT u.id, u.manager_id FROM users u WHERE u.org_id = $1 AND u.active AND u.id IN (SELECT id FROM reports_under($1, $2)) ORDER BY u.id
 `
 
 type PeopleUnderParams struct {
 	OrgID  int64
-	RootID *int64
+	RootID int64
 }
 
 type PeopleUnderRow struct {
@@ -1555,15 +1540,10 @@ func (q *Queries) RatingsFor(ctx context.Context, db DBTX, arg RatingsForParams)
 }
 
 const ratingsForCycle = `-- name: RatingsForCycle :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $4
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-)
 SELECT r.person_id, r.competency_id, r.self_rating, r.manager_rating
 FROM review_ratings r JOIN review_participants p ON p.cycle_id = r.cycle_id AND p.person_id = r.person_id
 WHERE r.org_id = $1 AND r.cycle_id = $2
-  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM tree))
+  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM reports_under($1, $4)))
 `
 
 type RatingsForCycleParams struct {

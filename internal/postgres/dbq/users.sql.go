@@ -188,24 +188,18 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 }
 
 const userIsInSubtree = `-- name: UserIsInSubtree :one
-WITH RECURSIVE chain AS (
-    SELECT u.id, u.manager_id, 1 AS depth FROM users u WHERE u.org_id = $2 AND u.id = $3
-  UNION ALL
-    SELECT u.id, u.manager_id, c.depth + 1 FROM users u JOIN chain c ON u.id = c.manager_id
-    WHERE u.org_id = $2 AND c.depth < 1000
-)
-SELECT EXISTS (SELECT 1 FROM chain WHERE manager_id = $1::bigint)
+SELECT EXISTS (SELECT 1 FROM reports_under($1, $2::bigint) r WHERE r.id = $3::bigint)
 `
 
 type UserIsInSubtreeParams struct {
-	RootID int64
 	OrgID  int64
+	RootID int64
 	UserID int64
 }
 
 // Whether @user_id reports, directly or indirectly, to @root_id.
 func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubtreeParams) (bool, error) {
-	row := db.QueryRow(ctx, userIsInSubtree, arg.RootID, arg.OrgID, arg.UserID)
+	row := db.QueryRow(ctx, userIsInSubtree, arg.OrgID, arg.RootID, arg.UserID)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
@@ -407,19 +401,12 @@ func (q *Queries) UserOrgDirectory(ctx context.Context, db DBTX, orgID int64) ([
 }
 
 const userSearch = `-- name: UserSearch :many
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u
-    WHERE u.org_id = $1 AND u.manager_id = $2::bigint
-  UNION ALL
-    SELECT c.id FROM tree t CROSS JOIN LATERAL (
-        SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = t.id OFFSET 0) c
-)
 SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
        m.name AS manager_name
 FROM users u
 LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1
-  AND ($2::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM tree)))
+  AND ($2::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM reports_under($1, $2::bigint))))
   AND ($3::text = '' OR u.name ILIKE '%' || $3 || '%' OR u.email::text ILIKE '%' || $3 || '%' OR u.title ILIKE '%' || $3 || '%')
   AND ($4::boolean OR u.active)
 ORDER BY u.active DESC, lower(u.name), u.id
@@ -451,10 +438,8 @@ type UserSearchRow struct {
 // People of an organisation, optionally limited to the subtree under @root_id
 // (excluding the root), filtered by a case-insensitive substring of name,
 // email or title. Screen-sized: callers pass a limit.
-// The tree is walked one manager at a time through users_org_manager_idx
-// (the lateral subquery with OFFSET 0 keeps the planner from hashing all
-// users on a guessed tree size), and its ids are handed over as an array so
-// that a small tree is fetched by primary key instead of a scan of everyone.
+// The subtree's ids are handed over as an array so that a small tree is
+// fetched by primary key instead of a scan of everyone.
 func (q *Queries) UserSearch(ctx context.Context, db DBTX, arg UserSearchParams) ([]UserSearchRow, error) {
 	rows, err := db.Query(ctx, userSearch,
 		arg.OrgID,
