@@ -630,7 +630,7 @@ func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer
 // the current key. Values sealed by a key that is not configured are left
 // alone and reported: their webhooks fail until the key is restored.
 func resealSecrets(ctx context.Context, pool *pgxpool.Pool, keys *secrets.Keyring, log *slog.Logger) error {
-	res, err := notify.ResealWebhooks(ctx, pool, keys)
+	res, err := notify.ResealWebhooks(ctx, postgres.NewNotifyStore(pool), keys)
 	if err != nil {
 		return err
 	}
@@ -674,7 +674,7 @@ func cmdSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer closeDB()
-	res, err := notify.ResealWebhooks(ctx, pool, keys)
+	res, err := notify.ResealWebhooks(ctx, postgres.NewNotifyStore(pool), keys)
 	if err != nil {
 		return err
 	}

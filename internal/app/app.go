@@ -81,7 +81,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 			return nil, err
 		}
 	}
-	n, err := notify.New(jobs, log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
+	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	rv := review.NewService(store, opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
-	hub := live.NewHub(pool, log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{DB: pool, Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
+	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

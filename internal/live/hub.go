@@ -46,8 +46,9 @@ type Hub struct {
 	// the browser then reconnects and catches up from the table (default 256).
 	Buffer int
 
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool  *pgxpool.Pool
+	store Store
+	log   *slog.Logger
 
 	mu      sync.Mutex
 	topics  map[string]*topicState
@@ -78,8 +79,9 @@ type subscriber struct {
 	gone chan struct{}
 }
 
-// NewHub returns a hub that reads events through pool. A nil log discards.
-func NewHub(pool *pgxpool.Pool, log *slog.Logger) *Hub {
+// NewHub returns a hub that listens on a connection configured like pool's
+// and reads events from store. A nil log discards.
+func NewHub(pool *pgxpool.Pool, store Store, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +91,7 @@ func NewHub(pool *pgxpool.Pool, log *slog.Logger) *Hub {
 		PruneEvery: DefaultPruneEvery,
 		Buffer:     DefaultBuffer,
 		pool:       pool,
+		store:      store,
 		log:        log,
 		topics:     map[string]*topicState{},
 		done:       make(chan struct{}),
@@ -291,7 +294,7 @@ func (h *Hub) catchUp(ctx context.Context, topic string) {
 		h.mu.Unlock()
 
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		events, err := after(qctx, h.pool, topic, cursor, batch)
+		events, err := after(qctx, h.store, topic, cursor, batch)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -343,7 +346,7 @@ func (h *Hub) subscribe(ctx context.Context, topic string) (*subscriber, error) 
 	if err := h.running(); err != nil {
 		return nil, err
 	}
-	last, err := LastID(ctx, h.pool, topic)
+	last, err := LastID(ctx, h.store, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -396,16 +399,8 @@ func (h *Hub) unsubscribe(s *subscriber) {
 }
 
 // after returns topic's events after id, oldest first, at most limit.
-func after(ctx context.Context, db *pgxpool.Pool, topic string, id int64, limit int) ([]Event, error) {
-	rows, err := db.Query(ctx, `
-SELECT id, topic, kind, data, created_at FROM live_events
- WHERE topic = $1 AND id > $2
- ORDER BY id
- LIMIT $3`, topic, id, limit)
-	if err != nil {
-		return nil, fmt.Errorf("live: events on %s after %d: %w", topic, id, err)
-	}
-	events, err := pgx.CollectRows(rows, scanEvent)
+func after(ctx context.Context, s Store, topic string, id int64, limit int) ([]Event, error) {
+	events, err := s.EventsAfter(ctx, topic, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("live: events on %s after %d: %w", topic, id, err)
 	}
@@ -413,41 +408,21 @@ SELECT id, topic, kind, data, created_at FROM live_events
 }
 
 // newest returns topic's newest events after id, oldest first, at most limit.
-func newest(ctx context.Context, db *pgxpool.Pool, topic string, id int64, limit int) ([]Event, error) {
-	rows, err := db.Query(ctx, `
-SELECT * FROM (
-    SELECT id, topic, kind, data, created_at FROM live_events
-     WHERE topic = $1 AND id > $2
-     ORDER BY id DESC
-     LIMIT $3) AS e
- ORDER BY id`, topic, id, limit)
-	if err != nil {
-		return nil, fmt.Errorf("live: events on %s after %d: %w", topic, id, err)
-	}
-	events, err := pgx.CollectRows(rows, scanEvent)
+func newest(ctx context.Context, s Store, topic string, id int64, limit int) ([]Event, error) {
+	events, err := s.NewestEvents(ctx, topic, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("live: events on %s after %d: %w", topic, id, err)
 	}
 	return events, nil
 }
 
-func scanEvent(row pgx.CollectableRow) (Event, error) {
-	var ev Event
-	var data []byte
-	err := row.Scan(&ev.ID, &ev.Topic, &ev.Kind, &data, &ev.At)
-	ev.Data = data
-	return ev, err
-}
-
 // Prune deletes the events older than Retention and returns how many.
 func (h *Hub) Prune(ctx context.Context) (int64, error) {
-	tag, err := h.pool.Exec(ctx,
-		`DELETE FROM live_events WHERE created_at < now() - make_interval(secs => $1)`,
-		h.Retention.Seconds())
+	n, err := h.store.PruneEvents(ctx, h.Retention)
 	if err != nil {
 		return 0, fmt.Errorf("live: prune: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // pruneLoop prunes soon after the start, then every PruneEvery. Every replica

@@ -55,6 +55,34 @@ type Event struct {
 	At   time.Time
 }
 
+// Store keeps the events, in the database every replica's hub listens to;
+// postgres.LiveStore implements it. InsertEvent runs in the caller's
+// transaction, the other methods on the pool. Events come oldest first.
+type Store interface {
+	// InsertEvent takes the topic's transaction lock (pg_advisory_xact_lock
+	// on e.LockClass and the topic's hash), then stores the event and queues
+	// a NOTIFY on e.Channel carrying '<topic>:<id>'; it returns the id.
+	InsertEvent(ctx context.Context, tx pgx.Tx, e NewEvent) (int64, error)
+	// EventsAfter returns topic's first events after id, at most limit.
+	EventsAfter(ctx context.Context, topic string, id int64, limit int) ([]Event, error)
+	// NewestEvents returns topic's newest events after id, at most limit.
+	NewestEvents(ctx context.Context, topic string, id int64, limit int) ([]Event, error)
+	// LastEventID returns the id of topic's newest event, 0 if there is none.
+	LastEventID(ctx context.Context, topic string) (int64, error)
+	// PruneEvents deletes the events older than age and returns how many.
+	PruneEvents(ctx context.Context, age time.Duration) (int64, error)
+}
+
+// NewEvent is an event to store, with the lock and channel it is published
+// under.
+type NewEvent struct {
+	LockClass int32
+	Channel   string
+	Topic     string
+	Kind      string
+	Data      []byte
+}
+
 // Publish records an event on topic inside the caller's transaction tx and
 // notifies every replica's hub when tx commits; a rolled-back tx publishes
 // nothing. kind names what happened ("card.added", "phase"), data is encoded
@@ -68,7 +96,7 @@ type Event struct {
 //
 // Call it last in the transaction: it takes a lock on the topic that is held
 // until commit, so that events of one topic commit in id order.
-func Publish(ctx context.Context, tx pgx.Tx, topic, kind string, data any) error {
+func Publish(ctx context.Context, s Store, tx pgx.Tx, topic, kind string, data any) error {
 	if err := checkName("topic", topic, maxTopic); err != nil {
 		return err
 	}
@@ -82,33 +110,18 @@ func Publish(ctx context.Context, tx pgx.Tx, topic, kind string, data any) error
 	if err != nil {
 		return fmt.Errorf("live: encode %s event: %w", kind, err)
 	}
-	// One round trip: the topic lock is taken before the id is drawn, and the
-	// notification is queued with the row.
-	var id int64
-	err = tx.QueryRow(ctx, `
-WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1, hashtext($2))),
-     ins AS (INSERT INTO live_events (topic, kind, data)
-             SELECT $2, $3, $4 FROM lock
-             RETURNING id)
-SELECT id, pg_notify($5, $2 || ':' || id)::text FROM ins`,
-		int32(lockClass), topic, kind, b, Channel).Scan(&id, nil)
+	_, err = s.InsertEvent(ctx, tx, NewEvent{LockClass: lockClass, Channel: Channel, Topic: topic, Kind: kind, Data: b})
 	if err != nil {
 		return fmt.Errorf("live: publish %s event on %s: %w", kind, topic, err)
 	}
 	return nil
 }
 
-// Querier runs a query on a pool, a connection or a transaction.
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // LastID returns the id of the newest event on topic, 0 if there is none. A
 // page that renders a topic's state can put it in its stream address
 // (?last=<id>) so that the stream starts exactly where the page left off.
-func LastID(ctx context.Context, q Querier, topic string) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM live_events WHERE topic = $1`, topic).Scan(&id)
+func LastID(ctx context.Context, s Store, topic string) (int64, error) {
+	id, err := s.LastEventID(ctx, topic)
 	if err != nil {
 		return 0, fmt.Errorf("live: last event on %s: %w", topic, err)
 	}

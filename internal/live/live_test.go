@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/live"
+	"rapport/internal/postgres"
 	"rapport/internal/testapp"
 	"rapport/internal/testdb"
 )
@@ -52,7 +53,7 @@ func newReplica(t *testing.T, dbURL string, o replicaOpts) *replica {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	hub := live.NewHub(pool, slog.New(slog.DiscardHandler))
+	hub := live.NewHub(pool, postgres.NewLiveStore(pool), slog.New(slog.DiscardHandler))
 	if o.tune != nil {
 		o.tune(hub)
 	}
@@ -101,12 +102,12 @@ func publish(t *testing.T, pool *pgxpool.Pool, topic, kind string, data any) int
 	t.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		return live.Publish(ctx, tx, topic, kind, data)
+		return live.Publish(ctx, postgres.NewLiveStore(pool), tx, topic, kind, data)
 	})
 	if err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	id, err := live.LastID(ctx, pool, topic)
+	id, err := live.LastID(ctx, postgres.NewLiveStore(pool), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestRolledBackPublishDeliversNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := live.Publish(ctx, tx, topic, "card.added", map[string]int{"card": 1}); err != nil {
+	if err := live.Publish(ctx, postgres.NewLiveStore(a.pool), tx, topic, "card.added", map[string]int{"card": 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Rollback(ctx); err != nil {
@@ -228,7 +229,7 @@ func TestHubCatchesUpAfterItsListeningConnectionIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if err := live.Publish(ctx, tx, topic, "card.added", map[string]int{"n": i}); err != nil {
+		if err := live.Publish(ctx, postgres.NewLiveStore(a.pool), tx, topic, "card.added", map[string]int{"n": i}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -338,7 +339,7 @@ func TestConcurrentPublishersArriveInIDOrderWithoutGaps(t *testing.T) {
 		wg.Go(func() {
 			ctx := context.Background()
 			err := pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
-				if err := live.Publish(ctx, tx, topic, "card.added", map[string]int{"i": i}); err != nil {
+				if err := live.Publish(ctx, postgres.NewLiveStore(a.pool), tx, topic, "card.added", map[string]int{"i": i}); err != nil {
 					return err
 				}
 				time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
@@ -502,13 +503,13 @@ func TestPublishRefusesBadTopicsAndKinds(t *testing.T) {
 	for _, c := range []struct{ topic, kind string }{
 		{"", "k"}, {"t", ""}, {"a\nb", "k"}, {"t", "x\ny"}, {long, "k"},
 	} {
-		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return live.Publish(ctx, tx, c.topic, c.kind, nil) })
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return live.Publish(ctx, postgres.NewLiveStore(pool), tx, c.topic, c.kind, nil) })
 		if err == nil {
 			t.Errorf("Publish(%q, %q) succeeded, want an error", c.topic, c.kind)
 		}
 	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		return live.Publish(ctx, tx, "t", "k", map[string]any{"f": func() {}})
+		return live.Publish(ctx, postgres.NewLiveStore(pool), tx, "t", "k", map[string]any{"f": func() {}})
 	})
 	if err == nil {
 		t.Error("Publish of data that is not JSON succeeded")

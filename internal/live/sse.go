@@ -54,7 +54,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, topic string) {
 
 	var replay []Event
 	if hasLast {
-		replay, err = newest(ctx, h.pool, topic, last, replayLimit)
+		replay, err = newest(ctx, h.store, topic, last, replayLimit)
 		if err != nil {
 			if ctx.Err() == nil {
 				h.log.Error("live updates: replay", "topic", topic, "err", err)
@@ -194,5 +194,5 @@ func (h *Hub) listenerPID() uint32 { return h.listenPID.Load() }
 // so the stream replays exactly what happened after — nothing is missed and
 // the browser need not refetch on connecting.
 func (h *Hub) LastID(ctx context.Context, topic string) (int64, error) {
-	return LastID(ctx, h.pool, topic)
+	return LastID(ctx, h.store, topic)
 }

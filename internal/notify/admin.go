@@ -10,7 +10,7 @@ import (
 // Admin is the webhook settings an admin manages, bound to a database. Every
 // change is written to the organisation's audit log.
 type Admin struct {
-	DB DB
+	Store Store
 	// Keys seal the addresses saved.
 	Keys *secrets.Keyring
 	// Guard refuses addresses on internal networks (nil: all of them).
@@ -19,18 +19,18 @@ type Admin struct {
 
 // List returns the organisation's webhooks, addresses masked.
 func (a Admin) List(ctx context.Context, orgID int64) ([]WebhookInfo, error) {
-	return Webhooks(ctx, a.DB, orgID)
+	return Webhooks(ctx, a.Store, orgID)
 }
 
 // Deliveries returns the latest deliveries, failures included.
 func (a Admin) Deliveries(ctx context.Context, orgID int64, limit int) ([]Delivery, error) {
-	return Deliveries(ctx, a.DB, orgID, limit)
+	return Deliveries(ctx, a.Store, orgID, limit)
 }
 
 // Set stores a team's webhook address. Setting the address it already has
 // (a double submit) changes nothing and audits nothing.
 func (a Admin) Set(ctx context.Context, orgID, teamID, actorID int64, url string) error {
-	changed, err := setWebhook(ctx, a.DB, a.Keys, a.Guard, orgID, teamID, actorID, url)
+	changed, err := setWebhook(ctx, a.Store, a.Keys, a.Guard, orgID, teamID, actorID, url)
 	if err != nil || !changed {
 		return err
 	}
@@ -39,15 +39,14 @@ func (a Admin) Set(ctx context.Context, orgID, teamID, actorID int64, url string
 
 // Remove deletes a team's webhook.
 func (a Admin) Remove(ctx context.Context, orgID, teamID, actorID int64) error {
-	if err := RemoveWebhook(ctx, a.DB, orgID, teamID); err != nil {
+	if err := RemoveWebhook(ctx, a.Store, orgID, teamID); err != nil {
 		return err
 	}
 	return a.audit(ctx, orgID, actorID, "webhook.remove", teamID)
 }
 
 func (a Admin) audit(ctx context.Context, orgID, actorID int64, action string, teamID int64) error {
-	_, err := a.DB.Exec(ctx, `INSERT INTO audit_log (org_id, actor_id, action, subject) VALUES ($1, $2, $3, $4)`,
-		orgID, actorID, action, fmt.Sprintf("team:%d", teamID))
+	err := a.Store.CreateAuditEntry(ctx, orgID, actorID, action, fmt.Sprintf("team:%d", teamID))
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}

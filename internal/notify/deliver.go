@@ -57,10 +57,7 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 	log := n.log.With(slog.Int64("job_id", job.ID), slog.Int64("org_id", a.OrgID),
 		slog.Int64("kudo_id", a.KudoID), slog.Int64("team_id", a.TeamID), slog.Int("attempt", job.Attempt))
 
-	var status string
-	err := n.pool.QueryRow(ctx,
-		"SELECT status FROM webhook_deliveries WHERE kudo_id = $1 AND team_id = $2 AND kind = 'kudo'",
-		a.KudoID, a.TeamID).Scan(&status)
+	status, err := n.store.KudoDeliveryStatus(ctx, a.KudoID, a.TeamID)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("read delivery: %w", err)
 	}
@@ -68,20 +65,20 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 		return nil
 	}
 
-	k, err := loadKudo(ctx, n.pool, a.OrgID, a.KudoID)
+	k, err := loadKudo(ctx, n.store, a.OrgID, a.KudoID)
 	if errors.Is(err, errNotPublic) {
 		return w.skip(ctx, job, log, "The kudo was deleted or is no longer visible to everyone.")
 	}
 	if err != nil {
 		return err
 	}
-	hook, err := webhookAddress(ctx, n.pool, n.keys, a.OrgID, a.TeamID)
+	hook, err := webhookAddress(ctx, n.store, n.keys, a.OrgID, a.TeamID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w.skip(ctx, job, log, "The team's webhook was removed.")
 	}
 	if errors.Is(err, errUnreadable) {
 		return n.unreadable(ctx, log, err, job.Attempt, job.MaxAttempts, func(status, lastErr string) error {
-			return recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, nil)
+			return recordAttempt(ctx, n.store, job.ID, a, status, lastErr, nil)
 		})
 	}
 	if err != nil {
@@ -94,7 +91,7 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 	}
 	return n.deliver(ctx, log, "webhook", hook, body, job.Attempt, job.MaxAttempts,
 		func(status, lastErr string, deliveredAt *time.Time) error {
-			return recordAttempt(ctx, n.pool, job.ID, a, status, lastErr, deliveredAt)
+			return recordAttempt(ctx, n.store, job.ID, a, status, lastErr, deliveredAt)
 		})
 }
 
@@ -104,12 +101,7 @@ func (w *kudoWorker) Work(ctx context.Context, job *river.Job[DeliverKudo]) erro
 func (w *kudoWorker) skip(ctx context.Context, job *river.Job[DeliverKudo], log *slog.Logger, reason string) error {
 	a := job.Args
 	// A deleted kudo's rows have lost their kudo_id: the job id still finds them.
-	_, err := w.n.pool.Exec(ctx, `
-UPDATE webhook_deliveries
-   SET status = 'skipped', last_error = $5, job_id = $4, updated_at = now()
- WHERE org_id = $1 AND team_id = $2 AND status = 'pending'
-   AND ((kind = 'kudo' AND kudo_id = $3) OR job_id = $4)`,
-		a.OrgID, a.TeamID, a.KudoID, job.ID, reason)
+	err := w.n.store.SkipKudoDelivery(ctx, job.ID, a, reason)
 	if err != nil {
 		return fmt.Errorf("record skipped delivery: %w", err)
 	}
@@ -119,21 +111,8 @@ UPDATE webhook_deliveries
 
 // recordAttempt upserts the delivery row by its unique key, so every attempt of a
 // job (and a job enqueued twice) updates one row. A delivered row is final.
-func recordAttempt(ctx context.Context, db DB, jobID int64, a DeliverKudo, status, lastErr string, deliveredAt *time.Time) error {
-	// The kudo may be deleted meanwhile: the sub-select then stores NULL instead of
-	// failing the foreign key.
-	_, err := db.Exec(ctx, `
-INSERT INTO webhook_deliveries (org_id, team_id, kudo_id, kind, status, attempts, last_error, job_id, delivered_at)
-VALUES ($1, $2, (SELECT id FROM kudos WHERE id = $3), 'kudo', $4, 1, $5, $6, $7)
-ON CONFLICT (kudo_id, team_id, kind) DO UPDATE
-   SET status = EXCLUDED.status,
-       attempts = webhook_deliveries.attempts + 1,
-       last_error = EXCLUDED.last_error,
-       job_id = EXCLUDED.job_id,
-       delivered_at = EXCLUDED.delivered_at,
-       updated_at = now()
- WHERE webhook_deliveries.status <> 'delivered'`,
-		a.OrgID, a.TeamID, a.KudoID, status, truncate(lastErr, maxErrorLen), jobID, deliveredAt)
+func recordAttempt(ctx context.Context, st Store, jobID int64, a DeliverKudo, status, lastErr string, deliveredAt *time.Time) error {
+	err := st.RecordKudoAttempt(ctx, jobID, a, Attempt{Status: status, LastError: truncate(lastErr, maxErrorLen), DeliveredAt: deliveredAt})
 	if err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}

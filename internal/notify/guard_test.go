@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/notify"
+	"rapport/internal/postgres"
 )
 
 // internalAddresses are webhook addresses on the server's machine or network,
@@ -244,7 +245,7 @@ func TestDeliveryToANameResolvingToLoopbackIsRefusedUnlessAllowed(t *testing.T) 
 	r := newReceiver(t, 0)
 	dns.set("chat.rebind.test", netip.MustParseAddr("127.0.0.1"))
 	hook := "https://chat.rebind.test:" + receiverPort(t, r) + "/services/" + secret
-	must(t, notify.SetWebhook(ctx, pool, testKeys, notify.NewGuard(nil), w.org, w.platform, w.author, hook))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, notify.NewGuard(nil), w.org, w.platform, w.author, hook))
 
 	client := trustForAnyName(r)
 	n, logs := startNotifier(t, pool, nil, notify.Options{MaxAttempts: 1, AllowPrivate: []netip.Prefix{}, Resolver: dns.resolver(), HTTPClient: client})

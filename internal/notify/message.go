@@ -23,27 +23,19 @@ type kudoView struct {
 }
 
 // loadKudo reads a public kudo for its message; anything else is errNotPublic.
-func loadKudo(ctx context.Context, db DB, orgID, kudoID int64) (kudoView, error) {
+func loadKudo(ctx context.Context, st Store, orgID, kudoID int64) (kudoView, error) {
 	k := kudoView{ID: kudoID}
-	var vis string
-	err := db.QueryRow(ctx, `
-SELECT u.name, k.did, k.impact, k.visibility::text,
-       ARRAY(SELECT ru.name FROM kudo_recipients r JOIN users ru ON ru.id = r.user_id
-              WHERE r.kudo_id = k.id ORDER BY lower(ru.name), ru.id),
-       ARRAY(SELECT c.name FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
-              WHERE kc.kudo_id = k.id ORDER BY c.position, c.id)
-  FROM kudos k JOIN users u ON u.id = k.author_id
- WHERE k.org_id = $1 AND k.id = $2`, orgID, kudoID).
-		Scan(&k.AuthorName, &k.Did, &k.Impact, &vis, &k.Recipients, &k.Competencies)
+	c, err := st.FindKudoContent(ctx, orgID, kudoID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return k, errNotPublic
 	}
 	if err != nil {
 		return k, fmt.Errorf("load kudo: %w", err)
 	}
-	if vis != "org" {
+	if c.Visibility != "org" {
 		return k, errNotPublic
 	}
+	k.AuthorName, k.Did, k.Impact, k.Recipients, k.Competencies = c.AuthorName, c.Did, c.Impact, c.Recipients, c.Competencies
 	return k, nil
 }
 

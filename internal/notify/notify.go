@@ -88,7 +88,7 @@ type Options struct {
 // New, then Start to work jobs, Stop on shutdown. A Notifier that is never
 // started still enqueues (for commands that post kudos but run no workers).
 type Notifier struct {
-	pool    *pgxpool.Pool
+	store   Store
 	client  *river.Client[pgx.Tx]
 	log     *slog.Logger
 	http    *http.Client
@@ -102,11 +102,15 @@ type Notifier struct {
 	Resets PasswordResets
 }
 
-// New builds a Notifier on pool, whose database must be migrated (River's tables
-// included: see MigrateRiver).
-func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) {
+// New builds a Notifier whose jobs run on pool and whose deliveries read and
+// write through store, on the same database. It must be migrated (River's
+// tables included: see MigrateRiver).
+func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Notifier, error) {
 	if pool == nil {
 		return nil, errors.New("notify: nil pool")
+	}
+	if store == nil {
+		return nil, errors.New("notify: nil store")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -149,7 +153,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) (*Notifier, error) 
 	// A redirect could carry the message to a host nobody configured.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	n := &Notifier{pool: pool, log: log, http: hc, keys: opts.Keys, guard: guard, baseURL: opts.BaseURL, clock: opts.Clock}
+	n := &Notifier{store: store, log: log, http: hc, keys: opts.Keys, guard: guard, baseURL: opts.BaseURL, clock: opts.Clock}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &kudoWorker{n: n}); err != nil {
@@ -229,18 +233,7 @@ func (n *Notifier) KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int6
 	if n == nil {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `
-SELECT DISTINCT w.team_id
-  FROM kudos k
-  JOIN kudo_recipients r ON r.kudo_id = k.id
-  JOIN team_members tm ON tm.org_id = k.org_id AND tm.user_id = r.user_id
-  JOIN team_webhooks w ON w.org_id = k.org_id AND w.team_id = tm.team_id
- WHERE k.org_id = $1 AND k.id = $2 AND k.visibility = 'org'
- ORDER BY w.team_id`, orgID, kudoID)
-	if err != nil {
-		return fmt.Errorf("notify: teams to notify: %w", err)
-	}
-	teams, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	teams, err := n.store.WithTx(tx).KudoWebhookTeams(ctx, orgID, kudoID)
 	if err != nil {
 		return fmt.Errorf("notify: teams to notify: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/notify"
+	"rapport/internal/postgres"
 	"rapport/internal/secrets"
 	"rapport/internal/testdb"
 )
@@ -257,7 +258,7 @@ func newNotifier(t *testing.T, pool *pgxpool.Pool, r *receiver, opts notify.Opti
 		opts.RetryPolicy = fastRetry{after: 20 * time.Millisecond}
 	}
 	opts.FetchPollInterval = 50 * time.Millisecond
-	n, err := notify.New(pool, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), opts)
+	n, err := notify.New(pool, postgres.NewNotifyStore(pool), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), opts)
 	must(t, err)
 	return n, logs
 }
@@ -329,7 +330,7 @@ func TestPublicKudoIsPostedOnceEvenWhenTheFirstAttemptFails(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, logs := startNotifier(t, pool, r, notify.Options{})
 
 	// Alice and Bob are both in Platform: one message for the team, not one each.
@@ -392,7 +393,7 @@ func TestPublicKudoIsPostedOnceEvenWhenTheFirstAttemptFails(t *testing.T) {
 	}
 
 	// The admin list shows it; nothing anywhere shows the secret.
-	ds, err := notify.Deliveries(ctx, pool, w.org, 10)
+	ds, err := notify.Deliveries(ctx, postgres.NewNotifyStore(pool), w.org, 10)
 	must(t, err)
 	if len(ds) != 1 || ds[0].KudoID != kudoID || ds[0].TeamName != "Platform" || ds[0].Status != notify.StatusDelivered ||
 		ds[0].Attempts != 2 || ds[0].DeliveredAt == nil || ds[0].Kind != notify.KindKudo {
@@ -416,7 +417,7 @@ func TestOnlyPublicKudosToTeamsWithWebhooksAreEnqueued(t *testing.T) {
 	// A database of its own, so that every job in it is this test's.
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.example.com/services/"+secret))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.example.com/services/"+secret))
 	n, _ := newNotifier(t, pool, nil, notify.Options{}) // never started: nothing is worked
 
 	tx, err := pool.Begin(ctx)
@@ -482,7 +483,7 @@ func TestRolledBackKudoIsNeverPosted(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, _ := startNotifier(t, pool, r, notify.Options{})
 
 	tx, err := pool.Begin(ctx)
@@ -529,18 +530,18 @@ func TestSetWebhookAcceptsOnlyHTTPSAndNeverShowsTheAddressBack(t *testing.T) {
 		"https://user:pass@hooks.slack.com/services/x",
 		"https://hooks.slack.com/" + strings.Repeat("x", notify.MaxURLLen),
 	} {
-		err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, bad)
+		err := notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, bad)
 		if core.ErrorCode(err) != core.EINVALID || core.FieldErrors(err)["url"] == "" {
 			t.Errorf("SetWebhook(%.40q) = %v, want EINVALID with a message for url", bad, err)
 		}
 	}
-	if hooks, err := notify.Webhooks(ctx, pool, w.org); err != nil || len(hooks) != 0 {
+	if hooks, err := notify.Webhooks(ctx, postgres.NewNotifyStore(pool), w.org); err != nil || len(hooks) != 0 {
 		t.Fatalf("after rejected addresses Webhooks = %+v, %v; want none", hooks, err)
 	}
 
 	full := "https://hooks.slack.com/services/" + secret + "WXYZ"
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "  "+full+" "))
-	hooks, err := notify.Webhooks(ctx, pool, w.org)
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, "  "+full+" "))
+	hooks, err := notify.Webhooks(ctx, postgres.NewNotifyStore(pool), w.org)
 	must(t, err)
 	if len(hooks) != 1 || hooks[0].TeamID != w.platform || hooks[0].TeamName != "Platform" || hooks[0].UpdatedAt.IsZero() {
 		t.Fatalf("Webhooks = %+v", hooks)
@@ -556,31 +557,31 @@ func TestSetWebhookAcceptsOnlyHTTPSAndNeverShowsTheAddressBack(t *testing.T) {
 		t.Errorf("stored %q, want the trimmed address", got)
 	}
 
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "HTTPS://hooks.slack.com/services/upper/case/ABCD"))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, "HTTPS://hooks.slack.com/services/upper/case/ABCD"))
 	if got := storedAddress(t, pool, w.platform); got != "https://hooks.slack.com/services/upper/case/ABCD" {
 		t.Errorf("stored %q, want the scheme in lower case", got)
 	}
 
 	// Replacing keeps one row; another organisation's team is not found.
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.slack.com/services/other/address/1234"))
-	if hooks, _ := notify.Webhooks(ctx, pool, w.org); len(hooks) != 1 || hooks[0].MaskedURL != "https://hooks.slack.com/…" {
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, "https://hooks.slack.com/services/other/address/1234"))
+	if hooks, _ := notify.Webhooks(ctx, postgres.NewNotifyStore(pool), w.org); len(hooks) != 1 || hooks[0].MaskedURL != "https://hooks.slack.com/…" {
 		t.Errorf("after replacing, Webhooks = %+v", hooks)
 	}
 	other := newWorld(t, pool)
-	if err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, other.org, w.platform, other.author, full); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, other.org, w.platform, other.author, full); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("setting another organisation's team's webhook: %v, want ENOTFOUND", err)
 	}
-	if err := notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, other.sales, w.author, full); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, other.sales, w.author, full); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("setting a webhook on another organisation's team: %v, want ENOTFOUND", err)
 	}
-	if err := notify.RemoveWebhook(ctx, pool, other.org, w.platform); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.RemoveWebhook(ctx, postgres.NewNotifyStore(pool), other.org, w.platform); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("removing another organisation's webhook: %v, want ENOTFOUND", err)
 	}
-	must(t, notify.RemoveWebhook(ctx, pool, w.org, w.platform))
-	if hooks, _ := notify.Webhooks(ctx, pool, w.org); len(hooks) != 0 {
+	must(t, notify.RemoveWebhook(ctx, postgres.NewNotifyStore(pool), w.org, w.platform))
+	if hooks, _ := notify.Webhooks(ctx, postgres.NewNotifyStore(pool), w.org); len(hooks) != 0 {
 		t.Errorf("after RemoveWebhook, Webhooks = %+v", hooks)
 	}
-	if err := notify.RemoveWebhook(ctx, pool, w.org, w.platform); core.ErrorCode(err) != core.ENOTFOUND {
+	if err := notify.RemoveWebhook(ctx, postgres.NewNotifyStore(pool), w.org, w.platform); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("removing twice: %v, want ENOTFOUND", err)
 	}
 }
@@ -605,7 +606,7 @@ func TestKudoDeletedBeforeDeliveryIsNotPosted(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 
 	// Enqueued and committed while no worker runs, then deleted.
 	n, _ := newNotifier(t, pool, r, notify.Options{})
@@ -629,7 +630,7 @@ func TestKudoDeletedBetweenRetriesIsSkipped(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1000) // always 500
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, _ := startNotifier(t, pool, r, notify.Options{RetryPolicy: fastRetry{after: 300 * time.Millisecond}})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)
@@ -657,7 +658,7 @@ func TestDeliveryFailsAfterMaxAttempts(t *testing.T) {
 	pool := openPool(t, dsn)
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1000)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	n, logs := startNotifier(t, pool, r, notify.Options{MaxAttempts: 3})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)
@@ -665,7 +666,7 @@ func TestDeliveryFailsAfterMaxAttempts(t *testing.T) {
 	if requests, _ := r.counts(); requests != 3 {
 		t.Errorf("receiver got %d requests, want 3", requests)
 	}
-	ds, err := notify.Deliveries(ctx, pool, w.org, 0)
+	ds, err := notify.Deliveries(ctx, postgres.NewNotifyStore(pool), w.org, 0)
 	must(t, err)
 	if len(ds) != 1 || ds[0].Status != notify.StatusFailed || ds[0].Attempts != 3 || ds[0].DeliveredAt != nil ||
 		ds[0].LastError != "HTTP 500" {
@@ -685,7 +686,7 @@ func TestUnreachableWebhookIsRecordedWithoutItsAddress(t *testing.T) {
 	r := newReceiver(t, 0)
 	addr := r.srv.URL
 	r.srv.Close() // nobody listens there any more
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, addr+"/services/"+secret))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, addr+"/services/"+secret))
 	n, logs := startNotifier(t, pool, r, notify.Options{MaxAttempts: 1})
 
 	id := postKudo(t, pool, n, w, "org", w.alice)

@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"rapport/internal/kudos"
-	"rapport/internal/schedule"
 )
 
 // Ritual reminders: a periodic job (RemindRituals) looks for ritual moments
@@ -82,18 +81,6 @@ func (DeliverRitualReminder) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: reminderUniqueStates}}
 }
 
-// ritualColumns are what scanRitual reads, from rituals r joined to teams t.
-const ritualColumns = `r.id, r.org_id, r.team_id, t.name, r.name, r.cadence::text, r.weekday, r.hour, r.time_zone, r.starts_on`
-
-func scanRitual(row pgx.Row) (kudos.Ritual, error) {
-	var r kudos.Ritual
-	var cadence string
-	var weekday, hour int16
-	err := row.Scan(&r.ID, &r.OrgID, &r.TeamID, &r.TeamName, &r.Name, &cadence, &weekday, &hour, &r.TimeZone, &r.StartsOn)
-	r.Cadence, r.Weekday, r.Hour = schedule.Cadence(cadence), time.Weekday(weekday), int(hour)
-	return r, err
-}
-
 type remindWorker struct {
 	river.WorkerDefaults[RemindRituals]
 	n *Notifier
@@ -104,17 +91,7 @@ type remindWorker struct {
 func (w *remindWorker) Work(ctx context.Context, job *river.Job[RemindRituals]) error {
 	n := w.n
 	now := n.clock.Now()
-	rows, err := n.pool.Query(ctx, `
-SELECT `+ritualColumns+`
-  FROM rituals r
-  JOIN teams t ON t.org_id = r.org_id AND t.id = r.team_id
-  JOIN team_webhooks wh ON wh.org_id = r.org_id AND wh.team_id = r.team_id
- WHERE r.active
- ORDER BY r.id`)
-	if err != nil {
-		return fmt.Errorf("rituals to remind: %w", err)
-	}
-	rituals, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (kudos.Ritual, error) { return scanRitual(row) })
+	rituals, err := n.store.RitualsToRemind(ctx)
 	if err != nil {
 		return fmt.Errorf("rituals to remind: %w", err)
 	}
@@ -170,10 +147,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[DeliverRitualR
 	if n.clock.Now().After(a.Moment.Add(ReminderStaleAfter)) {
 		return w.skip(ctx, job, log, "The ritual had already taken place.")
 	}
-	r, err := scanRitual(n.pool.QueryRow(ctx, `
-SELECT `+ritualColumns+`
-  FROM rituals r JOIN teams t ON t.org_id = r.org_id AND t.id = r.team_id
- WHERE r.org_id = $1 AND r.id = $2 AND r.active`, a.OrgID, a.RitualID))
+	r, err := n.store.FindActiveRitual(ctx, a.OrgID, a.RitualID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w.skip(ctx, job, log, "The ritual was deleted or deactivated.")
 	}
@@ -182,10 +156,7 @@ SELECT `+ritualColumns+`
 	}
 	log = log.With(slog.Int64("team_id", r.TeamID))
 
-	var status string
-	err = n.pool.QueryRow(ctx,
-		"SELECT status FROM webhook_deliveries WHERE team_id = $1 AND job_id = $2 AND kind = 'ritual_reminder'",
-		r.TeamID, job.ID).Scan(&status)
+	status, err := n.store.ReminderDeliveryStatus(ctx, r.TeamID, job.ID)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("read delivery: %w", err)
 	}
@@ -197,19 +168,19 @@ SELECT `+ritualColumns+`
 	if !period.Moment.Equal(a.Moment) {
 		return w.skip(ctx, job, log, "The ritual's schedule changed.")
 	}
-	hook, err := webhookAddress(ctx, n.pool, n.keys, r.OrgID, r.TeamID)
+	hook, err := webhookAddress(ctx, n.store, n.keys, r.OrgID, r.TeamID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w.skip(ctx, job, log, "The team's webhook was removed.")
 	}
 	if errors.Is(err, errUnreadable) {
 		return n.unreadable(ctx, log, err, job.Attempt, job.MaxAttempts, func(status, lastErr string) error {
-			return recordReminderAttempt(ctx, n.pool, job.ID, r.OrgID, r.TeamID, status, lastErr, nil)
+			return recordReminderAttempt(ctx, n.store, job.ID, r.OrgID, r.TeamID, status, lastErr, nil)
 		})
 	}
 	if err != nil {
 		return fmt.Errorf("read webhook: %w", err)
 	}
-	count, err := publicBoardCount(ctx, n.pool, r, period)
+	count, err := publicBoardCount(ctx, n.store, r, period)
 	if err != nil {
 		return err
 	}
@@ -220,18 +191,14 @@ SELECT `+ritualColumns+`
 	}
 	return n.deliver(ctx, log.With(slog.Int("kudos", count)), "ritual reminder", hook, body, job.Attempt, job.MaxAttempts,
 		func(status, lastErr string, deliveredAt *time.Time) error {
-			return recordReminderAttempt(ctx, n.pool, job.ID, r.OrgID, r.TeamID, status, lastErr, deliveredAt)
+			return recordReminderAttempt(ctx, n.store, job.ID, r.OrgID, r.TeamID, status, lastErr, deliveredAt)
 		})
 }
 
 // skip ends the job without posting. A row left by an earlier attempt is marked
 // skipped; when there was none, none is written.
 func (w *reminderWorker) skip(ctx context.Context, job *river.Job[DeliverRitualReminder], log *slog.Logger, reason string) error {
-	_, err := w.n.pool.Exec(ctx, `
-UPDATE webhook_deliveries
-   SET status = 'skipped', last_error = $3, updated_at = now()
- WHERE job_id = $1 AND org_id = $2 AND kind = 'ritual_reminder' AND status = 'pending'`,
-		job.ID, job.Args.OrgID, reason)
+	err := w.n.store.SkipReminderDelivery(ctx, job.ID, job.Args.OrgID, reason)
 	if err != nil {
 		return fmt.Errorf("record skipped reminder: %w", err)
 	}
@@ -242,20 +209,9 @@ UPDATE webhook_deliveries
 // recordReminderAttempt writes the attempt to the job's delivery row, found by
 // job id (reminders have no kudo to key them), creating it on the first attempt.
 // A delivered row is final.
-func recordReminderAttempt(ctx context.Context, db DB, jobID, orgID, teamID int64, status, lastErr string, deliveredAt *time.Time) error {
-	// Both statements see the table as it was before either ran: the insert only
-	// happens when no row existed.
-	_, err := db.Exec(ctx, `
-WITH updated AS (
-    UPDATE webhook_deliveries
-       SET status = $4, attempts = attempts + 1, last_error = $5, delivered_at = $6, updated_at = now()
-     WHERE team_id = $2 AND job_id = $3 AND kind = 'ritual_reminder' AND status <> 'delivered'
-    RETURNING id
-)
-INSERT INTO webhook_deliveries (org_id, team_id, kudo_id, kind, status, attempts, last_error, job_id, delivered_at)
-SELECT $1, $2, NULL, 'ritual_reminder', $4, 1, $5, $3, $6
- WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE team_id = $2 AND job_id = $3 AND kind = 'ritual_reminder')`,
-		orgID, teamID, jobID, status, truncate(lastErr, maxErrorLen), deliveredAt)
+func recordReminderAttempt(ctx context.Context, st Store, jobID, orgID, teamID int64, status, lastErr string, deliveredAt *time.Time) error {
+	err := st.RecordReminderAttempt(ctx, jobID, orgID, teamID,
+		Attempt{Status: status, LastError: truncate(lastErr, maxErrorLen), DeliveredAt: deliveredAt})
 	if err != nil {
 		return fmt.Errorf("record reminder delivery: %w", err)
 	}
@@ -265,18 +221,8 @@ SELECT $1, $2, NULL, 'ritual_reminder', $4, 1, $5, $3, $6
 // publicBoardCount counts the kudos on the ritual's board for the period that
 // everyone may see: a reminder goes to a channel, so team-only and
 // recipients-only kudos never count.
-func publicBoardCount(ctx context.Context, db DB, r kudos.Ritual, p kudos.Period) (int, error) {
-	var n int
-	err := db.QueryRow(ctx, `
-SELECT count(*)
-  FROM kudos k
- WHERE k.org_id = $1 AND k.visibility = 'org'
-   AND k.created_at >= $3 AND k.created_at < $4
-   AND (k.team_id = $2 OR EXISTS (
-        SELECT 1 FROM kudo_recipients kr
-          JOIN team_members tm ON tm.org_id = kr.org_id AND tm.user_id = kr.user_id
-         WHERE kr.kudo_id = k.id AND tm.team_id = $2))`,
-		r.OrgID, r.TeamID, p.Start, p.End).Scan(&n)
+func publicBoardCount(ctx context.Context, st Store, r kudos.Ritual, p kudos.Period) (int, error) {
+	n, err := st.CountPublicBoardKudos(ctx, r.OrgID, r.TeamID, p.Start, p.End)
 	if err != nil {
 		return 0, fmt.Errorf("count board kudos: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/notify"
+	"rapport/internal/postgres"
 	"rapport/internal/testdb"
 )
 
@@ -85,7 +86,7 @@ func TestRitualReminderIsPostedOncePerMomentAndCountsOnlyPublicKudos(t *testing.
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	moment := nextHour()
 	now := moment.Add(-time.Hour)
 	ritual := newRitual(t, pool, w, "Shout-outs & <thanks>", moment)
@@ -145,7 +146,7 @@ func TestRitualReminderIsPostedOncePerMomentAndCountsOnlyPublicKudos(t *testing.
 		rows[0].deliveredAt == nil || !rows[0].deliveredAt.Equal(now) {
 		t.Errorf("delivery rows %+v, want one delivered on the first attempt, at the clock's time", rows)
 	}
-	if ds, err := notify.Deliveries(ctx, pool, w.org, 10); err != nil || len(ds) != 1 || ds[0].Kind != notify.KindRitualReminder || ds[0].KudoID != 0 {
+	if ds, err := notify.Deliveries(ctx, postgres.NewNotifyStore(pool), w.org, 10); err != nil || len(ds) != 1 || ds[0].Kind != notify.KindRitualReminder || ds[0].KudoID != 0 {
 		t.Errorf("Deliveries = %+v, %v; want one ritual reminder", ds, err)
 	}
 }
@@ -155,7 +156,7 @@ func TestRitualReminderIsRetriedUntilDelivered(t *testing.T) {
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 1)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	moment := nextHour()
 	ritual := newRitual(t, pool, w, "Friday shout-outs", moment)
 
@@ -181,7 +182,7 @@ func TestRitualFarAheadIsNotReminded(t *testing.T) {
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	moment := nextHour()
 	ritual := newRitual(t, pool, w, "Friday shout-outs", moment)
 
@@ -199,7 +200,7 @@ func TestReminderOfDeletedRitualIsSkipped(t *testing.T) {
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	moment := nextHour()
 	ritual := newRitual(t, pool, w, "Friday shout-outs", moment)
 
@@ -232,7 +233,7 @@ func TestStaleOrDeactivatedRitualReminderIsSkipped(t *testing.T) {
 	pool := openPool(t, testdb.NewDatabase(t))
 	w := newWorld(t, pool)
 	r := newReceiver(t, 0)
-	must(t, notify.SetWebhook(ctx, pool, testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), testKeys, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	moment := nextHour()
 	stale := newRitual(t, pool, w, "Friday shout-outs", moment)
 	inactive := newRitual(t, pool, w, "Team thanks", moment)

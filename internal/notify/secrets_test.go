@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/notify"
+	"rapport/internal/postgres"
 	"rapport/internal/secrets"
 	"rapport/internal/testdb"
 )
@@ -24,7 +25,7 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 	r := newReceiver(t, 0)
 	oldKey, newKey := secrets.GenerateKey(), secrets.GenerateKey()
 	before := mustKeyring(oldKey)
-	must(t, notify.SetWebhook(ctx, pool, before, loopbackGuard, w.org, w.platform, w.author, r.url()))
+	must(t, notify.SetWebhook(ctx, postgres.NewNotifyStore(pool), before, loopbackGuard, w.org, w.platform, w.author, r.url()))
 	// Sales' row predates sealing: its address is in plain text.
 	_, err := pool.Exec(ctx, `INSERT INTO team_webhooks (org_id, team_id, url) VALUES ($1, $2, $3)`,
 		w.org, w.sales, r.url())
@@ -40,7 +41,7 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 	})
 	stop(t, n)
 
-	res, err := notify.ResealWebhooks(ctx, pool, during)
+	res, err := notify.ResealWebhooks(ctx, postgres.NewNotifyStore(pool), during)
 	must(t, err)
 	if res != (notify.ResealResult{Sealed: 1, Rotated: 1}) {
 		t.Errorf("ResealWebhooks = %+v, want 1 sealed from plain text and 1 rotated", res)
@@ -53,12 +54,12 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 			t.Errorf("team %d under key %s after rotating, want %s", team, keyID, during.CurrentID())
 		}
 	}
-	hooks, err := notify.Webhooks(ctx, pool, w.org)
+	hooks, err := notify.Webhooks(ctx, postgres.NewNotifyStore(pool), w.org)
 	must(t, err)
 	if host := strings.TrimPrefix(r.srv.URL, "https://"); len(hooks) != 2 || hooks[1].MaskedURL != "https://"+host+"/…" {
 		t.Errorf("after sealing, Webhooks = %+v; want Sales shown as its host", hooks)
 	}
-	if res, err := notify.ResealWebhooks(ctx, pool, during); err != nil || res != (notify.ResealResult{}) {
+	if res, err := notify.ResealWebhooks(ctx, postgres.NewNotifyStore(pool), during); err != nil || res != (notify.ResealResult{}) {
 		t.Errorf("a second ResealWebhooks = %+v, %v; want nothing to do", res, err)
 	}
 
@@ -74,7 +75,7 @@ func TestRotationResealsAddressesAndOldKeysOpenThemUntilThen(t *testing.T) {
 	// A keyring without the sealing key reports the rows, leaves them, and a
 	// delivery says the stored address is unreadable rather than posting.
 	stranger := mustKeyring(secrets.GenerateKey())
-	if res, err := notify.ResealWebhooks(ctx, pool, stranger); err != nil || res != (notify.ResealResult{Unreadable: 2}) {
+	if res, err := notify.ResealWebhooks(ctx, postgres.NewNotifyStore(pool), stranger); err != nil || res != (notify.ResealResult{Unreadable: 2}) {
 		t.Errorf("ResealWebhooks with an unknown key = %+v, %v; want 2 unreadable", res, err)
 	}
 	requests, _ := r.counts()

@@ -12,20 +12,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"rapport/internal/core"
 	"rapport/internal/secrets"
 )
-
-// DB is what the webhook functions need from PostgreSQL: a *pgxpool.Pool, a
-// *pgx.Conn and a pgx.Tx all fit.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // MaxURLLen is the longest webhook address accepted.
 const MaxURLLen = 2048
@@ -107,21 +98,16 @@ func sealContext(teamID int64) string { return "team_webhooks.url:" + strconv.Fo
 // with keys. The address must be https:// with a host guard allows, at most
 // 2,048 characters; otherwise the error is an EINVALID *core.Error with
 // Fields["url"]. A team of another organisation is ENOTFOUND.
-func SetWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) error {
-	_, err := setWebhook(ctx, db, keys, guard, orgID, teamID, actorID, rawURL)
+func SetWebhook(ctx context.Context, st Store, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) error {
+	_, err := setWebhook(ctx, st, keys, guard, orgID, teamID, actorID, rawURL)
 	return err
-}
-
-// beginner is a DB that can open a transaction (a pool or a connection).
-type beginner interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
 // setWebhook is SetWebhook that also says whether the address changed: the
 // address the team already has is left alone. Sealed addresses differ on
 // every write, so the stored one is opened and compared, under a per-team
 // transaction lock so that concurrent identical saves change it once.
-func setWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) (bool, error) {
+func setWebhook(ctx context.Context, st Store, keys *secrets.Keyring, guard *Guard, orgID, teamID, actorID int64, rawURL string) (bool, error) {
 	u, err := ValidateWebhookURL(rawURL, guard)
 	if err != nil {
 		return false, err
@@ -133,13 +119,9 @@ func setWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard,
 	if err != nil {
 		return false, fmt.Errorf("set webhook: %w", err)
 	}
-	b, ok := db.(beginner)
-	if !ok {
-		return writeWebhook(ctx, db, keys, orgID, teamID, actorID, u, parsed.Host)
-	}
 	var changed bool
-	err = pgx.BeginFunc(ctx, b, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('team_webhooks'), $1::int)", int32(teamID)); err != nil {
+	err = st.InTx(ctx, func(tx Store) error {
+		if err := tx.LockTeamWebhook(ctx, teamID); err != nil {
 			return fmt.Errorf("set webhook: lock: %w", err)
 		}
 		var err error
@@ -150,22 +132,13 @@ func setWebhook(ctx context.Context, db DB, keys *secrets.Keyring, guard *Guard,
 }
 
 // writeWebhook stores u sealed unless the team already has exactly u.
-func writeWebhook(ctx context.Context, db DB, keys *secrets.Keyring, orgID, teamID, actorID int64, u, host string) (bool, error) {
-	if old, err := webhookAddress(ctx, db, keys, orgID, teamID); err == nil && old == u {
+func writeWebhook(ctx context.Context, st Store, keys *secrets.Keyring, orgID, teamID, actorID int64, u, host string) (bool, error) {
+	if old, err := webhookAddress(ctx, st, keys, orgID, teamID); err == nil && old == u {
 		return false, nil
 	}
 	keyID, sealed := keys.Seal([]byte(u), sealContext(teamID))
-	var actor *int64
-	if actorID != 0 {
-		actor = &actorID
-	}
-	tag, err := db.Exec(ctx, `
-INSERT INTO team_webhooks (org_id, team_id, url, url_sealed, url_key_id, url_host, created_by, updated_by)
-VALUES ($1, $2, NULL, $3, $4, $5, $6, $6)
-ON CONFLICT (team_id) DO UPDATE
-   SET url = NULL, url_sealed = EXCLUDED.url_sealed, url_key_id = EXCLUDED.url_key_id,
-       url_host = EXCLUDED.url_host, updated_by = EXCLUDED.updated_by, updated_at = now()
- WHERE team_webhooks.org_id = EXCLUDED.org_id`, orgID, teamID, sealed, keyID, truncate(strings.ToLower(host), 300), actor)
+	saved, err := st.SaveWebhook(ctx, SealedWebhook{OrgID: orgID, TeamID: teamID, Sealed: sealed, KeyID: keyID,
+		Host: truncate(strings.ToLower(host), 300), ActorID: actorID})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23503" {
 		return false, core.NotFound("Team")
@@ -173,7 +146,7 @@ ON CONFLICT (team_id) DO UPDATE
 	if err != nil {
 		return false, fmt.Errorf("set webhook: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !saved {
 		// The team has a webhook under another organisation: it is not this one's.
 		return false, core.NotFound("Team")
 	}
@@ -185,14 +158,12 @@ var errUnreadable = errors.New("stored address unreadable")
 
 // webhookAddress reads and opens the team's webhook address; pgx.ErrNoRows when
 // the team has none. A row from before sealing is read as it is.
-func webhookAddress(ctx context.Context, db DB, keys *secrets.Keyring, orgID, teamID int64) (string, error) {
-	var plain, keyID *string
-	var sealed []byte
-	err := db.QueryRow(ctx, "SELECT url, url_sealed, url_key_id FROM team_webhooks WHERE org_id = $1 AND team_id = $2",
-		orgID, teamID).Scan(&plain, &sealed, &keyID)
+func webhookAddress(ctx context.Context, st Store, keys *secrets.Keyring, orgID, teamID int64) (string, error) {
+	w, err := st.FindWebhook(ctx, orgID, teamID)
 	if err != nil {
 		return "", err
 	}
+	plain, sealed, keyID := w.Plain, w.Sealed, w.KeyID
 	if plain != nil {
 		return *plain, nil
 	}
@@ -217,55 +188,36 @@ type ResealResult struct {
 // plaintext rows and rows sealed by an old key. Run at every start and by
 // `rapport secrets rotate`; running it twice changes nothing the second time.
 // A row changed meanwhile by an admin is left to the admin's value.
-func ResealWebhooks(ctx context.Context, db DB, keys *secrets.Keyring) (ResealResult, error) {
+func ResealWebhooks(ctx context.Context, st Store, keys *secrets.Keyring) (ResealResult, error) {
 	var res ResealResult
-	rows, err := db.Query(ctx, `
-SELECT team_id, url, url_sealed, url_key_id FROM team_webhooks
- WHERE url IS NOT NULL OR url_key_id <> $1 ORDER BY team_id`, keys.CurrentID())
-	if err != nil {
-		return res, fmt.Errorf("reseal webhooks: %w", err)
-	}
-	type row struct {
-		team   int64
-		plain  *string
-		sealed []byte
-		keyID  *string
-	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		return x, r.Scan(&x.team, &x.plain, &x.sealed, &x.keyID)
-	})
+	list, err := st.WebhooksToReseal(ctx, keys.CurrentID())
 	if err != nil {
 		return res, fmt.Errorf("reseal webhooks: %w", err)
 	}
 	for _, x := range list {
 		var addr []byte
-		if x.plain != nil {
-			addr = []byte(*x.plain)
+		if x.Plain != nil {
+			addr = []byte(*x.Plain)
 		} else {
-			addr, err = keys.Open(*x.keyID, x.sealed, sealContext(x.team))
+			addr, err = keys.Open(*x.KeyID, x.Sealed, sealContext(x.TeamID))
 			if err != nil {
 				res.Unreadable++
 				continue
 			}
 		}
-		keyID, sealed := keys.Seal(addr, sealContext(x.team))
+		keyID, sealed := keys.Seal(addr, sealContext(x.TeamID))
 		var host string
 		if u, err := url.Parse(string(addr)); err == nil {
 			host = truncate(strings.ToLower(u.Host), 300)
 		}
-		tag, err := db.Exec(ctx, `
-UPDATE team_webhooks SET url = NULL, url_sealed = $2, url_key_id = $3,
-       url_host = CASE WHEN url_host = '' THEN $6 ELSE url_host END
- WHERE team_id = $1 AND url IS NOT DISTINCT FROM $4 AND url_sealed IS NOT DISTINCT FROM $5`,
-			x.team, sealed, keyID, x.plain, x.sealed, host)
+		resealed, err := st.ResealWebhook(ctx, x, SealedWebhook{TeamID: x.TeamID, Sealed: sealed, KeyID: keyID, Host: host})
 		if err != nil {
-			return res, fmt.Errorf("reseal webhook of team %d: %w", x.team, err)
+			return res, fmt.Errorf("reseal webhook of team %d: %w", x.TeamID, err)
 		}
-		if tag.RowsAffected() == 0 {
+		if !resealed {
 			continue
 		}
-		if x.plain != nil {
+		if x.Plain != nil {
 			res.Sealed++
 		} else {
 			res.Rotated++
@@ -276,62 +228,37 @@ UPDATE team_webhooks SET url = NULL, url_sealed = $2, url_key_id = $3,
 
 // RemoveWebhook deletes the team's webhook; deliveries already queued for it are
 // then skipped. A team without one is ENOTFOUND.
-func RemoveWebhook(ctx context.Context, db DB, orgID, teamID int64) error {
-	tag, err := db.Exec(ctx, "DELETE FROM team_webhooks WHERE org_id = $1 AND team_id = $2", orgID, teamID)
+func RemoveWebhook(ctx context.Context, st Store, orgID, teamID int64) error {
+	found, err := st.DeleteWebhook(ctx, orgID, teamID)
 	if err != nil {
 		return fmt.Errorf("remove webhook: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !found {
 		return core.NotFound("Webhook")
 	}
 	return nil
 }
 
 // Webhooks lists the organisation's team webhooks by team name, addresses masked.
-func Webhooks(ctx context.Context, db DB, orgID int64) ([]WebhookInfo, error) {
-	rows, err := db.Query(ctx, `
-SELECT w.team_id, t.name, w.url_host, w.updated_at
-  FROM team_webhooks w JOIN teams t ON t.id = w.team_id
- WHERE w.org_id = $1
- ORDER BY lower(t.name), t.id`, orgID)
+func Webhooks(ctx context.Context, st Store, orgID int64) ([]WebhookInfo, error) {
+	hooks, err := st.ListWebhooks(ctx, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (WebhookInfo, error) {
-		var w WebhookInfo
-		var host string
-		err := row.Scan(&w.TeamID, &w.TeamName, &host, &w.UpdatedAt)
-		w.MaskedURL = "https://" + host + "/…"
-		return w, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list webhooks: %w", err)
+	out := make([]WebhookInfo, len(hooks))
+	for i, w := range hooks {
+		out[i] = WebhookInfo{TeamID: w.TeamID, TeamName: w.TeamName, MaskedURL: "https://" + w.Host + "/…", UpdatedAt: w.UpdatedAt}
 	}
 	return out, nil
 }
 
 // Deliveries lists the organisation's most recent deliveries, newest first, with
 // failures and their last error, for the admin page. limit is capped at 500.
-func Deliveries(ctx context.Context, db DB, orgID int64, limit int) ([]Delivery, error) {
+func Deliveries(ctx context.Context, st Store, orgID int64, limit int) ([]Delivery, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	rows, err := db.Query(ctx, `
-SELECT d.id, d.team_id, coalesce(d.kudo_id, 0), t.name, d.kind, d.status, d.last_error,
-       d.attempts, d.created_at, d.delivered_at
-  FROM webhook_deliveries d JOIN teams t ON t.id = d.team_id
- WHERE d.org_id = $1
- ORDER BY d.created_at DESC, d.id DESC
- LIMIT $2`, orgID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delivery, error) {
-		var d Delivery
-		err := row.Scan(&d.ID, &d.TeamID, &d.KudoID, &d.TeamName, &d.Kind, &d.Status, &d.LastError,
-			&d.Attempts, &d.CreatedAt, &d.DeliveredAt)
-		return d, err
-	})
+	out, err := st.ListDeliveries(ctx, orgID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}

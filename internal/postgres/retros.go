@@ -19,7 +19,7 @@ var _ retro.Store = (*Store)(nil)
 // retro and what changed, never a person: watchers re-fetch the board with
 // their own access checks.
 func retroEvent(ctx context.Context, tx pgx.Tx, retroID int64, kind string) error {
-	return live.Publish(ctx, tx, retro.Topic(retroID), kind, map[string]int64{"retro": retroID})
+	return live.Publish(ctx, livePublisher, tx, retro.Topic(retroID), kind, map[string]int64{"retro": retroID})
 }
 
 // retroWrite runs fn in a transaction and publishes kind on the retro's topic
