@@ -33,15 +33,11 @@ func (s *Store) ExportTeamName(ctx context.Context, orgID, teamID int64) (string
 // tree; optionally only members of one team. Parameters: $1 org, $2 cycle,
 // $3 viewer, $4 all, $5 team (0: any).
 const exportVisible = `
-WITH RECURSIVE tree AS (
-    SELECT u.id FROM users u WHERE u.org_id = $1 AND u.manager_id = $3 AND NOT $4::boolean
-  UNION ALL
-    SELECT u.id FROM users u JOIN tree t ON u.manager_id = t.id WHERE u.org_id = $1
-), vis AS (
+WITH vis AS (
     SELECT p.person_id, p.manager_id, p.state
     FROM review_participants p
     WHERE p.org_id = $1 AND p.cycle_id = $2
-      AND ($4::boolean OR p.person_id = $3 OR p.manager_id = $3 OR p.person_id IN (SELECT id FROM tree))
+      AND ($4::boolean OR p.person_id = $3 OR p.manager_id = $3 OR p.person_id IN (SELECT id FROM reports_under($1, $3)))
       AND ($5::bigint = 0 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.org_id = p.org_id AND tm.team_id = $5 AND tm.user_id = p.person_id))
 )`
 
