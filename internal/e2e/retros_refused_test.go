@@ -90,7 +90,7 @@ func TestRetroRefusedFormIsSentOnce(t *testing.T) {
 		t.Fatalf("the first vote answered %d", status)
 	}
 	a.submitExpecting(`#retro-board form[action$="/votes"]:not(:has(input[name=remove])) button[type=submit]`, 422)
-	if msg := a.text(".error-summary"); !strings.Contains(msg, "can go to one topic") {
+	if msg := a.text(".error-summary"); !strings.Contains(msg, "At most 1 vote can go to one topic.") {
 		t.Errorf("the refused vote says %q", msg)
 	}
 	time.Sleep(3 * time.Second)
