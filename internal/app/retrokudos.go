@@ -29,7 +29,8 @@ func (k retroKudos) GiveFromRetro(ctx context.Context, orgID, authorID, teamID, 
 	if len(to) == 0 {
 		return 0, nil
 	}
-	in := kudos.Input{RecipientIDs: to, Did: body, Impact: "Shared in the team's retrospective.",
+	// The card says what they did; what it changed is the author's to say.
+	in := kudos.Input{RecipientIDs: to, Did: body, ImpactUntold: true,
 		Visibility: kudos.VisTeam, TeamID: &teamID, IdemKey: fmt.Sprintf("retro-card-%d", cardID)}
 	if visibility == "org" {
 		in.Visibility, in.TeamID = kudos.VisOrg, nil

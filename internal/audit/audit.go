@@ -21,14 +21,45 @@ const PageSize = 50
 
 // Entry is one line of the audit log.
 type Entry struct {
-	ID          int64
-	At          time.Time
-	ActorID     int64  // 0: the system or a command-line tool
-	ActorName   string // empty when the actor is unknown
-	Action      string // e.g. "export.cycle", "person.role"
-	Subject     string // e.g. "person:12", "cycle:3"
-	SubjectName string // the person's name when Subject is "person:ID"
-	Detail      []Fact // the detail JSON, flattened for reading
+	ID        int64
+	At        time.Time
+	ActorID   int64  // 0: the system or a command-line tool
+	ActorName string // empty when the actor is unknown
+	Action    string // e.g. "export.cycle", "person.role"
+	Subject   string // e.g. "person:12", "cycle:3 person:12"
+	About     []Ref  // Subject read part by part, with names where found
+	Detail    []Fact // the detail JSON, flattened for reading
+}
+
+// Ref is one part of what an entry is about: a thing of a known kind
+// ("person:12") with its name once found, or the subject's own words.
+type Ref struct {
+	Kind string // "person", "team", "cycle", "retro", "series", "meeting", "invitation"; "" for words
+	ID   int64
+	Name string // "" when not found (since deleted, or words): show Text
+	Text string // this part of the subject as written
+}
+
+// Kinds are the kinds of thing a subject can name by id.
+var Kinds = []string{"person", "team", "cycle", "retro", "series", "meeting", "invitation"}
+
+// ParseSubject splits a subject such as "cycle:2 person:10" into its parts.
+func ParseSubject(subject string) []Ref {
+	var out []Ref
+	for _, part := range strings.Fields(subject) {
+		r := Ref{Text: part}
+		if kind, id, ok := strings.Cut(part, ":"); ok {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+				for _, k := range Kinds {
+					if k == kind {
+						r.Kind, r.ID = kind, n
+					}
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Fact is one key and value of an entry's detail.

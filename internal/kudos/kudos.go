@@ -119,6 +119,9 @@ type Input struct {
 	Visibility    Visibility
 	TeamID        *int64
 	IdemKey       string // a random key from the form: one kudo per form
+	// ImpactUntold: the author has not said what it changed yet (a card
+	// of a retro's Kudos column); Impact stays empty until they edit it.
+	ImpactUntold bool
 }
 
 // normalize trims and de-duplicates.
@@ -159,7 +162,7 @@ func (in *Input) validate(author int64) *core.Validator {
 	v.Check(n >= MinPartLen, "did", "Say what they did, in a sentence or two (at least 10 characters).")
 	v.Check(n <= MaxPartLen, "did", "Keep it under 2,000 characters.")
 	n = utf8.RuneCountInString(in.Impact)
-	v.Check(n >= MinPartLen, "impact", "Say what it changed — for you, the team or a customer (at least 10 characters).")
+	v.Check(n >= MinPartLen || (in.ImpactUntold && n == 0), "impact", "Say what it changed — for you, the team or a customer (at least 10 characters).")
 	v.Check(n <= MaxPartLen, "impact", "Keep it under 2,000 characters.")
 	v.Check(in.Visibility.Valid(), "visibility", "Choose who can see it.")
 	v.Check(in.Visibility != VisTeam || in.TeamID != nil, "team_id", "Choose the team that can see it.")

@@ -62,9 +62,12 @@ const maxPartInMessage = 1200
 
 // kudoMessage is "*Author* → Recipients: did — impact" with a link to the kudo.
 func kudoMessage(k kudoView, baseURL string) slackMessage {
-	line := fmt.Sprintf("*%s* → %s: %s — %s",
+	line := fmt.Sprintf("*%s* → %s: %s",
 		slackEscape(k.AuthorName), slackEscape(strings.Join(k.Recipients, ", ")),
-		slackEscape(truncate(k.Did, maxPartInMessage)), slackEscape(truncate(k.Impact, maxPartInMessage)))
+		slackEscape(truncate(k.Did, maxPartInMessage)))
+	if k.Impact != "" { // a kudo from a retro card may not say it yet
+		line += " — " + slackEscape(truncate(k.Impact, maxPartInMessage))
+	}
 	text := line
 	if baseURL != "" {
 		link := strings.TrimRight(baseURL, "/") + "/kudos/" + strconv.FormatInt(k.ID, 10)

@@ -168,6 +168,21 @@ func (s *Service) Person(ctx context.Context, a core.Actor, id int64) (Person, e
 	return p, nil
 }
 
+// Profile returns anyone in the actor's organisation, and whether the actor
+// may see their full page (CanSee); everyone else gets the public profile.
+// A person of another organisation is not found.
+func (s *Service) Profile(ctx context.Context, a core.Actor, id int64) (Person, bool, error) {
+	p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+	if err != nil {
+		return Person{}, false, err
+	}
+	full, err := s.CanSee(ctx, a, id)
+	if err != nil {
+		return Person{}, false, err
+	}
+	return p, full, nil
+}
+
 // People lists the people the actor may see: everyone for admins, the
 // reporting tree for leaders and managers.
 func (s *Service) People(ctx context.Context, a core.Actor, f PeopleFilter) ([]Person, error) {

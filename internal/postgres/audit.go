@@ -48,12 +48,9 @@ func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, li
 		person = "%" + likeEscape(q.Person) + "%"
 	}
 	rows, err := s.Pool.Query(ctx, `
-		SELECT a.id, a.created_at, coalesce(a.actor_id, 0), coalesce(u.name, ''), a.action, a.subject, a.detail,
-		       coalesce(sp.name, '')
+		SELECT a.id, a.created_at, coalesce(a.actor_id, 0), coalesce(u.name, ''), a.action, a.subject, a.detail
 		FROM audit_log a
 		LEFT JOIN users u ON u.org_id = a.org_id AND u.id = a.actor_id
-		LEFT JOIN users sp ON sp.org_id = a.org_id
-		     AND sp.id = CASE WHEN a.subject ~ '^person:[0-9]{1,18}$' THEN substr(a.subject, 8)::bigint END
 		WHERE a.org_id = $1
 		  AND ($2 = '' OR a.action = $2 OR a.action LIKE $3)
 		  AND ($4 = '' OR u.name ILIKE $4 OR u.email::text ILIKE $4)
@@ -71,14 +68,55 @@ func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, li
 	for rows.Next() {
 		var e audit.Entry
 		var detail []byte
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Subject, &detail, &e.SubjectName); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Subject, &detail); err != nil {
 			return nil, mapErr(err, "Audit log")
 		}
 		e.At = e.At.UTC()
 		e.Detail = audit.Facts(detail)
+		e.About = audit.ParseSubject(e.Subject)
 		out = append(out, e)
 	}
-	return out, mapErr(rows.Err(), "Audit log")
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "Audit log")
+	}
+	rows.Close()
+	return out, s.nameAuditSubjects(ctx, orgID, out)
+}
+
+// nameAuditSubjects finds the names of everything a page of entries is
+// about, in one query.
+func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.Entry) error {
+	ids := map[string][]int64{}
+	for _, e := range es {
+		for _, r := range e.About {
+			if r.Kind != "" {
+				ids[r.Kind] = append(ids[r.Kind], r.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.q.AuditSubjectNames(ctx, s.Pool, dbq.AuditSubjectNamesParams{OrgID: orgID,
+		PersonIds: ids["person"], TeamIds: ids["team"], CycleIds: ids["cycle"], RetroIds: ids["retro"],
+		SeriesIds: ids["series"], MeetingIds: ids["meeting"], InvitationIds: ids["invitation"]})
+	if err != nil {
+		return mapErr(err, "Audit log")
+	}
+	type key struct {
+		kind string
+		id   int64
+	}
+	names := make(map[key]string, len(rows))
+	for _, r := range rows {
+		names[key{r.Kind, r.ID}] = r.Name
+	}
+	for i := range es {
+		for j, r := range es[i].About {
+			es[i].About[j].Name = names[key{r.Kind, r.ID}]
+		}
+	}
+	return nil
 }
 
 // AuditActions lists the actions the organisation's log holds.

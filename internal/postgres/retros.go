@@ -358,9 +358,15 @@ func (s *Store) AddVote(ctx context.Context, orgID, retroID, voterID int64, t re
 			return false, err
 		}
 		if int(c.Total) >= perPerson {
+			if perPerson == 1 {
+				return false, core.Errorf(core.EINVALID, "You have used your only vote. Take it back to vote for something else.")
+			}
 			return false, core.Errorf(core.EINVALID, "You have used all %d of your votes. Take one back to vote for something else.", perPerson)
 		}
 		if int(c.OnTopic) >= perCard {
+			if perCard == 1 {
+				return false, core.Errorf(core.EINVALID, "At most 1 vote can go to one topic.")
+			}
 			return false, core.Errorf(core.EINVALID, "At most %d votes can go to one topic.", perCard)
 		}
 		n, err := s.q.RetroVoteAdd(ctx, tx, dbq.RetroVoteAddParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID, IdemKey: idemKey})

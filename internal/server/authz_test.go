@@ -409,7 +409,7 @@ var matrix = map[string]expectation{
 	"GET /people/import":            {want: adminGet},
 	"POST /people/import":           {want: adminPost(422)},
 	"POST /people/import/confirm":   {want: adminPost(422)},
-	"GET /people/{id}":              {path: personPath("", false), want: statuses(303, 403, 200, 403, 200, 200, 404)},
+	"GET /people/{id}":              {path: personPath("", false), want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	"GET /people/{id}/edit":         {path: personPath("/edit", false), want: adminGetID},
 	"POST /people/{id}":             {path: personPath("", false), want: adminPostID(422)},
 	"POST /people/{id}/deactivate":  {path: personPath("/deactivate", true), want: adminPostID(303)},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"rapport/internal/core"
+	"rapport/internal/kudos"
 	"rapport/internal/people"
 	"rapport/web/views"
 )
@@ -126,7 +127,7 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	p, err := s.people.Person(r.Context(), a, id)
+	p, full, err := s.people.Profile(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -141,9 +142,32 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	props := views.PersonProps{Person: p, Teams: teams, Reports: reports,
-		CanManage: a.Role == core.RoleAdmin, IsMe: a.UserID == id, Invite: s.popInviteLink(r)}
-	s.render(w, r, http.StatusOK, views.PersonPage(s.layout(r, p.Name, "people"), props))
+	// The kudos they received that the viewer may see (kudo_visible).
+	items, _, err := s.kudos.Feed(r.Context(), a, kudos.Filter{RecipientID: &id})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if len(items) > views.ProfileKudos {
+		items = items[:views.ProfileKudos]
+	}
+	texts := make([]string, 0, 2*len(items))
+	for _, k := range items {
+		texts = append(texts, k.Did, k.Impact)
+	}
+	resolve, err := s.kudos.Resolver(r.Context(), a.OrgID, texts...)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.PersonProps{Person: p, Full: full, Teams: teams, Reports: reports,
+		CanManage: a.Role == core.RoleAdmin, IsMe: a.UserID == id, Invite: s.popInviteLink(r),
+		Kudos: items, Render: func(t string) string { return kudos.Render(t, resolve) }, Now: s.clock.Now()}
+	nav := "people"
+	if !full {
+		nav = "org"
+	}
+	s.render(w, r, http.StatusOK, views.PersonPage(s.layout(r, p.Name, nav), props))
 }
 
 // personInput reads the person form; bad ids become field errors.

@@ -253,11 +253,19 @@ func (s *Server) retroDone(w http.ResponseWriter, r *http.Request, id int64, err
 	}
 	switch core.ErrorCode(err) {
 	case core.EINVALID, core.ECONFLICT:
+		// The answer listens to the room from now on: replaying older
+		// events would make it reload, and a reload sends the form again.
+		last, lerr := s.live.LastID(r.Context(), retro.Topic(id))
+		if lerr != nil {
+			s.renderError(w, r, lerr)
+			return
+		}
 		p, perr := s.roomProps(w, r, id)
 		if perr != nil {
 			s.renderError(w, r, perr)
 			return
 		}
+		p.LastEvent = last
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
 		if fill != nil {

@@ -71,7 +71,11 @@ func (s *Server) retroExportMarkdown(w http.ResponseWriter, r *http.Request) {
 		for _, it := range rm.Items {
 			fmt.Fprintf(&b, "### %s", mdLine(it.Title))
 			if rm.ShowTotals {
-				fmt.Fprintf(&b, " — %d votes", it.Votes)
+				if it.Votes == 1 {
+					b.WriteString(" — 1 vote")
+				} else {
+					fmt.Fprintf(&b, " — %d votes", it.Votes)
+				}
 			}
 			b.WriteString("\n\n")
 			if it.Ref.GroupID != nil {

@@ -13,6 +13,11 @@
  *                                        reloads instead (default: phase); when that
  *                                        would lose text typed on the page, the page
  *                                        stays as it is and a status line offers it.
+ *  data-live-page="/path"                the page's own address. A page shown in
+ *                                        answer to a form (a refused card, say) is
+ *                                        at the form's address: "reloading" it goes
+ *                                        here instead, so the form is never sent
+ *                                        again, and the text it kept counts as typed.
  *
  * Refreshes are debounced (100 ms) with at most one request in flight. While
  * someone types in a field inside the element the refresh waits until they
@@ -39,7 +44,7 @@
     var reloadAttr = el.getAttribute("data-live-reload");
     var reloadKinds = words(reloadAttr === null ? DEFAULT_RELOAD : reloadAttr);
     reloadKinds.forEach(function (k) { if (kinds.indexOf(k) < 0) kinds.push(k); });
-    var status = statusLine(el);
+    var status = statusLine(el, reload);
     var es = null, lastID = "", everOpen = false, dropped = false, leaving = false;
     var timer = 0, inFlight = false, again = false, lastTyped = 0;
     // What the status line says, most important first.
@@ -87,7 +92,7 @@
           if (e.lastEventId) lastID = e.lastEventId;
           if (changed) return;
           if (reloadKinds.indexOf(k) >= 0) {
-            if (!hasTyped(el)) { es.close(); window.location.reload(); return; }
+            if (!hasTyped(el)) { es.close(); reload(); return; }
             // Refreshing now could drop what was typed: leave the page as
             // it is and let the person reload when ready.
             changed = true;
@@ -97,6 +102,13 @@
           schedule();
         });
       });
+    }
+
+    // reload shows the page afresh. Reloading an answer to a form would send
+    // the form again: such a page goes to its own address instead.
+    function reload() {
+      var page = ownPage(el);
+      if (page) window.location.replace(page); else window.location.reload();
     }
 
     function schedule(delay) {
@@ -149,11 +161,23 @@
     return s.split(/\s+/).filter(Boolean);
   }
 
+  // ownPage is the page's own address when the page is elsewhere, i.e. it is
+  // the answer to a form; else "".
+  function ownPage(el) {
+    var page = el.getAttribute("data-live-page");
+    if (!page) return "";
+    var u = new URL(page, window.location.href);
+    return u.pathname === window.location.pathname ? "" : u.pathname + u.search;
+  }
+
   // hasTyped reports whether a field on the page holds text not sent yet:
-  // a reload would lose it.
+  // a reload would lose it. On an answer to a form, the text the form kept
+  // was refused, not saved: it counts too.
   function hasTyped(el) {
+    var refused = ownPage(el) !== "";
     return Array.prototype.some.call(el.ownerDocument.querySelectorAll("textarea, input"), function (f) {
-      return isField(f) && f.type !== "checkbox" && f.type !== "radio" && f.value !== f.defaultValue;
+      return isField(f) && f.type !== "checkbox" && f.type !== "radio" &&
+        (f.value !== f.defaultValue || (refused && f.value.trim() !== ""));
     });
   }
 
@@ -240,11 +264,12 @@
   }
 
   // statusLine is the small polite status shown above the live element.
-  function statusLine(el) {
+  function statusLine(el, reload) {
     var p = document.createElement("p");
     p.className = "live-status";
     p.setAttribute("role", "status");
     p.hidden = true;
+    p.reload = reload;
     el.parentNode.insertBefore(p, el);
     return p;
   }
@@ -256,7 +281,7 @@
       b.type = "button";
       b.className = "btn btn-small";
       b.textContent = "Reload";
-      b.addEventListener("click", function () { window.location.reload(); });
+      b.addEventListener("click", function () { p.reload(); });
       p.appendChild(document.createTextNode(" "));
       p.appendChild(b);
     }
