@@ -82,8 +82,8 @@ func BenchmarkCompressKudosPage(b *testing.B) {
 		name string
 		mw   func(http.Handler) http.Handler
 	}{
-		{"chi-stdlib", middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv")},
-		{"gzhttp", server.Compress()},
+		{"mw=chi-stdlib", middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv")},
+		{"mw=gzhttp", server.Compress()},
 	} {
 		b.Run(m.name, func(b *testing.B) {
 			h := m.mw(page)
