@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/live"
 	"rapport/internal/postgres"
+	"rapport/internal/server"
 	"rapport/internal/testapp"
 	"rapport/internal/testdb"
 )
@@ -403,9 +403,8 @@ func TestStreamOutlivesTheServerWriteTimeoutAndSendsHeartbeats(t *testing.T) {
 
 func TestGzipMiddlewareDoesNotBufferTheStream(t *testing.T) {
 	db := testdb.NewDatabase(t)
-	// The server's compression settings (routes.go).
-	compress := middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv")
-	a := newReplica(t, db, replicaOpts{wrap: compress})
+	// The server's compression middleware, as routes.go uses it.
+	a := newReplica(t, db, replicaOpts{wrap: server.Compress()})
 	topic := topicName(t)
 
 	req, _ := http.NewRequest("GET", a.srv.URL+"/?topic="+topic, nil)

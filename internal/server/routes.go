@@ -206,7 +206,7 @@ func (s *Server) buildRouter() chi.Router {
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
 	r.Use(s.limitBody)
-	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "application/javascript", "image/svg+xml", "text/csv"))
+	r.Use(Compress())
 	r.Use(s.crossOriginProtection)
 	r.Use(s.timeout)
 	r.NotFound(s.notFound)
