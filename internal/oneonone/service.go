@@ -74,6 +74,7 @@ type Store interface {
 	ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error
 	MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error
 	DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error
+	SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error
 	MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]MyPoint, error)
 
 	PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error)
@@ -319,6 +320,15 @@ func (s *Service) DeleteAgendaItem(ctx context.Context, a core.Actor, meetingID,
 	return s.Store.DeleteAgendaItem(ctx, a.OrgID, meetingID, itemID, a.UserID)
 }
 
+// DropAgendaItem drops an open point, so it no longer carries over to the
+// next 1:1, or takes it back. Either participant decides.
+func (s *Service) DropAgendaItem(ctx context.Context, a core.Actor, meetingID, itemID int64, dropped bool) error {
+	if _, err := s.Meeting(ctx, a, meetingID); err != nil {
+		return err
+	}
+	return s.Store.SetAgendaDropped(ctx, a.OrgID, meetingID, itemID, dropped)
+}
+
 // SetSharedNotes saves the notes both participants see.
 func (s *Service) SetSharedNotes(ctx context.Context, a core.Actor, meetingID int64, body string) error {
 	if _, err := s.Meeting(ctx, a, meetingID); err != nil {
@@ -357,7 +367,20 @@ func (s *Service) SetStatus(ctx context.Context, a core.Actor, meetingID int64, 
 	if st == Held && m.ScheduledAt.After(s.Clock.Now().Add(Grace)) {
 		return &core.Error{Code: core.EINVALID, Message: "This 1:1 hasn't happened yet.", Fields: map[string]string{"status": "A 1:1 can be marked held from its day on."}}
 	}
-	return s.Store.SetMeetingStatus(ctx, a.OrgID, meetingID, st, a.UserID)
+	if err := s.Store.SetMeetingStatus(ctx, a.OrgID, meetingID, st, a.UserID); err != nil {
+		return err
+	}
+	if st == Scheduled {
+		return nil
+	}
+	// Closing a meeting readies the next one at once, with the points
+	// that carry over, so both can prepare it straight away.
+	sr, err := s.Store.FindSeries(ctx, a.OrgID, m.SeriesID)
+	if err != nil || sr.Status != SeriesActive {
+		return err
+	}
+	_, err = s.Store.EnsureUpcoming(ctx, sr, s.Clock.Now())
+	return err
 }
 
 // Reschedule moves a meeting to another time; its open points move with it.

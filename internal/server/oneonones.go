@@ -291,6 +291,17 @@ func (s *Server) agendaDelete(w http.ResponseWriter, r *http.Request) {
 	})(w, r)
 }
 
+// agendaDrop drops an open point so it stops carrying over ("keep" takes it back).
+func (s *Server) agendaDrop(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", nil, func(r *http.Request, a core.Actor, id int64) error {
+		it, err := itemID(r)
+		if err != nil {
+			return err
+		}
+		return s.ones.DropAgendaItem(r.Context(), a, id, it, r.PostFormValue("keep") != "1")
+	})(w, r)
+}
+
 func (s *Server) sharedNotesSave(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("notes", []string{"shared_notes"}, func(r *http.Request, a core.Actor, id int64) error {
 		return s.ones.SetSharedNotes(r.Context(), a, id, r.PostFormValue("shared_notes"))

@@ -102,6 +102,7 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/agenda/{itemID}/toggle", Anyone, s.agendaToggle},
 		{"POST", "/meetings/{id}/agenda/{itemID}/move", Anyone, s.agendaMove},
 		{"POST", "/meetings/{id}/agenda/{itemID}/delete", Anyone, s.agendaDelete},
+		{"POST", "/meetings/{id}/agenda/{itemID}/drop", Anyone, s.agendaDrop},
 		{"POST", "/meetings/{id}/notes", Anyone, s.sharedNotesSave},
 		{"POST", "/meetings/{id}/private-note", Anyone, s.privateNoteSave},
 		{"POST", "/meetings/{id}/status", Anyone, s.meetingStatus},
