@@ -267,11 +267,12 @@ func TestHomeShowsNextOneOnOneAndOpenActions(t *testing.T) {
 // the button rather than a link.
 func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
 	p := newPair(t)
+	next := fmt.Sprintf("/oneonones/%d/next", p.series)
+	meetings := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series) }
+	start := meetings()
 	if r := p.m.Post(p.path("/status"), url.Values{"status": {"held"}}); r.Status != 303 {
 		t.Fatalf("held: %d", r.Status)
 	}
-	next := fmt.Sprintf("/oneonones/%d/next", p.series)
-	meetings := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series) }
 	before := meetings()
 	for _, c := range []*testapp.Client{p.m, p.r} {
 		req, _ := http.NewRequest("GET", p.ta.URL+next, nil)
@@ -302,8 +303,9 @@ func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
 	if again := p.m.Post(next, nil); again.Location() != r.Location() {
 		t.Errorf("a second post opened %s, the first %s", again.Location(), r.Location())
 	}
-	if after := meetings(); after != before+1 {
-		t.Errorf("two posts made %d meetings, want 1", after-before)
+	// Marking it held readied the next one; the posts open that one.
+	if after := meetings(); after != start+1 {
+		t.Errorf("mark held and two posts made %d meetings, want 1", after-start)
 	}
 }
 
