@@ -220,7 +220,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = @org_id AND a.done_at IS NULL AND (s.manager_id = @person_id OR s.report_id = @person_id)
 ORDER BY a.owner_id <> @person_id, a.due_on, a.id
-LIMIT 50;
+LIMIT 1000;
 
 -- name: ObservationAdd :exec
 -- A repeated form key stores nothing.

@@ -118,7 +118,7 @@ func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
 	}
 	props := views.SeriesProps{Series: sr, Me: a.UserID, History: history}
 	if sr.Status == oneonone.SeriesActive {
-		props.Next = sr.Rule().Next(s.clock.Now())
+		props.Next, props.NextID = oneonone.NextMeeting(sr, history, s.clock.Now())
 	}
 	s.render(w, r, http.StatusOK, views.SeriesPage(s.layout(r, "1:1s with "+otherName(sr, a.UserID), "oneonones"), props))
 }
@@ -396,7 +396,7 @@ func (s *Server) actionToggle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := r.PostFormValue("back")
-	if back != "/" {
+	if back != "/" && back != "/actions" {
 		back = meetingPath(ref.MeetingID) + "#actions"
 		if m := r.PostFormValue("meeting"); m != "" {
 			if mid, err := strconv.ParseInt(m, 10, 64); err == nil {

@@ -111,6 +111,7 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/balance", Anyone, s.meetingBalance},
 		{"POST", "/meetings/{id}/actions", Anyone, s.actionAdd},
 		{"POST", "/meetings/{id}/observations", Anyone, s.observationAdd},
+		{"GET", "/actions", Anyone, s.actionsList},
 		{"POST", "/actions/{id}/toggle", Anyone, s.actionToggle},
 
 		// Kudos: visibility is enforced in every query (kudo_visible).

@@ -244,7 +244,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = $2 AND a.done_at IS NULL AND (s.manager_id = $1 OR s.report_id = $1)
 ORDER BY a.owner_id <> $1, a.due_on, a.id
-LIMIT 50
+LIMIT 1000
 `
 
 type ActionsOpenForPersonParams struct {
