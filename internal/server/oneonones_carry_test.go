@@ -61,3 +61,27 @@ func TestCarriedOverPointKeepsOneCopyMeetingAfterMeeting(t *testing.T) {
 		t.Fatalf("%d open copies of the point left in the series, want 1", n)
 	}
 }
+
+// A 1:1 held before its slot (allowed on its day) is not the series page's
+// next one: the page links the meeting after it.
+func TestSeriesPageNextOneOnOneIsNotTheMeetingHeldEarly(t *testing.T) {
+	p := dailyPairAt(t, time.Now().Add(2*time.Hour))
+	series := fmt.Sprintf("/oneonones/%d", p.series)
+	held := p.m.Post(series+"/next", nil).Location()
+	if !strings.HasPrefix(held, "/meetings/") {
+		t.Fatalf("next: %q", held)
+	}
+	if r := p.m.Post(held+"/status", url.Values{"status": {"held"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("held: %d", r.Status)
+	}
+	var heldAt time.Time
+	p.ta.Pool.QueryRow(t.Context(), "SELECT scheduled_at FROM meetings WHERE id = $1", strings.TrimPrefix(held, "/meetings/")).Scan(&heldAt)
+	page := p.m.Get(series).Body
+	if strings.Contains(page, heldAt.Format("Mon 2 Jan 15:04")) {
+		t.Fatalf("the series page still gives the held meeting's slot %s as next", heldAt.Format("Mon 2 Jan 15:04"))
+	}
+	want := p.m.Post(series+"/next", nil).Location()
+	if want == held || !strings.Contains(page, `href="`+want+`"`) {
+		t.Fatalf("the series page does not link the next 1:1 %q (held: %q)", want, held)
+	}
+}
