@@ -136,8 +136,7 @@ FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM agenda_ite
 WHERE a.id = n.id AND a.meeting_id = @meeting_id;
 
 -- name: AgendaList :many
-SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
-       a.raised_at, a.dropped_at
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried
 FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
 WHERE a.org_id = @org_id AND a.meeting_id = @meeting_id
 ORDER BY a.position, a.id;
@@ -220,7 +219,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = @org_id AND a.done_at IS NULL AND (s.manager_id = @person_id OR s.report_id = @person_id)
 ORDER BY a.owner_id <> @person_id, a.due_on, a.id
-LIMIT 1000;
+LIMIT 50;
 
 -- name: ObservationAdd :exec
 -- A repeated form key stores nothing.
@@ -333,42 +332,3 @@ JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE mt.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @person_id)
   AND mt.scheduled_at >= @since
 ORDER BY mt.scheduled_at LIMIT 500;
-
--- name: AgendaCarryCandidates :many
--- Unticked, undropped points of the series' earlier meetings that are over
--- (or not scheduled any more), newest meeting first; raised_at is the day
--- each point was first raised.
-SELECT a.id, lower(a.body)::text AS body_key,
-       coalesce(a.raised_at, src.scheduled_at)::timestamptz AS raised_at
-FROM agenda_items a
-JOIN meetings src ON src.org_id = a.org_id AND src.id = a.meeting_id
-WHERE a.org_id = @org_id AND src.series_id = @series_id AND src.id <> @meeting_id
-  AND src.scheduled_at < @before AND NOT a.done AND a.dropped_at IS NULL
-  AND (src.status <> 'scheduled' OR src.scheduled_at + make_interval(mins => src.duration_minutes) <= @cutoff)
-ORDER BY src.scheduled_at DESC, a.position, a.id;
-
--- name: AgendaOpenKeys :many
--- The open points already on a meeting, by their text.
-SELECT lower(body)::text AS body_key FROM agenda_items
-WHERE org_id = @org_id AND meeting_id = @meeting_id AND NOT done;
-
--- name: AgendaCarryMove :exec
-UPDATE agenda_items SET meeting_id = @meeting_id, carried = carried + 1, position = position + 1000,
-    raised_at = @raised_at
-WHERE org_id = @org_id AND id = @id;
-
--- name: AgendaDeleteCopies :exec
--- Removes earlier copies of a point that carries over once.
-DELETE FROM agenda_items WHERE org_id = @org_id AND id = ANY(@ids::bigint[]) AND NOT done;
-
--- name: AgendaSetDropped :execrows
--- Drops an open point (it stops carrying over) or takes it back.
-UPDATE agenda_items SET dropped_at = CASE WHEN @dropped::boolean THEN coalesce(dropped_at, now()) ELSE NULL END
-WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id AND NOT done;
-
--- name: MeetingClosedSince :many
--- Slots of the series from @since on that are no longer scheduled (held,
--- cancelled, moved, missed): the next 1:1 is none of them.
-SELECT scheduled_at FROM meetings
-WHERE org_id = @org_id AND series_id = @series_id AND status <> 'scheduled' AND scheduled_at >= @since
-ORDER BY scheduled_at;

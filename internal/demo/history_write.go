@@ -97,19 +97,6 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 		}
 		return userIDs[i]
 	}
-	// Points carried on to a later meeting live there, not here.
-	agenda := make([]agendaRow, 0, len(h.agenda))
-	for _, a := range h.agenda {
-		if a.moved {
-			continue
-		}
-		// A meeting's rows are together; number what stays 1..n.
-		a.position = 1
-		if last := len(agenda) - 1; last >= 0 && agenda[last].meeting == a.meeting {
-			a.position = agenda[last].position + 1
-		}
-		agenda = append(agenda, a)
-	}
 	copies := []struct {
 		what    string
 		table   string
@@ -154,18 +141,11 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 				}
 			})},
 		{"agenda items", "agenda_items",
-			[]string{"org_id", "meeting_id", "author_id", "body", "position", "done", "carried", "created_at", "raised_at", "dropped_at"},
-			source(len(agenda), 10, func(i int, r []any) {
-				a := &agenda[i]
+			[]string{"org_id", "meeting_id", "author_id", "body", "position", "done", "carried", "created_at"},
+			source(len(h.agenda), 8, func(i int, r []any) {
+				a := &h.agenda[i]
 				r[0], r[1], r[2], r[3] = orgID, meetingIDs[a.meeting], userIDs[a.author], a.body
 				r[4], r[5], r[6], r[7] = int32(a.position), a.done, int32(a.carried), a.createdAt
-				r[8], r[9] = nil, nil
-				if !a.raisedAt.IsZero() {
-					r[8] = a.raisedAt
-				}
-				if a.dropped {
-					r[9] = a.createdAt
-				}
 			})},
 		{"private notes", "private_notes",
 			[]string{"org_id", "meeting_id", "author_id", "body", "updated_at"},
@@ -197,7 +177,7 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 		}
 	}
 	return historyCounts{
-		Series: len(h.series), Pauses: len(h.pauses), Meetings: len(h.meetings), AgendaItems: len(agenda),
+		Series: len(h.series), Pauses: len(h.pauses), Meetings: len(h.meetings), AgendaItems: len(h.agenda),
 		Actions: len(h.actions), PrivateNotes: len(h.notes), Observations: len(h.observations),
 	}, nil
 }

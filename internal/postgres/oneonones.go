@@ -166,7 +166,9 @@ func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time
 		if err != pgx.ErrNoRows {
 			return err
 		}
-		if id, err = s.insertUpcoming(ctx, tx, sr, cutoff); err != nil {
+		at := sr.Rule().Next(cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute))
+		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: sr.OrgID, SeriesID: sr.ID, ScheduledAt: at, DurationMinutes: int32(sr.DurationMinutes)})
+		if err != nil {
 			return err
 		}
 		return s.carryOver(ctx, tx, sr, id, now)
@@ -174,75 +176,17 @@ func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time
 	return id, mapErr(err, "1:1")
 }
 
-// insertUpcoming makes the meeting at the series' first free slot from the
-// grace cutoff on. A slot whose meeting was already held, cancelled or moved
-// is taken: the next one is the slot after it, or "next" would lead back to
-// the meeting just held.
-func (s *Store) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Series, cutoff time.Time) (int64, error) {
-	rule := sr.Rule()
-	from := cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute)
-	for range maxTakenSlots {
-		at := rule.Next(from)
-		if at.IsZero() {
-			return 0, fmt.Errorf("series %d has no slot after %s", sr.ID, from)
-		}
-		id, err := s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: sr.OrgID, SeriesID: sr.ID, ScheduledAt: at, DurationMinutes: int32(sr.DurationMinutes)})
-		if err != nil {
-			return 0, err
-		}
-		m, err := s.q.MeetingGet(ctx, tx, dbq.MeetingGetParams{OrgID: sr.OrgID, ID: id})
-		if err != nil {
-			return 0, err
-		}
-		if m.Status == dbq.MeetingStatusScheduled {
-			return id, nil
-		}
-		from = at.Add(time.Minute)
-	}
-	return 0, fmt.Errorf("series %d: %d slots in a row already taken", sr.ID, maxTakenSlots)
-}
-
-// maxTakenSlots bounds the search for a free slot; meetings are only ever
-// marked up to a few slots ahead.
-const maxTakenSlots = 64
-
 func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
 	var at time.Time
 	if err := tx.QueryRow(ctx, "SELECT scheduled_at FROM meetings WHERE id = $1", meetingID).Scan(&at); err != nil {
 		return err
 	}
-	cands, err := s.q.AgendaCarryCandidates(ctx, tx, dbq.AgendaCarryCandidatesParams{
-		OrgID: sr.OrgID, SeriesID: sr.ID, MeetingID: meetingID, Before: at, Cutoff: now.Add(-oneonone.Grace)})
-	if err != nil || len(cands) == 0 {
+	n, err := s.q.AgendaCarryOver(ctx, tx, dbq.AgendaCarryOverParams{
+		MeetingID: meetingID, OrgID: sr.OrgID, SeriesID: sr.ID, Before: at, Cutoff: now.Add(-oneonone.Grace)})
+	if err != nil || n == 0 {
 		return err
-	}
-	on, err := s.q.AgendaOpenKeys(ctx, tx, dbq.AgendaOpenKeysParams{OrgID: sr.OrgID, MeetingID: meetingID})
-	if err != nil {
-		return err
-	}
-	moves, copies := oneonone.PlanCarryOver(carryPoints(cands), on)
-	for _, m := range moves {
-		if err := s.q.AgendaCarryMove(ctx, tx, dbq.AgendaCarryMoveParams{OrgID: sr.OrgID, ID: m.ID, MeetingID: meetingID, RaisedAt: &m.RaisedAt}); err != nil {
-			return err
-		}
-	}
-	if len(copies) > 0 {
-		if err := s.q.AgendaDeleteCopies(ctx, tx, dbq.AgendaDeleteCopiesParams{OrgID: sr.OrgID, Ids: copies}); err != nil {
-			return err
-		}
-	}
-	if len(moves) == 0 {
-		return nil
 	}
 	return s.q.AgendaRenumber(ctx, tx, meetingID)
-}
-
-func carryPoints(rows []dbq.AgendaCarryCandidatesRow) []oneonone.CarryPoint {
-	out := make([]oneonone.CarryPoint, len(rows))
-	for i, r := range rows {
-		out[i] = oneonone.CarryPoint{ID: r.ID, Key: r.BodyKey, RaisedAt: r.RaisedAt}
-	}
-	return out
 }
 
 func meetingFromRow(r dbq.MeetingGetRow) oneonone.Meeting {
@@ -383,22 +327,9 @@ func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.
 	out := make([]oneonone.AgendaItem, len(rows))
 	for i, r := range rows {
 		out[i] = oneonone.AgendaItem{ID: r.ID, MeetingID: r.MeetingID, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
-			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried), RaisedAt: r.RaisedAt,
-			Dropped: r.DroppedAt != nil}
+			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried)}
 	}
 	return out, nil
-}
-
-// SetAgendaDropped drops an open point, so it stops carrying over, or takes it back.
-func (s *Store) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error {
-	n, err := s.q.AgendaSetDropped(ctx, s.Pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
-	if err != nil {
-		return mapErr(err, "Talking point")
-	}
-	if n == 0 {
-		return core.NotFound("Talking point")
-	}
-	return nil
 }
 
 // AddAgendaItem appends a point; the same open point twice is stored once.

@@ -432,8 +432,6 @@ type AgendaItem struct {
 	Done      bool
 	Carried   int32
 	CreatedAt time.Time
-	RaisedAt  *time.Time
-	DroppedAt *time.Time
 }
 
 type AuditLog struct {

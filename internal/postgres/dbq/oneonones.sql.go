@@ -244,7 +244,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = $2 AND a.done_at IS NULL AND (s.manager_id = $1 OR s.report_id = $1)
 ORDER BY a.owner_id <> $1, a.due_on, a.id
-LIMIT 1000
+LIMIT 50
 `
 
 type ActionsOpenForPersonParams struct {
@@ -322,83 +322,6 @@ func (q *Queries) AgendaAdd(ctx context.Context, db DBTX, arg AgendaAddParams) (
 	return id, err
 }
 
-const agendaCarryCandidates = `-- name: AgendaCarryCandidates :many
-SELECT a.id, lower(a.body)::text AS body_key,
-       coalesce(a.raised_at, src.scheduled_at)::timestamptz AS raised_at
-FROM agenda_items a
-JOIN meetings src ON src.org_id = a.org_id AND src.id = a.meeting_id
-WHERE a.org_id = $1 AND src.series_id = $2 AND src.id <> $3
-  AND src.scheduled_at < $4 AND NOT a.done AND a.dropped_at IS NULL
-  AND (src.status <> 'scheduled' OR src.scheduled_at + make_interval(mins => src.duration_minutes) <= $5)
-ORDER BY src.scheduled_at DESC, a.position, a.id
-`
-
-type AgendaCarryCandidatesParams struct {
-	OrgID     int64
-	SeriesID  int64
-	MeetingID int64
-	Before    time.Time
-	Cutoff    time.Time
-}
-
-type AgendaCarryCandidatesRow struct {
-	ID       int64
-	BodyKey  string
-	RaisedAt time.Time
-}
-
-// Unticked, undropped points of the series' earlier meetings that are over
-// (or not scheduled any more), newest meeting first; raised_at is the day
-// each point was first raised.
-func (q *Queries) AgendaCarryCandidates(ctx context.Context, db DBTX, arg AgendaCarryCandidatesParams) ([]AgendaCarryCandidatesRow, error) {
-	rows, err := db.Query(ctx, agendaCarryCandidates,
-		arg.OrgID,
-		arg.SeriesID,
-		arg.MeetingID,
-		arg.Before,
-		arg.Cutoff,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AgendaCarryCandidatesRow
-	for rows.Next() {
-		var i AgendaCarryCandidatesRow
-		if err := rows.Scan(&i.ID, &i.BodyKey, &i.RaisedAt); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const agendaCarryMove = `-- name: AgendaCarryMove :exec
-UPDATE agenda_items SET meeting_id = $1, carried = carried + 1, position = position + 1000,
-    raised_at = $2
-WHERE org_id = $3 AND id = $4
-`
-
-type AgendaCarryMoveParams struct {
-	MeetingID int64
-	RaisedAt  *time.Time
-	OrgID     int64
-	ID        int64
-}
-
-func (q *Queries) AgendaCarryMove(ctx context.Context, db DBTX, arg AgendaCarryMoveParams) error {
-	_, err := db.Exec(ctx, agendaCarryMove,
-		arg.MeetingID,
-		arg.RaisedAt,
-		arg.OrgID,
-		arg.ID,
-	)
-	return err
-}
-
 const agendaCarryOver = `-- name: AgendaCarryOver :execrows
 UPDATE agenda_items a SET meeting_id = $1, carried = a.carried + 1,
     position = a.position + 1000
@@ -456,21 +379,6 @@ func (q *Queries) AgendaDelete(ctx context.Context, db DBTX, arg AgendaDeletePar
 	return result.RowsAffected(), nil
 }
 
-const agendaDeleteCopies = `-- name: AgendaDeleteCopies :exec
-DELETE FROM agenda_items WHERE org_id = $1 AND id = ANY($2::bigint[]) AND NOT done
-`
-
-type AgendaDeleteCopiesParams struct {
-	OrgID int64
-	Ids   []int64
-}
-
-// Removes earlier copies of a point that carries over once.
-func (q *Queries) AgendaDeleteCopies(ctx context.Context, db DBTX, arg AgendaDeleteCopiesParams) error {
-	_, err := db.Exec(ctx, agendaDeleteCopies, arg.OrgID, arg.Ids)
-	return err
-}
-
 const agendaGet = `-- name: AgendaGet :one
 SELECT id, meeting_id, author_id, position, done FROM agenda_items
 WHERE org_id = $1 AND id = $2 AND meeting_id = $3
@@ -504,8 +412,7 @@ func (q *Queries) AgendaGet(ctx context.Context, db DBTX, arg AgendaGetParams) (
 }
 
 const agendaList = `-- name: AgendaList :many
-SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
-       a.raised_at, a.dropped_at
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried
 FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
 WHERE a.org_id = $1 AND a.meeting_id = $2
 ORDER BY a.position, a.id
@@ -525,8 +432,6 @@ type AgendaListRow struct {
 	Position   int32
 	Done       bool
 	Carried    int32
-	RaisedAt   *time.Time
-	DroppedAt  *time.Time
 }
 
 func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams) ([]AgendaListRow, error) {
@@ -547,8 +452,6 @@ func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams)
 			&i.Position,
 			&i.Done,
 			&i.Carried,
-			&i.RaisedAt,
-			&i.DroppedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -633,37 +536,6 @@ func (q *Queries) AgendaNeighbour(ctx context.Context, db DBTX, arg AgendaNeighb
 	return i, err
 }
 
-const agendaOpenKeys = `-- name: AgendaOpenKeys :many
-SELECT lower(body)::text AS body_key FROM agenda_items
-WHERE org_id = $1 AND meeting_id = $2 AND NOT done
-`
-
-type AgendaOpenKeysParams struct {
-	OrgID     int64
-	MeetingID int64
-}
-
-// The open points already on a meeting, by their text.
-func (q *Queries) AgendaOpenKeys(ctx context.Context, db DBTX, arg AgendaOpenKeysParams) ([]string, error) {
-	rows, err := db.Query(ctx, agendaOpenKeys, arg.OrgID, arg.MeetingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []string
-	for rows.Next() {
-		var body_key string
-		if err := rows.Scan(&body_key); err != nil {
-			return nil, err
-		}
-		items = append(items, body_key)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const agendaRenumber = `-- name: AgendaRenumber :exec
 UPDATE agenda_items a SET position = n.rn
 FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM agenda_items WHERE meeting_id = $1) n
@@ -673,32 +545,6 @@ WHERE a.id = n.id AND a.meeting_id = $1
 func (q *Queries) AgendaRenumber(ctx context.Context, db DBTX, meetingID int64) error {
 	_, err := db.Exec(ctx, agendaRenumber, meetingID)
 	return err
-}
-
-const agendaSetDropped = `-- name: AgendaSetDropped :execrows
-UPDATE agenda_items SET dropped_at = CASE WHEN $1::boolean THEN coalesce(dropped_at, now()) ELSE NULL END
-WHERE org_id = $2 AND id = $3 AND meeting_id = $4 AND NOT done
-`
-
-type AgendaSetDroppedParams struct {
-	Dropped   bool
-	OrgID     int64
-	ID        int64
-	MeetingID int64
-}
-
-// Drops an open point (it stops carrying over) or takes it back.
-func (q *Queries) AgendaSetDropped(ctx context.Context, db DBTX, arg AgendaSetDroppedParams) (int64, error) {
-	result, err := db.Exec(ctx, agendaSetDropped,
-		arg.Dropped,
-		arg.OrgID,
-		arg.ID,
-		arg.MeetingID,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const agendaStats = `-- name: AgendaStats :many
@@ -913,40 +759,6 @@ func (q *Queries) MeetingAt(ctx context.Context, db DBTX, arg MeetingAtParams) (
 	var id int64
 	err := row.Scan(&id)
 	return id, err
-}
-
-const meetingClosedSince = `-- name: MeetingClosedSince :many
-SELECT scheduled_at FROM meetings
-WHERE org_id = $1 AND series_id = $2 AND status <> 'scheduled' AND scheduled_at >= $3
-ORDER BY scheduled_at
-`
-
-type MeetingClosedSinceParams struct {
-	OrgID    int64
-	SeriesID int64
-	Since    time.Time
-}
-
-// Slots of the series from @since on that are no longer scheduled (held,
-// cancelled, moved, missed): the next 1:1 is none of them.
-func (q *Queries) MeetingClosedSince(ctx context.Context, db DBTX, arg MeetingClosedSinceParams) ([]time.Time, error) {
-	rows, err := db.Query(ctx, meetingClosedSince, arg.OrgID, arg.SeriesID, arg.Since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []time.Time
-	for rows.Next() {
-		var scheduled_at time.Time
-		if err := rows.Scan(&scheduled_at); err != nil {
-			return nil, err
-		}
-		items = append(items, scheduled_at)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const meetingGet = `-- name: MeetingGet :one
