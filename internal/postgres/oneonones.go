@@ -166,15 +166,45 @@ func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time
 		if err != pgx.ErrNoRows {
 			return err
 		}
-		at := sr.Rule().Next(cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute))
-		id, err = s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: sr.OrgID, SeriesID: sr.ID, ScheduledAt: at, DurationMinutes: int32(sr.DurationMinutes)})
-		if err != nil {
+		if id, err = s.insertUpcoming(ctx, tx, sr, cutoff); err != nil {
 			return err
 		}
 		return s.carryOver(ctx, tx, sr, id, now)
 	})
 	return id, mapErr(err, "1:1")
 }
+
+// insertUpcoming makes the meeting at the series' first free slot from the
+// grace cutoff on. A slot whose meeting was already held, cancelled or moved
+// is taken: the next one is the slot after it, or "next" would lead back to
+// the meeting just held.
+func (s *Store) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Series, cutoff time.Time) (int64, error) {
+	rule := sr.Rule()
+	from := cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute)
+	for range maxTakenSlots {
+		at := rule.Next(from)
+		if at.IsZero() {
+			return 0, fmt.Errorf("series %d has no slot after %s", sr.ID, from)
+		}
+		id, err := s.q.MeetingInsert(ctx, tx, dbq.MeetingInsertParams{OrgID: sr.OrgID, SeriesID: sr.ID, ScheduledAt: at, DurationMinutes: int32(sr.DurationMinutes)})
+		if err != nil {
+			return 0, err
+		}
+		m, err := s.q.MeetingGet(ctx, tx, dbq.MeetingGetParams{OrgID: sr.OrgID, ID: id})
+		if err != nil {
+			return 0, err
+		}
+		if m.Status == dbq.MeetingStatusScheduled {
+			return id, nil
+		}
+		from = at.Add(time.Minute)
+	}
+	return 0, fmt.Errorf("series %d: %d slots in a row already taken", sr.ID, maxTakenSlots)
+}
+
+// maxTakenSlots bounds the search for a free slot; meetings are only ever
+// marked up to a few slots ahead.
+const maxTakenSlots = 64
 
 func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
 	var at time.Time

@@ -350,3 +350,43 @@ func TestDeactivationRevokesTheCalendarFeedForGood(t *testing.T) {
 		t.Errorf("the new feed address: %d", r.Status)
 	}
 }
+
+// dailyPairAt is a pair whose daily series has a slot at the given time,
+// with no meeting yet.
+func dailyPairAt(t *testing.T, slot time.Time) *pair {
+	p := newPair(t)
+	p.ta.Pool.Exec(t.Context(), "DELETE FROM meetings WHERE id = $1", p.meeting)
+	p.ta.Pool.Exec(t.Context(), "UPDATE oneonone_series SET cadence = 'days', interval_days = 1, start_time = $1 WHERE id = $2",
+		slot.UTC().Format("15:04"), p.series)
+	return p
+}
+
+func TestNextOneOnOneAfterMarkHeldIsTheFollowingMeeting(t *testing.T) {
+	p := dailyPairAt(t, time.Now().Add(-time.Hour))
+	next := fmt.Sprintf("/oneonones/%d/next", p.series)
+	first := p.m.Post(next, nil).Location()
+	if !strings.HasPrefix(first, "/meetings/") {
+		t.Fatalf("next: %q", first)
+	}
+	if r := p.m.Post(first+"/status", url.Values{"status": {"held"}}); r.Status != 303 {
+		t.Fatalf("held: %d", r.Status)
+	}
+	// The list page's "Next 1:1" posts to next; it must open another meeting, still to come.
+	if body := p.m.Get("/oneonones").Body; !strings.Contains(body, `action="`+next+`"`) {
+		t.Fatal("the 1:1 list has no Next 1:1")
+	}
+	r := p.m.Post(next, nil)
+	if r.Status != 303 || r.Location() == first || !strings.HasPrefix(r.Location(), "/meetings/") {
+		t.Fatalf("after mark held, Next 1:1 opens %q (the held one is %q)", r.Location(), first)
+	}
+	var at time.Time
+	var status string
+	p.ta.Pool.QueryRow(t.Context(), "SELECT scheduled_at, status FROM meetings WHERE id = $1",
+		strings.TrimPrefix(r.Location(), "/meetings/")).Scan(&at, &status)
+	if !at.After(time.Now()) || status != "scheduled" {
+		t.Fatalf("next meeting is %s at %s, want a scheduled one to come", status, at)
+	}
+	if again := p.r.Post(next, nil); again.Location() != r.Location() {
+		t.Fatalf("a second Next 1:1 opened %q, the first %q", again.Location(), r.Location())
+	}
+}
