@@ -332,3 +332,42 @@ JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE mt.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @person_id)
   AND mt.scheduled_at >= @since
 ORDER BY mt.scheduled_at LIMIT 500;
+
+-- name: MeetingTallyStats :many
+-- The per-series meeting counts of MeetingStats, from the kept tallies
+-- (meeting_tallies, 12-hour slots): [@win_from, @win_to) and @win_half must
+-- fall on a slot boundary, as a period's do.
+SELECT s.id AS series_id,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'held'), 0)::int AS held,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled'), 0)::int AS cancelled,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.manager_id), 0)::int AS cancelled_by_manager,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.report_id), 0)::int AS cancelled_by_report,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'rescheduled'), 0)::int AS rescheduled,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'missed'), 0)::int AS missed,
+    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
+    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot < @win_half), 0)::int AS pulse_first_sum,
+    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot < @win_half), 0)::int AS pulse_first_n,
+    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot >= @win_half), 0)::int AS pulse_second_sum,
+    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot >= @win_half), 0)::int AS pulse_second_n
+FROM oneonone_series s
+LEFT JOIN meeting_tallies t ON t.series_id = s.id AND t.org_id = @org_id
+    AND t.slot >= @win_from AND t.slot < @win_to
+WHERE s.org_id = @org_id AND s.id = ANY(@series_ids::bigint[])
+GROUP BY s.id;
+
+-- name: ActionTallyStats :many
+-- The per-series action counts of ActionStats, from the kept tallies
+-- (action_tallies, per due date); "today" is applied here, at read time.
+SELECT t.series_id,
+    coalesce(sum(t.actions) FILTER (WHERE t.due_on >= @from_date::date AND t.due_on < least(@to_date::date, @today::date)), 0)::int AS due,
+    coalesce(sum(t.done_on_time) FILTER (WHERE t.due_on >= @from_date::date AND t.due_on < least(@to_date::date, @today::date)), 0)::int AS done_on_time,
+    coalesce(sum(t.open), 0)::int AS open,
+    coalesce(sum(t.open) FILTER (WHERE t.due_on < @today::date), 0)::int AS overdue
+FROM action_tallies t
+WHERE t.org_id = @org_id AND t.series_id = ANY(@series_ids::bigint[])
+GROUP BY t.series_id;
+
+-- name: CheckinTalliesRebuild :one
+-- Recomputes the kept check-in tallies from meetings and actions; counts the
+-- rows that were missing and those that should not have been there.
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild();

@@ -549,7 +549,8 @@ func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active b
 }
 
 // Facts aggregates the check-in figures of many series in at most four
-// queries, whatever their number. The queries are independent, so they run
+// queries, whatever their number. Meeting and action counts come from the
+// tallies kept on write (migration 00023), not from the rows themselves. The queries are independent, so they run
 // at the same time on separate connections: the page waits for the slowest,
 // not for the sum.
 func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
@@ -565,18 +566,18 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 		facts[i] = oneonone.SeriesFacts{Series: sr, Stats: oneonone.SeriesStats{SeriesID: sr.ID}}
 	}
 	var (
-		ms []dbq.MeetingStatsRow
-		as []dbq.ActionStatsRow
+		ms []dbq.MeetingTallyStatsRow
+		as []dbq.ActionTallyStatsRow
 		ag []dbq.AgendaStatsRow
 		ps []dbq.PausesForSeriesRow
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ms, err = s.q.MeetingStats(gctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+		ms, err = s.q.MeetingTallyStats(gctx, s.Pool, dbq.MeetingTallyStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
 		return err
 	})
 	g.Go(func() (err error) {
-		as, err = s.q.ActionStats(gctx, s.Pool, dbq.ActionStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+		as, err = s.q.ActionTallyStats(gctx, s.Pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
 		return err
 	})
 	if agenda {

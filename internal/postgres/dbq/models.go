@@ -422,6 +422,15 @@ type ActionItem struct {
 	CreatedAt time.Time
 }
 
+type ActionTally struct {
+	OrgID      int64
+	SeriesID   int64
+	DueOn      time.Time
+	Actions    int32
+	DoneOnTime int32
+	Open       int32
+}
+
 type AgendaItem struct {
 	ID        int64
 	OrgID     int64
@@ -581,6 +590,17 @@ type Meeting struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	EvidenceConsentAt *time.Time
+}
+
+type MeetingTally struct {
+	OrgID    int64
+	SeriesID int64
+	Slot     time.Time
+	Status   MeetingStatus
+	StatusBy int64
+	Meetings int32
+	PulseSum int32
+	PulseN   int32
 }
 
 type Observation struct {

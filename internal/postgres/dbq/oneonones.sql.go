@@ -181,6 +181,67 @@ func (q *Queries) ActionStats(ctx context.Context, db DBTX, arg ActionStatsParam
 	return items, nil
 }
 
+const actionTallyStats = `-- name: ActionTallyStats :many
+SELECT t.series_id,
+    coalesce(sum(t.actions) FILTER (WHERE t.due_on >= $1::date AND t.due_on < least($2::date, $3::date)), 0)::int AS due,
+    coalesce(sum(t.done_on_time) FILTER (WHERE t.due_on >= $1::date AND t.due_on < least($2::date, $3::date)), 0)::int AS done_on_time,
+    coalesce(sum(t.open), 0)::int AS open,
+    coalesce(sum(t.open) FILTER (WHERE t.due_on < $3::date), 0)::int AS overdue
+FROM action_tallies t
+WHERE t.org_id = $4 AND t.series_id = ANY($5::bigint[])
+GROUP BY t.series_id
+`
+
+type ActionTallyStatsParams struct {
+	FromDate  time.Time
+	ToDate    time.Time
+	Today     time.Time
+	OrgID     int64
+	SeriesIds []int64
+}
+
+type ActionTallyStatsRow struct {
+	SeriesID   int64
+	Due        int32
+	DoneOnTime int32
+	Open       int32
+	Overdue    int32
+}
+
+// The per-series action counts of ActionStats, from the kept tallies
+// (action_tallies, per due date); "today" is applied here, at read time.
+func (q *Queries) ActionTallyStats(ctx context.Context, db DBTX, arg ActionTallyStatsParams) ([]ActionTallyStatsRow, error) {
+	rows, err := db.Query(ctx, actionTallyStats,
+		arg.FromDate,
+		arg.ToDate,
+		arg.Today,
+		arg.OrgID,
+		arg.SeriesIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ActionTallyStatsRow
+	for rows.Next() {
+		var i ActionTallyStatsRow
+		if err := rows.Scan(
+			&i.SeriesID,
+			&i.Due,
+			&i.DoneOnTime,
+			&i.Open,
+			&i.Overdue,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const actionsForMeeting = `-- name: ActionsForMeeting :many
 SELECT a.id, a.meeting_id, a.series_id, a.owner_id, u.name AS owner_name, a.body, a.due_on, a.done_at
 FROM action_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
@@ -700,6 +761,24 @@ func (q *Queries) CalendarFeedSet(ctx context.Context, db DBTX, arg CalendarFeed
 	return err
 }
 
+const checkinTalliesRebuild = `-- name: CheckinTalliesRebuild :one
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild()
+`
+
+type CheckinTalliesRebuildRow struct {
+	Missing int64
+	Stale   int64
+}
+
+// Recomputes the kept check-in tallies from meetings and actions; counts the
+// rows that were missing and those that should not have been there.
+func (q *Queries) CheckinTalliesRebuild(ctx context.Context, db DBTX) (CheckinTalliesRebuildRow, error) {
+	row := db.QueryRow(ctx, checkinTalliesRebuild)
+	var i CheckinTalliesRebuildRow
+	err := row.Scan(&i.Missing, &i.Stale)
+	return i, err
+}
+
 const competencyList = `-- name: CompetencyList :many
 SELECT id, key, grp, name, behaviour, result, leader_check, micro_action FROM competencies ORDER BY position
 `
@@ -1028,6 +1107,91 @@ func (q *Queries) MeetingStats(ctx context.Context, db DBTX, arg MeetingStatsPar
 	var items []MeetingStatsRow
 	for rows.Next() {
 		var i MeetingStatsRow
+		if err := rows.Scan(
+			&i.SeriesID,
+			&i.Held,
+			&i.Cancelled,
+			&i.CancelledByManager,
+			&i.CancelledByReport,
+			&i.Rescheduled,
+			&i.Missed,
+			&i.LastHeld,
+			&i.PulseFirstSum,
+			&i.PulseFirstN,
+			&i.PulseSecondSum,
+			&i.PulseSecondN,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const meetingTallyStats = `-- name: MeetingTallyStats :many
+SELECT s.id AS series_id,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'held'), 0)::int AS held,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled'), 0)::int AS cancelled,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.manager_id), 0)::int AS cancelled_by_manager,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.report_id), 0)::int AS cancelled_by_report,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'rescheduled'), 0)::int AS rescheduled,
+    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'missed'), 0)::int AS missed,
+    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
+    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot < $1), 0)::int AS pulse_first_sum,
+    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot < $1), 0)::int AS pulse_first_n,
+    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot >= $1), 0)::int AS pulse_second_sum,
+    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot >= $1), 0)::int AS pulse_second_n
+FROM oneonone_series s
+LEFT JOIN meeting_tallies t ON t.series_id = s.id AND t.org_id = $2
+    AND t.slot >= $3 AND t.slot < $4
+WHERE s.org_id = $2 AND s.id = ANY($5::bigint[])
+GROUP BY s.id
+`
+
+type MeetingTallyStatsParams struct {
+	WinHalf   time.Time
+	OrgID     int64
+	WinFrom   time.Time
+	WinTo     time.Time
+	SeriesIds []int64
+}
+
+type MeetingTallyStatsRow struct {
+	SeriesID           int64
+	Held               int32
+	Cancelled          int32
+	CancelledByManager int32
+	CancelledByReport  int32
+	Rescheduled        int32
+	Missed             int32
+	LastHeld           time.Time
+	PulseFirstSum      int32
+	PulseFirstN        int32
+	PulseSecondSum     int32
+	PulseSecondN       int32
+}
+
+// The per-series meeting counts of MeetingStats, from the kept tallies
+// (meeting_tallies, 12-hour slots): [@win_from, @win_to) and @win_half must
+// fall on a slot boundary, as a period's do.
+func (q *Queries) MeetingTallyStats(ctx context.Context, db DBTX, arg MeetingTallyStatsParams) ([]MeetingTallyStatsRow, error) {
+	rows, err := db.Query(ctx, meetingTallyStats,
+		arg.WinHalf,
+		arg.OrgID,
+		arg.WinFrom,
+		arg.WinTo,
+		arg.SeriesIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MeetingTallyStatsRow
+	for rows.Next() {
+		var i MeetingTallyStatsRow
 		if err := rows.Scan(
 			&i.SeriesID,
 			&i.Held,
