@@ -66,8 +66,8 @@ Usage:
                                    (see docs/security-keys.md)
   rapport rebuild-tree             recompute the kept reporting tree (reporting_lines)
                                    from every person's manager; prints what was wrong
-  rapport rebuild-readmodels       recompute the kept check-in tallies (meeting_tallies,
-                                   action_tallies) from the 1:1s; prints what was wrong
+  rapport rebuild-readmodels       recompute the kept check-in tallies (action_tallies)
+                                   from the 1:1 actions; prints what was wrong
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -631,7 +631,7 @@ func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
-// cmdRebuildReadModels recomputes the check-in tallies from meetings and
+// cmdRebuildReadModels recomputes the check-in tallies from the 1:1
 // actions. Triggers keep them on every write; this is the repair, and the
 // check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -20,19 +20,21 @@ func TestRebuildReadModelsRepairsTheCheckinTallies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	// A series with a held meeting, then its tally lost and a wrong one
-	// added behind the triggers' back.
+	// A series with an open action, then its tally changed behind the
+	// triggers' back.
 	if _, err := conn.Exec(ctx, `
 		WITH o AS (INSERT INTO orgs (name) VALUES ('Tallies') RETURNING id),
 		b AS (INSERT INTO users (org_id, email, name) SELECT id, 'boss@example.com', 'Boss' FROM o RETURNING id, org_id),
 		r AS (INSERT INTO users (org_id, email, name, manager_id) SELECT org_id, 'report@example.com', 'Report', id FROM b RETURNING id, org_id, manager_id),
 		s AS (INSERT INTO oneonone_series (org_id, manager_id, report_id, cadence, interval_days, weekday, start_time, duration_minutes, time_zone, starts_on)
-		      SELECT org_id, manager_id, id, 'weekly', 7, 2, '10:00', 30, 'UTC', '2026-01-05' FROM r RETURNING id, org_id)
-		INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes, status, pulse)
-		SELECT org_id, id, '2026-02-03T10:00:00Z', 30, 'held', 4 FROM s`); err != nil {
+		      SELECT org_id, manager_id, id, 'weekly', 7, 2, '10:00', 30, 'UTC', '2026-01-05' FROM r RETURNING id, org_id),
+		m AS (INSERT INTO meetings (org_id, series_id, scheduled_at, duration_minutes, status)
+		      SELECT org_id, id, '2026-02-03T10:00:00Z', 30, 'held' FROM s RETURNING id, org_id, series_id)
+		INSERT INTO action_items (org_id, meeting_id, series_id, owner_id, created_by, body, due_on)
+		SELECT m.org_id, m.id, m.series_id, r.id, r.id, 'Send notes', '2026-02-05' FROM m, r`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `UPDATE meeting_tallies SET pulse_sum = 5`); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE action_tallies SET open = 0`); err != nil {
 		t.Fatal(err)
 	}
 
@@ -43,9 +45,9 @@ func TestRebuildReadModelsRepairsTheCheckinTallies(t *testing.T) {
 	if got := out.String(); !strings.Contains(got, "rebuilt (1 rows were missing, 1 were stale)") {
 		t.Fatalf("first run printed %q", got)
 	}
-	var pulse int
-	if err := conn.QueryRow(ctx, `SELECT pulse_sum FROM meeting_tallies`).Scan(&pulse); err != nil || pulse != 4 {
-		t.Fatalf("pulse sum %d after the rebuild (%v), want 4", pulse, err)
+	var open int
+	if err := conn.QueryRow(ctx, `SELECT open FROM action_tallies`).Scan(&open); err != nil || open != 1 {
+		t.Fatalf("%d open actions after the rebuild (%v), want 1", open, err)
 	}
 	out.Reset()
 	if err := run(ctx, []string{"rebuild-readmodels"}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "up to date") {

@@ -333,28 +333,6 @@ WHERE mt.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @perso
   AND mt.scheduled_at >= @since
 ORDER BY mt.scheduled_at LIMIT 500;
 
--- name: MeetingTallyStats :many
--- The per-series meeting counts of MeetingStats, from the kept tallies
--- (meeting_tallies, 12-hour slots): [@win_from, @win_to) and @win_half must
--- fall on a slot boundary, as a period's do.
-SELECT s.id AS series_id,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'held'), 0)::int AS held,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled'), 0)::int AS cancelled,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.manager_id), 0)::int AS cancelled_by_manager,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.report_id), 0)::int AS cancelled_by_report,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'rescheduled'), 0)::int AS rescheduled,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'missed'), 0)::int AS missed,
-    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
-    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot < @win_half), 0)::int AS pulse_first_sum,
-    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot < @win_half), 0)::int AS pulse_first_n,
-    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot >= @win_half), 0)::int AS pulse_second_sum,
-    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot >= @win_half), 0)::int AS pulse_second_n
-FROM oneonone_series s
-LEFT JOIN meeting_tallies t ON t.series_id = s.id AND t.org_id = @org_id
-    AND t.slot >= @win_from AND t.slot < @win_to
-WHERE s.org_id = @org_id AND s.id = ANY(@series_ids::bigint[])
-GROUP BY s.id;
-
 -- name: ActionTallyStats :many
 -- The per-series action counts of ActionStats, from the kept tallies
 -- (action_tallies, per due date); "today" is applied here, at read time.
@@ -368,6 +346,6 @@ WHERE t.org_id = @org_id AND t.series_id = ANY(@series_ids::bigint[])
 GROUP BY t.series_id;
 
 -- name: CheckinTalliesRebuild :one
--- Recomputes the kept check-in tallies from meetings and actions; counts the
+-- Recomputes the kept action tallies from the actions; counts the
 -- rows that were missing and those that should not have been there.
 SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild();

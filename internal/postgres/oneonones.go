@@ -549,8 +549,8 @@ func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active b
 }
 
 // Facts aggregates the check-in figures of many series in at most four
-// queries, whatever their number. Meeting and action counts come from the
-// tallies kept on write (migration 00023), not from the rows themselves. The queries are independent, so they run
+// queries, whatever their number. Action counts come from the tallies kept
+// on write (action_tallies), not from the actions themselves. The queries are independent, so they run
 // at the same time on separate connections: the page waits for the slowest,
 // not for the sum.
 func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
@@ -566,14 +566,14 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 		facts[i] = oneonone.SeriesFacts{Series: sr, Stats: oneonone.SeriesStats{SeriesID: sr.ID}}
 	}
 	var (
-		ms []dbq.MeetingTallyStatsRow
+		ms []dbq.MeetingStatsRow
 		as []dbq.ActionTallyStatsRow
 		ag []dbq.AgendaStatsRow
 		ps []dbq.PausesForSeriesRow
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ms, err = s.q.MeetingTallyStats(gctx, s.Pool, dbq.MeetingTallyStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+		ms, err = s.q.MeetingStats(gctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
 		return err
 	})
 	g.Go(func() (err error) {

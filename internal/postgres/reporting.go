@@ -15,9 +15,8 @@ func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64
 }
 
 // RebuildCheckinTallies recomputes the kept check-in tallies
-// (meeting_tallies and action_tallies, maintained by triggers on meetings
-// and action_items) from the rows, in one transaction that holds off changes
-// to them. It returns how many rows were missing and how many were stale:
+// (action_tallies, maintained by triggers on action_items) from the
+// actions, in one transaction that holds off changes to them. It returns how many rows were missing and how many were stale:
 // both 0 when the kept tallies were right.
 func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
 	r, err := s.q.CheckinTalliesRebuild(ctx, s.Pool)

@@ -592,17 +592,6 @@ type Meeting struct {
 	EvidenceConsentAt *time.Time
 }
 
-type MeetingTally struct {
-	OrgID    int64
-	SeriesID int64
-	Slot     time.Time
-	Status   MeetingStatus
-	StatusBy int64
-	Meetings int32
-	PulseSum int32
-	PulseN   int32
-}
-
 type Observation struct {
 	ID           int64
 	OrgID        int64

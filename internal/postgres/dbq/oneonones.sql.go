@@ -770,7 +770,7 @@ type CheckinTalliesRebuildRow struct {
 	Stale   int64
 }
 
-// Recomputes the kept check-in tallies from meetings and actions; counts the
+// Recomputes the kept action tallies from the actions; counts the
 // rows that were missing and those that should not have been there.
 func (q *Queries) CheckinTalliesRebuild(ctx context.Context, db DBTX) (CheckinTalliesRebuildRow, error) {
 	row := db.QueryRow(ctx, checkinTalliesRebuild)
@@ -1107,91 +1107,6 @@ func (q *Queries) MeetingStats(ctx context.Context, db DBTX, arg MeetingStatsPar
 	var items []MeetingStatsRow
 	for rows.Next() {
 		var i MeetingStatsRow
-		if err := rows.Scan(
-			&i.SeriesID,
-			&i.Held,
-			&i.Cancelled,
-			&i.CancelledByManager,
-			&i.CancelledByReport,
-			&i.Rescheduled,
-			&i.Missed,
-			&i.LastHeld,
-			&i.PulseFirstSum,
-			&i.PulseFirstN,
-			&i.PulseSecondSum,
-			&i.PulseSecondN,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const meetingTallyStats = `-- name: MeetingTallyStats :many
-SELECT s.id AS series_id,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'held'), 0)::int AS held,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled'), 0)::int AS cancelled,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.manager_id), 0)::int AS cancelled_by_manager,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'cancelled' AND t.status_by = s.report_id), 0)::int AS cancelled_by_report,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'rescheduled'), 0)::int AS rescheduled,
-    coalesce(sum(t.meetings) FILTER (WHERE t.status = 'missed'), 0)::int AS missed,
-    coalesce(s.last_held_at, 'epoch'::timestamptz)::timestamptz AS last_held,
-    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot < $1), 0)::int AS pulse_first_sum,
-    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot < $1), 0)::int AS pulse_first_n,
-    coalesce(sum(t.pulse_sum) FILTER (WHERE t.status = 'held' AND t.slot >= $1), 0)::int AS pulse_second_sum,
-    coalesce(sum(t.pulse_n) FILTER (WHERE t.status = 'held' AND t.slot >= $1), 0)::int AS pulse_second_n
-FROM oneonone_series s
-LEFT JOIN meeting_tallies t ON t.series_id = s.id AND t.org_id = $2
-    AND t.slot >= $3 AND t.slot < $4
-WHERE s.org_id = $2 AND s.id = ANY($5::bigint[])
-GROUP BY s.id
-`
-
-type MeetingTallyStatsParams struct {
-	WinHalf   time.Time
-	OrgID     int64
-	WinFrom   time.Time
-	WinTo     time.Time
-	SeriesIds []int64
-}
-
-type MeetingTallyStatsRow struct {
-	SeriesID           int64
-	Held               int32
-	Cancelled          int32
-	CancelledByManager int32
-	CancelledByReport  int32
-	Rescheduled        int32
-	Missed             int32
-	LastHeld           time.Time
-	PulseFirstSum      int32
-	PulseFirstN        int32
-	PulseSecondSum     int32
-	PulseSecondN       int32
-}
-
-// The per-series meeting counts of MeetingStats, from the kept tallies
-// (meeting_tallies, 12-hour slots): [@win_from, @win_to) and @win_half must
-// fall on a slot boundary, as a period's do.
-func (q *Queries) MeetingTallyStats(ctx context.Context, db DBTX, arg MeetingTallyStatsParams) ([]MeetingTallyStatsRow, error) {
-	rows, err := db.Query(ctx, meetingTallyStats,
-		arg.WinHalf,
-		arg.OrgID,
-		arg.WinFrom,
-		arg.WinTo,
-		arg.SeriesIds,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []MeetingTallyStatsRow
-	for rows.Next() {
-		var i MeetingTallyStatsRow
 		if err := rows.Scan(
 			&i.SeriesID,
 			&i.Held,
