@@ -7,6 +7,7 @@
 //	rapport loadtest ...            measure pages under load
 //	rapport secrets generate|rotate make a key, re-encrypt stored secrets
 //	rapport rebuild-tree            recompute the kept reporting tree
+//	rapport rebuild-readmodels      recompute the kept check-in tallies
 package main
 
 import (
@@ -65,6 +66,8 @@ Usage:
                                    (see docs/security-keys.md)
   rapport rebuild-tree             recompute the kept reporting tree (reporting_lines)
                                    from every person's manager; prints what was wrong
+  rapport rebuild-readmodels       recompute the kept check-in tallies (action_tallies)
+                                   from the 1:1 actions; prints what was wrong
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -102,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSecrets(ctx, args[1:], stdout, stderr)
 	case "rebuild-tree":
 		return cmdRebuildTree(ctx, args[1:], stdout, stderr)
+	case "rebuild-readmodels":
+		return cmdRebuildReadModels(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -623,6 +628,37 @@ func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer
 		return nil
 	}
 	fmt.Fprintf(stdout, "reporting tree: rebuilt (%d rows were missing, %d were stale)\n", missing, stale)
+	return nil
+}
+
+// cmdRebuildReadModels recomputes the check-in tallies from the 1:1
+// actions. Triggers keep them on every write; this is the repair, and the
+// check that they did.
+func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rebuild-readmodels", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rapport rebuild-readmodels")
+		return errUsage
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	missing, stale, err := postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+	if err != nil {
+		return err
+	}
+	if missing == 0 && stale == 0 {
+		fmt.Fprintln(stdout, "check-in tallies: up to date, nothing changed")
+		return nil
+	}
+	fmt.Fprintf(stdout, "check-in tallies: rebuilt (%d rows were missing, %d were stale)\n", missing, stale)
 	return nil
 }
 

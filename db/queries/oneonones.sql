@@ -332,3 +332,20 @@ JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE mt.org_id = @org_id AND (s.manager_id = @person_id OR s.report_id = @person_id)
   AND mt.scheduled_at >= @since
 ORDER BY mt.scheduled_at LIMIT 500;
+
+-- name: ActionTallyStats :many
+-- The per-series action counts of ActionStats, from the kept tallies
+-- (action_tallies, per due date); "today" is applied here, at read time.
+SELECT t.series_id,
+    coalesce(sum(t.actions) FILTER (WHERE t.due_on >= @from_date::date AND t.due_on < least(@to_date::date, @today::date)), 0)::int AS due,
+    coalesce(sum(t.done_on_time) FILTER (WHERE t.due_on >= @from_date::date AND t.due_on < least(@to_date::date, @today::date)), 0)::int AS done_on_time,
+    coalesce(sum(t.open), 0)::int AS open,
+    coalesce(sum(t.open) FILTER (WHERE t.due_on < @today::date), 0)::int AS overdue
+FROM action_tallies t
+WHERE t.org_id = @org_id AND t.series_id = ANY(@series_ids::bigint[])
+GROUP BY t.series_id;
+
+-- name: CheckinTalliesRebuild :one
+-- Recomputes the kept action tallies from the actions; counts the
+-- rows that were missing and those that should not have been there.
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild();

@@ -138,6 +138,17 @@ func TestSeedHistory(t *testing.T) {
 		}
 	}
 
+	// The bulk load (COPY) filled the action tallies through their
+	// triggers: they equal a rebuild from the actions and count every one.
+	if n := count(`SELECT count(*) FROM (
+		(SELECT * FROM action_tallies_from_actions() WHERE org_id = $1 EXCEPT ALL SELECT * FROM action_tallies WHERE org_id = $1)
+		UNION ALL (SELECT * FROM action_tallies WHERE org_id = $1 EXCEPT ALL SELECT * FROM action_tallies_from_actions() WHERE org_id = $1)) x`); n != 0 {
+		t.Errorf("action tallies differ from a rebuild in %d rows", n)
+	}
+	if got, want := count(`SELECT coalesce(sum(actions), 0)::int FROM action_tallies WHERE org_id = $1`), res.Actions; got != want {
+		t.Errorf("action tallies count %d actions, %d written", got, want)
+	}
+
 	// Every person with a manager has exactly one series, with that manager.
 	if n := count(`SELECT count(*) FROM users u WHERE org_id = $1 AND manager_id IS NOT NULL
 		AND (SELECT count(*) FROM oneonone_series s WHERE s.report_id = u.id) = 1

@@ -36,11 +36,11 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 	for _, x := range []q{
 		{fmt.Sprintf("Manager dashboard: series of manager %d", managerID), "SeriesForManager", []any{orgID, managerID}},
 		{fmt.Sprintf("Manager dashboard: meeting figures for %d series", len(mine)), "MeetingStats", []any{half, orgID, from, to, mine}},
-		{fmt.Sprintf("Manager dashboard: action figures for %d series", len(mine)), "ActionStats", []any{orgID, mine, from, to, today}},
+		{fmt.Sprintf("Manager dashboard: action figures for %d series", len(mine)), "ActionTallyStats", []any{from, to, today, orgID, mine}},
 		{fmt.Sprintf("Manager dashboard: agenda shares for %d series", len(mine)), "AgendaStats", []any{orgID, mine, from, to}},
 		{"Roll-up, whole organisation: series", "SeriesUnderLeader", []any{orgID, nil}},
 		{fmt.Sprintf("Roll-up, whole organisation: meeting figures for %d series", len(all)), "MeetingStats", []any{half, orgID, from, to, all}},
-		{fmt.Sprintf("Roll-up, whole organisation: action figures for %d series", len(all)), "ActionStats", []any{orgID, all, from, to, today}},
+		{fmt.Sprintf("Roll-up, whole organisation: action figures for %d series", len(all)), "ActionTallyStats", []any{from, to, today, orgID, all}},
 		{fmt.Sprintf("Roll-up, whole organisation: pauses of %d series", len(all)), "PausesForSeries", []any{orgID, all, &from}},
 	} {
 		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {

@@ -579,7 +579,8 @@ func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active b
 }
 
 // Facts aggregates the check-in figures of many series in at most four
-// queries, whatever their number. The queries are independent, so they run
+// queries, whatever their number. Action counts come from the tallies kept
+// on write (action_tallies), not from the actions themselves. The queries are independent, so they run
 // at the same time on separate connections: the page waits for the slowest,
 // not for the sum.
 func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
@@ -596,7 +597,7 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 	}
 	var (
 		ms []dbq.MeetingStatsRow
-		as []dbq.ActionStatsRow
+		as []dbq.ActionTallyStatsRow
 		ag []dbq.AgendaStatsRow
 		ps []dbq.PausesForSeriesRow
 	)
@@ -606,7 +607,7 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 		return err
 	})
 	g.Go(func() (err error) {
-		as, err = s.q.ActionStats(gctx, s.Pool, dbq.ActionStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+		as, err = s.q.ActionTallyStats(gctx, s.Pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
 		return err
 	})
 	if agenda {

@@ -13,3 +13,15 @@ func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64
 	}
 	return r.Missing, r.Stale, nil
 }
+
+// RebuildCheckinTallies recomputes the kept check-in tallies
+// (action_tallies, maintained by triggers on action_items) from the
+// actions, in one transaction that holds off changes to them. It returns how many rows were missing and how many were stale:
+// both 0 when the kept tallies were right.
+func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
+	r, err := s.q.CheckinTalliesRebuild(ctx, s.Pool)
+	if err != nil {
+		return 0, 0, mapErr(err, "Check-in tallies")
+	}
+	return r.Missing, r.Stale, nil
+}

@@ -422,6 +422,15 @@ type ActionItem struct {
 	CreatedAt time.Time
 }
 
+type ActionTally struct {
+	OrgID      int64
+	SeriesID   int64
+	DueOn      time.Time
+	Actions    int32
+	DoneOnTime int32
+	Open       int32
+}
+
 type AgendaItem struct {
 	ID        int64
 	OrgID     int64

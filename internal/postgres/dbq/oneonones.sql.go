@@ -181,6 +181,67 @@ func (q *Queries) ActionStats(ctx context.Context, db DBTX, arg ActionStatsParam
 	return items, nil
 }
 
+const actionTallyStats = `-- name: ActionTallyStats :many
+SELECT t.series_id,
+    coalesce(sum(t.actions) FILTER (WHERE t.due_on >= $1::date AND t.due_on < least($2::date, $3::date)), 0)::int AS due,
+    coalesce(sum(t.done_on_time) FILTER (WHERE t.due_on >= $1::date AND t.due_on < least($2::date, $3::date)), 0)::int AS done_on_time,
+    coalesce(sum(t.open), 0)::int AS open,
+    coalesce(sum(t.open) FILTER (WHERE t.due_on < $3::date), 0)::int AS overdue
+FROM action_tallies t
+WHERE t.org_id = $4 AND t.series_id = ANY($5::bigint[])
+GROUP BY t.series_id
+`
+
+type ActionTallyStatsParams struct {
+	FromDate  time.Time
+	ToDate    time.Time
+	Today     time.Time
+	OrgID     int64
+	SeriesIds []int64
+}
+
+type ActionTallyStatsRow struct {
+	SeriesID   int64
+	Due        int32
+	DoneOnTime int32
+	Open       int32
+	Overdue    int32
+}
+
+// The per-series action counts of ActionStats, from the kept tallies
+// (action_tallies, per due date); "today" is applied here, at read time.
+func (q *Queries) ActionTallyStats(ctx context.Context, db DBTX, arg ActionTallyStatsParams) ([]ActionTallyStatsRow, error) {
+	rows, err := db.Query(ctx, actionTallyStats,
+		arg.FromDate,
+		arg.ToDate,
+		arg.Today,
+		arg.OrgID,
+		arg.SeriesIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ActionTallyStatsRow
+	for rows.Next() {
+		var i ActionTallyStatsRow
+		if err := rows.Scan(
+			&i.SeriesID,
+			&i.Due,
+			&i.DoneOnTime,
+			&i.Open,
+			&i.Overdue,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const actionsForMeeting = `-- name: ActionsForMeeting :many
 SELECT a.id, a.meeting_id, a.series_id, a.owner_id, u.name AS owner_name, a.body, a.due_on, a.done_at
 FROM action_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
@@ -698,6 +759,24 @@ type CalendarFeedSetParams struct {
 func (q *Queries) CalendarFeedSet(ctx context.Context, db DBTX, arg CalendarFeedSetParams) error {
 	_, err := db.Exec(ctx, calendarFeedSet, arg.UserID, arg.OrgID, arg.TokenHash)
 	return err
+}
+
+const checkinTalliesRebuild = `-- name: CheckinTalliesRebuild :one
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild()
+`
+
+type CheckinTalliesRebuildRow struct {
+	Missing int64
+	Stale   int64
+}
+
+// Recomputes the kept action tallies from the actions; counts the
+// rows that were missing and those that should not have been there.
+func (q *Queries) CheckinTalliesRebuild(ctx context.Context, db DBTX) (CheckinTalliesRebuildRow, error) {
+	row := db.QueryRow(ctx, checkinTalliesRebuild)
+	var i CheckinTalliesRebuildRow
+	err := row.Scan(&i.Missing, &i.Stale)
+	return i, err
 }
 
 const competencyList = `-- name: CompetencyList :many

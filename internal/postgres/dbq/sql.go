@@ -10,6 +10,7 @@ func SQL(name string) string {
 		"SeriesForManager":       seriesForManager,
 		"MeetingStats":           meetingStats,
 		"ActionStats":            actionStats,
+		"ActionTallyStats":       actionTallyStats,
 		"AgendaStats":            agendaStats,
 		"PausesForSeries":        pausesForSeries,
 		"MeetingMarks":           meetingMarks,
