@@ -59,18 +59,7 @@ func (s *Server) checkInput(next http.Handler) http.Handler {
 			return
 		}
 		if hasFormBody(r) {
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				err = r.ParseMultipartForm(s.cfg.MaxBodyBytes)
-			} else {
-				err = r.ParseForm()
-			}
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					s.renderStatus(w, r, http.StatusRequestEntityTooLarge)
-				} else {
-					s.renderStatus(w, r, http.StatusBadRequest)
-				}
+			if !s.parseForm(w, r) {
 				return
 			}
 			if !storableValues(r.PostForm) {
