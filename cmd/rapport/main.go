@@ -604,44 +604,27 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // cmdRebuildTree recomputes reporting_lines from users.manager_id. Triggers
 // keep it on every write; this is the repair, and the check that they did.
 func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rebuild-tree", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rapport rebuild-tree")
-		return errUsage
-	}
-	log := newLogger(stderr, "warn", "text")
-	pool, closeDB, err := openDB(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	missing, stale, err := postgres.NewStore(pool).RebuildReportingLines(ctx)
-	if err != nil {
-		return err
-	}
-	if missing == 0 && stale == 0 {
-		fmt.Fprintln(stdout, "reporting tree: up to date, nothing changed")
-		return nil
-	}
-	fmt.Fprintf(stdout, "reporting tree: rebuilt (%d rows were missing, %d were stale)\n", missing, stale)
-	return nil
+	return rebuild(ctx, "rebuild-tree", "reporting tree", (*postgres.Store).RebuildReportingLines, args, stdout, stderr)
 }
 
 // cmdRebuildReadModels recomputes the check-in tallies from the 1:1
 // actions. Triggers keep them on every write; this is the repair, and the
 // check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rebuild-readmodels", flag.ContinueOnError)
+	return rebuild(ctx, "rebuild-readmodels", "check-in tallies", (*postgres.Store).RebuildCheckinTallies, args, stdout, stderr)
+}
+
+// rebuild runs one of the rebuild commands: it recomputes a table kept on
+// write from its sources and says how many rows were missing or stale.
+func rebuild(ctx context.Context, cmd, what string, run func(*postgres.Store, context.Context) (int64, int64, error),
+	args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rapport rebuild-readmodels")
+		fmt.Fprintln(stderr, "usage: rapport "+cmd)
 		return errUsage
 	}
 	log := newLogger(stderr, "warn", "text")
@@ -650,15 +633,15 @@ func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.
 		return err
 	}
 	defer closeDB()
-	missing, stale, err := postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+	missing, stale, err := run(postgres.NewStore(pool), ctx)
 	if err != nil {
 		return err
 	}
 	if missing == 0 && stale == 0 {
-		fmt.Fprintln(stdout, "check-in tallies: up to date, nothing changed")
+		fmt.Fprintf(stdout, "%s: up to date, nothing changed\n", what)
 		return nil
 	}
-	fmt.Fprintf(stdout, "check-in tallies: rebuilt (%d rows were missing, %d were stale)\n", missing, stale)
+	fmt.Fprintf(stdout, "%s: rebuilt (%d rows were missing, %d were stale)\n", what, missing, stale)
 	return nil
 }
 
