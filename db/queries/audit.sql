@@ -31,3 +31,23 @@ UNION ALL
 SELECT 'invitation', i.id, 'invitation for ' || u.name
 FROM invitations i JOIN users u ON u.org_id = i.org_id AND u.id = i.user_id
 WHERE i.org_id = @org_id AND i.id = ANY(@invitation_ids::bigint[]);
+
+-- name: AuditPage :many
+-- One page of the audit log, newest first, after the cursor (@after_at,
+-- @after_id); the order (created_at, id) follows audit_log_org_idx. An
+-- empty @action, @person or NULL time leaves that filter out; @action
+-- matches itself and every action under it.
+SELECT a.id, a.created_at, coalesce(a.actor_id, 0)::bigint AS actor_id, coalesce(u.name, '')::text AS actor_name, a.action, a.subject, a.detail
+FROM audit_log a
+LEFT JOIN users u ON u.org_id = a.org_id AND u.id = a.actor_id
+WHERE a.org_id = @org_id
+  AND (@action::text = '' OR a.action = @action::text OR a.action LIKE @action_prefix::text)
+  AND (@person::text = '' OR u.name ILIKE @person::text OR u.email::text ILIKE @person::text)
+  AND (sqlc.narg('from_at')::timestamptz IS NULL OR a.created_at >= sqlc.narg('from_at')::timestamptz)
+  AND (sqlc.narg('until_at')::timestamptz IS NULL OR a.created_at < sqlc.narg('until_at')::timestamptz)
+  AND (sqlc.narg('after_at')::timestamptz IS NULL OR (a.created_at, a.id) < (sqlc.narg('after_at')::timestamptz, @after_id::bigint))
+ORDER BY a.created_at DESC, a.id DESC
+LIMIT @max_rows;
+
+-- name: AuditActions :many
+SELECT DISTINCT action FROM audit_log WHERE org_id = @org_id ORDER BY action;

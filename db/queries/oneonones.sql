@@ -349,3 +349,24 @@ GROUP BY t.series_id;
 -- Recomputes the kept action tallies from the actions; counts the
 -- rows that were missing and those that should not have been there.
 SELECT missing::bigint AS missing, stale::bigint AS stale FROM checkin_tallies_rebuild();
+
+-- name: SeriesLock :exec
+-- Serialises changes to one series until the transaction ends.
+SELECT 1 FROM oneonone_series WHERE id = @id FOR UPDATE;
+
+-- name: MeetingLock :exec
+-- Serialises changes to one meeting (its agenda and actions) until the
+-- transaction ends.
+SELECT 1 FROM meetings WHERE id = @id FOR UPDATE;
+
+-- name: MeetingScheduledAt :one
+SELECT scheduled_at FROM meetings WHERE id = @id;
+
+-- name: AgendaOpenDuplicate :one
+-- Whether the author already has the same open point on the meeting.
+SELECT EXISTS (SELECT 1 FROM agenda_items WHERE meeting_id = @meeting_id AND author_id = @author_id
+    AND lower(body) = lower(@body::text) AND NOT done);
+
+-- name: AgendaMoveToMeeting :exec
+-- Moves every point of a meeting to another (a rescheduled meeting's).
+UPDATE agenda_items SET meeting_id = @to_meeting_id WHERE org_id = @org_id AND meeting_id = @from_meeting_id;

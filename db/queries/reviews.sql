@@ -65,8 +65,7 @@ SELECT c.id, c.name, c.period_start, c.period_end, c.self_due, c.manager_due, c.
     count(p.person_id)::int AS people,
     count(p.person_id) FILTER (WHERE p.state = 'finalised')::int AS finalised
 FROM review_cycles c
-LEFT JOIN review_participants p ON p.org_id = c.org_id AND p.cycle_id = c.id
-    AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)))
+LEFT JOIN LATERAL review_participants_visible(@org_id, c.id, @viewer_id, @all_visible) p ON true
 WHERE c.org_id = @org_id
 GROUP BY c.id
 HAVING @all_visible::boolean OR c.created_by = @viewer_id OR count(p.person_id) > 0
@@ -110,11 +109,10 @@ SELECT p.person_id, p.manager_id, p.state, p.self_submitted_at, p.manager_submit
     u.name AS person_name, u.title AS person_title, coalesce(m.name, '')::text AS manager_name,
     coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
               WHERE tm.org_id = p.org_id AND tm.user_id = p.person_id ORDER BY lower(t.name), t.id LIMIT 1), '')::text AS team_name
-FROM review_participants p
+FROM review_participants_visible(@org_id, @cycle_id, @viewer_id, @all_visible) v
+JOIN review_participants p ON p.org_id = @org_id AND p.cycle_id = @cycle_id AND p.person_id = v.person_id
 JOIN users u ON u.org_id = p.org_id AND u.id = p.person_id
 LEFT JOIN users m ON m.org_id = p.org_id AND m.id = p.manager_id
-WHERE p.org_id = @org_id AND p.cycle_id = @cycle_id
-  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)))
 ORDER BY lower(u.name), p.person_id;
 
 -- name: ParticipantTransition :one
@@ -152,9 +150,9 @@ SET manager_rating = EXCLUDED.manager_rating, manager_comment = EXCLUDED.manager
 -- Every rating of the cycle's participants the viewer may see, for the
 -- distribution and calibration views.
 SELECT r.person_id, r.competency_id, r.self_rating, r.manager_rating
-FROM review_ratings r JOIN review_participants p ON p.cycle_id = r.cycle_id AND p.person_id = r.person_id
-WHERE r.org_id = @org_id AND r.cycle_id = @cycle_id
-  AND (@all_visible::boolean OR p.person_id = @viewer_id OR p.manager_id = @viewer_id OR p.person_id IN (SELECT id FROM reports_under(@org_id, @viewer_id)));
+FROM review_participants_visible(@org_id, @cycle_id, @viewer_id, @all_visible) p
+JOIN review_ratings r ON r.cycle_id = @cycle_id AND r.person_id = p.person_id
+WHERE r.org_id = @org_id;
 
 -- name: ReviewsForPerson :many
 -- A person's own reviews and those they write, newest cycle first.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"rapport/internal/audit"
 	"rapport/internal/postgres/dbq"
@@ -32,54 +33,25 @@ func likeEscape(s string) string {
 // AuditEntries returns one page of the audit log, newest first, after the
 // query's cursor. The order (created_at, id) follows audit_log_org_idx.
 func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, limit int) ([]audit.Entry, error) {
-	var afterAt, from, until any
+	var afterAt *time.Time
 	var afterID int64
 	if q.After != nil {
-		afterAt, afterID = q.After.At, q.After.ID
-	}
-	if q.From != nil {
-		from = *q.From
-	}
-	if q.Until != nil {
-		until = *q.Until
+		afterAt, afterID = &q.After.At, q.After.ID
 	}
 	person := ""
 	if q.Person != "" {
 		person = "%" + likeEscape(q.Person) + "%"
 	}
-	rows, err := s.Pool.Query(ctx, `
-		SELECT a.id, a.created_at, coalesce(a.actor_id, 0), coalesce(u.name, ''), a.action, a.subject, a.detail
-		FROM audit_log a
-		LEFT JOIN users u ON u.org_id = a.org_id AND u.id = a.actor_id
-		WHERE a.org_id = $1
-		  AND ($2 = '' OR a.action = $2 OR a.action LIKE $3)
-		  AND ($4 = '' OR u.name ILIKE $4 OR u.email::text ILIKE $4)
-		  AND ($5::timestamptz IS NULL OR a.created_at >= $5)
-		  AND ($6::timestamptz IS NULL OR a.created_at < $6)
-		  AND ($7::timestamptz IS NULL OR (a.created_at, a.id) < ($7, $8))
-		ORDER BY a.created_at DESC, a.id DESC
-		LIMIT $9`,
-		orgID, q.Action, likeEscape(q.Action)+".%", person, from, until, afterAt, afterID, limit)
+	rows, err := s.q.AuditPage(ctx, s.Pool, dbq.AuditPageParams{OrgID: orgID, Action: q.Action, ActionPrefix: likeEscape(q.Action) + ".%",
+		Person: person, FromAt: q.From, UntilAt: q.Until, AfterAt: afterAt, AfterID: afterID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "Audit log")
 	}
-	defer rows.Close()
-	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		var detail []byte
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Subject, &detail); err != nil {
-			return nil, mapErr(err, "Audit log")
-		}
-		e.At = e.At.UTC()
-		e.Detail = audit.Facts(detail)
-		e.About = audit.ParseSubject(e.Subject)
-		out = append(out, e)
+	out := make([]audit.Entry, len(rows))
+	for i, r := range rows {
+		out[i] = audit.Entry{ID: r.ID, At: r.CreatedAt.UTC(), ActorID: r.ActorID, ActorName: r.ActorName, Action: r.Action,
+			Subject: r.Subject, Detail: audit.Facts(r.Detail), About: audit.ParseSubject(r.Subject)}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err, "Audit log")
-	}
-	rows.Close()
 	return out, s.nameAuditSubjects(ctx, orgID, out)
 }
 
@@ -121,18 +93,6 @@ func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.E
 
 // AuditActions lists the actions the organisation's log holds.
 func (s *Store) AuditActions(ctx context.Context, orgID int64) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT action FROM audit_log WHERE org_id = $1 ORDER BY action`, orgID)
-	if err != nil {
-		return nil, mapErr(err, "Audit log")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, mapErr(err, "Audit log")
-		}
-		out = append(out, a)
-	}
-	return out, mapErr(rows.Err(), "Audit log")
+	out, err := s.q.AuditActions(ctx, s.Pool, orgID)
+	return out, mapErr(err, "Audit log")
 }

@@ -154,7 +154,7 @@ func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Serialise per series so two tabs don't both create "next".
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM oneonone_series WHERE id = $1 FOR UPDATE", sr.ID); err != nil {
+		if err := s.q.SeriesLock(ctx, tx, sr.ID); err != nil {
 			return err
 		}
 		cutoff := now.Add(-oneonone.Grace)
@@ -207,8 +207,8 @@ func (s *Store) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Serie
 const maxTakenSlots = 64
 
 func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
-	var at time.Time
-	if err := tx.QueryRow(ctx, "SELECT scheduled_at FROM meetings WHERE id = $1", meetingID).Scan(&at); err != nil {
+	at, err := s.q.MeetingScheduledAt(ctx, tx, meetingID)
+	if err != nil {
 		return err
 	}
 	n, err := s.q.AgendaCarryOver(ctx, tx, dbq.AgendaCarryOverParams{
@@ -320,7 +320,7 @@ func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE agenda_items SET meeting_id = $1 WHERE org_id = $2 AND meeting_id = $3`, id, m.OrgID, m.ID); err != nil {
+		if err := s.q.AgendaMoveToMeeting(ctx, tx, dbq.AgendaMoveToMeetingParams{ToMeetingID: id, OrgID: m.OrgID, FromMeetingID: m.ID}); err != nil {
 			return err
 		}
 		if err := s.q.AgendaRenumber(ctx, tx, id); err != nil {
@@ -366,15 +366,14 @@ func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.
 func (s *Store) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Serialise per meeting: positions stay unique and duplicates are seen.
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", meetingID); err != nil {
+		if err := s.q.MeetingLock(ctx, tx, meetingID); err != nil {
 			return err
 		}
-		var dup bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM agenda_items WHERE meeting_id = $1 AND author_id = $2
-			AND lower(body) = lower($3) AND NOT done)`, meetingID, authorID, body).Scan(&dup); err != nil || dup {
+		dup, err := s.q.AgendaOpenDuplicate(ctx, tx, dbq.AgendaOpenDuplicateParams{MeetingID: meetingID, AuthorID: authorID, Body: body})
+		if err != nil || dup {
 			return err
 		}
-		_, err := s.q.AgendaAdd(ctx, tx, dbq.AgendaAddParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body})
+		_, err = s.q.AgendaAdd(ctx, tx, dbq.AgendaAddParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body})
 		return err
 	})
 	return mapErr(err, "Talking point")
@@ -391,7 +390,7 @@ func (s *Store) ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID i
 // MoveAgendaItem swaps a point with its neighbour above or below.
 func (s *Store) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", meetingID); err != nil {
+		if err := s.q.MeetingLock(ctx, tx, meetingID); err != nil {
 			return err
 		}
 		it, err := s.q.AgendaGet(ctx, tx, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID})
@@ -467,7 +466,7 @@ func (s *Store) Actions(ctx context.Context, orgID, meetingID, seriesID int64) (
 // AddAction stores an action; the same action twice in a meeting is one.
 func (s *Store) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, ownerID, createdBy int64, body string, due time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE", m.ID); err != nil {
+		if err := s.q.MeetingLock(ctx, tx, m.ID); err != nil {
 			return err
 		}
 		dup, err := s.q.ActionExists(ctx, tx, dbq.ActionExistsParams{MeetingID: m.ID, OwnerID: ownerID, Body: body})

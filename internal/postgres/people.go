@@ -40,7 +40,7 @@ func (s *Store) CreateOrgWithAdmin(ctx context.Context, orgName string, in peopl
 	var org people.Org
 	var admin people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", setupLockKey); err != nil {
+		if err := s.q.AdvisoryXactLock(ctx, tx, setupLockKey); err != nil {
 			return err
 		}
 		n, err := s.q.UserCountAll(ctx, tx)

@@ -571,6 +571,22 @@ func (q *Queries) AgendaMine(ctx context.Context, db DBTX, arg AgendaMineParams)
 	return items, nil
 }
 
+const agendaMoveToMeeting = `-- name: AgendaMoveToMeeting :exec
+UPDATE agenda_items SET meeting_id = $1 WHERE org_id = $2 AND meeting_id = $3
+`
+
+type AgendaMoveToMeetingParams struct {
+	ToMeetingID   int64
+	OrgID         int64
+	FromMeetingID int64
+}
+
+// Moves every point of a meeting to another (a rescheduled meeting's).
+func (q *Queries) AgendaMoveToMeeting(ctx context.Context, db DBTX, arg AgendaMoveToMeetingParams) error {
+	_, err := db.Exec(ctx, agendaMoveToMeeting, arg.ToMeetingID, arg.OrgID, arg.FromMeetingID)
+	return err
+}
+
 const agendaNeighbour = `-- name: AgendaNeighbour :one
 SELECT id, position FROM agenda_items
 WHERE meeting_id = $1
@@ -595,6 +611,25 @@ func (q *Queries) AgendaNeighbour(ctx context.Context, db DBTX, arg AgendaNeighb
 	var i AgendaNeighbourRow
 	err := row.Scan(&i.ID, &i.Position)
 	return i, err
+}
+
+const agendaOpenDuplicate = `-- name: AgendaOpenDuplicate :one
+SELECT EXISTS (SELECT 1 FROM agenda_items WHERE meeting_id = $1 AND author_id = $2
+    AND lower(body) = lower($3::text) AND NOT done)
+`
+
+type AgendaOpenDuplicateParams struct {
+	MeetingID int64
+	AuthorID  int64
+	Body      string
+}
+
+// Whether the author already has the same open point on the meeting.
+func (q *Queries) AgendaOpenDuplicate(ctx context.Context, db DBTX, arg AgendaOpenDuplicateParams) (bool, error) {
+	row := db.QueryRow(ctx, agendaOpenDuplicate, arg.MeetingID, arg.AuthorID, arg.Body)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const agendaRenumber = `-- name: AgendaRenumber :exec
@@ -925,6 +960,17 @@ func (q *Queries) MeetingInsert(ctx context.Context, db DBTX, arg MeetingInsertP
 	return id, err
 }
 
+const meetingLock = `-- name: MeetingLock :exec
+SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE
+`
+
+// Serialises changes to one meeting (its agenda and actions) until the
+// transaction ends.
+func (q *Queries) MeetingLock(ctx context.Context, db DBTX, id int64) error {
+	_, err := db.Exec(ctx, meetingLock, id)
+	return err
+}
+
 const meetingMarks = `-- name: MeetingMarks :many
 SELECT series_id, scheduled_at, status FROM meetings
 WHERE org_id = $1 AND series_id = ANY($2::bigint[]) AND scheduled_at >= $3 AND scheduled_at < $4
@@ -967,6 +1013,17 @@ func (q *Queries) MeetingMarks(ctx context.Context, db DBTX, arg MeetingMarksPar
 		return nil, err
 	}
 	return items, nil
+}
+
+const meetingScheduledAt = `-- name: MeetingScheduledAt :one
+SELECT scheduled_at FROM meetings WHERE id = $1
+`
+
+func (q *Queries) MeetingScheduledAt(ctx context.Context, db DBTX, id int64) (time.Time, error) {
+	row := db.QueryRow(ctx, meetingScheduledAt, id)
+	var scheduled_at time.Time
+	err := row.Scan(&scheduled_at)
+	return scheduled_at, err
 }
 
 const meetingSetBalance = `-- name: MeetingSetBalance :exec
@@ -1793,6 +1850,16 @@ func (q *Queries) SeriesGet(ctx context.Context, db DBTX, arg SeriesGetParams) (
 		&i.ReportName,
 	)
 	return i, err
+}
+
+const seriesLock = `-- name: SeriesLock :exec
+SELECT 1 FROM oneonone_series WHERE id = $1 FOR UPDATE
+`
+
+// Serialises changes to one series until the transaction ends.
+func (q *Queries) SeriesLock(ctx context.Context, db DBTX, id int64) error {
+	_, err := db.Exec(ctx, seriesLock, id)
+	return err
 }
 
 const seriesLockStatus = `-- name: SeriesLockStatus :one

@@ -9,6 +9,16 @@ import (
 	"context"
 )
 
+const advisoryXactLock = `-- name: AdvisoryXactLock :exec
+SELECT pg_advisory_xact_lock($1::bigint)
+`
+
+// Takes a transaction-level advisory lock on a key.
+func (q *Queries) AdvisoryXactLock(ctx context.Context, db DBTX, key int64) error {
+	_, err := db.Exec(ctx, advisoryXactLock, key)
+	return err
+}
+
 const auditCreate = `-- name: AuditCreate :exec
 INSERT INTO audit_log (org_id, actor_id, action, subject, detail)
 VALUES ($1, $2, $3, $4, $5)

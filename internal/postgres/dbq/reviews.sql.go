@@ -322,18 +322,17 @@ SELECT c.id, c.name, c.period_start, c.period_end, c.self_due, c.manager_due, c.
     count(p.person_id)::int AS people,
     count(p.person_id) FILTER (WHERE p.state = 'finalised')::int AS finalised
 FROM review_cycles c
-LEFT JOIN review_participants p ON p.org_id = c.org_id AND p.cycle_id = c.id
-    AND ($1::boolean OR p.person_id = $2 OR p.manager_id = $2 OR p.person_id IN (SELECT id FROM reports_under($3, $2)))
-WHERE c.org_id = $3
+LEFT JOIN LATERAL review_participants_visible($1, c.id, $2, $3) p ON true
+WHERE c.org_id = $1
 GROUP BY c.id
-HAVING $1::boolean OR c.created_by = $2 OR count(p.person_id) > 0
+HAVING $3::boolean OR c.created_by = $2 OR count(p.person_id) > 0
 ORDER BY c.period_end DESC, c.id DESC
 `
 
 type CycleListParams struct {
-	AllVisible bool
-	ViewerID   int64
 	OrgID      int64
+	ViewerID   int64
+	AllVisible bool
 }
 
 type CycleListRow struct {
@@ -353,7 +352,7 @@ type CycleListRow struct {
 // one participant who is the viewer, reviewed by them or below them in the
 // reporting tree, and those they created.
 func (q *Queries) CycleList(ctx context.Context, db DBTX, arg CycleListParams) ([]CycleListRow, error) {
-	rows, err := db.Query(ctx, cycleList, arg.AllVisible, arg.ViewerID, arg.OrgID)
+	rows, err := db.Query(ctx, cycleList, arg.OrgID, arg.ViewerID, arg.AllVisible)
 	if err != nil {
 		return nil, err
 	}
@@ -1242,19 +1241,18 @@ SELECT p.person_id, p.manager_id, p.state, p.self_submitted_at, p.manager_submit
     u.name AS person_name, u.title AS person_title, coalesce(m.name, '')::text AS manager_name,
     coalesce((SELECT t.name FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
               WHERE tm.org_id = p.org_id AND tm.user_id = p.person_id ORDER BY lower(t.name), t.id LIMIT 1), '')::text AS team_name
-FROM review_participants p
+FROM review_participants_visible($1, $2, $3, $4) v
+JOIN review_participants p ON p.org_id = $1 AND p.cycle_id = $2 AND p.person_id = v.person_id
 JOIN users u ON u.org_id = p.org_id AND u.id = p.person_id
 LEFT JOIN users m ON m.org_id = p.org_id AND m.id = p.manager_id
-WHERE p.org_id = $1 AND p.cycle_id = $2
-  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM reports_under($1, $4)))
 ORDER BY lower(u.name), p.person_id
 `
 
 type ParticipantsForCycleParams struct {
 	OrgID      int64
 	CycleID    int64
-	AllVisible bool
 	ViewerID   int64
+	AllVisible bool
 }
 
 type ParticipantsForCycleRow struct {
@@ -1277,8 +1275,8 @@ func (q *Queries) ParticipantsForCycle(ctx context.Context, db DBTX, arg Partici
 	rows, err := db.Query(ctx, participantsForCycle,
 		arg.OrgID,
 		arg.CycleID,
-		arg.AllVisible,
 		arg.ViewerID,
+		arg.AllVisible,
 	)
 	if err != nil {
 		return nil, err
@@ -1541,16 +1539,16 @@ func (q *Queries) RatingsFor(ctx context.Context, db DBTX, arg RatingsForParams)
 
 const ratingsForCycle = `-- name: RatingsForCycle :many
 SELECT r.person_id, r.competency_id, r.self_rating, r.manager_rating
-FROM review_ratings r JOIN review_participants p ON p.cycle_id = r.cycle_id AND p.person_id = r.person_id
-WHERE r.org_id = $1 AND r.cycle_id = $2
-  AND ($3::boolean OR p.person_id = $4 OR p.manager_id = $4 OR p.person_id IN (SELECT id FROM reports_under($1, $4)))
+FROM review_participants_visible($1, $2, $3, $4) p
+JOIN review_ratings r ON r.cycle_id = $2 AND r.person_id = p.person_id
+WHERE r.org_id = $1
 `
 
 type RatingsForCycleParams struct {
 	OrgID      int64
 	CycleID    int64
-	AllVisible bool
 	ViewerID   int64
+	AllVisible bool
 }
 
 type RatingsForCycleRow struct {
@@ -1566,8 +1564,8 @@ func (q *Queries) RatingsForCycle(ctx context.Context, db DBTX, arg RatingsForCy
 	rows, err := db.Query(ctx, ratingsForCycle,
 		arg.OrgID,
 		arg.CycleID,
-		arg.AllVisible,
 		arg.ViewerID,
+		arg.AllVisible,
 	)
 	if err != nil {
 		return nil, err
