@@ -136,7 +136,8 @@ FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM agenda_ite
 WHERE a.id = n.id AND a.meeting_id = @meeting_id;
 
 -- name: AgendaList :many
-SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
+       a.raised_at, a.dropped_at
 FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
 WHERE a.org_id = @org_id AND a.meeting_id = @meeting_id
 ORDER BY a.position, a.id;
@@ -219,7 +220,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = @org_id AND a.done_at IS NULL AND (s.manager_id = @person_id OR s.report_id = @person_id)
 ORDER BY a.owner_id <> @person_id, a.due_on, a.id
-LIMIT 50;
+LIMIT 1000;
 
 -- name: ObservationAdd :exec
 -- A repeated form key stores nothing.
@@ -296,7 +297,7 @@ SELECT mt.series_id, count(*)::int AS total,
     count(*) FILTER (WHERE a.author_id = s.report_id)::int AS by_report
 FROM meetings mt
 JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
-JOIN agenda_items a ON a.org_id = mt.org_id AND a.meeting_id = mt.id
+JOIN agenda_items a ON a.org_id = mt.org_id AND a.meeting_id = mt.id AND a.copied_from IS NULL
 WHERE mt.org_id = @org_id AND mt.series_id = ANY(@series_ids::bigint[])
   AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to
 GROUP BY mt.series_id;
@@ -370,3 +371,50 @@ SELECT EXISTS (SELECT 1 FROM agenda_items WHERE meeting_id = @meeting_id AND aut
 -- name: AgendaMoveToMeeting :exec
 -- Moves every point of a meeting to another (a rescheduled meeting's).
 UPDATE agenda_items SET meeting_id = @to_meeting_id WHERE org_id = @org_id AND meeting_id = @from_meeting_id;
+
+-- name: AgendaCarryCandidates :many
+-- Unticked, undropped points of the series' earlier meetings that are over
+-- (or not scheduled any more), newest meeting first; raised_at is the day
+-- each point was first raised.
+SELECT a.id, lower(a.body)::text AS body_key,
+       coalesce(a.raised_at, src.scheduled_at)::timestamptz AS raised_at
+FROM agenda_items a
+JOIN meetings src ON src.org_id = a.org_id AND src.id = a.meeting_id
+WHERE a.org_id = @org_id AND src.series_id = @series_id AND src.id <> @meeting_id
+  AND src.scheduled_at < @before AND NOT a.done AND a.dropped_at IS NULL AND a.carried_to IS NULL
+  AND (src.status <> 'scheduled' OR src.scheduled_at + make_interval(mins => src.duration_minutes) <= @cutoff)
+ORDER BY src.scheduled_at DESC, a.position, a.id;
+
+-- name: AgendaOpenKeys :many
+-- The open points already on a meeting, by their text.
+SELECT lower(body)::text AS body_key FROM agenda_items
+WHERE org_id = @org_id AND meeting_id = @meeting_id AND NOT done;
+
+-- name: AgendaCarryCopy :exec
+-- Carries a point on to @meeting_id as a copy: the point stays on its own
+-- meeting as it was, marked as carried on, and carries no further from there.
+WITH src AS (
+    UPDATE agenda_items p SET carried_to = @meeting_id::bigint
+    WHERE p.org_id = @org_id AND p.id = @id AND p.carried_to IS NULL
+    RETURNING p.id, p.org_id, p.author_id, p.body, p.position, p.carried
+)
+INSERT INTO agenda_items (org_id, meeting_id, author_id, body, position, carried, raised_at, copied_from)
+SELECT src.org_id, @meeting_id, src.author_id, src.body, src.position + 1000, src.carried + 1, @raised_at, src.id FROM src;
+
+-- name: AgendaMarkCarried :exec
+-- Marks earlier copies of a point as carried on to @meeting_id (the point
+-- is there already), so they carry no further.
+UPDATE agenda_items SET carried_to = @meeting_id::bigint
+WHERE org_id = @org_id AND id = ANY(@ids::bigint[]) AND carried_to IS NULL;
+
+-- name: AgendaSetDropped :execrows
+-- Drops an open point (it stops carrying over) or takes it back.
+UPDATE agenda_items SET dropped_at = CASE WHEN @dropped::boolean THEN coalesce(dropped_at, now()) ELSE NULL END
+WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id AND NOT done;
+
+-- name: MeetingClosedSince :many
+-- Slots of the series from @since on that are no longer scheduled (held,
+-- cancelled, moved, missed): the next 1:1 is none of them.
+SELECT scheduled_at FROM meetings
+WHERE org_id = @org_id AND series_id = @series_id AND status <> 'scheduled' AND scheduled_at >= @since
+ORDER BY scheduled_at;

@@ -248,7 +248,7 @@ WITH people AS (
 ), points AS (
     SELECT ai.author_id AS person_id, count(*)::int AS points
     FROM agenda_items ai JOIN meetings mt ON mt.org_id = ai.org_id AND mt.id = ai.meeting_id
-    WHERE ai.org_id = @org_id AND ai.author_id = ANY(@person_ids::bigint[])
+    WHERE ai.org_id = @org_id AND ai.author_id = ANY(@person_ids::bigint[]) AND ai.copied_from IS NULL
       AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to
     GROUP BY ai.author_id
 ), given AS (

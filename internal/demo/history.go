@@ -81,6 +81,11 @@ type agendaRow struct {
 	done      bool
 	body      string
 	createdAt time.Time
+	raisedAt  time.Time // when a carried point was first raised
+	dropped   bool      // left behind: it carries over no more
+	carriedOn bool      // carried on (as a copy) to a later meeting, carriedTo
+	carriedTo int32
+	copy      bool // the copy of a point carried over from an earlier meeting
 }
 
 type noteRow struct {
@@ -154,6 +159,8 @@ type carry struct {
 	body    string
 	carried int16
 	since   time.Time
+	raised  time.Time // the meeting it was first raised for
+	row     int       // its row on the meeting it comes from
 }
 
 // mood is a report's baseline pulse, moving from base to base+delta between from and until.
@@ -748,7 +755,12 @@ func (g *historian) agendaItems(s *seriesState, mi int32, t time.Time, held bool
 	pending := s.pending
 	s.pending = nil
 	if len(pending) > 3 {
-		pending = pending[len(pending)-3:] // older points were dropped
+		// Older points were dropped: they stay where they were and carry
+		// over no more.
+		for _, c := range pending[:len(pending)-3] {
+			g.h.agenda[c.row].dropped = true
+		}
+		pending = pending[len(pending)-3:]
 	}
 	n = max(n, len(pending))
 	var bodies [5]string
@@ -757,7 +769,11 @@ func (g *historian) agendaItems(s *seriesState, mi int32, t time.Time, held bool
 		a.meeting, a.position = mi, int16(k+1)
 		if k < len(pending) {
 			c := pending[k]
-			a.author, a.body, a.carried, a.createdAt = c.author, c.body, c.carried+1, c.since
+			// Carrying over copies a point on, as the app does; the held
+			// meeting keeps its own.
+			a.author, a.body, a.carried, a.createdAt, a.raisedAt = c.author, c.body, c.carried+1, c.since, c.raised
+			a.copy = true
+			g.h.agenda[c.row].carriedOn, g.h.agenda[c.row].carriedTo = true, mi
 		} else {
 			a.author = s.manager
 			if g.chance(s.reportShare) {
@@ -776,9 +792,16 @@ func (g *historian) agendaItems(s *seriesState, mi int32, t time.Time, held bool
 		}
 		bodies[k] = a.body
 		a.done = held && g.chance(0.9)
+		if held && k == n-1 && !a.done && len(s.pending) == k {
+			a.done = true // a held 1:1 talked about something
+		}
 		if !a.done {
+			raised := a.raisedAt
+			if raised.IsZero() {
+				raised = t
+			}
 			s.pending = append(s.pending, carry{author: a.author, body: a.body, carried: a.carried,
-				since: g.clamp(t.Add(time.Duration(s.duration) * time.Minute))})
+				since: g.clamp(t.Add(time.Duration(s.duration) * time.Minute)), raised: raised, row: len(g.h.agenda)})
 		}
 		g.h.agenda = append(g.h.agenda, a)
 	}

@@ -97,6 +97,7 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 		}
 		return userIDs[i]
 	}
+	agenda := h.agenda
 	copies := []struct {
 		what    string
 		table   string
@@ -141,11 +142,21 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 				}
 			})},
 		{"agenda items", "agenda_items",
-			[]string{"org_id", "meeting_id", "author_id", "body", "position", "done", "carried", "created_at"},
-			source(len(h.agenda), 8, func(i int, r []any) {
-				a := &h.agenda[i]
+			[]string{"org_id", "meeting_id", "author_id", "body", "position", "done", "carried", "created_at", "raised_at", "dropped_at", "carried_to"},
+			source(len(agenda), 11, func(i int, r []any) {
+				a := &agenda[i]
 				r[0], r[1], r[2], r[3] = orgID, meetingIDs[a.meeting], userIDs[a.author], a.body
 				r[4], r[5], r[6], r[7] = int32(a.position), a.done, int32(a.carried), a.createdAt
+				r[8], r[9], r[10] = nil, nil, nil
+				if a.carriedOn {
+					r[10] = meetingIDs[a.carriedTo]
+				}
+				if !a.raisedAt.IsZero() {
+					r[8] = a.raisedAt
+				}
+				if a.dropped {
+					r[9] = a.createdAt
+				}
 			})},
 		{"private notes", "private_notes",
 			[]string{"org_id", "meeting_id", "author_id", "body", "updated_at"},
@@ -176,8 +187,17 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 			return c, fmt.Errorf("demo: insert %s: %w", cp.what, err)
 		}
 	}
+	// Each copy of a carried point names the point it was copied from, as
+	// the app records it: the same author and text on the meeting it was
+	// carried to, carried once more.
+	if _, err := tx.Exec(ctx, `UPDATE agenda_items c SET copied_from = p.id
+		FROM agenda_items p
+		WHERE p.org_id = $1 AND c.org_id = $1 AND p.carried_to = c.meeting_id
+		  AND c.author_id = p.author_id AND c.body = p.body AND c.carried = p.carried + 1`, orgID); err != nil {
+		return c, fmt.Errorf("demo: link carried points: %w", err)
+	}
 	return historyCounts{
-		Series: len(h.series), Pauses: len(h.pauses), Meetings: len(h.meetings), AgendaItems: len(h.agenda),
+		Series: len(h.series), Pauses: len(h.pauses), Meetings: len(h.meetings), AgendaItems: len(agenda),
 		Actions: len(h.actions), PrivateNotes: len(h.notes), Observations: len(h.observations),
 	}, nil
 }

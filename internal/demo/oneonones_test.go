@@ -226,6 +226,25 @@ func TestSeedHistory(t *testing.T) {
 	if n := count(`SELECT count(*) FROM agenda_items WHERE org_id = $1 AND carried > 0`); n == 0 {
 		t.Error("no talking point was carried over")
 	}
+	// What carries over to a series' next 1:1 (open points of its meetings,
+	// not dropped) holds each point once, and only a few: opening the next
+	// meeting gives a clean agenda.
+	if n := count(`SELECT count(*) FROM (SELECT m.series_id FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
+		WHERE a.org_id = $1 AND NOT a.done AND a.dropped_at IS NULL AND a.carried_to IS NULL GROUP BY m.series_id, lower(a.body) HAVING count(*) > 1) x`); n != 0 {
+		t.Errorf("%d points would carry over to a next 1:1 more than once", n)
+	}
+	if n := count(`SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
+		WHERE a.org_id = $1 AND NOT a.done AND a.dropped_at IS NULL AND a.carried_to IS NULL GROUP BY m.series_id) x`); n > 6 {
+		t.Errorf("a series carries %d open points to its next 1:1, want a handful", n)
+	}
+	if n := count(`SELECT count(*) FROM agenda_items WHERE org_id = $1 AND carried > 0 AND raised_at IS NULL`); n != 0 {
+		t.Errorf("%d carried points without the day they were raised", n)
+	}
+	// Held meetings keep their points: each carried copy names the point it
+	// was copied from, on the meeting before.
+	if n := count(`SELECT count(*) FROM agenda_items WHERE org_id = $1 AND carried > 0 AND copied_from IS NULL`); n != 0 {
+		t.Errorf("%d carried points do not name the point they were copied from", n)
+	}
 
 	// Actions: due on or after their meeting's day, in the same series, done before now.
 	if n := count(`SELECT count(*) FROM action_items a JOIN meetings m ON m.id = a.meeting_id JOIN oneonone_series s ON s.id = m.series_id

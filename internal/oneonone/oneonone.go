@@ -197,7 +197,18 @@ type AgendaItem struct {
 	Body                    string
 	Position                int
 	Done                    bool
-	Carried                 int // how many meetings it has been carried over from
+	Carried                 int        // how many meetings it has been carried over from
+	RaisedAt                *time.Time // when a carried point was first raised
+	Dropped                 bool       // dropped: it stays here and carries over no more
+}
+
+// CarriedFrom is the day a carried point was first raised, for its label
+// ("from 12 Nov"); zero when it was not carried.
+func (it AgendaItem) CarriedFrom() time.Time {
+	if it.Carried == 0 || it.RaisedAt == nil {
+		return time.Time{}
+	}
+	return *it.RaisedAt
 }
 
 // Action is an action item agreed in a 1:1.

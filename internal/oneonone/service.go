@@ -1,8 +1,10 @@
 package oneonone
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +76,7 @@ type Store interface {
 	ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error
 	MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error
 	DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error
+	SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error
 	MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]MyPoint, error)
 
 	PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error)
@@ -319,6 +322,15 @@ func (s *Service) DeleteAgendaItem(ctx context.Context, a core.Actor, meetingID,
 	return s.Store.DeleteAgendaItem(ctx, a.OrgID, meetingID, itemID, a.UserID)
 }
 
+// DropAgendaItem drops an open point, so it no longer carries over to the
+// next 1:1, or takes it back. Either participant decides.
+func (s *Service) DropAgendaItem(ctx context.Context, a core.Actor, meetingID, itemID int64, dropped bool) error {
+	if _, err := s.Meeting(ctx, a, meetingID); err != nil {
+		return err
+	}
+	return s.Store.SetAgendaDropped(ctx, a.OrgID, meetingID, itemID, dropped)
+}
+
 // SetSharedNotes saves the notes both participants see.
 func (s *Service) SetSharedNotes(ctx context.Context, a core.Actor, meetingID int64, body string) error {
 	if _, err := s.Meeting(ctx, a, meetingID); err != nil {
@@ -357,7 +369,20 @@ func (s *Service) SetStatus(ctx context.Context, a core.Actor, meetingID int64, 
 	if st == Held && m.ScheduledAt.After(s.Clock.Now().Add(Grace)) {
 		return &core.Error{Code: core.EINVALID, Message: "This 1:1 hasn't happened yet.", Fields: map[string]string{"status": "A 1:1 can be marked held from its day on."}}
 	}
-	return s.Store.SetMeetingStatus(ctx, a.OrgID, meetingID, st, a.UserID)
+	if err := s.Store.SetMeetingStatus(ctx, a.OrgID, meetingID, st, a.UserID); err != nil {
+		return err
+	}
+	if st == Scheduled {
+		return nil
+	}
+	// Closing a meeting readies the next one at once, with the points
+	// that carry over, so both can prepare it straight away.
+	sr, err := s.Store.FindSeries(ctx, a.OrgID, m.SeriesID)
+	if err != nil || sr.Status != SeriesActive {
+		return err
+	}
+	_, err = s.Store.EnsureUpcoming(ctx, sr, s.Clock.Now())
+	return err
 }
 
 // Reschedule moves a meeting to another time; its open points move with it.
@@ -485,11 +510,18 @@ func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, c
 	return s.Store.AddObservation(ctx, a.OrgID, meetingID, a.UserID, subject, competencyID, note, key)
 }
 
+// HomeLimit bounds each list on the home page; the rest are a "see all" away.
+const HomeLimit = 5
+
 // Home is the 1:1 part of a person's home page.
 type Home struct {
-	Next    []Upcoming
-	Actions []Action
-	Points  []MyPoint
+	Next []Upcoming
+	// Actions are the first HomeLimit open actions, overdue first, of
+	// ActionsTotal (ActionsOverdue of them overdue).
+	Actions        []Action
+	ActionsTotal   int
+	ActionsOverdue int
+	Points         []MyPoint
 }
 
 // Upcoming is a series' next slot for the home page.
@@ -530,11 +562,58 @@ func (s *Service) Home(ctx context.Context, a core.Actor) (Home, error) {
 		h.Next = append(h.Next, Upcoming{Series: sr, At: at})
 	}
 	sortUpcoming(h.Next)
-	if h.Actions, err = s.Store.OpenActionsFor(ctx, a.OrgID, a.UserID); err != nil {
+	acts, err := s.OpenActions(ctx, a)
+	if err != nil {
 		return h, err
+	}
+	h.ActionsTotal, h.Actions = len(acts), acts[:min(len(acts), HomeLimit)]
+	for _, x := range acts {
+		if x.Overdue(day(now)) {
+			h.ActionsOverdue++
+		}
 	}
 	h.Points, err = s.Store.MyUpcomingPoints(ctx, a.OrgID, a.UserID, now.Add(-Grace))
 	return h, err
+}
+
+// OpenActions lists the open actions of the actor's series: overdue first,
+// then by due date, the actor's own before the other person's.
+func (s *Service) OpenActions(ctx context.Context, a core.Actor) ([]Action, error) {
+	acts, err := s.Store.OpenActionsFor(ctx, a.OrgID, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	SortActions(acts, a.UserID, day(s.Clock.Now()))
+	return acts, nil
+}
+
+// SortActions orders open actions for a person: overdue first, then by due
+// date, the person's own before the other's.
+func SortActions(acts []Action, me int64, today time.Time) {
+	slices.SortStableFunc(acts, func(x, y Action) int {
+		if ox, oy := x.Overdue(today), y.Overdue(today); ox != oy {
+			if ox {
+				return -1
+			}
+			return 1
+		}
+		if c := x.DueOn.Compare(y.DueOn); c != 0 {
+			return c
+		}
+		if mx, my := x.OwnerID == me, y.OwnerID == me; mx != my {
+			if mx {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+}
+
+// day is the calendar day of t, as due dates are stored.
+func day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 func sortUpcoming(u []Upcoming) {

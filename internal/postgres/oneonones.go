@@ -211,12 +211,38 @@ func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, me
 	if err != nil {
 		return err
 	}
-	n, err := s.q.AgendaCarryOver(ctx, tx, dbq.AgendaCarryOverParams{
-		MeetingID: meetingID, OrgID: sr.OrgID, SeriesID: sr.ID, Before: at, Cutoff: now.Add(-oneonone.Grace)})
-	if err != nil || n == 0 {
+	cands, err := s.q.AgendaCarryCandidates(ctx, tx, dbq.AgendaCarryCandidatesParams{
+		OrgID: sr.OrgID, SeriesID: sr.ID, MeetingID: meetingID, Before: at, Cutoff: now.Add(-oneonone.Grace)})
+	if err != nil || len(cands) == 0 {
 		return err
 	}
+	on, err := s.q.AgendaOpenKeys(ctx, tx, dbq.AgendaOpenKeysParams{OrgID: sr.OrgID, MeetingID: meetingID})
+	if err != nil {
+		return err
+	}
+	moves, copies := oneonone.PlanCarryOver(carryPoints(cands), on)
+	for _, m := range moves {
+		if err := s.q.AgendaCarryCopy(ctx, tx, dbq.AgendaCarryCopyParams{OrgID: sr.OrgID, ID: m.ID, MeetingID: meetingID, RaisedAt: &m.RaisedAt}); err != nil {
+			return err
+		}
+	}
+	if len(copies) > 0 {
+		if err := s.q.AgendaMarkCarried(ctx, tx, dbq.AgendaMarkCarriedParams{OrgID: sr.OrgID, MeetingID: meetingID, Ids: copies}); err != nil {
+			return err
+		}
+	}
+	if len(moves) == 0 {
+		return nil
+	}
 	return s.q.AgendaRenumber(ctx, tx, meetingID)
+}
+
+func carryPoints(rows []dbq.AgendaCarryCandidatesRow) []oneonone.CarryPoint {
+	out := make([]oneonone.CarryPoint, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.CarryPoint{ID: r.ID, Key: r.BodyKey, RaisedAt: r.RaisedAt}
+	}
+	return out
 }
 
 func meetingFromRow(r dbq.MeetingGetRow) oneonone.Meeting {
@@ -357,9 +383,22 @@ func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.
 	out := make([]oneonone.AgendaItem, len(rows))
 	for i, r := range rows {
 		out[i] = oneonone.AgendaItem{ID: r.ID, MeetingID: r.MeetingID, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
-			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried)}
+			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried), RaisedAt: r.RaisedAt,
+			Dropped: r.DroppedAt != nil}
 	}
 	return out, nil
+}
+
+// SetAgendaDropped drops an open point, so it stops carrying over, or takes it back.
+func (s *Store) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error {
+	n, err := s.q.AgendaSetDropped(ctx, s.Pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
+	if err != nil {
+		return mapErr(err, "Talking point")
+	}
+	if n == 0 {
+		return core.NotFound("Talking point")
+	}
+	return nil
 }
 
 // AddAgendaItem appends a point; the same open point twice is stored once.

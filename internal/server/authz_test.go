@@ -450,6 +450,8 @@ var matrix = map[string]expectation{
 	"POST /meetings/{id}/agenda/{itemID}/toggle": {path: itemPath("toggle"), want: participantOnly(303)},
 	"POST /meetings/{id}/agenda/{itemID}/move":   {path: itemPath("move"), want: participantOnly(303)},
 	"POST /meetings/{id}/agenda/{itemID}/delete": {path: itemPath("delete"), want: participantOnly(303)},
+	"POST /meetings/{id}/agenda/{itemID}/drop":   {path: itemPath("drop"), want: participantOnly(303)},
+	"GET /actions":                               {want: getPage},
 	"POST /actions/{id}/toggle": {path: func(w *world, who string) string {
 		m := w.meetingFor(who)
 		return fmt.Sprintf("/actions/%d/toggle", w.app.F.Action(w.t, w.orgA, m, w.report.ID, fmt.Sprintf("Do %d", testfx.Next()), "2030-01-01", nil))

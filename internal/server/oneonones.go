@@ -118,7 +118,7 @@ func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
 	}
 	props := views.SeriesProps{Series: sr, Me: a.UserID, History: history}
 	if sr.Status == oneonone.SeriesActive {
-		props.Next = sr.Rule().Next(s.clock.Now())
+		props.Next, props.NextID = oneonone.NextMeeting(sr, history, s.clock.Now())
 	}
 	s.render(w, r, http.StatusOK, views.SeriesPage(s.layout(r, "1:1s with "+otherName(sr, a.UserID), "oneonones"), props))
 }
@@ -291,6 +291,17 @@ func (s *Server) agendaDelete(w http.ResponseWriter, r *http.Request) {
 	})(w, r)
 }
 
+// agendaDrop drops an open point so it stops carrying over ("keep" takes it back).
+func (s *Server) agendaDrop(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", nil, func(r *http.Request, a core.Actor, id int64) error {
+		it, err := itemID(r)
+		if err != nil {
+			return err
+		}
+		return s.ones.DropAgendaItem(r.Context(), a, id, it, r.PostFormValue("keep") != "1")
+	})(w, r)
+}
+
 func (s *Server) sharedNotesSave(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("notes", []string{"shared_notes"}, func(r *http.Request, a core.Actor, id int64) error {
 		return s.ones.SetSharedNotes(r.Context(), a, id, r.PostFormValue("shared_notes"))
@@ -385,7 +396,7 @@ func (s *Server) actionToggle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := r.PostFormValue("back")
-	if back != "/" {
+	if back != "/" && back != "/actions" {
 		back = meetingPath(ref.MeetingID) + "#actions"
 		if m := r.PostFormValue("meeting"); m != "" {
 			if mid, err := strconv.ParseInt(m, 10, 64); err == nil {

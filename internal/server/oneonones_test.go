@@ -182,9 +182,14 @@ func TestUntickedPointsCarryOverToTheNextOneOnOne(t *testing.T) {
 		t.Fatal("the unticked point did not carry over alone")
 	}
 	var carried int
-	p.ta.Pool.QueryRow(t.Context(), "SELECT carried FROM agenda_items WHERE id = $1", open).Scan(&carried)
+	p.ta.Pool.QueryRow(t.Context(), "SELECT carried FROM agenda_items WHERE copied_from = $1 AND meeting_id = $2",
+		open, strings.TrimPrefix(next, "/meetings/")).Scan(&carried)
 	if carried != 1 {
-		t.Fatalf("carried = %d", carried)
+		t.Fatalf("the copy on the next 1:1 has carried = %d, want 1", carried)
+	}
+	// The held 1:1 keeps the point it had.
+	if held := p.m.Get(p.path("")); !strings.Contains(held.Body, "Career path") {
+		t.Fatal("the held 1:1 no longer lists the point that carried over")
 	}
 	// Opening "next" again changes nothing.
 	if again := p.r.Post(fmt.Sprintf("/oneonones/%d/next", p.series), nil); again.Location() != next {
@@ -267,11 +272,12 @@ func TestHomeShowsNextOneOnOneAndOpenActions(t *testing.T) {
 // the button rather than a link.
 func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
 	p := newPair(t)
+	next := fmt.Sprintf("/oneonones/%d/next", p.series)
+	meetings := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series) }
+	start := meetings()
 	if r := p.m.Post(p.path("/status"), url.Values{"status": {"held"}}); r.Status != 303 {
 		t.Fatalf("held: %d", r.Status)
 	}
-	next := fmt.Sprintf("/oneonones/%d/next", p.series)
-	meetings := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM meetings WHERE series_id = $1", p.series) }
 	before := meetings()
 	for _, c := range []*testapp.Client{p.m, p.r} {
 		req, _ := http.NewRequest("GET", p.ta.URL+next, nil)
@@ -302,8 +308,9 @@ func TestOpeningTheNextOneOnOneIsAPostAndAGetMakesNothing(t *testing.T) {
 	if again := p.m.Post(next, nil); again.Location() != r.Location() {
 		t.Errorf("a second post opened %s, the first %s", again.Location(), r.Location())
 	}
-	if after := meetings(); after != before+1 {
-		t.Errorf("two posts made %d meetings, want 1", after-before)
+	// Marking it held readied the next one; the posts open that one.
+	if after := meetings(); after != start+1 {
+		t.Errorf("mark held and two posts made %d meetings, want 1", after-start)
 	}
 }
 

@@ -102,6 +102,7 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/agenda/{itemID}/toggle", Anyone, s.agendaToggle},
 		{"POST", "/meetings/{id}/agenda/{itemID}/move", Anyone, s.agendaMove},
 		{"POST", "/meetings/{id}/agenda/{itemID}/delete", Anyone, s.agendaDelete},
+		{"POST", "/meetings/{id}/agenda/{itemID}/drop", Anyone, s.agendaDrop},
 		{"POST", "/meetings/{id}/notes", Anyone, s.sharedNotesSave},
 		{"POST", "/meetings/{id}/private-note", Anyone, s.privateNoteSave},
 		{"POST", "/meetings/{id}/status", Anyone, s.meetingStatus},
@@ -110,6 +111,7 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/balance", Anyone, s.meetingBalance},
 		{"POST", "/meetings/{id}/actions", Anyone, s.actionAdd},
 		{"POST", "/meetings/{id}/observations", Anyone, s.observationAdd},
+		{"GET", "/actions", Anyone, s.actionsList},
 		{"POST", "/actions/{id}/toggle", Anyone, s.actionToggle},
 
 		// Kudos: visibility is enforced in every query (kudo_visible).

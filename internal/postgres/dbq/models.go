@@ -432,15 +432,19 @@ type ActionTally struct {
 }
 
 type AgendaItem struct {
-	ID        int64
-	OrgID     int64
-	MeetingID int64
-	AuthorID  int64
-	Body      string
-	Position  int32
-	Done      bool
-	Carried   int32
-	CreatedAt time.Time
+	ID         int64
+	OrgID      int64
+	MeetingID  int64
+	AuthorID   int64
+	Body       string
+	Position   int32
+	Done       bool
+	Carried    int32
+	CreatedAt  time.Time
+	RaisedAt   *time.Time
+	DroppedAt  *time.Time
+	CarriedTo  *int64
+	CopiedFrom *int64
 }
 
 type AuditLog struct {

@@ -305,7 +305,7 @@ JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
 JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
 WHERE a.org_id = $2 AND a.done_at IS NULL AND (s.manager_id = $1 OR s.report_id = $1)
 ORDER BY a.owner_id <> $1, a.due_on, a.id
-LIMIT 50
+LIMIT 1000
 `
 
 type ActionsOpenForPersonParams struct {
@@ -381,6 +381,89 @@ func (q *Queries) AgendaAdd(ctx context.Context, db DBTX, arg AgendaAddParams) (
 	var id int64
 	err := row.Scan(&id)
 	return id, err
+}
+
+const agendaCarryCandidates = `-- name: AgendaCarryCandidates :many
+SELECT a.id, lower(a.body)::text AS body_key,
+       coalesce(a.raised_at, src.scheduled_at)::timestamptz AS raised_at
+FROM agenda_items a
+JOIN meetings src ON src.org_id = a.org_id AND src.id = a.meeting_id
+WHERE a.org_id = $1 AND src.series_id = $2 AND src.id <> $3
+  AND src.scheduled_at < $4 AND NOT a.done AND a.dropped_at IS NULL AND a.carried_to IS NULL
+  AND (src.status <> 'scheduled' OR src.scheduled_at + make_interval(mins => src.duration_minutes) <= $5)
+ORDER BY src.scheduled_at DESC, a.position, a.id
+`
+
+type AgendaCarryCandidatesParams struct {
+	OrgID     int64
+	SeriesID  int64
+	MeetingID int64
+	Before    time.Time
+	Cutoff    time.Time
+}
+
+type AgendaCarryCandidatesRow struct {
+	ID       int64
+	BodyKey  string
+	RaisedAt time.Time
+}
+
+// Unticked, undropped points of the series' earlier meetings that are over
+// (or not scheduled any more), newest meeting first; raised_at is the day
+// each point was first raised.
+func (q *Queries) AgendaCarryCandidates(ctx context.Context, db DBTX, arg AgendaCarryCandidatesParams) ([]AgendaCarryCandidatesRow, error) {
+	rows, err := db.Query(ctx, agendaCarryCandidates,
+		arg.OrgID,
+		arg.SeriesID,
+		arg.MeetingID,
+		arg.Before,
+		arg.Cutoff,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AgendaCarryCandidatesRow
+	for rows.Next() {
+		var i AgendaCarryCandidatesRow
+		if err := rows.Scan(&i.ID, &i.BodyKey, &i.RaisedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const agendaCarryCopy = `-- name: AgendaCarryCopy :exec
+WITH src AS (
+    UPDATE agenda_items p SET carried_to = $1::bigint
+    WHERE p.org_id = $3 AND p.id = $4 AND p.carried_to IS NULL
+    RETURNING p.id, p.org_id, p.author_id, p.body, p.position, p.carried
+)
+INSERT INTO agenda_items (org_id, meeting_id, author_id, body, position, carried, raised_at, copied_from)
+SELECT src.org_id, $1, src.author_id, src.body, src.position + 1000, src.carried + 1, $2, src.id FROM src
+`
+
+type AgendaCarryCopyParams struct {
+	MeetingID int64
+	RaisedAt  *time.Time
+	OrgID     int64
+	ID        int64
+}
+
+// Carries a point on to @meeting_id as a copy: the point stays on its own
+// meeting as it was, marked as carried on, and carries no further from there.
+func (q *Queries) AgendaCarryCopy(ctx context.Context, db DBTX, arg AgendaCarryCopyParams) error {
+	_, err := db.Exec(ctx, agendaCarryCopy,
+		arg.MeetingID,
+		arg.RaisedAt,
+		arg.OrgID,
+		arg.ID,
+	)
+	return err
 }
 
 const agendaCarryOver = `-- name: AgendaCarryOver :execrows
@@ -473,7 +556,8 @@ func (q *Queries) AgendaGet(ctx context.Context, db DBTX, arg AgendaGetParams) (
 }
 
 const agendaList = `-- name: AgendaList :many
-SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
+       a.raised_at, a.dropped_at
 FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
 WHERE a.org_id = $1 AND a.meeting_id = $2
 ORDER BY a.position, a.id
@@ -493,6 +577,8 @@ type AgendaListRow struct {
 	Position   int32
 	Done       bool
 	Carried    int32
+	RaisedAt   *time.Time
+	DroppedAt  *time.Time
 }
 
 func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams) ([]AgendaListRow, error) {
@@ -513,6 +599,8 @@ func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams)
 			&i.Position,
 			&i.Done,
 			&i.Carried,
+			&i.RaisedAt,
+			&i.DroppedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -522,6 +610,24 @@ func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams)
 		return nil, err
 	}
 	return items, nil
+}
+
+const agendaMarkCarried = `-- name: AgendaMarkCarried :exec
+UPDATE agenda_items SET carried_to = $1::bigint
+WHERE org_id = $2 AND id = ANY($3::bigint[]) AND carried_to IS NULL
+`
+
+type AgendaMarkCarriedParams struct {
+	MeetingID int64
+	OrgID     int64
+	Ids       []int64
+}
+
+// Marks earlier copies of a point as carried on to @meeting_id (the point
+// is there already), so they carry no further.
+func (q *Queries) AgendaMarkCarried(ctx context.Context, db DBTX, arg AgendaMarkCarriedParams) error {
+	_, err := db.Exec(ctx, agendaMarkCarried, arg.MeetingID, arg.OrgID, arg.Ids)
+	return err
 }
 
 const agendaMine = `-- name: AgendaMine :many
@@ -632,6 +738,37 @@ func (q *Queries) AgendaOpenDuplicate(ctx context.Context, db DBTX, arg AgendaOp
 	return exists, err
 }
 
+const agendaOpenKeys = `-- name: AgendaOpenKeys :many
+SELECT lower(body)::text AS body_key FROM agenda_items
+WHERE org_id = $1 AND meeting_id = $2 AND NOT done
+`
+
+type AgendaOpenKeysParams struct {
+	OrgID     int64
+	MeetingID int64
+}
+
+// The open points already on a meeting, by their text.
+func (q *Queries) AgendaOpenKeys(ctx context.Context, db DBTX, arg AgendaOpenKeysParams) ([]string, error) {
+	rows, err := db.Query(ctx, agendaOpenKeys, arg.OrgID, arg.MeetingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var body_key string
+		if err := rows.Scan(&body_key); err != nil {
+			return nil, err
+		}
+		items = append(items, body_key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const agendaRenumber = `-- name: AgendaRenumber :exec
 UPDATE agenda_items a SET position = n.rn
 FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM agenda_items WHERE meeting_id = $1) n
@@ -643,12 +780,38 @@ func (q *Queries) AgendaRenumber(ctx context.Context, db DBTX, meetingID int64) 
 	return err
 }
 
+const agendaSetDropped = `-- name: AgendaSetDropped :execrows
+UPDATE agenda_items SET dropped_at = CASE WHEN $1::boolean THEN coalesce(dropped_at, now()) ELSE NULL END
+WHERE org_id = $2 AND id = $3 AND meeting_id = $4 AND NOT done
+`
+
+type AgendaSetDroppedParams struct {
+	Dropped   bool
+	OrgID     int64
+	ID        int64
+	MeetingID int64
+}
+
+// Drops an open point (it stops carrying over) or takes it back.
+func (q *Queries) AgendaSetDropped(ctx context.Context, db DBTX, arg AgendaSetDroppedParams) (int64, error) {
+	result, err := db.Exec(ctx, agendaSetDropped,
+		arg.Dropped,
+		arg.OrgID,
+		arg.ID,
+		arg.MeetingID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const agendaStats = `-- name: AgendaStats :many
 SELECT mt.series_id, count(*)::int AS total,
     count(*) FILTER (WHERE a.author_id = s.report_id)::int AS by_report
 FROM meetings mt
 JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
-JOIN agenda_items a ON a.org_id = mt.org_id AND a.meeting_id = mt.id
+JOIN agenda_items a ON a.org_id = mt.org_id AND a.meeting_id = mt.id AND a.copied_from IS NULL
 WHERE mt.org_id = $1 AND mt.series_id = ANY($2::bigint[])
   AND mt.scheduled_at >= $3 AND mt.scheduled_at < $4
 GROUP BY mt.series_id
@@ -873,6 +1036,40 @@ func (q *Queries) MeetingAt(ctx context.Context, db DBTX, arg MeetingAtParams) (
 	var id int64
 	err := row.Scan(&id)
 	return id, err
+}
+
+const meetingClosedSince = `-- name: MeetingClosedSince :many
+SELECT scheduled_at FROM meetings
+WHERE org_id = $1 AND series_id = $2 AND status <> 'scheduled' AND scheduled_at >= $3
+ORDER BY scheduled_at
+`
+
+type MeetingClosedSinceParams struct {
+	OrgID    int64
+	SeriesID int64
+	Since    time.Time
+}
+
+// Slots of the series from @since on that are no longer scheduled (held,
+// cancelled, moved, missed): the next 1:1 is none of them.
+func (q *Queries) MeetingClosedSince(ctx context.Context, db DBTX, arg MeetingClosedSinceParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, meetingClosedSince, arg.OrgID, arg.SeriesID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []time.Time
+	for rows.Next() {
+		var scheduled_at time.Time
+		if err := rows.Scan(&scheduled_at); err != nil {
+			return nil, err
+		}
+		items = append(items, scheduled_at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const meetingGet = `-- name: MeetingGet :one

@@ -38,7 +38,7 @@ WITH people AS (
 ), points AS (
     SELECT ai.author_id AS person_id, count(*)::int AS points
     FROM agenda_items ai JOIN meetings mt ON mt.org_id = ai.org_id AND mt.id = ai.meeting_id
-    WHERE ai.org_id = $2 AND ai.author_id = ANY($1::bigint[])
+    WHERE ai.org_id = $2 AND ai.author_id = ANY($1::bigint[]) AND ai.copied_from IS NULL
       AND mt.scheduled_at >= $6 AND mt.scheduled_at < $7
     GROUP BY ai.author_id
 ), given AS (
