@@ -466,6 +466,13 @@ func requireBrowser(t *testing.T) {
 // browser.
 func newTab(t *testing.T, base string) *tab {
 	t.Helper()
+	return newTabFor(t, base, testTimeout)
+}
+
+// newTabFor is newTab for a test that may run longer than testTimeout in
+// all (a crawl of many pages).
+func newTabFor(t *testing.T, base string, timeout time.Duration) *tab {
+	t.Helper()
 	requireBrowser(t)
 	b := &tab{t: t, base: base}
 	ctx, cancel := chromedp.NewContext(browserCtx,
@@ -476,7 +483,7 @@ func newTab(t *testing.T, base string) *tab {
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, with no deadline
 		t.Fatalf("open tab: %v", err)
 	}
-	ctx, cancelT := context.WithTimeout(ctx, testTimeout)
+	ctx, cancelT := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancelT)
 	b.ctx = ctx
 
