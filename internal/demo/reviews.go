@@ -108,7 +108,11 @@ WHERE u.org_id = $1 AND u.active AND u.manager_id IS NOT NULL`, orgID, curID, to
 INSERT INTO review_ratings (cycle_id, org_id, person_id, competency_id, self_rating, self_comment, manager_rating, manager_comment, updated_at)
 SELECT p.cycle_id, p.org_id, p.person_id, e.competency_id,
     CASE WHEN p.state <> 'draft' THEN least(4, `+demoRating+` + (CASE WHEN sb = 0 THEN 1 ELSE 0 END)) END,
-    CASE WHEN p.state <> 'draft' THEN 'I ' || lower(left(e.behaviour, 1)) || substr(e.behaviour, 2) || ' most weeks.' ELSE '' END,
+    CASE WHEN p.state <> 'draft' THEN (ARRAY[
+        'I can point to an example of this in most months of the period.',
+        'Better than last half: I asked for feedback on it twice and acted on it.',
+        'Still learning here; I have an action on it with my manager.',
+        'I did this well with my own team and want to do more of it across teams.'])[1 + b % 4] ELSE '' END,
     CASE WHEN p.state IN ('manager_submitted', 'acknowledged', 'finalised') OR (p.state IN ('draft', 'self_submitted') AND b % 3 = 0) THEN `+demoRating+` END,
     CASE WHEN p.state IN ('manager_submitted', 'acknowledged', 'finalised') THEN
         (ARRAY['Shows it in every 1:1; the team notices.', 'Solid; one more example across teams would make it stronger.',

@@ -48,6 +48,14 @@ func TestSeedWritesAFinishedAndACurrentReviewCycle(t *testing.T) {
 		   OR (p.state IN ('manager_submitted', 'acknowledged', 'finalised') AND r.manager_rating IS NULL))`, res.OrgID); n != 0 {
 		t.Errorf("%d submitted ratings are missing", n)
 	}
+	// Self-assessments are in the first person, as a person writes them
+	// ("I can point to…", never "I opens…").
+	if n := count(`SELECT count(*) FROM review_ratings WHERE org_id = $1 AND self_comment ~ '^I [a-z]+s\M'`, res.OrgID); n != 0 {
+		t.Errorf("%d self-assessment comments read like \"I opens…\"", n)
+	}
+	if n := count(`SELECT count(*) FROM review_ratings WHERE org_id = $1 AND self_comment <> ''`, res.OrgID); n == 0 {
+		t.Error("no self-assessment comment was written")
+	}
 	if n := count(`SELECT count(*) FROM review_ratings WHERE org_id = $1 AND (self_rating NOT BETWEEN 1 AND 4 OR manager_rating NOT BETWEEN 1 AND 4)`, res.OrgID); n != 0 {
 		t.Errorf("%d ratings off the scale", n)
 	}
