@@ -379,7 +379,7 @@ func EquityPage(l Layout, p EquityProps) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " <section class=\"cards summary eq-summary\" aria-label=\"Summary\"><div class=\"card stat\"><p class=\"label\">Kudos received</p><p class=\"big-number\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " <section class=\"cards summary eq-summary\" aria-label=\"Summary\"><div class=\"card stat\"><p class=\"label\">Kudos received <span class=\"muted\">(that you may see)</span></p><p class=\"big-number\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1115,7 +1115,7 @@ func eqPeople(p EquityProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, " this group received. Given counts kudos to anyone.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, " this group received. Given counts kudos to anyone. Only kudos you may see are counted: a kudo shared with one team counts for the people who may read it, so two people can see different numbers for the same person.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
