@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -11,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"rapport/internal/core"
 	"rapport/internal/demo"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
@@ -60,6 +64,22 @@ func TestEveryPageEachRoleReachesPassesAxe(t *testing.T) {
 			if len(pages) < 8 {
 				t.Errorf("the crawl as %s reached only %d pages: %q", who.Role, len(pages), pages)
 			}
+			if who.Role == core.RoleManager {
+				// Dark mode (the system setting) on the pages a manager
+				// lives in, the first the crawl reached.
+				b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+					return err
+				}))
+				for _, path := range pages[:min(10, len(pages))] {
+					for _, v := range b.axe(path) {
+						problems = append(problems, "dark mode: "+v)
+					}
+				}
+				b.open("/")
+				b.screenshots("dark-home")
+			}
 			for _, p := range problems {
 				t.Error(p)
 			}
@@ -89,16 +109,7 @@ func (b *tab) crawl(start string, max int) (visited, problems []string) {
 			continue
 		}
 		visited = append(visited, path)
-		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
-			b.t.Fatalf("load axe at %s: %v", path, err)
-		}
-		var out []string
-		if err := json.Unmarshal([]byte(b.eval(axeRun)), &out); err != nil {
-			b.t.Fatalf("axe at %s: %v", path, err)
-		}
-		for _, v := range out {
-			problems = append(problems, fmt.Sprintf("%s: %s", path, v))
-		}
+		problems = append(problems, b.check(path)...)
 		var links []string
 		b.evalInto(&links, `[...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))`)
 		sort.Strings(links)
@@ -116,4 +127,27 @@ func (b *tab) crawl(start string, max int) (visited, problems []string) {
 		}
 	}
 	return visited, problems
+}
+
+// axe opens path and checks it with axe.
+func (b *tab) axe(path string) []string {
+	b.t.Helper()
+	b.open(path)
+	return b.check(path)
+}
+
+// check runs axe on the page the tab shows.
+func (b *tab) check(path string) []string {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
+		b.t.Fatalf("load axe at %s: %v", path, err)
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(b.eval(axeRun)), &out); err != nil {
+		b.t.Fatalf("axe at %s: %v", path, err)
+	}
+	for i, v := range out {
+		out[i] = path + ": " + v
+	}
+	return out
 }
