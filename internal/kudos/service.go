@@ -327,3 +327,9 @@ func (s *Service) Equity(ctx context.Context, a core.Actor, days int) (EquityVie
 	}
 	return EquityView{Equity: Compute(members, edges, from, to, now), Scope: scope, Days: days, Members: len(members)}, nil
 }
+
+// TeamRituals lists a team's recognition rituals, in the actor's
+// organisation (rituals are visible to everyone in it).
+func (s *Service) TeamRituals(ctx context.Context, a core.Actor, teamID int64) ([]Ritual, error) {
+	return s.Store.RitualsForTeam(ctx, a.OrgID, teamID)
+}

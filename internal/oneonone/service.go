@@ -649,3 +649,44 @@ func (s *Service) SetQuestionActive(ctx context.Context, a core.Actor, id int64,
 	}
 	return s.Store.SetQuestionActive(ctx, a.OrgID, id, active)
 }
+
+// History lists the last meetings of a series the actor takes part in
+// (admins: any), newest first.
+func (s *Service) History(ctx context.Context, a core.Actor, sr Series, limit int) ([]MeetingSummary, error) {
+	if sr.OrgID != a.OrgID || !sr.Includes(a.UserID) {
+		return nil, notFound
+	}
+	return s.Store.MeetingsFor(ctx, a.OrgID, sr.ID, limit)
+}
+
+// Competencies lists the competency framework's current entries, for
+// tagging kudos and observations.
+func (s *Service) Competencies(ctx context.Context) ([]Competency, error) {
+	return s.Store.Competencies(ctx)
+}
+
+// HasCalendarFeed reports whether the actor has a private calendar feed.
+func (s *Service) HasCalendarFeed(ctx context.Context, a core.Actor) (bool, error) {
+	return s.Store.HasCalendarFeed(ctx, a.OrgID, a.UserID)
+}
+
+// SetCalendarFeed gives the actor a new private calendar feed, known by the
+// hash of its token; the old one stops working.
+func (s *Service) SetCalendarFeed(ctx context.Context, a core.Actor, hash []byte) error {
+	return s.Store.SetCalendarToken(ctx, a.OrgID, a.UserID, hash)
+}
+
+// CalendarFeed returns what the feed with the token hash shows: its owner's
+// series and their meetings from a day before now on. The token is the
+// only credential (ENOTFOUND when no feed has it).
+func (s *Service) CalendarFeed(ctx context.Context, hash []byte, now time.Time) (userID int64, series []Series, meetings []Meeting, err error) {
+	orgID, userID, err := s.Store.CalendarOwner(ctx, hash)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if series, err = s.Store.SeriesFor(ctx, orgID, userID); err != nil {
+		return 0, nil, nil, err
+	}
+	meetings, err = s.Store.MeetingsForPersonSince(ctx, orgID, userID, now.Add(-24*time.Hour))
+	return userID, series, meetings, err
+}

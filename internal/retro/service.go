@@ -659,3 +659,12 @@ func (s *Service) CanFacilitate(ctx context.Context, a core.Actor, id int64) err
 	_, _, err := s.facilitator(ctx, a, id)
 	return err
 }
+
+// Facilitators lists who may run a retro of the team: the people the
+// actor may choose from when starting one.
+func (s *Service) Facilitators(ctx context.Context, a core.Actor, teamID int64) ([]Member, error) {
+	if _, err := s.TeamAccess(ctx, a, teamID); err != nil {
+		return nil, err
+	}
+	return s.Store.Facilitators(ctx, a.OrgID, teamID)
+}

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"rapport/internal/auth"
 	"rapport/internal/core"
@@ -105,7 +104,7 @@ const sessCalendarLink = "calendar_link"
 
 func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	has, err := s.ones.Store.HasCalendarFeed(r.Context(), a.OrgID, a.UserID)
+	has, err := s.ones.HasCalendarFeed(r.Context(), a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -122,7 +121,7 @@ func (s *Server) calendarReset(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.ones.Store.SetCalendarToken(r.Context(), a.OrgID, a.UserID, hash); err != nil {
+	if err := s.ones.SetCalendarFeed(r.Context(), a, hash); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -134,18 +133,8 @@ func (s *Server) calendarReset(w http.ResponseWriter, r *http.Request) {
 // the only credential: it is long, random, stored hashed and revocable.
 func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSuffix(chiParam(r, "token"), ".ics")
-	orgID, userID, err := s.ones.Store.CalendarOwner(r.Context(), auth.HashToken(token))
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	series, err := s.ones.Store.SeriesFor(r.Context(), orgID, userID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	now := s.clock.Now()
-	meetings, err := s.ones.Store.MeetingsForPersonSince(r.Context(), orgID, userID, now.Add(-24*time.Hour))
+	userID, series, meetings, err := s.ones.CalendarFeed(r.Context(), auth.HashToken(token), now)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -96,7 +96,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	for i, n := range names {
 		teams[i] = people.Team{ID: n.ID, Name: n.Name}
 	}
-	comps, err := s.ones.Store.Competencies(r.Context())
+	comps, err := s.ones.Competencies(r.Context())
 	if err != nil {
 		return views.FeedProps{}, err
 	}
@@ -122,7 +122,7 @@ func (s *Server) kudoFormProps(r *http.Request, in views.KudoForm) (views.KudoFo
 	if err != nil {
 		return views.KudoFormProps{}, err
 	}
-	comps, err := s.ones.Store.Competencies(r.Context())
+	comps, err := s.ones.Competencies(r.Context())
 	if err != nil {
 		return views.KudoFormProps{}, err
 	}

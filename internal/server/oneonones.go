@@ -111,7 +111,7 @@ func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	history, err := s.ones.Store.MeetingsFor(r.Context(), a.OrgID, id, 52)
+	history, err := s.ones.History(r.Context(), a, sr, 52)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -102,7 +102,7 @@ func (s *Server) renderRetroForm(w http.ResponseWriter, r *http.Request, status 
 		s.renderError(w, r, merr)
 		return
 	}
-	facs, ferr := s.retros.Store.Facilitators(r.Context(), actor(r).OrgID, teamID)
+	facs, ferr := s.retros.Facilitators(r.Context(), actor(r), teamID)
 	if ferr != nil {
 		s.renderError(w, r, ferr)
 		return

@@ -56,7 +56,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 		s.renderError(w, r, err)
 		return
 	}
-	rituals, err := s.kudos.Store.RitualsForTeam(r.Context(), a.OrgID, id)
+	rituals, err := s.kudos.TeamRituals(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
