@@ -1,6 +1,7 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -247,4 +248,64 @@ func (s *Service) RecordPacket(ctx context.Context, a core.Actor, cycleID, perso
 	d := Detail{Format: format, Cycle: p.Cycle, CycleID: cycleID, Scope: "person " + p.Person, PersonID: personID,
 		Rows: len(p.Competencies), Complete: true}
 	return s.Store.RecordExport(context.WithoutCancel(ctx), a.OrgID, a.UserID, "export.packet", "person:"+strconv.FormatInt(personID, 10), d)
+}
+
+// PacketsMax is how many packets one download holds: more, and the
+// viewer chooses a team.
+const PacketsMax = PeopleShown
+
+// ErrTooManyPackets says a selection holds more than PacketsMax reviews.
+var ErrTooManyPackets = core.Errorf(core.EINVALID, "More than %d reviews: choose a team to download their packets.", PacketsMax)
+
+// PacketNames lists the people whose packets a download of the plan
+// holds, or ErrTooManyPackets.
+func (s *Service) PacketNames(ctx context.Context, p Plan) ([]Person, error) {
+	ps, err := s.Store.ExportPeople(ctx, p.Scope, PacketsMax+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) > PacketsMax {
+		return nil, ErrTooManyPackets
+	}
+	return ps, nil
+}
+
+// WritePackets writes the PDF packet of each of people (from PacketNames)
+// into a zip, one at a time as they are made, and records the download in
+// the audit log, also when it stops half-way (then marked incomplete).
+// Each packet is the review as the viewer may see it, by the packet page's
+// own rule.
+func (s *Service) WritePackets(ctx context.Context, p Plan, people []Person, w io.Writer) (n int, err error) {
+	defer func() {
+		scope := "cycle"
+		if p.Scope.TeamID != 0 {
+			scope = "team " + p.TeamName
+		}
+		d := Detail{Format: "pdf zip", Cycle: p.Cycle.Name, CycleID: p.Cycle.ID, Scope: scope, TeamID: p.Scope.TeamID, Rows: n, Complete: err == nil}
+		aerr := s.Store.RecordExport(context.WithoutCancel(ctx), p.Scope.OrgID, p.actor.UserID, "export.packets", "cycle:"+strconv.FormatInt(p.Cycle.ID, 10), d)
+		if err == nil && aerr != nil {
+			err = aerr
+		}
+	}()
+	zw := zip.NewWriter(w)
+	names := map[string]int{}
+	for _, pe := range people {
+		pk, err := s.Packet(ctx, p.actor, p.Cycle.ID, pe.ID)
+		if err != nil {
+			return n, err
+		}
+		name := asciiName(pk.Person + " " + pk.Cycle + " review")
+		if names[name]++; names[name] > 1 {
+			name += " (" + strconv.Itoa(names[name]) + ")"
+		}
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".pdf", Method: zip.Deflate, Modified: pk.Generated})
+		if err != nil {
+			return n, err
+		}
+		if err := WritePDF(f, pk); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, zw.Close()
 }

@@ -535,6 +535,7 @@ var matrix = map[string]expectation{
 	"GET /exports/cycles/{id}":                              {path: exportPath(""), want: exportAccess},
 	"GET /exports/cycles/{id}/csv":                          {path: exportPath("/csv"), want: exportAccess},
 	"GET /exports/cycles/{id}/xlsx":                         {path: exportPath("/xlsx"), want: exportAccess},
+	"GET /exports/cycles/{id}/packets.zip":                  {path: exportPath("/packets.zip"), want: exportAccess},
 	"GET /exports/cycles/{id}/people/{personID}/packet":     {path: packetPath(""), want: exportAccess},
 	"GET /exports/cycles/{id}/people/{personID}/packet.pdf": {path: packetPath(".pdf"), want: exportAccess},
 	"GET /questions":                                        {want: adminGet},

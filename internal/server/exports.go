@@ -64,7 +64,16 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 // the export limit.
 func isSheetExport(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx"))
+	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx") || strings.HasSuffix(p, "/packets.zip"))
+}
+
+// formatPackets is the zip of a selection's PDF packets, made by exportSheet
+// under the same limits as the sheets.
+const formatPackets = "packets"
+
+// exportPackets streams the PDF packets of a cycle (or a team of it) as one zip.
+func (s *Server) exportPackets(w http.ResponseWriter, r *http.Request) {
+	s.exportSheet(w, r, formatPackets)
 }
 
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
@@ -89,10 +98,21 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 	defer cancel()
 	stop := context.AfterFunc(s.exportsCtx, cancel)
 	defer stop()
-	plan, err := s.exports.Prepare(ctx, actor(r), id, team, format)
+	planFormat := format
+	if format == formatPackets {
+		planFormat = ""
+	}
+	plan, err := s.exports.Prepare(ctx, actor(r), id, team, planFormat)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	var people []export.Person
+	if format == formatPackets {
+		if people, err = s.exports.PacketNames(ctx, plan); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
 	// Each export holds one database connection for its whole length: a
 	// replica runs only as many as it has export connections. The others are
@@ -106,15 +126,24 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 		return
 	}
 	ext, ctype := ".csv", "text/csv; charset=utf-8"
-	if format == export.FormatXLSX {
+	switch format {
+	case export.FormatXLSX:
 		ext, ctype = ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case formatPackets:
+		ext, ctype = ".zip", "application/zip"
+		plan.FileName = strings.TrimSuffix(plan.FileName, " reviews") + " review packets"
 	}
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", export.ContentDisposition(plan.FileName, ext))
 	h.Set("Cache-Control", "no-store")
 	start := time.Now()
-	st, err := s.exports.Write(ctx, plan, w)
+	var st export.Stats
+	if format == formatPackets {
+		st.Rows, err = s.exports.WritePackets(ctx, plan, people, w)
+	} else {
+		st, err = s.exports.Write(ctx, plan, w)
+	}
 	if err != nil {
 		// Headers (and maybe rows) are already out: cut the connection so
 		// the download fails instead of looking complete.

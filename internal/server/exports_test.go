@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -359,4 +361,70 @@ func compareSheets(t *testing.T, who string, got, want [][]string) {
 			t.Fatalf("%s row %d:\n got %q\nwant %q", who, i, g, want[i])
 		}
 	}
+}
+
+// A selection's PDF packets come as one zip: one packet per review the
+// viewer may see, each the same PDF as its own download, and the download
+// is in the audit log.
+func TestPacketsZipHoldsThePacketsTheViewerMaySee(t *testing.T) {
+	w := newExportWorld(t)
+	get := func(who, path string) map[string][]byte {
+		t.Helper()
+		r := w.clients[who].Get(path)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/zip" {
+			t.Fatalf("%s as %s: %d %q", path, who, r.Status, r.Header.Get("Content-Type"))
+		}
+		zr, err := zip.NewReader(strings.NewReader(r.Body), int64(len(r.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]byte{}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(b, []byte("%PDF-")) {
+				t.Errorf("%s in the zip is not a PDF", f.Name)
+			}
+			out[f.Name] = b
+		}
+		return out
+	}
+	path := fmt.Sprintf("/exports/cycles/%d/packets.zip", w.cycle)
+	// The manager sees their reports' reviews and their own: three packets.
+	mine := get(w.manager.Name, path)
+	if len(mine) != 3 {
+		t.Errorf("the manager's zip holds %d packets, want 3 (Ana, Ben and their own): %v", len(mine), zipNames(mine))
+	}
+	for name := range mine {
+		if strings.Contains(name, "Outsider") || strings.Contains(name, "ukasz") {
+			t.Errorf("the manager's zip holds %s, a review they may not see", name)
+		}
+	}
+	// An admin, for one team: Ana and Zoë.
+	team := get(w.admin.Name, fmt.Sprintf("%s?team=%d", path, w.team))
+	if len(team) != 2 {
+		t.Errorf("the team zip holds %d packets, want 2: %v", len(team), zipNames(team))
+	}
+	if n := w.ta.F.Count(t, `SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'export.packets'`, w.org); n != 2 {
+		t.Errorf("%d packet downloads in the audit log, want 2", n)
+	}
+	if r := w.clients[w.ana.Name].Get(path); r.Status != 403 {
+		t.Errorf("an employee downloaded packets: %d", r.Status)
+	}
+}
+
+func zipNames(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -178,6 +178,7 @@ func (s *Server) routes() []route {
 		{"GET", "/exports/cycles/{id}", Managers, s.exportPage},
 		{"GET", "/exports/cycles/{id}/csv", Managers, s.exportCSV},
 		{"GET", "/exports/cycles/{id}/xlsx", Managers, s.exportXLSX},
+		{"GET", "/exports/cycles/{id}/packets.zip", Managers, s.exportPackets},
 		{"GET", "/exports/cycles/{id}/people/{personID}/packet", Managers, s.packetPage},
 		{"GET", "/exports/cycles/{id}/people/{personID}/packet.pdf", Managers, s.packetPDF},
 
