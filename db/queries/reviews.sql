@@ -201,6 +201,24 @@ UPDATE meetings mt SET evidence_consent_at = CASE WHEN @granted::boolean THEN no
 FROM oneonone_series s
 WHERE mt.org_id = @org_id AND mt.id = @meeting_id AND s.org_id = mt.org_id AND s.id = mt.series_id AND s.report_id = @report_id;
 
+-- name: MeetingsSetConsentInPeriod :execrows
+-- The report's consent, for every held 1:1 of theirs with shared notes in
+-- [@win_from, @win_to), at once: granted (keeping the day of an earlier
+-- consent) or revoked.
+UPDATE meetings mt SET evidence_consent_at = CASE WHEN @granted::boolean THEN coalesce(mt.evidence_consent_at, now()) ELSE NULL END
+FROM oneonone_series s
+WHERE mt.org_id = @org_id AND s.org_id = mt.org_id AND s.id = mt.series_id AND s.report_id = @report_id
+  AND mt.status = 'held' AND mt.shared_notes <> '' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to
+  AND (mt.evidence_consent_at IS NULL) = @granted::boolean;
+
+-- name: MeetingsWithSharedNotesInPeriod :one
+-- How many of the report's held 1:1s in the period have shared notes, and
+-- how many of those they agreed to use as evidence.
+SELECT count(*)::int AS with_notes, count(mt.evidence_consent_at)::int AS consented
+FROM meetings mt JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
+WHERE mt.org_id = @org_id AND s.report_id = @report_id
+  AND mt.status = 'held' AND mt.shared_notes <> '' AND mt.scheduled_at >= @win_from AND mt.scheduled_at < @win_to;
+
 -- name: MeetingConsent :one
 SELECT evidence_consent_at FROM meetings WHERE org_id = @org_id AND id = @meeting_id;
 

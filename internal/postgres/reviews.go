@@ -581,6 +581,22 @@ func (s *Store) SetEvidenceConsent(ctx context.Context, orgID, meetingID, report
 	return n == 1, mapErr(err, "Meeting")
 }
 
+// SetPeriodConsent grants or revokes the use as evidence of the shared
+// notes of every held 1:1 of the report in [from, until).
+func (s *Store) SetPeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time, grant bool) (int, error) {
+	n, err := s.q.MeetingsSetConsentInPeriod(ctx, s.Pool, dbq.MeetingsSetConsentInPeriodParams{
+		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until, Granted: grant})
+	return int(n), mapErr(err, "Meetings")
+}
+
+// PeriodConsent counts the report's held 1:1s with shared notes in the
+// period and those whose notes may be evidence.
+func (s *Store) PeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time) (int, int, error) {
+	r, err := s.q.MeetingsWithSharedNotesInPeriod(ctx, s.Pool, dbq.MeetingsWithSharedNotesInPeriodParams{
+		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until})
+	return int(r.WithNotes), int(r.Consented), mapErr(err, "Meetings")
+}
+
 // EvidenceConsent reports whether a meeting's shared notes may be evidence.
 func (s *Store) EvidenceConsent(ctx context.Context, orgID, meetingID int64) (bool, error) {
 	at, err := s.q.MeetingConsent(ctx, s.Pool, dbq.MeetingConsentParams{OrgID: orgID, MeetingID: meetingID})

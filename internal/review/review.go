@@ -359,6 +359,12 @@ type Store interface {
 	// notes as evidence; it reports false when reportID is not the meeting's report.
 	SetEvidenceConsent(ctx context.Context, orgID, meetingID, reportID int64, grant bool) (bool, error)
 	EvidenceConsent(ctx context.Context, orgID, meetingID int64) (bool, error)
+	// SetPeriodConsent grants or revokes it for every held 1:1 of the
+	// report with shared notes in [from, until); it returns how many changed.
+	SetPeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time, grant bool) (int, error)
+	// PeriodConsent counts the report's held 1:1s with shared notes in
+	// [from, until) and how many of them may be evidence.
+	PeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time) (withNotes, consented int, err error)
 	// RecordDueNotices records a notice for each step due in [from, until]
 	// that is still outstanding, once per person, cycle and step.
 	RecordDueNotices(ctx context.Context, from, until time.Time) (int, error)

@@ -338,6 +338,9 @@ type ReviewView struct {
 	Ratings     map[int64]Rating
 	Evidence    Evidence
 	Access      Access
+	// For the person reviewed: their held 1:1s of the period with shared
+	// notes, and how many of those may be evidence.
+	NotesInPeriod, NotesConsented int
 }
 
 // access decides what the actor may do; nil access means not visible.
@@ -397,8 +400,28 @@ func (s *Service) Review(ctx context.Context, a core.Actor, cycleID, personID in
 	for id, r := range v.Ratings {
 		v.Ratings[id] = acc.Read.Rating(r)
 	}
-	v.Evidence, err = s.evidence(ctx, a, personID, c.From(), c.Until())
+	if v.Evidence, err = s.evidence(ctx, a, personID, c.From(), c.Until()); err != nil {
+		return v, err
+	}
+	if acc.IsEmployee {
+		v.NotesInPeriod, v.NotesConsented, err = s.Store.PeriodConsent(ctx, a.OrgID, a.UserID, c.From(), c.Until())
+	}
 	return v, err
+}
+
+// SetPeriodConsent lets the person reviewed grant or revoke, at once, the
+// use as evidence of the shared notes of all their held 1:1s in the cycle's
+// period. Only they may (anyone else: not found). It returns how many
+// meetings changed.
+func (s *Service) SetPeriodConsent(ctx context.Context, a core.Actor, cycleID int64, grant bool) (int, error) {
+	c, err := s.Store.FindCycle(ctx, a.OrgID, cycleID)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.Store.Participant(ctx, a.OrgID, cycleID, a.UserID); err != nil {
+		return 0, err
+	}
+	return s.Store.SetPeriodConsent(ctx, a.OrgID, a.UserID, c.From(), c.Until(), grant)
 }
 
 func (s *Service) evidence(ctx context.Context, a core.Actor, personID int64, from, until time.Time) (Evidence, error) {

@@ -395,6 +395,33 @@ func (s *Server) reviewFinalise(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, reviewPath(c, p))
 }
 
+// cycleEvidence grants or revokes, for the person reviewed, the use as
+// evidence of the shared notes of all their 1:1s in the cycle's period.
+func (s *Server) cycleEvidence(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	a := actor(r)
+	grant := r.PostFormValue("grant") == "true"
+	n, err := s.reviews.SetPeriodConsent(r.Context(), a, id, grant)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	switch {
+	case grant:
+		s.flash(r, "success", fmt.Sprintf("The shared notes of %s of this period can now be evidence in your review.", views.Plural(n, "more 1:1", "more 1:1s")))
+	default:
+		s.flash(r, "success", fmt.Sprintf("The shared notes of %s of this period are no longer evidence in your review.", views.Plural(n, "1:1", "1:1s")))
+	}
+	redirect(w, r, fmt.Sprintf("/reviews/%d/people/%d#notes-h", id, a.UserID))
+}
+
 // meetingEvidence grants or revokes the use of a 1:1's shared notes as
 // review evidence; only the meeting's report may.
 func (s *Server) meetingEvidence(w http.ResponseWriter, r *http.Request) {

@@ -283,3 +283,70 @@ func TestFrameworkFormRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 		t.Errorf("versions %d → %d, want one more", before, n)
 	}
 }
+
+// The person reviewed consents once for the whole period: every held 1:1
+// of theirs with shared notes in it becomes evidence, and revoking takes
+// them all back. Nobody else can consent for them.
+func TestSharedNotesConsentForAWholePeriod(t *testing.T) {
+	w := newWorld(t)
+	f := w.app.F
+	cycle := f.Cycle(t, w.orgA, around(), w.report.ID)
+	ctx := context.Background()
+	var series int64
+	if err := w.app.Pool.QueryRow(ctx, "SELECT series_id FROM meetings WHERE id = $1", w.meeting).Scan(&series); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.Pool.Exec(ctx, "UPDATE meetings SET status = 'held', shared_notes = 'NOTE-ONE' WHERE id = $1", w.meeting); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	if err := w.app.Pool.QueryRow(ctx, "SELECT scheduled_at FROM meetings WHERE id = $1", w.meeting).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	for i, note := range []string{"NOTE-TWO", "NOTE-THREE"} {
+		m := f.Meeting(t, w.orgA, series, at.Add(-time.Duration(i+1)*7*24*time.Hour).Format(time.RFC3339), "held")
+		if _, err := w.app.Pool.Exec(ctx, "UPDATE meetings SET shared_notes = $1 WHERE id = $2", note, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := fmt.Sprintf("/reviews/%d/people/%d", cycle, w.report.ID)
+	consent := fmt.Sprintf("/reviews/%d/evidence", cycle)
+	notes := func(who string) int {
+		t.Helper()
+		r := w.clients[who].Get(page)
+		if r.Status != 200 {
+			t.Fatalf("%s: review page %d", who, r.Status)
+		}
+		return strings.Count(r.Body, "NOTE-")
+	}
+	if n := notes(managerOwn); n != 0 {
+		t.Fatalf("%d notes are evidence before consent", n)
+	}
+	if r := w.clients[managerOwn].Post(consent, url.Values{"grant": {"true"}}); r.Status != 404 {
+		t.Errorf("the manager consenting for the period: %d, want 404", r.Status)
+	}
+	if r := w.clients[employee].Get(page); !strings.Contains(r.Body, "Use the shared notes of all my 1:1s in this period") ||
+		!strings.Contains(r.Body, "0 of 3 1:1s with shared notes in this period are evidence.") {
+		t.Error("the person reviewed is not offered consent for the period")
+	}
+	r := w.clients[employee].Post(consent, url.Values{"grant": {"true"}})
+	if r.Status != 303 {
+		t.Fatalf("consent for the period: %d", r.Status)
+	}
+	if n := notes(managerOwn); n != 3 {
+		t.Errorf("the manager sees %d notes after consent for the period, want 3", n)
+	}
+	// One meeting taken back on its own page, then all of them at once.
+	if r := w.clients[employee].Post(fmt.Sprintf("/meetings/%d/evidence", w.meeting), url.Values{"grant": {"false"}}); r.Status != 303 {
+		t.Fatalf("revoke one: %d", r.Status)
+	}
+	if n := notes(managerOwn); n != 2 {
+		t.Errorf("%d notes after revoking one, want 2", n)
+	}
+	if r := w.clients[employee].Post(consent, url.Values{"grant": {"false"}}); r.Status != 303 {
+		t.Fatalf("revoke for the period: %d", r.Status)
+	}
+	if n := notes(managerOwn); n != 0 {
+		t.Errorf("%d notes are still evidence after revoking the period", n)
+	}
+}

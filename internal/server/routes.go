@@ -168,6 +168,7 @@ func (s *Server) routes() []route {
 		{"POST", "/reviews/{id}/people/{personID}/acknowledge", Anyone, s.reviewAcknowledge},
 		{"POST", "/reviews/{id}/people/{personID}/finalise", Leaders, s.reviewFinalise},
 		{"POST", "/meetings/{id}/evidence", Anyone, s.meetingEvidence},
+		{"POST", "/reviews/{id}/evidence", Anyone, s.cycleEvidence},
 
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},

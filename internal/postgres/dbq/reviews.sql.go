@@ -986,6 +986,72 @@ func (q *Queries) MeetingSetConsent(ctx context.Context, db DBTX, arg MeetingSet
 	return result.RowsAffected(), nil
 }
 
+const meetingsSetConsentInPeriod = `-- name: MeetingsSetConsentInPeriod :execrows
+UPDATE meetings mt SET evidence_consent_at = CASE WHEN $1::boolean THEN coalesce(mt.evidence_consent_at, now()) ELSE NULL END
+FROM oneonone_series s
+WHERE mt.org_id = $2 AND s.org_id = mt.org_id AND s.id = mt.series_id AND s.report_id = $3
+  AND mt.status = 'held' AND mt.shared_notes <> '' AND mt.scheduled_at >= $4 AND mt.scheduled_at < $5
+  AND (mt.evidence_consent_at IS NULL) = $1::boolean
+`
+
+type MeetingsSetConsentInPeriodParams struct {
+	Granted  bool
+	OrgID    int64
+	ReportID int64
+	WinFrom  time.Time
+	WinTo    time.Time
+}
+
+// The report's consent, for every held 1:1 of theirs with shared notes in
+// [@win_from, @win_to), at once: granted (keeping the day of an earlier
+// consent) or revoked.
+func (q *Queries) MeetingsSetConsentInPeriod(ctx context.Context, db DBTX, arg MeetingsSetConsentInPeriodParams) (int64, error) {
+	result, err := db.Exec(ctx, meetingsSetConsentInPeriod,
+		arg.Granted,
+		arg.OrgID,
+		arg.ReportID,
+		arg.WinFrom,
+		arg.WinTo,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const meetingsWithSharedNotesInPeriod = `-- name: MeetingsWithSharedNotesInPeriod :one
+SELECT count(*)::int AS with_notes, count(mt.evidence_consent_at)::int AS consented
+FROM meetings mt JOIN oneonone_series s ON s.org_id = mt.org_id AND s.id = mt.series_id
+WHERE mt.org_id = $1 AND s.report_id = $2
+  AND mt.status = 'held' AND mt.shared_notes <> '' AND mt.scheduled_at >= $3 AND mt.scheduled_at < $4
+`
+
+type MeetingsWithSharedNotesInPeriodParams struct {
+	OrgID    int64
+	ReportID int64
+	WinFrom  time.Time
+	WinTo    time.Time
+}
+
+type MeetingsWithSharedNotesInPeriodRow struct {
+	WithNotes int32
+	Consented int32
+}
+
+// How many of the report's held 1:1s in the period have shared notes, and
+// how many of those they agreed to use as evidence.
+func (q *Queries) MeetingsWithSharedNotesInPeriod(ctx context.Context, db DBTX, arg MeetingsWithSharedNotesInPeriodParams) (MeetingsWithSharedNotesInPeriodRow, error) {
+	row := db.QueryRow(ctx, meetingsWithSharedNotesInPeriod,
+		arg.OrgID,
+		arg.ReportID,
+		arg.WinFrom,
+		arg.WinTo,
+	)
+	var i MeetingsWithSharedNotesInPeriodRow
+	err := row.Scan(&i.WithNotes, &i.Consented)
+	return i, err
+}
+
 const noticeRecord = `-- name: NoticeRecord :execrows
 INSERT INTO review_notices (org_id, user_id, cycle_id, kind, due_on)
 VALUES ($1, $2, $3, $4, $5)
