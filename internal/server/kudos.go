@@ -378,13 +378,19 @@ func (s *Server) kudoReact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
+	// The bar's buttons send "emoji:true" (add mine) or "emoji:false"
+	// (take mine back); a form of its own may send emoji and on.
+	emoji, onText := r.PostFormValue("emoji"), r.PostFormValue("on")
+	if v := r.PostFormValue("reaction"); v != "" {
+		emoji, onText, _ = strings.Cut(v, ":")
+	}
 	var on *bool
-	switch r.PostFormValue("on") {
+	switch onText {
 	case "true", "false":
-		v := r.PostFormValue("on") == "true"
+		v := onText == "true"
 		on = &v
 	}
-	if err := s.kudos.React(r.Context(), a, id, r.PostFormValue("emoji"), on); err != nil {
+	if err := s.kudos.React(r.Context(), a, id, emoji, on); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

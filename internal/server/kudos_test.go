@@ -217,6 +217,21 @@ func TestKudosMentionsReactionsCommentsAndEditWindow(t *testing.T) {
 	if n := k.ta.F.Count(t, "SELECT count(*) FROM kudo_reactions WHERE org_id = $1", k.org); n != 1 {
 		t.Fatalf("%d reactions, want 1", n)
 	}
+	// The bar is one form per kudo, its buttons naming the reaction and
+	// whether it adds or takes back the viewer's own.
+	reactPage := k.c["ben"].Get(kudo)
+	if n := strings.Count(reactPage.Body, `action="`+kudo+`/react"`); n != 1 {
+		t.Errorf("the kudo page has %d reaction forms, want 1", n)
+	}
+	if !strings.Contains(reactPage.Body, `name="reaction" value="clap:false"`) {
+		t.Error("Ben's clap is not offered to take back")
+	}
+	if r := k.c["ben"].Post(kudo+"/react", url.Values{"reaction": {"clap:false"}}); r.Status != 303 {
+		t.Fatalf("take back: %d", r.Status)
+	}
+	if n := k.ta.F.Count(t, "SELECT count(*) FROM kudo_reactions WHERE org_id = $1", k.org); n != 0 {
+		t.Fatalf("%d reactions after Ben took his back, want 0", n)
+	}
 	if r := k.c["ben"].Post(kudo+"/comments", url.Values{"comment": {"  "}}); r.Status != 422 {
 		t.Errorf("empty comment: %d", r.Status)
 	}
