@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/chromedp/chromedp"
+
 	"fmt"
 	"net/http"
 	"strings"
@@ -126,4 +128,17 @@ func (b *tab) waitFor(sel string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.t.Fatalf("%s did not appear at %s", sel, b.where())
+}
+
+// submitInPlace clicks a submit button of a form that answers in place
+// (htmx) and waits until the section sel is redrawn, failing if the page
+// navigated instead.
+func (b *tab) submitInPlace(button, sel string) {
+	b.t.Helper()
+	b.eval(fmt.Sprintf(`(() => { window.__inPlace = true; document.querySelector(%q).dataset.old = "1"; return "" })()`, sel))
+	b.do(chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible))
+	b.waitFor(sel + ":not([data-old])")
+	if b.eval(`String(window.__inPlace === true)`) != "true" {
+		b.t.Fatalf("submitting %s loaded a new page (%s) instead of redrawing %s", button, b.where(), sel)
+	}
 }

@@ -55,10 +55,17 @@ func TestMarkHeldThenPrepareTheNextOneOnOne(t *testing.T) {
 	if want := "carried over from " + slot.Format("2 Jan"); !strings.Contains(agenda, want) {
 		t.Errorf("the carried point does not say %q:\n%s", want, agenda)
 	}
-	m.typeInto("#f-body", "Hiring plan for Q1")
-	if status := m.submit(`#agenda form.inline-form button[type=submit]`); status != http.StatusOK {
-		t.Fatalf("add a point answered %d", status)
+	// A refused point is refused in place, beside the field, once.
+	m.expectStatus(app.URL+nextPath+"/agenda", http.StatusUnprocessableEntity)
+	m.submitInPlace(`#agenda form.inline-form button[type=submit]`, "#agenda")
+	if fe := m.fieldError("body"); fe.Error == "" || !fe.Invalid || !fe.DescribedByError {
+		t.Errorf("an empty talking point added in place: %+v, want an error beside the field", fe)
 	}
+	if n := strings.Count(m.text("#agenda"), "Conference budget"); n != 1 {
+		t.Errorf("after a refused point the agenda lists the carried point %d times", n)
+	}
+	m.typeInto("#f-body", "Hiring plan for Q1")
+	m.submitInPlace(`#agenda form.inline-form button[type=submit]`, "#agenda")
 	if got := m.path(); got != nextPath {
 		t.Fatalf("adding a point left %q for %q", nextPath, got)
 	}

@@ -135,8 +135,13 @@ func TestManagerRunsAOneOnOne(t *testing.T) {
 	mgrPoint := "Quarterly data-quality review"
 	repPoint := "Conference budget for dbt Coalesce"
 	m.typeInto("#f-body", mgrPoint)
-	if status := m.submit(addPoint); status != http.StatusOK || m.path() != meeting {
-		t.Fatalf("adding a talking point answered %d at %s, want 200 at %s", status, m.path(), meeting)
+	// The agenda's forms answer in place: the page stays, the agenda is redrawn.
+	m.submitInPlace(addPoint, "#agenda")
+	if m.path() != meeting {
+		t.Fatalf("adding a talking point left the meeting for %s", m.path())
+	}
+	if got := m.eval(`document.activeElement ? document.activeElement.id : ""`); got != "f-body" {
+		t.Errorf("after adding a point the focus is on %q, want the field for the next one", got)
 	}
 	if got := agendaOf(m); !slices.Equal(got, []string{mgrPoint}) {
 		t.Errorf("manager's agenda is %q, want %q", got, []string{mgrPoint})
@@ -161,9 +166,7 @@ func TestManagerRunsAOneOnOne(t *testing.T) {
 		t.Errorf("the report sees the agenda %q, want the manager's point %q", got, mgrPoint)
 	}
 	r.typeInto("#f-body", repPoint)
-	if status := r.submit(addPoint); status != http.StatusOK {
-		t.Fatalf("the report adding a talking point answered %d", status)
-	}
+	r.submitInPlace(addPoint, "#agenda")
 	if got, want := agendaOf(r), []string{mgrPoint, repPoint}; !slices.Equal(got, want) {
 		t.Errorf("after adding theirs the report sees the agenda %q, want %q", got, want)
 	}
@@ -173,9 +176,7 @@ func TestManagerRunsAOneOnOne(t *testing.T) {
 	if got, want := agendaOf(m), []string{mgrPoint, repPoint}; !slices.Equal(got, want) {
 		t.Fatalf("after a reload the manager sees the agenda %q, want %q", got, want)
 	}
-	if status := m.submit(fmt.Sprintf(`#agenda button[aria-label=%q]`, "Move up: "+repPoint)); status != http.StatusOK {
-		t.Fatalf("moving the report's point up answered %d", status)
-	}
+	m.submitInPlace(fmt.Sprintf(`#agenda button[aria-label=%q]`, "Move up: "+repPoint), "#agenda")
 	if got, want := agendaOf(m), []string{repPoint, mgrPoint}; !slices.Equal(got, want) {
 		t.Errorf("after moving %q up the agenda is %q, want %q", repPoint, got, want)
 	}

@@ -264,6 +264,25 @@ func (s *Service) View(ctx context.Context, a core.Actor, id int64) (MeetingView
 	return v, nil
 }
 
+// AgendaView is the part of View the agenda shows (the meeting, its points
+// and suggested questions), for redrawing the agenda alone after a change.
+func (s *Service) AgendaView(ctx context.Context, a core.Actor, id int64) (MeetingView, error) {
+	m, err := s.Meeting(ctx, a, id)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	v := MeetingView{Meeting: m}
+	if v.Agenda, err = s.Store.Agenda(ctx, a.OrgID, id); err != nil {
+		return v, err
+	}
+	qs, err := s.Store.Questions(ctx, a.OrgID)
+	if err != nil {
+		return v, err
+	}
+	v.Questions = suggest(qs, v.Agenda, id, 3)
+	return v, nil
+}
+
 // suggest picks n active questions not already on the agenda, varying from
 // meeting to meeting but stable for one meeting.
 func suggest(qs []Question, agenda []AgendaItem, meetingID int64, n int) []Question {

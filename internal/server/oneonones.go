@@ -210,6 +210,20 @@ func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64,
 	s.render(w, r, status, views.MeetingPage(s.layout(r, "1:1 with "+other, "oneonones"), props))
 }
 
+// renderAgenda answers an in-place agenda change with the agenda section
+// alone (three statements instead of the page's dozen); focusAdd puts the
+// focus back in the field for the next point.
+func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, id int64, status int, f meetingForm, focusAdd bool) {
+	a := actor(r)
+	v, err := s.ones.AgendaView(r.Context(), a, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.Agenda(views.MeetingProps{View: v, Me: a.UserID, Now: s.clock.Now(),
+		Errors: f.errors, Values: f.values, FocusAdd: focusAdd}))
+}
+
 // meetingAction runs a change on a meeting: on success it redirects back to
 // the page section; on bad input it re-renders the page with the message
 // next to the field and the typed values kept.
@@ -224,7 +238,14 @@ func (s *Server) meetingAction(anchor string, fields []string, do func(r *http.R
 			return
 		}
 		err := do(r, actor(r), id)
+		// The agenda's forms post in place (htmx): the answer is the agenda
+		// alone, not the whole page.
+		inPlace := anchor == "agenda" && r.Header.Get("HX-Request") == "true"
 		if err == nil {
+			if inPlace {
+				s.renderAgenda(w, r, id, http.StatusOK, meetingForm{}, r.URL.Path == meetingPath(id)+"/agenda")
+				return
+			}
 			redirect(w, r, meetingPath(id)+"#"+anchor)
 			return
 		}
@@ -240,7 +261,12 @@ func (s *Server) meetingAction(anchor string, fields []string, do func(r *http.R
 		if len(errs) == 0 && len(fields) > 0 {
 			errs = map[string]string{fields[0]: core.ErrorMessage(err)}
 		}
-		s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, meetingForm{errors: errs, values: vals, anchor: anchor})
+		f := meetingForm{errors: errs, values: vals, anchor: anchor}
+		if inPlace {
+			s.renderAgenda(w, r, id, http.StatusUnprocessableEntity, f, true)
+			return
+		}
+		s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, f)
 	}
 }
 

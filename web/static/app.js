@@ -54,6 +54,12 @@
     });
   }
 
+  // A change made in place that the server refused for another reason than
+  // the input (gone, no longer allowed, a fault) or that never reached it:
+  // show the page as it is now, as a plain form post would have.
+  document.addEventListener("htmx:responseError", function () { window.location.reload(); });
+  document.addEventListener("htmx:sendError", function () { window.location.reload(); });
+
   // Coming back with the back button (bfcache): let forms be submitted again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submitting]").forEach(release);
