@@ -418,3 +418,22 @@ WHERE org_id = @org_id AND id = @id AND meeting_id = @meeting_id AND NOT done;
 SELECT scheduled_at FROM meetings
 WHERE org_id = @org_id AND series_id = @series_id AND status <> 'scheduled' AND scheduled_at >= @since
 ORDER BY scheduled_at;
+
+-- name: AgendaTemplates :many
+SELECT id, name, items FROM agenda_templates
+WHERE org_id = @org_id AND owner_id = @owner_id
+ORDER BY lower(name), id;
+
+-- name: AgendaTemplateGet :one
+SELECT id, name, items FROM agenda_templates
+WHERE org_id = @org_id AND owner_id = @owner_id AND id = @id;
+
+-- name: AgendaTemplateCreate :one
+-- A second template of the same name is the first one (a double submit).
+INSERT INTO agenda_templates (org_id, owner_id, name, items)
+VALUES (@org_id, @owner_id, @name, @items::text[])
+ON CONFLICT (org_id, owner_id, lower(name)) DO NOTHING
+RETURNING id;
+
+-- name: AgendaTemplateDelete :execrows
+DELETE FROM agenda_templates WHERE org_id = @org_id AND owner_id = @owner_id AND id = @id;

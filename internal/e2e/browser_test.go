@@ -303,6 +303,7 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 		{"/metrics", "metrics", "Drifting"},
 		{"/oneonones", "oneonones", "Set up with"},
 		{"/oneonones/new", "series-form", "How often"},
+		{"/oneonones/templates", "agenda-templates", "New template"},
 		{"/checkins", "checkins-empty", "No 1:1s to show yet"},
 		{"/checkins/managers", "rollup-empty", "No 1:1s in your part"},
 		{fmt.Sprintf("/teams/%d/rituals/new", circle), "ritual-form", "A regular moment"},

@@ -46,6 +46,7 @@ type ActionRef struct {
 
 // Store is persistence for 1:1s. Every method is scoped to one organisation.
 type Store interface {
+	TemplateStore
 	PersonRef(ctx context.Context, orgID, id int64) (PersonRef, error)
 	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)
 
@@ -211,6 +212,7 @@ type MeetingView struct {
 	Observations []Observation
 	PrivateNote  string
 	Questions    []Question
+	Templates    []Template // the viewer's agenda templates
 	Competencies []Competency
 	History      []MeetingSummary
 }
@@ -261,7 +263,8 @@ func (s *Service) View(ctx context.Context, a core.Actor, id int64) (MeetingView
 		return v, err
 	}
 	v.Questions = suggest(qs, v.Agenda, id, 3)
-	return v, nil
+	v.Templates, err = s.Store.Templates(ctx, a.OrgID, a.UserID)
+	return v, err
 }
 
 // AgendaView is the part of View the agenda shows (the meeting, its points
@@ -280,7 +283,8 @@ func (s *Service) AgendaView(ctx context.Context, a core.Actor, id int64) (Meeti
 		return v, err
 	}
 	v.Questions = suggest(qs, v.Agenda, id, 3)
-	return v, nil
+	v.Templates, err = s.Store.Templates(ctx, a.OrgID, a.UserID)
+	return v, err
 }
 
 // suggest picks n active questions not already on the agenda, varying from

@@ -722,3 +722,40 @@ func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, e
 	}
 	return r.OrgID, r.UserID, nil
 }
+
+// Templates lists a person's agenda templates by name.
+func (s *Store) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone.Template, error) {
+	rows, err := s.q.AgendaTemplates(ctx, s.Pool, dbq.AgendaTemplatesParams{OrgID: orgID, OwnerID: ownerID})
+	if err != nil {
+		return nil, mapErr(err, "Templates")
+	}
+	out := make([]oneonone.Template, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.Template{ID: r.ID, Name: r.Name, Items: r.Items}
+	}
+	return out, nil
+}
+
+// Template returns one of a person's agenda templates.
+func (s *Store) Template(ctx context.Context, orgID, ownerID, id int64) (oneonone.Template, error) {
+	r, err := s.q.AgendaTemplateGet(ctx, s.Pool, dbq.AgendaTemplateGetParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+	if err != nil {
+		return oneonone.Template{}, mapErr(err, "Template")
+	}
+	return oneonone.Template{ID: r.ID, Name: r.Name, Items: r.Items}, nil
+}
+
+// CreateTemplate stores a template; one of the same name is left as it was.
+func (s *Store) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneonone.Template) (int64, bool, error) {
+	id, err := s.q.AgendaTemplateCreate(ctx, s.Pool, dbq.AgendaTemplateCreateParams{OrgID: orgID, OwnerID: ownerID, Name: t.Name, Items: t.Items})
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, mapErr(err, "Template")
+}
+
+// DeleteTemplate removes a person's template; false when there was none.
+func (s *Store) DeleteTemplate(ctx context.Context, orgID, ownerID, id int64) (bool, error) {
+	n, err := s.q.AgendaTemplateDelete(ctx, s.Pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+	return n == 1, mapErr(err, "Template")
+}

@@ -429,8 +429,19 @@ var matrix = map[string]expectation{
 
 	// 1:1s. Participants act; everyone else — leaders and admins included —
 	// gets 404 for a meeting they are not in.
-	"GET /oneonones":                             {want: getPage},
-	"GET /oneonones/new":                         {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /oneonones":     {want: getPage},
+	"GET /oneonones/new": {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	// Agenda templates are each person's own: another's is not found.
+	"GET /oneonones/templates":  {want: getPage},
+	"POST /oneonones/templates": {want: statuses(401, 422, 422, 422, 422, 422, 422)},
+	"POST /oneonones/templates/{id}/delete": {path: func(w *world, _ string) string {
+		var id int64
+		if err := w.app.Pool.QueryRow(w.t.Context(), `INSERT INTO agenda_templates (org_id, owner_id, name, items)
+			VALUES ($1, $2, 'T' || gen_random_uuid(), '{"Goals"}') RETURNING id`, w.orgA, w.report.ID).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/oneonones/templates/%d/delete", id)
+	}, want: statuses(401, 303, 404, 404, 404, 404, 404).also(404, 404, 404)},
 	"POST /oneonones":                            {want: statuses(401, 403, 422, 422, 422, 422, 422)},
 	"GET /oneonones/{id}":                        {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d", w.seriesFor(who)) }, want: participantPage(200)},
 	"POST /oneonones/{id}/next":                  {path: func(w *world, who string) string { return fmt.Sprintf("/oneonones/%d/next", w.seriesFor(who)) }, want: participantOnly(303)},
@@ -451,6 +462,7 @@ var matrix = map[string]expectation{
 	"POST /meetings/{id}/agenda/{itemID}/move":   {path: itemPath("move"), want: participantOnly(303)},
 	"POST /meetings/{id}/agenda/{itemID}/delete": {path: itemPath("delete"), want: participantOnly(303)},
 	"POST /meetings/{id}/agenda/{itemID}/drop":   {path: itemPath("drop"), want: participantOnly(303)},
+	"POST /meetings/{id}/agenda/template":        {path: meetingPath("/agenda/template"), want: participantOnly(422)},
 	"GET /actions":                               {want: getPage},
 	"POST /actions/{id}/toggle": {path: func(w *world, who string) string {
 		m := w.meetingFor(who)

@@ -432,3 +432,67 @@ func (s *Server) actionToggle(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, back)
 }
+
+// agendaTemplate adds the points of one of the actor's templates to the agenda.
+func (s *Server) agendaTemplate(w http.ResponseWriter, r *http.Request) {
+	s.meetingAction("agenda", []string{"template_id"}, func(r *http.Request, a core.Actor, id int64) error {
+		tid, err := strconv.ParseInt(r.PostFormValue("template_id"), 10, 64)
+		if err != nil || tid <= 0 {
+			var v core.Validator
+			v.Check(false, "template_id", "Choose one of your templates.")
+			return v.Err()
+		}
+		return s.ones.ApplyTemplate(r.Context(), a, id, tid)
+	})(w, r)
+}
+
+// templatesPage lists the actor's agenda templates.
+func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTemplates(w, r, http.StatusOK, views.TemplatesProps{})
+}
+
+func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, status int, p views.TemplatesProps) {
+	ts, err := s.ones.Templates(r.Context(), actor(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p.Templates = ts
+	s.render(w, r, status, views.TemplatesPage(s.layout(r, "Agenda templates", "oneonones"), p))
+}
+
+// templateCreate saves a new agenda template.
+func (s *Server) templateCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	in := oneonone.TemplateInput{Name: r.PostFormValue("name"), Items: r.PostFormValue("items")}
+	if _, err := s.ones.CreateTemplate(r.Context(), actor(r), in); err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.renderTemplates(w, r, http.StatusUnprocessableEntity, views.TemplatesProps{Name: in.Name, Items: in.Items, Errors: core.FieldErrors(err)})
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Template saved. Add its points from any 1:1's agenda.")
+	redirect(w, r, "/oneonones/templates")
+}
+
+// templateDelete removes one of the actor's agenda templates.
+func (s *Server) templateDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	if err := s.ones.DeleteTemplate(r.Context(), actor(r), id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Template deleted.")
+	redirect(w, r, "/oneonones/templates")
+}

@@ -91,6 +91,10 @@ func (s *Server) routes() []route {
 		// dashboards for the manager chain and leaders).
 		{"GET", "/oneonones", Anyone, s.seriesList},
 		{"GET", "/oneonones/new", Managers, s.seriesNew},
+		// Agenda templates are each person's own.
+		{"GET", "/oneonones/templates", Anyone, s.templatesPage},
+		{"POST", "/oneonones/templates", Anyone, s.templateCreate},
+		{"POST", "/oneonones/templates/{id}/delete", Anyone, s.templateDelete},
 		{"POST", "/oneonones", Managers, s.seriesCreate},
 		{"GET", "/oneonones/{id}", Anyone, s.seriesShow},
 		{"POST", "/oneonones/{id}/next", Anyone, s.seriesNext},
@@ -103,6 +107,7 @@ func (s *Server) routes() []route {
 		{"POST", "/meetings/{id}/agenda/{itemID}/move", Anyone, s.agendaMove},
 		{"POST", "/meetings/{id}/agenda/{itemID}/delete", Anyone, s.agendaDelete},
 		{"POST", "/meetings/{id}/agenda/{itemID}/drop", Anyone, s.agendaDrop},
+		{"POST", "/meetings/{id}/agenda/template", Anyone, s.agendaTemplate},
 		{"POST", "/meetings/{id}/notes", Anyone, s.sharedNotesSave},
 		{"POST", "/meetings/{id}/private-note", Anyone, s.privateNoteSave},
 		{"POST", "/meetings/{id}/status", Anyone, s.meetingStatus},

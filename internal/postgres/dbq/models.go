@@ -447,6 +447,15 @@ type AgendaItem struct {
 	CopiedFrom *int64
 }
 
+type AgendaTemplate struct {
+	ID        int64
+	OrgID     int64
+	OwnerID   int64
+	Name      string
+	Items     []string
+	CreatedAt time.Time
+}
+
 type AuditLog struct {
 	ID        int64
 	OrgID     int64

@@ -880,6 +880,112 @@ func (q *Queries) AgendaSwap(ctx context.Context, db DBTX, arg AgendaSwapParams)
 	return err
 }
 
+const agendaTemplateCreate = `-- name: AgendaTemplateCreate :one
+INSERT INTO agenda_templates (org_id, owner_id, name, items)
+VALUES ($1, $2, $3, $4::text[])
+ON CONFLICT (org_id, owner_id, lower(name)) DO NOTHING
+RETURNING id
+`
+
+type AgendaTemplateCreateParams struct {
+	OrgID   int64
+	OwnerID int64
+	Name    string
+	Items   []string
+}
+
+// A second template of the same name is the first one (a double submit).
+func (q *Queries) AgendaTemplateCreate(ctx context.Context, db DBTX, arg AgendaTemplateCreateParams) (int64, error) {
+	row := db.QueryRow(ctx, agendaTemplateCreate,
+		arg.OrgID,
+		arg.OwnerID,
+		arg.Name,
+		arg.Items,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const agendaTemplateDelete = `-- name: AgendaTemplateDelete :execrows
+DELETE FROM agenda_templates WHERE org_id = $1 AND owner_id = $2 AND id = $3
+`
+
+type AgendaTemplateDeleteParams struct {
+	OrgID   int64
+	OwnerID int64
+	ID      int64
+}
+
+func (q *Queries) AgendaTemplateDelete(ctx context.Context, db DBTX, arg AgendaTemplateDeleteParams) (int64, error) {
+	result, err := db.Exec(ctx, agendaTemplateDelete, arg.OrgID, arg.OwnerID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const agendaTemplateGet = `-- name: AgendaTemplateGet :one
+SELECT id, name, items FROM agenda_templates
+WHERE org_id = $1 AND owner_id = $2 AND id = $3
+`
+
+type AgendaTemplateGetParams struct {
+	OrgID   int64
+	OwnerID int64
+	ID      int64
+}
+
+type AgendaTemplateGetRow struct {
+	ID    int64
+	Name  string
+	Items []string
+}
+
+func (q *Queries) AgendaTemplateGet(ctx context.Context, db DBTX, arg AgendaTemplateGetParams) (AgendaTemplateGetRow, error) {
+	row := db.QueryRow(ctx, agendaTemplateGet, arg.OrgID, arg.OwnerID, arg.ID)
+	var i AgendaTemplateGetRow
+	err := row.Scan(&i.ID, &i.Name, &i.Items)
+	return i, err
+}
+
+const agendaTemplates = `-- name: AgendaTemplates :many
+SELECT id, name, items FROM agenda_templates
+WHERE org_id = $1 AND owner_id = $2
+ORDER BY lower(name), id
+`
+
+type AgendaTemplatesParams struct {
+	OrgID   int64
+	OwnerID int64
+}
+
+type AgendaTemplatesRow struct {
+	ID    int64
+	Name  string
+	Items []string
+}
+
+func (q *Queries) AgendaTemplates(ctx context.Context, db DBTX, arg AgendaTemplatesParams) ([]AgendaTemplatesRow, error) {
+	rows, err := db.Query(ctx, agendaTemplates, arg.OrgID, arg.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AgendaTemplatesRow
+	for rows.Next() {
+		var i AgendaTemplatesRow
+		if err := rows.Scan(&i.ID, &i.Name, &i.Items); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const agendaToggle = `-- name: AgendaToggle :exec
 UPDATE agenda_items SET done = NOT done WHERE org_id = $1 AND id = $2 AND meeting_id = $3
 `
