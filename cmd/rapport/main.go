@@ -265,9 +265,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	metricsSrv, err := serveMetrics(cfg.MetricsAddr, a, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	log.Info("Rapport is ready", "url", cfg.BaseURL, "listen", ln.Addr().String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if metricsSrv != nil {
+		// Scrapes go on through the drain, and stop with the process.
+		defer metricsSrv.Close()
+	}
 
 	select {
 	case err := <-errc:
@@ -278,6 +287,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pools = nil
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves Prometheus metrics on addr, a listener of their own;
+// nil when addr is empty (metrics off).
+func serveMetrics(addr string, a *app.App, log *slog.Logger) (*http.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Metrics.Handler(log),
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	return srv, nil
 }
 
 // shutdown stops serving within cfg.ShutdownTimeout of SIGTERM, whatever is

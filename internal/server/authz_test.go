@@ -525,7 +525,8 @@ var matrix = map[string]expectation{
 	"POST /reviews/{id}/people/{personID}/acknowledge": {path: reviewPathFor("/acknowledge"), want: statuses(401, 409, 403, 404, 403, 403, 404).also(404, 404, 404)},
 	"POST /reviews/{id}/people/{personID}/finalise":    {path: reviewPathFor("/finalise"), want: statuses(401, 403, 403, 403, 409, 409, 404).also(404, 403, 403)},
 	"POST /meetings/{id}/evidence":                     {path: meetingPath("/evidence"), want: statuses(401, 303, 403, 404, 404, 404, 404).also(404, 404, 404)},
-	"GET /metrics":                                     {want: getPage},
+	"GET /definitions":                                 {want: getPage},
+	"GET /metrics":                                     {want: everyone(301)},
 	"GET /admin":                                       {want: adminGet},
 	"GET /admin/audit":                                 {want: adminGet},
 	// Exports: managers and leaders of the person and admins; a cycle or

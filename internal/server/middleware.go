@@ -105,6 +105,42 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
+// observe reports each request to the observer (metrics) by its route
+// pattern, which chi knows once the request has been routed.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		done := s.observer.StartRequest()
+		defer done()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if p := recover(); p != nil {
+				// A handler that aborts (a cut export) or panics still
+				// counts; the panic goes on to whoever handles it.
+				if p != http.ErrAbortHandler {
+					status = http.StatusInternalServerError
+				}
+				s.observer.Request(routePattern(r), r.Method, status, time.Since(start))
+				panic(p)
+			}
+			s.observer.Request(routePattern(r), r.Method, status, time.Since(start))
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// routePattern is the pattern of the route that served r, "" if none did.
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
+}
+
 // loggedPath is the request path for the log, with the route pattern in
 // place of a path that carries a bearer token (invitation, reset, calendar
 // feed): whoever reads the log must not be able to use the link.
