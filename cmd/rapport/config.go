@@ -17,6 +17,7 @@ import (
 
 	"rapport/internal/notify"
 	"rapport/internal/secrets"
+	"rapport/internal/telemetry"
 )
 
 // serveConfig is everything `rapport serve` needs, from flags and environment.
@@ -50,6 +51,9 @@ type serveConfig struct {
 	LogLevel     string
 	LogFormat    string
 	TraceQueries bool
+	// Tracing is on when the standard OTEL_* environment configures an
+	// exporter (telemetry.Enabled).
+	Tracing bool
 	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
 	WebhookAllowPrivate []netip.Prefix
 	Keys                keyConfig
@@ -230,6 +234,10 @@ func parseServe(args []string) (serveConfig, error) {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Sprintf("RAPPORT_LOG_FORMAT/--log-format %q: use text or json", c.LogFormat))
+	}
+	c.Tracing = telemetry.Enabled(os.Getenv)
+	if err := telemetry.Check(os.Getenv); err != nil {
+		errs = append(errs, strings.Split(err.Error(), "\n")...)
 	}
 	if len(errs) > 0 {
 		return c, errs

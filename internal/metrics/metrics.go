@@ -154,9 +154,10 @@ func knownMethod(m string) string {
 	return "other"
 }
 
-// buildInfo is rapport_build_info{version, commit, go_version} 1.
-func buildInfo() prometheus.Collector {
-	version, commit := Version, Commit
+// Build returns the running build's version and commit: Version and Commit
+// when set at link time, else what Go embedded from the module and VCS.
+func Build() (version, commit string) {
+	version, commit = Version, Commit
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if version == "" {
 			version = bi.Main.Version
@@ -173,6 +174,12 @@ func buildInfo() prometheus.Collector {
 	if commit == "" {
 		commit = "unknown"
 	}
+	return version, commit
+}
+
+// buildInfo is rapport_build_info{version, commit, go_version} 1.
+func buildInfo() prometheus.Collector {
+	version, commit := Build()
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "rapport_build_info",
 		Help:        "The running build: version, commit and Go version (always 1).",

@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"rapport/internal/core"
 	"rapport/internal/people"
@@ -101,7 +103,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if qc != nil {
 			attrs = append(attrs, "queries", qc.Count(), "db_ms", float64(qc.Duration().Microseconds())/1000)
 		}
-		s.log.Info("request", attrs...)
+		s.log.InfoContext(r.Context(), "request", attrs...)
 	})
 }
 
@@ -130,6 +132,24 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.observer.Request(routePattern(r), r.Method, status, time.Since(start))
 		}()
 		next.ServeHTTP(ww, r)
+	})
+}
+
+// nameSpan names the request's trace span, when tracing is on, after the
+// route pattern it matched ("GET /retros/{id}"), never the raw path.
+func nameSpan(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			span := trace.SpanFromContext(r.Context())
+			if !span.IsRecording() {
+				return
+			}
+			if p := routePattern(r); p != "" {
+				span.SetName(r.Method + " " + p)
+				span.SetAttributes(attribute.String("http.route", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
 	})
 }
 

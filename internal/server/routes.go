@@ -201,6 +201,7 @@ func (s *Server) routes() []route {
 func (s *Server) buildRouter() chi.Router {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(nameSpan)
 	if s.observer != nil {
 		r.Use(s.observe)
 	}
