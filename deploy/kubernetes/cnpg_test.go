@@ -33,13 +33,26 @@ type cnpgCluster struct {
 		PrimaryUpdateStrategy string `json:"primaryUpdateStrategy"`
 		PostgreSQL            struct {
 			Parameters map[string]string `json:"parameters"`
-		} `json:"postgresql"`
+		} `json:"postgresql,omitempty"`
 		Bootstrap struct {
-			InitDB struct {
+			InitDB *struct {
 				Database string `json:"database"`
 				Owner    string `json:"owner"`
-			} `json:"initdb"`
+			} `json:"initdb,omitempty"`
+			Recovery *struct {
+				Source         string `json:"source"`
+				RecoveryTarget *struct {
+					TargetTime string `json:"targetTime,omitempty"`
+				} `json:"recoveryTarget,omitempty"`
+			} `json:"recovery,omitempty"`
 		} `json:"bootstrap"`
+		ExternalClusters []struct {
+			Name   string `json:"name"`
+			Plugin struct {
+				Name       string            `json:"name"`
+				Parameters map[string]string `json:"parameters"`
+			} `json:"plugin"`
+		} `json:"externalClusters,omitempty"`
 		Storage    cnpgStorage                 `json:"storage"`
 		WalStorage *cnpgStorage                `json:"walStorage,omitempty"`
 		Resources  corev1.ResourceRequirements `json:"resources"`
@@ -47,7 +60,7 @@ type cnpgCluster struct {
 			EnablePodAntiAffinity bool   `json:"enablePodAntiAffinity"`
 			TopologyKey           string `json:"topologyKey"`
 			PodAntiAffinityType   string `json:"podAntiAffinityType"`
-		} `json:"affinity"`
+		} `json:"affinity,omitempty"`
 		Plugins []struct {
 			Name          string            `json:"name"`
 			IsWALArchiver bool              `json:"isWALArchiver"`

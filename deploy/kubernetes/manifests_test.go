@@ -462,6 +462,9 @@ func TestProductionOverlayComposesAConsistentDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cl.Spec.Bootstrap.InitDB == nil {
+		t.Fatal("the Cluster does not bootstrap a database (initdb)")
+	}
 	if dbURL.Hostname() != pl.Metadata.Name || strings.TrimPrefix(dbURL.Path, "/") != cl.Spec.Bootstrap.InitDB.Database {
 		t.Errorf("DATABASE_URL %s: want host %s (the pooler) and database %s", dbURL.Redacted(), pl.Metadata.Name, cl.Spec.Bootstrap.InitDB.Database)
 	}
@@ -602,5 +605,52 @@ func TestMigrationJobMatchesTheRelease(t *testing.T) {
 	}
 	if !sel.Matches(labels.Set(job.Spec.Template.Labels)) {
 		t.Errorf("the NetworkPolicy does not cover the Job's pods %v: they could not reach the database", job.Spec.Template.Labels)
+	}
+}
+
+// The recovery Cluster that docs/operations.md shows decodes strictly and
+// recovers from the archive the production Cluster writes.
+func TestDocumentedRecoveryClusterReadsTheArchive(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := build(t, "overlays/production")
+	cl, st := app.clusters[0], app.objectStores[0]
+	var found int
+	for _, block := range strings.Split(string(raw), "```yaml\n")[1:] {
+		doc := block[:strings.Index(block, "```")]
+		var r cnpgCluster
+		if err := yaml.UnmarshalStrict([]byte(doc), &r); err != nil {
+			t.Errorf("docs/operations.md: %v\n%s", err, doc)
+			continue
+		}
+		if r.Kind != "Cluster" {
+			continue
+		}
+		found++
+		rec := r.Spec.Bootstrap.Recovery
+		if rec == nil || len(r.Spec.ExternalClusters) != 1 || r.Spec.ExternalClusters[0].Name != rec.Source {
+			t.Fatalf("the documented Cluster does not recover from its external cluster: %+v", r.Spec)
+		}
+		p := r.Spec.ExternalClusters[0].Plugin
+		var plugin string
+		for _, pl := range cl.Spec.Plugins {
+			plugin = pl.Name
+		}
+		if p.Name != plugin || p.Parameters["barmanObjectName"] != st.Metadata.Name || p.Parameters["serverName"] != cl.Metadata.Name {
+			t.Errorf("the documented recovery reads %+v, want plugin %s, object store %s, server %s", p, plugin, st.Metadata.Name, cl.Metadata.Name)
+		}
+		if r.Metadata.Name == cl.Metadata.Name {
+			t.Error("the documented recovery reuses the running Cluster's name")
+		}
+		if rec.RecoveryTarget != nil {
+			if _, err := time.Parse("2006-01-02 15:04:05-07", rec.RecoveryTarget.TargetTime); err != nil {
+				t.Errorf("targetTime %q: %v", rec.RecoveryTarget.TargetTime, err)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d Cluster examples in docs/operations.md, want 1", found)
 	}
 }
