@@ -359,6 +359,9 @@ func TestProductionOverlayComposesAConsistentDeployment(t *testing.T) {
 			t.Errorf("%s %q does not listen on container port %s (%d)", p.env, e[p.env].Value, p.port, cp.ContainerPort)
 		}
 	}
+	if mp, ok := portNamed(c, "metrics"); ok && pod.Annotations["prometheus.io/port"] != strconv.Itoa(int(mp.ContainerPort)) {
+		t.Errorf("prometheus.io/port %q is not the metrics port %d", pod.Annotations["prometheus.io/port"], mp.ContainerPort)
+	}
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() {
 		t.Error("no CPU or memory request: the autoscaler and the scheduler need them")
 	}
@@ -550,6 +553,8 @@ func TestProductionOverlayComposesAConsistentDeployment(t *testing.T) {
 			be := p.Backend.Service
 			if be == nil || be.Name != svc.Name || !svcPorts[be.Port.Name] {
 				t.Errorf("the Ingress routes %s to %+v, not a port of Service %s", p.Path, be, svc.Name)
+			} else if be.Port.Name != "http" {
+				t.Errorf("the Ingress routes %s to port %s: only http is public", p.Path, be.Port.Name)
 			}
 		}
 	}
