@@ -17,11 +17,15 @@ import (
 
 	"rapport/internal/notify"
 	"rapport/internal/secrets"
+	"rapport/internal/telemetry"
 )
 
 // serveConfig is everything `rapport serve` needs, from flags and environment.
 type serveConfig struct {
-	Addr            string
+	Addr string
+	// MetricsAddr is where Prometheus metrics are served; "" (the default):
+	// not at all. Never the application's port.
+	MetricsAddr     string
 	DatabaseURL     string
 	BaseURL         string
 	DataDir         string
@@ -47,6 +51,9 @@ type serveConfig struct {
 	LogLevel     string
 	LogFormat    string
 	TraceQueries bool
+	// Tracing is on when the standard OTEL_* environment configures an
+	// exporter (telemetry.Enabled).
+	Tracing bool
 	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
 	WebhookAllowPrivate []netip.Prefix
 	Keys                keyConfig
@@ -81,6 +88,7 @@ func parseServe(args []string) (serveConfig, error) {
 	var c serveConfig
 	var idle, lifetime, shutdown, people, allowPrivate, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RAPPORT_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, e.g. :9090 or 127.0.0.1:9090 (RAPPORT_METRICS_ADDR); empty: off")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL); empty: local server or a private one")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL used in links (RAPPORT_BASE_URL); default http://localhost:<port>")
 	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "./data"), "directory for a private PostgreSQL (RAPPORT_DATA_DIR)")
@@ -120,6 +128,15 @@ func parseServe(args []string) (serveConfig, error) {
 		errs = append(errs, fmt.Sprintf("RAPPORT_ADDR/--addr %q: use host:port, e.g. :8080 or 127.0.0.1:8080", c.Addr))
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		errs = append(errs, fmt.Sprintf("RAPPORT_ADDR/--addr %q: the port must be a number from 0 to 65535", c.Addr))
+	}
+	if c.MetricsAddr != "" {
+		if _, mport, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Sprintf("RAPPORT_METRICS_ADDR/--metrics-addr %q: use host:port, e.g. :9090 or 127.0.0.1:9090", c.MetricsAddr))
+		} else if p, err := strconv.Atoi(mport); err != nil || p < 0 || p > 65535 {
+			errs = append(errs, fmt.Sprintf("RAPPORT_METRICS_ADDR/--metrics-addr %q: the port must be a number from 0 to 65535", c.MetricsAddr))
+		} else if p != 0 && mport == port {
+			errs = append(errs, fmt.Sprintf("RAPPORT_METRICS_ADDR/--metrics-addr %q: use a port other than the application's (%s), so metrics are never public", c.MetricsAddr, port))
+		}
 	}
 	if c.DatabaseURL != "" {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -217,6 +234,10 @@ func parseServe(args []string) (serveConfig, error) {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Sprintf("RAPPORT_LOG_FORMAT/--log-format %q: use text or json", c.LogFormat))
+	}
+	c.Tracing = telemetry.Enabled(os.Getenv)
+	if err := telemetry.Check(os.Getenv); err != nil {
+		errs = append(errs, strings.Split(err.Error(), "\n")...)
 	}
 	if len(errs) > 0 {
 		return c, errs

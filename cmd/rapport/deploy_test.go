@@ -13,7 +13,9 @@ import (
 // The deployment files' shutdown settings match how serve drains: the
 // orchestrator waits longer than Rapport's grace period before it kills
 // it, and the load balancer's readiness checks notice the drain before the
-// listener closes.
+// listener closes. Every RAPPORT_* value of the Deployment is parsed by
+// serve's own configuration parser. (deploy/kubernetes's tests validate
+// the manifests as a whole.)
 
 type k8sDeployment struct {
 	Kind string `yaml:"kind"`
@@ -65,7 +67,7 @@ func serveConfigFrom(t *testing.T, env map[string]string) serveConfig {
 }
 
 func TestKubernetesShutdownFitsTheGracePeriod(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "kubernetes.yaml"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "kubernetes", "base", "deployment.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestKubernetesShutdownFitsTheGracePeriod(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Fatal("no Deployment in deploy/kubernetes.yaml")
+		t.Fatal("no Deployment in deploy/kubernetes/base/deployment.yaml")
 	}
 }
 

@@ -30,12 +30,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/app"
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/demo"
+	"rapport/internal/metrics"
 	"rapport/internal/notify"
 	"rapport/internal/people"
 	"rapport/internal/pgembed"
@@ -43,6 +45,7 @@ import (
 	"rapport/internal/retro"
 	"rapport/internal/secrets"
 	"rapport/internal/server"
+	"rapport/internal/telemetry"
 )
 
 const usage = `Rapport — build working relationships on purpose.
@@ -119,10 +122,12 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
+	// Lines logged inside a trace carry its trace_id (tracing is off
+	// unless OTEL_* configures it).
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // database returns the DSN to use and a function that stops a private server.
@@ -168,10 +173,34 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := postgres.Migrate(ctx, dsn, log); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	var tracer pgx.QueryTracer
+	var tracers []pgx.QueryTracer
 	if cfg.TraceQueries {
-		tracer = &postgres.QueryCounter{}
+		tracers = append(tracers, &postgres.QueryCounter{})
 		log.Warn("tracing database statements per request (--trace-queries): for debugging, not for production")
+	}
+	stopTracing := func(context.Context) error { return nil }
+	if cfg.Tracing {
+		version, _ := metrics.Build()
+		if stopTracing, err = telemetry.Setup(ctx, version); err != nil {
+			return err
+		}
+		tracers = append(tracers, telemetry.QueryTracer())
+		log.Info("tracing requests and statements to the OTLP endpoint (OTEL_* environment)")
+	}
+	// Spans still queued are sent at the very end, within a bound.
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flush); err != nil {
+			log.Warn("tracing: flush spans", "err", err)
+		}
+	}()
+	var tracer pgx.QueryTracer
+	switch len(tracers) {
+	case 1:
+		tracer = tracers[0]
+	case 2:
+		tracer = multitracer.New(tracers...)
 	}
 	pools, err := postgres.OpenPools(ctx, dsn, postgres.Budget{
 		Size: cfg.PoolSize, AcquireTimeout: cfg.AcquireTimeout, StatementTimeout: cfg.StatementTimeout,
@@ -246,9 +275,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// queries still running are cancelled and free their connections.
 	baseCtx, cancelRequests := context.WithCancel(context.Background())
 	defer cancelRequests()
+	handler := srv.Handler()
+	if cfg.Tracing {
+		handler = telemetry.Handler(handler)
+	}
 	httpSrv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -265,9 +298,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	metricsSrv, err := serveMetrics(cfg.MetricsAddr, a, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	log.Info("Rapport is ready", "url", cfg.BaseURL, "listen", ln.Addr().String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if metricsSrv != nil {
+		// Scrapes go on through the drain, and stop with the process.
+		defer metricsSrv.Close()
+	}
 
 	select {
 	case err := <-errc:
@@ -278,6 +320,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pools = nil
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves Prometheus metrics on addr, a listener of their own;
+// nil when addr is empty (metrics off).
+func serveMetrics(addr string, a *app.App, log *slog.Logger) (*http.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Metrics.Handler(log),
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	return srv, nil
 }
 
 // shutdown stops serving within cfg.ShutdownTimeout of SIGTERM, whatever is

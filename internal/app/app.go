@@ -14,6 +14,7 @@ import (
 	"rapport/internal/core"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
+	"rapport/internal/metrics"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -36,6 +37,9 @@ type App struct {
 	// Live fans changes out to open pages; Start it to serve event streams.
 	Live   *live.Hub
 	Server *server.Server
+	// Metrics holds this instance's Prometheus metrics; serve its Handler on
+	// a listener of its own.
+	Metrics *metrics.Metrics
 }
 
 // Options tune an App.
@@ -102,6 +106,38 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
+	m, err := newMetrics(pool, opts, hub, n)
+	if err != nil {
+		return nil, err
+	}
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv, Metrics: m}, nil
+}
+
+// jobStatsTTL is how long the job queue's counts are reused between
+// scrapes: one grouped query over River's table at most this often.
+const jobStatsTTL = 15 * time.Second
+
+// newMetrics registers every part's collectors: the pools by name, the job
+// queue (read on the jobs pool), live streams and webhook deliveries.
+func newMetrics(pool *pgxpool.Pool, opts Options, hub *live.Hub, n *notify.Notifier) (*metrics.Metrics, error) {
+	m := metrics.New()
+	pools := map[string]*pgxpool.Pool{"pages": pool, "readiness": opts.ReadyPool, "jobs": opts.JobsPool, "exports": opts.ExportPool}
+	jobs := pool
+	if opts.JobsPool != nil {
+		jobs = opts.JobsPool
+	}
+	err := m.Register(
+		metrics.NewPoolCollector(pools),
+		metrics.NewJobCollector(postgres.JobStats(jobs), jobStatsTTL),
+		metrics.NewLiveCollector(func() metrics.LiveCounts {
+			s := hub.Stats()
+			return metrics.LiveCounts{Open: s.Open, FannedOut: s.FannedOut, StreamsCut: s.StreamsCut}
+		}),
+		metrics.NewWebhookCollector(func() metrics.WebhookCounts {
+			s := n.DeliveryStats()
+			return metrics.WebhookCounts{Delivered: s.Delivered, Retried: s.Retried, Failed: s.Failed}
+		}),
+	)
+	return m, err
 }

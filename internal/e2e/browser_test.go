@@ -300,7 +300,7 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 		{"/admin/webhooks", "webhooks", "Set a team's webhook"},
 		{"/questions", "questions", "What would make a good week for you?"},
 		{"/calendar", "calendar", "Create feed address"},
-		{"/metrics", "metrics", "Drifting"},
+		{"/definitions", "metrics", "Drifting"},
 		{"/oneonones", "oneonones", "Set up with"},
 		{"/oneonones/new", "series-form", "How often"},
 		{"/oneonones/templates", "agenda-templates", "New template"},

@@ -61,6 +61,23 @@ type Hub struct {
 	// listenPID is the server process id of the LISTEN connection, 0 while
 	// disconnected.
 	listenPID atomic.Uint32
+
+	// What Stats reports.
+	open      atomic.Int64
+	fannedOut atomic.Uint64
+	cut       atomic.Uint64
+}
+
+// Stats is what a hub counts, for the metrics endpoint.
+type Stats struct {
+	Open       int64  // streams open now
+	FannedOut  uint64 // events handed to streams, one per stream per event
+	StreamsCut uint64 // streams cut for falling Buffer events behind
+}
+
+// Stats returns the hub's counts so far.
+func (h *Hub) Stats() Stats {
+	return Stats{Open: h.open.Load(), FannedOut: h.fannedOut.Load(), StreamsCut: h.cut.Load()}
 }
 
 // topicState is what the hub knows of one watched topic: the streams
@@ -326,7 +343,9 @@ func (h *Hub) deliver(topic string, events []Event) {
 		for s := range st.subs {
 			select {
 			case s.ch <- ev:
+				h.fannedOut.Add(1)
 			default:
+				h.cut.Add(1)
 				// Too far behind: cut the stream; its browser reconnects
 				// with Last-Event-ID and reads the rest from the table.
 				delete(st.subs, s)

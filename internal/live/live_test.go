@@ -163,6 +163,14 @@ func TestEventReachesEveryStreamOnEveryReplica(t *testing.T) {
 	if ev, ok := bystander.Next(200 * time.Millisecond); ok {
 		t.Errorf("a stream on another topic received %+v", ev)
 	}
+	// What the metrics endpoint reports: each replica's open streams, and
+	// two events handed to each of its streams on the topic.
+	if st := a.hub.Stats(); st != (live.Stats{Open: 2, FannedOut: 4}) {
+		t.Errorf("replica a: Stats = %+v, want 2 open, 4 fanned out", st)
+	}
+	if st := b.hub.Stats(); st != (live.Stats{Open: 3, FannedOut: 4}) {
+		t.Errorf("replica b: Stats = %+v, want 3 open, 4 fanned out", st)
+	}
 }
 
 func TestRolledBackPublishDeliversNothing(t *testing.T) {

@@ -51,6 +51,8 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, topic string) {
 		return
 	}
 	defer h.unsubscribe(s)
+	h.open.Add(1)
+	defer h.open.Add(-1)
 
 	var replay []Event
 	if hasLast {

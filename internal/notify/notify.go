@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,6 +101,21 @@ type Notifier struct {
 	Reviews ReviewReminders
 	// Resets, when set, handles password-reset requests (ResetRequested jobs).
 	Resets PasswordResets
+
+	// Delivery attempts by outcome, for the metrics endpoint.
+	delivered, retried, failed atomic.Uint64
+}
+
+// DeliveryStats counts webhook delivery attempts by outcome.
+type DeliveryStats struct {
+	Delivered uint64 // the receiver answered 2xx
+	Retried   uint64 // failed; River tries again later
+	Failed    uint64 // failed on the last attempt: given up
+}
+
+// DeliveryStats returns this process's delivery attempts so far.
+func (n *Notifier) DeliveryStats() DeliveryStats {
+	return DeliveryStats{Delivered: n.delivered.Load(), Retried: n.retried.Load(), Failed: n.failed.Load()}
 }
 
 // New builds a Notifier whose jobs run on pool and whose deliveries read and

@@ -344,6 +344,10 @@ func TestPublicKudoIsPostedOnceEvenWhenTheFirstAttemptFails(t *testing.T) {
 	if _, attempt := jobState(t, pool, kudoID, w.platform); attempt != 2 {
 		t.Errorf("job attempt %d, want 2", attempt)
 	}
+	// What the metrics endpoint reports: one attempt retried, one delivered.
+	if st := n.DeliveryStats(); st != (notify.DeliveryStats{Delivered: 1, Retried: 1}) {
+		t.Errorf("DeliveryStats = %+v, want 1 delivered and 1 retried", st)
+	}
 	rows := deliveryRows(t, pool, "kudo_id = $1", kudoID)
 	if len(rows) != 1 {
 		t.Fatalf("%d delivery rows, want 1: %+v", len(rows), rows)
@@ -665,6 +669,9 @@ func TestDeliveryFailsAfterMaxAttempts(t *testing.T) {
 	waitFor(t, "the job to be discarded", func() bool { s, _ := jobState(t, pool, id, w.platform); return s == "discarded" })
 	if requests, _ := r.counts(); requests != 3 {
 		t.Errorf("receiver got %d requests, want 3", requests)
+	}
+	if st := n.DeliveryStats(); st != (notify.DeliveryStats{Retried: 2, Failed: 1}) {
+		t.Errorf("DeliveryStats = %+v, want 2 retried and 1 failed", st)
 	}
 	ds, err := notify.Deliveries(ctx, postgres.NewNotifyStore(pool), w.org, 0)
 	must(t, err)

@@ -289,10 +289,13 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, what, hook str
 	case postErr == nil:
 		t := n.clock.Now()
 		deliveredAt = &t
+		n.delivered.Add(1)
 	case attempt >= maxAttempts:
 		status, lastErr = StatusFailed, postErr.Error()
+		n.failed.Add(1)
 	default:
 		status, lastErr = StatusPending, postErr.Error()
+		n.retried.Add(1)
 	}
 	if err := record(status, lastErr, deliveredAt); err != nil {
 		if postErr == nil {

@@ -116,7 +116,7 @@ type Budget struct {
 	// bounds each of their statements.
 	Exports                int32
 	ExportStatementTimeout time.Duration
-	// Tracer, if set, sees the requests' statements.
+	// Tracer, if set, sees the statements of requests and exports.
 	Tracer pgx.QueryTracer
 }
 
@@ -150,7 +150,7 @@ func OpenPools(ctx context.Context, dsn string, b Budget) (*Pools, error) {
 	open(&p.Requests, PoolOptions{Name: "rapport", MaxConns: b.Size, AcquireTimeout: b.AcquireTimeout, StatementTimeout: b.StatementTimeout, Tracer: b.Tracer})
 	open(&p.Ready, PoolOptions{Name: "rapport readiness", MaxConns: ReadyConns, AcquireTimeout: time.Second, StatementTimeout: time.Second})
 	open(&p.Jobs, PoolOptions{Name: "rapport jobs", MaxConns: JobsConns})
-	open(&p.Exports, PoolOptions{Name: "rapport exports", MaxConns: b.Exports, StatementTimeout: b.ExportStatementTimeout})
+	open(&p.Exports, PoolOptions{Name: "rapport exports", MaxConns: b.Exports, StatementTimeout: b.ExportStatementTimeout, Tracer: b.Tracer})
 	if err != nil {
 		p.Close(context.Background())
 		return nil, err

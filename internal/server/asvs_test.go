@@ -350,7 +350,7 @@ func TestEverySignedInPageOffersSignOut(t *testing.T) {
 	c := ta.Client(t)
 	c.SignIn(adm.Email, testfx.Password)
 	for _, path := range []string{"/", "/org", "/people", "/teams", "/oneonones", "/kudos", "/reviews", "/framework",
-		"/metrics", "/admin", "/admin/audit", "/admin/webhooks", "/questions", "/calendar", "/invitations"} {
+		"/definitions", "/admin", "/admin/audit", "/admin/webhooks", "/questions", "/calendar", "/invitations"} {
 		r := c.Get(path)
 		if !strings.Contains(r.Body, `<form method="post" action="/logout">`) {
 			t.Errorf("%s (%d): no sign-out form", path, r.Status)

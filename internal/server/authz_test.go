@@ -542,7 +542,8 @@ var matrix = map[string]expectation{
 	// Only the person reviewed consents for their period; to anyone else the
 	// cycle is not theirs to consent in.
 	"POST /reviews/{id}/evidence": {path: cyclePathFor("/evidence"), want: statuses(401, 303, 404, 404, 404, 404, 404).also(404, 404, 404)},
-	"GET /metrics":                {want: getPage},
+	"GET /definitions":            {want: getPage},
+	"GET /metrics":                {want: everyone(301)},
 	"GET /admin":                  {want: adminGet},
 	"GET /admin/audit":            {want: adminGet},
 	// Exports: managers and leaders of the person and admins; a cycle or

@@ -144,6 +144,9 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 	} else {
 		st, err = s.exports.Write(ctx, plan, w)
 	}
+	if s.observer != nil {
+		s.observer.Export(format, int64(st.Rows), time.Since(start), err == nil)
+	}
 	if err != nil {
 		// Headers (and maybe rows) are already out: cut the connection so
 		// the download fails instead of looking complete.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"rapport/internal/core"
 	"rapport/internal/people"
@@ -101,8 +103,62 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if qc != nil {
 			attrs = append(attrs, "queries", qc.Count(), "db_ms", float64(qc.Duration().Microseconds())/1000)
 		}
-		s.log.Info("request", attrs...)
+		s.log.InfoContext(r.Context(), "request", attrs...)
 	})
+}
+
+// observe reports each request to the observer (metrics) by its route
+// pattern, which chi knows once the request has been routed.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		done := s.observer.StartRequest()
+		defer done()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if p := recover(); p != nil {
+				// A handler that aborts (a cut export) or panics still
+				// counts; the panic goes on to whoever handles it.
+				if p != http.ErrAbortHandler {
+					status = http.StatusInternalServerError
+				}
+				s.observer.Request(routePattern(r), r.Method, status, time.Since(start))
+				panic(p)
+			}
+			s.observer.Request(routePattern(r), r.Method, status, time.Since(start))
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// nameSpan names the request's trace span, when tracing is on, after the
+// route pattern it matched ("GET /retros/{id}"), never the raw path.
+func nameSpan(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			span := trace.SpanFromContext(r.Context())
+			if !span.IsRecording() {
+				return
+			}
+			if p := routePattern(r); p != "" {
+				span.SetName(r.Method + " " + p)
+				span.SetAttributes(attribute.String("http.route", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routePattern is the pattern of the route that served r, "" if none did.
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
 }
 
 // loggedPath is the request path for the log, with the route pattern in

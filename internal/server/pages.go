@@ -13,23 +13,29 @@ import (
 )
 
 var (
-	metricsOnce sync.Once
-	metricsHTML string
+	definitionsOnce sync.Once
+	definitionsHTML string
 )
 
-// metricsPage shows docs/metrics.md, the definition of every figure, so the
-// numbers on the dashboards link to their meaning. The Markdown is ours and
-// rendered without raw HTML.
-func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
-	metricsOnce.Do(func() {
+// definitionsPage shows docs/metrics.md, the definition of every figure, so
+// the numbers on the dashboards link to their meaning. The Markdown is ours
+// and rendered without raw HTML.
+func (s *Server) definitionsPage(w http.ResponseWriter, r *http.Request) {
+	definitionsOnce.Do(func() {
 		var buf bytes.Buffer
 		md := goldmark.New(goldmark.WithParserOptions(parser.WithAutoHeadingID()))
 		if err := md.Convert(docs.Metrics, &buf); err != nil {
 			s.log.Error("render metrics doc", "err", err)
 		}
-		metricsHTML = buf.String()
+		definitionsHTML = buf.String()
 	})
-	s.render(w, r, http.StatusOK, views.DocPage(s.layout(r, "How figures are counted", "checkins"), metricsHTML))
+	s.render(w, r, http.StatusOK, views.DocPage(s.layout(r, "How figures are counted", "checkins"), definitionsHTML))
+}
+
+// definitionsMoved sends the definitions' old address, /metrics, to the
+// new one. Browsers keep the #fragment of the link across the redirect.
+func (s *Server) definitionsMoved(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/definitions", http.StatusMovedPermanently)
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {

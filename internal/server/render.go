@@ -20,7 +20,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := c.Render(r.Context(), w); err != nil {
-		s.log.Error("render", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		s.log.ErrorContext(r.Context(), "render", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
 	}
 }
 
@@ -109,12 +109,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	status := statusFor(code)
 	if code == core.EUNAVAILABLE {
 		// An overload, not a fault: say so briefly and ask to come back.
-		s.log.Warn("overloaded", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		s.log.WarnContext(r.Context(), "overloaded", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
 		s.renderUnavailable(w, r, core.ErrorMessage(err), busyRetryAfter)
 		return
 	}
 	if code == core.EINTERNAL {
-		s.log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+		s.log.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
 		s.renderStatus(w, r, status)
 		return
 	}

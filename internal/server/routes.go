@@ -188,7 +188,10 @@ func (s *Server) routes() []route {
 		{"GET", "/exports/cycles/{id}/people/{personID}/packet", Managers, s.packetPage},
 		{"GET", "/exports/cycles/{id}/people/{personID}/packet.pdf", Managers, s.packetPDF},
 
-		{"GET", "/metrics", Anyone, s.metricsPage},
+		{"GET", "/definitions", Anyone, s.definitionsPage},
+		// The definitions' old address; operational metrics are on their
+		// own listener (RAPPORT_METRICS_ADDR), never here.
+		{"GET", "/metrics", Public, s.definitionsMoved},
 		{"GET", "/admin", AdminOnly, s.adminPage},
 		{"GET", "/admin/audit", AdminOnly, s.auditPage},
 		{"GET", "/admin/webhooks", AdminOnly, s.webhooksPage},
@@ -207,6 +210,10 @@ func (s *Server) routes() []route {
 func (s *Server) buildRouter() chi.Router {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(nameSpan)
+	if s.observer != nil {
+		r.Use(s.observe)
+	}
 	if s.cfg.TrustProxy {
 		r.Use(middleware.RealIP)
 	}

@@ -118,6 +118,8 @@ type Server struct {
 	// exportsCtx ends every running export when shutdown cuts them.
 	exportsCtx  context.Context
 	stopExports context.CancelFunc
+
+	observer Observer // nil: nothing recorded
 }
 
 // Services are the domain services the handlers call.
@@ -134,6 +136,22 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// Observer, when set, records requests and exports for the metrics
+	// endpoint.
+	Observer Observer
+}
+
+// Observer records what the HTTP layer does, for metrics.
+type Observer interface {
+	// StartRequest counts a request in flight until the returned function
+	// is called.
+	StartRequest() func()
+	// Request records an answered request by its route pattern ("" when no
+	// route matched), never its raw path.
+	Request(route, method string, status int, d time.Duration)
+	// Export records a cycle export: its rows, its length and whether it
+	// was complete.
+	Export(format string, rows int64, d time.Duration, complete bool)
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -164,7 +182,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

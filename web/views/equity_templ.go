@@ -26,7 +26,7 @@ type EquityProps struct {
 	Members int
 }
 
-const eqMetricsURL = "/metrics#recognition-equity"
+const eqMetricsURL = "/definitions#recognition-equity"
 
 func eqKudosURL(id int64) templ.SafeURL {
 	return templ.SafeURL("/people/" + strconv.FormatInt(id, 10) + "/kudos")

@@ -305,7 +305,7 @@ func PacketPage(l Layout, p PacketProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</dl><p class=\"muted small\">How each figure is computed: <a href=\"/metrics\">metrics</a>.</p></section><section class=\"packet-section\"><h2>Competencies</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</dl><p class=\"muted small\">How each figure is computed: <a href=\"/definitions\">metrics</a>.</p></section><section class=\"packet-section\"><h2>Competencies</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

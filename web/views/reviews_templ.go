@@ -2899,7 +2899,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 247, " outside their teams in contact</dd></div></dl><p class=\"muted small\">How each figure is counted: <a href=\"/metrics\">definitions</a>. Private notes are never used.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 247, " outside their teams in contact</dd></div></dl><p class=\"muted small\">How each figure is counted: <a href=\"/definitions\">definitions</a>. Private notes are never used.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -322,6 +322,54 @@ func (ns NullRitualCadence) Value() (driver.Value, error) {
 	return string(ns.RitualCadence), nil
 }
 
+type RiverRiverJobState string
+
+const (
+	RiverRiverJobStateAvailable RiverRiverJobState = "available"
+	RiverRiverJobStateCancelled RiverRiverJobState = "cancelled"
+	RiverRiverJobStateCompleted RiverRiverJobState = "completed"
+	RiverRiverJobStateDiscarded RiverRiverJobState = "discarded"
+	RiverRiverJobStatePending   RiverRiverJobState = "pending"
+	RiverRiverJobStateRetryable RiverRiverJobState = "retryable"
+	RiverRiverJobStateRunning   RiverRiverJobState = "running"
+	RiverRiverJobStateScheduled RiverRiverJobState = "scheduled"
+)
+
+func (e *RiverRiverJobState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = RiverRiverJobState(s)
+	case string:
+		*e = RiverRiverJobState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for RiverRiverJobState: %T", src)
+	}
+	return nil
+}
+
+type NullRiverRiverJobState struct {
+	RiverRiverJobState RiverRiverJobState
+	Valid              bool // Valid is true if RiverRiverJobState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullRiverRiverJobState) Scan(value interface{}) error {
+	if value == nil {
+		ns.RiverRiverJobState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.RiverRiverJobState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullRiverRiverJobState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.RiverRiverJobState), nil
+}
+
 type SeriesStatus string
 
 const (
@@ -859,6 +907,19 @@ type Ritual struct {
 	CreatedBy *int64
 	CreatedAt time.Time
 	IdemKey   string
+}
+
+type RiverRiverJob struct {
+	ID          int64
+	State       RiverRiverJobState
+	Attempt     int16
+	MaxAttempts int16
+	AttemptedAt *time.Time
+	CreatedAt   time.Time
+	FinalizedAt *time.Time
+	ScheduledAt time.Time
+	Kind        string
+	Queue       string
 }
 
 type Session struct {
