@@ -119,7 +119,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) ([]S
 
 // ErrSSOOnly refuses a password (even the right one) of a person whose
 // organisation enforces single sign-on.
-var ErrSSOOnly = &core.Error{Code: core.EUNAUTHORIZED, Message: "Your organisation signs in with single sign-on, not passwords. Use “Sign in with single sign-on” below."}
+var ErrSSOOnly = &core.Error{Code: core.EUNAUTHORIZED, Message: "Your organisation signs in with single sign-on, not passwords. Continue with single sign-on below, with your work email."}
 
 // errNoPasswords refuses to set a password nobody could sign in with.
 var errNoPasswords = &core.Error{Code: core.EFORBIDDEN, Message: "Your organisation signs in with single sign-on, so there is no password to set. Sign in with your organisation's provider instead."}

@@ -397,9 +397,9 @@ var matrix = map[string]expectation{
 	"POST /login/sso":          {form: url.Values{"sso_email": {"nobody@nowhere.example"}}, want: everyone(422)},
 	"GET /sso/callback":        {want: everyone(401)}, // no sign-in under way
 	// Org A has no single sign-on: its page is not found (signed-in people
-	// are sent on), and starting one is refused for everyone.
+	// are sent on), and starting one is not found for anyone.
 	"GET /sso/{org}":                {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d", w.orgA) }, want: statuses(404, 303, 303, 303, 303, 303, 303)},
-	"POST /sso/{org}/start":         {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d/start", w.orgA) }, want: everyone(404)},
+	"GET /sso/{org}/start":          {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d/start", w.orgA) }, want: everyone(404)},
 	"POST /logout":                  {want: statuses(401, 303, 303, 303, 303, 303, 303)},
 	"GET /invite/{token}":           {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
 	"POST /invite/{token}":          {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},

@@ -52,7 +52,7 @@ func (s *Server) routes() []route {
 		{"POST", "/login/sso", Public, s.ssoLookup},
 		{"GET", "/sso/callback", Public, s.ssoCallback},
 		{"GET", "/sso/{org}", Public, s.ssoPage},
-		{"POST", "/sso/{org}/start", Public, s.ssoStart},
+		{"GET", "/sso/{org}/start", Public, s.ssoStart},
 		{"POST", "/logout", Anyone, s.logout},
 		{"GET", "/invite/{token}", Public, s.inviteForm},
 		{"POST", "/invite/{token}", Public, s.inviteSubmit},

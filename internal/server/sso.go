@@ -101,7 +101,11 @@ func (s *Server) ssoSettingsTest(w http.ResponseWriter, r *http.Request) {
 	if d.Keys != 1 {
 		keys = fmt.Sprintf("%d signing keys", d.Keys)
 	}
-	s.renderSSOSettings(w, r, http.StatusOK, &f, "Connection works: the issuer publishes its discovery document and "+keys+". Nothing is saved yet.")
+	msg := "Connection works: the issuer publishes its discovery document and " + keys + ". Nothing is saved yet"
+	if r.PostFormValue("client_secret") != "" {
+		msg += ": enter the client secret again, then save"
+	}
+	s.renderSSOSettings(w, r, http.StatusOK, &f, msg+".")
 }
 
 // ssoLookup finds the organisations that sign in a work email's domain
@@ -200,16 +204,14 @@ func (s *Server) ssoPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // ssoStart sends the browser to the organisation's provider, keeping the
-// state with its session.
+// state with its session. A GET (a link): the pages' form-action policy
+// would stop a form's redirect to the provider.
 func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
 	o, ok := s.ssoOrg(w, r)
 	if !ok {
 		return
 	}
-	next := r.PostFormValue("next")
+	next := r.URL.Query().Get("next")
 	if safeNext(next) != next {
 		next = ""
 	}

@@ -109,7 +109,7 @@ func person(subject, email string) user {
 // (with code and state) the browser is sent to.
 func (w *ssoWorld) leave(c *testapp.Client, org int64, u mockoidc.User) string {
 	w.t.Helper()
-	r := c.Post(fmt.Sprintf("/sso/%d/start", org), url.Values{"next": {"/kudos"}})
+	r := c.Get(fmt.Sprintf("/sso/%d/start?next=%%2Fkudos", org))
 	if r.Status != http.StatusSeeOther {
 		w.t.Fatalf("start sign-in: status %d\n%s", r.Status, r.Body)
 	}
@@ -464,7 +464,7 @@ func TestSSOLookupByEmailDomain(t *testing.T) {
 		t.Fatalf("lookup: status %d to %q", r.Status, r.Location())
 	}
 	page := c.Get(r.Location())
-	if !strings.Contains(page.Body, "Sign in with Acme ID") || !strings.Contains(page.Body, `value="/kudos"`) {
+	if !strings.Contains(page.Body, "Sign in with Acme ID") || !strings.Contains(page.Body, `/start?next=%2Fkudos`) {
 		t.Errorf("the organisation's page lacks its button or the next page")
 	}
 	for _, email := range []string{"someone@nowhere.test", "not an address"} {
