@@ -73,3 +73,14 @@ SELECT id, name, email FROM users
 WHERE org_id = @org_id AND active AND role = 'admin'
 ORDER BY lower(name), id
 LIMIT 500;
+
+-- name: SSOSecretsToReseal :many
+-- Client secrets sealed by a key other than the current one.
+SELECT org_id, client_secret_sealed, client_secret_key_id FROM org_sso
+WHERE client_secret_key_id <> @current_key_id
+ORDER BY org_id;
+
+-- name: SSOSecretReseal :execrows
+-- Replaces a sealed client secret unless an admin changed it meanwhile.
+UPDATE org_sso SET client_secret_sealed = @new_sealed, client_secret_key_id = @new_key_id
+WHERE org_id = @org_id AND client_secret_key_id = @old_key_id AND client_secret_sealed = @old_sealed;

@@ -121,8 +121,8 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) ([]S
 // organisation enforces single sign-on.
 var ErrSSOOnly = &core.Error{Code: core.EUNAUTHORIZED, Message: "Your organisation signs in with single sign-on, not passwords. Continue with single sign-on below, with your work email."}
 
-// errNoPasswords refuses to set a password nobody could sign in with.
-var errNoPasswords = &core.Error{Code: core.EFORBIDDEN, Message: "Your organisation signs in with single sign-on, so there is no password to set. Sign in with your organisation's provider instead."}
+// ErrNoPasswords refuses to set a password nobody could sign in with.
+var ErrNoPasswords = &core.Error{Code: core.EFORBIDDEN, Message: "Your organisation signs in with single sign-on, so there is no password to set. Sign in with your organisation's provider instead."}
 
 // checkPasswordAllowed refuses setting a password (and so signing in with
 // it) for a person whose organisation enforces single sign-on.
@@ -132,7 +132,7 @@ func (s *Service) checkPasswordAllowed(ctx context.Context, orgID, personID int6
 		return err
 	}
 	if !ok {
-		return errNoPasswords
+		return ErrNoPasswords
 	}
 	return nil
 }

@@ -164,6 +164,29 @@ func (s *Store) LinkSSOIdentity(ctx context.Context, orgID, personID int64, issu
 	return n == 1, nil
 }
 
+// SSOSecretsToReseal lists the client secrets not sealed by the current key.
+func (s *Store) SSOSecretsToReseal(ctx context.Context, currentKeyID string) ([]sso.SealedSecret, error) {
+	rows, err := s.q.SSOSecretsToReseal(ctx, s.Pool, currentKeyID)
+	if err != nil {
+		return nil, mapErr(err, "Single sign-on")
+	}
+	out := make([]sso.SealedSecret, len(rows))
+	for i, r := range rows {
+		out[i] = sso.SealedSecret{OrgID: r.OrgID, Sealed: r.ClientSecretSealed, KeyID: r.ClientSecretKeyID}
+	}
+	return out, nil
+}
+
+// ResealSSOSecret replaces a sealed client secret unless it changed meanwhile.
+func (s *Store) ResealSSOSecret(ctx context.Context, old, sealed sso.SealedSecret) (bool, error) {
+	n, err := s.q.SSOSecretReseal(ctx, s.Pool, dbq.SSOSecretResealParams{NewSealed: sealed.Sealed, NewKeyID: sealed.KeyID,
+		OrgID: old.OrgID, OldKeyID: old.KeyID, OldSealed: old.Sealed})
+	if err != nil {
+		return false, mapErr(err, "Single sign-on")
+	}
+	return n == 1, nil
+}
+
 // CreateSSOPerson creates an employee, linked to (issuer, subject), with no
 // manager and no password, and audits it as done by no one (the system).
 func (s *Store) CreateSSOPerson(ctx context.Context, orgID int64, name, email, issuer, subject string) (sso.Account, error) {

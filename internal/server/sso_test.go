@@ -477,3 +477,55 @@ func TestSSOLookupByEmailDomain(t *testing.T) {
 		t.Errorf("an organisation without SSO: status %d, want 404", r.Status)
 	}
 }
+
+// TestSSOEnforcementRefusesSettingPasswords: a reset link or an invitation
+// would set a password and sign in with it, around the enforcement.
+func TestSSOEnforcementRefusesSettingPasswords(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t, false)
+	staff := w.app.F.Person(t, w.acme, testfx.PersonOpts{Name: "Pat Password", Email: "pat@" + w.domA})
+	if r := w.adminC.Post("/admin/sso", w.settings(false, true, fmt.Sprint(w.admin.ID))); r.Status != http.StatusSeeOther {
+		t.Fatalf("enforce: status %d\n%s", r.Status, r.Body)
+	}
+	ctx := t.Context()
+	var hash string
+	if err := w.app.Pool.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = $1", staff.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := w.app.People.IssuePasswordReset(ctx, staff.Email, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.app.Client(t)
+	r := c.Post("/password/reset/"+token, url.Values{"password": {"a brand new password"}, "confirm": {"a brand new password"}})
+	if r.Status != http.StatusForbidden || !strings.Contains(html.UnescapeString(r.Body), "no password to set") {
+		t.Errorf("reset under enforcement: status %d, want 403 naming single sign-on", r.Status)
+	}
+	if signedInAs(t, c) != "" {
+		t.Errorf("a refused reset signed the browser in")
+	}
+	a := core.Actor{UserID: w.admin.ID, OrgID: w.acme, Role: core.RoleAdmin}
+	invite, err := w.app.People.Invite(ctx, a, w.sam.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = w.app.Client(t)
+	r = c.Post("/invite/"+invite, url.Values{"password": {"a brand new password"}, "confirm": {"a brand new password"}})
+	if r.Status != http.StatusForbidden {
+		t.Errorf("accepting an invitation under enforcement: status %d, want 403", r.Status)
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND password_hash = $2", staff.ID, hash); n != 1 {
+		t.Errorf("the refused reset changed the password")
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND password_hash <> ''", w.sam.ID); n != 0 {
+		t.Errorf("the invitation set a password under enforcement")
+	}
+	// The break-glass admin may still reset theirs.
+	_, token, err = w.app.People.IssuePasswordReset(ctx, w.admin.Email, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := w.app.Client(t).Post("/password/reset/"+token, url.Values{"password": {"a brand new password"}, "confirm": {"a brand new password"}}); r.Status != http.StatusSeeOther {
+		t.Errorf("the break-glass admin's reset: status %d, want 303", r.Status)
+	}
+}

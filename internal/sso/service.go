@@ -501,3 +501,36 @@ func (s *Service) refuse(orgID int64, reason string, err error) error {
 	s.Log.Warn("sso: sign-in refused", args...)
 	return ErrUnverified
 }
+
+// ResealResult counts what ResealSecrets did.
+type ResealResult struct {
+	Rotated    int // secrets sealed by an old key, now sealed by the current one
+	Unreadable int // secrets sealed by a key that is not configured: left as they are
+}
+
+// ResealSecrets seals every stored client secret with the current key. Run
+// at every start and by `rapport secrets rotate`, with the webhook
+// addresses; running it twice changes nothing the second time.
+func ResealSecrets(ctx context.Context, st Store, keys *secrets.Keyring) (ResealResult, error) {
+	var res ResealResult
+	list, err := st.SSOSecretsToReseal(ctx, keys.CurrentID())
+	if err != nil {
+		return res, fmt.Errorf("reseal sso secrets: %w", err)
+	}
+	for _, x := range list {
+		plain, err := keys.Open(x.KeyID, x.Sealed, sealContext(x.OrgID))
+		if err != nil {
+			res.Unreadable++
+			continue
+		}
+		keyID, sealed := keys.Seal(plain, sealContext(x.OrgID))
+		ok, err := st.ResealSSOSecret(ctx, x, SealedSecret{OrgID: x.OrgID, Sealed: sealed, KeyID: keyID})
+		if err != nil {
+			return res, fmt.Errorf("reseal sso secret of org %d: %w", x.OrgID, err)
+		}
+		if ok {
+			res.Rotated++
+		}
+	}
+	return res, nil
+}

@@ -62,6 +62,13 @@ type Input struct {
 	BreakGlassID *int64
 }
 
+// SealedSecret is an organisation's client secret as stored.
+type SealedSecret struct {
+	OrgID  int64
+	Sealed []byte
+	KeyID  string
+}
+
 // Account is the person an SSO sign-in found or made.
 type Account struct {
 	PersonID int64
@@ -130,6 +137,10 @@ type Store interface {
 	// LinkSSOIdentity links a person to (issuer, subject); false when either
 	// is linked already.
 	LinkSSOIdentity(ctx context.Context, orgID, personID int64, issuer, subject string) (bool, error)
+	// SSOSecretsToReseal lists the client secrets not sealed by currentKeyID.
+	SSOSecretsToReseal(ctx context.Context, currentKeyID string) ([]SealedSecret, error)
+	// ResealSSOSecret replaces old by sealed unless the row changed meanwhile.
+	ResealSSOSecret(ctx context.Context, old, sealed SealedSecret) (bool, error)
 	// CreateSSOPerson creates an employee without a manager or password,
 	// linked to (issuer, subject), and audits it ("sso.person_created").
 	CreateSSOPerson(ctx context.Context, orgID int64, name, email, issuer, subject string) (Account, error)

@@ -263,6 +263,67 @@ func (q *Queries) SSOProviderForOrg(ctx context.Context, db DBTX, orgID int64) (
 	return i, err
 }
 
+const sSOSecretReseal = `-- name: SSOSecretReseal :execrows
+UPDATE org_sso SET client_secret_sealed = $1, client_secret_key_id = $2
+WHERE org_id = $3 AND client_secret_key_id = $4 AND client_secret_sealed = $5
+`
+
+type SSOSecretResealParams struct {
+	NewSealed []byte
+	NewKeyID  string
+	OrgID     int64
+	OldKeyID  string
+	OldSealed []byte
+}
+
+// Replaces a sealed client secret unless an admin changed it meanwhile.
+func (q *Queries) SSOSecretReseal(ctx context.Context, db DBTX, arg SSOSecretResealParams) (int64, error) {
+	result, err := db.Exec(ctx, sSOSecretReseal,
+		arg.NewSealed,
+		arg.NewKeyID,
+		arg.OrgID,
+		arg.OldKeyID,
+		arg.OldSealed,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const sSOSecretsToReseal = `-- name: SSOSecretsToReseal :many
+SELECT org_id, client_secret_sealed, client_secret_key_id FROM org_sso
+WHERE client_secret_key_id <> $1
+ORDER BY org_id
+`
+
+type SSOSecretsToResealRow struct {
+	OrgID              int64
+	ClientSecretSealed []byte
+	ClientSecretKeyID  string
+}
+
+// Client secrets sealed by a key other than the current one.
+func (q *Queries) SSOSecretsToReseal(ctx context.Context, db DBTX, currentKeyID string) ([]SSOSecretsToResealRow, error) {
+	rows, err := db.Query(ctx, sSOSecretsToReseal, currentKeyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SSOSecretsToResealRow
+	for rows.Next() {
+		var i SSOSecretsToResealRow
+		if err := rows.Scan(&i.OrgID, &i.ClientSecretSealed, &i.ClientSecretKeyID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const sSOSettingsGet = `-- name: SSOSettingsGet :one
 SELECT s.org_id, s.provider_name, s.issuer, s.client_id, s.client_secret_sealed, s.client_secret_key_id, s.allowed_domains, s.jit, s.enforce, s.break_glass_id, s.updated_by, s.updated_at, coalesce(b.name, '')::text AS break_glass_name,
        coalesce(b.active AND b.role = 'admin', false)::boolean AS break_glass_ok
