@@ -213,7 +213,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if len(cfg.WebhookAllowPrivate) > 0 {
-		log.Info("webhooks may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
+		log.Info("webhooks and single sign-on providers may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
 	}
 	scfg.RequestTimeout = cfg.RequestTimeout
 	scfg.Exports = int(cfg.Exports)
