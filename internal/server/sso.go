@@ -215,6 +215,19 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if safeNext(next) != next {
 		next = ""
 	}
+	// Each start stores a sign-in and asks the provider: the address's
+	// sign-in budget bounds both.
+	ip := clientIP(r)
+	wait, err := s.throttle.Address(r.Context(), "ip:"+ip, s.cfg.LoginPerIP)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wait > 0 {
+		tooMany(w, wait)
+		s.renderSSOLogin(w, r, http.StatusTooManyRequests, o, next, "Too many sign-in attempts. Wait "+waitText(wait)+", then try again.")
+		return
+	}
 	authURL, state, err := s.sso.Begin(r.Context(), o.OrgID, next)
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAVAILABLE {

@@ -529,3 +529,34 @@ func TestSSOEnforcementRefusesSettingPasswords(t *testing.T) {
 		t.Errorf("the break-glass admin's reset: status %d, want 303", r.Status)
 	}
 }
+
+// TestSSOProviderDownKeepsPasswordsForBreakGlass: with the provider
+// unreachable, starting a sign-in says so (503), nothing is stored, and the
+// break-glass admin can still sign in and turn enforcement off.
+func TestSSOProviderDownKeepsPasswordsForBreakGlass(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t, false)
+	staff := w.app.F.Person(t, w.acme, testfx.PersonOpts{Name: "Pat Password", Email: "pat@" + w.domA})
+	if r := w.adminC.Post("/admin/sso", w.settings(false, true, fmt.Sprint(w.admin.ID))); r.Status != http.StatusSeeOther {
+		t.Fatalf("enforce: status %d\n%s", r.Status, r.Body)
+	}
+	if err := w.idp.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	c := w.app.Client(t)
+	r := c.Get(fmt.Sprintf("/sso/%d/start", w.acme))
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(html.UnescapeString(r.Body), "isn't answering right now") {
+		t.Fatalf("start with the provider down: status %d, want 503 saying so", r.Status)
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM sso_logins WHERE org_id = $1", w.acme); n != 0 {
+		t.Errorf("a start that could not reach the provider stored %d sign-ins", n)
+	}
+	admin := w.app.Client(t)
+	admin.SignIn(w.admin.Email, testfx.Password)
+	// Saving with the (unchanged, unreachable) issuer works, so enforcement
+	// can be lifted during the outage.
+	if r := admin.Post("/admin/sso", w.settings(false, false, fmt.Sprint(w.admin.ID))); r.Status != http.StatusSeeOther {
+		t.Fatalf("lift enforcement during the outage: status %d\n%s", r.Status, r.Body)
+	}
+	w.app.Client(t).SignIn(staff.Email, testfx.Password)
+}

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,6 +41,44 @@ type Service struct {
 	HTTP *http.Client
 	// CallbackURL is where providers send people back: BaseURL + "/sso/callback".
 	CallbackURL string
+
+	// Sign-ins reuse a provider's discovery (and its key set, which fetches
+	// keys it does not know yet) for providerTTL.
+	mu        sync.Mutex
+	providers map[string]cachedProvider
+}
+
+// providerTTL is how long sign-ins trust a fetched discovery document.
+const providerTTL = 10 * time.Minute
+
+type cachedProvider struct {
+	p  *oidc.Provider
+	at time.Time
+}
+
+// signInProvider is provider for sign-ins: from the cache while fresh.
+// Settings and the connection test always fetch anew.
+func (s *Service) signInProvider(ctx context.Context, issuer string) (*oidc.Provider, error) {
+	now := s.Clock.Now()
+	s.mu.Lock()
+	c, ok := s.providers[issuer]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < providerTTL {
+		return c.p, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, _, err := s.provider(ctx, issuer)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.providers == nil {
+		s.providers = map[string]cachedProvider{}
+	}
+	s.providers[issuer] = cachedProvider{p: p, at: now}
+	s.mu.Unlock()
+	return p, nil
 }
 
 // sealContext binds a sealed client secret to its organisation's row.
@@ -297,7 +336,7 @@ func (s *Service) Begin(ctx context.Context, orgID int64, next string) (authURL,
 	if err != nil {
 		return "", "", err
 	}
-	p, _, err := s.provider(ctx, st.Issuer)
+	p, err := s.signInProvider(ctx, st.Issuer)
 	if err != nil {
 		s.Log.Warn("sso: discovery failed", "org_id", orgID, "err", err)
 		return "", "", errProviderDown
@@ -375,7 +414,7 @@ func (s *Service) Finish(ctx context.Context, state, code string) (Result, error
 	if err != nil {
 		return fail, err
 	}
-	p, _, err := s.provider(ctx, st.Issuer)
+	p, err := s.signInProvider(ctx, st.Issuer)
 	if err != nil {
 		s.Log.Warn("sso: discovery failed", "org_id", l.OrgID, "err", err)
 		return fail, errProviderDown
