@@ -191,6 +191,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			props.Error = core.ErrorMessage(err)
+			if errors.Is(err, people.ErrSSOOnly) {
+				props.SSOEmail = props.Email
+			}
 			s.render(w, r, http.StatusUnauthorized, views.LoginPage(l, props))
 			return
 		}

@@ -503,6 +503,12 @@ func (s *Service) match(ctx context.Context, st Stored, issuer, subject, email, 
 		return Result{}, ErrNoAccount
 	}
 	acct, err = s.Store.CreateSSOPerson(ctx, st.OrgID, personName(name, email), email, issuer, subject)
+	if core.ErrorCode(err) == core.ECONFLICT {
+		// A sign-in of the same person at the same moment made the account.
+		if acct, err := s.Store.SSOAccountBySubject(ctx, st.OrgID, issuer, subject); err == nil && acct.Active {
+			return Result{Account: acct}, nil
+		}
+	}
 	if err != nil {
 		return Result{}, err
 	}
