@@ -84,3 +84,6 @@ ORDER BY org_id;
 -- Replaces a sealed client secret unless an admin changed it meanwhile.
 UPDATE org_sso SET client_secret_sealed = @new_sealed, client_secret_key_id = @new_key_id
 WHERE org_id = @org_id AND client_secret_key_id = @old_key_id AND client_secret_sealed = @old_sealed;
+
+-- name: SSOSettingsDelete :execrows
+DELETE FROM org_sso WHERE org_id = @org_id;

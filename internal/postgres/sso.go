@@ -79,6 +79,23 @@ func (s *Store) SaveSSOSettings(ctx context.Context, orgID, actorID int64, build
 	return changed, mapErr(err, "Single sign-on")
 }
 
+// DeleteSSOSettings removes an organisation's settings and audits it.
+func (s *Store) DeleteSSOSettings(ctx context.Context, orgID, actorID int64) (bool, error) {
+	found := false
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.SSOSettingsLock(ctx, tx, orgID); err != nil {
+			return err
+		}
+		n, err := s.q.SSOSettingsDelete(ctx, tx, orgID)
+		if err != nil || n == 0 {
+			return err
+		}
+		found = true
+		return s.audit(ctx, tx, orgID, actorID, "sso.removed", "")
+	})
+	return found, mapErr(err, "Single sign-on")
+}
+
 // SSOOrgsForDomain lists the organisations that sign in an email domain with SSO.
 func (s *Store) SSOOrgsForDomain(ctx context.Context, domain string) ([]sso.OrgOption, error) {
 	rows, err := s.q.SSOOrgsForDomain(ctx, s.Pool, domain)

@@ -501,6 +501,7 @@ var matrix = map[string]expectation{
 	"GET /admin/sso":                          {want: adminGet},
 	"POST /admin/sso":                         {want: adminPost(422)},
 	"POST /admin/sso/test":                    {want: adminPost(422)},
+	"POST /admin/sso/remove":                  {want: adminPost(303)}, // org A has none: removes nothing
 	"POST /admin/webhooks":                    {want: adminPost(422)},
 	"POST /admin/webhooks/{teamID}/remove": {path: func(w *world, _ string) string {
 		team := w.freshTeam()

@@ -192,6 +192,7 @@ func (s *Server) routes() []route {
 		{"GET", "/admin/sso", AdminOnly, s.ssoSettingsPage},
 		{"POST", "/admin/sso", AdminOnly, s.ssoSettingsSave},
 		{"POST", "/admin/sso/test", AdminOnly, s.ssoSettingsTest},
+		{"POST", "/admin/sso/remove", AdminOnly, s.ssoSettingsRemove},
 		{"GET", "/questions", AdminOnly, s.questionsList},
 		{"POST", "/questions", AdminOnly, s.questionAdd},
 		{"POST", "/questions/{id}/toggle", AdminOnly, s.questionToggle},

@@ -108,6 +108,16 @@ func (s *Server) ssoSettingsTest(w http.ResponseWriter, r *http.Request) {
 	s.renderSSOSettings(w, r, http.StatusOK, &f, msg+".")
 }
 
+// ssoSettingsRemove turns single sign-on off: passwords work again for all.
+func (s *Server) ssoSettingsRemove(w http.ResponseWriter, r *http.Request) {
+	if err := s.sso.Remove(r.Context(), actor(r)); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Single sign-on is off. Everyone signs in with their email and password.")
+	redirect(w, r, "/admin/sso")
+}
+
 // ssoLookup finds the organisations that sign in a work email's domain
 // with single sign-on: one is opened, several are offered.
 func (s *Server) ssoLookup(w http.ResponseWriter, r *http.Request) {

@@ -560,3 +560,30 @@ func TestSSOProviderDownKeepsPasswordsForBreakGlass(t *testing.T) {
 	}
 	w.app.Client(t).SignIn(staff.Email, testfx.Password)
 }
+
+// TestSSOTurnedOff: an admin turns single sign-on off; its pages are gone,
+// passwords work for everyone, and the audit log says who did it.
+func TestSSOTurnedOff(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t, false)
+	staff := w.app.F.Person(t, w.acme, testfx.PersonOpts{Name: "Pat Password", Email: "pat@" + w.domA})
+	if r := w.adminC.Post("/admin/sso", w.settings(false, true, fmt.Sprint(w.admin.ID))); r.Status != http.StatusSeeOther {
+		t.Fatalf("enforce: status %d\n%s", r.Status, r.Body)
+	}
+	if r := w.adminC.Post("/admin/sso/remove", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("turn off: status %d", r.Status)
+	}
+	w.adminC.Post("/admin/sso/remove", nil) // a double submit
+	if n := w.app.F.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'sso.removed' AND actor_id = $2", w.acme, w.admin.ID); n != 1 {
+		t.Errorf("turning off audited %d times, want 1", n)
+	}
+	c := w.app.Client(t)
+	if r := c.Get(fmt.Sprintf("/sso/%d", w.acme)); r.Status != http.StatusNotFound {
+		t.Errorf("the organisation's sign-in page after turning off: status %d, want 404", r.Status)
+	}
+	c.SignIn(staff.Email, testfx.Password)
+	// Beta's single sign-on is untouched.
+	if r := w.app.Client(t).Get(fmt.Sprintf("/sso/%d", w.beta)); r.Status != http.StatusOK {
+		t.Errorf("Beta's sign-in page: status %d, want 200", r.Status)
+	}
+}

@@ -184,6 +184,16 @@ func (s *Service) Save(ctx context.Context, a core.Actor, in Input) error {
 	return err
 }
 
+// Remove turns single sign-on off for the actor's organisation: everyone
+// signs in with a password again. Removing what is not set changes nothing.
+func (s *Service) Remove(ctx context.Context, a core.Actor) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	_, err := s.Store.DeleteSSOSettings(ctx, a.OrgID, a.UserID)
+	return err
+}
+
 // Discovery is what a provider's discovery document says, as far as the
 // sign-in needs it.
 type Discovery struct {

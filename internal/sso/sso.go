@@ -114,6 +114,10 @@ type Store interface {
 	// stored before (nil when none), and returns the settings to store and
 	// the fields that change; nothing is written when none do.
 	SaveSSOSettings(ctx context.Context, orgID, actorID int64, build func(old *Stored) (Stored, []string, error)) (changed bool, err error)
+	// DeleteSSOSettings removes the organisation's settings and audits it
+	// ("sso.removed"); false when there were none. Linked identities stay,
+	// for when single sign-on is set up again with the same provider.
+	DeleteSSOSettings(ctx context.Context, orgID, actorID int64) (bool, error)
 	SSOOrgsForDomain(ctx context.Context, domain string) ([]OrgOption, error)
 	// SSOProvider returns an organisation with SSO; ENOTFOUND otherwise.
 	SSOProvider(ctx context.Context, orgID int64) (OrgOption, error)

@@ -324,6 +324,18 @@ func (q *Queries) SSOSecretsToReseal(ctx context.Context, db DBTX, currentKeyID 
 	return items, nil
 }
 
+const sSOSettingsDelete = `-- name: SSOSettingsDelete :execrows
+DELETE FROM org_sso WHERE org_id = $1
+`
+
+func (q *Queries) SSOSettingsDelete(ctx context.Context, db DBTX, orgID int64) (int64, error) {
+	result, err := db.Exec(ctx, sSOSettingsDelete, orgID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sSOSettingsGet = `-- name: SSOSettingsGet :one
 SELECT s.org_id, s.provider_name, s.issuer, s.client_id, s.client_secret_sealed, s.client_secret_key_id, s.allowed_domains, s.jit, s.enforce, s.break_glass_id, s.updated_by, s.updated_at, coalesce(b.name, '')::text AS break_glass_name,
        coalesce(b.active AND b.role = 'admin', false)::boolean AS break_glass_ok
