@@ -52,6 +52,7 @@ func TestSingleSignOnInTheBrowser(t *testing.T) {
 	if got := b.value("#f-provider_name"); got != "Northwind ID" {
 		t.Errorf("the form lost what was typed: provider name %q", got)
 	}
+	b.screenshots("sso-settings-error")
 	b.clear("#f-issuer")
 	b.typeInto("#f-issuer", cfg.Issuer)
 	b.typeInto("#f-client_secret", cfg.ClientSecret)
