@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -585,5 +586,45 @@ func TestSSOTurnedOff(t *testing.T) {
 	// Beta's single sign-on is untouched.
 	if r := w.app.Client(t).Get(fmt.Sprintf("/sso/%d", w.beta)); r.Status != http.StatusOK {
 		t.Errorf("Beta's sign-in page: status %d, want 200", r.Status)
+	}
+}
+
+// TestSSOConcurrentIdenticalSavesApplyOnce: a double submit that arrives at
+// the same moment stores and audits the settings once.
+func TestSSOConcurrentIdenticalSavesApplyOnce(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t, false)
+	org := w.app.F.Org(t, "Gamma")
+	admin := w.app.F.Person(t, org, testfx.PersonOpts{Name: "Gus Admin", Role: core.RoleAdmin})
+	c := w.app.Client(t)
+	c.SignIn(admin.Email, testfx.Password)
+	form := w.settings(true, false, "")
+	form.Set("domains", "gamma-"+w.domA)
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", w.app.URL+"/admin/sso", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	for _, s := range statuses {
+		if s != http.StatusSeeOther {
+			t.Errorf("concurrent saves answered %v, want 303 each", statuses)
+			break
+		}
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'sso.settings'", org); n != 1 {
+		t.Errorf("%d audit entries for one change, want 1", n)
 	}
 }
