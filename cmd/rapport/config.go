@@ -110,7 +110,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.BoolVar(&c.TraceQueries, "trace-queries", env("RAPPORT_TRACE_QUERIES", "") == "1", "debugging: count each request's database statements in the access log and an X-Queries header (RAPPORT_TRACE_QUERIES=1)")
-	fs.StringVar(&allowPrivate, "webhook-allow-private", env("RAPPORT_WEBHOOK_ALLOW_PRIVATE", ""), "comma-separated private CIDR ranges webhooks may reach, e.g. an on-premise chat server's 10.20.0.0/16 (RAPPORT_WEBHOOK_ALLOW_PRIVATE)")
+	fs.StringVar(&allowPrivate, "webhook-allow-private", env("RAPPORT_WEBHOOK_ALLOW_PRIVATE", ""), "comma-separated private CIDR ranges webhooks and single sign-on providers may reach, e.g. an on-premise chat server's 10.20.0.0/16 (RAPPORT_WEBHOOK_ALLOW_PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -45,6 +45,7 @@ import (
 	"rapport/internal/retro"
 	"rapport/internal/secrets"
 	"rapport/internal/server"
+	"rapport/internal/sso"
 	"rapport/internal/telemetry"
 )
 
@@ -241,7 +242,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if len(cfg.WebhookAllowPrivate) > 0 {
-		log.Info("webhooks may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
+		log.Info("webhooks and single sign-on providers may reach these private ranges", "ranges", fmt.Sprint(cfg.WebhookAllowPrivate))
 	}
 	scfg.RequestTimeout = cfg.RequestTimeout
 	scfg.Exports = int(cfg.Exports)
@@ -728,6 +729,17 @@ func resealSecrets(ctx context.Context, pool *pgxpool.Pool, keys *secrets.Keyrin
 		log.Error("some stored webhook addresses were encrypted with a key that is not configured; set it in RAPPORT_SECRET_KEY_OLD (see docs/security-keys.md)",
 			"webhooks", res.Unreadable)
 	}
+	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	if err != nil {
+		return err
+	}
+	if sres.Rotated > 0 {
+		log.Info("re-encrypted single sign-on client secrets with the current secret key", "from_old_keys", sres.Rotated, "key_id", keys.CurrentID())
+	}
+	if sres.Unreadable > 0 {
+		log.Error("some single sign-on client secrets were encrypted with a key that is not configured; set it in RAPPORT_SECRET_KEY_OLD (see docs/security-keys.md)",
+			"organisations", sres.Unreadable)
+	}
 	return nil
 }
 
@@ -766,8 +778,16 @@ func cmdSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "Webhook addresses now under key %s: %d were in plain text, %d under an old key.\n",
 		keys.CurrentID(), res.Sealed, res.Rotated)
+	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Single sign-on client secrets now under key %s: %d were under an old key.\n", keys.CurrentID(), sres.Rotated)
 	if res.Unreadable > 0 {
 		return fmt.Errorf("%d webhook addresses are under a key that is not configured: add it to RAPPORT_SECRET_KEY_OLD and run this again", res.Unreadable)
+	}
+	if sres.Unreadable > 0 {
+		return fmt.Errorf("%d single sign-on client secrets are under a key that is not configured: add it to RAPPORT_SECRET_KEY_OLD and run this again", sres.Unreadable)
 	}
 	return nil
 }

@@ -13,7 +13,8 @@ WHERE u.org_id = @org_id AND u.id = @id;
 
 -- name: UserListByEmail :many
 -- Every account with an address, one per organisation, for sign-in.
-SELECT sqlc.embed(u), o.name AS org_name
+SELECT sqlc.embed(u), o.name AS org_name,
+       password_sign_in_allowed(u.org_id, u.id)::boolean AS password_allowed
 FROM users u JOIN orgs o ON o.id = u.org_id
 WHERE u.email = @email
 ORDER BY lower(o.name), o.id

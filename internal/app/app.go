@@ -5,6 +5,7 @@ package app
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +24,7 @@ import (
 	"rapport/internal/review"
 	"rapport/internal/secrets"
 	"rapport/internal/server"
+	"rapport/internal/sso"
 )
 
 // App is a wired Rapport instance.
@@ -35,7 +37,9 @@ type App struct {
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	// Live fans changes out to open pages; Start it to serve event streams.
-	Live   *live.Hub
+	Live *live.Hub
+	// SSO is single sign-on with each organisation's identity provider.
+	SSO    *sso.Service
 	Server *server.Server
 	// Metrics holds this instance's Prometheus metrics; serve its Handler on
 	// a listener of its own.
@@ -110,8 +114,13 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv, Metrics: m}, nil
+	guard := notify.NewGuard(opts.WebhookAllowPrivate)
+	// Identity providers are reached like webhooks: never on internal
+	// networks unless the operator allows the range.
+	signOn := &sso.Service{Store: store, Keys: opts.Keys, Clock: opts.Clock, Log: log,
+		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -262,4 +263,17 @@ func (g *Guard) dialContext(d *net.Dialer) func(ctx context.Context, network, ad
 // newDialer is the dialer deliveries use before the guard wraps it.
 func newDialer() *net.Dialer {
 	return &net.Dialer{Timeout: PostTimeout, KeepAlive: 30 * time.Second}
+}
+
+// HTTPClient returns a client whose every connection goes through the guard
+// (no proxy, the resolved address checked just before connecting) and that
+// follows no redirects: for other outgoing requests to addresses an admin
+// typed, such as single sign-on issuers.
+func (g *Guard) HTTPClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialTLSContext = nil
+	tr.DialContext = g.dialContext(newDialer())
+	return &http.Client{Timeout: timeout, Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

@@ -198,6 +198,9 @@ type Credentials struct {
 	Person       Person
 	PasswordHash string
 	OrgName      string
+	// PasswordAllowed is false when the organisation enforces single sign-on
+	// and the person is not its break-glass admin.
+	PasswordAllowed bool
 }
 
 // SetupInput is the first-run form: an organisation and its first admin.
@@ -232,6 +235,9 @@ type Store interface {
 	// their own manager.
 	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
 	SetPassword(ctx context.Context, orgID, id int64, passwordHash string) error
+	// PasswordSignInAllowed is false when the person's organisation enforces
+	// single sign-on and they are not its break-glass admin.
+	PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error)
 	ManagerOptions(ctx context.Context, orgID int64) ([]Person, error)
 	OrgChart(ctx context.Context, orgID int64) ([]ChartNode, error)
 	DirectReports(ctx context.Context, orgID, managerID int64) ([]Person, error)

@@ -98,15 +98,43 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) ([]S
 		return nil, ErrBadCredentials
 	}
 	var out []SignInChoice
+	ssoOnly := false
 	for _, c := range creds {
 		if auth.CheckPasswordOrDummy(password, c.PasswordHash) && c.Person.Active {
+			if !c.PasswordAllowed {
+				ssoOnly = true
+				continue
+			}
 			out = append(out, SignInChoice{Person: c.Person, OrgName: c.OrgName})
 		}
 	}
 	if len(out) == 0 {
+		if ssoOnly {
+			return nil, ErrSSOOnly
+		}
 		return nil, ErrBadCredentials
 	}
 	return out, nil
+}
+
+// ErrSSOOnly refuses a password (even the right one) of a person whose
+// organisation enforces single sign-on.
+var ErrSSOOnly = &core.Error{Code: core.EUNAUTHORIZED, Message: "Your organisation signs in with single sign-on, not passwords. Continue with single sign-on below, with your work email."}
+
+// ErrNoPasswords refuses to set a password nobody could sign in with.
+var ErrNoPasswords = &core.Error{Code: core.EFORBIDDEN, Message: "Your organisation signs in with single sign-on, so there is no password to set. Sign in with your organisation's provider instead."}
+
+// checkPasswordAllowed refuses setting a password (and so signing in with
+// it) for a person whose organisation enforces single sign-on.
+func (s *Service) checkPasswordAllowed(ctx context.Context, orgID, personID int64) error {
+	ok, err := s.Store.PasswordSignInAllowed(ctx, orgID, personID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoPasswords
+	}
+	return nil
 }
 
 // SignInChoice is an account a password matched, and its organisation's name.
@@ -306,6 +334,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, confirm
 	if err != nil {
 		return Person{}, err
 	}
+	if err := s.checkPasswordAllowed(ctx, inv.OrgID, inv.UserID); err != nil {
+		return Person{}, err
+	}
 	var v core.Validator
 	checkPassword(&v, password)
 	v.Check(password == confirm, "confirm", "The two passwords don't match.")
@@ -443,6 +474,9 @@ func (s *Service) CheckPasswordReset(ctx context.Context, token string) (Passwor
 func (s *Service) ResetPassword(ctx context.Context, token, password, confirm string) (Person, error) {
 	pr, err := s.CheckPasswordReset(ctx, token)
 	if err != nil {
+		return Person{}, err
+	}
+	if err := s.checkPasswordAllowed(ctx, pr.OrgID, pr.UserID); err != nil {
 		return Person{}, err
 	}
 	var v core.Validator

@@ -86,7 +86,8 @@ func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Cre
 	}
 	out := make([]people.Credentials, len(rows))
 	for i, r := range rows {
-		out[i] = people.Credentials{Person: personFromUser(r.User, nil), PasswordHash: r.User.PasswordHash, OrgName: r.OrgName}
+		out[i] = people.Credentials{Person: personFromUser(r.User, nil), PasswordHash: r.User.PasswordHash, OrgName: r.OrgName,
+			PasswordAllowed: r.PasswordAllowed}
 	}
 	return out, nil
 }
@@ -283,6 +284,12 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 // SetPassword replaces a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
 	return mapErr(s.q.UserSetPassword(ctx, s.Pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
+}
+
+// PasswordSignInAllowed reports whether the person may sign in with a
+// password (password_sign_in_allowed).
+func (s *Store) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error) {
+	return s.q.UserPasswordSignInAllowed(ctx, s.Pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
 }
 
 // ManagerOptions lists active people who can be chosen as a manager.

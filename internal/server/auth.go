@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,6 +191,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			props.Error = core.ErrorMessage(err)
+			if errors.Is(err, people.ErrSSOOnly) {
+				props.SSOEmail = props.Email
+			}
 			s.render(w, r, http.StatusUnauthorized, views.LoginPage(l, props))
 			return
 		}
@@ -404,6 +408,10 @@ func (s *Server) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.people.AcceptInvitation(r.Context(), token, r.PostFormValue("password"), r.PostFormValue("confirm"))
+	if errors.Is(err, people.ErrNoPasswords) {
+		s.renderErrorPage(w, r, http.StatusForbidden, "Sign in with single sign-on", core.ErrorMessage(err))
+		return
+	}
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			inv, ierr := s.people.InvitationForToken(r.Context(), token)
@@ -476,6 +484,10 @@ func (s *Server) resetSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.people.ResetPassword(r.Context(), token, r.PostFormValue("password"), r.PostFormValue("confirm"))
+	if errors.Is(err, people.ErrNoPasswords) {
+		s.renderErrorPage(w, r, http.StatusForbidden, "Sign in with single sign-on", core.ErrorMessage(err))
+		return
+	}
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.render(w, r, http.StatusUnprocessableEntity, views.ResetPage(views.ResetProps{Token: token,

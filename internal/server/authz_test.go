@@ -386,14 +386,20 @@ func teamPath(suffix string, fresh bool) func(*world, string) string {
 // matrix lists every route with who may use it. A route missing from here
 // fails TestEveryRouteHasAnExpectation.
 var matrix = map[string]expectation{
-	"GET /healthz":                  {want: everyone(200)},
-	"GET /readyz":                   {want: everyone(200)},
-	"GET /static/*":                 {path: func(*world, string) string { return "/static/app.css" }, want: everyone(200)},
-	"GET /setup":                    {want: everyone(404)}, // only on an empty install
-	"POST /setup":                   {want: everyone(404)},
-	"GET /login":                    {want: statuses(200, 303, 303, 303, 303, 303, 303)},
-	"POST /login":                   {form: url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}}, want: everyone(401)},
-	"POST /login/organisation":      {want: everyone(303)},
+	"GET /healthz":             {want: everyone(200)},
+	"GET /readyz":              {want: everyone(200)},
+	"GET /static/*":            {path: func(*world, string) string { return "/static/app.css" }, want: everyone(200)},
+	"GET /setup":               {want: everyone(404)}, // only on an empty install
+	"POST /setup":              {want: everyone(404)},
+	"GET /login":               {want: statuses(200, 303, 303, 303, 303, 303, 303)},
+	"POST /login":              {form: url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}}, want: everyone(401)},
+	"POST /login/organisation": {want: everyone(303)},
+	"POST /login/sso":          {form: url.Values{"sso_email": {"nobody@nowhere.example"}}, want: everyone(422)},
+	"GET /sso/callback":        {want: everyone(401)}, // no sign-in under way
+	// Org A has no single sign-on: its page is not found (signed-in people
+	// are sent on), and starting one is not found for anyone.
+	"GET /sso/{org}":                {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d", w.orgA) }, want: statuses(404, 303, 303, 303, 303, 303, 303)},
+	"GET /sso/{org}/start":          {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d/start", w.orgA) }, want: everyone(404)},
 	"POST /logout":                  {want: statuses(401, 303, 303, 303, 303, 303, 303)},
 	"GET /invite/{token}":           {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
 	"POST /invite/{token}":          {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
@@ -506,6 +512,10 @@ var matrix = map[string]expectation{
 	"POST /retros/{id}/review":                {path: retroPath("open_actions", "/review"), want: retroFacilitate},
 	"GET /recognition/equity":                 {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"GET /admin/webhooks":                     {want: adminGet},
+	"GET /admin/sso":                          {want: adminGet},
+	"POST /admin/sso":                         {want: adminPost(422)},
+	"POST /admin/sso/test":                    {want: adminPost(422)},
+	"POST /admin/sso/remove":                  {want: adminPost(303)}, // org A has none: removes nothing
 	"POST /admin/webhooks":                    {want: adminPost(422)},
 	"POST /admin/webhooks/{teamID}/remove": {path: func(w *world, _ string) string {
 		team := w.freshTeam()

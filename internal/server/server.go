@@ -24,6 +24,7 @@ import (
 	"rapport/internal/people"
 	"rapport/internal/retro"
 	"rapport/internal/review"
+	"rapport/internal/sso"
 )
 
 // Config holds the HTTP layer's settings.
@@ -100,6 +101,7 @@ type Server struct {
 	audit    *audit.Service
 	exports  *export.Service
 	reviews  *review.Service
+	sso      *sso.Service
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -136,6 +138,8 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// SSO is single sign-on with each organisation's OpenID Connect provider.
+	SSO *sso.Service
 	// Observer, when set, records requests and exports for the metrics
 	// endpoint.
 	Observer Observer
@@ -182,7 +186,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

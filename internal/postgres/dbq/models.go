@@ -699,6 +699,21 @@ type Org struct {
 	CreatedAt time.Time
 }
 
+type OrgSso struct {
+	OrgID              int64
+	ProviderName       string
+	Issuer             string
+	ClientID           string
+	ClientSecretSealed []byte
+	ClientSecretKeyID  string
+	AllowedDomains     []string
+	Jit                bool
+	Enforce            bool
+	BreakGlassID       *int64
+	UpdatedBy          *int64
+	UpdatedAt          time.Time
+}
+
 type PasswordReset struct {
 	ID        int64
 	OrgID     int64
@@ -932,6 +947,23 @@ type SessionUser struct {
 	Token     string
 	UserID    int64
 	CreatedAt time.Time
+}
+
+type SsoIdentity struct {
+	OrgID     int64
+	UserID    int64
+	Issuer    string
+	Subject   string
+	CreatedAt time.Time
+}
+
+type SsoLogin struct {
+	StateHash []byte
+	OrgID     int64
+	Nonce     string
+	Verifier  string
+	Next      string
+	ExpiresAt time.Time
 }
 
 type Team struct {

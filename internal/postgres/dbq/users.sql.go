@@ -206,7 +206,8 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 }
 
 const userListByEmail = `-- name: UserListByEmail :many
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, o.name AS org_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, o.name AS org_name,
+       password_sign_in_allowed(u.org_id, u.id)::boolean AS password_allowed
 FROM users u JOIN orgs o ON o.id = u.org_id
 WHERE u.email = $1
 ORDER BY lower(o.name), o.id
@@ -214,8 +215,9 @@ LIMIT 100
 `
 
 type UserListByEmailRow struct {
-	User    User
-	OrgName string
+	User            User
+	OrgName         string
+	PasswordAllowed bool
 }
 
 // Every account with an address, one per organisation, for sign-in.
@@ -244,6 +246,7 @@ func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([
 			&i.User.DeactivatedAt,
 			&i.User.IdemKey,
 			&i.OrgName,
+			&i.PasswordAllowed,
 		); err != nil {
 			return nil, err
 		}
