@@ -102,6 +102,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Scim: &people.Scim{Store: store, Clock: opts.Clock}}, ready, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }

@@ -100,6 +100,7 @@ type Server struct {
 	audit    *audit.Service
 	exports  *export.Service
 	reviews  *review.Service
+	scim     *people.Scim
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -134,6 +135,8 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// Scim holds the organisations' SCIM tokens and provisions through them.
+	Scim *people.Scim
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -164,7 +167,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, scim: svc.Scim, db: db, sessions: sm, clock: clock,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}
