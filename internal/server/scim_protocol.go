@@ -190,7 +190,7 @@ func readSCIMBody(r *http.Request) (attrs, error) {
 	if err := dec.Decode(&v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &scimError{Status: http.StatusRequestEntityTooLarge, ScimType: "tooMany", Detail: "The request body is too large."}
+			return nil, &scimError{Status: http.StatusRequestEntityTooLarge, Detail: "The request body is too large."}
 		}
 		return nil, badSyntax("The request body is not valid JSON.")
 	}
