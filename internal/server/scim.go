@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ func (s *Server) scimAuth(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 			s.scimFail(w, r, err)
+			return
+		}
+		// The query string is checked as checkInput checks it for pages.
+		if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || !storableValues(q) {
+			s.scimWriteError(w, badSyntax("The query string must be well-formed UTF-8 without NUL bytes."))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), provisionerKey{}, p)))

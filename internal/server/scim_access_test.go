@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -436,4 +437,65 @@ func TestDeactivationRevokesResetLinks(t *testing.T) {
 	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE user_id = $1 AND revoked_at IS NULL", p.ID); n != 0 {
 		t.Errorf("%d reset links outlived deactivation", n)
 	}
+}
+
+// Nasty values in every SCIM query parameter, id and attribute: never a 5xx,
+// never internals.
+func TestScimNastyInputNeverGets5xx(t *testing.T) {
+	t.Parallel()
+	w := newScimWorld(t)
+	idp := newScimClient(t, w.app, w.tokenA)
+	ana := scimCreateUser(t, idp, "ana@example.com", "")
+	team := str(idp.do("POST", "/scim/v2/Groups", `{"displayName": "Atlas"}`).want(t, 201, "").JSON, "id")
+	n := 0
+	check := func(what string, r scimResp) {
+		t.Helper()
+		n++
+		if r.Status >= 500 || strings.Contains(r.Body, "goroutine ") || strings.Contains(r.Body, "SQLSTATE") {
+			t.Errorf("%s: %d %s", what, r.Status, r.Body)
+		}
+	}
+	raw := func(method, path, body string) scimResp {
+		req, _ := http.NewRequest(method, w.app.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+w.tokenA)
+		return scimResp{Response: idp.c.Do(req)}
+	}
+	for _, v := range nastyValues {
+		js, _ := json.Marshal(v)
+		for _, list := range []string{"/scim/v2/Users", "/scim/v2/Groups"} {
+			for _, p := range []string{"startIndex", "count", "excludedAttributes", "attributes"} {
+				check("GET "+list+"?"+p, raw("GET", list+"?"+p+"="+url.QueryEscape(v), ""))
+			}
+			for _, attr := range []string{"userName", "externalId", "displayName", "emails.value"} {
+				check("filter "+attr, raw("GET", list+"?filter="+url.QueryEscape(attr+" eq "+string(js)), ""))
+			}
+			check("filter raw", raw("GET", list+"?filter="+url.QueryEscape(v), ""))
+			check("id", raw("GET", list+"/"+url.PathEscape(v), ""))
+		}
+		for _, body := range []string{
+			fmt.Sprintf(`{"userName": %s, "displayName": %s, "title": %s, "externalId": %s, "timezone": %s}`, js, js, js, js, js),
+			fmt.Sprintf(`{"userName": "nasty%d@example.com", "displayName": %s, "title": %s, "externalId": %s}`, testfx.Next(), js, js, js),
+			fmt.Sprintf(`{"userName": "n%d@example.com", "name": {"givenName": %s, "familyName": %s}, %q: {"manager": {"value": %s}}}`, testfx.Next(), js, js, enterpriseSchema, js),
+		} {
+			check("POST /Users "+body[:20], raw("POST", "/scim/v2/Users", body))
+		}
+		for _, op := range []string{"replace", "remove"} {
+			for _, path := range []string{"title", "displayName", "externalId", "timezone", "active", "userName", "name.givenName",
+				enterpriseSchema + ":manager", string(js[1 : len(js)-1])} {
+				body := fmt.Sprintf(`{"Operations": [{"op": %q, "path": %q, "value": %s}]}`, op, path, js)
+				check("PATCH user "+op+" "+path, raw("PATCH", "/scim/v2/Users/"+ana, body))
+			}
+		}
+		for _, op := range []string{"add", "remove"} {
+			for _, path := range []string{"displayName", "externalId", "members", "members[value eq " + string(js) + "]"} {
+				body := fmt.Sprintf(`{"Operations": [{"op": %q, "path": %q, "value": [{"value": %s}]}]}`, op, path, js)
+				check("PATCH group "+op+" "+path, raw("PATCH", "/scim/v2/Groups/"+team, body))
+				body = fmt.Sprintf(`{"Operations": [{"op": %q, "path": %q, "value": %s}]}`, op, path, js)
+				check("PATCH group "+op+" "+path, raw("PATCH", "/scim/v2/Groups/"+team, body))
+			}
+		}
+		check("PUT group", raw("PUT", "/scim/v2/Groups/"+team, fmt.Sprintf(`{"displayName": %s, "externalId": %s}`, js, js)))
+		check("POST group", raw("POST", "/scim/v2/Groups", fmt.Sprintf(`{"displayName": %s, "members": [{"value": %s}]}`, js, js)))
+	}
+	t.Logf("%d nasty SCIM requests checked", n)
 }

@@ -29,7 +29,7 @@ const (
 	scimRTSchema         = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 	scimSchemaSchema     = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
-	scimContentType = "application/scim+json"
+	scimContentType = "application/scim+json; charset=utf-8"
 	// scimDefaultCount is a list's page size when the provider names none.
 	scimDefaultCount = 100
 )
@@ -201,7 +201,32 @@ func readSCIMBody(r *http.Request) (attrs, error) {
 	if !ok {
 		return nil, badSyntax("The request body must be a JSON object.")
 	}
+	if !storableJSON(m) {
+		return nil, badValue("Text in the request must not contain NUL characters.")
+	}
 	return m, nil
+}
+
+// storableJSON reports whether every key and string in v can be stored as
+// PostgreSQL text (JSON's \u0000 decodes to a NUL, which it refuses).
+func storableJSON(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return storableText(t)
+	case attrs:
+		for k, x := range t {
+			if !storableText(k) || !storableJSON(x) {
+				return false
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if !storableJSON(x) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (a attrs) str(key string) (string, bool, error) {
@@ -739,7 +764,7 @@ func parseEqFilter(f string) (attr, value string, err error) {
 		return "", "", &scimError{Status: http.StatusBadRequest, ScimType: "invalidFilter",
 			Detail: `Rapport supports filters of the form attribute eq "value".`}
 	}
-	if err := json.Unmarshal([]byte(m[2]), &value); err != nil {
+	if err := json.Unmarshal([]byte(m[2]), &value); err != nil || !storableText(value) {
 		return "", "", &scimError{Status: http.StatusBadRequest, ScimType: "invalidFilter", Detail: "The filter's value is not a valid string."}
 	}
 	return strings.ToLower(m[1]), value, nil

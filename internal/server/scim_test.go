@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -65,8 +66,8 @@ func (s *scimClient) do(method, path, body string) scimResp {
 		}
 		return r
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/scim+json" {
-		s.t.Errorf("%s %s: Content-Type %q, want application/scim+json\n%s", method, path, ct, r.Body)
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/scim+json" || !strings.EqualFold(params["charset"], "utf-8") {
+		s.t.Errorf("%s %s: Content-Type %q, want application/scim+json; charset=utf-8\n%s", method, path, r.Header.Get("Content-Type"), r.Body)
 	}
 	if err := json.Unmarshal([]byte(r.Body), &r.JSON); err != nil {
 		s.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, r.Body)
