@@ -609,9 +609,39 @@ func (u *userState) applyOp(op patchOp) error {
 		}
 		return u.apply(attrs{enterpriseKey: op.Value})
 	default:
+		if ignoredUserPath(p) {
+			return nil
+		}
 		return badPath(op.Path)
 	}
 	return nil
+}
+
+// keptElsewhere are User attributes of RFC 7643 that Rapport does not keep:
+// providers send them as a matter of course, so a change to one is accepted
+// and dropped rather than failing the whole request.
+var keptElsewhere = map[string]bool{
+	"nickname": true, "profileurl": true, "usertype": true, "preferredlanguage": true, "locale": true,
+	"phonenumbers": true, "ims": true, "photos": true, "addresses": true, "entitlements": true,
+	"roles": true, "x509certificates": true, "password": true,
+	"name.middlename": true, "name.honorificprefix": true, "name.honorificsuffix": true,
+	enterpriseKey + ":employeenumber": true, enterpriseKey + ":costcenter": true, enterpriseKey + ":organization": true,
+	enterpriseKey + ":division": true, enterpriseKey + ":department": true,
+}
+
+func ignoredUserPath(p string) bool {
+	if keptElsewhere[p] {
+		return true
+	}
+	// A sub-attribute or a filtered value of one: addresses[type eq "work"].locality.
+	root, _, _ := strings.Cut(p, "[")
+	if keptElsewhere[root] {
+		return true
+	}
+	if !strings.HasPrefix(p, enterpriseKey) {
+		root, _, _ = strings.Cut(root, ".")
+	}
+	return keptElsewhere[root]
 }
 
 // memberIDs reads a list of member objects ({"value": "12"}); nested

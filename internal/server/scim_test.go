@@ -329,6 +329,9 @@ func TestScimProvisioningSequence(t *testing.T) {
 	if n := ta.F.Count(t, "SELECT count(*) FROM session_users WHERE user_id = $1", personID); n != 0 {
 		t.Fatalf("the person's sessions outlived the deactivating request: %d", n)
 	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM sessions WHERE token = $1", browser.SessionCookie().Value); n != 0 {
+		t.Fatalf("the browser's session row outlived the deactivating request")
+	}
 	start = time.Now()
 	r := browser.Get("/")
 	refused := time.Since(start)
@@ -341,9 +344,15 @@ func TestScimProvisioningSequence(t *testing.T) {
 	}
 
 	// Reactivate, Entra style (a string boolean).
-	p = idp.do("PATCH", "/scim/v2/Users/"+id, fmt.Sprintf(`{"schemas": [%q], "Operations": [{"op": "Replace", "path": "active", "value": "True"}]}`, patchSchema)).want(t, 200, "")
-	if p.JSON["active"] != true {
-		t.Errorf("active after reactivation: %s", p.Body)
+	// Entra sends attributes Rapport does not keep alongside: they are
+	// accepted and dropped.
+	p = idp.do("PATCH", "/scim/v2/Users/"+id, fmt.Sprintf(`{"schemas": [%q], "Operations": [
+		{"op": "Replace", "path": "active", "value": "True"},
+		{"op": "Add", "path": "addresses[type eq \"work\"].formatted", "value": "1 Main St"},
+		{"op": "Add", "path": "%s:department", "value": "Engineering"},
+		{"op": "Replace", "path": "name.givenName", "value": "Ana María"}]}`, patchSchema, enterpriseSchema)).want(t, 200, "")
+	if p.JSON["active"] != true || str(p.JSON, "name", "givenName") != "Ana María" {
+		t.Errorf("after reactivation: %s", p.Body)
 	}
 	if r := browser.Get("/"); r.Status != http.StatusSeeOther {
 		t.Errorf("an old session came back with reactivation: %d", r.Status)
