@@ -387,4 +387,7 @@ func TestScimProvisioningSequence(t *testing.T) {
 	if n := ta.F.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'scim.token_create'", w.orgA); n != 1 {
 		t.Errorf("token creation audited %d times", n)
 	}
+	if page := w.adminA.Get("/admin/audit?action=person"); page.Status != 200 || !strings.Contains(page.Body, "via: scim") || !strings.Contains(page.Body, "token: Okta") {
+		t.Errorf("the audit page does not show the provider's changes: %d", page.Status)
+	}
 }
