@@ -499,3 +499,24 @@ func TestScimNastyInputNeverGets5xx(t *testing.T) {
 	}
 	t.Logf("%d nasty SCIM requests checked", n)
 }
+
+// A provider that deletes a person and later creates them again gets the
+// same person back, history intact, rather than a uniqueness error.
+func TestScimCreateAfterDeleteTakesThePersonBack(t *testing.T) {
+	t.Parallel()
+	w := newScimWorld(t)
+	idp := newScimClient(t, w.app, w.tokenA)
+	id := scimCreateUser(t, idp, "leaver@example.com", "")
+	team := str(idp.do("POST", "/scim/v2/Groups", fmt.Sprintf(`{"displayName": "Atlas", "members": [{"value": %q}]}`, id)).want(t, 201, "").JSON, "id")
+	idp.do("DELETE", "/scim/v2/Users/"+id, "").want(t, 204, "")
+	idp.do("DELETE", "/scim/v2/Users/"+id, "").want(t, 404, "")
+	idp.do("PATCH", "/scim/v2/Users/"+id, `{"Operations": [{"op": "replace", "path": "active", "value": true}]}`).want(t, 404, "")
+	if g := idp.do("GET", "/scim/v2/Groups/"+team, "").want(t, 200, ""); !strings.Contains(g.Body, id) {
+		t.Errorf("the deleted person left the team: %s", g.Body)
+	}
+	back := idp.do("POST", "/scim/v2/Users", `{"userName": "Leaver@example.com", "name": {"givenName": "Lee", "familyName": "Ver"}, "title": "Returner"}`).want(t, 201, "")
+	if str(back.JSON, "id") != id || back.JSON["active"] != true || str(back.JSON, "title") != "Returner" {
+		t.Errorf("created again: %s", back.Body)
+	}
+	idp.do("GET", "/scim/v2/Users/"+id, "").want(t, 200, "")
+}
