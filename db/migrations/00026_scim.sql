@@ -37,11 +37,14 @@ CREATE TABLE scim_users (
     FOREIGN KEY (org_id, user_id) REFERENCES users(org_id, id) ON DELETE CASCADE
 );
 
--- The identity provider's id for a team.
+-- The identity provider's id for a team. deleted_at: the provider deleted
+-- the group; the team keeps its retros, rituals and kudos, without members,
+-- for an admin to delete or keep, and SCIM answers 404 for it.
 CREATE TABLE scim_groups (
     org_id      bigint NOT NULL,
     team_id     bigint NOT NULL,
     external_id text NOT NULL DEFAULT '' CHECK (length(external_id) <= 255),
+    deleted_at  timestamptz,
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, team_id),
     FOREIGN KEY (org_id, team_id) REFERENCES teams(org_id, id) ON DELETE CASCADE

@@ -76,7 +76,7 @@ SELECT id FROM users WHERE org_id = @org_id AND id = ANY(@ids::bigint[]);
 SELECT t.id, t.name, t.created_at, sg.external_id, sg.updated_at
 FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = @org_id
+WHERE t.org_id = @org_id AND sg.deleted_at IS NULL
   AND (sqlc.narg('name')::text IS NULL OR lower(t.name) = lower(sqlc.narg('name')::text))
   AND (sqlc.narg('external_id')::text IS NULL OR sg.external_id = sqlc.narg('external_id')::text)
 ORDER BY t.id
@@ -85,7 +85,7 @@ LIMIT @row_limit OFFSET @row_offset;
 -- name: ScimGroupCount :one
 SELECT count(*) FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = @org_id
+WHERE t.org_id = @org_id AND sg.deleted_at IS NULL
   AND (sqlc.narg('name')::text IS NULL OR lower(t.name) = lower(sqlc.narg('name')::text))
   AND (sqlc.narg('external_id')::text IS NULL OR sg.external_id = sqlc.narg('external_id')::text);
 
@@ -93,7 +93,17 @@ WHERE t.org_id = @org_id
 SELECT t.id, t.name, t.created_at, sg.external_id, sg.updated_at
 FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = @org_id AND t.id = @id;
+WHERE t.org_id = @org_id AND t.id = @id AND sg.deleted_at IS NULL;
+
+-- name: ScimGroupByName :one
+-- The team with a name, whether or not the provider deleted it.
+SELECT t.id, sg.deleted_at FROM teams t
+LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
+WHERE t.org_id = @org_id AND lower(t.name) = lower(@name::text);
+
+-- name: ScimGroupMarkDeleted :exec
+INSERT INTO scim_groups (org_id, team_id, deleted_at) VALUES (@org_id, @team_id, now())
+ON CONFLICT (org_id, team_id) DO UPDATE SET deleted_at = now(), updated_at = now();
 
 -- name: ScimGroupMembers :many
 -- The members of a screen of teams, in one statement.
@@ -106,8 +116,8 @@ ORDER BY tm.team_id, u.id;
 INSERT INTO scim_groups (org_id, team_id, external_id)
 VALUES (@org_id, @team_id, @external_id)
 ON CONFLICT (org_id, team_id) DO UPDATE
-SET external_id = EXCLUDED.external_id, updated_at = now();
+SET external_id = EXCLUDED.external_id, deleted_at = NULL, updated_at = now();
 
 -- name: ScimGroupTouch :exec
 INSERT INTO scim_groups (org_id, team_id) VALUES (@org_id, @team_id)
-ON CONFLICT (org_id, team_id) DO UPDATE SET updated_at = now();
+ON CONFLICT (org_id, team_id) DO UPDATE SET deleted_at = NULL, updated_at = now();

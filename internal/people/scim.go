@@ -145,6 +145,8 @@ type ScimStore interface {
 	ProvisionedGroup(ctx context.Context, orgID, id int64) (ProvisionedGroup, error)
 	// ProvisionGroup creates (id 0) or changes a team.
 	ProvisionGroup(ctx context.Context, p Provisioner, id int64, ch GroupChange) (ProvisionedGroup, error)
+	// DeprovisionGroup empties a team and hides it from SCIM; the team and
+	// its history stay.
 	DeprovisionGroup(ctx context.Context, p Provisioner, id int64) error
 }
 
@@ -332,7 +334,8 @@ func (s *Scim) ChangeGroup(ctx context.Context, p Provisioner, id int64, ch Grou
 	return s.Store.ProvisionGroup(ctx, p, id, ch)
 }
 
-// DeleteGroup removes a team and its memberships.
+// DeleteGroup takes everyone off a team and hides it from SCIM; the team
+// and its history stay for an admin to keep or delete.
 func (s *Scim) DeleteGroup(ctx context.Context, p Provisioner, id int64) error {
 	return s.Store.DeprovisionGroup(ctx, p, id)
 }

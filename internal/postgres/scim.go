@@ -375,6 +375,18 @@ func (s *Store) ProvisionGroup(ctx context.Context, p people.Provisioner, id int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		subject := ""
 		if id == 0 {
+			// A group the provider deleted comes back with its history.
+			prev, err := s.q.ScimGroupByName(ctx, tx, dbq.ScimGroupByNameParams{OrgID: p.OrgID, Name: *ch.Name})
+			switch {
+			case err == nil && prev.DeletedAt != nil:
+				id = prev.ID
+			case err == nil:
+				return errGroupNameTaken
+			case err != pgx.ErrNoRows:
+				return err
+			}
+		}
+		if id == 0 {
 			t, err := s.q.TeamCreate(ctx, tx, dbq.TeamCreateParams{OrgID: p.OrgID, Name: *ch.Name})
 			if err != nil {
 				if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
@@ -498,17 +510,22 @@ func (s *Store) changeMembers(ctx context.Context, tx pgx.Tx, p people.Provision
 	return nil
 }
 
-// DeprovisionGroup deletes a team and its memberships.
+// DeprovisionGroup takes every member off a team and hides it from SCIM.
+// The team itself stays, with its retros, rituals and kudos: a provider
+// unassigning a group must not wipe a team's history. An admin may delete
+// it in Rapport.
 func (s *Store) DeprovisionGroup(ctx context.Context, p people.Provisioner, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		t, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: p.OrgID, ID: id})
-		if err != nil {
+		if _, err := s.provisionedGroup(ctx, tx, p.OrgID, id); err != nil {
 			return err
 		}
-		if _, err := s.q.TeamDelete(ctx, tx, dbq.TeamDeleteParams{OrgID: p.OrgID, ID: id}); err != nil {
+		if err := s.changeMembers(ctx, tx, p, id, people.GroupChange{Members: &[]int64{}}); err != nil {
 			return err
 		}
-		return s.auditDetail(ctx, tx, p.OrgID, 0, "team.delete", fmt.Sprintf("team:%d", id), viaScim(p, "name", t.Name))
+		if err := s.q.ScimGroupMarkDeleted(ctx, tx, dbq.ScimGroupMarkDeletedParams{OrgID: p.OrgID, TeamID: id}); err != nil {
+			return err
+		}
+		return s.auditDetail(ctx, tx, p.OrgID, 0, "team.scim_delete", fmt.Sprintf("team:%d", id), viaScim(p))
 	})
 	return mapErr(err, "Group")
 }

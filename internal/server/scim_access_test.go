@@ -295,6 +295,15 @@ func TestScimPagination(t *testing.T) {
 	}
 }
 
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatalf("%q is not an id", s)
+	}
+	return n
+}
+
 // Groups are teams: replace, add and remove members, rename, delete.
 func TestScimGroups(t *testing.T) {
 	t.Parallel()
@@ -347,9 +356,25 @@ func TestScimGroups(t *testing.T) {
 	if page.Status != 200 || !strings.Contains(page.Body, "Atlas") {
 		t.Errorf("team page: %d", page.Status)
 	}
+	// Deleting the group empties the team and keeps it, with its history,
+	// for an admin to keep or delete.
+	retro, _ := ta.F.Retro(t, w.orgA, mustInt(t, id), testfx.RetroOpts{})
 	idp.do("DELETE", "/scim/v2/Groups/"+id, "").want(t, 204, "")
 	idp.do("GET", "/scim/v2/Groups/"+id, "").want(t, 404, "")
 	idp.do("DELETE", "/scim/v2/Groups/"+id, "").want(t, 404, "")
+	idp.do("PATCH", "/scim/v2/Groups/"+id, `{"Operations": [{"op": "replace", "path": "displayName", "value": "X"}]}`).want(t, 404, "")
+	checkList(t, idp.do("GET", "/scim/v2/Groups", ""), 0, 1)
+	if n := ta.F.Count(t, "SELECT count(*) FROM retros WHERE id = $1", retro); n != 1 {
+		t.Errorf("deleting the group deleted the team's retro")
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM team_members WHERE team_id = $1", mustInt(t, id)); n != 0 {
+		t.Errorf("the deleted group's team kept %d members", n)
+	}
+	// Created again, the team comes back with its history.
+	again := idp.do("POST", "/scim/v2/Groups", fmt.Sprintf(`{"displayName": "ATLAS", "members": [{"value": %q}]}`, a)).want(t, 201, "")
+	if str(again.JSON, "id") != id || str(again.JSON, "displayName") != "ATLAS" || members(again) != a {
+		t.Errorf("created again: %s", again.Body)
+	}
 	var actions []string
 	rows, err := ta.Pool.Query(t.Context(), `SELECT action FROM audit_log WHERE org_id = $1 AND action LIKE 'team.%' ORDER BY id`, w.orgA)
 	if err != nil {
@@ -360,7 +385,8 @@ func TestScimGroups(t *testing.T) {
 		rows.Scan(&a)
 		actions = append(actions, a)
 	}
-	want := "team.create team.member_add team.member_add team.member_remove team.member_add team.member_add team.member_remove team.update team.update team.member_add team.member_remove team.member_remove team.delete"
+	want := "team.create team.member_add team.member_add team.member_remove team.member_add team.member_add team.member_remove team.update team.update team.member_add team.member_remove team.member_remove " +
+		"team.member_remove team.scim_delete team.update team.member_add"
 	if strings.Join(actions, " ") != want {
 		t.Errorf("audit:\n got %s\nwant %s", strings.Join(actions, " "), want)
 	}

@@ -852,6 +852,7 @@ type ScimGroup struct {
 	OrgID      int64
 	TeamID     int64
 	ExternalID string
+	DeletedAt  *time.Time
 	UpdatedAt  time.Time
 }
 

@@ -10,10 +10,34 @@ import (
 	"time"
 )
 
+const scimGroupByName = `-- name: ScimGroupByName :one
+SELECT t.id, sg.deleted_at FROM teams t
+LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
+WHERE t.org_id = $1 AND lower(t.name) = lower($2::text)
+`
+
+type ScimGroupByNameParams struct {
+	OrgID int64
+	Name  string
+}
+
+type ScimGroupByNameRow struct {
+	ID        int64
+	DeletedAt *time.Time
+}
+
+// The team with a name, whether or not the provider deleted it.
+func (q *Queries) ScimGroupByName(ctx context.Context, db DBTX, arg ScimGroupByNameParams) (ScimGroupByNameRow, error) {
+	row := db.QueryRow(ctx, scimGroupByName, arg.OrgID, arg.Name)
+	var i ScimGroupByNameRow
+	err := row.Scan(&i.ID, &i.DeletedAt)
+	return i, err
+}
+
 const scimGroupCount = `-- name: ScimGroupCount :one
 SELECT count(*) FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = $1
+WHERE t.org_id = $1 AND sg.deleted_at IS NULL
   AND ($2::text IS NULL OR lower(t.name) = lower($2::text))
   AND ($3::text IS NULL OR sg.external_id = $3::text)
 `
@@ -35,7 +59,7 @@ const scimGroupGet = `-- name: ScimGroupGet :one
 SELECT t.id, t.name, t.created_at, sg.external_id, sg.updated_at
 FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = $1 AND t.id = $2
+WHERE t.org_id = $1 AND t.id = $2 AND sg.deleted_at IS NULL
 `
 
 type ScimGroupGetParams struct {
@@ -62,6 +86,21 @@ func (q *Queries) ScimGroupGet(ctx context.Context, db DBTX, arg ScimGroupGetPar
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const scimGroupMarkDeleted = `-- name: ScimGroupMarkDeleted :exec
+INSERT INTO scim_groups (org_id, team_id, deleted_at) VALUES ($1, $2, now())
+ON CONFLICT (org_id, team_id) DO UPDATE SET deleted_at = now(), updated_at = now()
+`
+
+type ScimGroupMarkDeletedParams struct {
+	OrgID  int64
+	TeamID int64
+}
+
+func (q *Queries) ScimGroupMarkDeleted(ctx context.Context, db DBTX, arg ScimGroupMarkDeletedParams) error {
+	_, err := db.Exec(ctx, scimGroupMarkDeleted, arg.OrgID, arg.TeamID)
+	return err
 }
 
 const scimGroupMembers = `-- name: ScimGroupMembers :many
@@ -107,7 +146,7 @@ const scimGroupPage = `-- name: ScimGroupPage :many
 SELECT t.id, t.name, t.created_at, sg.external_id, sg.updated_at
 FROM teams t
 LEFT JOIN scim_groups sg ON sg.org_id = t.org_id AND sg.team_id = t.id
-WHERE t.org_id = $1
+WHERE t.org_id = $1 AND sg.deleted_at IS NULL
   AND ($2::text IS NULL OR lower(t.name) = lower($2::text))
   AND ($3::text IS NULL OR sg.external_id = $3::text)
 ORDER BY t.id
@@ -164,7 +203,7 @@ func (q *Queries) ScimGroupPage(ctx context.Context, db DBTX, arg ScimGroupPageP
 
 const scimGroupTouch = `-- name: ScimGroupTouch :exec
 INSERT INTO scim_groups (org_id, team_id) VALUES ($1, $2)
-ON CONFLICT (org_id, team_id) DO UPDATE SET updated_at = now()
+ON CONFLICT (org_id, team_id) DO UPDATE SET deleted_at = NULL, updated_at = now()
 `
 
 type ScimGroupTouchParams struct {
@@ -181,7 +220,7 @@ const scimGroupUpsert = `-- name: ScimGroupUpsert :exec
 INSERT INTO scim_groups (org_id, team_id, external_id)
 VALUES ($1, $2, $3)
 ON CONFLICT (org_id, team_id) DO UPDATE
-SET external_id = EXCLUDED.external_id, updated_at = now()
+SET external_id = EXCLUDED.external_id, deleted_at = NULL, updated_at = now()
 `
 
 type ScimGroupUpsertParams struct {
