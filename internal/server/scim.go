@@ -54,6 +54,19 @@ func (s *Server) scimAuth(h http.HandlerFunc) http.HandlerFunc {
 			s.scimWriteError(w, badSyntax("The query string must be well-formed UTF-8 without NUL bytes."))
 			return
 		}
+		// A token gets the share of the server a person gets (fairShare):
+		// a provider syncing in many parallel requests cannot take every
+		// database connection. Tokens count under negative ids, apart from
+		// people.
+		if limit := s.cfg.PerPersonRequests; limit > 0 {
+			if !s.running.take(-p.TokenID, limit) {
+				s.log.Warn("request refused: SCIM token at its share of the server", "path", r.URL.Path, "scim_token", p.TokenID)
+				w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+				s.scimWriteError(w, &scimError{Status: http.StatusServiceUnavailable, Detail: "Too many requests with this token at once; retry shortly."})
+				return
+			}
+			defer s.running.done(-p.TokenID)
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), provisionerKey{}, p)))
 	}
 }

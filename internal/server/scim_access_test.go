@@ -7,7 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"rapport/internal/core"
+	"rapport/internal/server"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
 )
@@ -545,4 +548,60 @@ func TestScimCreateAfterDeleteTakesThePersonBack(t *testing.T) {
 		t.Errorf("created again: %s", back.Body)
 	}
 	idp.do("GET", "/scim/v2/Users/"+id, "").want(t, 200, "")
+}
+
+// A token gets one person's share of the server: with its requests already
+// in flight, another is turned away with 503 and Retry-After, and other
+// tokens are served meanwhile.
+func TestScimTokenGetsAShareOfTheServer(t *testing.T) {
+	t.Parallel()
+	ta := testapp.Start(t, dsn, testapp.Options{Config: func(c *server.Config) { c.PerPersonRequests = 1 }})
+	orgA, orgB := ta.F.Org(t, "Org A"), ta.F.Org(t, "Org B")
+	var tokens []string
+	for _, org := range []int64{orgA, orgB} {
+		admin := ta.Client(t)
+		admin.SignIn(ta.F.Person(t, org, testfx.PersonOpts{Role: core.RoleAdmin}).Email, testfx.Password)
+		tokens = append(tokens, createScimToken(t, admin, "Entra"))
+	}
+	// Hold the organisation's tree lock, so that a create waits in flight.
+	tx, err := ta.Pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	if _, err := tx.Exec(t.Context(), "SELECT id FROM orgs WHERE id = $1 FOR UPDATE", orgA); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", ta.URL+"/scim/v2/Users", strings.NewReader(`{"userName": "slow@example.com", "displayName": "Slow"}`))
+		req.Header.Set("Authorization", "Bearer "+tokens[0])
+		resp, err := ta.Client(t).HTTP.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	for i := 0; ; i++ {
+		if ta.F.Count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%OrgLockTree%'`) > 0 {
+			break
+		}
+		if i > 200 {
+			t.Fatal("the first request never waited for the lock")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	r := newScimClient(t, ta, tokens[0]).do("GET", "/scim/v2/Users", "").want(t, 503, "")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	newScimClient(t, ta, tokens[1]).do("GET", "/scim/v2/Users", "").want(t, 200, "")
+	tx.Rollback(t.Context())
+	if got := <-first; got != 201 {
+		t.Fatalf("the waiting create: %d", got)
+	}
+	newScimClient(t, ta, tokens[0]).do("GET", "/scim/v2/Users", "").want(t, 200, "")
 }
