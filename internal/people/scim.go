@@ -102,7 +102,8 @@ type ProvisionedGroup struct {
 }
 
 // GroupChange is what a provider asks of a team. Nil fields stay as they
-// are; Members replaces the whole membership, Add and Remove change it.
+// are; Members replaces the whole membership, then Add and Remove change it
+// (a member in both ends up removed).
 type GroupChange struct {
 	Name       *string
 	ExternalID *string
