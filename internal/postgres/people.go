@@ -239,46 +239,68 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 	return p, emailTaken(mapErr(err, "Person"))
 }
 
-// SetPersonActive deactivates (ending sessions, revoking invitations and the
-// calendar feed, moving reports up a level) or reactivates a person.
+// SetPersonActive deactivates (ending sessions, revoking invitations, reset
+// links and the calendar feed, moving reports up a level) or reactivates a
+// person.
 func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
 		}
-		u, err := s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
-		if err == pgx.ErrNoRows {
-			// Already so (a double submit), or not of this organisation.
+		u, changed, err := s.setActiveTx(ctx, tx, orgID, actorID, id, active, map[string]string{})
+		if err != nil {
+			return err
+		}
+		if !changed {
+			// Already so (a double submit): the row with its manager's name.
 			r, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
 			p = personFromUser(r.User, r.ManagerName)
 			return err
 		}
-		if err != nil {
-			return err
-		}
-		action := "person.reactivate"
-		if !active {
-			action = "person.deactivate"
-			if err := s.q.UserClearReportsManager(ctx, tx, dbq.UserClearReportsManagerParams{
-				OrgID: orgID, OldManagerID: &id, NewManagerID: u.ManagerID,
-			}); err != nil {
-				return err
-			}
-			if err := s.q.InvitationRevokeForUser(ctx, tx, dbq.InvitationRevokeForUserParams{OrgID: orgID, UserID: id}); err != nil {
-				return err
-			}
-			if _, err := s.q.SessionsDeleteForUser(ctx, tx, id); err != nil {
-				return err
-			}
-			if err := s.q.CalendarFeedDeleteForUser(ctx, tx, dbq.CalendarFeedDeleteForUserParams{OrgID: orgID, UserID: id}); err != nil {
-				return err
-			}
-		}
 		p = personFromUser(u, nil)
-		return s.audit(ctx, tx, orgID, actorID, action, fmt.Sprintf("person:%d", id))
+		return nil
 	})
 	return p, mapErr(err, "Person")
+}
+
+// setActiveTx is the one way a person is deactivated or reactivated, by an
+// admin or by a provider, inside a transaction holding the organisation's
+// tree lock. Deactivation takes effect on the person's very next request:
+// their sessions are deleted here, and every request re-reads whether they
+// are active. changed is false when the person already was so (u is then
+// empty); another organisation's person is ENOTFOUND.
+func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
+	u, err = s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
+	if err == pgx.ErrNoRows {
+		_, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
+		return dbq.User{}, false, err
+	}
+	if err != nil {
+		return dbq.User{}, false, err
+	}
+	action := "person.reactivate"
+	if !active {
+		action = "person.deactivate"
+		if err := s.q.UserClearReportsManager(ctx, tx, dbq.UserClearReportsManagerParams{
+			OrgID: orgID, OldManagerID: &id, NewManagerID: u.ManagerID,
+		}); err != nil {
+			return u, true, err
+		}
+		if err := s.q.InvitationRevokeForUser(ctx, tx, dbq.InvitationRevokeForUserParams{OrgID: orgID, UserID: id}); err != nil {
+			return u, true, err
+		}
+		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: orgID, UserID: id}); err != nil {
+			return u, true, err
+		}
+		if _, err := s.q.SessionsDeleteForUser(ctx, tx, id); err != nil {
+			return u, true, err
+		}
+		if err := s.q.CalendarFeedDeleteForUser(ctx, tx, dbq.CalendarFeedDeleteForUserParams{OrgID: orgID, UserID: id}); err != nil {
+			return u, true, err
+		}
+	}
+	return u, true, s.auditDetail(ctx, tx, orgID, actorID, action, fmt.Sprintf("person:%d", id), detail)
 }
 
 // SetPassword replaces a person's password hash.

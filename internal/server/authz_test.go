@@ -298,6 +298,10 @@ type expectation struct {
 	form   url.Values
 	want   want // subject → status
 	stream bool // an event stream: read the status, then hang up
+	// bearer: the route reads a SCIM bearer token and never the session, so
+	// every subject's cookies get 401 and a session is left as it was.
+	// TestScimTokenMatrix walks these routes with tokens.
+	bearer bool
 }
 
 // want is a row's status for each subject.
@@ -575,6 +579,34 @@ var matrix = map[string]expectation{
 	"POST /calendar/reset": {want: statuses(401, 303, 303, 303, 303, 303, 303)},
 	"GET /ics/{token}":     {path: func(*world, string) string { return "/ics/not-a-real-token" }, want: everyone(404)},
 
+	"GET /admin/scim":  {want: adminGet},
+	"POST /admin/scim": {want: adminPost(422)},
+	"POST /admin/scim/{id}/revoke": {path: func(w *world, _ string) string {
+		var id int64
+		if err := w.app.Pool.QueryRow(w.t.Context(), `INSERT INTO scim_tokens (org_id, name, prefix, token_hash)
+			VALUES ($1, $2, 'rapport_scim_xxxx', $3) RETURNING id`, w.orgA, fmt.Sprintf("Token %d", testfx.Next()), []byte(fmt.Sprint(testfx.Next()))).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/admin/scim/%d/revoke", id)
+	}, want: adminPostID(303)},
+	"GET /scim/v2/ServiceProviderConfig": {want: everyone(401), bearer: true},
+	"GET /scim/v2/ResourceTypes":         {want: everyone(401), bearer: true},
+	"GET /scim/v2/ResourceTypes/{id}":    {path: func(*world, string) string { return "/scim/v2/ResourceTypes/User" }, want: everyone(401), bearer: true},
+	"GET /scim/v2/Schemas":               {want: everyone(401), bearer: true},
+	"GET /scim/v2/Schemas/{id}":          {path: func(*world, string) string { return "/scim/v2/Schemas/" + userSchema }, want: everyone(401), bearer: true},
+	"GET /scim/v2/Users":                 {want: everyone(401), bearer: true},
+	"POST /scim/v2/Users":                {want: everyone(401), bearer: true},
+	"GET /scim/v2/Users/{id}":            {path: scimUserPath, want: everyone(401), bearer: true},
+	"PUT /scim/v2/Users/{id}":            {path: scimUserPath, want: everyone(401), bearer: true},
+	"PATCH /scim/v2/Users/{id}":          {path: scimUserPath, want: everyone(401), bearer: true},
+	"DELETE /scim/v2/Users/{id}":         {path: scimUserPath, want: everyone(401), bearer: true},
+	"GET /scim/v2/Groups":                {want: everyone(401), bearer: true},
+	"POST /scim/v2/Groups":               {want: everyone(401), bearer: true},
+	"GET /scim/v2/Groups/{id}":           {path: scimGroupPath, want: everyone(401), bearer: true},
+	"PUT /scim/v2/Groups/{id}":           {path: scimGroupPath, want: everyone(401), bearer: true},
+	"PATCH /scim/v2/Groups/{id}":         {path: scimGroupPath, want: everyone(401), bearer: true},
+	"DELETE /scim/v2/Groups/{id}":        {path: scimGroupPath, want: everyone(401), bearer: true},
+
 	"POST /teams/{id}/members/{personID}/remove": {
 		path: func(w *world, who string) string {
 			return fmt.Sprintf("/teams/%d/members/%d/remove", w.team, w.freshReport().ID)
@@ -582,6 +614,11 @@ var matrix = map[string]expectation{
 		want: adminPostID(303),
 	},
 }
+
+// scimUserPath and scimGroupPath are org A's report and team: no cookie of
+// anyone's reaches them.
+func scimUserPath(w *world, _ string) string  { return fmt.Sprintf("/scim/v2/Users/%d", w.report.ID) }
+func scimGroupPath(w *world, _ string) string { return fmt.Sprintf("/scim/v2/Groups/%d", w.team) }
 
 // routeKeys walks a router and returns "METHOD pattern" for every route.
 func routeKeys(r chi.Routes) []string {
@@ -666,15 +703,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 				r = w.streamStatus(c, path)
 			case method == "GET":
 				r = c.Get(path)
-			default:
+			case method == "POST":
 				r = c.Post(path, exp.form)
+			default:
+				req, _ := http.NewRequest(method, w.app.URL+path, strings.NewReader("{}"))
+				r = c.Do(req)
 			}
 			checks++
 			if r.Status != want {
 				t.Errorf("%s %s as %s: status %d, want %d", method, path, who, r.Status, want)
 				continue
 			}
-			if who == deactivated && !exp.stream {
+			if exp.bearer {
+				if !strings.Contains(r.Body, "urn:ietf:params:scim:api:messages:2.0:Error") || r.Header.Get("WWW-Authenticate") == "" {
+					t.Errorf("%s %s as %s: not a SCIM 401: %s", method, path, who, r.Body)
+				}
+			}
+			if who == deactivated && !exp.stream && !exp.bearer {
 				// Every route but static files reads the session, and ends
 				// it.
 				if n := w.app.F.Count(w.t, "SELECT count(*) FROM sessions WHERE token = $1", w.goneCookie.Value); n != 0 && key != "GET /static/*" {

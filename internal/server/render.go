@@ -59,8 +59,14 @@ var statusText = map[int][2]string{
 	http.StatusServiceUnavailable:    {"Rapport is busy", "Please try again in a moment."},
 }
 
-// renderStatus renders the friendly error page for a status.
+// renderStatus renders the friendly error page for a status; under
+// /scim/v2 (an unknown path, a wrong method, a body too large, a panic) the
+// answer is a SCIM error body instead.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int) {
+	if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+		s.scimWriteError(w, &scimError{Status: status, Detail: http.StatusText(status) + "."})
+		return
+	}
 	t, ok := statusText[status]
 	if !ok {
 		t = [2]string{http.StatusText(status), ""}

@@ -14,6 +14,7 @@ import (
 type access struct {
 	public bool        // anyone, signed in or not
 	roles  []core.Role // signed-in people with one of these roles
+	scim   bool        // an identity provider with an organisation's SCIM bearer token; no session
 }
 
 var (
@@ -27,6 +28,9 @@ var (
 	Leaders = access{roles: []core.Role{core.RoleAdmin, core.RoleLeader}}
 	// AdminOnly routes change who is in the organisation.
 	AdminOnly = access{roles: []core.Role{core.RoleAdmin}}
+	// ScimToken routes take an organisation's SCIM bearer token and nothing
+	// else: cookies are not read, and the token's organisation scopes all.
+	ScimToken = access{scim: true}
 )
 
 // route is one line of the route table.
@@ -212,6 +216,29 @@ func (s *Server) routes() []route {
 		{"GET", "/calendar", Anyone, s.calendarPage},
 		{"POST", "/calendar/reset", Anyone, s.calendarReset},
 		{"GET", "/ics/{token}", Public, s.calendarFeed},
+
+		{"GET", "/admin/scim", AdminOnly, s.scimTokensPage},
+		{"POST", "/admin/scim", AdminOnly, s.scimTokenCreate},
+		{"POST", "/admin/scim/{id}/revoke", AdminOnly, s.scimTokenRevoke},
+
+		// SCIM 2.0 provisioning (RFC 7644) for identity providers.
+		{"GET", "/scim/v2/ServiceProviderConfig", ScimToken, s.scimServiceProviderConfig},
+		{"GET", "/scim/v2/ResourceTypes", ScimToken, s.scimResourceTypes},
+		{"GET", "/scim/v2/ResourceTypes/{id}", ScimToken, s.scimResourceType},
+		{"GET", "/scim/v2/Schemas", ScimToken, s.scimSchemas},
+		{"GET", "/scim/v2/Schemas/{id}", ScimToken, s.scimSchema},
+		{"GET", "/scim/v2/Users", ScimToken, s.scimUsers},
+		{"POST", "/scim/v2/Users", ScimToken, s.scimUserCreate},
+		{"GET", "/scim/v2/Users/{id}", ScimToken, s.scimUserGet},
+		{"PUT", "/scim/v2/Users/{id}", ScimToken, s.scimUserReplace},
+		{"PATCH", "/scim/v2/Users/{id}", ScimToken, s.scimUserPatch},
+		{"DELETE", "/scim/v2/Users/{id}", ScimToken, s.scimUserDelete},
+		{"GET", "/scim/v2/Groups", ScimToken, s.scimGroups},
+		{"POST", "/scim/v2/Groups", ScimToken, s.scimGroupCreate},
+		{"GET", "/scim/v2/Groups/{id}", ScimToken, s.scimGroupGet},
+		{"PUT", "/scim/v2/Groups/{id}", ScimToken, s.scimGroupReplace},
+		{"PATCH", "/scim/v2/Groups/{id}", ScimToken, s.scimGroupPatch},
+		{"DELETE", "/scim/v2/Groups/{id}", ScimToken, s.scimGroupDelete},
 	}
 }
 
@@ -239,6 +266,13 @@ func (s *Server) buildRouter() chi.Router {
 	// Static files carry no session.
 	r.Method("GET", "/static/*", web.StaticHandler())
 
+	// SCIM routes carry no session either: a bearer token is all they read.
+	for _, rt := range s.routes() {
+		if rt.access.scim {
+			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
+		}
+	}
+
 	r.Group(func(r chi.Router) {
 		r.Use(prefetchSignedIn)
 		r.Use(s.sessions.LoadAndSave)
@@ -248,7 +282,9 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(s.checkInput)
 		r.Use(s.fairShare)
 		for _, rt := range s.routes() {
-			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
+			if !rt.access.scim {
+				r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
+			}
 		}
 	})
 	return r

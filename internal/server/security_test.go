@@ -35,8 +35,15 @@ func TestEveryUnsafeRouteRefusesCrossSitePosts(t *testing.T) {
 			}
 			r := w.clients[admin].Do(req)
 			n++
-			if r.Status != http.StatusForbidden {
-				t.Errorf("cross-site %s %s (%v): status %d, want 403", method, path, hdr, r.Status)
+			want := http.StatusForbidden
+			if matrix[key].bearer {
+				// SCIM routes read a bearer token, never the cookie, so
+				// cross-origin protection lets them through: without a
+				// token they are refused all the same.
+				want = http.StatusUnauthorized
+			}
+			if r.Status != want {
+				t.Errorf("cross-site %s %s (%v): status %d, want %d", method, path, hdr, r.Status, want)
 			}
 		}
 	}

@@ -102,6 +102,7 @@ type Server struct {
 	exports  *export.Service
 	reviews  *review.Service
 	sso      *sso.Service
+	scim     *people.Scim
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -138,6 +139,8 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// Scim holds the organisations' SCIM tokens and provisions through them.
+	Scim *people.Scim
 	// SSO is single sign-on with each organisation's OpenID Connect provider.
 	SSO *sso.Service
 	// Observer, when set, records requests and exports for the metrics
@@ -186,7 +189,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

@@ -937,6 +937,36 @@ type RiverRiverJob struct {
 	Queue       string
 }
 
+type ScimGroup struct {
+	OrgID      int64
+	TeamID     int64
+	ExternalID string
+	DeletedAt  *time.Time
+	UpdatedAt  time.Time
+}
+
+type ScimToken struct {
+	ID         int64
+	OrgID      int64
+	Name       string
+	Prefix     string
+	TokenHash  []byte
+	CreatedBy  *int64
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+type ScimUser struct {
+	OrgID      int64
+	UserID     int64
+	ExternalID string
+	GivenName  string
+	FamilyName string
+	DeletedAt  *time.Time
+	UpdatedAt  time.Time
+}
+
 type Session struct {
 	Token  string
 	Data   []byte
