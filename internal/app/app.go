@@ -12,6 +12,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/core"
+	"rapport/internal/health"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
 	"rapport/internal/notify"
@@ -31,6 +32,7 @@ type App struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Retros    *retro.Service
+	Health    *health.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	// Live fans changes out to open pages; Start it to serve event streams.
@@ -99,9 +101,10 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	rt := retro.NewService(store, opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	rv := review.NewService(store, opts.Clock)
+	hl := health.NewService(store, opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
 }
