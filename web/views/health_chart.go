@@ -212,14 +212,15 @@ func pointText(p health.TrendPoint) string {
 
 // heatClass colours a roll-up cell by its average.
 func heatClass(v float64) string {
-	switch {
+	// By the figure shown, so that a cell's colour matches the legend.
+	switch v = health.Round1(v); {
 	case v < 2.5:
 		return "heat heat-1"
-	case v < 3.25:
+	case v < 3.3:
 		return "heat heat-2"
-	case v < 3.75:
+	case v < 3.8:
 		return "heat heat-3"
-	case v < 4.25:
+	case v < 4.3:
 		return "heat heat-4"
 	}
 	return "heat heat-5"
