@@ -91,7 +91,7 @@ func radarSpokes(ds []health.DimensionResult) []radarSpoke {
 	for i, d := range ds {
 		x, y := radarPoint(i, n, 5)
 		a := -math.Pi/2 + 2*math.Pi*float64(i)/float64(n)
-		lx, ly := radarPoint(i, n, 5+14*5/radarR)
+		lx, ly := radarPoint(i, n, 5+18*5/radarR)
 		l := radarLabel{X: lx, Y: ly, Anchor: "middle", Lines: wrapWords(d.Name, radarLine), Value: avg1(d)}
 		switch c := math.Cos(a); {
 		case c > 0.3:
@@ -163,7 +163,7 @@ func prevChange(d health.DimensionResult, prev *health.PastCheck) string {
 	if !ok || d.Answers == 0 {
 		return ""
 	}
-	return signed(health.Round1(d.Average) - health.Round1(p))
+	return signed(d.Average - p)
 }
 
 func signed(v float64) string {
