@@ -85,3 +85,57 @@ func TestHealthAnswersKeepNoOrderOfAnswering(t *testing.T) {
 		t.Errorf("%d answers after a refused second one", n)
 	}
 }
+
+// Answers arriving at once are written one after another (the check is
+// locked): every answer is kept, and all rows still share one transaction.
+func TestHealthAnswersAtOnceAreAllKept(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, testdb.NewDatabase(t), 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := testfx.Factory{Pool: pool}
+	store := postgres.NewStore(pool)
+	org := f.Org(t, "Rush Org")
+	var people []int64
+	for range 6 {
+		people = append(people, f.Person(t, org, testfx.PersonOpts{}).ID)
+	}
+	team := f.Team(t, org, "Rushers", people...)
+	id := f.HealthCheck(t, org, team, testfx.HealthOpts{})
+	chk, err := store.FindCheck(ctx, org, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, len(people)*2)
+	for _, p := range people {
+		for range 2 { // each person twice: one must be refused
+			go func() {
+				r := health.Response{}
+				for range chk.Dimensions {
+					r.Scores = append(r.Scores, 4)
+					r.Trends = append(r.Trends, health.Better)
+				}
+				errs <- store.AnswerCheck(ctx, org, id, p, r, time.Now())
+			}()
+		}
+	}
+	refused := 0
+	for range len(people) * 2 {
+		if err := <-errs; err != nil {
+			refused++
+		}
+	}
+	if refused != len(people) {
+		t.Errorf("%d of %d second answers refused", refused, len(people))
+	}
+	if n := f.Count(t, "SELECT count(*) FROM health_responses WHERE check_id = $1", id); n != len(people) {
+		t.Errorf("%d answers kept, want %d", n, len(people))
+	}
+	if n := f.Count(t, `SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM health_responses WHERE check_id = $1
+		UNION ALL SELECT xmin FROM health_responders WHERE check_id = $1) x`, id); n != 1 {
+		t.Errorf("answers and responders carry %d transaction ids", n)
+	}
+}
