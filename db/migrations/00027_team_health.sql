@@ -14,9 +14,11 @@ CREATE TABLE health_dimensions (
     description text NOT NULL CHECK (length(description) <= 300),
     version     int NOT NULL DEFAULT 1,
     retired     boolean NOT NULL DEFAULT false,
+    idem_key    text NOT NULL DEFAULT '' CHECK (length(idem_key) <= 64),
     UNIQUE (org_id, id)
 );
 CREATE UNIQUE INDEX health_dimensions_name_idx ON health_dimensions (org_id, lower(name)) WHERE NOT retired;
+CREATE UNIQUE INDEX health_dimensions_idem_idx ON health_dimensions (org_id, idem_key) WHERE idem_key <> '';
 
 -- How many answers a check needs before anyone sees its results; never
 -- fewer than 3.

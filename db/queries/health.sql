@@ -28,9 +28,15 @@ SELECT * FROM health_dimensions
 WHERE org_id = @org_id AND (@with_retired::boolean OR NOT retired)
 ORDER BY retired, position, id;
 
--- name: HealthDimensionAdd :exec
-INSERT INTO health_dimensions (org_id, position, name, description)
-SELECT @org_id, coalesce(max(position), 0) + 1, @name, @description FROM health_dimensions WHERE org_id = @org_id;
+-- name: HealthDimensionAdd :execrows
+-- A repeated form key, or a name in use, stores nothing (see
+-- HealthDimensionByIdem).
+INSERT INTO health_dimensions (org_id, position, name, description, idem_key)
+SELECT @org_id, coalesce(max(position), 0) + 1, @name, @description, @idem_key FROM health_dimensions WHERE org_id = @org_id
+ON CONFLICT DO NOTHING;
+
+-- name: HealthDimensionByIdem :one
+SELECT EXISTS (SELECT 1 FROM health_dimensions WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '');
 
 -- name: HealthDimensionUpdate :execrows
 -- A new wording is a new version; the same wording saved again is not.

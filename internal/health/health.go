@@ -47,6 +47,7 @@ type Dimension struct {
 type DimensionInput struct {
 	Name        string
 	Description string
+	IdemKey     string // the add form's random key: a double submit adds one
 }
 
 // Validate trims and checks the form.

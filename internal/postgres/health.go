@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"rapport/internal/core"
 	"rapport/internal/health"
@@ -65,7 +66,16 @@ func dimensionErr(err error) error {
 
 // AddHealthDimension adds a dimension at the end.
 func (s *Store) AddHealthDimension(ctx context.Context, orgID int64, in health.DimensionInput) error {
-	return dimensionErr(s.q.HealthDimensionAdd(ctx, s.Pool, dbq.HealthDimensionAddParams{OrgID: orgID, Name: in.Name, Description: in.Description}))
+	n, err := s.q.HealthDimensionAdd(ctx, s.Pool, dbq.HealthDimensionAddParams{OrgID: orgID, Name: in.Name, Description: in.Description, IdemKey: in.IdemKey})
+	if err != nil || n == 1 {
+		return dimensionErr(err)
+	}
+	// Nothing stored: the same form was stored already, or the name is taken.
+	done, err := s.q.HealthDimensionByIdem(ctx, s.Pool, dbq.HealthDimensionByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
+	if err != nil || done {
+		return mapErr(err, "Dimension")
+	}
+	return dimensionErr(&pgconn.PgError{Code: "23505"})
 }
 
 // UpdateHealthDimension rewords a dimension (a new version).

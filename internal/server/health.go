@@ -242,7 +242,7 @@ func (s *Server) healthDimensionAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	in := health.DimensionInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description")}
+	in := health.DimensionInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), IdemKey: core.FormKey(r.PostFormValue("key"))}
 	err := s.health.AddDimension(r.Context(), actor(r), &in)
 	s.healthAdminDone(w, r, views.HealthAdminProps{Form: "add", Input: in}, err, in.Name+" added. Checks opened from now on ask it.")
 }

@@ -2552,6 +2552,10 @@ func HealthAdminPage(l Layout, p HealthAdminProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = FormKey().Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = Field(FieldProps{Name: "name", Label: "Name", Value: p.valueFor("add", health.Dimension{}, "name"), Error: p.errFor("add", "name"), Required: true, Placeholder: "e.g. Meetings"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -357,24 +357,52 @@ func (q *Queries) HealthChecksLatest(ctx context.Context, db DBTX, arg HealthChe
 	return items, nil
 }
 
-const healthDimensionAdd = `-- name: HealthDimensionAdd :exec
-INSERT INTO health_dimensions (org_id, position, name, description)
-SELECT $1, coalesce(max(position), 0) + 1, $2, $3 FROM health_dimensions WHERE org_id = $1
+const healthDimensionAdd = `-- name: HealthDimensionAdd :execrows
+INSERT INTO health_dimensions (org_id, position, name, description, idem_key)
+SELECT $1, coalesce(max(position), 0) + 1, $2, $3, $4 FROM health_dimensions WHERE org_id = $1
+ON CONFLICT DO NOTHING
 `
 
 type HealthDimensionAddParams struct {
 	OrgID       int64
 	Name        string
 	Description string
+	IdemKey     string
 }
 
-func (q *Queries) HealthDimensionAdd(ctx context.Context, db DBTX, arg HealthDimensionAddParams) error {
-	_, err := db.Exec(ctx, healthDimensionAdd, arg.OrgID, arg.Name, arg.Description)
-	return err
+// A repeated form key, or a name in use, stores nothing (see
+// HealthDimensionByIdem).
+func (q *Queries) HealthDimensionAdd(ctx context.Context, db DBTX, arg HealthDimensionAddParams) (int64, error) {
+	result, err := db.Exec(ctx, healthDimensionAdd,
+		arg.OrgID,
+		arg.Name,
+		arg.Description,
+		arg.IdemKey,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const healthDimensionByIdem = `-- name: HealthDimensionByIdem :one
+SELECT EXISTS (SELECT 1 FROM health_dimensions WHERE org_id = $1 AND idem_key = $2 AND idem_key <> '')
+`
+
+type HealthDimensionByIdemParams struct {
+	OrgID   int64
+	IdemKey string
+}
+
+func (q *Queries) HealthDimensionByIdem(ctx context.Context, db DBTX, arg HealthDimensionByIdemParams) (bool, error) {
+	row := db.QueryRow(ctx, healthDimensionByIdem, arg.OrgID, arg.IdemKey)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const healthDimensionList = `-- name: HealthDimensionList :many
-SELECT id, org_id, position, name, description, version, retired FROM health_dimensions
+SELECT id, org_id, position, name, description, version, retired, idem_key FROM health_dimensions
 WHERE org_id = $1 AND ($2::boolean OR NOT retired)
 ORDER BY retired, position, id
 `
@@ -401,6 +429,7 @@ func (q *Queries) HealthDimensionList(ctx context.Context, db DBTX, arg HealthDi
 			&i.Description,
 			&i.Version,
 			&i.Retired,
+			&i.IdemKey,
 		); err != nil {
 			return nil, err
 		}

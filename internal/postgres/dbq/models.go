@@ -540,6 +540,7 @@ type HealthDimension struct {
 	Description string
 	Version     int32
 	Retired     bool
+	IdemKey     string
 }
 
 type HealthResponder struct {
