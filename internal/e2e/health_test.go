@@ -109,6 +109,11 @@ func TestTeamHealthCheckFromAnswersToRadar(t *testing.T) {
 		if !strings.Contains(tb.text("main"), "December health check") {
 			t.Errorf("%s does not see the check waiting for their answer", p.Name)
 		}
+		if i == 0 {
+			tb.assertClean()
+			tb.screenshots("health-home")
+			tb.assertNoSidewaysScrollOnPhone()
+		}
 		tb.open(checkPath)
 		rate(tb, [][]int{{3, 4, 2, 4, 3, 4, 4}, {5, 3, 3, 4, 4, 5, 2}}[i], []string{"same", "better"}[i], []string{"", "Hand-offs to Growth still get lost"}[i], 0)
 		if status := tb.submit("main form.health-form button[type=submit]"); status != http.StatusOK {
@@ -154,4 +159,12 @@ func TestTeamHealthCheckFromAnswersToRadar(t *testing.T) {
 	l.assertClean()
 	l.screenshots("health-rollup")
 	l.assertNoSidewaysScrollOnPhone()
+
+	// The admin's settings page.
+	adm := newTab(t, app.URL)
+	adm.signIn(mk("Ines Admin", "ines", core.RoleAdmin, 0).Email)
+	adm.open("/admin/health")
+	adm.assertClean()
+	adm.screenshots("health-admin")
+	adm.assertNoSidewaysScrollOnPhone()
 }
