@@ -108,6 +108,19 @@ func writeHealth(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID i
 			// and the third team's latest check closed with only two.
 			who := slices.Clone(members)
 			rng.Shuffle(len(who), func(i, j int) { who[i], who[j] = who[j], who[i] })
+			if open {
+				// The people the demo prints sign-ins for have not answered
+				// yet, so that they can.
+				var others, signIns []int64
+				for _, u := range who {
+					if slices.ContainsFunc(pl.signIns[:], func(p int) bool { return userIDs[p] == u }) {
+						signIns = append(signIns, u)
+					} else {
+						others = append(others, u)
+					}
+				}
+				who = append(others, signIns...)
+			}
 			answering := max(3, len(who)-rng.IntN(2))
 			if open || (n == 2 && k == 0) {
 				answering = 2
