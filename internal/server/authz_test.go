@@ -718,7 +718,7 @@ func (w *world) resignIn() {
 // Lists show only the viewer's organisation.
 func TestOtherOrganisationSeesNothingOfOurs(t *testing.T) {
 	w := newWorld(t)
-	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations"} {
+	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations", "/health", "/health/rollup"} {
 		r := w.clients[otherAdmin].Get(path)
 		if r.Status != 200 {
 			t.Fatalf("%s: %d", path, r.Status)
