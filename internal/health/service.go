@@ -18,11 +18,12 @@ type Store interface {
 	ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([]Team, error)
 
 	HealthDimensions(ctx context.Context, orgID int64, withRetired bool) ([]Dimension, error)
-	AddHealthDimension(ctx context.Context, orgID int64, in DimensionInput) error
-	UpdateHealthDimension(ctx context.Context, orgID, id int64, in DimensionInput) error
-	RetireHealthDimension(ctx context.Context, orgID, id int64, retired bool) error
+	// The settings changes below are written to the audit log as by actorID.
+	AddHealthDimension(ctx context.Context, orgID, actorID int64, in DimensionInput) error
+	UpdateHealthDimension(ctx context.Context, orgID, actorID, id int64, in DimensionInput) error
+	RetireHealthDimension(ctx context.Context, orgID, actorID, id int64, retired bool) error
 	HealthSettings(ctx context.Context, orgID int64) (Settings, error)
-	SetHealthThreshold(ctx context.Context, orgID int64, n int) error
+	SetHealthThreshold(ctx context.Context, orgID, actorID int64, n int) error
 
 	// OpenCheck opens a check asking the organisation's current dimensions.
 	OpenCheck(ctx context.Context, orgID, teamID, openedBy int64, in OpenInput, openedAt, closesAt time.Time) (int64, error)
@@ -466,7 +467,7 @@ func (s *Service) AddDimension(ctx context.Context, a core.Actor, in *DimensionI
 	if err := in.Validate().Err(); err != nil {
 		return err
 	}
-	return s.Store.AddHealthDimension(ctx, a.OrgID, *in)
+	return s.Store.AddHealthDimension(ctx, a.OrgID, a.UserID, *in)
 }
 
 // UpdateDimension rewords a dimension; checks already opened keep the
@@ -478,7 +479,7 @@ func (s *Service) UpdateDimension(ctx context.Context, a core.Actor, id int64, i
 	if err := in.Validate().Err(); err != nil {
 		return err
 	}
-	return s.Store.UpdateHealthDimension(ctx, a.OrgID, id, *in)
+	return s.Store.UpdateHealthDimension(ctx, a.OrgID, a.UserID, id, *in)
 }
 
 // RetireDimension stops (or resumes) asking a dimension in new checks.
@@ -501,7 +502,7 @@ func (s *Service) RetireDimension(ctx context.Context, a core.Actor, id int64, r
 			}
 		}
 	}
-	return s.Store.RetireHealthDimension(ctx, a.OrgID, id, retired)
+	return s.Store.RetireHealthDimension(ctx, a.OrgID, a.UserID, id, retired)
 }
 
 // MinDimensions is the fewest dimensions a check asks (a radar needs three).
@@ -527,5 +528,5 @@ func (s *Service) SetThreshold(ctx context.Context, a core.Actor, raw string) er
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Store.SetHealthThreshold(ctx, a.OrgID, n)
+	return s.Store.SetHealthThreshold(ctx, a.OrgID, a.UserID, n)
 }

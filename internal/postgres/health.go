@@ -65,34 +65,57 @@ func dimensionErr(err error) error {
 }
 
 // AddHealthDimension adds a dimension at the end.
-func (s *Store) AddHealthDimension(ctx context.Context, orgID int64, in health.DimensionInput) error {
-	n, err := s.q.HealthDimensionAdd(ctx, s.Pool, dbq.HealthDimensionAddParams{OrgID: orgID, Name: in.Name, Description: in.Description, IdemKey: in.IdemKey})
-	if err != nil || n == 1 {
-		return dimensionErr(err)
-	}
-	// Nothing stored: the same form was stored already, or the name is taken.
-	done, err := s.q.HealthDimensionByIdem(ctx, s.Pool, dbq.HealthDimensionByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
-	if err != nil || done {
-		return mapErr(err, "Dimension")
-	}
-	return dimensionErr(&pgconn.PgError{Code: "23505"})
+func (s *Store) AddHealthDimension(ctx context.Context, orgID, actorID int64, in health.DimensionInput) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.HealthDimensionAdd(ctx, tx, dbq.HealthDimensionAddParams{OrgID: orgID, Name: in.Name, Description: in.Description, IdemKey: in.IdemKey})
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return s.auditDetail(ctx, tx, orgID, actorID, "health.dimension.add", "", map[string]any{"dimension": in.Name})
+		}
+		// Nothing stored: the same form was stored already, or the name is
+		// taken.
+		done, err := s.q.HealthDimensionByIdem(ctx, tx, dbq.HealthDimensionByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
+		if err != nil || done {
+			return err
+		}
+		return &pgconn.PgError{Code: "23505"}
+	})
+	return dimensionErr(err)
 }
 
 // UpdateHealthDimension rewords a dimension (a new version).
-func (s *Store) UpdateHealthDimension(ctx context.Context, orgID, id int64, in health.DimensionInput) error {
-	n, err := s.q.HealthDimensionUpdate(ctx, s.Pool, dbq.HealthDimensionUpdateParams{OrgID: orgID, ID: id, Name: in.Name, Description: in.Description})
-	if err == nil && n == 0 {
-		return core.NotFound("Dimension")
-	}
+func (s *Store) UpdateHealthDimension(ctx context.Context, orgID, actorID, id int64, in health.DimensionInput) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.HealthDimensionUpdate(ctx, tx, dbq.HealthDimensionUpdateParams{OrgID: orgID, ID: id, Name: in.Name, Description: in.Description})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("Dimension")
+		}
+		return s.auditDetail(ctx, tx, orgID, actorID, "health.dimension.update", "", map[string]any{"dimension": in.Name})
+	})
 	return dimensionErr(err)
 }
 
 // RetireHealthDimension retires or restores a dimension.
-func (s *Store) RetireHealthDimension(ctx context.Context, orgID, id int64, retired bool) error {
-	n, err := s.q.HealthDimensionRetire(ctx, s.Pool, dbq.HealthDimensionRetireParams{OrgID: orgID, ID: id, Retired: retired})
-	if err == nil && n == 0 {
-		return core.NotFound("Dimension")
-	}
+func (s *Store) RetireHealthDimension(ctx context.Context, orgID, actorID, id int64, retired bool) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := s.q.HealthDimensionRetire(ctx, tx, dbq.HealthDimensionRetireParams{OrgID: orgID, ID: id, Retired: retired})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return core.NotFound("Dimension")
+		}
+		action := "health.dimension.retire"
+		if !retired {
+			action = "health.dimension.restore"
+		}
+		return s.auditDetail(ctx, tx, orgID, actorID, action, "", map[string]any{"dimension_id": id})
+	})
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
 		return core.Errorf(core.ECONFLICT, "Another dimension in use already has this name: rename one of them first.")
 	}
@@ -106,8 +129,13 @@ func (s *Store) HealthSettings(ctx context.Context, orgID int64) (health.Setting
 }
 
 // SetHealthThreshold sets how many answers results need.
-func (s *Store) SetHealthThreshold(ctx context.Context, orgID int64, n int) error {
-	return mapErr(s.q.HealthSettingsSet(ctx, s.Pool, dbq.HealthSettingsSetParams{OrgID: orgID, MinResponses: int16(n)}), "Settings")
+func (s *Store) SetHealthThreshold(ctx context.Context, orgID, actorID int64, n int) error {
+	return mapErr(s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.HealthSettingsSet(ctx, tx, dbq.HealthSettingsSetParams{OrgID: orgID, MinResponses: int16(n)}); err != nil {
+			return err
+		}
+		return s.auditDetail(ctx, tx, orgID, actorID, "health.threshold", "", map[string]any{"min_responses": n})
+	}), "Settings")
 }
 
 // OpenCheck stores a check with a copy of the current dimensions' wording;

@@ -296,6 +296,12 @@ func TestHealthDimensionsAreVersioned(t *testing.T) {
 	if v := ta.F.Count(t, "SELECT version FROM health_dimensions WHERE id = $1", trust); v != 2 {
 		t.Errorf("version %d after a rename", v)
 	}
+	// Each change is in the audit log, the refused ones not.
+	for action, want := range map[string]int{"health.dimension.update": 1, "health.dimension.retire": 1, "health.dimension.add": 1} {
+		if n := ta.F.Count(t, "SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = $2 AND actor_id = $3", h.org, action, h.admin.ID); n != want {
+			t.Errorf("%d %s audit entries, want %d", n, action, want)
+		}
+	}
 	// Retire until three are left; the fourth retirement is refused.
 	rows, _ := ta.Pool.Query(t.Context(), "SELECT id FROM health_dimensions WHERE org_id = $1 AND NOT retired ORDER BY position", h.org)
 	var ids []int64
