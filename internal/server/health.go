@@ -168,7 +168,8 @@ func (s *Server) healthAnswer(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.flash(r, "success", "Thanks, your answer is in. It is stored without your name.")
+	// No flash message: it would write the person's session in the request
+	// that answered. The check's page thanks them instead.
 	redirect(w, r, healthPath(id))
 }
 
