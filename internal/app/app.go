@@ -13,6 +13,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/core"
+	"rapport/internal/health"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
 	"rapport/internal/metrics"
@@ -34,6 +35,7 @@ type App struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Retros    *retro.Service
+	Health    *health.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	// Live fans changes out to open pages; Start it to serve event streams.
@@ -107,6 +109,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	rt := retro.NewService(store, opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	rv := review.NewService(store, opts.Clock)
+	hl := health.NewService(store, opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
@@ -119,8 +122,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: store, Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock}}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock}}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

@@ -83,6 +83,8 @@ type Result struct {
 	Comments  int
 	Rituals   int
 	Retros    int // fortnightly retros of a few teams, with cards, votes and actions
+	// Monthly team health checks of a few teams, with anonymous answers.
+	HealthChecks int
 	// Review cycles: the last half-year finalised, the current one in progress.
 	ReviewCycles int
 	Reviews      int
@@ -191,7 +193,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	res := Result{OrgID: orgID, People: len(pl.people), Teams: len(pl.teams),
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
 		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations,
-		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros,
+		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros, HealthChecks: counts.HealthChecks,
 		ReviewCycles: rc.Cycles, Reviews: rc.Reviews}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
@@ -227,6 +229,10 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 		return 0, historyCounts{}, kudoCounts{}, err
 	}
 	counts.Retros, err = writeRetros(ctx, tx, opts, pl, orgID, userIDs, teamIDs)
+	if err != nil {
+		return orgID, counts, kc, err
+	}
+	counts.HealthChecks, err = writeHealth(ctx, tx, opts, pl, orgID, userIDs, teamIDs)
 	if err != nil {
 		return orgID, counts, kc, err
 	}

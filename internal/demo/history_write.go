@@ -13,6 +13,7 @@ import (
 type historyCounts struct {
 	Series, Pauses, Meetings, AgendaItems, Actions, PrivateNotes, Observations int
 	Retros                                                                     int // written by writeRetros
+	HealthChecks                                                               int // written by writeHealth
 }
 
 // rowSource feeds COPY one row at a time from typed slices, so that a large

@@ -54,4 +54,22 @@ func TestSeedRetros(t *testing.T) {
 	if n := count("SELECT count(*) FROM retro_votes WHERE org_id = $1"); n == 0 {
 		t.Error("no votes")
 	}
+
+	// The same organisation's team health checks: a few teams with monthly
+	// checks, one open now on the demo manager's team, one closed with too
+	// few answers; answers and the has-answered set agree in number.
+	if teams := count("SELECT count(DISTINCT team_id) FROM health_checks WHERE org_id = $1"); teams < 3 || res.HealthChecks < teams*3 {
+		t.Errorf("%d health checks over %d teams", res.HealthChecks, teams)
+	}
+	if n := count("SELECT count(*) FROM health_checks WHERE org_id = $1 AND closes_at > '2026-11-20'"); n != 1 {
+		t.Errorf("%d open health checks, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM health_checks c WHERE c.org_id = $1 AND c.closes_at < '2026-11-20'
+		AND (SELECT count(*) FROM health_responses r WHERE r.check_id = c.id) < 3`); n != 1 {
+		t.Errorf("%d closed checks under the threshold, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM health_checks c WHERE c.org_id = $1
+		AND (SELECT count(*) FROM health_responses r WHERE r.check_id = c.id) <> (SELECT count(*) FROM health_responders r WHERE r.check_id = c.id)`); n != 0 {
+		t.Errorf("%d checks whose answers and responders differ in number", n)
+	}
 }

@@ -40,6 +40,9 @@ func TestListPagesShowEachSubjectExactlyTheirRows(t *testing.T) {
 	// A review cycle of the report: theirs, their manager's, the leader's
 	// above, and the admin's.
 	f.Cycle(t, w.orgA, testfx.CycleOpts{CreatedBy: w.admin.ID}, w.report.ID)
+	// Two health checks of Atlas, one closed with enough answers.
+	f.HealthCheck(t, w.orgA, w.team, testfx.HealthOpts{Title: "March"})
+	f.HealthCheck(t, w.orgA, w.team, testfx.HealthOpts{Title: "February", Closed: true, Answers: []int{3, 4, 5}})
 
 	// Subjects in order: anon, employee, managerOwn, managerOther, leader,
 	// admin, otherAdmin, leaderOut, teamMember, nonMember, deactivated.
@@ -69,6 +72,13 @@ func TestListPagesShowEachSubjectExactlyTheirRows(t *testing.T) {
 			refused(403), refused(403), signIn)},
 		{"/reviews", `table[aria-labelledby="cycles-h"] tbody tr`, counts(signIn, 1, 1, 1, 1, 1, 0, 0, 0, 0, signIn)},
 		{fmt.Sprintf("/teams/%d/retros", w.team), "ul.retro-list > li", counts(signIn, 2, 2, 2, 2, refused(404), refused(404),
+			refused(404), 2, refused(404), signIn)},
+		// Teams whose health the viewer reads: Atlas for its members, the
+		// leader above its manager and the admin.
+		{"/health", "ul.health-teams > li", counts(signIn, 1, 1, 1, 1, 1, 0, 0, 1, 0, signIn)},
+		{"/health/rollup", "table.health-heat tbody tr", counts(signIn, refused(403), refused(403), refused(403), 1, 1, 0, 0,
+			refused(403), refused(403), signIn)},
+		{fmt.Sprintf("/teams/%d/health", w.team), "table.health-checks tbody tr", counts(signIn, 2, 2, 2, 2, 2, refused(404),
 			refused(404), 2, refused(404), signIn)},
 		// Org A's log: the deactivation of Dee.
 		{"/admin/audit", "table.audit tbody tr", counts(signIn, refused(403), refused(403), refused(403), refused(403), 1, 0,

@@ -292,6 +292,35 @@ var (
 	retroFacilitateG = statuses(303, 403, 200, 200, 403, 404, 404).also(404, 403, 404)
 )
 
+// healthCheckPath makes a fresh open health check of the world's team
+// (Atlas: the manager, who runs its checks, the report and the teammate).
+func healthCheckPath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		id := w.app.F.HealthCheck(w.t, w.orgA, w.team, testfx.HealthOpts{})
+		return fmt.Sprintf("/health/%d%s", id, suffix)
+	}
+}
+
+// healthDimensionPath is org A's first dimension, "Trust and safety".
+func healthDimensionPath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		var id int64
+		w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM health_dimensions WHERE org_id = $1 AND name = 'Trust and safety'", w.orgA).Scan(&id)
+		return fmt.Sprintf("/admin/health/dimensions/%d%s", id, suffix)
+	}
+}
+
+// Team health rows: members answer, the manager (who manages a member) also
+// opens and closes; the leader above and the admin read; the leader outside
+// the branch, the colleague in no team and other organisations get 404.
+var (
+	healthRead   = statuses(303, 200, 200, 200, 200, 200, 404).also(404, 200, 404)
+	healthAnswer = statuses(401, 422, 422, 422, 403, 403, 404).also(404, 422, 404)
+	healthRun    = statuses(401, 403, 303, 303, 403, 403, 404).also(404, 403, 404)
+	healthRunG   = statuses(303, 403, 200, 200, 403, 403, 404).also(404, 403, 404)
+	healthOpen   = statuses(401, 403, 422, 422, 403, 403, 404).also(404, 403, 404)
+)
+
 // expectation is one route's row in the matrix.
 type expectation struct {
 	path   func(w *world, who string) string // nil: the pattern itself
@@ -491,36 +520,49 @@ var matrix = map[string]expectation{
 		want: statuses(303, 200, 200, 200, 200, 200, 404)},
 	// Rituals: the team's members (the manager and the report here) and admins
 	// set them up; anyone in the organisation may open a board.
-	"GET /teams/{id}/rituals/new":             {path: teamPath("/rituals/new", false), want: statuses(303, 200, 200, 200, 403, 200, 404).also(403, 200, 403)},
-	"POST /teams/{id}/rituals":                {path: teamPath("/rituals", false), want: statuses(401, 422, 422, 422, 403, 422, 404).also(403, 422, 403)},
-	"GET /rituals/{id}":                       {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"GET /rituals/{id}/present":               {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"POST /rituals/{id}/delete":               {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404).also(403, 303, 403)},
-	"GET /teams/{id}/retros":                  {path: teamPath("/retros", false), want: retroRead},
-	"GET /teams/{id}/retros/new":              {path: teamPath("/retros/new", false), want: retroFacilitateG},
-	"POST /teams/{id}/retros":                 {path: teamPath("/retros", false), want: retroFacilitate},
-	"POST /teams/{id}/retros/facilitators":    {path: teamPath("/retros/facilitators", false), want: retroFacilitate},
-	"GET /retros/{id}":                        {path: retroPath("reflect", ""), want: retroRead},
-	"GET /retros/{id}/board":                  {path: retroPath("reflect", "/board"), want: retroRead},
-	"GET /retros/{id}/events":                 {path: retroPath("reflect", "/events"), want: statuses(303, 200, 200, 200, 200, 404, 404).also(404, 200, 404), stream: true},
-	"GET /retros/{id}/export.md":              {path: retroPath("done", "/export.md"), want: retroRead},
-	"GET /retros/{id}/export.csv":             {path: retroPath("done", "/export.csv"), want: retroRead},
-	"POST /retros/{id}/phase":                 {path: retroPath("reflect", "/phase"), want: retroFacilitate},
-	"POST /retros/{id}/cards":                 {path: retroPath("reflect", "/cards"), want: retroTakePart},
-	"POST /retros/{id}/cards/{cardID}":        {path: retroCardPath(""), want: statuses(401, 422, 403, 403, 403, 404, 404).also(404, 403, 404)},
-	"POST /retros/{id}/cards/{cardID}/delete": {path: retroCardPath("/delete"), want: statuses(401, 303, 403, 403, 403, 404, 404).also(404, 403, 404)},
-	"POST /retros/{id}/group":                 {path: retroPath("group", "/group"), want: retroTakePart},
-	"POST /retros/{id}/votes":                 {path: retroPath("vote", "/votes"), want: retroTakePart},
-	"POST /retros/{id}/notes":                 {path: retroPath("discuss", "/notes"), want: retroTakePart},
-	"POST /retros/{id}/actions":               {path: retroPath("actions", "/actions"), want: retroTakePart},
-	"POST /retros/{id}/review":                {path: retroPath("open_actions", "/review"), want: retroFacilitate},
-	"GET /recognition/equity":                 {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /admin/webhooks":                     {want: adminGet},
-	"GET /admin/sso":                          {want: adminGet},
-	"POST /admin/sso":                         {want: adminPost(422)},
-	"POST /admin/sso/test":                    {want: adminPost(422)},
-	"POST /admin/sso/remove":                  {want: adminPost(303)}, // org A has none: removes nothing
-	"POST /admin/webhooks":                    {want: adminPost(422)},
+	"GET /teams/{id}/rituals/new":               {path: teamPath("/rituals/new", false), want: statuses(303, 200, 200, 200, 403, 200, 404).also(403, 200, 403)},
+	"POST /teams/{id}/rituals":                  {path: teamPath("/rituals", false), want: statuses(401, 422, 422, 422, 403, 422, 404).also(403, 422, 403)},
+	"GET /rituals/{id}":                         {path: ritualPath(""), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"GET /rituals/{id}/present":                 {path: ritualPath("/present"), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"POST /rituals/{id}/delete":                 {path: ritualPath("/delete"), want: statuses(401, 303, 303, 303, 403, 303, 404).also(403, 303, 403)},
+	"GET /teams/{id}/retros":                    {path: teamPath("/retros", false), want: retroRead},
+	"GET /teams/{id}/retros/new":                {path: teamPath("/retros/new", false), want: retroFacilitateG},
+	"POST /teams/{id}/retros":                   {path: teamPath("/retros", false), want: retroFacilitate},
+	"POST /teams/{id}/retros/facilitators":      {path: teamPath("/retros/facilitators", false), want: retroFacilitate},
+	"GET /retros/{id}":                          {path: retroPath("reflect", ""), want: retroRead},
+	"GET /retros/{id}/board":                    {path: retroPath("reflect", "/board"), want: retroRead},
+	"GET /retros/{id}/events":                   {path: retroPath("reflect", "/events"), want: statuses(303, 200, 200, 200, 200, 404, 404).also(404, 200, 404), stream: true},
+	"GET /retros/{id}/export.md":                {path: retroPath("done", "/export.md"), want: retroRead},
+	"GET /retros/{id}/export.csv":               {path: retroPath("done", "/export.csv"), want: retroRead},
+	"POST /retros/{id}/phase":                   {path: retroPath("reflect", "/phase"), want: retroFacilitate},
+	"POST /retros/{id}/cards":                   {path: retroPath("reflect", "/cards"), want: retroTakePart},
+	"POST /retros/{id}/cards/{cardID}":          {path: retroCardPath(""), want: statuses(401, 422, 403, 403, 403, 404, 404).also(404, 403, 404)},
+	"POST /retros/{id}/cards/{cardID}/delete":   {path: retroCardPath("/delete"), want: statuses(401, 303, 403, 403, 403, 404, 404).also(404, 403, 404)},
+	"POST /retros/{id}/group":                   {path: retroPath("group", "/group"), want: retroTakePart},
+	"POST /retros/{id}/votes":                   {path: retroPath("vote", "/votes"), want: retroTakePart},
+	"POST /retros/{id}/notes":                   {path: retroPath("discuss", "/notes"), want: retroTakePart},
+	"POST /retros/{id}/actions":                 {path: retroPath("actions", "/actions"), want: retroTakePart},
+	"POST /retros/{id}/review":                  {path: retroPath("open_actions", "/review"), want: retroFacilitate},
+	"GET /recognition/equity":                   {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /admin/webhooks":                       {want: adminGet},
+	"GET /admin/sso":                            {want: adminGet},
+	"POST /admin/sso":                           {want: adminPost(422)},
+	"POST /admin/sso/test":                      {want: adminPost(422)},
+	"POST /admin/sso/remove":                    {want: adminPost(303)}, // org A has none: removes nothing
+	"POST /admin/webhooks":                      {want: adminPost(422)},
+	"GET /health":                               {want: getPage},
+	"GET /health/rollup":                        {want: statuses(303, 403, 403, 403, 200, 200, 200).also(200, 403, 403)},
+	"GET /health/{id}":                          {path: healthCheckPath(""), want: healthRead},
+	"POST /health/{id}/answers":                 {path: healthCheckPath("/answers"), want: healthAnswer},
+	"POST /health/{id}/close":                   {path: healthCheckPath("/close"), want: healthRun},
+	"GET /teams/{id}/health":                    {path: teamPath("/health", false), want: healthRead},
+	"GET /teams/{id}/health/new":                {path: teamPath("/health/new", false), want: healthRunG},
+	"POST /teams/{id}/health":                   {path: teamPath("/health", false), want: healthOpen},
+	"GET /admin/health":                         {want: adminGet},
+	"POST /admin/health/threshold":              {want: adminPost(422)},
+	"POST /admin/health/dimensions":             {want: adminPost(422)},
+	"POST /admin/health/dimensions/{id}":        {path: healthDimensionPath(""), form: url.Values{"name": {"Trust and safety"}, "description": {"Safe to speak up."}}, want: adminPostID(303)},
+	"POST /admin/health/dimensions/{id}/retire": {path: healthDimensionPath("/retire"), form: url.Values{"retired": {"false"}}, want: adminPostID(303)},
 	"POST /admin/webhooks/{teamID}/remove": {path: func(w *world, _ string) string {
 		team := w.freshTeam()
 		if _, err := w.app.Pool.Exec(w.t.Context(), `INSERT INTO team_webhooks (org_id, team_id, url) VALUES ($1, $2, 'https://hooks.example.com/T/secret')`, w.orgA, team); err != nil {
@@ -750,7 +792,7 @@ func (w *world) resignIn() {
 // Lists show only the viewer's organisation.
 func TestOtherOrganisationSeesNothingOfOurs(t *testing.T) {
 	w := newWorld(t)
-	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations"} {
+	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations", "/health", "/health/rollup"} {
 		r := w.clients[otherAdmin].Get(path)
 		if r.Status != 200 {
 			t.Fatalf("%s: %d", path, r.Status)

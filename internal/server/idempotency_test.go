@@ -260,6 +260,15 @@ func TestConcurrentIdenticalSubmitsCreateOnce(t *testing.T) {
 				fields: url.Values{"team_id": {itoa(w.team)}, "url": {"https://hooks.example.com/atlas"}},
 				count:  "SELECT count(*) FROM team_webhooks WHERE team_id = $1", arg: w.team}
 		},
+		"health check": func() idemRun {
+			return idemRun{who: "manager", page: fmt.Sprintf("/teams/%d/health/new", w.team), action: fmt.Sprintf("/teams/%d/health", w.team),
+				count: "SELECT count(*) FROM health_checks WHERE team_id = $1", arg: w.team}
+		},
+		"health dimension": func() idemRun {
+			return idemRun{who: "admin", page: "/admin/health", action: "/admin/health/dimensions",
+				fields: url.Values{"name": {"Meetings"}, "description": {"Our meetings are worth the time."}},
+				count:  "SELECT count(*) FROM health_dimensions WHERE org_id = $1 AND name = 'Meetings'", arg: w.org}
+		},
 		"check-in question": func() idemRun {
 			return idemRun{who: "admin", page: "/questions", action: "/questions",
 				fields: url.Values{"body": {"What would make next week easier?"}}, count: "SELECT count(*) FROM questions WHERE org_id = $1 AND body = 'What would make next week easier?'", arg: w.org}

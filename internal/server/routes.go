@@ -165,6 +165,22 @@ func (s *Server) routes() []route {
 		{"POST", "/retros/{id}/notes", Anyone, s.retroNote},
 		{"POST", "/retros/{id}/actions", Anyone, s.retroActionAdd},
 		{"POST", "/retros/{id}/review", Anyone, s.retroReview},
+		// Team health: members answer, the team's facilitators open and
+		// close checks, members, the managers and leaders above a member and
+		// admins read (health.Service, health_team_readable); others get 404.
+		{"GET", "/health", Anyone, s.healthHome},
+		{"GET", "/health/rollup", Leaders, s.healthRollup},
+		{"GET", "/health/{id}", Anyone, s.healthCheck},
+		{"POST", "/health/{id}/answers", Anyone, s.healthAnswer},
+		{"POST", "/health/{id}/close", Anyone, s.healthClose},
+		{"GET", "/teams/{id}/health", Anyone, s.teamHealth},
+		{"GET", "/teams/{id}/health/new", Anyone, s.healthNew},
+		{"POST", "/teams/{id}/health", Anyone, s.healthOpen},
+		{"GET", "/admin/health", AdminOnly, s.healthAdmin},
+		{"POST", "/admin/health/threshold", AdminOnly, s.healthThreshold},
+		{"POST", "/admin/health/dimensions", AdminOnly, s.healthDimensionAdd},
+		{"POST", "/admin/health/dimensions/{id}", AdminOnly, s.healthDimensionUpdate},
+		{"POST", "/admin/health/dimensions/{id}/retire", AdminOnly, s.healthDimensionRetire},
 		// Framework and reviews: object-level rules in review.Service (own
 		// review, the reviewer, the reporting tree above; others get 404).
 		{"GET", "/framework", Anyone, s.frameworkPage},

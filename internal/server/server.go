@@ -17,6 +17,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/core"
 	"rapport/internal/export"
+	"rapport/internal/health"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
 	"rapport/internal/notify"
@@ -96,6 +97,7 @@ type Server struct {
 	ones     *oneonone.Service
 	kudos    *kudos.Service
 	retros   *retro.Service
+	health   *health.Service
 	webhooks notify.Admin
 	live     *live.Hub
 	audit    *audit.Service
@@ -131,7 +133,9 @@ type Services struct {
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
 	Retros    *retro.Service
-	Webhooks  notify.Admin
+	// Health runs team health checks.
+	Health   *health.Service
+	Webhooks notify.Admin
 	// Live streams changes to the browsers watching them (server-sent events).
 	Live    *live.Hub
 	Audit   *audit.Service
@@ -189,7 +193,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

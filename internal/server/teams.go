@@ -70,6 +70,9 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 	if acc, err := s.retros.TeamAccess(r.Context(), a, id); err == nil {
 		props.Retros = acc.CanSee()
 	}
+	if _, err := s.health.TeamAccess(r.Context(), a, id); err == nil {
+		props.Health = true
+	}
 	if props.CanManage {
 		if props.Candidates, err = s.people.Store.ManagerOptions(r.Context(), a.OrgID); err != nil {
 			s.renderError(w, r, err)

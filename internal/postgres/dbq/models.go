@@ -572,6 +572,56 @@ type FrameworkVersion struct {
 	IdemKey   string
 }
 
+type HealthCheck struct {
+	ID       int64
+	OrgID    int64
+	TeamID   int64
+	Title    string
+	OpenedBy *int64
+	OpenedAt time.Time
+	ClosesAt time.Time
+	ClosedAt *time.Time
+	IdemKey  string
+}
+
+type HealthCheckDimension struct {
+	CheckID     int64
+	Position    int32
+	DimensionID *int64
+	Version     int32
+	Name        string
+	Description string
+}
+
+type HealthDimension struct {
+	ID          int64
+	OrgID       int64
+	Position    int32
+	Name        string
+	Description string
+	Version     int32
+	Retired     bool
+	IdemKey     string
+}
+
+type HealthResponder struct {
+	CheckID int64
+	UserID  int64
+}
+
+type HealthResponse struct {
+	OrgID   int64
+	CheckID int64
+	Scores  []int16
+	Trends  []int16
+	Comment string
+}
+
+type HealthSetting struct {
+	OrgID        int64
+	MinResponses int16
+}
+
 type Invitation struct {
 	ID        int64
 	OrgID     int64
