@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/core"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -33,6 +35,7 @@ type App struct {
 	Retros    *retro.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
+	Outbox    *mail.Outbox
 	// Live fans changes out to open pages; Start it to serve event streams.
 	Live   *live.Hub
 	Server *server.Server
@@ -56,6 +59,12 @@ type Options struct {
 	ReadyPool  *pgxpool.Pool // answers /readyz
 	JobsPool   *pgxpool.Pool // the job queue (River) and its workers
 	ExportPool *pgxpool.Pool // cycle exports, one connection each
+
+	// MailSender delivers email; nil: email is not configured, and messages
+	// stay in the outbox for admins to read.
+	MailSender mail.Sender
+	// MailFrom is the messages' sender; empty: Rapport at the base URL's host.
+	MailFrom mail.Address
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -81,12 +90,17 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 			return nil, err
 		}
 	}
-	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
+	outbox := mail.NewOutbox(postgres.NewOutboxStore(jobs), mail.Options{Sender: opts.MailSender, From: opts.MailFrom,
+		BaseURL: cfg.BaseURL, Clock: opts.Clock, Log: log})
+	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate,
+		AddWorkers: outbox.AddWorkers, Queues: map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
 	if err != nil {
 		return nil, err
 	}
+	outbox.SetJobs(n.Jobs())
 	store := postgres.NewStore(pool)
 	store.Notify = n
+	store.Mail = outbox
 	store.Exports = opts.ExportPool
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
@@ -102,6 +116,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
-	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Live: hub, Server: srv}, nil
+	srv := server.New(cfg, log, server.Services{People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: notify.NewGuard(opts.WebhookAllowPrivate)}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store,
+		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, Server: srv}, nil
 }

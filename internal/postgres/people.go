@@ -486,7 +486,7 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 
 // CreateInvitation revokes pending invitations for the person and adds one.
 // The same key again (a double submit) changes nothing: created is false.
-func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string) (inv people.Invitation, created bool, err error) {
+func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string, m people.Mail) (inv people.Invitation, created bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		p, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
 		if err != nil {
@@ -512,6 +512,9 @@ func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID i
 		created = true
 		inv = people.Invitation{ID: r.ID, OrgID: orgID, UserID: personID, Name: p.User.Name, Email: p.User.Email,
 			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Active: p.User.Active}
+		if err := s.queueMail(ctx, tx, p.User, m); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, orgID, actorID, "invitation.create", fmt.Sprintf("person:%d", personID))
 	})
 	return inv, created, mapErr(err, "Invitation")
@@ -583,14 +586,38 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 
 // CreatePasswordReset ends the person's outstanding reset links and stores
 // a new one's hash.
-func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time) error {
+func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time, m people.Mail) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if m.IdemKey != "" {
+			used, err := s.q.OutboxKeyUsed(ctx, tx, dbq.OutboxKeyUsedParams{OrgID: orgID, IdemKey: m.IdemKey})
+			if err != nil || used {
+				return err // a double submit: sent already
+			}
+		}
 		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: orgID, UserID: personID}); err != nil {
 			return err
 		}
-		_, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
-		return err
+		if _, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires}); err != nil {
+			return err
+		}
+		if m.Kind == "" {
+			return nil
+		}
+		u, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
+		if err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, u.User, m); err != nil {
+			return err
+		}
+		if m.Kind == people.MailAdminReset {
+			return s.audit(ctx, tx, orgID, m.ByID, "password.reset_sent", fmt.Sprintf("person:%d", personID))
+		}
+		return nil
 	})
+	if err != nil && m.IdemKey != "" && core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
+		return nil // a concurrent submit of the same form sent it
+	}
 	return mapErr(err, "Password reset")
 }
 
@@ -624,14 +651,24 @@ func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, h
 		if _, err := s.q.SessionsDeleteForUser(ctx, tx, pr.UserID); err != nil {
 			return err
 		}
+		u, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: pr.OrgID, ID: pr.UserID})
+		if err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, u.User, people.Mail{Kind: people.MailPasswordChanged}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, pr.OrgID, pr.UserID, "password.reset", fmt.Sprintf("person:%d", pr.UserID))
 	})
 	return mapErr(err, "Password reset")
 }
 
 // RecordSession remembers which person a session token belongs to.
-func (s *Store) RecordSession(ctx context.Context, token string, personID int64) error {
-	return mapErr(s.q.SessionUserRecord(ctx, s.Pool, dbq.SessionUserRecordParams{Token: token, UserID: personID}), "Session")
+func (s *Store) RecordSession(ctx context.Context, token string, personID int64, userAgent string) error {
+	if r := []rune(userAgent); len(r) > 300 {
+		userAgent = string(r[:300])
+	}
+	return mapErr(s.q.SessionUserRecordAgent(ctx, s.Pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
 }
 
 // ForgetSession drops a session token's owner record.

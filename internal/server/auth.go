@@ -323,7 +323,7 @@ func (s *Server) signIn(r *http.Request, p people.Person) error {
 	s.sessions.Put(ctx, sessOrgID, p.OrgID)
 	s.sessions.Put(ctx, sessOrgName, org.Name)
 	s.sessions.Put(ctx, sessSeen, s.clock.Now().Unix())
-	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID)
+	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID, r.UserAgent())
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

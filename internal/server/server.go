@@ -19,6 +19,7 @@ import (
 	"rapport/internal/export"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -100,6 +101,7 @@ type Server struct {
 	audit    *audit.Service
 	exports  *export.Service
 	reviews  *review.Service
+	outbox   mail.Admin
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -134,6 +136,8 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// Outbox is the email outbox as admins read it.
+	Outbox mail.Admin
 }
 
 // New wires a server. store is the scs session store (the Postgres one in
@@ -164,7 +168,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, db: db, sessions: sm, clock: clock,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, outbox: svc.Outbox, db: db, sessions: sm, clock: clock,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}
