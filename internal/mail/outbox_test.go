@@ -76,6 +76,10 @@ func TestAMessageIsSentExactlyOnceAcrossProcessesAfterARefusal(t *testing.T) {
 	if r := c.Post("/invitations", form); r.Status != 303 { // a double submit
 		t.Fatalf("invite again: %d", r.Status)
 	}
+	// With email configured the page says it was sent, and shows no link.
+	if r := c.Get("/invitations"); !strings.Contains(r.Body, "Invitation sent to Ana Ruiz") || strings.Contains(r.Body, "/invite/") {
+		t.Errorf("invitations page after inviting:\n%s", r.Body)
+	}
 	got := srv.Wait(t, 1, 20*time.Second)
 	waitJobs(t, one)
 	var id int64
