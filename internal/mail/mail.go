@@ -90,6 +90,14 @@ func (a Address) String() string {
 	return (&mail.Address{Name: HeaderText(a.Name), Address: a.Email}).String()
 }
 
+// Display is the address as people read it: Name <addr@example.com>.
+func (a Address) Display() string {
+	if n := HeaderText(a.Name); n != "" {
+		return n + " <" + a.Email + ">"
+	}
+	return a.Email
+}
+
 // Domain is the part of the address after the @.
 func (a Address) Domain() string {
 	if i := strings.LastIndexByte(a.Email, '@'); i >= 0 {

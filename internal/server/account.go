@@ -16,7 +16,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.renderError(w, r, err)
 		return
 	}
-	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r)}
+	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r), MailConfigured: s.outbox.Configured()}
 	if formErr != nil {
 		p.Errors, p.Message = core.FieldErrors(formErr), core.ErrorMessage(formErr)
 	}
@@ -70,7 +70,11 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Your password is changed. You're signed out everywhere else, and we've emailed you to say so.")
+	msg := "Your password is changed. You're signed out everywhere else."
+	if s.outbox.Configured() {
+		msg += " We've emailed you to say so."
+	}
+	s.flash(r, "success", msg)
 	redirect(w, r, "/account")
 }
 
