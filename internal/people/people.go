@@ -283,7 +283,8 @@ type Store interface {
 	ImportDirectory(ctx context.Context, orgID int64, emails []string) (ImportDirectory, error)
 	// ApplyImport creates every row of a valid preview, all or nothing, and
 	// an invitation for each person created.
-	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time) ([]Person, error)
+	// Each person's invitation mail (mails, in row order) goes with it.
+	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time, mails []Mail) ([]Person, error)
 }
 
 // Prefetch carries the signed-in person read together with the session, so

@@ -687,14 +687,17 @@ func (s *Service) ApplyImport(ctx context.Context, a core.Actor, data []byte) (I
 	rows := preview.ImportOrder()
 	tokens := make([]string, len(rows))
 	hashes := make([][]byte, len(rows))
+	mails := make([]Mail, len(rows))
+	expires := s.Clock.Now().Add(s.InvitationTTL)
 	for i := range rows {
 		t, h, err := auth.NewToken()
 		if err != nil {
 			return preview, ImportResult{}, err
 		}
 		tokens[i], hashes[i] = t, h
+		mails[i] = Mail{Kind: MailInvitation, Token: t, ExpiresAt: expires, ByID: a.UserID}
 	}
-	created, err := s.Store.ApplyImport(ctx, a.OrgID, a.UserID, rows, preview.NewTeams, hashes, s.Clock.Now().Add(s.InvitationTTL))
+	created, err := s.Store.ApplyImport(ctx, a.OrgID, a.UserID, rows, preview.NewTeams, hashes, expires, mails)
 	if err != nil {
 		return preview, ImportResult{}, err
 	}

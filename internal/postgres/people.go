@@ -714,7 +714,7 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 
 // ApplyImport creates every row, in manager-first order, with invitations, in
 // one transaction.
-func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time) ([]people.Person, error) {
+func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time, mails []people.Mail) ([]people.Person, error) {
 	created := make([]people.Person, 0, len(rows))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
@@ -774,6 +774,11 @@ func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []pe
 			by := actorID
 			if _, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: u.ID, TokenHash: hashes[i], InvitedBy: &by, ExpiresAt: expires}); err != nil {
 				return err
+			}
+			if i < len(mails) {
+				if err := s.queueMail(ctx, tx, u, mails[i]); err != nil {
+					return err
+				}
 			}
 			created = append(created, personFromUser(u, nil))
 		}

@@ -199,6 +199,27 @@ func TestAnInvitationWithoutEmailSaysWhereTheLinkIs(t *testing.T) {
 	if n := ta.F.Count(t, `SELECT count(*) FROM outbox WHERE org_id = $1 AND kind = 'invitation' AND to_addr = 'dan.ode@example.com' AND state = 'unconfigured'`, org); n != 1 {
 		t.Errorf("%d invitation messages, want 1", n)
 	}
+	// Revoked, it can be sent again from the list: a new link, a new message.
+	invID := regexp.MustCompile(`/invitations/(\d+)/revoke`).FindStringSubmatch(page.Body)
+	if invID == nil {
+		t.Fatal("no revoke button")
+	}
+	if r := c.Post(invID[0], nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", r.Status)
+	}
+	page = c.Get("/invitations")
+	again := regexp.MustCompile(`action="(/people/\d+/invite)"><input type="hidden" name="key" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if again == nil || !strings.Contains(page.Body, "Send again") {
+		t.Fatalf("no way to send the invitation again:\n%s", page.Body)
+	}
+	for i := 0; i < 2; i++ { // a double submit sends one
+		if r := c.Post(again[1], url.Values{"key": {again[2]}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("send again: %d", r.Status)
+		}
+	}
+	if n := ta.F.Count(t, `SELECT count(*) FROM outbox WHERE org_id = $1 AND kind = 'invitation' AND to_addr = 'dan.ode@example.com'`, org); n != 2 {
+		t.Errorf("%d invitation messages after sending again, want 2", n)
+	}
 }
 
 // Expired, used or replaced links get a page that says how to get a new one.
