@@ -213,8 +213,13 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendMessage]) erro
 	o := w.o
 	log := o.log.With(slog.Int64("job_id", job.ID), slog.Int64("outbox_id", job.Args.OutboxID), slog.Int("attempt", job.Attempt))
 	var sendErr error
-	err := o.store.InTx(ctx, func(st Store) error {
-		m, err := st.LockOutbox(ctx, job.Args.OutboxID)
+	// The bookkeeping outlives a cancelled job (a shutdown): once the server
+	// has taken the message, recording it sent must not be cut off, or the
+	// next attempt would send it again. Only the send itself is cancelled.
+	bk, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	err := o.store.InTx(bk, func(st Store) error {
+		m, err := st.LockOutbox(bk, job.Args.OutboxID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // its organisation was deleted
 		}
@@ -225,19 +230,19 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendMessage]) erro
 			return nil
 		}
 		if !o.Configured() {
-			return st.MarkFailed(ctx, m.ID, StateUnconfigured, NotConfigured)
+			return st.MarkFailed(bk, m.ID, StateUnconfigured, NotConfigured)
 		}
 		sendErr = o.sender.Send(ctx, o.Message(m))
 		if sendErr == nil {
 			text, htm := redact(m.Text, m.HTML, m.Link)
-			return st.MarkSent(ctx, m.ID, o.clock.Now(), text, htm)
+			return st.MarkSent(bk, m.ID, o.clock.Now(), text, htm)
 		}
 		state := StateQueued
 		if IsPermanent(sendErr) || job.Attempt >= job.MaxAttempts {
 			state = StateFailed
 		}
 		log.WarnContext(ctx, "email not sent", slog.String("kind", string(m.Kind)), slog.String("err", sendErr.Error()))
-		return st.MarkFailed(ctx, m.ID, state, failure(sendErr))
+		return st.MarkFailed(bk, m.ID, state, failure(sendErr))
 	})
 	if err != nil {
 		return err

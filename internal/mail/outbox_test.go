@@ -165,3 +165,28 @@ func TestForgotPasswordMailsAWorkingLinkAndAChangedNotice(t *testing.T) {
 	fresh.SignIn(p.Email, "brand new password")
 	waitJobs(t, ta)
 }
+
+// A person whose name holds a line break (stored before any check, or by an
+// import) still gets their mail, and the break adds no header or recipient.
+func TestALineBreakInANameAddsNoHeader(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	cfg := srv.Config()
+	ta := testapp.Start(t, dsn, testapp.Options{Mail: &cfg})
+	org := ta.F.Org(t, "Line breaks\r\nBcc: org@example.net")
+	p := ta.F.Person(t, org, testfx.PersonOpts{Name: "Eve\r\nBcc: evil@example.net"})
+	workJobs(t, ta)
+	if r := ta.Client(t).Post("/password/forgot", url.Values{"email": {p.Email}}); r.Status != 200 {
+		t.Fatalf("forgot: %d", r.Status)
+	}
+	m := srv.Wait(t, 1, 20*time.Second)[0]
+	waitJobs(t, ta)
+	if len(m.To) != 1 || m.To[0] != p.Email || m.Header.Get("Bcc") != "" || strings.Contains(string(m.Raw), "\nBcc:") {
+		t.Fatalf("envelope %v, Bcc %q\n%s", m.To, m.Header.Get("Bcc"), m.Raw)
+	}
+	if to := m.Header.Get("To"); !strings.Contains(to, "Eve Bcc: evil@example.net") && !strings.Contains(to, "=?") {
+		t.Errorf("To %q", to)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM outbox WHERE user_id = $1 AND state = 'sent' AND to_name = 'Eve Bcc: evil@example.net'", p.ID); n != 1 {
+		t.Error("the outbox row does not hold the flattened name")
+	}
+}
