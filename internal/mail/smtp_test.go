@@ -180,3 +180,27 @@ func TestParseSMTPURL(t *testing.T) {
 		}
 	}
 }
+
+// A message that is not about the account itself (a reminder, a digest)
+// carries one-click unsubscribe headers; account messages never do.
+func TestOnlyNonEssentialMessagesCarryListUnsubscribe(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, mailtest.Options{})
+	m := message(t, notice(rmail.KindPasswordChanged, "Ana"))
+	m.Unsubscribe = "https://rapport.example.com/unsubscribe/abc"
+	if err := send(t, srv.Config(), m); err != nil {
+		t.Fatal(err)
+	}
+	m.Kind = rmail.Kind("digest")
+	if err := send(t, srv.Config(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Wait(t, 2, 5*time.Second)
+	if h := got[0].Header.Get("List-Unsubscribe"); h != "" {
+		t.Errorf("an account message carries List-Unsubscribe %q", h)
+	}
+	if h := got[1].Header.Get("List-Unsubscribe"); h != "<https://rapport.example.com/unsubscribe/abc>" ||
+		got[1].Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("a digest's unsubscribe headers: %q %q", h, got[1].Header.Get("List-Unsubscribe-Post"))
+	}
+}
