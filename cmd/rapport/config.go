@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/secrets"
 	"rapport/internal/telemetry"
@@ -57,6 +58,11 @@ type serveConfig struct {
 	// WebhookAllowPrivate lists private ranges webhooks may reach anyway.
 	WebhookAllowPrivate []netip.Prefix
 	Keys                keyConfig
+	// SMTP is the mail server (RAPPORT_SMTP_URL, environment only: it may
+	// hold a password); nil: email is not configured.
+	SMTP *mail.SMTPConfig
+	// MailFrom is the sender of every message (RAPPORT_MAIL_FROM).
+	MailFrom mail.Address
 }
 
 // keyConfig is the secret keys from the environment (never flags, which other
@@ -86,6 +92,7 @@ func (e configErrors) Error() string {
 func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
+	var mailFrom string
 	var idle, lifetime, shutdown, people, allowPrivate, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RAPPORT_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, e.g. :9090 or 127.0.0.1:9090 (RAPPORT_METRICS_ADDR); empty: off")
@@ -111,10 +118,26 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.BoolVar(&c.TraceQueries, "trace-queries", env("RAPPORT_TRACE_QUERIES", "") == "1", "debugging: count each request's database statements in the access log and an X-Queries header (RAPPORT_TRACE_QUERIES=1)")
 	fs.StringVar(&allowPrivate, "webhook-allow-private", env("RAPPORT_WEBHOOK_ALLOW_PRIVATE", ""), "comma-separated private CIDR ranges webhooks and single sign-on providers may reach, e.g. an on-premise chat server's 10.20.0.0/16 (RAPPORT_WEBHOOK_ALLOW_PRIVATE)")
+	fs.StringVar(&mailFrom, "mail-from", env("RAPPORT_MAIL_FROM", ""), "sender of every email, e.g. \"Rapport <rapport@example.com>\" (RAPPORT_MAIL_FROM); default rapport@ the base URL's host")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs configErrors
+	if raw := os.Getenv("RAPPORT_SMTP_URL"); raw != "" {
+		smtp, err := mail.ParseSMTPURL(raw)
+		if err != nil {
+			errs = append(errs, err.Error())
+		} else {
+			c.SMTP = &smtp
+		}
+	}
+	if mailFrom != "" {
+		from, err := mail.ParseAddress(mailFrom)
+		if err != nil {
+			errs = append(errs, "RAPPORT_MAIL_FROM/--mail-from: "+err.Error())
+		}
+		c.MailFrom = from
+	}
 	prefixes, badRanges := notify.ParseAllowList(allowPrivate)
 	for _, b := range badRanges {
 		errs = append(errs, "RAPPORT_WEBHOOK_ALLOW_PRIVATE/--webhook-allow-private "+b)

@@ -53,7 +53,7 @@ type k8sDeployment struct {
 // as the container would.
 func serveConfigFrom(t *testing.T, env map[string]string) serveConfig {
 	t.Helper()
-	for _, k := range []string{"RAPPORT_SHUTDOWN_TIMEOUT", "RAPPORT_DRAIN_WINDOW"} {
+	for _, k := range []string{"RAPPORT_SHUTDOWN_TIMEOUT", "RAPPORT_DRAIN_WINDOW", "RAPPORT_SMTP_URL", "RAPPORT_MAIL_FROM"} {
 		t.Setenv(k, "")
 	}
 	for k, v := range env {
@@ -150,5 +150,12 @@ func TestComposeStopGracePeriodFitsTheShutdown(t *testing.T) {
 	}
 	if stop <= c.ShutdownTimeout {
 		t.Errorf("stop_grace_period %s: Docker kills Rapport before its shutdown timeout (%s) is over", stop, c.ShutdownTimeout)
+	}
+	// The app's email goes to the compose file's own Mailpit.
+	if c.SMTP == nil {
+		t.Fatal("the app has no RAPPORT_SMTP_URL")
+	}
+	if _, ok := f.Services[c.SMTP.Host]; !ok || c.SMTP.Port != 1025 || c.MailFrom.Email == "" {
+		t.Errorf("email goes to %s from %q, not to the compose file's Mailpit", c.SMTP, c.MailFrom.Email)
 	}
 }

@@ -38,6 +38,7 @@ import (
 	"rapport/internal/core"
 	"rapport/internal/demo"
 	"rapport/internal/metrics"
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/people"
 	"rapport/internal/pgembed"
@@ -247,8 +248,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.RequestTimeout = cfg.RequestTimeout
 	scfg.Exports = int(cfg.Exports)
 	scfg.PerPersonRequests = int(cfg.PerPerson)
-	a, err := app.New(pool, scfg, log, app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports})
+	opts := app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom}
+	if cfg.SMTP != nil {
+		opts.MailSender = mail.NewSMTP(*cfg.SMTP)
+		log.Info("email goes through this mail server", "smtp", cfg.SMTP.String())
+	} else {
+		log.Warn("email is not configured (RAPPORT_SMTP_URL): messages stay in the outbox, where admins can read them at /admin/outbox")
+	}
+	a, err := app.New(pool, scfg, log, opts)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,27 @@ func TestServeConfigReportsEveryBadValue(t *testing.T) {
 	}
 }
 
+// A bad mail server address or sender is refused at start with one clear
+// message each, and the message never repeats the password.
+func TestServeConfigRefusesABadSMTPURL(t *testing.T) {
+	t.Setenv("RAPPORT_SMTP_URL", "smtp://ana:hunter2@mail.example.com:587?tls=off")
+	t.Setenv("RAPPORT_MAIL_FROM", "not an address")
+	_, err := parseServe(nil)
+	if err == nil {
+		t.Fatal("bad mail settings accepted")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "RAPPORT_SMTP_URL") != 1 || !strings.Contains(msg, "RAPPORT_MAIL_FROM") || strings.Contains(msg, "hunter2") {
+		t.Errorf("messages:\n%s", msg)
+	}
+	t.Setenv("RAPPORT_SMTP_URL", "smtps://ana:hunter2@mail.example.com")
+	t.Setenv("RAPPORT_MAIL_FROM", "Rapport <rapport@example.com>")
+	c, err := parseServe(nil)
+	if err != nil || c.SMTP == nil || c.SMTP.TLS != "implicit" || c.SMTP.Port != 465 || c.MailFrom.Email != "rapport@example.com" {
+		t.Fatalf("good mail settings: %+v %v", c.SMTP, err)
+	}
+}
+
 // Settings of the connection budget and of shutdown out of range are
 // refused at start, one message each.
 func TestServeConfigRefusesOutOfRangeBudgetAndShutdown(t *testing.T) {

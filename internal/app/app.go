@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"rapport/internal/audit"
 	"rapport/internal/auth"
@@ -17,6 +18,7 @@ import (
 	"rapport/internal/kudos"
 	"rapport/internal/live"
 	"rapport/internal/metrics"
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -38,6 +40,7 @@ type App struct {
 	Health    *health.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
+	Outbox    *mail.Outbox
 	// Live fans changes out to open pages; Start it to serve event streams.
 	Live *live.Hub
 	// SSO is single sign-on with each organisation's identity provider.
@@ -66,6 +69,12 @@ type Options struct {
 	ReadyPool  *pgxpool.Pool // answers /readyz
 	JobsPool   *pgxpool.Pool // the job queue (River) and its workers
 	ExportPool *pgxpool.Pool // cycle exports, one connection each
+
+	// MailSender delivers email; nil: email is not configured, and messages
+	// stay in the outbox for admins to read.
+	MailSender mail.Sender
+	// MailFrom is the messages' sender; empty: Rapport at the base URL's host.
+	MailFrom mail.Address
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -91,12 +100,17 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 			return nil, err
 		}
 	}
-	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate})
+	outbox := mail.NewOutbox(postgres.NewOutboxStore(jobs), mail.Options{Sender: opts.MailSender, From: opts.MailFrom,
+		BaseURL: cfg.BaseURL, Clock: opts.Clock, Log: log})
+	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate,
+		AddWorkers: outbox.AddWorkers, Queues: map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
 	if err != nil {
 		return nil, err
 	}
+	outbox.SetJobs(n.Jobs())
 	store := postgres.NewStore(pool)
 	store.Notify = n
+	store.Mail = outbox
 	store.Exports = opts.ExportPool
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
@@ -122,8 +136,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: store, Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock}}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock},
+		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

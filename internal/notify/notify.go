@@ -83,6 +83,13 @@ type Options struct {
 	// LISTEN/NOTIFY wake-up arrives; retries are found this way. 0 is River's
 	// default (1 s).
 	FetchPollInterval time.Duration
+
+	// AddWorkers, when set, registers the workers of other job kinds (the
+	// outbox's) with this process's one River client, and Queues lists the
+	// queues they run on: one client per process keeps one leader election,
+	// so the periodic reminders run on whichever replica leads.
+	AddWorkers func(*river.Workers) error
+	Queues     map[string]river.QueueConfig
 }
 
 // Notifier owns the River client and enqueues notification jobs. One per process:
@@ -187,6 +194,15 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	if err := river.AddWorkerSafely(workers, &resetWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if opts.AddWorkers != nil {
+		if err := opts.AddWorkers(workers); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
+	queues := map[string]river.QueueConfig{Queue: {MaxWorkers: opts.Workers}}
+	for name, q := range opts.Queues {
+		queues[name] = q
+	}
 	// River refuses a poll interval below its fetch cooldown (100 ms by default).
 	var cooldown time.Duration
 	if opts.FetchPollInterval > 0 && opts.FetchPollInterval < 100*time.Millisecond {
@@ -196,7 +212,7 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 		Schema:            RiverSchema,
 		Logger:            log,
 		Workers:           workers,
-		Queues:            map[string]river.QueueConfig{Queue: {MaxWorkers: opts.Workers}},
+		Queues:            queues,
 		MaxAttempts:       opts.MaxAttempts,
 		RetryPolicy:       opts.RetryPolicy,
 		FetchPollInterval: opts.FetchPollInterval,
@@ -215,6 +231,10 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	n.client = client
 	return n, nil
 }
+
+// Jobs is the River client, for other packages' jobs to be inserted in
+// their transactions (InsertTx).
+func (n *Notifier) Jobs() *river.Client[pgx.Tx] { return n.client }
 
 // Start starts working jobs in the background. ctx should live as long as the
 // process: cancelling it stops the workers, like Stop.

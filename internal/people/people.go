@@ -256,7 +256,8 @@ type Store interface {
 
 	// CreateInvitation revokes the person's pending invitations and stores a new one.
 	// The same key again (not "") changes nothing: created is false.
-	CreateInvitation(ctx context.Context, orgID, actorID, personID int64, tokenHash []byte, expires time.Time, key string) (inv Invitation, created bool, err error)
+	// The invitation mail (m) is written to the outbox with it.
+	CreateInvitation(ctx context.Context, orgID, actorID, personID int64, tokenHash []byte, expires time.Time, key string, m Mail) (inv Invitation, created bool, err error)
 	FindInvitationByToken(ctx context.Context, tokenHash []byte) (Invitation, error)
 	// AcceptInvitation marks the invitation used and sets the password, once.
 	AcceptInvitation(ctx context.Context, inv Invitation, passwordHash string) error
@@ -264,20 +265,32 @@ type Store interface {
 	RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error
 
 	// CreatePasswordReset revokes the person's outstanding reset links and
-	// stores a new one.
-	CreatePasswordReset(ctx context.Context, orgID, personID int64, tokenHash []byte, expires time.Time) error
+	// stores a new one, and writes m to the outbox unless m.Kind is "". A
+	// mail whose IdemKey was used already changes nothing.
+	CreatePasswordReset(ctx context.Context, orgID, personID int64, tokenHash []byte, expires time.Time, m Mail) error
 	FindPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error)
 	// UsePasswordReset marks the reset used, revokes the person's other reset
-	// links, sets the password and ends the person's sessions, once.
+	// links, sets the password and ends the person's sessions, once; the
+	// "password changed" mail goes with it.
 	UsePasswordReset(ctx context.Context, pr PasswordReset, passwordHash string) error
+	// PasswordHash is an active person's password hash.
+	PasswordHash(ctx context.Context, orgID, id int64) (string, error)
+	// ChangePassword sets the password, ends every session of the person
+	// but keepToken's and writes the "password changed" mail, at once.
+	ChangePassword(ctx context.Context, orgID, id int64, passwordHash, keepToken string) error
+	// Sessions lists a person's live sessions, newest first.
+	Sessions(ctx context.Context, personID int64, currentToken string) ([]Session, error)
+	// EndSession ends one of the person's sessions; another's is ENOTFOUND.
+	EndSession(ctx context.Context, orgID, personID, sessionID int64) error
 
-	RecordSession(ctx context.Context, token string, personID int64) error
+	RecordSession(ctx context.Context, token string, personID int64, userAgent string) error
 	ForgetSession(ctx context.Context, token string) error
 
 	ImportDirectory(ctx context.Context, orgID int64, emails []string) (ImportDirectory, error)
 	// ApplyImport creates every row of a valid preview, all or nothing, and
 	// an invitation for each person created.
-	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time) ([]Person, error)
+	// Each person's invitation mail (mails, in row order) goes with it.
+	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time, mails []Mail) ([]Person, error)
 }
 
 // Prefetch carries the signed-in person read together with the session, so

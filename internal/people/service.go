@@ -304,7 +304,9 @@ func (s *Service) invite(ctx context.Context, a core.Actor, personID int64, key 
 	if err != nil {
 		return "", err
 	}
-	_, created, err := s.Store.CreateInvitation(ctx, a.OrgID, a.UserID, personID, hash, s.Clock.Now().Add(s.InvitationTTL), key)
+	expires := s.Clock.Now().Add(s.InvitationTTL)
+	_, created, err := s.Store.CreateInvitation(ctx, a.OrgID, a.UserID, personID, hash, expires, key,
+		Mail{Kind: MailInvitation, Token: token, ExpiresAt: expires, ByID: a.UserID})
 	if err != nil || !created {
 		return "", err
 	}
@@ -387,11 +389,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	return s.Resets.EnqueuePasswordReset(ctx, email)
 }
 
-// PasswordResetRequested handles a queued reset request. Rapport sends no
-// email yet, so no link is made here: a link must reach its owner and no
-// one else, and the log is not such a place. The request is recorded for the
-// operator, who can issue a link with `rapport user reset-link`
-// (IssuePasswordReset) and pass it on.
+// PasswordResetRequested handles a queued reset request: every active
+// account with the address gets a one-hour link by email (the outbox),
+// written in the transaction that stores the link; each new link ends the
+// person's older ones. An address without an active account gets nothing,
+// and the requester, who was answered before this ran, learns nothing.
 func (s *Service) PasswordResetRequested(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	creds, err := s.Store.FindCredentials(ctx, email)
@@ -404,8 +406,16 @@ func (s *Service) PasswordResetRequested(ctx context.Context, email string) erro
 			continue
 		}
 		n++
-		s.Log.Info("password reset requested", "org_id", c.Person.OrgID, "person_id", c.Person.ID,
-			"delivery", "none configured; issue a link with: rapport user reset-link --email "+email)
+		token, hash, err := auth.NewToken()
+		if err != nil {
+			return err
+		}
+		expires := s.Clock.Now().Add(s.PasswordResetT)
+		if err := s.Store.CreatePasswordReset(ctx, c.Person.OrgID, c.Person.ID, hash, expires,
+			Mail{Kind: MailPasswordReset, Token: token, ExpiresAt: expires}); err != nil {
+			return err
+		}
+		s.Log.Info("password reset link sent", "org_id", c.Person.OrgID, "person_id", c.Person.ID)
 	}
 	if n == 0 {
 		s.Log.Info("password reset requested for an address without an active account")
@@ -449,7 +459,8 @@ func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string)
 	if err != nil {
 		return Person{}, "", err
 	}
-	if err := s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT)); err != nil {
+	// The operator passes this link on: no mail.
+	if err := s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT), Mail{}); err != nil {
 		return Person{}, "", err
 	}
 	return p, token, nil
@@ -710,14 +721,17 @@ func (s *Service) ApplyImport(ctx context.Context, a core.Actor, data []byte) (I
 	rows := preview.ImportOrder()
 	tokens := make([]string, len(rows))
 	hashes := make([][]byte, len(rows))
+	mails := make([]Mail, len(rows))
+	expires := s.Clock.Now().Add(s.InvitationTTL)
 	for i := range rows {
 		t, h, err := auth.NewToken()
 		if err != nil {
 			return preview, ImportResult{}, err
 		}
 		tokens[i], hashes[i] = t, h
+		mails[i] = Mail{Kind: MailInvitation, Token: t, ExpiresAt: expires, ByID: a.UserID}
 	}
-	created, err := s.Store.ApplyImport(ctx, a.OrgID, a.UserID, rows, preview.NewTeams, hashes, s.Clock.Now().Add(s.InvitationTTL))
+	created, err := s.Store.ApplyImport(ctx, a.OrgID, a.UserID, rows, preview.NewTeams, hashes, expires, mails)
 	if err != nil {
 		return preview, ImportResult{}, err
 	}

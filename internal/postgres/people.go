@@ -515,7 +515,7 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 
 // CreateInvitation revokes pending invitations for the person and adds one.
 // The same key again (a double submit) changes nothing: created is false.
-func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string) (inv people.Invitation, created bool, err error) {
+func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string, m people.Mail) (inv people.Invitation, created bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		p, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
 		if err != nil {
@@ -541,6 +541,9 @@ func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID i
 		created = true
 		inv = people.Invitation{ID: r.ID, OrgID: orgID, UserID: personID, Name: p.User.Name, Email: p.User.Email,
 			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Active: p.User.Active}
+		if err := s.queueMail(ctx, tx, p.User, m); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, orgID, actorID, "invitation.create", fmt.Sprintf("person:%d", personID))
 	})
 	return inv, created, mapErr(err, "Invitation")
@@ -612,14 +615,38 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 
 // CreatePasswordReset ends the person's outstanding reset links and stores
 // a new one's hash.
-func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time) error {
+func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time, m people.Mail) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if m.IdemKey != "" {
+			used, err := s.q.OutboxKeyUsed(ctx, tx, dbq.OutboxKeyUsedParams{OrgID: orgID, IdemKey: m.IdemKey})
+			if err != nil || used {
+				return err // a double submit: sent already
+			}
+		}
 		if err := s.q.PasswordResetRevokeForUser(ctx, tx, dbq.PasswordResetRevokeForUserParams{OrgID: orgID, UserID: personID}); err != nil {
 			return err
 		}
-		_, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires})
-		return err
+		if _, err := s.q.PasswordResetCreate(ctx, tx, dbq.PasswordResetCreateParams{OrgID: orgID, UserID: personID, TokenHash: hash, ExpiresAt: expires}); err != nil {
+			return err
+		}
+		if m.Kind == "" {
+			return nil
+		}
+		u, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
+		if err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, u.User, m); err != nil {
+			return err
+		}
+		if m.Kind == people.MailAdminReset {
+			return s.audit(ctx, tx, orgID, m.ByID, "password.reset_sent", fmt.Sprintf("person:%d", personID))
+		}
+		return nil
 	})
+	if err != nil && m.IdemKey != "" && core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
+		return nil // a concurrent submit of the same form sent it
+	}
 	return mapErr(err, "Password reset")
 }
 
@@ -653,14 +680,24 @@ func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, h
 		if _, err := s.q.SessionsDeleteForUser(ctx, tx, pr.UserID); err != nil {
 			return err
 		}
+		u, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: pr.OrgID, ID: pr.UserID})
+		if err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, u.User, people.Mail{Kind: people.MailPasswordChanged}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, pr.OrgID, pr.UserID, "password.reset", fmt.Sprintf("person:%d", pr.UserID))
 	})
 	return mapErr(err, "Password reset")
 }
 
 // RecordSession remembers which person a session token belongs to.
-func (s *Store) RecordSession(ctx context.Context, token string, personID int64) error {
-	return mapErr(s.q.SessionUserRecord(ctx, s.Pool, dbq.SessionUserRecordParams{Token: token, UserID: personID}), "Session")
+func (s *Store) RecordSession(ctx context.Context, token string, personID int64, userAgent string) error {
+	if r := []rune(userAgent); len(r) > 300 {
+		userAgent = string(r[:300])
+	}
+	return mapErr(s.q.SessionUserRecordAgent(ctx, s.Pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
 }
 
 // ForgetSession drops a session token's owner record.
@@ -706,7 +743,7 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 
 // ApplyImport creates every row, in manager-first order, with invitations, in
 // one transaction.
-func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time) ([]people.Person, error) {
+func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time, mails []people.Mail) ([]people.Person, error) {
 	created := make([]people.Person, 0, len(rows))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
@@ -766,6 +803,11 @@ func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []pe
 			by := actorID
 			if _, err := s.q.InvitationCreate(ctx, tx, dbq.InvitationCreateParams{OrgID: orgID, UserID: u.ID, TokenHash: hashes[i], InvitedBy: &by, ExpiresAt: expires}); err != nil {
 				return err
+			}
+			if i < len(mails) {
+				if err := s.queueMail(ctx, tx, u, mails[i]); err != nil {
+					return err
+				}
 			}
 			created = append(created, personFromUser(u, nil))
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
+	"rapport/internal/mail"
 	"rapport/internal/postgres/dbq"
 )
 
@@ -25,7 +26,16 @@ type Store struct {
 	// the transaction that stores it: a rolled-back kudo never notifies, a
 	// committed one always does.
 	Notify KudoNotifier
-	q      *dbq.Queries
+	// Mail writes account emails to the outbox in the transaction of the
+	// change they announce; nil sends none (commands that change no account).
+	Mail MailQueuer
+	q    *dbq.Queries
+}
+
+// MailQueuer writes a message to the outbox, and queues its sending, in tx;
+// *mail.Outbox is one.
+type MailQueuer interface {
+	Queue(ctx context.Context, tx pgx.Tx, n mail.Notice) (int64, error)
 }
 
 // KudoNotifier enqueues the notifications of a kudo inside a transaction.

@@ -327,7 +327,7 @@ func (s *Server) signIn(r *http.Request, p people.Person) error {
 	s.sessions.Put(ctx, sessOrgID, p.OrgID)
 	s.sessions.Put(ctx, sessOrgName, org.Name)
 	s.sessions.Put(ctx, sessSeen, s.clock.Now().Unix())
-	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID)
+	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID, r.UserAgent())
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -396,7 +396,7 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) {
 	token := chi.URLParam(r, "token")
 	inv, err := s.people.InvitationForToken(r.Context(), token)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.renderLinkError(w, r, err, true)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.InvitePage(views.InviteProps{Token: token, Name: inv.Name, Email: inv.Email}))
@@ -416,14 +416,14 @@ func (s *Server) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		if core.ErrorCode(err) == core.EINVALID {
 			inv, ierr := s.people.InvitationForToken(r.Context(), token)
 			if ierr != nil {
-				s.renderError(w, r, ierr)
+				s.renderLinkError(w, r, ierr, true)
 				return
 			}
 			s.render(w, r, http.StatusUnprocessableEntity, views.InvitePage(views.InviteProps{
 				Token: token, Name: inv.Name, Email: inv.Email, Errors: core.FieldErrors(err), Message: core.ErrorMessage(err)}))
 			return
 		}
-		s.renderError(w, r, err)
+		s.renderLinkError(w, r, err, true)
 		return
 	}
 	if err := s.signIn(r, p); err != nil {
@@ -466,13 +466,13 @@ func (s *Server) forgotSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.ForgotPage(views.ForgotProps{Email: email, Sent: true}))
+	s.render(w, r, http.StatusOK, views.ForgotPage(views.ForgotProps{Email: email, Sent: true, MailConfigured: s.outbox.Configured()}))
 }
 
 func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {
 	token := chi.URLParam(r, "token")
 	if _, err := s.people.CheckPasswordReset(r.Context(), token); err != nil {
-		s.renderError(w, r, err)
+		s.renderLinkError(w, r, err, false)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.ResetPage(views.ResetProps{Token: token}))
@@ -494,7 +494,7 @@ func (s *Server) resetSubmit(w http.ResponseWriter, r *http.Request) {
 				Errors: core.FieldErrors(err), Message: core.ErrorMessage(err)}))
 			return
 		}
-		s.renderError(w, r, err)
+		s.renderLinkError(w, r, err, false)
 		return
 	}
 	if err := s.signIn(r, p); err != nil {
@@ -503,4 +503,15 @@ func (s *Server) resetSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "success", "Your new password is set.")
 	redirect(w, r, "/")
+}
+
+// renderLinkError answers a link that no longer works (expired, used or
+// replaced) with a page that says how to get a new one; any other error as
+// usual.
+func (s *Server) renderLinkError(w http.ResponseWriter, r *http.Request, err error, invitation bool) {
+	if core.ErrorCode(err) != core.ENOTFOUND {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusNotFound, views.LinkInvalidPage(views.LinkInvalidProps{Invitation: invitation}))
 }

@@ -400,6 +400,19 @@ func (w *world) seriesFor(who string) int64 {
 	return w.series
 }
 
+// outboxPath is a message in org A's outbox.
+func outboxPath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		var id int64
+		if err := w.app.Pool.QueryRow(w.t.Context(), `INSERT INTO outbox (org_id, kind, to_name, to_addr, subject, text_body, html_body, state, last_error)
+			VALUES ($1, 'password_changed', 'Remy Report', 'remy@example.com', 'Your Rapport password was changed', 'text', '<p>html</p>', 'unconfigured', 'not sent: email is not configured')
+			RETURNING id`, w.orgA).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/admin/outbox/%d%s", id, suffix)
+	}
+}
+
 func personPath(suffix string, fresh bool) func(*world, string) string {
 	return func(w *world, who string) string {
 		return fmt.Sprintf("/people/%d%s", w.personFor(who, fresh), suffix)
@@ -431,29 +444,38 @@ var matrix = map[string]expectation{
 	"GET /sso/callback":        {want: everyone(401)}, // no sign-in under way
 	// Org A has no single sign-on: its page is not found (signed-in people
 	// are sent on), and starting one is not found for anyone.
-	"GET /sso/{org}":                {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d", w.orgA) }, want: statuses(404, 303, 303, 303, 303, 303, 303)},
-	"GET /sso/{org}/start":          {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d/start", w.orgA) }, want: everyone(404)},
-	"POST /logout":                  {want: statuses(401, 303, 303, 303, 303, 303, 303)},
-	"GET /invite/{token}":           {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
-	"POST /invite/{token}":          {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
-	"GET /password/forgot":          {want: everyone(200)},
-	"POST /password/forgot":         {form: url.Values{"email": {"nobody@example.com"}}, want: everyone(200)},
-	"GET /password/reset/{token}":   {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
-	"POST /password/reset/{token}":  {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
-	"GET /":                         {want: getPage},
-	"GET /org":                      {want: getPage},
-	"GET /people":                   {want: statuses(303, 403, 200, 200, 200, 200, 200)},
-	"GET /people/new":               {want: adminGet},
-	"POST /people":                  {want: adminPost(422)},
-	"GET /people/import":            {want: adminGet},
-	"POST /people/import":           {want: adminPost(422)},
-	"POST /people/import/confirm":   {want: adminPost(422)},
-	"GET /people/{id}":              {path: personPath("", false), want: statuses(303, 200, 200, 200, 200, 200, 404)},
-	"GET /people/{id}/edit":         {path: personPath("/edit", false), want: adminGetID},
-	"POST /people/{id}":             {path: personPath("", false), want: adminPostID(422)},
-	"POST /people/{id}/deactivate":  {path: personPath("/deactivate", true), want: adminPostID(303)},
-	"POST /people/{id}/reactivate":  {path: personPath("/reactivate", true), want: adminPostID(303)},
-	"POST /people/{id}/invite":      {path: personPath("/invite", true), want: adminPostID(303)},
+	"GET /sso/{org}":                   {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d", w.orgA) }, want: statuses(404, 303, 303, 303, 303, 303, 303)},
+	"GET /sso/{org}/start":             {path: func(w *world, _ string) string { return fmt.Sprintf("/sso/%d/start", w.orgA) }, want: everyone(404)},
+	"POST /logout":                     {want: statuses(401, 303, 303, 303, 303, 303, 303)},
+	"GET /invite/{token}":              {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
+	"POST /invite/{token}":             {path: func(*world, string) string { return "/invite/not-a-real-token" }, want: everyone(404)},
+	"GET /password/forgot":             {want: everyone(200)},
+	"POST /password/forgot":            {form: url.Values{"email": {"nobody@example.com"}}, want: everyone(200)},
+	"GET /password/reset/{token}":      {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
+	"POST /password/reset/{token}":     {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
+	"GET /":                            {want: getPage},
+	"GET /org":                         {want: getPage},
+	"GET /people":                      {want: statuses(303, 403, 200, 200, 200, 200, 200)},
+	"GET /people/new":                  {want: adminGet},
+	"POST /people":                     {want: adminPost(422)},
+	"GET /people/import":               {want: adminGet},
+	"POST /people/import":              {want: adminPost(422)},
+	"POST /people/import/confirm":      {want: adminPost(422)},
+	"GET /people/{id}":                 {path: personPath("", false), want: statuses(303, 200, 200, 200, 200, 200, 404)},
+	"GET /people/{id}/edit":            {path: personPath("/edit", false), want: adminGetID},
+	"POST /people/{id}":                {path: personPath("", false), want: adminPostID(422)},
+	"POST /people/{id}/deactivate":     {path: personPath("/deactivate", true), want: adminPostID(303)},
+	"POST /people/{id}/reactivate":     {path: personPath("/reactivate", true), want: adminPostID(303)},
+	"POST /people/{id}/invite":         {path: personPath("/invite", true), want: adminPostID(303)},
+	"POST /people/{id}/reset-password": {path: personPath("/reset-password", true), want: adminPostID(303)},
+	"GET /account":                     {want: getPage},
+	"POST /account/password":           {want: statuses(401, 422, 422, 422, 422, 422, 422)},
+	// Someone else's session, or none: nothing to end, the same answer.
+	"POST /account/sessions/{id}/end": {path: func(*world, string) string { return "/account/sessions/999999999/end" },
+		want: statuses(401, 303, 303, 303, 303, 303, 303)},
+	"GET /admin/outbox":             {want: adminGet},
+	"GET /admin/outbox/{id}":        {path: outboxPath(""), want: adminGetID},
+	"GET /admin/outbox/{id}/html":   {path: outboxPath("/html"), want: adminGetID},
 	"GET /teams":                    {want: getPage},
 	"GET /teams/new":                {want: adminGet},
 	"POST /teams":                   {want: adminPost(422)},
@@ -792,7 +814,14 @@ func (w *world) resignIn() {
 // Lists show only the viewer's organisation.
 func TestOtherOrganisationSeesNothingOfOurs(t *testing.T) {
 	w := newWorld(t)
-	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations", "/health", "/health/rollup"} {
+	// Org A's outbox holds a message to the report.
+	if r := w.clients[admin].Post(fmt.Sprintf("/people/%d/reset-password", w.report.ID), nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("reset link for %s: %d", w.report.Name, r.Status)
+	}
+	if r := w.clients[admin].Get("/admin/outbox"); !strings.Contains(r.Body, w.report.Name) {
+		t.Fatalf("org A's outbox does not list the message to %s", w.report.Name)
+	}
+	for _, path := range []string{"/", "/org", "/people", "/people?q=a", "/teams", "/invitations", "/admin/outbox", "/health", "/health/rollup"} {
 		r := w.clients[otherAdmin].Get(path)
 		if r.Status != 200 {
 			t.Fatalf("%s: %d", path, r.Status)

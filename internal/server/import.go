@@ -69,10 +69,14 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	emailed := s.outbox.Configured()
 	links := make([]views.InviteLink, len(res.People))
 	for i, p := range res.People {
-		links[i] = views.InviteLink{Name: p.Name + " <" + p.Email + ">", URL: s.cfg.BaseURL + "/invite/" + res.Tokens[i]}
+		links[i] = views.InviteLink{Name: p.Name + " <" + p.Email + ">", Emailed: emailed}
+		if !emailed {
+			links[i].URL = s.cfg.BaseURL + "/invite/" + res.Tokens[i]
+		}
 	}
 	l.Flash, l.FlashKind = fmt.Sprintf("Imported %d people.", len(res.People)), "success"
-	s.render(w, r, http.StatusOK, views.ImportDonePage(l, links))
+	s.render(w, r, http.StatusOK, views.ImportDonePage(l, links, emailed))
 }

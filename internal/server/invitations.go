@@ -18,7 +18,7 @@ func (s *Server) invitationsProps(r *http.Request, in people.PersonInput, err er
 	if lerr != nil {
 		return views.InvitationsProps{}, lerr
 	}
-	p := views.InvitationsProps{Invitations: invs, Now: s.clock.Now(), Managers: managers, Input: in}
+	p := views.InvitationsProps{Invitations: invs, Now: s.clock.Now(), Managers: managers, Input: in, MailConfigured: s.outbox.Configured()}
 	if err != nil {
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)

@@ -23,18 +23,23 @@ const (
 // showInviteLink keeps a new invitation link for the next page. No token: the
 // form was answered already (a double submit), and that answer shows the
 // link; writing nothing here keeps the session from losing it.
+// When email is configured the invitation was emailed, and the link is not
+// shown at all.
 func (s *Server) showInviteLink(r *http.Request, name, token string) {
 	if token == "" {
 		return
 	}
-	s.sessions.Put(r.Context(), sessInviteLink, s.cfg.BaseURL+"/invite/"+token)
+	if !s.outbox.Configured() {
+		s.sessions.Put(r.Context(), sessInviteLink, s.cfg.BaseURL+"/invite/"+token)
+	}
 	s.sessions.Put(r.Context(), sessInviteName, name)
 }
 
 func (s *Server) popInviteLink(r *http.Request) views.InviteLink {
 	return views.InviteLink{
-		URL:  s.sessions.PopString(r.Context(), sessInviteLink),
-		Name: s.sessions.PopString(r.Context(), sessInviteName),
+		URL:     s.sessions.PopString(r.Context(), sessInviteLink),
+		Name:    s.sessions.PopString(r.Context(), sessInviteName),
+		Emailed: s.outbox.Configured(),
 	}
 }
 
@@ -364,4 +369,40 @@ func (s *Server) personInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	s.showInviteLink(r, p.Name, token)
 	redirect(w, r, "/people/"+strconv.FormatInt(id, 10))
+}
+
+// personResetPassword sends an active person a link to choose a new
+// password, by email; without email the link waits in the outbox.
+func (s *Server) personResetPassword(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	a := actor(r)
+	back := "/people/" + strconv.FormatInt(id, 10)
+	if id == a.UserID {
+		s.flash(r, "error", "Change your own password on your account page.")
+		redirect(w, r, "/account")
+		return
+	}
+	p, err := s.people.AdminResetPassword(r.Context(), a, id, core.FormKey(r.PostFormValue("key")))
+	if err != nil {
+		if core.ErrorCode(err) == core.EINVALID {
+			s.flash(r, "error", core.ErrorMessage(err))
+			redirect(w, r, back)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	if s.outbox.Configured() {
+		s.flash(r, "success", "We emailed "+p.Name+" a link to choose a new password. It works once, for one hour.")
+	} else {
+		s.flash(r, "warning", "A link for "+p.Name+" to choose a new password is in the outbox. "+people.ErrMailNotSent)
+	}
+	redirect(w, r, back)
 }

@@ -101,6 +101,11 @@ func TestCSVImportCreatesEveryoneWithInvitationsOnce(t *testing.T) {
 	if n := w.app.F.Count(t, "SELECT count(*) FROM users WHERE email IN ('zoe.lead@example.com','yan.dev@example.com')"); n != 2 {
 		t.Fatalf("%d imported rows after a double submit", n)
 	}
+	// Each imported person's invitation is in the outbox, once.
+	if n := w.app.F.Count(t, `SELECT count(*) FROM outbox WHERE kind = 'invitation' AND link LIKE '%/invite/%'
+		AND to_addr IN ('zoe.lead@example.com','yan.dev@example.com')`); n != 2 {
+		t.Fatalf("%d invitation messages for 2 imported people", n)
+	}
 }
 
 func TestManagerCannotBecomeTheirOwnAncestor(t *testing.T) {

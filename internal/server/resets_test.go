@@ -41,9 +41,9 @@ func waitForResetJobs(t *testing.T, ta *testapp.TestApp, emails ...string) {
 	t.Fatalf("reset requests not handled: %d of %d", ta.F.Count(t, q, emails), len(emails))
 }
 
-// A reset request is handled by a background job, and no link ever reaches
-// the log: there is no email yet, so the request is recorded for the
-// operator, who issues links with `rapport user reset-link`.
+// A reset request is handled by a background job that makes a link and
+// writes it to the outbox, never to the log; with no mail server it waits
+// there, marked unsent, for an admin to pass on.
 func TestPasswordResetRequestsAreQueuedAndNeverLogALink(t *testing.T) {
 	ta := testapp.Start(t, dsn, testapp.Options{})
 	org := ta.F.Org(t, "Reset requests")
@@ -62,14 +62,21 @@ func TestPasswordResetRequestsAreQueuedAndNeverLogALink(t *testing.T) {
 	workJobs(t, ta)
 	waitForResetJobs(t, ta, emails...)
 	logs := ta.Logs.String()
-	if !strings.Contains(logs, "password reset requested") || !strings.Contains(logs, "person_id="+strconv.FormatInt(p.ID, 10)) {
+	if !strings.Contains(logs, "password reset link sent") || !strings.Contains(logs, "person_id="+strconv.FormatInt(p.ID, 10)) {
 		t.Errorf("the request for a known address was not recorded:\n%s", logs)
 	}
 	if strings.Contains(logs, "/password/reset/") {
 		t.Errorf("a reset link reached the log:\n%s", logs)
 	}
-	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE user_id = $1", p.ID); n != 0 {
-		t.Errorf("%d reset links made that nobody can receive", n)
+	if n := ta.F.Count(t, "SELECT count(*) FROM password_resets WHERE user_id = $1", p.ID); n != 1 {
+		t.Errorf("%d reset links made, want 1", n)
+	}
+	if n := ta.F.Count(t, `SELECT count(*) FROM outbox WHERE user_id = $1 AND kind = 'password_reset'
+		AND state = 'unconfigured' AND last_error = 'not sent: email is not configured' AND link LIKE '%/password/reset/%'`, p.ID); n != 1 {
+		t.Errorf("%d unsent reset messages in the outbox, want 1", n)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM outbox WHERE org_id = $1 AND to_addr <> $2", org, p.Email); n != 0 {
+		t.Errorf("%d messages to an address without an account", n)
 	}
 }
 

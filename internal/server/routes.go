@@ -65,6 +65,10 @@ func (s *Server) routes() []route {
 		{"GET", "/password/reset/{token}", Public, s.resetForm},
 		{"POST", "/password/reset/{token}", Public, s.resetSubmit},
 
+		{"GET", "/account", Anyone, s.accountPage},
+		{"POST", "/account/password", Anyone, s.accountPassword},
+		{"POST", "/account/sessions/{id}/end", Anyone, s.accountSessionEnd},
+
 		{"GET", "/", Anyone, s.home},
 		{"GET", "/org", Anyone, s.orgChart},
 
@@ -80,6 +84,7 @@ func (s *Server) routes() []route {
 		{"POST", "/people/{id}/deactivate", AdminOnly, s.personDeactivate},
 		{"POST", "/people/{id}/reactivate", AdminOnly, s.personReactivate},
 		{"POST", "/people/{id}/invite", AdminOnly, s.personInvite},
+		{"POST", "/people/{id}/reset-password", AdminOnly, s.personResetPassword},
 
 		{"GET", "/teams", Anyone, s.teamsList},
 		{"GET", "/teams/new", AdminOnly, s.teamNew},
@@ -218,6 +223,9 @@ func (s *Server) routes() []route {
 		{"GET", "/metrics", Public, s.definitionsMoved},
 		{"GET", "/admin", AdminOnly, s.adminPage},
 		{"GET", "/admin/audit", AdminOnly, s.auditPage},
+		{"GET", "/admin/outbox", AdminOnly, s.outboxList},
+		{"GET", "/admin/outbox/{id}", AdminOnly, s.outboxShow},
+		{"GET", "/admin/outbox/{id}/html", AdminOnly, s.outboxHTML},
 		{"GET", "/admin/webhooks", AdminOnly, s.webhooksPage},
 		{"POST", "/admin/webhooks", AdminOnly, s.webhookSave},
 		{"POST", "/admin/webhooks/{teamID}/remove", AdminOnly, s.webhookRemove},

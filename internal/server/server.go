@@ -20,6 +20,7 @@ import (
 	"rapport/internal/health"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
+	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
@@ -105,6 +106,7 @@ type Server struct {
 	reviews  *review.Service
 	sso      *sso.Service
 	scim     *people.Scim
+	outbox   mail.Admin
 	db       Pinger
 	sessions *scs.SessionManager
 	clock    core.Clock
@@ -143,6 +145,8 @@ type Services struct {
 	Reviews *review.Service
 	// Limits keeps the sign-in and reset rate limits, shared by every replica.
 	Limits people.LimitStore
+	// Outbox is the email outbox as admins read it.
+	Outbox mail.Admin
 	// Scim holds the organisations' SCIM tokens and provisions through them.
 	Scim *people.Scim
 	// SSO is single sign-on with each organisation's OpenID Connect provider.
@@ -193,7 +197,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

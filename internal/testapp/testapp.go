@@ -21,6 +21,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/core"
+	"rapport/internal/mail"
 	"rapport/internal/postgres"
 	"rapport/internal/server"
 	"rapport/internal/testfx"
@@ -46,6 +47,9 @@ type Options struct {
 	// WebhookAllowPrivate lets webhooks reach these private ranges, as the
 	// operator's --webhook-allow-private does (e.g. a receiver on 127.0.0.1).
 	WebhookAllowPrivate []netip.Prefix
+	// Mail sends email through this server (a mailtest.Server's Config);
+	// nil: email is not configured.
+	Mail *mail.SMTPConfig
 }
 
 // Start serves Rapport on the database at dsn until the test ends.
@@ -83,7 +87,12 @@ func Start(t testing.TB, dsn string, o Options) *TestApp {
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
-	a, err := app.New(pool, cfg, log, app.Options{Clock: o.Clock, HashParams: &testfx.FastHash, WebhookAllowPrivate: o.WebhookAllowPrivate})
+	opts := app.Options{Clock: o.Clock, HashParams: &testfx.FastHash, WebhookAllowPrivate: o.WebhookAllowPrivate}
+	if o.Mail != nil {
+		opts.MailSender = mail.NewSMTP(*o.Mail)
+		opts.MailFrom = mail.Address{Name: "Rapport", Email: "rapport@example.com"}
+	}
+	a, err := app.New(pool, cfg, log, opts)
 	if err != nil {
 		t.Fatalf("wire app: %v", err)
 	}

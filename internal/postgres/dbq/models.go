@@ -764,6 +764,25 @@ type OrgSso struct {
 	UpdatedAt          time.Time
 }
 
+type Outbox struct {
+	ID        int64
+	OrgID     int64
+	UserID    *int64
+	Kind      string
+	ToName    string
+	ToAddr    string
+	Subject   string
+	TextBody  string
+	HtmlBody  string
+	Link      string
+	State     string
+	Attempts  int32
+	LastError string
+	IdemKey   string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
 type PasswordReset struct {
 	ID        int64
 	OrgID     int64
@@ -1027,6 +1046,8 @@ type SessionUser struct {
 	Token     string
 	UserID    int64
 	CreatedAt time.Time
+	ID        int64
+	UserAgent string
 }
 
 type SsoIdentity struct {
