@@ -115,6 +115,11 @@ func renderedForm(t *testing.T, body, action, pick string) url.Values {
 			v.Add(name, s.AttrOr("value", ""))
 		}
 	})
+	// A form whose buttons each send their own value (a kudo's reactions):
+	// the button holding pick is the one pressed.
+	if b := form.Find(fmt.Sprintf(`button[name][value=%q]`, pick)); pick != "" && b.Length() > 0 {
+		v.Add(b.AttrOr("name", ""), pick)
+	}
 	return v
 }
 
@@ -167,7 +172,7 @@ func TestConcurrentIdenticalSubmitsCreateOnce(t *testing.T) {
 				count:  "SELECT count(*) FROM observations WHERE meeting_id = $1", arg: w.meeting}
 		},
 		"kudo reaction": func() idemRun {
-			return idemRun{who: "manager", page: fmt.Sprintf("/kudos/%d", w.kudo), action: fmt.Sprintf("/kudos/%d/react", w.kudo), pick: "rocket",
+			return idemRun{who: "manager", page: fmt.Sprintf("/kudos/%d", w.kudo), action: fmt.Sprintf("/kudos/%d/react", w.kudo), pick: "rocket:true",
 				count: "SELECT count(*) FROM kudo_reactions WHERE kudo_id = $1 AND emoji = 'rocket'", arg: w.kudo}
 		},
 		"retro phase move": func() idemRun {

@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"reflect"
 	"strings"
@@ -244,8 +245,31 @@ func TestPageNavByRole(t *testing.T) {
 		if d.Find(`a[href="#main"]`).Text() != "Skip to content" {
 			t.Errorf("skip link missing")
 		}
-		if d.Find(`meta[name="htmx-config"]`).AttrOr("content", "") != `{"includeIndicatorStyles":false}` {
-			t.Errorf("htmx-config meta missing")
+		// htmx adds no inline style (the CSP has none) and swaps a
+		// refused form's 422 answer in place, like a 200.
+		var hc struct {
+			IncludeIndicatorStyles *bool `json:"includeIndicatorStyles"`
+			ResponseHandling       []struct {
+				Code string `json:"code"`
+				Swap bool   `json:"swap"`
+			} `json:"responseHandling"`
+		}
+		if err := json.Unmarshal([]byte(d.Find(`meta[name="htmx-config"]`).AttrOr("content", "")), &hc); err != nil ||
+			hc.IncludeIndicatorStyles == nil || *hc.IncludeIndicatorStyles || len(hc.ResponseHandling) == 0 {
+			t.Errorf("htmx-config meta missing or wrong: %v", err)
+		}
+		swaps422 := false
+		for _, h := range hc.ResponseHandling {
+			if h.Code == "422" {
+				swaps422 = h.Swap
+				break
+			}
+			if h.Code == "[45].." {
+				break
+			}
+		}
+		if !swaps422 {
+			t.Error("htmx-config does not swap a 422 answer in place")
 		}
 		if !strings.Contains(d.Find("header").Text(), tc.name) || !strings.Contains(d.Find("header").Text(), tc.role) {
 			t.Errorf("header lacks %s / %s", tc.name, tc.role)

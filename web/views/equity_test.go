@@ -77,7 +77,7 @@ func TestEquityPageSummaryHasMeaning(t *testing.T) {
 			t.Errorf("header %q lacks %q", head, want)
 		}
 	}
-	if doc.Find(`.page-header a[href="/metrics#recognition-equity"]`).Length() != 1 {
+	if doc.Find(`.page-header a[href="/definitions#recognition-equity"]`).Length() != 1 {
 		t.Error("no link to the definitions")
 	}
 	if doc.Find(".page-header a.btn-primary").Length() != 1 || doc.Find("main a.btn-primary").Length() != 1 {
