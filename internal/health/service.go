@@ -530,3 +530,11 @@ func (s *Service) SetThreshold(ctx context.Context, a core.Actor, raw string) er
 	}
 	return s.Store.SetHealthThreshold(ctx, a.OrgID, a.UserID, n)
 }
+
+// TeamName returns the name of a team whose health the actor may see.
+func (s *Service) TeamName(ctx context.Context, a core.Actor, teamID int64) (string, error) {
+	if _, err := s.TeamAccess(ctx, a, teamID); err != nil {
+		return "", err
+	}
+	return s.Store.HealthTeamName(ctx, a.OrgID, teamID)
+}

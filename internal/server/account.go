@@ -66,7 +66,7 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), a.UserID, r.UserAgent()); err != nil {
+	if err := s.people.RecordSession(ctx, s.sessions.Token(ctx), a.UserID, r.UserAgent()); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

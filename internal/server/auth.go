@@ -319,20 +319,20 @@ func (s *Server) signIn(r *http.Request, p people.Person) error {
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	org, err := s.people.Store.FindOrg(ctx, p.OrgID)
+	orgName, err := s.people.OrgName(ctx, p.OrgID)
 	if err != nil {
 		return err
 	}
 	s.sessions.Put(ctx, sessUserID, p.ID)
 	s.sessions.Put(ctx, sessOrgID, p.OrgID)
-	s.sessions.Put(ctx, sessOrgName, org.Name)
+	s.sessions.Put(ctx, sessOrgName, orgName)
 	s.sessions.Put(ctx, sessSeen, s.clock.Now().Unix())
-	return s.people.Store.RecordSession(ctx, s.sessions.Token(ctx), p.ID, r.UserAgent())
+	return s.people.RecordSession(ctx, s.sessions.Token(ctx), p.ID, r.UserAgent())
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := s.people.Store.ForgetSession(ctx, s.sessions.Token(ctx)); err != nil {
+	if err := s.people.ForgetSession(ctx, s.sessions.Token(ctx)); err != nil {
 		s.log.Warn("forget session", "err", err)
 	}
 	if err := s.sessions.Destroy(ctx); err != nil {

@@ -46,7 +46,7 @@ func (s *Server) renderHealthOpen(w http.ResponseWriter, r *http.Request, status
 		s.renderError(w, r, aerr)
 		return
 	}
-	name, nerr := s.health.Store.HealthTeamName(r.Context(), actor(r).OrgID, teamID)
+	name, nerr := s.health.TeamName(r.Context(), actor(r), teamID)
 	if nerr != nil {
 		s.renderError(w, r, nerr)
 		return

@@ -283,7 +283,7 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		now := s.clock.Now()
 		seen := time.Unix(s.sessions.GetInt64(ctx, sessSeen), 0)
 		if now.Sub(seen) > s.cfg.SessionIdle {
-			_ = s.people.Store.ForgetSession(ctx, s.sessions.Token(ctx))
+			_ = s.people.ForgetSession(ctx, s.sessions.Token(ctx))
 			_ = s.sessions.Destroy(ctx)
 			next.ServeHTTP(w, r)
 			return

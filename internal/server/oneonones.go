@@ -20,7 +20,7 @@ func (s *Server) seriesList(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	reports, err := s.people.Store.DirectReports(r.Context(), a.OrgID, a.UserID)
+	reports, err := s.people.ReportsOf(r.Context(), a, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -31,7 +31,7 @@ func (s *Server) seriesList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) seriesFormProps(r *http.Request, in oneonone.SeriesInput, err error) (views.SeriesFormProps, error) {
 	a := actor(r)
-	reports, lerr := s.people.Store.DirectReports(r.Context(), a.OrgID, a.UserID)
+	reports, lerr := s.people.ReportsOf(r.Context(), a, a.UserID)
 	if lerr != nil {
 		return views.SeriesFormProps{}, lerr
 	}

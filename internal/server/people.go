@@ -47,12 +47,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	ctx := r.Context()
 	me := signedIn(r)
-	teams, err := s.people.Store.TeamsFor(ctx, a.OrgID, a.UserID)
+	teams, err := s.people.TeamsOf(ctx, a, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	reports, err := s.people.Store.DirectReports(ctx, a.OrgID, a.UserID)
+	reports, err := s.people.ReportsOf(ctx, a, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -137,12 +137,12 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, id)
+	teams, err := s.people.TeamsOf(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	reports, err := s.people.Store.DirectReports(r.Context(), a.OrgID, id)
+	reports, err := s.people.ReportsOf(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

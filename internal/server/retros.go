@@ -82,7 +82,7 @@ func (s *Server) teamRetros(w http.ResponseWriter, r *http.Request) {
 
 // retroTeam loads the team's name and id; access was checked by the retro service.
 func (s *Server) retroTeam(r *http.Request, teamID int64) (people.Team, error) {
-	ts, err := s.people.Store.FindTeam(r.Context(), actor(r).OrgID, teamID)
+	ts, err := s.people.TeamByID(r.Context(), actor(r), teamID)
 	return ts, err
 }
 

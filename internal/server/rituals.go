@@ -32,7 +32,7 @@ func (s *Server) ritualNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := kudos.RitualInput{Name: "Friday shout-outs", Cadence: schedule.Weekly, Weekday: int(time.Friday), Hour: 16, TimeZone: "UTC"}
-	if me, err := s.people.Store.FindPerson(r.Context(), actor(r).OrgID, actor(r).UserID); err == nil {
+	if me, err := s.people.Me(r.Context(), actor(r)); err == nil {
 		in.TimeZone = me.TimeZone
 	}
 	s.render(w, r, http.StatusOK, views.RitualFormPage(s.layout(r, "New ritual for "+t.Name, "teams"), views.RitualFormProps{Team: t, Input: in}))
