@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,6 +28,29 @@ type Pick struct {
 	Teams   string // people only: their teams' names, comma-separated
 	Active  bool   // people only; teams are always true
 	Members int64  // teams only: active members
+}
+
+// Detail is the quiet line under a match: handle, title and teams for a
+// person, the member count for a team.
+func (m Pick) Detail() string {
+	var parts []string
+	if m.Handle != "" {
+		parts = append(parts, "@"+m.Handle)
+		if m.Title != "" {
+			parts = append(parts, m.Title)
+		}
+		if m.Teams != "" {
+			parts = append(parts, m.Teams)
+		}
+		if !m.Active {
+			parts = append(parts, "deactivated")
+		}
+	} else if m.Members == 1 {
+		parts = append(parts, "1 member")
+	} else {
+		parts = append(parts, strconv.FormatInt(m.Members, 10)+" members")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // PickQuery is a cleaned search: words folded to single spaces, at most

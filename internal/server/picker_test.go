@@ -1,0 +1,232 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"rapport/internal/core"
+	"rapport/internal/testapp"
+	"rapport/internal/testfx"
+)
+
+// pickers is a small organisation with namesakes and accents.
+type pickers struct {
+	ta                          *testapp.TestApp
+	org                         int64
+	admin, elodie, camL, camM   testfx.Person
+	ben, gone, stranger, lukasz testfx.Person
+	c                           map[string]*testapp.Client
+}
+
+func newPickers(t *testing.T) *pickers {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	p := &pickers{ta: ta, c: map[string]*testapp.Client{}}
+	p.org = ta.F.Org(t, "Pickers")
+	other := ta.F.Org(t, "Elsewhere")
+	n := testfx.Next()
+	mk := func(org int64, name, local string, role core.Role, inactive bool) testfx.Person {
+		return ta.F.Person(t, org, testfx.PersonOpts{Name: name, Email: fmt.Sprintf("%s@pk%d.example", local, n), Role: role, Inactive: inactive})
+	}
+	p.admin = mk(p.org, "Ada Admin", "ada", core.RoleAdmin, false)
+	p.elodie = mk(p.org, "Élodie Marchand", "elodie.marchand", core.RoleEmployee, false)
+	p.camL = mk(p.org, "Camille Lefebvre", "camille", core.RoleEmployee, false)
+	p.camM = mk(p.org, "Camille Martin", "cmartin", core.RoleEmployee, false)
+	p.ben = mk(p.org, "Ben Lee", "ben.lee", core.RoleEmployee, false)
+	p.lukasz = mk(p.org, "Łukasz Wróbel", "lwrobel", core.RoleManager, false)
+	p.gone = mk(p.org, "Élodie Partie", "elodie.partie", core.RoleEmployee, true)
+	p.stranger = mk(other, "Élodie Ailleurs", "elodie.ailleurs", core.RoleAdmin, false)
+	ta.F.Team(t, p.org, "Équipe Paiements", p.elodie.ID)
+	ta.F.Team(t, other, "Équipe Secrète", p.stranger.ID)
+	for name, who := range map[string]testfx.Person{"admin": p.admin, "ben": p.ben, "stranger": p.stranger} {
+		c := ta.Client(t)
+		c.SignIn(who.Email, testfx.Password)
+		p.c[name] = c
+	}
+	return p
+}
+
+type pickResult struct {
+	Results []struct {
+		ID     int64
+		Name   string
+		Handle string
+		Detail string
+	}
+}
+
+func (p *pickers) pick(t *testing.T, who, path string) pickResult {
+	t.Helper()
+	req, _ := http.NewRequest("GET", p.ta.URL+path, nil)
+	req.Header.Set("Accept", "application/json")
+	r := p.c[who].Do(req)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("%s: %d %s", path, r.Status, r.Header.Get("Content-Type"))
+	}
+	var out pickResult
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return out
+}
+
+func (r pickResult) names() string {
+	var ns []string
+	for _, m := range r.Results {
+		ns = append(ns, m.Name)
+	}
+	return strings.Join(ns, "|")
+}
+
+// Everyone signed in finds the people and teams of their own organisation,
+// accents and case folded; deactivated people only when an admin asks.
+func TestPickEndpointsFindWithinTheOrganisation(t *testing.T) {
+	p := newPickers(t)
+	for _, tc := range []struct{ who, path, want string }{
+		{"ben", "/pick/people?q=elod", "Élodie Marchand"},
+		{"ben", "/pick/people?q=ELOD&inactive=1", "Élodie Marchand"},
+		{"admin", "/pick/people?q=elod&inactive=1", "Élodie Marchand|Élodie Partie"},
+		{"stranger", "/pick/people?q=elod", "Élodie Ailleurs"},
+		{"ben", "/pick/people?q=lukasz", "Łukasz Wróbel"},
+		{"ben", "/pick/people?q=", ""},
+		{"ben", "/pick/teams?q=equipe", "Équipe Paiements"},
+		{"stranger", "/pick/teams?q=equipe", "Équipe Secrète"},
+	} {
+		if got := p.pick(t, tc.who, tc.path).names(); got != tc.want {
+			t.Errorf("%s %s = %q, want %q", tc.who, tc.path, got, tc.want)
+		}
+	}
+	m := p.pick(t, "ben", "/pick/people?q=marchand").Results[0]
+	if m.Handle != "elodie.marchand" || m.Detail != "@elodie.marchand · Équipe Paiements" {
+		t.Errorf("match %+v shows more or less than the public profile", m)
+	}
+	if r := p.pick(t, "ben", "/pick/people?q=pk"); strings.Contains(r.names(), "Ailleurs") {
+		t.Error("another organisation's person was found by email domain")
+	}
+	// Without the script: a page that lists the matches with their handles.
+	page := p.c["ben"].Get("/pick/people?q=camille")
+	if page.Status != 200 || !strings.Contains(page.Body, "@camille") || !strings.Contains(page.Body, "@cmartin") {
+		t.Errorf("lookup page: %d", page.Status)
+	}
+}
+
+func doc(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func kudoForm(to string) url.Values {
+	return url.Values{"to": {to}, "did": {"Rewrote the onboarding checklist"}, "impact": {"New starters were productive in a week"},
+		"visibility": {"org"}, "idem": {fmt.Sprint("pk", testfx.Next())}}
+}
+
+// "To" takes names as well as @handles; a name that fits several people is
+// refused next to the field, naming them, with what was typed kept.
+func TestKudosResolveNamesAndSayWhichAreAmbiguous(t *testing.T) {
+	p := newPickers(t)
+	recipients := func(loc string) string {
+		var id int64
+		fmt.Sscanf(loc, "/kudos/%d", &id)
+		rows, err := p.ta.Pool.Query(t.Context(), "SELECT user_id FROM kudo_recipients WHERE kudo_id = $1 ORDER BY user_id", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var u int64
+			_ = rows.Scan(&u)
+			ids = append(ids, fmt.Sprint(u))
+		}
+		return strings.Join(ids, ",")
+	}
+	r := p.c["ben"].Post("/kudos", kudoForm("Camille Lefebvre, elodie marchand"))
+	if r.Status != 303 || recipients(r.Location()) != fmt.Sprintf("%d,%d", p.elodie.ID, p.camL.ID) {
+		t.Fatalf("names: %d %s", r.Status, r.Location())
+	}
+	r = p.c["ben"].Post("/kudos", kudoForm("@camille"))
+	if r.Status != 303 || recipients(r.Location()) != fmt.Sprint(p.camL.ID) {
+		t.Fatalf("@camille: %d", r.Status)
+	}
+
+	before := p.ta.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", p.org)
+	r = p.c["ben"].Post("/kudos", kudoForm("Camille, @nobody.here"))
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("ambiguous: status %d", r.Status)
+	}
+	d := doc(t, r.Body)
+	msg := d.Find("#f-to-error").Text()
+	for _, want := range []string{"“Camille” could be Camille Lefebvre (@camille) or Camille Martin (@cmartin)", "no active colleague matches “@nobody.here”"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if v, _ := d.Find("#f-to").Attr("value"); v != "Camille, @nobody.here" {
+		t.Errorf("typed recipients not kept: %q", v)
+	}
+	if got := d.Find("#f-did").Text(); got != "Rewrote the onboarding checklist" {
+		t.Errorf("message not kept: %q", got)
+	}
+	if after := p.ta.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", p.org); after != before {
+		t.Fatal("an ambiguous recipient wrote a kudo")
+	}
+}
+
+// Without JavaScript, Find sends the form to a search step that keeps every
+// field, writes the names it settles as @handles and asks about the rest;
+// the choice made there is posted with the kudo.
+func TestKudosFindStepKeepsTheFormAndCarriesTheChoice(t *testing.T) {
+	p := newPickers(t)
+	f := kudoForm("Ben, camille, élodie m")
+	f.Set("pick", "to")
+	f.Set("visibility", "recipients")
+	before := p.ta.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", p.org)
+	r := p.c["admin"].Post("/kudos", f)
+	if r.Status != 200 {
+		t.Fatalf("find step: status %d", r.Status)
+	}
+	d := doc(t, r.Body)
+	if v, _ := d.Find("#f-to").Attr("value"); v != "@ben.lee, @elodie.marchand, " {
+		t.Errorf("settled names = %q", v)
+	}
+	if got := d.Find("#f-did").Text(); got != "Rewrote the onboarding checklist" {
+		t.Errorf("message not kept: %q", got)
+	}
+	if _, ok := d.Find(`input[name=visibility][value=recipients]`).Attr("checked"); !ok {
+		t.Error("visibility not kept")
+	}
+	if typed, _ := d.Find(`input[name=to_typed_0]`).Attr("value"); typed != "camille" {
+		t.Errorf("asked about %q", typed)
+	}
+	if n := d.Find(`input[type=radio][name=to_pick_0]`).Length(); n != 2 {
+		t.Errorf("%d choices for camille, want 2", n)
+	}
+	if after := p.ta.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", p.org); after != before {
+		t.Fatal("the find step wrote a kudo")
+	}
+	// Posting without a choice asks again; with one, the kudo goes to all three.
+	next := kudoForm("@ben.lee, @elodie.marchand, ")
+	next.Set("to_typed_0", "camille")
+	if r := p.c["admin"].Post("/kudos", next); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("no choice made: status %d", r.Status)
+	}
+	next.Set("to_pick_0", "@cmartin")
+	r = p.c["admin"].Post("/kudos", next)
+	if r.Status != 303 {
+		t.Fatalf("with the choice: status %d", r.Status)
+	}
+	var n int
+	if err := p.ta.Pool.QueryRow(t.Context(), `SELECT count(*) FROM kudo_recipients WHERE kudo_id = $1 AND user_id = ANY($2)`,
+		strings.TrimPrefix(r.Location(), "/kudos/"), []int64{p.ben.ID, p.elodie.ID, p.camM.ID}).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("recipients: %d %v", n, err)
+	}
+}
