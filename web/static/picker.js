@@ -23,7 +23,7 @@
     root.setAttribute("data-picker-ready", "");
     var kind = root.getAttribute("data-picker") === "teams" ? "teams" : "people";
     var handles = root.getAttribute("data-picker-mode") === "handle";
-    var items = [], active = -1, timer = 0, seq = 0, chosenText = input.value;
+    var items = [], active = -1, timer = 0, seq = 0, chosenText = input.value, swallow = false;
 
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -147,7 +147,7 @@
           if (!list.hidden && n) setActive(active > 0 ? active - 1 : n - 1);
           break;
         case "Enter":
-          if (!list.hidden && active >= 0) { e.preventDefault(); choose(active); }
+          if (!list.hidden && active >= 0) { e.preventDefault(); swallow = true; choose(active); }
           break;
         case "Escape":
           if (!list.hidden) { e.preventDefault(); open(false); say(""); }
@@ -157,6 +157,11 @@
           break;
       }
     });
+
+    // Choosing with Enter must not also submit the form: some keyboards
+    // (and synthetic ones) send the keypress even when keydown was handled.
+    input.addEventListener("keypress", function (e) { if (e.key === "Enter" && swallow) e.preventDefault(); });
+    input.addEventListener("keyup", function (e) { if (e.key === "Enter") swallow = false; });
 
     input.addEventListener("blur", function () { setTimeout(function () { open(false); }, 100); });
   }

@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"rapport/internal/core"
+	"rapport/internal/testapp"
+	"rapport/internal/testfx"
+)
+
+// TestPickerFindsElodieByKeyboard: typing "elod" in the kudos "To" box
+// lists Élodie first (accents folded), ArrowDown and Enter write her
+// @handle, and the kudo goes to her. The box behaves as a WAI-ARIA
+// combobox throughout.
+func TestPickerFindsElodieByKeyboard(t *testing.T) {
+	requireBrowser(t)
+	t.Parallel()
+	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
+	f := app.F
+	org := f.Org(t, "Atelier Nord")
+	n := testfx.Next()
+	mk := func(name, local string) testfx.Person {
+		return f.Person(t, org, testfx.PersonOpts{Name: name, Title: "Designer", Email: fmt.Sprintf("%s%d@atelier.test", local, n), Role: core.RoleEmployee})
+	}
+	author := mk("Jonas Berg", "jonas")
+	elodie := mk("Élodie Marchand", "elodie")
+	mk("Mélodie Roux", "melodie")
+	mk("Łukasz Wróbel", "lukasz")
+	f.Team(t, org, "Studio", elodie.ID)
+
+	b := newTab(t, app.URL)
+	b.signIn(author.Email)
+	b.open("/kudos/new")
+	b.assertClean()
+	if got := b.eval(`document.querySelector("#f-to").getAttribute("role") || ""`); got != "combobox" {
+		t.Fatalf("the To box has role %q, want combobox", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS("#f-to"), chromedp.NodeVisible))
+	b.typeInto("#f-to", "elod")
+	b.waitFor(`#f-to-list [role=option]`)
+	var state struct {
+		Expanded, Controls, Status string
+		Options                    []string
+	}
+	b.evalInto(&state, `({
+		Expanded: document.querySelector("#f-to").getAttribute("aria-expanded"),
+		Controls: document.querySelector("#f-to").getAttribute("aria-controls"),
+		Status: document.querySelector("[data-picker-status]").textContent,
+		Options: [...document.querySelectorAll("#f-to-list [role=option] .picker-name")].map(o => o.textContent)})`)
+	if state.Expanded != "true" || state.Controls != "f-to-list" {
+		t.Errorf("combobox state %+v", state)
+	}
+	if len(state.Options) != 2 || state.Options[0] != "Élodie Marchand" || state.Options[1] != "Mélodie Roux" {
+		t.Errorf("options for elod: %q, want Élodie Marchand then Mélodie Roux", state.Options)
+	}
+	if !strings.HasPrefix(state.Status, "2 matches") {
+		t.Errorf("live region says %q", state.Status)
+	}
+
+	b.do(chromedp.KeyEvent(kb.ArrowDown))
+	active := b.eval(`document.querySelector("#f-to").getAttribute("aria-activedescendant") || ""`)
+	if active == "" || b.eval(fmt.Sprintf(`document.getElementById(%q).getAttribute("aria-selected")`, active)) != "true" ||
+		!strings.Contains(b.text("#"+active), "Élodie Marchand") {
+		t.Fatalf("ArrowDown made %q active", active)
+	}
+	b.do(chromedp.KeyEvent(kb.Enter))
+	if got, want := b.value("#f-to"), fmt.Sprintf("@elodie%d, ", n); got != want {
+		t.Fatalf("after Enter the To box holds %q, want %q", got, want)
+	}
+	if b.path() != "/kudos/new" || b.eval(`document.querySelector("#f-to").getAttribute("aria-expanded")`) != "false" {
+		t.Fatalf("Enter on an option submitted the form or left the list open: %s %s", b.path(), b.eval(`document.querySelector("#f-to").getAttribute("aria-expanded")`))
+	}
+	b.typeInto("#f-did", "Redrew the onboarding flow with three real customers in the room")
+	b.typeInto("#f-impact", "Sign-ups finish in half the time")
+	if status := b.submit("main form.stack .form-actions button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("posting answered %d", status)
+	}
+	if !strings.HasPrefix(b.path(), "/kudos/") || !strings.Contains(b.text("main h1"), "Élodie Marchand") {
+		t.Fatalf("after posting: %s %q", b.path(), b.text("main h1"))
+	}
+	b.assertClean()
+
+	// For people to look at: the list open, the first match active.
+	b.open("/kudos/new")
+	b.do(chromedp.Click(chromedp.CSS("#f-to"), chromedp.NodeVisible))
+	b.typeInto("#f-to", "elod")
+	b.waitFor(`#f-to-list [role=option]`)
+	b.do(chromedp.KeyEvent(kb.ArrowDown))
+	b.screenshots("picker-open")
+}
