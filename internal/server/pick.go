@@ -71,3 +71,69 @@ func (s *Server) writePicks(w http.ResponseWriter, q string, found []people.Pick
 		s.log.Error("write picks", "err", err)
 	}
 }
+
+// pickNamer names the person or team behind a chosen id, so a form can
+// tell whether its search box still shows the choice.
+type pickNamer func(id int64) (people.Pick, bool)
+
+func (s *Server) personNamer(r *http.Request) pickNamer {
+	return func(id int64) (people.Pick, bool) {
+		p, err := s.people.Store.FindPerson(r.Context(), actor(r).OrgID, id)
+		if err != nil {
+			return people.Pick{}, false
+		}
+		return people.Pick{ID: p.ID, Name: p.Name, Title: p.Title, Active: p.Active}, true
+	}
+}
+
+func (s *Server) teamNamer(r *http.Request) pickNamer {
+	return func(id int64) (people.Pick, bool) {
+		t, err := s.people.Store.FindTeam(r.Context(), actor(r).OrgID, id)
+		if err != nil {
+			return people.Pick{}, false
+		}
+		return people.Pick{ID: t.ID, Name: t.Name, Active: true, Members: int64(t.MemberCount)}, true
+	}
+}
+
+// readPick reads an "id" picker (views.Picker) from the form or query
+// string: the chosen id in field name, the search box in name+"_q". It is
+// a search step, with nothing saved, when the box holds text other than the
+// chosen one's name: someone typed without choosing, or pressed Find
+// without JavaScript. An emptied box chooses nothing. A form without the
+// box (a client that only sends the id) is read as the id alone.
+func readPick(r *http.Request, name string, nameOf pickNamer) (id *int64, st views.PickState) {
+	raw := strings.TrimSpace(r.FormValue(name))
+	id = optID(raw)
+	st.Value = raw
+	if id != nil {
+		if cur, ok := nameOf(*id); ok {
+			st.Current = &cur
+			st.Text = cur.Name
+		}
+	}
+	if _, sent := r.Form[name+"_q"]; !sent {
+		return id, st
+	}
+	text := strings.TrimSpace(r.FormValue(name + "_q"))
+	switch {
+	case text == "":
+		st.Value, st.Text = "", ""
+		return nil, st
+	case st.Current != nil && text == st.Current.Name:
+		return id, st
+	}
+	st.Text, st.Searched = text, true
+	return id, st
+}
+
+// searchStep fills a picker's search step with the matches for its text.
+func (s *Server) searchStep(r *http.Request, kind string, st *views.PickState) error {
+	var err error
+	if kind == "teams" {
+		st.Results, err = s.people.SearchTeams(r.Context(), actor(r), st.Text)
+	} else {
+		st.Results, err = s.people.SearchPeople(r.Context(), actor(r), st.Text, false)
+	}
+	return err
+}

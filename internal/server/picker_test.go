@@ -230,3 +230,61 @@ func TestKudosFindStepKeepsTheFormAndCarriesTheChoice(t *testing.T) {
 		t.Fatalf("recipients: %d %v", n, err)
 	}
 }
+
+// The manager picker without JavaScript: typing a name and sending the
+// form shows the matches with everything else as typed and saves nothing;
+// the chosen radio button is then saved. Emptying the box removes the
+// manager. The page no longer lists every person of the organisation.
+func TestManagerPickerSearchStepKeepsTheFormAndSaves(t *testing.T) {
+	p := newPickers(t)
+	edit := fmt.Sprintf("/people/%d", p.ben.ID)
+	page := p.c["admin"].Get(edit + "/edit")
+	if page.Status != 200 || strings.Contains(page.Body, "Camille Martin") || strings.Contains(page.Body, "<option value=\""+fmt.Sprint(p.camM.ID)) {
+		t.Fatalf("edit page: %d, lists people it need not", page.Status)
+	}
+	form := url.Values{"name": {"Ben Lee-Renamed"}, "email": {p.ben.Email}, "title": {"Analyst"}, "role": {"employee"},
+		"time_zone": {"Europe/Paris"}, "manager_id": {""}, "manager_id_q": {"lukasz"}, "key": {"k"}}
+	r := p.c["admin"].Post(edit, form)
+	if r.Status != 200 {
+		t.Fatalf("search step: %d", r.Status)
+	}
+	d := doc(t, r.Body)
+	if v, _ := d.Find("#f-name").Attr("value"); v != "Ben Lee-Renamed" {
+		t.Errorf("name not kept: %q", v)
+	}
+	if v, _ := d.Find("#f-manager_id").Attr("value"); v != "lukasz" {
+		t.Errorf("search text not kept: %q", v)
+	}
+	radios := d.Find(`input[type=radio][name=manager_id]`)
+	if got, _ := radios.First().Attr("value"); got != fmt.Sprint(p.lukasz.ID) || radios.Length() != 2 { // Łukasz, "No manager"
+		t.Errorf("choices: first %q of %d", got, radios.Length())
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND name = 'Ben Lee-Renamed'", p.ben.ID); n != 0 {
+		t.Fatal("the search step saved the person")
+	}
+	// Choosing the match and sending the form saves it.
+	form.Set("manager_id", fmt.Sprint(p.lukasz.ID))
+	form.Del("manager_id_q")
+	if r := p.c["admin"].Post(edit, form); r.Status != 303 {
+		t.Fatalf("save: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND manager_id = $2", p.ben.ID, p.lukasz.ID); n != 1 {
+		t.Fatal("manager not saved")
+	}
+	// The edit page shows the manager by name; the box unchanged saves as is.
+	d = doc(t, p.c["admin"].Get(edit+"/edit").Body)
+	if v, _ := d.Find("#f-manager_id").Attr("value"); v != "Łukasz Wróbel" {
+		t.Errorf("edit page shows manager %q", v)
+	}
+	form.Set("manager_id_q", "Łukasz Wróbel")
+	if r := p.c["admin"].Post(edit, form); r.Status != 303 {
+		t.Fatalf("save unchanged: %d", r.Status)
+	}
+	form.Set("manager_id_q", "")
+	if r := p.c["admin"].Post(edit, form); r.Status != 303 {
+		t.Fatalf("clear manager: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND manager_id IS NULL", p.ben.ID); n != 1 {
+		t.Fatal("emptying the box kept the manager")
+	}
+}

@@ -939,4 +939,20 @@ func LookupPage(l Layout, p LookupProps) templ.Component {
 	})
 }
 
+// PickState is what the server knows of a picker on a re-rendered form:
+// the chosen id, the box's text and, after a search step, its matches.
+type PickState struct {
+	Value    string
+	Text     string
+	Searched bool
+	Results  []people.Pick
+	Current  *people.Pick
+}
+
+// With fills the fixed parts of a picker (name, label, kind…) with the state.
+func (s PickState) With(p PickerProps) PickerProps {
+	p.Value, p.Text, p.Searched, p.Results, p.Current = s.Value, s.Text, s.Searched, s.Results, s.Current
+	return p
+}
+
 var _ = templruntime.GeneratedTemplate

@@ -922,7 +922,7 @@ type InvitationsProps struct {
 	Invitations []people.Invitation
 	Now         time.Time
 	Invite      InviteLink
-	Managers    []people.Person
+	Manager     PickState
 	Input       people.PersonInput
 	Errors      map[string]string
 	Message     string
@@ -1006,7 +1006,7 @@ func InvitationsPage(l Layout, p InvitationsProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(SelectProps{Name: "manager_id", Label: "Manager", Value: idValue(p.Input.ManagerID), Error: p.Errors["manager_id"], Options: managerOptions(p.Managers, 0)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Picker(ManagerPicker(p.Manager, p.Errors["manager_id"])).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
