@@ -288,3 +288,37 @@ func TestManagerPickerSearchStepKeepsTheFormAndSaves(t *testing.T) {
 		t.Fatal("emptying the box kept the manager")
 	}
 }
+
+// Adding someone to a review cycle: the search step offers the matches not
+// yet in the cycle, and the chosen one is added.
+func TestAddToCyclePickerOffersOnlyPeopleNotInTheCycle(t *testing.T) {
+	p := newPickers(t)
+	cycle := p.ta.F.Cycle(t, p.org, around(), p.camL.ID)
+	path := fmt.Sprintf("/reviews/%d/people", cycle)
+	if page := p.c["admin"].Get(fmt.Sprintf("/reviews/%d", cycle)); strings.Contains(page.Body, "Camille Martin") {
+		t.Error("the cycle page lists everyone who could be added")
+	}
+	r := p.c["admin"].Post(path, url.Values{"person_id": {""}, "person_id_q": {"camille"}})
+	if r.Status != 200 {
+		t.Fatalf("search step: %d", r.Status)
+	}
+	d := doc(t, r.Body)
+	var offered []string
+	d.Find(`input[type=radio][name=person_id]`).Each(func(_ int, s *goquery.Selection) { v, _ := s.Attr("value"); offered = append(offered, v) })
+	if fmt.Sprint(offered) != fmt.Sprintf("[%d]", p.camM.ID) {
+		t.Errorf("offered %v, want only Camille Martin (%d)", offered, p.camM.ID)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM review_participants WHERE cycle_id = $1", cycle); n != 1 {
+		t.Fatal("the search step added someone")
+	}
+	if r := p.c["admin"].Post(path, url.Values{"person_id": {fmt.Sprint(p.camM.ID)}}); r.Status != 303 {
+		t.Fatalf("add: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM review_participants WHERE cycle_id = $1 AND person_id = $2", cycle, p.camM.ID); n != 1 {
+		t.Fatal("not added")
+	}
+	// Someone who may not run the cycle learns nothing from the step.
+	if r := p.c["ben"].Post(path, url.Values{"person_id_q": {"camille"}}); r.Status != 403 {
+		t.Errorf("employee's search step: %d", r.Status)
+	}
+}

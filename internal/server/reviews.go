@@ -185,10 +185,10 @@ func (s *Server) cycleShow(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderCycle(w, r, id, http.StatusOK, nil, "")
+	s.renderCycle(w, r, id, http.StatusOK, nil, views.PickState{})
 }
 
-func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, status int, errs map[string]string, typed string) {
+func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, status int, errs map[string]string, add views.PickState) {
 	a := actor(r)
 	v, err := s.reviews.Cycle(r.Context(), a, id)
 	if err != nil {
@@ -205,24 +205,22 @@ func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, s
 		sortBy = "name"
 	}
 	p := views.CycleProps{View: v, Progress: review.ProgressOf(v.Participants), Sort: sortBy, CompetencyID: comp, Team: q.Get("team"),
-		Errors: errs, Typed: typed}
+		Errors: errs, Add: add}
 	p.Rows = review.Calibration(v, sortBy, comp)
 	p.Distribution = review.Distribution(v, p.Team)
-	if v.CanManage {
-		opts, err := s.people.Store.ManagerOptions(r.Context(), a.OrgID)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	if add.Searched {
+		// Those already in the cycle are not offered again.
 		in := map[int64]bool{}
 		for _, pt := range v.Participants {
 			in[pt.PersonID] = true
 		}
-		for _, o := range opts {
-			if !in[o.ID] {
-				p.AddOptions = append(p.AddOptions, views.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Name})
+		kept := p.Add.Results[:0]
+		for _, m := range p.Add.Results {
+			if !in[m.ID] {
+				kept = append(kept, m)
 			}
 		}
+		p.Add.Results = kept
 	}
 	s.render(w, r, status, views.CyclePage(s.layout(r, v.Cycle.Name, "reviews"), p))
 }
@@ -236,7 +234,25 @@ func (s *Server) cycleAddPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var person int64
-	if p := optID(r.PostFormValue("person_id")); p != nil {
+	p, add := readPick(r, "person_id", s.personNamer(r))
+	if add.Searched {
+		// Without JavaScript: the matches to choose from, nothing added.
+		v, err := s.reviews.Cycle(r.Context(), actor(r), id)
+		if err == nil && !v.CanManage {
+			err = core.NotFound("Review cycle") // as AddPerson answers
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if err := s.searchStep(r, "people", &add); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderCycle(w, r, id, http.StatusOK, nil, add)
+		return
+	}
+	if p != nil {
 		person = *p
 	}
 	err := s.reviews.AddPerson(r.Context(), actor(r), id, person)
@@ -246,7 +262,7 @@ func (s *Server) cycleAddPerson(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderCycle(w, r, id, statusFor(code), core.FieldErrors(err), r.PostFormValue("person_id"))
+		s.renderCycle(w, r, id, statusFor(code), core.FieldErrors(err), add)
 		return
 	}
 	s.flash(r, "success", "Added to the cycle.")
