@@ -38,6 +38,9 @@ func optID(v string) *int64 {
 func (s *Server) feedFilter(r *http.Request) (kudos.Filter, views.FeedQuery) {
 	q := r.URL.Query()
 	fq := views.FeedQuery{Team: q.Get("team"), Person: q.Get("person"), Competency: q.Get("competency"), Days: q.Get("days")}
+	if other, st := readPick(r, "other_team", s.teamNamer(r)); other != nil && !st.Searched {
+		fq.Team = strconv.FormatInt(*other, 10) // a team chosen with the picker
+	}
 	f := kudos.Filter{TeamID: optID(fq.Team), PersonID: optID(fq.Person), CompetencyID: optID(fq.Competency)}
 	if d, err := strconv.Atoi(fq.Days); err == nil && d > 0 && d <= 3650 {
 		f.Since = s.clock.Now().AddDate(0, 0, -d)
@@ -89,20 +92,34 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	if err != nil {
 		return views.FeedProps{}, err
 	}
-	names, err := s.kudos.Store.TeamNames(r.Context(), a.OrgID)
+	// The filter lists the viewer's own teams, and the team filtered on;
+	// the picker finds any other.
+	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
 	if err != nil {
 		return views.FeedProps{}, err
 	}
-	teams := make([]people.Team, len(names))
-	for i, n := range names {
-		teams[i] = people.Team{ID: n.ID, Name: n.Name}
+	if id := optID(fq.Team); id != nil {
+		mine := false
+		for _, t := range teams {
+			mine = mine || t.ID == *id
+		}
+		if t, ok := s.teamNamer(r)(*id); !mine && ok {
+			teams = append(teams, people.Team{ID: t.ID, Name: t.Name})
+		}
+	}
+	var other views.PickState
+	if _, st := readPick(r, "other_team", s.teamNamer(r)); st.Searched {
+		other = st
+		if err := s.searchStep(r, "teams", &other); err != nil {
+			return views.FeedProps{}, err
+		}
 	}
 	comps, err := s.ones.Store.Competencies(r.Context())
 	if err != nil {
 		return views.FeedProps{}, err
 	}
 	p := views.FeedProps{Items: items, Query: fq, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
-		Teams: teams, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
+		Teams: teams, OtherTeam: other, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
 	if more && len(items) > 0 {
 		last := items[len(items)-1]
 		p.Older = fmt.Sprintf("%d-%d", last.CreatedAt.UnixNano(), last.ID)

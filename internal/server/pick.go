@@ -100,7 +100,9 @@ func (s *Server) teamNamer(r *http.Request) pickNamer {
 // string: the chosen id in field name, the search box in name+"_q". It is
 // a search step, with nothing saved, when the box holds text other than the
 // chosen one's name: someone typed without choosing, or pressed Find
-// without JavaScript. An emptied box chooses nothing. A form without the
+// without JavaScript. The form sent back from the search step (its box
+// still holding the text searched for, name+"_searched") is read as the
+// choice made there. An emptied box chooses nothing. A form without the
 // box (a client that only sends the id) is read as the id alone.
 func readPick(r *http.Request, name string, nameOf pickNamer) (id *int64, st views.PickState) {
 	raw := strings.TrimSpace(r.FormValue(name))
@@ -121,6 +123,8 @@ func readPick(r *http.Request, name string, nameOf pickNamer) (id *int64, st vie
 		st.Value, st.Text = "", ""
 		return nil, st
 	case st.Current != nil && text == st.Current.Name:
+		return id, st
+	case r.FormValue(name+"_searched") == text && id != nil:
 		return id, st
 	}
 	st.Text, st.Searched = text, true

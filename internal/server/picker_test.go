@@ -262,9 +262,12 @@ func TestManagerPickerSearchStepKeepsTheFormAndSaves(t *testing.T) {
 	if n := p.ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND name = 'Ben Lee-Renamed'", p.ben.ID); n != 0 {
 		t.Fatal("the search step saved the person")
 	}
-	// Choosing the match and sending the form saves it.
+	if v, _ := d.Find(`input[name=manager_id_searched]`).Attr("value"); v != "lukasz" {
+		t.Errorf("the step does not say what it searched for: %q", v)
+	}
+	// Choosing the match and sending the form back saves it.
 	form.Set("manager_id", fmt.Sprint(p.lukasz.ID))
-	form.Del("manager_id_q")
+	form.Set("manager_id_searched", "lukasz")
 	if r := p.c["admin"].Post(edit, form); r.Status != 303 {
 		t.Fatalf("save: %d", r.Status)
 	}
@@ -276,6 +279,7 @@ func TestManagerPickerSearchStepKeepsTheFormAndSaves(t *testing.T) {
 	if v, _ := d.Find("#f-manager_id").Attr("value"); v != "Łukasz Wróbel" {
 		t.Errorf("edit page shows manager %q", v)
 	}
+	form.Del("manager_id_searched")
 	form.Set("manager_id_q", "Łukasz Wróbel")
 	if r := p.c["admin"].Post(edit, form); r.Status != 303 {
 		t.Fatalf("save unchanged: %d", r.Status)
@@ -311,7 +315,7 @@ func TestAddToCyclePickerOffersOnlyPeopleNotInTheCycle(t *testing.T) {
 	if n := p.ta.F.Count(t, "SELECT count(*) FROM review_participants WHERE cycle_id = $1", cycle); n != 1 {
 		t.Fatal("the search step added someone")
 	}
-	if r := p.c["admin"].Post(path, url.Values{"person_id": {fmt.Sprint(p.camM.ID)}}); r.Status != 303 {
+	if r := p.c["admin"].Post(path, url.Values{"person_id": {fmt.Sprint(p.camM.ID)}, "person_id_q": {"camille"}, "person_id_searched": {"camille"}}); r.Status != 303 {
 		t.Fatalf("add: %d", r.Status)
 	}
 	if n := p.ta.F.Count(t, "SELECT count(*) FROM review_participants WHERE cycle_id = $1 AND person_id = $2", cycle, p.camM.ID); n != 1 {
@@ -320,5 +324,37 @@ func TestAddToCyclePickerOffersOnlyPeopleNotInTheCycle(t *testing.T) {
 	// Someone who may not run the cycle learns nothing from the step.
 	if r := p.c["ben"].Post(path, url.Values{"person_id_q": {"camille"}}); r.Status != 403 {
 		t.Errorf("employee's search step: %d", r.Status)
+	}
+}
+
+// The kudos feed's team filter lists the viewer's own teams; any other team
+// is found with the picker, with or without JavaScript.
+func TestKudosTeamFilterListsOwnTeamsAndFindsOthers(t *testing.T) {
+	p := newPickers(t)
+	p.ta.F.Team(t, p.org, "Backend Guild", p.ben.ID)
+	other := p.ta.F.Team(t, p.org, "Atlas Design", p.camL.ID)
+	p.ta.F.Kudo(t, p.org, p.elodie.ID, []int64{p.camL.ID}, "org", nil)
+	options := func(body string) []string {
+		var out []string
+		doc(t, body).Find(`select[name=team] option`).Each(func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
+		return out
+	}
+	feed := p.c["ben"].Get("/kudos")
+	if got := fmt.Sprint(options(feed.Body)); got != "[All teams Backend Guild]" {
+		t.Errorf("team filter lists %s, want only Ben's own team", got)
+	}
+	// Without JavaScript: the typed name, then the matching teams to choose.
+	step := p.c["ben"].Get("/kudos?team=&other_team=&other_team_q=atlas")
+	d := doc(t, step.Body)
+	if v, _ := d.Find(`input[type=radio][name=other_team]`).Attr("value"); step.Status != 200 || v != fmt.Sprint(other) {
+		t.Fatalf("search step: %d, offers %q", step.Status, v)
+	}
+	chosen := p.c["ben"].Get(fmt.Sprintf("/kudos?team=&other_team=%d&other_team_q=atlas&other_team_searched=atlas", other))
+	d = doc(t, chosen.Body)
+	if v, _ := d.Find(`select[name=team] option[selected]`).Attr("value"); v != fmt.Sprint(other) {
+		t.Errorf("the chosen team is not the filter: %q", v)
+	}
+	if !strings.Contains(d.Find("main").Text(), "Camille Lefebvre") {
+		t.Error("the feed filtered on the other team shows nothing")
 	}
 }

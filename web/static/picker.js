@@ -7,6 +7,7 @@
  * data-picker-mode="id": choosing fills the hidden [data-picker-value] and
  * shows the name. data-picker-mode="handle": the box holds comma-separated
  * @handles; choosing replaces the word being typed with "@handle, ".
+ * data-picker-autosubmit: a filter; choosing sends its form.
  * Without this file the "Find" button sends the form to a search step.
  */
 (function () {
@@ -121,11 +122,24 @@
       } else {
         input.value = m.name;
         chosenText = m.name;
-        if (hidden) hidden.value = String(m.id);
+        if (!hidden) {
+          // After a search step the choice was a set of radio buttons:
+          // the combobox's choice replaces them.
+          var step = root.querySelector(".picker-results");
+          if (step) step.remove();
+          hidden = document.createElement("input");
+          hidden.type = "hidden";
+          hidden.name = input.name.replace(/_q$/, "");
+          root.appendChild(hidden);
+        }
+        hidden.value = String(m.id);
       }
       open(false);
       say(m.name + " chosen.");
       input.focus();
+      if (!handles && root.hasAttribute("data-picker-autosubmit") && input.form) {
+        if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
+      }
     }
 
     input.addEventListener("input", function () {
