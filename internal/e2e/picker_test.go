@@ -32,7 +32,7 @@ func TestPickerFindsElodieByKeyboard(t *testing.T) {
 	elodie := mk("Élodie Marchand", "elodie")
 	mk("Mélodie Roux", "melodie")
 	mk("Łukasz Wróbel", "lukasz")
-	f.Team(t, org, "Studio", elodie.ID)
+	studio := f.Team(t, org, "Studio", elodie.ID)
 
 	b := newTab(t, app.URL)
 	b.signIn(author.Email)
@@ -93,4 +93,23 @@ func TestPickerFindsElodieByKeyboard(t *testing.T) {
 	b.waitFor(`#f-to-list [role=option]`)
 	b.do(chromedp.KeyEvent(kb.ArrowDown))
 	b.screenshots("picker-open")
+
+	// The feed's team filter: own teams in the list, the picker for the
+	// rest; choosing a team filters at once.
+	b.open("/kudos")
+	b.do(chromedp.Click(chromedp.CSS("#f-other_team"), chromedp.NodeVisible))
+	b.typeInto("#f-other_team", "stu")
+	b.waitFor(`#f-other_team-list [role=option]`)
+	b.do(chromedp.KeyEvent(kb.ArrowDown))
+	b.screenshots("kudos-team-picker")
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatalf("choosing a team: %v", err)
+	}
+	if got := b.eval(`new URLSearchParams(location.search).get("other_team") || ""`); got != fmt.Sprint(studio) {
+		t.Errorf("choosing Studio filtered on %q, want %d", got, studio)
+	}
+	if !strings.Contains(b.text("main"), "Redrew the onboarding flow") {
+		t.Error("the Studio filter hides Élodie's kudo")
+	}
+	b.assertClean()
 }
