@@ -10,6 +10,10 @@ import (
 	"rapport/internal/postgres/dbq"
 )
 
+// trigramMin is the shortest word the trigram indexes can look up; a
+// search whose words are all shorter matches name prefixes instead.
+const trigramMin = 3
+
 // pickWords escapes LIKE wildcards in a cleaned search (people.CleanPickText)
 // and returns it with its longest word, the one the trigram index answers.
 func pickWords(text string) (q, first string) {
@@ -29,8 +33,19 @@ func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQue
 	if first == "" {
 		return nil, nil
 	}
-	rows, err := s.q.PeopleSearch(ctx, s.Pool, dbq.PeopleSearchParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
-		First: first, Q: q, RowLimit: int32(pq.Limit)})
+	var rows []dbq.PeopleSearchRow
+	var err error
+	if longestWord(pq.Text) < trigramMin {
+		var short []dbq.PeopleSearchPrefixRow
+		short, err = s.q.PeopleSearchPrefix(ctx, s.Pool, dbq.PeopleSearchPrefixParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
+			Q: strings.Fields(pq.Text)[0], Pattern: prefixPattern(pq.Text), RowLimit: int32(pq.Limit)})
+		for _, r := range short {
+			rows = append(rows, dbq.PeopleSearchRow(r))
+		}
+	} else {
+		rows, err = s.q.PeopleSearch(ctx, s.Pool, dbq.PeopleSearchParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
+			First: first, Q: q, RowLimit: int32(pq.Limit)})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search people: %w", err)
 	}
@@ -47,7 +62,17 @@ func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuer
 	if first == "" {
 		return nil, nil
 	}
-	rows, err := s.q.TeamsSearch(ctx, s.Pool, dbq.TeamsSearchParams{OrgID: orgID, First: first, Q: q, RowLimit: int32(pq.Limit)})
+	var rows []dbq.TeamsSearchRow
+	var err error
+	if longestWord(pq.Text) < trigramMin {
+		var short []dbq.TeamsSearchPrefixRow
+		short, err = s.q.TeamsSearchPrefix(ctx, s.Pool, dbq.TeamsSearchPrefixParams{OrgID: orgID, Q: strings.Fields(pq.Text)[0], Pattern: prefixPattern(pq.Text), RowLimit: int32(pq.Limit)})
+		for _, r := range short {
+			rows = append(rows, dbq.TeamsSearchRow(r))
+		}
+	} else {
+		rows, err = s.q.TeamsSearch(ctx, s.Pool, dbq.TeamsSearchParams{OrgID: orgID, First: first, Q: q, RowLimit: int32(pq.Limit)})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search teams: %w", err)
 	}
@@ -79,6 +104,24 @@ func (s *Store) PeopleByHandleOrName(ctx context.Context, orgID int64, texts []s
 		out[r.Typed] = append(out[r.Typed], people.Pick{ID: r.ID, Name: r.Name, Handle: r.Handle, Title: r.Title, Active: true})
 	}
 	return byHandle, byName, nil
+}
+
+// prefixPattern is the LIKE pattern of a short search: the first word
+// starts the name, each other word starts a later word ("ca m" → "ca% m%").
+func prefixPattern(text string) string {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = likeEscape(w) + "%"
+	}
+	return strings.Join(words, " ")
+}
+
+func longestWord(text string) int {
+	n := 0
+	for _, w := range strings.Fields(text) {
+		n = max(n, utf8.RuneCountInString(w))
+	}
+	return n
 }
 
 func dupPick(ps []people.Pick, id int64) bool {

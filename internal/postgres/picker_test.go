@@ -71,6 +71,11 @@ func TestPickerSearchFoldsAccentsAndStaysInTheOrganisation(t *testing.T) {
 		// A name starting with the text first, then a later word, then inside a word.
 		{employee, "lod", false, []string{"Ana Lodel", "Élodie Marchand"}},
 		{employee, "autre", false, nil},
+		// Under three letters: names that start with the text.
+		{employee, "ca", false, []string{"Camille Lefebvre", "Camille Martin"}},
+		{employee, "É", false, []string{"Élodie Marchand"}},
+		{employee, "ca m", false, []string{"Camille Martin"}},
+		{admin, "el", true, []string{"Élodie Ancienne", "Élodie Marchand"}},
 		{employee, "100%", false, nil},
 		{employee, "_", false, nil},
 		{employee, "   ", false, nil},
@@ -100,6 +105,8 @@ func TestPickerSearchFoldsAccentsAndStaysInTheOrganisation(t *testing.T) {
 		{"PAIE", "[Équipe Paiements]"},
 		{"form", "[Platform]"},
 		{"secrete", "[]"},
+		{"pl", "[Platform]"},
+		{"é", "[Équipe Paiements]"},
 	} {
 		got, err := svc.SearchTeams(ctx, employee, tc.q)
 		if err != nil {

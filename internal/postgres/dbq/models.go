@@ -867,6 +867,7 @@ type Team struct {
 	Description string
 	CreatedAt   time.Time
 	IdemKey     string
+	SearchName  *string
 }
 
 type TeamMember struct {
@@ -904,6 +905,8 @@ type User struct {
 	UpdatedAt     time.Time
 	DeactivatedAt *time.Time
 	IdemKey       string
+	SearchName    *string
+	SearchText    *string
 }
 
 type WebhookDelivery struct {

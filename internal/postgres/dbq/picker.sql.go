@@ -15,9 +15,9 @@ SELECT lower(n.typed)::text AS typed, u.id, u.name, u.title,
        (lower(split_part(u.email::text, '@', 1)) = lower(n.typed))::bool AS by_handle
 FROM unnest($1::text[]) AS n(typed)
 JOIN users u ON u.org_id = $2 AND u.active
- AND (search_fold(u.name) = search_fold(n.typed)
+ AND (u.search_name COLLATE "C" = search_fold(n.typed)
       OR lower(split_part(u.email::text, '@', 1)) = lower(n.typed))
-ORDER BY 1, lower(u.name), u.id
+ORDER BY 1, u.search_name, u.id
 `
 
 type PeopleByHandleOrNameParams struct {
@@ -75,16 +75,16 @@ SELECT u.id, u.name, u.title, u.active,
 FROM users u
 WHERE u.org_id = $1
   AND (u.active OR $2::bool)
-  AND search_fold(u.name || ' ' || u.email::text) LIKE '%' || search_fold($3::text) || '%'
+  AND u.search_text LIKE '%' || search_fold($3::text) || '%'
   AND NOT EXISTS (
       SELECT 1 FROM unnest(string_to_array(search_fold($4::text), ' ')) AS w(word)
-      WHERE search_fold(u.name || ' ' || u.email::text) NOT LIKE '%' || w.word || '%')
+      WHERE u.search_text NOT LIKE '%' || w.word || '%')
 ORDER BY
-  CASE WHEN search_fold(u.name) LIKE search_fold($4::text) || '%' THEN 0
-       WHEN search_fold(u.name) LIKE '% ' || search_fold($4::text) || '%' THEN 1
+  CASE WHEN u.search_name LIKE search_fold($4::text) || '%' THEN 0
+       WHEN u.search_name LIKE '% ' || search_fold($4::text) || '%' THEN 1
        WHEN lower(split_part(u.email::text, '@', 1)) LIKE search_fold($3::text) || '%' THEN 1
        ELSE 2 END,
-  u.active DESC, lower(u.name), u.id
+  u.active DESC, u.search_name, u.id
 LIMIT $5
 `
 
@@ -105,13 +105,12 @@ type PeopleSearchRow struct {
 	Teams  string
 }
 
-// Finding people and teams for the picker. @q is the typed text with LIKE
-// wildcards escaped and words separated by one space; @first is its
-// longest word. The first LIKE is the one users_search_trgm_idx answers
-// (search_fold(name || ' ' || email) must stay written exactly as in
-// migration 00028); every other word must appear too, in any order. Names
-// starting with the text come first, then names with a word starting with
-// it or handles starting with it, then any other match.
+// Finding people and teams for the picker (migration 00028). @q is the
+// typed text with LIKE wildcards escaped and words separated by one space;
+// @first is its longest word, the one the trigram index answers; every
+// other word must appear too, in any order. Names starting with the text
+// come first, then names with a word starting with it or handles starting
+// with it, then any other match.
 func (q *Queries) PeopleSearch(ctx context.Context, db DBTX, arg PeopleSearchParams) ([]PeopleSearchRow, error) {
 	rows, err := db.Query(ctx, peopleSearch,
 		arg.OrgID,
@@ -145,21 +144,91 @@ func (q *Queries) PeopleSearch(ctx context.Context, db DBTX, arg PeopleSearchPar
 	return items, nil
 }
 
+const peopleSearchPrefix = `-- name: PeopleSearchPrefix :many
+SELECT u.id, u.name, u.title, u.active,
+       lower(split_part(u.email::text, '@', 1))::text AS handle,
+       coalesce((SELECT string_agg(t.name, ', ' ORDER BY lower(t.name))
+                 FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+                 WHERE tm.org_id = u.org_id AND tm.user_id = u.id), '')::text AS teams
+FROM users u
+WHERE u.org_id = $1
+  AND (u.active OR $2::bool)
+  AND u.search_name COLLATE "C" >= search_fold($3::text)
+  AND u.search_name COLLATE "C" < search_fold($3::text) || chr(1114111)
+  AND u.search_name LIKE search_fold($4::text)
+ORDER BY u.search_name COLLATE "C", u.id
+LIMIT $5
+`
+
+type PeopleSearchPrefixParams struct {
+	OrgID           int64
+	IncludeInactive bool
+	Q               string
+	Pattern         string
+	RowLimit        int32
+}
+
+type PeopleSearchPrefixRow struct {
+	ID     int64
+	Name   string
+	Title  string
+	Active bool
+	Handle string
+	Teams  string
+}
+
+// PeopleSearch for a text whose words are all shorter than three letters:
+// names starting with its first word (@q), in order, read as one range of
+// users_org_search_name_idx (U+10FFFF sorts after every character), with
+// a later word starting with each other word (@pattern, "ca% m%").
+func (q *Queries) PeopleSearchPrefix(ctx context.Context, db DBTX, arg PeopleSearchPrefixParams) ([]PeopleSearchPrefixRow, error) {
+	rows, err := db.Query(ctx, peopleSearchPrefix,
+		arg.OrgID,
+		arg.IncludeInactive,
+		arg.Q,
+		arg.Pattern,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PeopleSearchPrefixRow
+	for rows.Next() {
+		var i PeopleSearchPrefixRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Title,
+			&i.Active,
+			&i.Handle,
+			&i.Teams,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const teamsSearch = `-- name: TeamsSearch :many
 SELECT t.id, t.name,
        (SELECT count(*) FROM team_members tm JOIN users u ON u.org_id = tm.org_id AND u.id = tm.user_id
         WHERE tm.org_id = t.org_id AND tm.team_id = t.id AND u.active) AS member_count
 FROM teams t
 WHERE t.org_id = $1
-  AND search_fold(t.name) LIKE '%' || search_fold($2::text) || '%'
+  AND t.search_name LIKE '%' || search_fold($2::text) || '%'
   AND NOT EXISTS (
       SELECT 1 FROM unnest(string_to_array(search_fold($3::text), ' ')) AS w(word)
-      WHERE search_fold(t.name) NOT LIKE '%' || w.word || '%')
+      WHERE t.search_name NOT LIKE '%' || w.word || '%')
 ORDER BY
-  CASE WHEN search_fold(t.name) LIKE search_fold($3::text) || '%' THEN 0
-       WHEN search_fold(t.name) LIKE '% ' || search_fold($3::text) || '%' THEN 1
+  CASE WHEN t.search_name LIKE search_fold($3::text) || '%' THEN 0
+       WHEN t.search_name LIKE '% ' || search_fold($3::text) || '%' THEN 1
        ELSE 2 END,
-  lower(t.name), t.id
+  t.search_name, t.id
 LIMIT $4
 `
 
@@ -190,6 +259,58 @@ func (q *Queries) TeamsSearch(ctx context.Context, db DBTX, arg TeamsSearchParam
 	var items []TeamsSearchRow
 	for rows.Next() {
 		var i TeamsSearchRow
+		if err := rows.Scan(&i.ID, &i.Name, &i.MemberCount); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const teamsSearchPrefix = `-- name: TeamsSearchPrefix :many
+SELECT t.id, t.name,
+       (SELECT count(*) FROM team_members tm JOIN users u ON u.org_id = tm.org_id AND u.id = tm.user_id
+        WHERE tm.org_id = t.org_id AND tm.team_id = t.id AND u.active) AS member_count
+FROM teams t
+WHERE t.org_id = $1
+  AND t.search_name COLLATE "C" >= search_fold($2::text)
+  AND t.search_name COLLATE "C" < search_fold($2::text) || chr(1114111)
+  AND t.search_name LIKE search_fold($3::text)
+ORDER BY t.search_name COLLATE "C", t.id
+LIMIT $4
+`
+
+type TeamsSearchPrefixParams struct {
+	OrgID    int64
+	Q        string
+	Pattern  string
+	RowLimit int32
+}
+
+type TeamsSearchPrefixRow struct {
+	ID          int64
+	Name        string
+	MemberCount int64
+}
+
+// TeamsSearch for a text whose words are all shorter than three letters.
+func (q *Queries) TeamsSearchPrefix(ctx context.Context, db DBTX, arg TeamsSearchPrefixParams) ([]TeamsSearchPrefixRow, error) {
+	rows, err := db.Query(ctx, teamsSearchPrefix,
+		arg.OrgID,
+		arg.Q,
+		arg.Pattern,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TeamsSearchPrefixRow
+	for rows.Next() {
+		var i TeamsSearchPrefixRow
 		if err := rows.Scan(&i.ID, &i.Name, &i.MemberCount); err != nil {
 			return nil, err
 		}
