@@ -417,8 +417,8 @@ var matrix = map[string]expectation{
 	"POST /people/{id}/deactivate":  {path: personPath("/deactivate", true), want: adminPostID(303)},
 	"POST /people/{id}/reactivate":  {path: personPath("/reactivate", true), want: adminPostID(303)},
 	"POST /people/{id}/invite":      {path: personPath("/invite", true), want: adminPostID(303)},
-	"GET /pick/people":              {path: func(*world, string) string { return "/pick/people?q=a" }, want: getPage},
-	"GET /pick/teams":               {path: func(*world, string) string { return "/pick/teams?q=at" }, want: getPage},
+	"GET /pick/people":              {want: getPage}, // rows: TestOtherOrganisationSeesNothingOfOurs
+	"GET /pick/teams":               {want: getPage},
 	"GET /teams":                    {want: getPage},
 	"GET /teams/new":                {want: adminGet},
 	"POST /teams":                   {want: adminPost(422)},

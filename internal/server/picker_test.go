@@ -358,3 +358,25 @@ func TestKudosTeamFilterListsOwnTeamsAndFindsOthers(t *testing.T) {
 		t.Error("the feed filtered on the other team shows nothing")
 	}
 }
+
+// Adding a team member: the search step offers people not yet in the team.
+func TestTeamMemberPickerOffersOnlyNonMembers(t *testing.T) {
+	p := newPickers(t)
+	team := p.ta.F.Team(t, p.org, "Gardeners", p.camL.ID)
+	path := fmt.Sprintf("/teams/%d/members", team)
+	if page := p.c["admin"].Get(fmt.Sprintf("/teams/%d", team)); strings.Contains(page.Body, "Camille Martin") {
+		t.Error("the team page lists everyone who could be added")
+	}
+	r := p.c["admin"].Post(path, url.Values{"person_id": {""}, "person_id_q": {"camille"}})
+	var offered []string
+	doc(t, r.Body).Find(`input[type=radio][name=person_id]`).Each(func(_ int, s *goquery.Selection) { v, _ := s.Attr("value"); offered = append(offered, v) })
+	if r.Status != 200 || fmt.Sprint(offered) != fmt.Sprintf("[%d]", p.camM.ID) {
+		t.Fatalf("search step: %d offers %v, want only Camille Martin", r.Status, offered)
+	}
+	if r := p.c["admin"].Post(path, url.Values{"person_id": {fmt.Sprint(p.camM.ID)}, "person_id_q": {"camille"}, "person_id_searched": {"camille"}}); r.Status != 303 {
+		t.Fatalf("add: %d", r.Status)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM team_members WHERE team_id = $1", team); n != 2 {
+		t.Fatalf("%d members", n)
+	}
+}
