@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -112,4 +113,63 @@ func TestPickerFindsElodieByKeyboard(t *testing.T) {
 		t.Error("the Studio filter hides Élodie's kudo")
 	}
 	b.assertClean()
+}
+
+// TestPickerWorksWithoutJavaScript: with scripts off, Find sends the kudos
+// form to its search step, which keeps what was typed and asks which
+// Camille is meant; the kudo then goes to the one chosen.
+func TestPickerWorksWithoutJavaScript(t *testing.T) {
+	requireBrowser(t)
+	t.Parallel()
+	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
+	f := app.F
+	org := f.Org(t, "Sans Script")
+	n := testfx.Next()
+	mk := func(name, local string) testfx.Person {
+		return f.Person(t, org, testfx.PersonOpts{Name: name, Title: "Engineer", Email: fmt.Sprintf("%s%d@noscript.test", local, n), Role: core.RoleEmployee})
+	}
+	author := mk("Ines Costa", "ines")
+	mk("Camille Lefebvre", "camille.lefebvre")
+	mk("Camille Martin", "camille.martin")
+	mk("Łukasz Wróbel", "lukasz")
+
+	b := newTab(t, app.URL)
+	b.signIn(author.Email)
+	scripts(b, false)
+	b.open("/kudos/new")
+	b.typeInto("#f-to", "lukasz, Camille")
+	b.typeInto("#f-did", "Paired on the flaky deploy all afternoon")
+	if status := b.submit(`button[name=pick][value=to]`); status != http.StatusOK {
+		t.Fatalf("find: %d", status)
+	}
+	if got := b.value("#f-to"); got != fmt.Sprintf("@lukasz%d, ", n) {
+		t.Errorf("settled recipients %q", got)
+	}
+	if got := b.value("#f-did"); got != "Paired on the flaky deploy all afternoon" {
+		t.Errorf("message not kept: %q", got)
+	}
+	if got := b.text(".picker-results legend"); got != "Who is “Camille”?" {
+		t.Errorf("asks %q", got)
+	}
+	// Screenshots wait for a frame with a script of their own; the page's
+	// scripts do not run again when they are back on.
+	scripts(b, true)
+	b.screenshots("picker-no-js-step")
+	scripts(b, false)
+	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=to_pick_0][value="@camille.martin%d"]`, n)), chromedp.NodeVisible))
+	b.typeInto("#f-impact", "The release went out on time")
+	if status := b.submit("main form.stack .form-actions button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("post: %d", status)
+	}
+	if h1 := b.text("main h1"); !strings.Contains(h1, "Camille Martin") || !strings.Contains(h1, "Łukasz Wróbel") {
+		t.Errorf("kudo for %q, want Camille Martin and Łukasz Wróbel", h1)
+	}
+}
+
+// scripts turns the tab's JavaScript on or off.
+func scripts(b *tab, on bool) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on}); err != nil {
+		b.t.Fatalf("scripts on=%v: %v", on, err)
+	}
 }
