@@ -380,3 +380,37 @@ func TestTeamMemberPickerOffersOnlyNonMembers(t *testing.T) {
 		t.Fatalf("%d members", n)
 	}
 }
+
+// A new review cycle's team is found by name: the search step keeps the
+// form and creates nothing; the chosen team then scopes the cycle.
+func TestCycleFormFindsTheTeamByName(t *testing.T) {
+	p := newPickers(t)
+	form := url.Values{"name": {"2026 H2 Paiements"}, "period_start": {"2026-07-01"}, "period_end": {"2026-12-31"},
+		"self_due": {"2026-12-10"}, "manager_due": {"2026-12-20"}, "scope": {"team"},
+		"root_id": {fmt.Sprint(p.admin.ID)}, "root_id_q": {p.admin.Name}, "team_id": {""}, "team_id_q": {"paiem"}, "key": {"cycle-k"}}
+	count := func() int { return p.ta.F.Count(t, "SELECT count(*) FROM review_cycles WHERE org_id = $1", p.org) }
+	before := count()
+	r := p.c["admin"].Post("/reviews", form)
+	if r.Status != 200 {
+		t.Fatalf("search step: %d", r.Status)
+	}
+	d := doc(t, r.Body)
+	team, _ := d.Find(`input[type=radio][name=team_id]`).Attr("value")
+	if v, _ := d.Find("#f-name").Attr("value"); v != "2026 H2 Paiements" || team == "" {
+		t.Fatalf("step kept name %q, offers team %q", v, team)
+	}
+	if v, _ := d.Find(`input[name=root_id]`).Attr("value"); v != fmt.Sprint(p.admin.ID) {
+		t.Errorf("the other picker lost its choice: %q", v)
+	}
+	if count() != before {
+		t.Fatal("the search step created a cycle")
+	}
+	form.Set("team_id", team)
+	form.Set("team_id_searched", "paiem")
+	if r := p.c["admin"].Post("/reviews", form); r.Status != 303 {
+		t.Fatalf("create: %d\n%s", r.Status, doc(t, r.Body).Find(".error-summary, .field-error").Text())
+	}
+	if count() != before+1 {
+		t.Fatal("no cycle created")
+	}
+}

@@ -1223,12 +1223,8 @@ type CycleFormProps struct {
 	Values  map[string]string
 	Errors  map[string]string
 	Message string
-	Teams   []Option
-	Roots   []Option
-}
-
-func withBlank(label string, opts []Option) []Option {
-	return append([]Option{{Value: "", Label: label}}, opts...)
+	Root    PickState // whose reporting tree
+	Team    PickState // which team
 }
 
 // CycleFormPage creates a review cycle.
@@ -1316,7 +1312,7 @@ func CycleFormPage(l Layout, p CycleFormProps) templ.Component {
 			var templ_7745c5c3_Var55 string
 			templ_7745c5c3_Var55, templ_7745c5c3_Err = templ.JoinStringErrs(describedBy("scope", "", p.Errors["scope"]))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 405, Col: 75}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 401, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var55))
 			if templ_7745c5c3_Err != nil {
@@ -1344,7 +1340,7 @@ func CycleFormPage(l Layout, p CycleFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(SelectProps{Name: "root_id", Label: "Whose tree", Value: p.Values["root_id"], Error: p.Errors["root_id"], Options: withBlank("Choose a person…", p.Roots)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Picker(p.Root.With(PickerProps{Name: "root_id", Label: "Whose tree", Kind: "people", Error: p.Errors["root_id"], Placeholder: "Start typing a name"})).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1362,7 +1358,7 @@ func CycleFormPage(l Layout, p CycleFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(SelectProps{Name: "team_id", Label: "Team", Value: p.Values["team_id"], Error: p.Errors["team_id"], Options: withBlank("Choose a team…", p.Teams)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Picker(p.Team.With(PickerProps{Name: "team_id", Label: "Team", Kind: "teams", Error: p.Errors["team_id"], Placeholder: "Start typing a team's name"})).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1484,7 +1480,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var58 string
 			templ_7745c5c3_Var58, templ_7745c5c3_Err = templ.JoinStringErrs(c.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 501, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 497, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var58))
 			if templ_7745c5c3_Err != nil {
@@ -1497,7 +1493,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var59 string
 			templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(period(c))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 502, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 498, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var59))
 			if templ_7745c5c3_Err != nil {
@@ -1510,7 +1506,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var60 string
 			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(day(c.SelfDue))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 502, Col: 61}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 498, Col: 61}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 			if templ_7745c5c3_Err != nil {
@@ -1523,7 +1519,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var61 string
 			templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinStringErrs(day(c.ManagerDue))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 502, Col: 106}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 498, Col: 106}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
 			if templ_7745c5c3_Err != nil {
@@ -1536,7 +1532,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var62 templ.SafeURL
 			templ_7745c5c3_Var62, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/framework?version=" + cid(c.FrameworkVersionID)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 502, Col: 186}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 498, Col: 186}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var62))
 			if templ_7745c5c3_Err != nil {
@@ -1549,7 +1545,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 			var templ_7745c5c3_Var63 string
 			templ_7745c5c3_Var63, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(v.Framework.Version.Number))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 502, Col: 249}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 498, Col: 249}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var63))
 			if templ_7745c5c3_Err != nil {
@@ -1577,7 +1573,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var64 string
 				templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(p.Progress.Total[st]))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 515, Col: 70}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 511, Col: 70}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 				if templ_7745c5c3_Err != nil {
@@ -1590,7 +1586,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var65 string
 				templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(st.Label())
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 515, Col: 92}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 511, Col: 92}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var65))
 				if templ_7745c5c3_Err != nil {
@@ -1618,7 +1614,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 					var templ_7745c5c3_Var66 string
 					templ_7745c5c3_Var66, templ_7745c5c3_Err = templ.JoinStringErrs(st.Label())
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 527, Col: 49}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 523, Col: 49}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var66))
 					if templ_7745c5c3_Err != nil {
@@ -1641,7 +1637,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 					var templ_7745c5c3_Var67 string
 					templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(m.ManagerName)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 534, Col: 40}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 530, Col: 40}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 					if templ_7745c5c3_Err != nil {
@@ -1654,7 +1650,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 					var templ_7745c5c3_Var68 string
 					templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(m.People))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 535, Col: 49}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 531, Col: 49}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var68))
 					if templ_7745c5c3_Err != nil {
@@ -1672,7 +1668,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 						var templ_7745c5c3_Var69 string
 						templ_7745c5c3_Var69, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(m.Counts[st]))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 537, Col: 54}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 533, Col: 54}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var69))
 						if templ_7745c5c3_Err != nil {
@@ -1705,7 +1701,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var70 templ.SafeURL
 				templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinURLErrs(cycleURL(c.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 549, Col: 46}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 545, Col: 46}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var70))
 				if templ_7745c5c3_Err != nil {
@@ -1726,7 +1722,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var71 string
 				templ_7745c5c3_Var71, templ_7745c5c3_Err = templ.JoinStringErrs(p.Sort)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 551, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 547, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var71))
 				if templ_7745c5c3_Err != nil {
@@ -1747,7 +1743,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var72 templ.SafeURL
 				templ_7745c5c3_Var72, templ_7745c5c3_Err = templ.JoinURLErrs(cycleURL(c.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 558, Col: 46}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 554, Col: 46}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var72))
 				if templ_7745c5c3_Err != nil {
@@ -1772,7 +1768,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var73 string
 				templ_7745c5c3_Var73, templ_7745c5c3_Err = templ.JoinStringErrs(p.Team)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 561, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 557, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var73))
 				if templ_7745c5c3_Err != nil {
@@ -1803,7 +1799,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 					var templ_7745c5c3_Var74 templ.SafeURL
 					templ_7745c5c3_Var74, templ_7745c5c3_Err = templ.JoinURLErrs(reviewURL(c.ID, pt.PersonID))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 570, Col: 47}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 566, Col: 47}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var74))
 					if templ_7745c5c3_Err != nil {
@@ -1816,7 +1812,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 					var templ_7745c5c3_Var75 string
 					templ_7745c5c3_Var75, templ_7745c5c3_Err = templ.JoinStringErrs(pt.PersonName)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 570, Col: 65}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 566, Col: 65}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var75))
 					if templ_7745c5c3_Err != nil {
@@ -1852,7 +1848,7 @@ func CyclePage(l Layout, p CycleProps) templ.Component {
 				var templ_7745c5c3_Var76 templ.SafeURL
 				templ_7745c5c3_Var76, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(fmt.Sprintf("/reviews/%d/people", c.ID)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 577, Col: 87}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 573, Col: 87}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var76))
 				if templ_7745c5c3_Err != nil {
@@ -1919,7 +1915,7 @@ func calibrationTable(p CycleProps) templ.Component {
 		var templ_7745c5c3_Var78 string
 		templ_7745c5c3_Var78, templ_7745c5c3_Err = templ.JoinStringErrs(p.Sort)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 599, Col: 69}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 595, Col: 69}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var78))
 		if templ_7745c5c3_Err != nil {
@@ -1937,7 +1933,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var79 string
 			templ_7745c5c3_Var79, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 606, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 602, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var79))
 			if templ_7745c5c3_Err != nil {
@@ -1950,7 +1946,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var80 string
 			templ_7745c5c3_Var80, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 607, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 603, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var80))
 			if templ_7745c5c3_Err != nil {
@@ -1973,7 +1969,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var81 templ.SafeURL
 			templ_7745c5c3_Var81, templ_7745c5c3_Err = templ.JoinURLErrs(reviewURL(v.Cycle.ID, r.PersonID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 616, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 612, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var81))
 			if templ_7745c5c3_Err != nil {
@@ -1986,7 +1982,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var82 string
 			templ_7745c5c3_Var82, templ_7745c5c3_Err = templ.JoinStringErrs(r.PersonName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 616, Col: 70}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 612, Col: 70}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var82))
 			if templ_7745c5c3_Err != nil {
@@ -2004,7 +2000,7 @@ func calibrationTable(p CycleProps) templ.Component {
 				var templ_7745c5c3_Var83 string
 				templ_7745c5c3_Var83, templ_7745c5c3_Err = templ.JoinStringErrs(r.TeamName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 618, Col: 46}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 614, Col: 46}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var83))
 				if templ_7745c5c3_Err != nil {
@@ -2022,7 +2018,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var84 string
 			templ_7745c5c3_Var84, templ_7745c5c3_Err = templ.JoinStringErrs(r.ManagerName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 621, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 617, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var84))
 			if templ_7745c5c3_Err != nil {
@@ -2048,7 +2044,7 @@ func calibrationTable(p CycleProps) templ.Component {
 				var templ_7745c5c3_Var85 string
 				templ_7745c5c3_Var85, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name + ": self")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 624, Col: 53}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 620, Col: 53}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var85))
 				if templ_7745c5c3_Err != nil {
@@ -2061,7 +2057,7 @@ func calibrationTable(p CycleProps) templ.Component {
 				var templ_7745c5c3_Var86 string
 				templ_7745c5c3_Var86, templ_7745c5c3_Err = templ.JoinStringErrs(ratingCell(r.Self, e.CompetencyID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 624, Col: 92}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 620, Col: 92}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var86))
 				if templ_7745c5c3_Err != nil {
@@ -2074,7 +2070,7 @@ func calibrationTable(p CycleProps) templ.Component {
 				var templ_7745c5c3_Var87 string
 				templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name + ": manager")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 625, Col: 56}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 621, Col: 56}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var87))
 				if templ_7745c5c3_Err != nil {
@@ -2087,7 +2083,7 @@ func calibrationTable(p CycleProps) templ.Component {
 				var templ_7745c5c3_Var88 string
 				templ_7745c5c3_Var88, templ_7745c5c3_Err = templ.JoinStringErrs(ratingCell(r.Manager, e.CompetencyID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 625, Col: 98}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 621, Col: 98}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var88))
 				if templ_7745c5c3_Err != nil {
@@ -2105,7 +2101,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var89 string
 			templ_7745c5c3_Var89, templ_7745c5c3_Err = templ.JoinStringErrs(avgText(r.Average))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 627, Col: 71}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 623, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var89))
 			if templ_7745c5c3_Err != nil {
@@ -2118,7 +2114,7 @@ func calibrationTable(p CycleProps) templ.Component {
 			var templ_7745c5c3_Var90 string
 			templ_7745c5c3_Var90, templ_7745c5c3_Err = templ.JoinStringErrs(avgText(r.Gap))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 628, Col: 70}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 624, Col: 70}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var90))
 			if templ_7745c5c3_Err != nil {
@@ -2246,7 +2242,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var93 string
 				templ_7745c5c3_Var93, templ_7745c5c3_Err = templ.JoinStringErrs(pt.PersonName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 703, Col: 31}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 699, Col: 31}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var93))
 				if templ_7745c5c3_Err != nil {
@@ -2260,7 +2256,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var94 templ.SafeURL
 			templ_7745c5c3_Var94, templ_7745c5c3_Err = templ.JoinURLErrs(cycleURL(v.Cycle.ID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 707, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 703, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var94))
 			if templ_7745c5c3_Err != nil {
@@ -2273,7 +2269,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var95 string
 			templ_7745c5c3_Var95, templ_7745c5c3_Err = templ.JoinStringErrs(v.Cycle.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 707, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 703, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var95))
 			if templ_7745c5c3_Err != nil {
@@ -2286,7 +2282,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var96 string
 			templ_7745c5c3_Var96, templ_7745c5c3_Err = templ.JoinStringErrs(period(v.Cycle))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 707, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 703, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var96))
 			if templ_7745c5c3_Err != nil {
@@ -2304,7 +2300,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var97 string
 				templ_7745c5c3_Var97, templ_7745c5c3_Err = templ.JoinStringErrs(pt.ManagerName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 709, Col: 34}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 705, Col: 34}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var97))
 				if templ_7745c5c3_Err != nil {
@@ -2335,7 +2331,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var98 string
 				templ_7745c5c3_Var98, templ_7745c5c3_Err = templ.JoinStringErrs(p.Message)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 717, Col: 61}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 713, Col: 61}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var98))
 				if templ_7745c5c3_Err != nil {
@@ -2387,7 +2383,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var99 templ.SafeURL
 				templ_7745c5c3_Var99, templ_7745c5c3_Err = templ.JoinURLErrs(reviewPost(v.Cycle.ID, pt.PersonID, p.editing()))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 725, Col: 80}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 721, Col: 80}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var99))
 				if templ_7745c5c3_Err != nil {
@@ -2451,7 +2447,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 					var templ_7745c5c3_Var100 string
 					templ_7745c5c3_Var100, templ_7745c5c3_Err = templ.JoinStringErrs(pt.Summary)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 749, Col: 36}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 745, Col: 36}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var100))
 					if templ_7745c5c3_Err != nil {
@@ -2483,7 +2479,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var101 string
 				templ_7745c5c3_Var101, templ_7745c5c3_Err = templ.JoinStringErrs(day(*pt.AcknowledgedAt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 756, Col: 57}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 752, Col: 57}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var101))
 				if templ_7745c5c3_Err != nil {
@@ -2501,7 +2497,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 					var templ_7745c5c3_Var102 string
 					templ_7745c5c3_Var102, templ_7745c5c3_Err = templ.JoinStringErrs(pt.AckComment)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 758, Col: 39}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 754, Col: 39}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var102))
 					if templ_7745c5c3_Err != nil {
@@ -2534,7 +2530,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var103 templ.SafeURL
 				templ_7745c5c3_Var103, templ_7745c5c3_Err = templ.JoinURLErrs(reviewPost(v.Cycle.ID, pt.PersonID, "acknowledge"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 768, Col: 83}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 764, Col: 83}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var103))
 				if templ_7745c5c3_Err != nil {
@@ -2565,7 +2561,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var104 templ.SafeURL
 				templ_7745c5c3_Var104, templ_7745c5c3_Err = templ.JoinURLErrs(reviewPost(v.Cycle.ID, pt.PersonID, "finalise"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 778, Col: 80}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 774, Col: 80}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var104))
 				if templ_7745c5c3_Err != nil {
@@ -2588,7 +2584,7 @@ func ReviewPage(l Layout, p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var105 string
 				templ_7745c5c3_Var105, templ_7745c5c3_Err = templ.JoinStringErrs(day(*pt.FinalisedAt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 784, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 780, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var105))
 				if templ_7745c5c3_Err != nil {
@@ -2645,7 +2641,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var107 string
 			templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(period(v.Cycle))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 795, Col: 98}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 791, Col: 98}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var107))
 			if templ_7745c5c3_Err != nil {
@@ -2658,7 +2654,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var108 string
 			templ_7745c5c3_Var108, templ_7745c5c3_Err = templ.JoinStringErrs(day(v.Cycle.SelfDue))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 795, Col: 206}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 791, Col: 206}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var108))
 			if templ_7745c5c3_Err != nil {
@@ -2672,7 +2668,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var109 string
 			templ_7745c5c3_Var109, templ_7745c5c3_Err = templ.JoinStringErrs(v.Participant.PersonName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 797, Col: 30}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 793, Col: 30}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var109))
 			if templ_7745c5c3_Err != nil {
@@ -2685,7 +2681,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var110 string
 			templ_7745c5c3_Var110, templ_7745c5c3_Err = templ.JoinStringErrs(day(v.Cycle.ManagerDue))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 797, Col: 170}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 793, Col: 170}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var110))
 			if templ_7745c5c3_Err != nil {
@@ -2703,7 +2699,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var111 string
 			templ_7745c5c3_Var111, templ_7745c5c3_Err = templ.JoinStringErrs(day(v.Cycle.ManagerDue))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 799, Col: 107}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 795, Col: 107}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var111))
 			if templ_7745c5c3_Err != nil {
@@ -2716,7 +2712,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var112 string
 			templ_7745c5c3_Var112, templ_7745c5c3_Err = templ.JoinStringErrs(v.Participant.PersonName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 799, Col: 138}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 795, Col: 138}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var112))
 			if templ_7745c5c3_Err != nil {
@@ -2735,7 +2731,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var113 string
 			templ_7745c5c3_Var113, templ_7745c5c3_Err = templ.JoinStringErrs(st.Label())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 803, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 799, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var113))
 			if templ_7745c5c3_Err != nil {
@@ -2754,7 +2750,7 @@ func stepsNote(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var114 string
 			templ_7745c5c3_Var114, templ_7745c5c3_Err = templ.JoinStringErrs(st.Label())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 807, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 803, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var114))
 			if templ_7745c5c3_Err != nil {
@@ -2802,7 +2798,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var116 string
 		templ_7745c5c3_Var116, templ_7745c5c3_Err = templ.JoinStringErrs(period(v.Cycle))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 815, Col: 53}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 811, Col: 53}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var116))
 		if templ_7745c5c3_Err != nil {
@@ -2815,7 +2811,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var117 string
 		templ_7745c5c3_Var117, templ_7745c5c3_Err = templ.JoinStringErrs(cueRatio(c.Contact))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 819, Col: 37}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 815, Col: 37}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var117))
 		if templ_7745c5c3_Err != nil {
@@ -2828,7 +2824,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var118 string
 		templ_7745c5c3_Var118, templ_7745c5c3_Err = templ.JoinStringErrs(cueRatio(c.FollowThrough))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 823, Col: 43}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 819, Col: 43}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var118))
 		if templ_7745c5c3_Err != nil {
@@ -2841,7 +2837,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var119 string
 		templ_7745c5c3_Var119, templ_7745c5c3_Err = templ.JoinStringErrs(cueRatio(c.Communication))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 827, Col: 43}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 823, Col: 43}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var119))
 		if templ_7745c5c3_Err != nil {
@@ -2854,7 +2850,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var120 string
 		templ_7745c5c3_Var120, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(c.PointsAdded))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 831, Col: 45}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 827, Col: 45}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var120))
 		if templ_7745c5c3_Err != nil {
@@ -2867,7 +2863,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var121 string
 		templ_7745c5c3_Var121, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(c.CrossTeamKudos))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 831, Col: 121}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 827, Col: 121}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var121))
 		if templ_7745c5c3_Err != nil {
@@ -2880,7 +2876,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var122 string
 		templ_7745c5c3_Var122, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(c.OutsideContacts))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 831, Col: 200}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 827, Col: 200}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var122))
 		if templ_7745c5c3_Err != nil {
@@ -2893,7 +2889,7 @@ func cuesCard(v review.ReviewView) templ.Component {
 		var templ_7745c5c3_Var123 string
 		templ_7745c5c3_Var123, templ_7745c5c3_Err = templ.JoinStringErrs(peopleWord(c.OutsideContacts))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 831, Col: 243}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 827, Col: 243}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var123))
 		if templ_7745c5c3_Err != nil {
@@ -2951,7 +2947,7 @@ func coverageCard(v review.ReviewView) templ.Component {
 			var templ_7745c5c3_Var125 templ.SafeURL
 			templ_7745c5c3_Var125, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("#c-" + cid(e.CompetencyID)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 848, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 844, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var125))
 			if templ_7745c5c3_Err != nil {
@@ -2964,7 +2960,7 @@ func coverageCard(v review.ReviewView) templ.Component {
 			var templ_7745c5c3_Var126 string
 			templ_7745c5c3_Var126, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 848, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 844, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var126))
 			if templ_7745c5c3_Err != nil {
@@ -2977,7 +2973,7 @@ func coverageCard(v review.ReviewView) templ.Component {
 			var templ_7745c5c3_Var127 string
 			templ_7745c5c3_Var127, templ_7745c5c3_Err = templ.JoinStringErrs(itemsText(n))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 848, Col: 90}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 844, Col: 90}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var127))
 			if templ_7745c5c3_Err != nil {
@@ -3026,7 +3022,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 			var templ_7745c5c3_Var129 string
 			templ_7745c5c3_Var129, templ_7745c5c3_Err = templ.JoinStringErrs(review.GroupLabel(g))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 857, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 853, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var129))
 			if templ_7745c5c3_Err != nil {
@@ -3046,7 +3042,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var130 string
 				templ_7745c5c3_Var130, templ_7745c5c3_Err = templ.JoinStringErrs("c-" + id)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 861, Col: 50}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 857, Col: 50}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var130))
 				if templ_7745c5c3_Err != nil {
@@ -3059,7 +3055,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var131 string
 				templ_7745c5c3_Var131, templ_7745c5c3_Err = templ.JoinStringErrs("ch-" + id)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 861, Col: 81}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 857, Col: 81}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var131))
 				if templ_7745c5c3_Err != nil {
@@ -3072,7 +3068,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var132 string
 				templ_7745c5c3_Var132, templ_7745c5c3_Err = templ.JoinStringErrs("ch-" + id)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 863, Col: 24}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 859, Col: 24}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var132))
 				if templ_7745c5c3_Err != nil {
@@ -3085,7 +3081,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var133 string
 				templ_7745c5c3_Var133, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 863, Col: 35}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 859, Col: 35}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var133))
 				if templ_7745c5c3_Err != nil {
@@ -3098,7 +3094,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var134 string
 				templ_7745c5c3_Var134, templ_7745c5c3_Err = templ.JoinStringErrs(e.Behaviour)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 864, Col: 41}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 860, Col: 41}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var134))
 				if templ_7745c5c3_Err != nil {
@@ -3111,7 +3107,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 				var templ_7745c5c3_Var135 string
 				templ_7745c5c3_Var135, templ_7745c5c3_Err = templ.JoinStringErrs(e.LeaderCheck)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 864, Col: 83}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 860, Col: 83}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var135))
 				if templ_7745c5c3_Err != nil {
@@ -3135,7 +3131,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 					var templ_7745c5c3_Var136 string
 					templ_7745c5c3_Var136, templ_7745c5c3_Err = templ.JoinStringErrs(levelText(v.Framework, r.SelfRating))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 869, Col: 107}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 865, Col: 107}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var136))
 					if templ_7745c5c3_Err != nil {
@@ -3153,7 +3149,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 						var templ_7745c5c3_Var137 string
 						templ_7745c5c3_Var137, templ_7745c5c3_Err = templ.JoinStringErrs(r.SelfComment)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 871, Col: 49}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 867, Col: 49}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var137))
 						if templ_7745c5c3_Err != nil {
@@ -3177,7 +3173,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 					var templ_7745c5c3_Var138 string
 					templ_7745c5c3_Var138, templ_7745c5c3_Err = templ.JoinStringErrs(levelText(v.Framework, r.ManagerRating))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 876, Col: 113}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 872, Col: 113}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var138))
 					if templ_7745c5c3_Err != nil {
@@ -3195,7 +3191,7 @@ func competencyBlocks(p ReviewProps) templ.Component {
 						var templ_7745c5c3_Var139 string
 						templ_7745c5c3_Var139, templ_7745c5c3_Err = templ.JoinStringErrs(r.ManagerComment)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 878, Col: 52}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 874, Col: 52}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var139))
 						if templ_7745c5c3_Err != nil {
@@ -3278,7 +3274,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 		var templ_7745c5c3_Var143 string
 		templ_7745c5c3_Var143, templ_7745c5c3_Err = templ.JoinStringErrs(describedBy(name, "", p.Errors[name]))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 893, Col: 113}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 889, Col: 113}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var143))
 		if templ_7745c5c3_Err != nil {
@@ -3301,7 +3297,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var144 string
 			templ_7745c5c3_Var144, templ_7745c5c3_Err = templ.JoinStringErrs(p.View.Participant.PersonName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 898, Col: 50}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 894, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var144))
 			if templ_7745c5c3_Err != nil {
@@ -3329,7 +3325,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var145 string
 			templ_7745c5c3_Var145, templ_7745c5c3_Err = templ.JoinStringErrs(lv.Description)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 905, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 901, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var145))
 			if templ_7745c5c3_Err != nil {
@@ -3342,7 +3338,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var146 string
 			templ_7745c5c3_Var146, templ_7745c5c3_Err = templ.JoinStringErrs(name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 906, Col: 36}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 902, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var146))
 			if templ_7745c5c3_Err != nil {
@@ -3355,7 +3351,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var147 string
 			templ_7745c5c3_Var147, templ_7745c5c3_Err = templ.JoinStringErrs(val)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 906, Col: 50}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 902, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var147))
 			if templ_7745c5c3_Err != nil {
@@ -3378,7 +3374,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var148 string
 			templ_7745c5c3_Var148, templ_7745c5c3_Err = templ.JoinStringErrs(val)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 911, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 907, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var148))
 			if templ_7745c5c3_Err != nil {
@@ -3391,7 +3387,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var149 string
 			templ_7745c5c3_Var149, templ_7745c5c3_Err = templ.JoinStringErrs(lv.Label)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 911, Col: 32}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 907, Col: 32}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var149))
 			if templ_7745c5c3_Err != nil {
@@ -3409,7 +3405,7 @@ func ratingInput(p ReviewProps, e review.Entry) templ.Component {
 		var templ_7745c5c3_Var150 string
 		templ_7745c5c3_Var150, templ_7745c5c3_Err = templ.JoinStringErrs(name)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 915, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 911, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var150))
 		if templ_7745c5c3_Err != nil {
@@ -3466,7 +3462,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 		var templ_7745c5c3_Var152 string
 		templ_7745c5c3_Var152, templ_7745c5c3_Err = templ.JoinStringErrs("Evidence for " + e.Name)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 929, Col: 62}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 925, Col: 62}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var152))
 		if templ_7745c5c3_Err != nil {
@@ -3479,7 +3475,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 		var templ_7745c5c3_Var153 string
 		templ_7745c5c3_Var153, templ_7745c5c3_Err = templ.JoinStringErrs(itemsText(len(items)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 930, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 926, Col: 41}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var153))
 		if templ_7745c5c3_Err != nil {
@@ -3497,7 +3493,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 			var templ_7745c5c3_Var154 string
 			templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 932, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 928, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var154))
 			if templ_7745c5c3_Err != nil {
@@ -3521,7 +3517,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 					var templ_7745c5c3_Var155 string
 					templ_7745c5c3_Var155, templ_7745c5c3_Err = templ.JoinStringErrs(it.Kind.Label())
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 938, Col: 46}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 934, Col: 46}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var155))
 					if templ_7745c5c3_Err != nil {
@@ -3534,7 +3530,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 					var templ_7745c5c3_Var156 templ.SafeURL
 					templ_7745c5c3_Var156, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(it.Link))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 939, Col: 39}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 935, Col: 39}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var156))
 					if templ_7745c5c3_Err != nil {
@@ -3547,7 +3543,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 					var templ_7745c5c3_Var157 string
 					templ_7745c5c3_Var157, templ_7745c5c3_Err = templ.JoinStringErrs(it.Text)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 939, Col: 51}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 935, Col: 51}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var157))
 					if templ_7745c5c3_Err != nil {
@@ -3560,7 +3556,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 					var templ_7745c5c3_Var158 string
 					templ_7745c5c3_Var158, templ_7745c5c3_Err = templ.JoinStringErrs(day(it.At))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 940, Col: 45}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 936, Col: 45}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var158))
 					if templ_7745c5c3_Err != nil {
@@ -3578,7 +3574,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 						var templ_7745c5c3_Var159 string
 						templ_7745c5c3_Var159, templ_7745c5c3_Err = templ.JoinStringErrs(it.By)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 942, Col: 19}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 938, Col: 19}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var159))
 						if templ_7745c5c3_Err != nil {
@@ -3603,7 +3599,7 @@ func evidencePanel(v review.ReviewView, e review.Entry) templ.Component {
 				var templ_7745c5c3_Var160 string
 				templ_7745c5c3_Var160, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(len(items) - 8))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 950, Col: 61}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 946, Col: 61}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var160))
 				if templ_7745c5c3_Err != nil {
@@ -3657,7 +3653,7 @@ func sharedNotesCard(v review.ReviewView) templ.Component {
 			var templ_7745c5c3_Var162 string
 			templ_7745c5c3_Var162, templ_7745c5c3_Err = templ.JoinStringErrs(v.Participant.PersonName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 961, Col: 100}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 957, Col: 100}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var162))
 			if templ_7745c5c3_Err != nil {
@@ -3680,7 +3676,7 @@ func sharedNotesCard(v review.ReviewView) templ.Component {
 				var templ_7745c5c3_Var163 templ.SafeURL
 				templ_7745c5c3_Var163, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(n.Link))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 965, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 961, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var163))
 				if templ_7745c5c3_Err != nil {
@@ -3693,7 +3689,7 @@ func sharedNotesCard(v review.ReviewView) templ.Component {
 				var templ_7745c5c3_Var164 string
 				templ_7745c5c3_Var164, templ_7745c5c3_Err = templ.JoinStringErrs(day(n.At))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 965, Col: 61}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 961, Col: 61}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var164))
 				if templ_7745c5c3_Err != nil {
@@ -3706,7 +3702,7 @@ func sharedNotesCard(v review.ReviewView) templ.Component {
 				var templ_7745c5c3_Var165 string
 				templ_7745c5c3_Var165, templ_7745c5c3_Err = templ.JoinStringErrs(n.Text)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 965, Col: 99}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/reviews.templ`, Line: 961, Col: 99}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var165))
 				if templ_7745c5c3_Err != nil {
