@@ -414,3 +414,27 @@ func TestCycleFormFindsTheTeamByName(t *testing.T) {
 		t.Fatal("no cycle created")
 	}
 }
+
+// The export page's team list is the viewer's own teams; any other team is
+// found with the picker and then scopes the export.
+func TestExportTeamPickerScopesTheExport(t *testing.T) {
+	p := newPickers(t)
+	cycle := p.ta.F.Cycle(t, p.org, around(), p.elodie.ID, p.camL.ID)
+	base := fmt.Sprintf("/exports/cycles/%d", cycle)
+	page := p.c["admin"].Get(base)
+	if n := doc(t, page.Body).Find(`select[name=team] option`).Length(); page.Status != 200 || n != 1 {
+		t.Fatalf("export page: %d, %d team options, want only everyone (the admin is in no team)", page.Status, n)
+	}
+	step := doc(t, p.c["admin"].Get(base+"?team=&other_team=&other_team_q=paiem").Body)
+	team, _ := step.Find(`input[type=radio][name=other_team]`).Attr("value")
+	if team == "" {
+		t.Fatal("the search step offers no team")
+	}
+	d := doc(t, p.c["admin"].Get(base+"?team=&other_team="+team+"&other_team_q=paiem&other_team_searched=paiem").Body)
+	if v, _ := d.Find(`select[name=team] option[selected]`).Attr("value"); v != team {
+		t.Errorf("the export is not scoped to the chosen team: %q", v)
+	}
+	if href, _ := d.Find(`a[href*="/csv"]`).Attr("href"); !strings.HasSuffix(href, "?team="+team) {
+		t.Errorf("CSV link %q", href)
+	}
+}
