@@ -438,3 +438,23 @@ func TestExportTeamPickerScopesTheExport(t *testing.T) {
 		t.Errorf("CSV link %q", href)
 	}
 }
+
+// The cycle page's team filter lists the viewer's own teams; the picker
+// shows any other team's ratings.
+func TestCycleTeamFilterListsOwnTeamsAndFindsOthers(t *testing.T) {
+	p := newPickers(t)
+	cycle := p.ta.F.Cycle(t, p.org, around(), p.elodie.ID, p.camL.ID)
+	page := fmt.Sprintf("/reviews/%d", cycle)
+	d := doc(t, p.c["admin"].Get(page).Body)
+	if n := d.Find(`select[name=team] option`).Length(); n != 1 {
+		t.Errorf("%d team options, want only everyone in the cycle", n)
+	}
+	var team int64
+	if err := p.ta.Pool.QueryRow(t.Context(), "SELECT id FROM teams WHERE org_id = $1 AND name = 'Équipe Paiements'", p.org).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	d = doc(t, p.c["admin"].Get(fmt.Sprintf("%s?team=&other_team=%d&other_team_q=paiem&other_team_searched=paiem", page, team)).Body)
+	if v, _ := d.Find(`select[name=team] option[selected]`).Attr("value"); v != "Équipe Paiements" {
+		t.Errorf("the chosen team is not shown: %q", v)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -219,6 +220,33 @@ func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, s
 	}
 	p := views.CycleProps{View: v, Progress: review.ProgressOf(v.Participants), Sort: sortBy, CompetencyID: comp, Team: q.Get("team"),
 		Errors: errs, Add: add}
+	// The team filter lists the viewer's own teams of the cycle, and the
+	// one shown; the picker finds any other.
+	other, otherSt := readPick(r, "other_team", s.teamNamer(r))
+	if other != nil && !otherSt.Searched {
+		if t, ok := s.teamNamer(r)(*other); ok {
+			p.Team = t.Name
+		}
+	} else if otherSt.Searched {
+		p.OtherTeam = otherSt
+		if err := s.searchStep(r, "teams", &p.OtherTeam); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	mine, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	for _, t := range mine {
+		if slices.Contains(p.Progress.Teams, t.Name) {
+			p.TeamChoices = append(p.TeamChoices, t.Name)
+		}
+	}
+	if p.Team != "" && !slices.Contains(p.TeamChoices, p.Team) {
+		p.TeamChoices = append(p.TeamChoices, p.Team)
+	}
 	p.Rows = review.Calibration(v, sortBy, comp)
 	p.Distribution = review.Distribution(v, p.Team)
 	if add.Searched {
