@@ -65,6 +65,7 @@
 
     function render(q, results) {
       items = results;
+      setActive(-1);
       list.textContent = "";
       results.forEach(function (m, i) {
         var li = document.createElement("li");
