@@ -258,25 +258,22 @@ func isHandleByte(c byte) bool {
 }
 
 // RecipientTokens splits a kudo's "To" into what names each recipient: a
-// part of the comma-separated list that starts with @ gives its @handles
+// part of the comma-separated list that mentions @handles gives those
 // ("@ana.ruiz @sam.lee"); any other part is a name or an email to look up
-// ("Camille Lefebvre"). Empty parts are dropped.
+// ("Camille Lefebvre", "ana@example.com"). Empty parts are dropped.
 func RecipientTokens(to string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(to, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' }) {
 		part = strings.TrimSpace(part)
-		switch {
-		case part == "":
-		case strings.HasPrefix(part, "@"):
-			hs := Mentions(part)
-			if len(hs) == 0 {
-				out = append(out, part)
-			}
-			for _, h := range hs {
-				out = append(out, "@"+h)
-			}
-		default:
+		if part == "" {
+			continue
+		}
+		hs := Mentions(part)
+		if len(hs) == 0 {
 			out = append(out, part)
+		}
+		for _, h := range hs {
+			out = append(out, "@"+h)
 		}
 	}
 	return out
