@@ -165,6 +165,15 @@ func TestPickerWorksWithoutJavaScript(t *testing.T) {
 	if h1 := b.text("main h1"); !strings.Contains(h1, "Camille Martin") || !strings.Contains(h1, "Łukasz Wróbel") {
 		t.Errorf("kudo for %q, want Camille Martin and Łukasz Wróbel", h1)
 	}
+
+	// Anyone can look up a colleague's handle.
+	scripts(b, true)
+	b.open("/pick/people?q=camille")
+	b.assertClean()
+	if got := b.text(".lookup-results"); !strings.Contains(got, fmt.Sprintf("@camille.martin%d", n)) {
+		t.Errorf("lookup lists %q", got)
+	}
+	b.screenshots("picker-lookup")
 }
 
 // scripts turns the tab's JavaScript on or off.
