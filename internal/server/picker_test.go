@@ -458,3 +458,18 @@ func TestCycleTeamFilterListsOwnTeamsAndFindsOthers(t *testing.T) {
 		t.Errorf("the chosen team is not shown: %q", v)
 	}
 }
+
+// The webhook form's team is found by name; the search step keeps the
+// typed address and saves nothing.
+func TestWebhookTeamPickerSearchStep(t *testing.T) {
+	p := newPickers(t)
+	r := p.c["admin"].Post("/admin/webhooks", url.Values{"team_id": {""}, "team_id_q": {"equipe"}, "url": {"https://hooks.example.com/services/T/B/x"}})
+	d := doc(t, r.Body)
+	team, _ := d.Find(`input[type=radio][name=team_id]`).Attr("value")
+	if v, _ := d.Find("#f-url").Attr("value"); r.Status != 200 || team == "" || v != "https://hooks.example.com/services/T/B/x" {
+		t.Fatalf("search step: %d, team %q, address %q", r.Status, team, v)
+	}
+	if n := p.ta.F.Count(t, "SELECT count(*) FROM team_webhooks WHERE org_id = $1", p.org); n != 0 {
+		t.Fatal("the search step saved a webhook")
+	}
+}
