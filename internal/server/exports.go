@@ -41,7 +41,7 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	other, otherSt := readPick(r, "other_team", s.teamNamer(r))
+	other, otherSt := readPick(r, "other_team", s.teamNamer(r), false)
 	if other != nil && !otherSt.Searched {
 		team = *other // a team chosen with the picker
 	}

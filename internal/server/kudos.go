@@ -38,7 +38,7 @@ func optID(v string) *int64 {
 func (s *Server) feedFilter(r *http.Request) (kudos.Filter, views.FeedQuery) {
 	q := r.URL.Query()
 	fq := views.FeedQuery{Team: q.Get("team"), Person: q.Get("person"), Competency: q.Get("competency"), Days: q.Get("days")}
-	if other, st := readPick(r, "other_team", s.teamNamer(r)); other != nil && !st.Searched {
+	if other, st := readPick(r, "other_team", s.teamNamer(r), false); other != nil && !st.Searched {
 		fq.Team = strconv.FormatInt(*other, 10) // a team chosen with the picker
 	}
 	f := kudos.Filter{TeamID: optID(fq.Team), PersonID: optID(fq.Person), CompetencyID: optID(fq.Competency)}
@@ -108,7 +108,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 		}
 	}
 	var other views.PickState
-	if _, st := readPick(r, "other_team", s.teamNamer(r)); st.Searched {
+	if _, st := readPick(r, "other_team", s.teamNamer(r), false); st.Searched {
 		other = st
 		if err := s.searchStep(r, "teams", &other); err != nil {
 			return views.FeedProps{}, err

@@ -175,7 +175,7 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
 // to its search step instead of being sent.
 func (s *Server) personInput(r *http.Request) (in people.PersonInput, errs map[string]string, mgr views.PickState) {
 	in, errs = personFields(r)
-	_, mgr = readPick(r, "manager_id", s.personNamer(r))
+	_, mgr = readPick(r, "manager_id", s.personNamer(r), true)
 	return in, errs, mgr
 }
 

@@ -102,9 +102,10 @@ func (s *Server) teamNamer(r *http.Request) pickNamer {
 // chosen one's name: someone typed without choosing, or pressed Find
 // without JavaScript. The form sent back from the search step (its box
 // still holding the text searched for, name+"_searched") is read as the
-// choice made there. An emptied box chooses nothing. A form without the
-// box (a client that only sends the id) is read as the id alone.
-func readPick(r *http.Request, name string, nameOf pickNamer) (id *int64, st views.PickState) {
+// choice made there. An emptied box chooses nothing when the picker is
+// optional (a manager); otherwise, and in a form without the box (a client
+// that only sends the id), the id is read alone.
+func readPick(r *http.Request, name string, nameOf pickNamer, optional bool) (id *int64, st views.PickState) {
 	raw := strings.TrimSpace(r.FormValue(name))
 	id = optID(raw)
 	st.Value = raw
@@ -119,9 +120,11 @@ func readPick(r *http.Request, name string, nameOf pickNamer) (id *int64, st vie
 	}
 	text := strings.TrimSpace(r.FormValue(name + "_q"))
 	switch {
-	case text == "":
+	case text == "" && optional:
 		st.Value, st.Text = "", ""
 		return nil, st
+	case text == "":
+		return id, st
 	case st.Current != nil && text == st.Current.Name:
 		return id, st
 	case r.FormValue(name+"_searched") == text && id != nil:

@@ -142,8 +142,8 @@ func (s *Server) cycleCreate(w http.ResponseWriter, r *http.Request) {
 	in := review.CycleInput{Name: r.PostFormValue("name"), PeriodStart: r.PostFormValue("period_start"), PeriodEnd: r.PostFormValue("period_end"),
 		SelfDue: r.PostFormValue("self_due"), ManagerDue: r.PostFormValue("manager_due"), Scope: r.PostFormValue("scope"),
 		IdemKey: core.FormKey(r.PostFormValue("key"))}
-	rootID, root := readPick(r, "root_id", s.personNamer(r))
-	teamID, team := readPick(r, "team_id", s.teamNamer(r))
+	rootID, root := readPick(r, "root_id", s.personNamer(r), false)
+	teamID, team := readPick(r, "team_id", s.teamNamer(r), false)
 	if teamID != nil {
 		in.TeamID = *teamID
 	}
@@ -222,7 +222,7 @@ func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, s
 		Errors: errs, Add: add}
 	// The team filter lists the viewer's own teams of the cycle, and the
 	// one shown; the picker finds any other.
-	other, otherSt := readPick(r, "other_team", s.teamNamer(r))
+	other, otherSt := readPick(r, "other_team", s.teamNamer(r), false)
 	if other != nil && !otherSt.Searched {
 		if t, ok := s.teamNamer(r)(*other); ok {
 			p.Team = t.Name
@@ -275,7 +275,7 @@ func (s *Server) cycleAddPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var person int64
-	p, add := readPick(r, "person_id", s.personNamer(r))
+	p, add := readPick(r, "person_id", s.personNamer(r), false)
 	if add.Searched {
 		// Without JavaScript: the matches to choose from, nothing added.
 		v, err := s.reviews.Cycle(r.Context(), actor(r), id)

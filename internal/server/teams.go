@@ -179,7 +179,7 @@ func (s *Server) teamMemberAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	_, add := readPick(r, "person_id", s.personNamer(r))
+	_, add := readPick(r, "person_id", s.personNamer(r), false)
 	if add.Searched {
 		// Without JavaScript: the matches to choose from, nothing added.
 		if err := s.searchStep(r, "people", &add); err != nil {

@@ -35,7 +35,7 @@ func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	team, st := readPick(r, "team_id", s.teamNamer(r))
+	team, st := readPick(r, "team_id", s.teamNamer(r), false)
 	f := views.WebhookForm{Team: st, URL: r.PostFormValue("url")}
 	if st.Searched {
 		// Without JavaScript: the matching teams to choose from, nothing saved.
