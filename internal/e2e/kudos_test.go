@@ -43,7 +43,7 @@ func TestKudosFromPostToPresentMode(t *testing.T) {
 	b.assertClean()
 	// A bad form first: no recipients, a too-short message.
 	b.typeInto("#f-did", "Thanks")
-	b.submitExpecting("main form.stack button[type=submit]", http.StatusUnprocessableEntity)
+	b.submitExpecting("main form.stack .form-actions button[type=submit]", http.StatusUnprocessableEntity)
 	if fe := b.fieldError("to"); !fe.Found {
 		t.Error("no error next to the recipients")
 	}
@@ -56,7 +56,7 @@ func TestKudosFromPostToPresentMode(t *testing.T) {
 	b.typeInto("#f-did", "Rebuilt the appointment reminders so they respect each clinic's time zone")
 	b.typeInto("#f-impact", "No-shows dropped by a third in the first week")
 	b.eval(`document.querySelector('input[name="competencies"]').click(); "ok"`)
-	if status := b.submit("main form.stack button[type=submit]"); status != http.StatusOK {
+	if status := b.submit("main form.stack .form-actions button[type=submit]"); status != http.StatusOK {
 		t.Fatalf("posting answered %d", status)
 	}
 	if !strings.HasPrefix(b.path(), "/kudos/") {

@@ -256,3 +256,25 @@ func handleEnd(s string, i int) int {
 func isHandleByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
 }
+
+// RecipientTokens splits a kudo's "To" into what names each recipient: a
+// part of the comma-separated list that mentions @handles gives those
+// ("@ana.ruiz @sam.lee"); any other part is a name or an email to look up
+// ("Camille Lefebvre", "ana@example.com"). Empty parts are dropped.
+func RecipientTokens(to string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(to, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		hs := Mentions(part)
+		if len(hs) == 0 {
+			out = append(out, part)
+		}
+		for _, h := range hs {
+			out = append(out, "@"+h)
+		}
+	}
+	return out
+}

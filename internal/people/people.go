@@ -243,6 +243,13 @@ type Store interface {
 	DirectReports(ctx context.Context, orgID, managerID int64) ([]Person, error)
 
 	FindTeams(ctx context.Context, orgID int64) ([]Team, error)
+	// SearchPeople and SearchTeams find at most q.Limit matches of q.Text,
+	// accents and case folded, best first (pick.go).
+	SearchPeople(ctx context.Context, orgID int64, q PickQuery) ([]Pick, error)
+	SearchTeams(ctx context.Context, orgID int64, q PickQuery) ([]Pick, error)
+	// PeopleByHandleOrName maps each lower-cased text to the active people
+	// whose handle (byHandle) or whole folded name (byName) it is.
+	PeopleByHandleOrName(ctx context.Context, orgID int64, texts []string) (byHandle, byName map[string][]Pick, err error)
 	// TeamPage returns a screen of teams in name order.
 	TeamPage(ctx context.Context, orgID int64, f TeamFilter) ([]Team, error)
 	FindTeam(ctx context.Context, orgID, id int64) (Team, error)

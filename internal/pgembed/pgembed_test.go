@@ -288,6 +288,19 @@ func TestResolvePrivateCluster(t *testing.T) {
 	if _, err := conn.Exec(ctx, "CREATE TABLE kept (id int)"); err != nil {
 		t.Fatal(err)
 	}
+	// The contrib extensions the migrations create (citext, and unaccent
+	// with pg_trgm for finding people) are there.
+	for _, ext := range []string{"citext", "unaccent", "pg_trgm"} {
+		if _, err := conn.Exec(ctx, "CREATE EXTENSION "+ext); err != nil {
+			t.Fatalf("extension %s on the private server: %v", ext, err)
+		}
+	}
+	var folded string
+	if err := conn.QueryRow(ctx, `SELECT lower(unaccent('Élodie Łukasz')) || ' ' || similarity('elodie', 'elodi')::text`).Scan(&folded); err != nil {
+		t.Fatalf("extensions on the private server: %v", err)
+	} else if !strings.HasPrefix(folded, "elodie lukasz 0.") {
+		t.Errorf("unaccent and pg_trgm answer %q", folded)
+	}
 	closeConn(conn)
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)

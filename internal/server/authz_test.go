@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/go-chi/chi/v5"
 
 	"rapport/internal/core"
@@ -476,6 +478,8 @@ var matrix = map[string]expectation{
 	"GET /admin/outbox":             {want: adminGet},
 	"GET /admin/outbox/{id}":        {path: outboxPath(""), want: adminGetID},
 	"GET /admin/outbox/{id}/html":   {path: outboxPath("/html"), want: adminGetID},
+	"GET /pick/people":              {want: getPage}, // rows: TestOtherOrganisationSeesNothingOfOurs
+	"GET /pick/teams":               {want: getPage},
 	"GET /teams":                    {want: getPage},
 	"GET /teams/new":                {want: adminGet},
 	"POST /teams":                   {want: adminPost(422)},
@@ -829,6 +833,44 @@ func TestOtherOrganisationSeesNothingOfOurs(t *testing.T) {
 		for _, name := range []string{w.admin.Name, w.leader.Name, w.manager.Name, w.report.Name, "Atlas"} {
 			if strings.Contains(r.Body, name) {
 				t.Errorf("%s for org B's admin shows org A's %q", path, name)
+			}
+		}
+	}
+	// The pickers find org A's people and teams for org A only, by name,
+	// for pages and for the picker script alike.
+	for _, name := range []string{w.admin.Name, w.leader.Name, w.manager.Name, w.report.Name, "Atlas"} {
+		u := "/pick/people?q=" + url.QueryEscape(name)
+		if name == "Atlas" {
+			u = "/pick/teams?q=Atlas"
+		}
+		for _, accept := range []string{"text/html", "application/json"} {
+			// Each found row's name, from the JSON or the page's list.
+			rows := func(who string) []string {
+				req, _ := http.NewRequest("GET", w.app.URL+u, nil)
+				req.Header.Set("Accept", accept)
+				r := w.clients[who].Do(req)
+				if r.Status != 200 {
+					t.Fatalf("%s (%s) as %s: %d", u, accept, who, r.Status)
+				}
+				var names []string
+				if accept == "application/json" {
+					var out struct{ Results []struct{ Name string } }
+					if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+						t.Fatal(err)
+					}
+					for _, m := range out.Results {
+						names = append(names, m.Name)
+					}
+				} else {
+					doc(t, r.Body).Find(".lookup-results li a").Each(func(_ int, a *goquery.Selection) { names = append(names, a.Text()) })
+				}
+				return names
+			}
+			if got := rows(otherAdmin); len(got) != 0 {
+				t.Errorf("%s (%s) for org B's admin shows %q", u, accept, got)
+			}
+			if got := rows(employee); len(got) != 1 || got[0] != name {
+				t.Errorf("%s (%s) for org A's employee shows %q, want %q", u, accept, got, name)
 			}
 		}
 	}

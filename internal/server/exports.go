@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"rapport/internal/export"
+	"rapport/internal/people"
 	"rapport/web/views"
 )
 
@@ -39,24 +41,40 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	other, otherSt := readPick(r, "other_team", s.teamNamer(r), false)
+	if other != nil && !otherSt.Searched {
+		team = *other // a team chosen with the picker
+	}
 	a := actor(r)
 	plan, err := s.exports.Prepare(r.Context(), a, id, team, "")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	people, more, err := s.exports.People(r.Context(), plan)
+	persons, more, err := s.exports.People(r.Context(), plan)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	teams, err := s.people.Teams(r.Context(), a)
+	// The viewer's own teams, and the team exported; the picker finds others.
+	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	if t, ok := s.teamNamer(r)(plan.Scope.TeamID); ok && !slices.ContainsFunc(teams, func(m people.Team) bool { return m.ID == t.ID }) {
+		teams = append(teams, people.Team{ID: t.ID, Name: t.Name})
+	}
+	var otherStep views.PickState
+	if otherSt.Searched {
+		otherStep = otherSt
+		if err := s.searchStep(r, "teams", &otherStep); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, views.ExportPage(s.layout(r, "Export "+plan.Cycle.Name, "reviews"),
-		views.ExportProps{Plan: plan, People: people, More: more, Teams: teams}))
+		views.ExportProps{Plan: plan, People: persons, More: more, Teams: teams, OtherTeam: otherStep}))
 }
 
 // isSheetExport reports whether r asks for a cycle sheet (the routes of

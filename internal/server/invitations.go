@@ -14,11 +14,7 @@ func (s *Server) invitationsProps(r *http.Request, in people.PersonInput, err er
 	if lerr != nil {
 		return views.InvitationsProps{}, lerr
 	}
-	managers, lerr := s.people.Store.ManagerOptions(r.Context(), a.OrgID)
-	if lerr != nil {
-		return views.InvitationsProps{}, lerr
-	}
-	p := views.InvitationsProps{Invitations: invs, Now: s.clock.Now(), Managers: managers, Input: in, MailConfigured: s.outbox.Configured()}
+	p := views.InvitationsProps{Invitations: invs, Now: s.clock.Now(), Manager: s.managerState(r, in), Input: in, MailConfigured: s.outbox.Configured()}
 	if err != nil {
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
@@ -43,7 +39,22 @@ func (s *Server) invitationCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	in, ferrs := personInput(r)
+	in, ferrs, mgr := s.personInput(r)
+	if mgr.Searched {
+		// The manager's search step: the form as typed, with the matches.
+		if err := s.searchStep(r, "people", &mgr); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		props, err := s.invitationsProps(r, in, nil)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		props.Manager = mgr
+		s.render(w, r, http.StatusOK, views.InvitationsPage(s.layout(r, "Invitations", "admin"), props))
+		return
+	}
 	var err error
 	var p people.Person
 	var token string

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
@@ -37,6 +38,9 @@ func optID(v string) *int64 {
 func (s *Server) feedFilter(r *http.Request) (kudos.Filter, views.FeedQuery) {
 	q := r.URL.Query()
 	fq := views.FeedQuery{Team: q.Get("team"), Person: q.Get("person"), Competency: q.Get("competency"), Days: q.Get("days")}
+	if other, st := readPick(r, "other_team", s.teamNamer(r), false); other != nil && !st.Searched {
+		fq.Team = strconv.FormatInt(*other, 10) // a team chosen with the picker
+	}
 	f := kudos.Filter{TeamID: optID(fq.Team), PersonID: optID(fq.Person), CompetencyID: optID(fq.Competency)}
 	if d, err := strconv.Atoi(fq.Days); err == nil && d > 0 && d <= 3650 {
 		f.Since = s.clock.Now().AddDate(0, 0, -d)
@@ -88,20 +92,34 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	if err != nil {
 		return views.FeedProps{}, err
 	}
-	names, err := s.kudos.Store.TeamNames(r.Context(), a.OrgID)
+	// The filter lists the viewer's own teams, and the team filtered on;
+	// the picker finds any other.
+	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
 	if err != nil {
 		return views.FeedProps{}, err
 	}
-	teams := make([]people.Team, len(names))
-	for i, n := range names {
-		teams[i] = people.Team{ID: n.ID, Name: n.Name}
+	if id := optID(fq.Team); id != nil {
+		mine := false
+		for _, t := range teams {
+			mine = mine || t.ID == *id
+		}
+		if t, ok := s.teamNamer(r)(*id); !mine && ok {
+			teams = append(teams, people.Team{ID: t.ID, Name: t.Name})
+		}
+	}
+	var other views.PickState
+	if _, st := readPick(r, "other_team", s.teamNamer(r), false); st.Searched {
+		other = st
+		if err := s.searchStep(r, "teams", &other); err != nil {
+			return views.FeedProps{}, err
+		}
 	}
 	comps, err := s.ones.Competencies(r.Context())
 	if err != nil {
 		return views.FeedProps{}, err
 	}
 	p := views.FeedProps{Items: items, Query: fq, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
-		Teams: teams, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
+		Teams: teams, OtherTeam: other, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
 	if more && len(items) > 0 {
 		last := items[len(items)-1]
 		p.Older = fmt.Sprintf("%d-%d", last.CreatedAt.UnixNano(), last.ID)
@@ -145,8 +163,50 @@ func (s *Server) kudoNew(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.KudoFormPage(s.layout(r, "Give kudos", "kudos"), props))
 }
 
-// readKudoForm parses the form and resolves "To" handles to people.
+// kudoTokens reads the recipients typed in "To" and, after the search step,
+// the choice made for each name it asked about (kudoPickStep); a name left
+// unchosen is read as typed again. f.To is rewritten to hold them all.
+func kudoTokens(r *http.Request, f *views.KudoForm) []string {
+	tokens := kudos.RecipientTokens(f.To)
+	added := false
+	for i := 0; i < 50; i++ {
+		typed, ok := r.PostForm["to_typed_"+strconv.Itoa(i)]
+		if !ok || len(typed) == 0 {
+			break
+		}
+		t := strings.TrimSpace(typed[0])
+		if pick := strings.TrimSpace(r.PostFormValue("to_pick_" + strconv.Itoa(i))); strings.HasPrefix(pick, "@") {
+			t = pick
+		}
+		if t != "" {
+			tokens = append(tokens, t)
+			added = true
+		}
+	}
+	if added {
+		f.To = strings.Join(tokens, ", ")
+	}
+	return tokens
+}
+
+// orList joins names as "A, B or C".
+func orList(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// readKudoForm parses the form and resolves the recipients typed in "To"
+// (handles or names, people.Service.Resolve) to people.
 func (s *Server) readKudoForm(r *http.Request) (views.KudoForm, kudos.Input, map[string]string, error) {
+	f, in, errs, _, err := s.readKudoFormResolved(r)
+	return f, in, errs, err
+}
+
+// readKudoFormResolved is readKudoForm with what each typed recipient
+// resolved to, for the search step.
+func (s *Server) readKudoFormResolved(r *http.Request) (views.KudoForm, kudos.Input, map[string]string, []people.Resolved, error) {
 	a := actor(r)
 	f := views.KudoForm{To: r.PostFormValue("to"), Did: r.PostFormValue("did"), Impact: r.PostFormValue("impact"),
 		Visibility: r.PostFormValue("visibility"), TeamID: r.PostFormValue("team_id"), IdemKey: r.PostFormValue("idem"),
@@ -160,29 +220,83 @@ func (s *Server) readKudoForm(r *http.Request) (views.KudoForm, kudos.Input, map
 			in.CompetencyIDs = append(in.CompetencyIDs, -1)
 		}
 	}
-	handles := kudos.Mentions(f.To)
-	errs := map[string]string{}
-	if len(handles) > 0 {
-		found, err := s.kudos.Store.PeopleByHandles(r.Context(), a.OrgID, handles)
-		if err != nil {
-			return f, in, nil, err
-		}
-		var unknown []string
-		for _, h := range handles {
-			p, ok := found[h]
-			if !ok {
-				unknown = append(unknown, "@"+h)
-				continue
-			}
-			in.RecipientIDs = append(in.RecipientIDs, p.ID)
-		}
-		if len(unknown) > 0 {
-			errs["recipients"] = "No active colleague goes by " + strings.Join(unknown, ", ") + ". Use the part of their work email before the @."
-		}
-	} else if strings.TrimSpace(f.To) != "" {
-		errs["recipients"] = "Write each person as @ and the part of their work email before the @, e.g. @ana.ruiz."
+	res, err := s.people.Resolve(r.Context(), a, kudoTokens(r, &f))
+	if err != nil {
+		return f, in, nil, nil, err
 	}
-	return f, in, errs, nil
+	errs := map[string]string{}
+	var problems []string
+	seen := map[int64]bool{}
+	for _, t := range res {
+		switch {
+		case t.Person != nil:
+			if !seen[t.Person.ID] {
+				seen[t.Person.ID] = true
+				in.RecipientIDs = append(in.RecipientIDs, t.Person.ID)
+			}
+		case len(t.Matches) == 0:
+			problems = append(problems, "no active colleague matches “"+t.Typed+"”")
+		default:
+			var names []string
+			for _, m := range t.Matches {
+				names = append(names, m.Name+" (@"+m.Handle+")")
+			}
+			problems = append(problems, "“"+t.Typed+"” could be "+orList(names))
+		}
+	}
+	if len(problems) > 0 {
+		msg := []rune(strings.Join(problems, "; "))
+		msg[0] = unicode.ToUpper(msg[0])
+		errs["recipients"] = string(msg) + ". Write their @handle, or use Find to choose."
+	}
+	return f, in, errs, res, nil
+}
+
+// kudoPickStep answers the "To" picker's Find button without JavaScript:
+// the form comes back as typed, with each recipient it could settle
+// written as an @handle, and a choice of people for every other name.
+// Nothing is saved.
+func (s *Server) kudoPickStep(w http.ResponseWriter, r *http.Request, title string, id int64) bool {
+	if r.PostFormValue("pick") != "to" {
+		return false
+	}
+	if id != 0 {
+		// Only the author edits a kudo (kudos.Service.Edit); others learn nothing.
+		k, _, err := s.kudos.Kudo(r.Context(), actor(r), id)
+		if err == nil && k.AuthorID != actor(r).UserID {
+			err = core.Forbidden()
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return true
+		}
+	}
+	f, _, _, res, err := s.readKudoFormResolved(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return true
+	}
+	props, err := s.kudoFormProps(r, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return true
+	}
+	var settled []string
+	for _, t := range res {
+		if t.Person != nil {
+			settled = append(settled, "@"+t.Person.Handle)
+		} else {
+			props.ToGroups = append(props.ToGroups, views.PickGroup{Typed: t.Typed, Matches: t.Matches})
+		}
+	}
+	props.Form.To = strings.Join(settled, ", ")
+	if len(settled) > 0 {
+		props.Form.To += ", "
+	}
+	props.ID = id
+	props.Errors = map[string]string{}
+	s.render(w, r, http.StatusOK, views.KudoFormPage(s.layout(r, title, "kudos"), props))
+	return true
 }
 
 func (s *Server) renderKudoFormError(w http.ResponseWriter, r *http.Request, title string, id int64, f views.KudoForm, err error, extra map[string]string) {
@@ -211,7 +325,7 @@ func (s *Server) renderKudoFormError(w http.ResponseWriter, r *http.Request, tit
 }
 
 func (s *Server) kudoCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.parseForm(w, r) || s.kudoPickStep(w, r, "Give kudos", 0) {
 		return
 	}
 	f, in, extra, err := s.readKudoForm(r)
@@ -327,7 +441,7 @@ func (s *Server) kudoUpdate(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if !s.parseForm(w, r) {
+	if !s.parseForm(w, r) || s.kudoPickStep(w, r, "Edit kudos", id) {
 		return
 	}
 	f, in, extra, err := s.readKudoForm(r)

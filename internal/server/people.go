@@ -175,8 +175,16 @@ func (s *Server) personShow(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.PersonPage(s.layout(r, p.Name, nav), props))
 }
 
-// personInput reads the person form; bad ids become field errors.
-func personInput(r *http.Request) (people.PersonInput, map[string]string) {
+// personInput reads the person form; bad ids become field errors. The
+// manager comes from a picker (readPick): mgr.Searched says the form went
+// to its search step instead of being sent.
+func (s *Server) personInput(r *http.Request) (in people.PersonInput, errs map[string]string, mgr views.PickState) {
+	in, errs = personFields(r)
+	_, mgr = readPick(r, "manager_id", s.personNamer(r), true)
+	return in, errs, mgr
+}
+
+func personFields(r *http.Request) (people.PersonInput, map[string]string) {
 	in := people.PersonInput{
 		Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Title: r.PostFormValue("title"),
 		Role: core.Role(r.PostFormValue("role")), TimeZone: r.PostFormValue("time_zone"),
@@ -186,6 +194,9 @@ func personInput(r *http.Request) (people.PersonInput, map[string]string) {
 	mgr, ok := formInt64(r, "manager_id")
 	if !ok {
 		errs = map[string]string{"manager_id": "Choose a manager from the list."}
+	}
+	if _, sent := r.PostForm["manager_id_q"]; sent && strings.TrimSpace(r.PostFormValue("manager_id_q")) == "" {
+		mgr = nil // the box was emptied: no manager
 	}
 	in.ManagerID = mgr
 	return in, errs
@@ -202,12 +213,20 @@ func badPersonForm(in people.PersonInput, ferrs map[string]string) error {
 	return v.Err()
 }
 
-func (s *Server) personFormProps(r *http.Request, id int64, in people.PersonInput, err error) (views.PersonFormProps, error) {
-	managers, lerr := s.people.Store.ManagerOptions(r.Context(), actor(r).OrgID)
-	if lerr != nil {
-		return views.PersonFormProps{}, lerr
+// managerState is the manager picker showing the manager in.ManagerID.
+func (s *Server) managerState(r *http.Request, in people.PersonInput) views.PickState {
+	var st views.PickState
+	if in.ManagerID != nil {
+		st.Value = strconv.FormatInt(*in.ManagerID, 10)
+		if m, ok := s.personNamer(r)(*in.ManagerID); ok {
+			st.Text, st.Current = m.Name, &m
+		}
 	}
-	p := views.PersonFormProps{ID: id, Input: in, Managers: managers}
+	return st
+}
+
+func (s *Server) personFormProps(r *http.Request, id int64, in people.PersonInput, err error) (views.PersonFormProps, error) {
+	p := views.PersonFormProps{ID: id, Input: in, Manager: s.managerState(r, in)}
 	if err != nil {
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
@@ -246,11 +265,30 @@ func (s *Server) renderPersonFormError(w http.ResponseWriter, r *http.Request, i
 	s.render(w, r, statusFor(core.ErrorCode(err)), views.PersonFormPage(s.layout(r, title, "people"), props))
 }
 
+// personPickStep shows the person form as typed, with the people matching
+// the manager's search box to choose from; nothing is saved.
+func (s *Server) personPickStep(w http.ResponseWriter, r *http.Request, id int64, in people.PersonInput, mgr views.PickState) {
+	if err := s.searchStep(r, "people", &mgr); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.PersonFormProps{ID: id, Input: in, Manager: mgr}
+	title := "Add a person"
+	if id != 0 {
+		title = "Edit " + in.Name
+	}
+	s.render(w, r, http.StatusOK, views.PersonFormPage(s.layout(r, title, "people"), props))
+}
+
 func (s *Server) personCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	in, ferrs := personInput(r)
+	in, ferrs, mgr := s.personInput(r)
+	if mgr.Searched {
+		s.personPickStep(w, r, 0, in, mgr)
+		return
+	}
 	if ferrs != nil {
 		s.renderPersonFormError(w, r, 0, in, badPersonForm(in, ferrs))
 		return
@@ -300,7 +338,11 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	in, ferrs := personInput(r)
+	in, ferrs, mgr := s.personInput(r)
+	if mgr.Searched {
+		s.personPickStep(w, r, id, in, mgr)
+		return
+	}
 	if ferrs != nil {
 		s.renderPersonFormError(w, r, id, in, badPersonForm(in, ferrs))
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,43 +103,35 @@ func (s *Server) reviewsList(w http.ResponseWriter, r *http.Request) {
 		Cycles: cycles, Mine: home.Reviews, CanCreate: a.Is(core.RoleAdmin, core.RoleLeader), Now: s.clock.Now()}))
 }
 
-// cycleFormOptions lists the teams and the people whose tree a leader may
-// choose.
-func (s *Server) cycleFormProps(r *http.Request) (views.CycleFormProps, error) {
-	a := actor(r)
-	p := views.CycleFormProps{Values: map[string]string{}}
-	teams, err := s.people.Store.FindTeams(r.Context(), a.OrgID)
-	if err != nil {
-		return p, err
+// cycleFormProps fills the cycle form's pickers with the chosen person
+// and team (Values root_id and team_id).
+func (s *Server) cycleFormProps(r *http.Request, values map[string]string) views.CycleFormProps {
+	p := views.CycleFormProps{Values: values}
+	if id := optID(values["root_id"]); id != nil {
+		p.Root.Value = values["root_id"]
+		if m, ok := s.personNamer(r)(*id); ok {
+			p.Root.Text, p.Root.Current = m.Name, &m
+		}
 	}
-	for _, t := range teams {
-		p.Teams = append(p.Teams, views.Option{Value: strconv.FormatInt(t.ID, 10), Label: t.Name})
+	if id := optID(values["team_id"]); id != nil {
+		p.Team.Value = values["team_id"]
+		if m, ok := s.teamNamer(r)(*id); ok {
+			p.Team.Text, p.Team.Current = m.Name, &m
+		}
 	}
-	opts, err := s.people.Store.ManagerOptions(r.Context(), a.OrgID)
-	if err != nil {
-		return p, err
-	}
-	for _, o := range opts {
-		p.Roots = append(p.Roots, views.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Name})
-	}
-	return p, nil
+	return p
 }
 
 func (s *Server) cycleNew(w http.ResponseWriter, r *http.Request) {
-	p, err := s.cycleFormProps(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	now := s.clock.Now()
 	y, m := now.Year(), now.Month()
 	half, start, end := "H1", fmt.Sprintf("%d-01-01", y), fmt.Sprintf("%d-06-30", y)
 	if m > 6 {
 		half, start, end = "H2", fmt.Sprintf("%d-07-01", y), fmt.Sprintf("%d-12-31", y)
 	}
-	p.Values = map[string]string{"name": fmt.Sprintf("%d %s", y, half), "period_start": start, "period_end": end,
+	p := s.cycleFormProps(r, map[string]string{"name": fmt.Sprintf("%d %s", y, half), "period_start": start, "period_end": end,
 		"self_due": now.AddDate(0, 0, 14).Format("2006-01-02"), "manager_due": now.AddDate(0, 0, 28).Format("2006-01-02"),
-		"scope": "tree", "root_id": strconv.FormatInt(actor(r).UserID, 10)}
+		"scope": "tree", "root_id": strconv.FormatInt(actor(r).UserID, 10)})
 	s.render(w, r, http.StatusOK, views.CycleFormPage(s.layout(r, "New review cycle", "reviews"), p))
 }
 
@@ -149,11 +142,39 @@ func (s *Server) cycleCreate(w http.ResponseWriter, r *http.Request) {
 	in := review.CycleInput{Name: r.PostFormValue("name"), PeriodStart: r.PostFormValue("period_start"), PeriodEnd: r.PostFormValue("period_end"),
 		SelfDue: r.PostFormValue("self_due"), ManagerDue: r.PostFormValue("manager_due"), Scope: r.PostFormValue("scope"),
 		IdemKey: core.FormKey(r.PostFormValue("key"))}
-	if id := optID(r.PostFormValue("team_id")); id != nil {
-		in.TeamID = *id
+	rootID, root := readPick(r, "root_id", s.personNamer(r), false)
+	teamID, team := readPick(r, "team_id", s.teamNamer(r), false)
+	if teamID != nil {
+		in.TeamID = *teamID
 	}
-	if id := optID(r.PostFormValue("root_id")); id != nil {
-		in.RootID = *id
+	if rootID != nil {
+		in.RootID = *rootID
+	}
+	// The form as typed, with the pickers as they stand.
+	form := func() views.CycleFormProps {
+		values := map[string]string{}
+		for _, k := range []string{"name", "period_start", "period_end", "self_due", "manager_due", "scope", "team_id", "root_id"} {
+			values[k] = r.PostFormValue(k)
+		}
+		p := views.CycleFormProps{Values: values, Root: root, Team: team}
+		return p
+	}
+	if root.Searched || team.Searched {
+		// Without JavaScript: the matches to choose from, nothing created.
+		p := form()
+		var err error
+		if root.Searched {
+			err = s.searchStep(r, "people", &p.Root)
+		}
+		if err == nil && team.Searched {
+			err = s.searchStep(r, "teams", &p.Team)
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, views.CycleFormPage(s.layout(r, "New review cycle", "reviews"), p))
+		return
 	}
 	id, err := s.reviews.CreateCycle(r.Context(), actor(r), in)
 	if err != nil {
@@ -162,14 +183,7 @@ func (s *Server) cycleCreate(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		p, perr := s.cycleFormProps(r)
-		if perr != nil {
-			s.renderError(w, r, perr)
-			return
-		}
-		for _, k := range []string{"name", "period_start", "period_end", "self_due", "manager_due", "scope", "team_id", "root_id"} {
-			p.Values[k] = r.PostFormValue(k)
-		}
+		p := form()
 		p.Errors, p.Message = core.FieldErrors(err), core.ErrorMessage(err)
 		s.render(w, r, statusFor(code), views.CycleFormPage(s.layout(r, "New review cycle", "reviews"), p))
 		return
@@ -185,10 +199,10 @@ func (s *Server) cycleShow(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderCycle(w, r, id, http.StatusOK, nil, "")
+	s.renderCycle(w, r, id, http.StatusOK, nil, views.PickState{})
 }
 
-func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, status int, errs map[string]string, typed string) {
+func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, status int, errs map[string]string, add views.PickState) {
 	a := actor(r)
 	v, err := s.reviews.Cycle(r.Context(), a, id)
 	if err != nil {
@@ -205,24 +219,49 @@ func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, s
 		sortBy = "name"
 	}
 	p := views.CycleProps{View: v, Progress: review.ProgressOf(v.Participants), Sort: sortBy, CompetencyID: comp, Team: q.Get("team"),
-		Errors: errs, Typed: typed}
-	p.Rows = review.Calibration(v, sortBy, comp)
-	p.Distribution = review.Distribution(v, p.Team)
-	if v.CanManage {
-		opts, err := s.people.Store.ManagerOptions(r.Context(), a.OrgID)
-		if err != nil {
+		Errors: errs, Add: add}
+	// The team filter lists the viewer's own teams of the cycle, and the
+	// one shown; the picker finds any other.
+	other, otherSt := readPick(r, "other_team", s.teamNamer(r), false)
+	if other != nil && !otherSt.Searched {
+		if t, ok := s.teamNamer(r)(*other); ok {
+			p.Team = t.Name
+		}
+	} else if otherSt.Searched {
+		p.OtherTeam = otherSt
+		if err := s.searchStep(r, "teams", &p.OtherTeam); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
+	}
+	mine, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	for _, t := range mine {
+		if slices.Contains(p.Progress.Teams, t.Name) {
+			p.TeamChoices = append(p.TeamChoices, t.Name)
+		}
+	}
+	if p.Team != "" && !slices.Contains(p.TeamChoices, p.Team) {
+		p.TeamChoices = append(p.TeamChoices, p.Team)
+	}
+	p.Rows = review.Calibration(v, sortBy, comp)
+	p.Distribution = review.Distribution(v, p.Team)
+	if add.Searched {
+		// Those already in the cycle are not offered again.
 		in := map[int64]bool{}
 		for _, pt := range v.Participants {
 			in[pt.PersonID] = true
 		}
-		for _, o := range opts {
-			if !in[o.ID] {
-				p.AddOptions = append(p.AddOptions, views.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Name})
+		kept := p.Add.Results[:0]
+		for _, m := range p.Add.Results {
+			if !in[m.ID] {
+				kept = append(kept, m)
 			}
 		}
+		p.Add.Results = kept
 	}
 	s.render(w, r, status, views.CyclePage(s.layout(r, v.Cycle.Name, "reviews"), p))
 }
@@ -236,7 +275,25 @@ func (s *Server) cycleAddPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var person int64
-	if p := optID(r.PostFormValue("person_id")); p != nil {
+	p, add := readPick(r, "person_id", s.personNamer(r), false)
+	if add.Searched {
+		// Without JavaScript: the matches to choose from, nothing added.
+		v, err := s.reviews.Cycle(r.Context(), actor(r), id)
+		if err == nil && !v.CanManage {
+			err = core.NotFound("Review cycle") // as AddPerson answers
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if err := s.searchStep(r, "people", &add); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderCycle(w, r, id, http.StatusOK, nil, add)
+		return
+	}
+	if p != nil {
 		person = *p
 	}
 	err := s.reviews.AddPerson(r.Context(), actor(r), id, person)
@@ -246,7 +303,7 @@ func (s *Server) cycleAddPerson(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderCycle(w, r, id, statusFor(code), core.FieldErrors(err), r.PostFormValue("person_id"))
+		s.renderCycle(w, r, id, statusFor(code), core.FieldErrors(err), add)
 		return
 	}
 	s.flash(r, "success", "Added to the cycle.")

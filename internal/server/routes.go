@@ -86,6 +86,11 @@ func (s *Server) routes() []route {
 		{"POST", "/people/{id}/invite", AdminOnly, s.personInvite},
 		{"POST", "/people/{id}/reset-password", AdminOnly, s.personResetPassword},
 
+		// Pickers: anyone signed in may find anyone in their organisation, as
+		// the public profile shows them (people.Service.SearchPeople).
+		{"GET", "/pick/people", Anyone, s.pickPeople},
+		{"GET", "/pick/teams", Anyone, s.pickTeams},
+
 		{"GET", "/teams", Anyone, s.teamsList},
 		{"GET", "/teams/new", AdminOnly, s.teamNew},
 		{"POST", "/teams", AdminOnly, s.teamCreate},

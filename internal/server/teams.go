@@ -46,10 +46,10 @@ func (s *Server) teamShow(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderTeam(w, r, id, http.StatusOK, "", "")
+	s.renderTeam(w, r, id, http.StatusOK, "", views.PickState{})
 }
 
-func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, status int, memberErr, pick string) {
+func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, status int, memberErr string, add views.PickState) {
 	a := actor(r)
 	t, members, err := s.people.Team(r.Context(), a, id)
 	if err != nil {
@@ -65,7 +65,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 	for _, m := range members {
 		member = member || m.ID == a.UserID
 	}
-	props := views.TeamProps{Team: t, Members: members, CanManage: a.Role == core.RoleAdmin, MemberError: memberErr, Picked: pick,
+	props := views.TeamProps{Team: t, Members: members, CanManage: a.Role == core.RoleAdmin, MemberError: memberErr, AddMember: add,
 		Rituals: rituals, CanRitual: member}
 	if acc, err := s.retros.TeamAccess(r.Context(), a, id); err == nil {
 		props.Retros = acc.CanSee()
@@ -73,11 +73,19 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, st
 	if _, err := s.health.TeamAccess(r.Context(), a, id); err == nil {
 		props.Health = true
 	}
-	if props.CanManage {
-		if props.Candidates, err = s.people.Store.ManagerOptions(r.Context(), a.OrgID); err != nil {
-			s.renderError(w, r, err)
-			return
+	if add.Searched {
+		// Members already in the team are not offered again.
+		in := map[int64]bool{}
+		for _, m := range members {
+			in[m.ID] = true
 		}
+		kept := props.AddMember.Results[:0]
+		for _, m := range props.AddMember.Results {
+			if !in[m.ID] {
+				kept = append(kept, m)
+			}
+		}
+		props.AddMember.Results = kept
 	}
 	s.render(w, r, status, views.TeamPage(s.layout(r, t.Name, "teams"), props))
 }
@@ -174,9 +182,19 @@ func (s *Server) teamMemberAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	_, add := readPick(r, "person_id", s.personNamer(r), false)
+	if add.Searched {
+		// Without JavaScript: the matches to choose from, nothing added.
+		if err := s.searchStep(r, "people", &add); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderTeam(w, r, id, http.StatusOK, "", add)
+		return
+	}
 	pid, ok := formInt64(r, "person_id")
 	if !ok || pid == nil {
-		s.renderTeam(w, r, id, http.StatusUnprocessableEntity, "Choose a person from the list.", r.PostFormValue("person_id"))
+		s.renderTeam(w, r, id, http.StatusUnprocessableEntity, "Type a name and choose a person from the matches.", add)
 		return
 	}
 	if err := s.people.AddTeamMember(r.Context(), actor(r), id, *pid); err != nil {
@@ -185,7 +203,7 @@ func (s *Server) teamMemberAdd(w http.ResponseWriter, r *http.Request) {
 			if msg == "" {
 				msg = core.ErrorMessage(err)
 			}
-			s.renderTeam(w, r, id, http.StatusUnprocessableEntity, msg, r.PostFormValue("person_id"))
+			s.renderTeam(w, r, id, http.StatusUnprocessableEntity, msg, add)
 			return
 		}
 		s.renderError(w, r, err)

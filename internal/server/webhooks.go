@@ -24,13 +24,8 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 		s.renderError(w, r, err)
 		return
 	}
-	teams, err := s.people.Teams(r.Context(), a)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	s.render(w, r, status, views.WebhooksPage(s.layout(r, "Notifications", "admin"),
-		views.WebhooksProps{Hooks: hooks, Deliveries: deliveries, Teams: teams, Form: f}))
+		views.WebhooksProps{Hooks: hooks, Deliveries: deliveries, Form: f}))
 }
 
 // webhookSave stores a team's incoming-webhook address. The address is a
@@ -40,10 +35,19 @@ func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	f := views.WebhookForm{TeamID: r.PostFormValue("team_id"), URL: r.PostFormValue("url")}
-	team := optID(f.TeamID)
+	team, st := readPick(r, "team_id", s.teamNamer(r), false)
+	f := views.WebhookForm{Team: st, URL: r.PostFormValue("url")}
+	if st.Searched {
+		// Without JavaScript: the matching teams to choose from, nothing saved.
+		if err := s.searchStep(r, "teams", &f.Team); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderWebhooks(w, r, http.StatusOK, f)
+		return
+	}
 	if team == nil {
-		f.Errors = map[string]string{"team_id": "Choose a team."}
+		f.Errors = map[string]string{"team_id": "Type part of a team's name and choose the team."}
 		s.renderWebhooks(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}

@@ -1074,6 +1074,7 @@ type Team struct {
 	Description string
 	CreatedAt   time.Time
 	IdemKey     string
+	SearchName  *string
 }
 
 type TeamMember struct {
@@ -1111,6 +1112,8 @@ type User struct {
 	UpdatedAt     time.Time
 	DeactivatedAt *time.Time
 	IdemKey       string
+	SearchName    *string
+	SearchText    *string
 }
 
 type WebhookDelivery struct {

@@ -10,7 +10,7 @@ import (
 )
 
 const teamByIdem = `-- name: TeamByIdem :one
-SELECT id, org_id, name, description, created_at, idem_key FROM teams WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+SELECT id, org_id, name, description, created_at, idem_key, search_name FROM teams WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
 
 type TeamByIdemParams struct {
@@ -28,6 +28,7 @@ func (q *Queries) TeamByIdem(ctx context.Context, db DBTX, arg TeamByIdemParams)
 		&i.Description,
 		&i.CreatedAt,
 		&i.IdemKey,
+		&i.SearchName,
 	)
 	return i, err
 }
@@ -35,7 +36,7 @@ func (q *Queries) TeamByIdem(ctx context.Context, db DBTX, arg TeamByIdemParams)
 const teamCreate = `-- name: TeamCreate :one
 INSERT INTO teams (org_id, name, description, idem_key) VALUES ($1, $2, $3, $4)
 ON CONFLICT (org_id, idem_key) WHERE idem_key <> '' DO NOTHING
-RETURNING id, org_id, name, description, created_at, idem_key
+RETURNING id, org_id, name, description, created_at, idem_key, search_name
 `
 
 type TeamCreateParams struct {
@@ -61,6 +62,7 @@ func (q *Queries) TeamCreate(ctx context.Context, db DBTX, arg TeamCreateParams)
 		&i.Description,
 		&i.CreatedAt,
 		&i.IdemKey,
+		&i.SearchName,
 	)
 	return i, err
 }
@@ -83,7 +85,7 @@ func (q *Queries) TeamDelete(ctx context.Context, db DBTX, arg TeamDeleteParams)
 }
 
 const teamGet = `-- name: TeamGet :one
-SELECT id, org_id, name, description, created_at, idem_key FROM teams WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, description, created_at, idem_key, search_name FROM teams WHERE org_id = $1 AND id = $2
 `
 
 type TeamGetParams struct {
@@ -101,6 +103,7 @@ func (q *Queries) TeamGet(ctx context.Context, db DBTX, arg TeamGetParams) (Team
 		&i.Description,
 		&i.CreatedAt,
 		&i.IdemKey,
+		&i.SearchName,
 	)
 	return i, err
 }
@@ -319,7 +322,7 @@ func (q *Queries) TeamPage(ctx context.Context, db DBTX, arg TeamPageParams) ([]
 
 const teamUpdate = `-- name: TeamUpdate :one
 UPDATE teams SET name = $1, description = $2
-WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at, idem_key
+WHERE org_id = $3 AND id = $4 RETURNING id, org_id, name, description, created_at, idem_key, search_name
 `
 
 type TeamUpdateParams struct {
@@ -344,6 +347,7 @@ func (q *Queries) TeamUpdate(ctx context.Context, db DBTX, arg TeamUpdateParams)
 		&i.Description,
 		&i.CreatedAt,
 		&i.IdemKey,
+		&i.SearchName,
 	)
 	return i, err
 }

@@ -20,7 +20,7 @@ func (q *Queries) OrgLockTree(ctx context.Context, db DBTX, orgID int64) error {
 }
 
 const userByIdem = `-- name: UserByIdem :one
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
 
 type UserByIdemParams struct {
@@ -46,6 +46,8 @@ func (q *Queries) UserByIdem(ctx context.Context, db DBTX, arg UserByIdemParams)
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
 		&i.IdemKey,
+		&i.SearchName,
+		&i.SearchText,
 	)
 	return i, err
 }
@@ -70,7 +72,7 @@ func (q *Queries) UserClearReportsManager(ctx context.Context, db DBTX, arg User
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
 `
 
 type UserCreateParams struct {
@@ -113,6 +115,8 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
 		&i.IdemKey,
+		&i.SearchName,
+		&i.SearchText,
 	)
 	return i, err
 }
@@ -149,7 +153,7 @@ func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, arg UserEmailsTa
 }
 
 const userGet = `-- name: UserGet :one
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1 AND u.id = $2
 `
@@ -182,6 +186,8 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 		&i.User.UpdatedAt,
 		&i.User.DeactivatedAt,
 		&i.User.IdemKey,
+		&i.User.SearchName,
+		&i.User.SearchText,
 		&i.ManagerName,
 	)
 	return i, err
@@ -206,7 +212,7 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 }
 
 const userListByEmail = `-- name: UserListByEmail :many
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, o.name AS org_name,
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, o.name AS org_name,
        password_sign_in_allowed(u.org_id, u.id)::boolean AS password_allowed
 FROM users u JOIN orgs o ON o.id = u.org_id
 WHERE u.email = $1
@@ -245,6 +251,8 @@ func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([
 			&i.User.UpdatedAt,
 			&i.User.DeactivatedAt,
 			&i.User.IdemKey,
+			&i.User.SearchName,
+			&i.User.SearchText,
 			&i.OrgName,
 			&i.PasswordAllowed,
 		); err != nil {
@@ -259,7 +267,7 @@ func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([
 }
 
 const userListDirectReports = `-- name: UserListDirectReports :many
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key FROM users WHERE org_id = $1 AND manager_id = $2 AND active
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND manager_id = $2 AND active
 ORDER BY lower(name)
 `
 
@@ -292,6 +300,8 @@ func (q *Queries) UserListDirectReports(ctx context.Context, db DBTX, arg UserLi
 			&i.UpdatedAt,
 			&i.DeactivatedAt,
 			&i.IdemKey,
+			&i.SearchName,
+			&i.SearchText,
 		); err != nil {
 			return nil, err
 		}
@@ -487,7 +497,7 @@ SET active = $1,
     deactivated_at = CASE WHEN $1::boolean THEN NULL ELSE now() END,
     updated_at = now()
 WHERE org_id = $2 AND id = $3 AND active <> $1
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
 `
 
 type UserSetActiveParams struct {
@@ -514,6 +524,8 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg UserSetActiveP
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
 		&i.IdemKey,
+		&i.SearchName,
+		&i.SearchText,
 	)
 	return i, err
 }
@@ -539,7 +551,7 @@ UPDATE users
 SET email = $1, name = $2, title = $3, role = $4,
     manager_id = $5, time_zone = $6, updated_at = now()
 WHERE org_id = $7 AND id = $8
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
 `
 
 type UserUpdateParams struct {
@@ -580,6 +592,8 @@ func (q *Queries) UserUpdate(ctx context.Context, db DBTX, arg UserUpdateParams)
 		&i.UpdatedAt,
 		&i.DeactivatedAt,
 		&i.IdemKey,
+		&i.SearchName,
+		&i.SearchText,
 	)
 	return i, err
 }
