@@ -333,3 +333,8 @@ func (s *Service) Equity(ctx context.Context, a core.Actor, days int) (EquityVie
 func (s *Service) TeamRituals(ctx context.Context, a core.Actor, teamID int64) ([]Ritual, error) {
 	return s.Store.RitualsForTeam(ctx, a.OrgID, teamID)
 }
+
+// Handles returns the @handles of people of the actor's organisation, by id.
+func (s *Service) Handles(ctx context.Context, a core.Actor, ids []int64) (map[int64]string, error) {
+	return s.Store.Handles(ctx, a.OrgID, ids)
+}

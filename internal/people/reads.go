@@ -48,3 +48,9 @@ func (s *Service) ReportsOf(ctx context.Context, a core.Actor, personID int64) (
 func (s *Service) TeamByID(ctx context.Context, a core.Actor, id int64) (Team, error) {
 	return s.Store.FindTeam(ctx, a.OrgID, id)
 }
+
+// InOrg returns a person of the actor's organisation by id, for what their
+// public profile shows (name, title, whether they are active).
+func (s *Service) InOrg(ctx context.Context, a core.Actor, id int64) (Person, error) {
+	return s.Store.FindPerson(ctx, a.OrgID, id)
+}

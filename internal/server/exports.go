@@ -57,7 +57,7 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The viewer's own teams, and the team exported; the picker finds others.
-	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	teams, err := s.people.TeamsOf(r.Context(), a, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -94,7 +94,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	}
 	// The filter lists the viewer's own teams, and the team filtered on;
 	// the picker finds any other.
-	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	teams, err := s.people.TeamsOf(r.Context(), a, a.UserID)
 	if err != nil {
 		return views.FeedProps{}, err
 	}
@@ -126,7 +126,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 	}
 	if fq.Person != "" {
 		if id := optID(fq.Person); id != nil {
-			if person, err := s.people.Store.FindPerson(r.Context(), a.OrgID, *id); err == nil {
+			if person, err := s.people.InOrg(r.Context(), a, *id); err == nil {
 				p.PersonName = person.Name
 			}
 		}
@@ -136,7 +136,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 
 func (s *Server) kudoFormProps(r *http.Request, in views.KudoForm) (views.KudoFormProps, error) {
 	a := actor(r)
-	teams, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	teams, err := s.people.TeamsOf(r.Context(), a, a.UserID)
 	if err != nil {
 		return views.KudoFormProps{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Server) kudoNew(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	in := views.KudoForm{Visibility: string(kudos.VisOrg), IdemKey: idemKey()}
 	if id := optID(r.URL.Query().Get("to")); id != nil {
-		if p, err := s.people.Store.FindPerson(r.Context(), a.OrgID, *id); err == nil && p.Active {
+		if p, err := s.people.InOrg(r.Context(), a, *id); err == nil && p.Active {
 			in.To = "@" + strings.SplitN(p.Email, "@", 2)[0]
 		}
 	}
@@ -422,7 +422,7 @@ func (s *Server) handlesOf(r *http.Request, people []kudos.Named) (string, error
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	handles, err := s.kudos.Store.Handles(r.Context(), actor(r).OrgID, ids)
+	handles, err := s.kudos.Handles(r.Context(), actor(r), ids)
 	if err != nil {
 		return "", err
 	}
@@ -557,7 +557,7 @@ func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	p, err := s.people.Store.FindPerson(r.Context(), a.OrgID, id)
+	p, err := s.people.InOrg(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

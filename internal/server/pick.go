@@ -78,7 +78,7 @@ type pickNamer func(id int64) (people.Pick, bool)
 
 func (s *Server) personNamer(r *http.Request) pickNamer {
 	return func(id int64) (people.Pick, bool) {
-		p, err := s.people.Store.FindPerson(r.Context(), actor(r).OrgID, id)
+		p, err := s.people.InOrg(r.Context(), actor(r), id)
 		if err != nil {
 			return people.Pick{}, false
 		}
@@ -88,7 +88,7 @@ func (s *Server) personNamer(r *http.Request) pickNamer {
 
 func (s *Server) teamNamer(r *http.Request) pickNamer {
 	return func(id int64) (people.Pick, bool) {
-		t, err := s.people.Store.FindTeam(r.Context(), actor(r).OrgID, id)
+		t, err := s.people.TeamByID(r.Context(), actor(r), id)
 		if err != nil {
 			return people.Pick{}, false
 		}

@@ -234,7 +234,7 @@ func (s *Server) renderCycle(w http.ResponseWriter, r *http.Request, id int64, s
 			return
 		}
 	}
-	mine, err := s.people.Store.TeamsFor(r.Context(), a.OrgID, a.UserID)
+	mine, err := s.people.TeamsOf(r.Context(), a, a.UserID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
