@@ -87,7 +87,7 @@ func TestEveryPageEachRoleReachesPassesAxe(t *testing.T) {
 			for _, p := range problems {
 				t.Error(p)
 			}
-			t.Logf("%s: %d pages checked with axe", who.Role, len(pages))
+			t.Logf("%s: %d pages opened, each route checked with axe once", who.Role, len(pages))
 		})
 	}
 }
