@@ -89,3 +89,7 @@ SELECT id, name, title FROM users WHERE org_id = @org_id AND active ORDER BY low
 -- name: OrgLockTree :exec
 -- Serialises changes to an organisation's reporting tree.
 SELECT id FROM orgs WHERE id = @org_id FOR UPDATE;
+
+-- name: ActiveAdminCount :one
+-- The organisation's active admins.
+SELECT count(*)::int FROM users WHERE org_id = @org_id AND role = 'admin' AND active;

@@ -271,6 +271,13 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 // are active. changed is false when the person already was so (u is then
 // empty); another organisation's person is ENOTFOUND.
 func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
+	if !active {
+		// Deactivations in one organisation take turns, so two at once
+		// cannot each see the other admin still active.
+		if err := s.q.AdvisoryXactLock(ctx, tx, adminsLockKey+orgID); err != nil {
+			return dbq.User{}, false, err
+		}
+	}
 	u, err = s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
 	if err == pgx.ErrNoRows {
 		_, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
@@ -282,6 +289,17 @@ func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id i
 	action := "person.reactivate"
 	if !active {
 		action = "person.deactivate"
+		// Whoever asks (an admin, or an identity provider over SCIM), the
+		// organisation keeps an admin who can sign in and fix things.
+		if u.Role == dbq.UserRoleAdmin {
+			n, err := s.q.ActiveAdminCount(ctx, tx, orgID)
+			if err != nil {
+				return u, true, err
+			}
+			if n == 0 {
+				return u, true, core.Errorf(core.EINVALID, "%s is the organisation's last active admin: make someone else an admin first.", u.Name)
+			}
+		}
 		if err := s.q.UserClearReportsManager(ctx, tx, dbq.UserClearReportsManagerParams{
 			OrgID: orgID, OldManagerID: &id, NewManagerID: u.ManagerID,
 		}); err != nil {
@@ -302,6 +320,10 @@ func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id i
 	}
 	return u, true, s.auditDetail(ctx, tx, orgID, actorID, action, fmt.Sprintf("person:%d", id), detail)
 }
+
+// adminsLockKey, plus an organisation's id, is the transaction lock under
+// which that organisation's people are deactivated.
+const adminsLockKey = 0x52_41_44_4d << 32
 
 // SetPassword replaces a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, orgID, id int64, hash string) error {

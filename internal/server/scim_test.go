@@ -391,3 +391,37 @@ func TestScimProvisioningSequence(t *testing.T) {
 		t.Errorf("the audit page does not show the provider's changes: %d", page.Status)
 	}
 }
+
+// An identity provider cannot deactivate an organisation's last active
+// admin (nor can anyone else): someone must always be able to sign in and
+// put things right. Another admin can be deactivated.
+func TestScimCannotDeactivateTheLastAdmin(t *testing.T) {
+	w := newScimWorld(t)
+	idp := newScimClient(t, w.app, w.tokenA)
+	var ada int64
+	if err := w.app.Pool.QueryRow(t.Context(), "SELECT id FROM users WHERE org_id = $1 AND role = 'admin'", w.orgA).Scan(&ada); err != nil {
+		t.Fatal(err)
+	}
+	off := fmt.Sprintf(`{"schemas": [%q], "Operations": [{"op": "replace", "value": {"active": false}}]}`, patchSchema)
+	r := idp.do("PATCH", fmt.Sprintf("/scim/v2/Users/%d", ada), off)
+	if r.Status != 400 || str(r.JSON, "scimType") != "invalidValue" || !strings.Contains(str(r.JSON, "detail"), "last active admin") {
+		t.Fatalf("deactivating the last admin: %d %v", r.Status, r.JSON)
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND active", ada); n != 1 {
+		t.Fatal("the last admin was deactivated")
+	}
+	if page := w.adminA.Get("/admin"); page.Status != 200 {
+		t.Fatalf("the last admin's session ended: %d", page.Status)
+	}
+	if del := idp.do("DELETE", fmt.Sprintf("/scim/v2/Users/%d", ada), ""); del.Status != 400 {
+		t.Errorf("deleting the last admin: %d", del.Status)
+	}
+	// With a second admin, the first can go.
+	second := w.app.F.Person(t, w.orgA, testfx.PersonOpts{Name: "Ada Second", Role: core.RoleAdmin})
+	if r := idp.do("PATCH", fmt.Sprintf("/scim/v2/Users/%d", ada), off); r.Status != 200 {
+		t.Fatalf("deactivating an admin while another remains: %d %v", r.Status, r.JSON)
+	}
+	if r := idp.do("PATCH", fmt.Sprintf("/scim/v2/Users/%d", second.ID), off); r.Status != 400 {
+		t.Errorf("deactivating the admin who is now the last: %d", r.Status)
+	}
+}

@@ -9,6 +9,18 @@ import (
 	"context"
 )
 
+const activeAdminCount = `-- name: ActiveAdminCount :one
+SELECT count(*)::int FROM users WHERE org_id = $1 AND role = 'admin' AND active
+`
+
+// The organisation's active admins.
+func (q *Queries) ActiveAdminCount(ctx context.Context, db DBTX, orgID int64) (int32, error) {
+	row := db.QueryRow(ctx, activeAdminCount, orgID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const orgLockTree = `-- name: OrgLockTree :exec
 SELECT id FROM orgs WHERE id = $1 FOR UPDATE
 `
