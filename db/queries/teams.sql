@@ -60,5 +60,3 @@ ON CONFLICT DO NOTHING;
 -- name: TeamMemberRemove :execrows
 DELETE FROM team_members WHERE org_id = @org_id AND team_id = @team_id AND user_id = @user_id;
 
--- name: TeamNames :many
-SELECT id, name FROM teams WHERE org_id = @org_id ORDER BY lower(name), id;

@@ -83,9 +83,6 @@ WHERE org_id = @org_id AND lower(email::text) = ANY(@emails::text[]);
 -- name: UserOrgDirectory :many
 SELECT id, lower(email::text)::text AS email FROM users WHERE org_id = @org_id AND active;
 
--- name: UserManagerOptions :many
-SELECT id, name, title FROM users WHERE org_id = @org_id AND active ORDER BY lower(name), id;
-
 -- name: OrgLockTree :exec
 -- Serialises changes to an organisation's reporting tree.
 SELECT id FROM orgs WHERE id = @org_id FOR UPDATE;

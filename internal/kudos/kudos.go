@@ -206,7 +206,6 @@ type Store interface {
 	Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error)
 	TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error)
 	CompetencyIDs(ctx context.Context) (map[int64]string, error)
-	TeamNames(ctx context.Context, orgID int64) ([]Named, error)
 
 	CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in RitualInput, startsOn time.Time) (int64, error)
 	FindRitual(ctx context.Context, orgID, id int64) (Ritual, error)

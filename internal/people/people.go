@@ -238,7 +238,6 @@ type Store interface {
 	// PasswordSignInAllowed is false when the person's organisation enforces
 	// single sign-on and they are not its break-glass admin.
 	PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error)
-	ManagerOptions(ctx context.Context, orgID int64) ([]Person, error)
 	OrgChart(ctx context.Context, orgID int64) ([]ChartNode, error)
 	DirectReports(ctx context.Context, orgID, managerID int64) ([]Person, error)
 

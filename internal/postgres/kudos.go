@@ -399,19 +399,6 @@ func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members 
 	return out, nil
 }
 
-// TeamNames lists the organisation's teams by name, for filters.
-func (s *Store) TeamNames(ctx context.Context, orgID int64) ([]kudos.Named, error) {
-	rows, err := s.q.TeamNames(ctx, s.Pool, orgID)
-	if err != nil {
-		return nil, mapErr(err, "Teams")
-	}
-	out := make([]kudos.Named, len(rows))
-	for i, r := range rows {
-		out[i] = kudos.Named{ID: r.ID, Name: r.Name}
-	}
-	return out, nil
-}
-
 // Handles returns people's @handles by id.
 func (s *Store) Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
 	rows, err := s.q.PeopleHandlesByIDs(ctx, s.Pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})

@@ -336,19 +336,6 @@ func (s *Store) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (boo
 	return s.q.UserPasswordSignInAllowed(ctx, s.Pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
 }
 
-// ManagerOptions lists active people who can be chosen as a manager.
-func (s *Store) ManagerOptions(ctx context.Context, orgID int64) ([]people.Person, error) {
-	rows, err := s.q.UserManagerOptions(ctx, s.Pool, orgID)
-	if err != nil {
-		return nil, mapErr(err, "People")
-	}
-	out := make([]people.Person, len(rows))
-	for i, r := range rows {
-		out[i] = people.Person{ID: r.ID, Name: r.Name, Title: r.Title, OrgID: orgID, Active: true}
-	}
-	return out, nil
-}
-
 // OrgChart returns every active person with their manager link.
 func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, error) {
 	rows, err := s.q.UserOrgChart(ctx, s.Pool, orgID)

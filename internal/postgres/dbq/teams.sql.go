@@ -232,35 +232,6 @@ func (q *Queries) TeamMembers(ctx context.Context, db DBTX, arg TeamMembersParam
 	return items, nil
 }
 
-const teamNames = `-- name: TeamNames :many
-SELECT id, name FROM teams WHERE org_id = $1 ORDER BY lower(name), id
-`
-
-type TeamNamesRow struct {
-	ID   int64
-	Name string
-}
-
-func (q *Queries) TeamNames(ctx context.Context, db DBTX, orgID int64) ([]TeamNamesRow, error) {
-	rows, err := db.Query(ctx, teamNames, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []TeamNamesRow
-	for rows.Next() {
-		var i TeamNamesRow
-		if err := rows.Scan(&i.ID, &i.Name); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const teamPage = `-- name: TeamPage :many
 SELECT t.id, t.name, t.description,
        (SELECT count(*) FROM team_members tm JOIN users u ON u.id = tm.user_id

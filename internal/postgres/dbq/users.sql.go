@@ -325,36 +325,6 @@ func (q *Queries) UserListDirectReports(ctx context.Context, db DBTX, arg UserLi
 	return items, nil
 }
 
-const userManagerOptions = `-- name: UserManagerOptions :many
-SELECT id, name, title FROM users WHERE org_id = $1 AND active ORDER BY lower(name), id
-`
-
-type UserManagerOptionsRow struct {
-	ID    int64
-	Name  string
-	Title string
-}
-
-func (q *Queries) UserManagerOptions(ctx context.Context, db DBTX, orgID int64) ([]UserManagerOptionsRow, error) {
-	rows, err := db.Query(ctx, userManagerOptions, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []UserManagerOptionsRow
-	for rows.Next() {
-		var i UserManagerOptionsRow
-		if err := rows.Scan(&i.ID, &i.Name, &i.Title); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const userOrgChart = `-- name: UserOrgChart :many
 SELECT id, name, title, role, manager_id FROM users
 WHERE org_id = $1 AND active
