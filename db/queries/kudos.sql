@@ -187,8 +187,11 @@ LEFT JOIN LATERAL (
 WHERE u.org_id = @org_id AND u.active
   AND (sqlc.narg('root_id')::bigint IS NULL OR u.id IN (SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint)));
 
--- name: EquityEdges :many
--- Recognitions the viewer may see, to or from the members, in [@since, @until).
+-- name: EquityEdgesFromKudos :many
+-- Recognitions the viewer may see, to or from the members, in [@since, @until),
+-- one row per kudo and recipient, read from the kudos themselves. The
+-- equity page reads EquityEdges; this is the definition it must agree with
+-- (the tests compare the two).
 SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
     NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
                 WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
@@ -198,6 +201,61 @@ WHERE k.org_id = @org_id AND k.created_at >= @since AND k.created_at < @until
   -- IN (SELECT unnest) hashes the member list once; = ANY would compare
   -- every row against every member.
   AND (r.user_id IN (SELECT unnest(@members::bigint[])) OR k.author_id IN (SELECT unnest(@members::bigint[])));
+
+-- name: EquityEdges :many
+-- Recognitions the viewer may see, to or from the members, in [@since, @until),
+-- counted per giver, receiver and time. Three parts:
+--   * organisation-wide kudos of whole days, from the kept tallies (the day's
+--     midnight, UTC, stands for their time): everyone may see them;
+--   * organisation-wide kudos of the windows [@starts[i], @ends[i]) (the days
+--     where the exact time matters), from the kudos;
+--   * team and recipients-only kudos, from the kudos, starting from those the
+--     viewer could see (their own, received, their teams', their reports')
+--     and checked with kudo_visible().
+-- The tallied days and the windows must not overlap and must cover [@since, @until).
+WITH m AS (SELECT unnest(@members::bigint[]) AS id),
+e AS (
+    SELECT t.giver_id AS giver, t.receiver_id AS receiver,
+        (t.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, t.kudos::int AS kudos
+    FROM kudo_tallies t
+    WHERE t.org_id = @org_id AND t.day >= @from_day::date AND t.day < @to_day::date
+      AND t.day <> ALL(@exact_days::date[])
+      AND (t.receiver_id IN (SELECT id FROM m) OR t.giver_id IN (SELECT id FROM m))
+    UNION ALL
+    SELECT k.author_id, r.user_id, k.created_at, 1
+    FROM generate_subscripts(@starts::timestamptz[], 1) AS w(i)
+    JOIN kudos k ON k.org_id = @org_id
+        AND k.created_at >= (@starts::timestamptz[])[w.i] AND k.created_at < (@ends::timestamptz[])[w.i]
+    JOIN kudo_recipients r ON r.kudo_id = k.id
+    WHERE k.visibility = 'org'
+      AND (r.user_id IN (SELECT id FROM m) OR k.author_id IN (SELECT id FROM m))
+    UNION ALL
+    SELECT k.author_id, r.user_id, k.created_at, 1
+    FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
+    WHERE k.org_id = @org_id AND k.visibility <> 'org' AND k.created_at >= @since AND k.created_at < @until
+      AND k.id IN (
+          SELECT ka.id FROM kudos ka
+          WHERE ka.org_id = @org_id AND ka.author_id = @viewer_id AND ka.created_at >= @since AND ka.created_at < @until
+          UNION ALL
+          SELECT rv.kudo_id FROM kudo_recipients rv WHERE rv.org_id = @org_id AND rv.user_id = @viewer_id
+          UNION ALL
+          SELECT kt.id FROM team_members tm JOIN kudos kt ON kt.team_id = tm.team_id
+          WHERE tm.org_id = @org_id AND tm.user_id = @viewer_id AND kt.created_at >= @since AND kt.created_at < @until
+          UNION ALL
+          SELECT rr.kudo_id FROM users u JOIN kudo_recipients rr ON rr.org_id = u.org_id AND rr.user_id = u.id
+          WHERE u.org_id = @org_id AND u.manager_id = @viewer_id)
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id)
+      AND (r.user_id IN (SELECT id FROM m) OR k.author_id IN (SELECT id FROM m))
+)
+SELECT e.giver::bigint AS giver, e.receiver::bigint AS receiver, e.at::timestamptz AS at, e.kudos::int AS kudos,
+    NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
+                WHERE a.user_id = e.giver AND b.user_id = e.receiver)::boolean AS cross_team
+FROM e;
+
+-- name: KudoTalliesRebuild :one
+-- Recomputes the kept kudo tallies from the kudos; counts the rows that
+-- were missing and those that should not have been there.
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM kudo_tallies_rebuild();
 
 -- name: PeopleHandlesByIDs :many
 -- The @handles of people, for writing recipients back into the edit form.

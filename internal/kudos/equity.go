@@ -15,11 +15,83 @@ import (
 // reads the database or the text of a kudo.
 
 // Edge is one recognition: a kudo from Giver to Receiver (a kudo with three
-// recipients is three edges).
+// recipients is three edges), or Count of them at the same time.
 type Edge struct {
 	Giver, Receiver int64
 	At              time.Time
 	Cross           bool // giver and receiver share no team
+	// Count is how many recognitions the edge stands for (kudos kept as
+	// daily tallies arrive as one edge per giver, receiver and day); 0 counts
+	// as 1.
+	Count int
+}
+
+// weight is how many recognitions e stands for.
+func (e Edge) weight() int { return max(e.Count, 1) }
+
+// EdgeWindow is what Compute needs read: the recognitions in [Since, Until),
+// with their exact time on the days (UTC) holding one of the Exact
+// instants or Since or Until. On other days, edges may carry the day's
+// midnight instead of their time: no figure changes with the time within
+// such a day.
+type EdgeWindow struct {
+	Since, Until time.Time
+	Exact        []time.Time
+}
+
+// WindowFor is the window of recognitions Compute(…, from, to, now) reads:
+// from the earlier of from and now − NudgeAfter to just after to, exact
+// around from, to, now and now − NudgeAfter.
+func WindowFor(from, to, now time.Time) EdgeWindow {
+	nudgeFrom := now.Add(-NudgeAfter)
+	since := from
+	if nudgeFrom.Before(since) {
+		since = nudgeFrom
+	}
+	return EdgeWindow{Since: since, Until: to.Add(time.Second), Exact: []time.Time{from, to, now, nudgeFrom}}
+}
+
+// DaySplit says which whole days (UTC) of the window may come from daily
+// tallies: those in [FromDay, ToDay) other than ExactDays. The rest of the
+// window is Starts[i]..Ends[i], to be read recognition by recognition.
+type DaySplit struct {
+	FromDay, ToDay time.Time
+	ExactDays      []time.Time
+	Starts, Ends   []time.Time
+}
+
+// Split divides the window into tallied days and exact stretches.
+func (w EdgeWindow) Split() DaySplit {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	var ds DaySplit
+	if !w.Since.Before(w.Until) {
+		return ds
+	}
+	ds.FromDay, ds.ToDay = day(w.Since), day(w.Until).AddDate(0, 0, 1)
+	exact := map[time.Time]bool{}
+	for _, t := range append([]time.Time{w.Since, w.Until}, w.Exact...) {
+		if d := day(t); !d.Before(ds.FromDay) && d.Before(ds.ToDay) && !exact[d] {
+			exact[d] = true
+			ds.ExactDays = append(ds.ExactDays, d)
+		}
+	}
+	slices.SortFunc(ds.ExactDays, time.Time.Compare)
+	for _, d := range ds.ExactDays {
+		s, e := d, d.AddDate(0, 0, 1)
+		if s.Before(w.Since) {
+			s = w.Since
+		}
+		if e.After(w.Until) {
+			e = w.Until
+		}
+		if s.Before(e) {
+			ds.Starts, ds.Ends = append(ds.Starts, s), append(ds.Ends, e)
+		}
+	}
+	return ds
 }
 
 // Member is a person in the population being analysed.
@@ -180,23 +252,24 @@ func Compute(members []Member, edges []Edge, from, to, now time.Time) Equity {
 		if e.At.Before(from) || !e.At.Before(to) {
 			continue
 		}
+		w := e.weight()
 		if gOK {
-			people[gi].Given++
+			people[gi].Given += w
 		}
 		if rOK {
-			people[ri].Received++
-			eq.Total++
+			people[ri].Received += w
+			eq.Total += w
 			if e.Cross {
-				eq.Cross++
+				eq.Cross += w
 			}
 		}
 		if gOK && rOK {
-			between[key{e.Giver, e.Receiver}]++
+			between[key{e.Giver, e.Receiver}] += w
 			// Members without a team (TeamID 0) are not in teamIdx.
 			gt, gtOK := teamIdx[ms[gi].TeamID]
 			rt, rtOK := teamIdx[ms[ri].TeamID]
 			if gtOK && rtOK {
-				eq.Flow.Counts[gt][rt]++
+				eq.Flow.Counts[gt][rt] += w
 			}
 		}
 	}
@@ -216,8 +289,9 @@ func Compute(members []Member, edges []Edge, from, to, now time.Time) Equity {
 		}
 	}
 	slices.SortFunc(eq.NoneReceived, memberOrder)
+	// Longest wait first, by day (UTC): within a day, by name.
 	slices.SortFunc(nudges, func(a, b waiting) int {
-		return cmp.Or(a.last.Compare(b.last), memberOrder(a.m, b.m))
+		return cmp.Or(utcDay(a.last).Compare(utcDay(b.last)), memberOrder(a.m, b.m))
 	})
 	for _, w := range nudges {
 		eq.Nudges = append(eq.Nudges, w.m)
@@ -279,6 +353,36 @@ func Gini(counts []int) float64 {
 		return 0
 	}
 	return float64(num) / (float64(n) * float64(sum))
+}
+
+// utcDay is the midnight (UTC) starting t's day; the zero time stays zero.
+func utcDay(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// LeastFirst lists the people least recognised first (received, then
+// given, then name and ID): the ones the page is for come first.
+func (e Equity) LeastFirst() []PersonCounts {
+	out := slices.Clone(e.People)
+	slices.SortFunc(out, func(a, b PersonCounts) int {
+		return cmp.Or(cmp.Compare(a.Received, b.Received), cmp.Compare(a.Given, b.Given), memberOrder(a.Member, b.Member))
+	})
+	return out
+}
+
+// IsTop reports whether the member is in the top 20 % by kudos received
+// (and received at least one).
+func (e Equity) IsTop(id int64) bool {
+	for i := 0; i < e.TopPeople && i < len(e.People); i++ {
+		if e.People[i].Member.ID == id {
+			return e.People[i].Received > 0
+		}
+	}
+	return false
 }
 
 // memberOrder orders members by name, then ID.

@@ -216,8 +216,9 @@ type Store interface {
 	// EquityMembers lists the active people under rootID (everyone when nil).
 	EquityMembers(ctx context.Context, orgID int64, rootID *int64) ([]Member, error)
 	// EquityEdges lists the recognitions the viewer may see to or from the
-	// members in [since, until), one edge per recipient.
-	EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]Edge, error)
+	// members in the window (EdgeWindow says where times may be rounded to
+	// the day).
+	EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, w EdgeWindow) ([]Edge, error)
 }
 
 // CompetencyCount is a person's kudos for one competency.

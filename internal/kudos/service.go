@@ -280,12 +280,21 @@ type EquityView struct {
 	Scope   string
 	Days    int
 	Members int
+	// People is one page of the people, least recognised first; Page counts
+	// from 1 and Pages is at least 1.
+	People      []PersonCounts
+	Page, Pages int
 }
+
+// EquityPageSize is how many people one page of the equity list shows.
+const EquityPageSize = 50
 
 // Equity computes who gives and receives recognition across the people the
 // actor looks after: a manager's reporting tree, a leader's part of the
 // organisation, or everyone for admins. Only kudos the actor may see count.
-func (s *Service) Equity(ctx context.Context, a core.Actor, days int) (EquityView, error) {
+// The figures cover everyone; the people list is cut into pages (a page past
+// the last shows the last).
+func (s *Service) Equity(ctx context.Context, a core.Actor, days, page int) (EquityView, error) {
 	var root *int64
 	scope := "The whole organisation"
 	switch a.Role {
@@ -315,17 +324,18 @@ func (s *Service) Equity(ctx context.Context, a core.Actor, days int) (EquityVie
 	for i, m := range members {
 		ids[i] = m.ID
 	}
-	since := from
-	if n := now.Add(-NudgeAfter); n.Before(since) {
-		since = n
-	}
 	var edges []Edge
 	if len(ids) > 0 {
-		if edges, err = s.Store.EquityEdges(ctx, a.OrgID, a.UserID, ids, since, to.Add(time.Second)); err != nil {
+		if edges, err = s.Store.EquityEdges(ctx, a.OrgID, a.UserID, ids, WindowFor(from, to, now)); err != nil {
 			return EquityView{}, err
 		}
 	}
-	return EquityView{Equity: Compute(members, edges, from, to, now), Scope: scope, Days: days, Members: len(members)}, nil
+	v := EquityView{Equity: Compute(members, edges, from, to, now), Scope: scope, Days: days, Members: len(members)}
+	people := v.Equity.LeastFirst()
+	v.Pages = max(1, (len(people)+EquityPageSize-1)/EquityPageSize)
+	v.Page = min(max(page, 1), v.Pages)
+	v.People = people[min((v.Page-1)*EquityPageSize, len(people)):min(v.Page*EquityPageSize, len(people))]
+	return v, nil
 }
 
 // TeamRituals lists a team's recognition rituals, in the actor's

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/kudos"
 	"rapport/internal/postgres/dbq"
 )
 
@@ -70,13 +71,22 @@ func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, 
 		{"Recognition page: totals", "KudoTotalsForPerson", []any{personID, orgID, personID}},
 		{"Recognition page: by competency", "KudoCountsByCompetency", []any{personID, orgID, personID}},
 		{"Equity: members under the leader", "EquityMembers", []any{orgID, leaderID}},
-		{fmt.Sprintf("Equity: edges for %d members over %d days", len(members), days), "EquityEdges", []any{orgID, now.AddDate(0, 0, -days), now, leaderID, members}},
+		{fmt.Sprintf("Equity: edges for %d members over %d days, from the kudos", len(members), days), "EquityEdgesFromKudos", []any{orgID, now.AddDate(0, 0, -days), now, leaderID, members}},
+		{fmt.Sprintf("Equity: edges for %d members over %d days, tallied days and the rest", len(members), days), "EquityEdges", equityEdgesArgs(orgID, leaderID, members, days, now)},
 	} {
 		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// equityEdgesArgs are EquityEdges' arguments for the equity page of the
+// last days as it asks at now.
+func equityEdgesArgs(orgID, viewerID int64, members []int64, days int, now time.Time) []any {
+	w := kudos.WindowFor(now.AddDate(0, 0, -days), now, now)
+	ds := w.Split()
+	return []any{members, orgID, ds.FromDay, ds.ToDay, nonNil(ds.ExactDays), nonNil(ds.Starts), nonNil(ds.Ends), w.Since, w.Until, viewerID}
 }
 
 func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {

@@ -386,17 +386,46 @@ func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]
 	return out, nil
 }
 
-// EquityEdges lists visible recognitions to or from the members.
-func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
-	rows, err := s.q.EquityEdges(ctx, s.Pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
+// EquityEdges lists visible recognitions to or from the members:
+// organisation-wide kudos of whole days from the kept daily tallies, the
+// rest (the days where the time matters, team and recipients-only kudos)
+// from the kudos themselves.
+func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, w kudos.EdgeWindow) ([]kudos.Edge, error) {
+	ds := w.Split()
+	rows, err := s.q.EquityEdges(ctx, s.Pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members,
+		FromDay: ds.FromDay, ToDay: ds.ToDay, ExactDays: nonNil(ds.ExactDays), Starts: nonNil(ds.Starts), Ends: nonNil(ds.Ends),
+		Since: w.Since, Until: w.Until})
 	if err != nil {
 		return nil, mapErr(err, "Kudos")
 	}
 	out := make([]kudos.Edge, len(rows))
 	for i, r := range rows {
-		out[i] = kudos.Edge{Giver: r.Giver, Receiver: r.Receiver, At: r.CreatedAt, Cross: r.CrossTeam != nil && *r.CrossTeam}
+		out[i] = kudos.Edge{Giver: r.Giver, Receiver: r.Receiver, At: r.At, Count: int(r.Kudos), Cross: r.CrossTeam != nil && *r.CrossTeam}
 	}
 	return out, nil
+}
+
+// EquityEdgesFromKudos lists visible recognitions to or from the members in
+// [since, until), one per kudo and recipient, from the kudos alone: the
+// definition EquityEdges must agree with.
+func (s *Store) EquityEdgesFromKudos(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
+	rows, err := s.q.EquityEdgesFromKudos(ctx, s.Pool, dbq.EquityEdgesFromKudosParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
+	if err != nil {
+		return nil, mapErr(err, "Kudos")
+	}
+	out := make([]kudos.Edge, len(rows))
+	for i, r := range rows {
+		out[i] = kudos.Edge{Giver: r.Giver, Receiver: r.Receiver, At: r.CreatedAt, Count: 1, Cross: r.CrossTeam != nil && *r.CrossTeam}
+	}
+	return out, nil
+}
+
+// nonNil sends an empty array rather than NULL.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }
 
 // Handles returns people's @handles by id.

@@ -25,3 +25,16 @@ func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64
 	}
 	return r.Missing, r.Stale, nil
 }
+
+// RebuildKudoTallies recomputes the kept kudo tallies (kudo_tallies,
+// maintained by triggers on kudos and kudo_recipients) from the kudos, in
+// one transaction that holds off changes to them. It returns how many rows
+// were missing and how many were stale: both 0 when the kept tallies were
+// right.
+func (s *Store) RebuildKudoTallies(ctx context.Context) (missing, stale int64, err error) {
+	r, err := s.q.KudoTalliesRebuild(ctx, s.Pool)
+	if err != nil {
+		return 0, 0, mapErr(err, "Kudo tallies")
+	}
+	return r.Missing, r.Stale, nil
+}

@@ -584,11 +584,13 @@ func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) equityPage(w http.ResponseWriter, r *http.Request) {
 	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
-	v, err := s.kudos.Equity(r.Context(), actor(r), days)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	v, err := s.kudos.Equity(r.Context(), actor(r), days, page)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.EquityPage(s.layout(r, "Recognition equity", "kudos"),
-		views.EquityProps{Equity: v.Equity, Scope: v.Scope, Days: v.Days, Members: v.Members}))
+		views.EquityProps{Equity: v.Equity, Scope: v.Scope, Days: v.Days, Members: v.Members,
+			People: v.People, Page: v.Page, Pages: v.Pages}))
 }

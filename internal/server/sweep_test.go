@@ -33,7 +33,7 @@ var queryParams = map[string][]string{
 	"GET /pick/people":              {"q", "inactive"},
 	"GET /pick/teams":               {"q"},
 	"GET /kudos/new":                {"to"},
-	"GET /recognition/equity":       {"days"},
+	"GET /recognition/equity":       {"days", "page"},
 	"GET /oneonones/new":            {"report_id"},
 	"GET /framework":                {"version"},
 	"GET /reviews/{id}":             {"competency", "sort", "team"},

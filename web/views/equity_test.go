@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,20 +179,28 @@ func TestEquityNudgesAndLists(t *testing.T) {
 	if rows.Length() != 6 {
 		t.Fatalf("%d people rows", rows.Length())
 	}
-	first := rows.First()
-	if href, _ := first.Find("th a").Attr("href"); href != "/people/1/kudos" {
-		t.Errorf("first row link %q", href)
+	// Least recognised first: Jo and Kim received nothing and gave one
+	// each (Jo first by name); Lu gave fewer than Marco; Ana, with 8, comes
+	// last.
+	var order []string
+	rows.Each(func(_ int, r *goquery.Selection) { order = append(order, eqText(r.Find("th a"))) })
+	if want := []string{"Jo Fox", "Kim Park", "Lu Chen", "Marco Bianchi", "Sam Lee", "Ana Ruiz"}; !slices.Equal(order, want) {
+		t.Errorf("people order %v, want %v", order, want)
 	}
-	if got := eqText(first.Find(`td[data-label="Received"]`)); got != "8 (67 %)" {
+	last := rows.Last()
+	if href, _ := last.Find("th a").Attr("href"); href != "/people/1/kudos" {
+		t.Errorf("last row link %q", href)
+	}
+	if got := eqText(last.Find(`td[data-label="Received"]`)); got != "8 (67 %)" {
 		t.Errorf("received cell %q", got)
 	}
-	if got := eqText(first.Find(`td[data-label="Given"]`)); got != "1" {
+	if got := eqText(last.Find(`td[data-label="Given"]`)); got != "1" {
 		t.Errorf("given cell %q", got)
 	}
-	if got := eqText(first.Find(`td[data-label="Last received"]`)); got != "2 Mar 2026" {
+	if got := eqText(last.Find(`td[data-label="Last received"]`)); got != "2 Mar 2026" {
 		t.Errorf("last received %q", got)
 	}
-	if got := eqText(rows.Last().Find(`td[data-label="Last received"]`)); got != "never" {
+	if got := eqText(rows.First().Find(`td[data-label="Last received"]`)); got != "never" {
 		t.Errorf("last received for nobody %q", got)
 	}
 	if n := doc.Find("table.eq-table .badge").Length(); n != 2 {

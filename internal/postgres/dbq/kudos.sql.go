@@ -11,6 +11,116 @@ import (
 )
 
 const equityEdges = `-- name: EquityEdges :many
+WITH m AS (SELECT unnest($1::bigint[]) AS id),
+e AS (
+    SELECT t.giver_id AS giver, t.receiver_id AS receiver,
+        (t.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, t.kudos::int AS kudos
+    FROM kudo_tallies t
+    WHERE t.org_id = $2 AND t.day >= $3::date AND t.day < $4::date
+      AND t.day <> ALL($5::date[])
+      AND (t.receiver_id IN (SELECT id FROM m) OR t.giver_id IN (SELECT id FROM m))
+    UNION ALL
+    SELECT k.author_id, r.user_id, k.created_at, 1
+    FROM generate_subscripts($6::timestamptz[], 1) AS w(i)
+    JOIN kudos k ON k.org_id = $2
+        AND k.created_at >= ($6::timestamptz[])[w.i] AND k.created_at < ($7::timestamptz[])[w.i]
+    JOIN kudo_recipients r ON r.kudo_id = k.id
+    WHERE k.visibility = 'org'
+      AND (r.user_id IN (SELECT id FROM m) OR k.author_id IN (SELECT id FROM m))
+    UNION ALL
+    SELECT k.author_id, r.user_id, k.created_at, 1
+    FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
+    WHERE k.org_id = $2 AND k.visibility <> 'org' AND k.created_at >= $8 AND k.created_at < $9
+      AND k.id IN (
+          SELECT ka.id FROM kudos ka
+          WHERE ka.org_id = $2 AND ka.author_id = $10 AND ka.created_at >= $8 AND ka.created_at < $9
+          UNION ALL
+          SELECT rv.kudo_id FROM kudo_recipients rv WHERE rv.org_id = $2 AND rv.user_id = $10
+          UNION ALL
+          SELECT kt.id FROM team_members tm JOIN kudos kt ON kt.team_id = tm.team_id
+          WHERE tm.org_id = $2 AND tm.user_id = $10 AND kt.created_at >= $8 AND kt.created_at < $9
+          UNION ALL
+          SELECT rr.kudo_id FROM users u JOIN kudo_recipients rr ON rr.org_id = u.org_id AND rr.user_id = u.id
+          WHERE u.org_id = $2 AND u.manager_id = $10)
+      AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $10)
+      AND (r.user_id IN (SELECT id FROM m) OR k.author_id IN (SELECT id FROM m))
+)
+SELECT e.giver::bigint AS giver, e.receiver::bigint AS receiver, e.at::timestamptz AS at, e.kudos::int AS kudos,
+    NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
+                WHERE a.user_id = e.giver AND b.user_id = e.receiver)::boolean AS cross_team
+FROM e
+`
+
+type EquityEdgesParams struct {
+	Members   []int64
+	OrgID     int64
+	FromDay   time.Time
+	ToDay     time.Time
+	ExactDays []time.Time
+	Starts    []time.Time
+	Ends      []time.Time
+	Since     time.Time
+	Until     time.Time
+	ViewerID  int64
+}
+
+type EquityEdgesRow struct {
+	Giver     int64
+	Receiver  int64
+	At        time.Time
+	Kudos     int32
+	CrossTeam *bool
+}
+
+// Recognitions the viewer may see, to or from the members, in [@since, @until),
+// counted per giver, receiver and time. Three parts:
+//   - organisation-wide kudos of whole days, from the kept tallies (the day's
+//     midnight, UTC, stands for their time): everyone may see them;
+//   - organisation-wide kudos of the windows [@starts[i], @ends[i]) (the days
+//     where the exact time matters), from the kudos;
+//   - team and recipients-only kudos, from the kudos, starting from those the
+//     viewer could see (their own, received, their teams', their reports')
+//     and checked with kudo_visible().
+//
+// The tallied days and the windows must not overlap and must cover [@since, @until).
+func (q *Queries) EquityEdges(ctx context.Context, db DBTX, arg EquityEdgesParams) ([]EquityEdgesRow, error) {
+	rows, err := db.Query(ctx, equityEdges,
+		arg.Members,
+		arg.OrgID,
+		arg.FromDay,
+		arg.ToDay,
+		arg.ExactDays,
+		arg.Starts,
+		arg.Ends,
+		arg.Since,
+		arg.Until,
+		arg.ViewerID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EquityEdgesRow
+	for rows.Next() {
+		var i EquityEdgesRow
+		if err := rows.Scan(
+			&i.Giver,
+			&i.Receiver,
+			&i.At,
+			&i.Kudos,
+			&i.CrossTeam,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const equityEdgesFromKudos = `-- name: EquityEdgesFromKudos :many
 SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at,
     NOT EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id
                 WHERE a.user_id = k.author_id AND b.user_id = r.user_id)::boolean AS cross_team
@@ -22,7 +132,7 @@ WHERE k.org_id = $1 AND k.created_at >= $2 AND k.created_at < $3
   AND (r.user_id IN (SELECT unnest($5::bigint[])) OR k.author_id IN (SELECT unnest($5::bigint[])))
 `
 
-type EquityEdgesParams struct {
+type EquityEdgesFromKudosParams struct {
 	OrgID    int64
 	Since    time.Time
 	Until    time.Time
@@ -30,16 +140,19 @@ type EquityEdgesParams struct {
 	Members  []int64
 }
 
-type EquityEdgesRow struct {
+type EquityEdgesFromKudosRow struct {
 	Giver     int64
 	Receiver  int64
 	CreatedAt time.Time
 	CrossTeam *bool
 }
 
-// Recognitions the viewer may see, to or from the members, in [@since, @until).
-func (q *Queries) EquityEdges(ctx context.Context, db DBTX, arg EquityEdgesParams) ([]EquityEdgesRow, error) {
-	rows, err := db.Query(ctx, equityEdges,
+// Recognitions the viewer may see, to or from the members, in [@since, @until),
+// one row per kudo and recipient, read from the kudos themselves. The
+// equity page reads EquityEdges; this is the definition it must agree with
+// (the tests compare the two).
+func (q *Queries) EquityEdgesFromKudos(ctx context.Context, db DBTX, arg EquityEdgesFromKudosParams) ([]EquityEdgesFromKudosRow, error) {
+	rows, err := db.Query(ctx, equityEdgesFromKudos,
 		arg.OrgID,
 		arg.Since,
 		arg.Until,
@@ -50,9 +163,9 @@ func (q *Queries) EquityEdges(ctx context.Context, db DBTX, arg EquityEdgesParam
 		return nil, err
 	}
 	defer rows.Close()
-	var items []EquityEdgesRow
+	var items []EquityEdgesFromKudosRow
 	for rows.Next() {
-		var i EquityEdgesRow
+		var i EquityEdgesFromKudosRow
 		if err := rows.Scan(
 			&i.Giver,
 			&i.Receiver,
@@ -800,6 +913,24 @@ func (q *Queries) KudoRecipientsFor(ctx context.Context, db DBTX, arg KudoRecipi
 		return nil, err
 	}
 	return items, nil
+}
+
+const kudoTalliesRebuild = `-- name: KudoTalliesRebuild :one
+SELECT missing::bigint AS missing, stale::bigint AS stale FROM kudo_tallies_rebuild()
+`
+
+type KudoTalliesRebuildRow struct {
+	Missing int64
+	Stale   int64
+}
+
+// Recomputes the kept kudo tallies from the kudos; counts the rows that
+// were missing and those that should not have been there.
+func (q *Queries) KudoTalliesRebuild(ctx context.Context, db DBTX) (KudoTalliesRebuildRow, error) {
+	row := db.QueryRow(ctx, kudoTalliesRebuild)
+	var i KudoTalliesRebuildRow
+	err := row.Scan(&i.Missing, &i.Stale)
+	return i, err
 }
 
 const kudoTotalsForPerson = `-- name: KudoTotalsForPerson :one

@@ -677,6 +677,14 @@ type KudoRecipient struct {
 	UserID int64
 }
 
+type KudoTally struct {
+	OrgID      int64
+	GiverID    int64
+	Day        time.Time
+	ReceiverID int64
+	Kudos      int32
+}
+
 type LiveEvent struct {
 	ID        int64
 	Topic     string

@@ -19,6 +19,7 @@ func SQL(name string) string {
 		"KudoCountsByCompetency": kudoCountsByCompetency,
 		"EquityMembers":          equityMembers,
 		"EquityEdges":            equityEdges,
+		"EquityEdgesFromKudos":   equityEdgesFromKudos,
 		"CueSeries":              cueSeries,
 		"CueFigures":             cueFigures,
 		"EvidenceCounts":         evidenceCounts,
