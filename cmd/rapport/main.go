@@ -7,7 +7,7 @@
 //	rapport loadtest ...            measure pages under load
 //	rapport secrets generate|rotate make a key, re-encrypt stored secrets
 //	rapport rebuild-tree            recompute the kept reporting tree
-//	rapport rebuild-readmodels      recompute the kept check-in tallies
+//	rapport rebuild-readmodels      recompute the kept check-in and kudo tallies
 package main
 
 import (
@@ -72,7 +72,8 @@ Usage:
   rapport rebuild-tree             recompute the kept reporting tree (reporting_lines)
                                    from every person's manager; prints what was wrong
   rapport rebuild-readmodels       recompute the kept check-in tallies (action_tallies)
-                                   from the 1:1 actions; prints what was wrong
+                                   from the 1:1 actions and the kudo tallies
+                                   (kudo_tallies) from the kudos; prints what was wrong
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -680,20 +681,30 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // cmdRebuildTree recomputes reporting_lines from users.manager_id. Triggers
 // keep it on every write; this is the repair, and the check that they did.
 func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return rebuild(ctx, "rebuild-tree", "reporting tree", (*postgres.Store).RebuildReportingLines, args, stdout, stderr)
+	return rebuild(ctx, "rebuild-tree", []readModel{{"reporting tree", (*postgres.Store).RebuildReportingLines}}, args, stdout, stderr)
 }
 
 // cmdRebuildReadModels recomputes the check-in tallies from the 1:1
-// actions. Triggers keep them on every write; this is the repair, and the
-// check that they did.
+// actions and the kudo tallies from the kudos. Triggers keep them on every
+// write; this is the repair, and the check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return rebuild(ctx, "rebuild-readmodels", "check-in tallies", (*postgres.Store).RebuildCheckinTallies, args, stdout, stderr)
+	return rebuild(ctx, "rebuild-readmodels", []readModel{
+		{"check-in tallies", (*postgres.Store).RebuildCheckinTallies},
+		{"kudo tallies", (*postgres.Store).RebuildKudoTallies},
+	}, args, stdout, stderr)
 }
 
-// rebuild runs one of the rebuild commands: it recomputes a table kept on
-// write from its sources and says how many rows were missing or stale.
-func rebuild(ctx context.Context, cmd, what string, run func(*postgres.Store, context.Context) (int64, int64, error),
-	args []string, stdout, stderr io.Writer) error {
+// readModel is a table kept on write and the function that rebuilds it,
+// returning how many rows were missing and how many were stale.
+type readModel struct {
+	what string
+	run  func(*postgres.Store, context.Context) (int64, int64, error)
+}
+
+// rebuild runs one of the rebuild commands: it recomputes tables kept on
+// write from their sources and says, for each, how many rows were missing
+// or stale.
+func rebuild(ctx context.Context, cmd string, models []readModel, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
@@ -709,15 +720,17 @@ func rebuild(ctx context.Context, cmd, what string, run func(*postgres.Store, co
 		return err
 	}
 	defer closeDB()
-	missing, stale, err := run(postgres.NewStore(pool), ctx)
-	if err != nil {
-		return err
+	for _, m := range models {
+		missing, stale, err := m.run(postgres.NewStore(pool), ctx)
+		if err != nil {
+			return err
+		}
+		if missing == 0 && stale == 0 {
+			fmt.Fprintf(stdout, "%s: up to date, nothing changed\n", m.what)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: rebuilt (%d rows were missing, %d were stale)\n", m.what, missing, stale)
 	}
-	if missing == 0 && stale == 0 {
-		fmt.Fprintf(stdout, "%s: up to date, nothing changed\n", what)
-		return nil
-	}
-	fmt.Fprintf(stdout, "%s: rebuilt (%d rows were missing, %d were stale)\n", what, missing, stale)
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 	"rapport/internal/testdb"
 )
 
-func TestRebuildReadModelsRepairsTheCheckinTallies(t *testing.T) {
+func TestRebuildReadModelsRepairsTheCheckinAndKudoTallies(t *testing.T) {
 	db := testdb.NewDatabase(t)
 	t.Setenv("DATABASE_URL", db)
 	ctx := context.Background()
@@ -37,20 +37,38 @@ func TestRebuildReadModelsRepairsTheCheckinTallies(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE action_tallies SET open = 0`); err != nil {
 		t.Fatal(err)
 	}
+	// An organisation-wide kudo from the boss to the report, whose tally
+	// is lost.
+	if _, err := conn.Exec(ctx, `
+		WITH k AS (INSERT INTO kudos (org_id, author_id, did, impact, idem_key)
+		      SELECT org_id, id, 'Did', 'Impact', 'k1' FROM users WHERE email = 'boss@example.com' RETURNING id, org_id)
+		INSERT INTO kudo_recipients (org_id, kudo_id, user_id)
+		SELECT k.org_id, k.id, u.id FROM k, users u WHERE u.email = 'report@example.com'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM kudo_tallies`); err != nil {
+		t.Fatal(err)
+	}
 
 	var out, errOut bytes.Buffer
 	if err := run(ctx, []string{"rebuild-readmodels"}, nil, &out, &errOut); err != nil {
 		t.Fatalf("rebuild-readmodels: %v\n%s", err, errOut.String())
 	}
-	if got := out.String(); !strings.Contains(got, "rebuilt (1 rows were missing, 1 were stale)") {
+	if got := out.String(); !strings.Contains(got, "check-in tallies: rebuilt (1 rows were missing, 1 were stale)") ||
+		!strings.Contains(got, "kudo tallies: rebuilt (1 rows were missing, 0 were stale)") {
 		t.Fatalf("first run printed %q", got)
+	}
+	var kudos int
+	if err := conn.QueryRow(ctx, `SELECT sum(kudos) FROM kudo_tallies`).Scan(&kudos); err != nil || kudos != 1 {
+		t.Fatalf("%d kudos in the tallies after the rebuild (%v), want 1", kudos, err)
 	}
 	var open int
 	if err := conn.QueryRow(ctx, `SELECT open FROM action_tallies`).Scan(&open); err != nil || open != 1 {
 		t.Fatalf("%d open actions after the rebuild (%v), want 1", open, err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"rebuild-readmodels"}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "up to date") {
+	if err := run(ctx, []string{"rebuild-readmodels"}, nil, &out, &errOut); err != nil ||
+		!strings.Contains(out.String(), "check-in tallies: up to date") || !strings.Contains(out.String(), "kudo tallies: up to date") {
 		t.Fatalf("second run: %v %q", err, out.String())
 	}
 	if err := run(ctx, []string{"rebuild-readmodels", "extra"}, nil, &out, &errOut); err == nil {

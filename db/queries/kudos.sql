@@ -222,13 +222,17 @@ e AS (
       AND t.day <> ALL(@exact_days::date[])
       AND (t.receiver_id IN (SELECT id FROM m) OR t.giver_id IN (SELECT id FROM m))
     UNION ALL
-    SELECT k.author_id, r.user_id, k.created_at, 1
+    -- One window at a time (LATERAL, kept apart by OFFSET 0), so each is
+    -- read by index: a window is at most a day.
+    SELECT x.giver, x.receiver, x.created_at, 1
     FROM generate_subscripts(@starts::timestamptz[], 1) AS w(i)
-    JOIN kudos k ON k.org_id = @org_id
-        AND k.created_at >= (@starts::timestamptz[])[w.i] AND k.created_at < (@ends::timestamptz[])[w.i]
-    JOIN kudo_recipients r ON r.kudo_id = k.id
-    WHERE k.visibility = 'org'
-      AND (r.user_id IN (SELECT id FROM m) OR k.author_id IN (SELECT id FROM m))
+    CROSS JOIN LATERAL (
+        SELECT k.author_id AS giver, r.user_id AS receiver, k.created_at
+        FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
+        WHERE k.org_id = @org_id AND k.visibility = 'org'
+          AND k.created_at >= (@starts::timestamptz[])[w.i] AND k.created_at < (@ends::timestamptz[])[w.i]
+        OFFSET 0) x
+    WHERE x.receiver IN (SELECT id FROM m) OR x.giver IN (SELECT id FROM m)
     UNION ALL
     SELECT k.author_id, r.user_id, k.created_at, 1
     FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
