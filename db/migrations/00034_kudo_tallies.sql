@@ -66,6 +66,9 @@ $$;
 -- kudo here: the kudos trigger below recounts those.
 -- +goose StatementBegin
 CREATE FUNCTION kudo_tallies_on_recipients() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    givers bigint[];
+    days date[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO kudo_tallies AS t (org_id, giver_id, day, receiver_id, kudos)
@@ -93,8 +96,14 @@ BEGIN
         GROUP BY 1, 2, 3, 4
         ON CONFLICT (giver_id, day, receiver_id) DO UPDATE SET kudos = t.kudos + excluded.kudos;
     END IF;
-    DELETE FROM kudo_tallies t USING (SELECT DISTINCT user_id FROM old_recipients) o
-    WHERE t.receiver_id = o.user_id AND t.kudos = 0;
+    -- Rows that fell to zero: by index on the givers and days concerned
+    -- (any row at zero may go).
+    SELECT array_agg(DISTINCT k.author_id), array_agg(DISTINCT (k.created_at AT TIME ZONE 'UTC')::date)
+    INTO givers, days
+    FROM old_recipients o JOIN kudos k ON k.id = o.kudo_id;
+    IF givers IS NOT NULL THEN
+        DELETE FROM kudo_tallies t WHERE t.giver_id = ANY(givers) AND t.day = ANY(days) AND t.kudos = 0;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -130,8 +139,11 @@ BEGIN
     IF givers IS NULL THEN
         RETURN NULL;
     END IF;
-    DELETE FROM kudo_tallies t USING unnest(givers, days) AS x(giver_id, day)
-    WHERE t.giver_id = x.giver_id AND t.day = x.day;
+    -- = ANY keeps the primary key in use whatever the planner guesses of
+    -- the arrays; the IN is the exact set.
+    DELETE FROM kudo_tallies t
+    WHERE t.giver_id = ANY(givers) AND t.day = ANY(days)
+      AND (t.giver_id, t.day) IN (SELECT * FROM unnest(givers, days));
     INSERT INTO kudo_tallies AS t (org_id, giver_id, day, receiver_id, kudos)
     SELECT k.org_id, k.author_id, (k.created_at AT TIME ZONE 'UTC')::date, r.user_id, count(*)
     FROM unnest(orgs, givers, days) AS x(org_id, giver_id, day)
