@@ -31,4 +31,12 @@ func BenchmarkKudosPages(b *testing.B) {
 		benchPage(b, ta, employee, benchPassword(), fmt.Sprintf("/people/%d/kudos", employeeID))
 	})
 	b.Run("equity-leader-10000-90d", func(b *testing.B) { benchPage(b, ta, ceo, benchPassword(), "/recognition/equity?days=90") })
+	// The leader with the largest part of the organisation below the top.
+	var vp string
+	var under int
+	if err := ta.Pool.QueryRow(ctx, `SELECT u.email, count(*) FROM reporting_lines l JOIN users u ON u.id = l.ancestor_id
+		WHERE l.org_id = $1 AND l.depth > 0 AND u.manager_id IS NOT NULL GROUP BY u.email ORDER BY count(*) DESC, u.email LIMIT 1`, res.OrgID).Scan(&vp, &under); err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("equity-leader-%d-90d", under), func(b *testing.B) { benchPage(b, ta, vp, benchPassword(), "/recognition/equity?days=90") })
 }
