@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
@@ -368,5 +371,60 @@ func TestWebhookAddressIsNeverShownBackAndPublicKudosAreQueued(t *testing.T) {
 	k.post("ana", f)
 	if got := jobs() - before; got != 1 {
 		t.Fatalf("%d delivery jobs queued, want 1", got)
+	}
+}
+
+// The equity page lists a large group 50 people at a time, least recognised
+// first, while its figures cover everyone; a page past the last shows the
+// last.
+func TestEquityPagesItsPeopleLeastRecognisedFirst(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	org := ta.F.Org(t, "Many")
+	n := testfx.Next()
+	boss := ta.F.Person(t, org, testfx.PersonOpts{Name: "Bo Boss", Email: fmt.Sprintf("bo%d@many.example", n), Role: core.RoleManager})
+	var reports []testfx.Person
+	for i := range 55 {
+		reports = append(reports, ta.F.Person(t, org, testfx.PersonOpts{Name: fmt.Sprintf("Report %02d", i),
+			Email: fmt.Sprintf("r%02d.%d@many.example", i, n), ManagerID: boss.ID}))
+	}
+	// Report 54 receives three kudos, Report 53 two, Report 52 one; the
+	// rest none.
+	for i, times := range map[int]int{54: 3, 53: 2, 52: 1} {
+		for range times {
+			ta.F.Kudo(t, org, reports[0].ID, []int64{reports[i].ID}, "org", nil)
+		}
+	}
+	c := ta.Client(t)
+	c.SignIn(boss.Email, testfx.Password)
+	rowsOf := func(r testapp.Response) []string {
+		var names []string
+		mustDoc(t, r.Body).Find("table.eq-table tbody tr th a").Each(func(_ int, s *goquery.Selection) {
+			names = append(names, s.Text())
+		})
+		return names
+	}
+	first := c.Get("/recognition/equity?days=30")
+	if first.Status != 200 {
+		t.Fatalf("page 1: %d", first.Status)
+	}
+	names := rowsOf(first)
+	if len(names) != 50 || names[0] != "Report 01" || names[49] != "Report 50" {
+		t.Fatalf("page 1 lists %d people, %v … (want Report 01 to Report 50: nobody received anything, and Report 00 gave)", len(names), names)
+	}
+	if !strings.Contains(first.Body, "1–50 of 55 people") || !strings.Contains(first.Body, "page=2") || !strings.Contains(first.Body, "Page 1 of 2") {
+		t.Error("page 1 does not say which people it shows or link to the next page")
+	}
+	if !strings.Contains(first.Body, ">6</p>") {
+		t.Error("the total of kudos received does not cover the whole group")
+	}
+	second := c.Get("/recognition/equity?days=30&page=2")
+	if got, want := rowsOf(second), []string{"Report 51", "Report 00", "Report 52", "Report 53", "Report 54"}; !slices.Equal(got, want) {
+		t.Fatalf("page 2 lists %v, want %v", got, want)
+	}
+	if !strings.Contains(second.Body, "51–55 of 55 people") || strings.Contains(second.Body, `rel="next"`) {
+		t.Error("page 2 has the wrong range or a next link")
+	}
+	if beyond := c.Get("/recognition/equity?days=30&page=9"); !slices.Equal(rowsOf(beyond), rowsOf(second)) {
+		t.Error("a page past the last does not show the last")
 	}
 }
