@@ -737,7 +737,7 @@ func resealSecrets(ctx context.Context, pool *pgxpool.Pool, keys *secrets.Keyrin
 		log.Error("some stored webhook addresses were encrypted with a key that is not configured; set it in RAPPORT_SECRET_KEY_OLD (see docs/security-keys.md)",
 			"webhooks", res.Unreadable)
 	}
-	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	sres, err := sso.ResealSecrets(ctx, postgres.NewSSOStore(pool), keys)
 	if err != nil {
 		return err
 	}
@@ -786,7 +786,7 @@ func cmdSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "Webhook addresses now under key %s: %d were in plain text, %d under an old key.\n",
 		keys.CurrentID(), res.Sealed, res.Rotated)
-	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	sres, err := sso.ResealSecrets(ctx, postgres.NewSSOStore(pool), keys)
 	if err != nil {
 		return err
 	}

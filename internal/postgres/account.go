@@ -38,7 +38,7 @@ func (s *Store) queueMail(ctx context.Context, tx pgx.Tx, u dbq.User, m people.M
 
 // PasswordHash is an active person's password hash.
 func (s *Store) PasswordHash(ctx context.Context, orgID, id int64) (string, error) {
-	h, err := s.q.UserPasswordHash(ctx, s.Pool, dbq.UserPasswordHashParams{OrgID: orgID, ID: id})
+	h, err := s.q.UserPasswordHash(ctx, s.pool, dbq.UserPasswordHashParams{OrgID: orgID, ID: id})
 	return h, mapErr(err, "Person")
 }
 
@@ -70,7 +70,7 @@ func (s *Store) ChangePassword(ctx context.Context, orgID, id int64, hash, keepT
 
 // Sessions lists a person's live sessions, newest first.
 func (s *Store) Sessions(ctx context.Context, personID int64, currentToken string) ([]people.Session, error) {
-	rows, err := s.q.SessionsForUser(ctx, s.Pool, personID)
+	rows, err := s.q.SessionsForUser(ctx, s.pool, personID)
 	if err != nil {
 		return nil, mapErr(err, "Sessions")
 	}

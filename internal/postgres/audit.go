@@ -13,7 +13,7 @@ import (
 
 // auditDetail records an action with a JSON detail (for example an export's
 // format and row count, or a role's old and new value).
-func (s *Store) auditDetail(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string, detail any) error {
+func (s *base) auditDetail(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string, detail any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit %s detail: %w", action, err)
@@ -42,7 +42,7 @@ func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, li
 	if q.Person != "" {
 		person = "%" + likeEscape(q.Person) + "%"
 	}
-	rows, err := s.q.AuditPage(ctx, s.Pool, dbq.AuditPageParams{OrgID: orgID, Action: q.Action, ActionPrefix: likeEscape(q.Action) + ".%",
+	rows, err := s.q.AuditPage(ctx, s.pool, dbq.AuditPageParams{OrgID: orgID, Action: q.Action, ActionPrefix: likeEscape(q.Action) + ".%",
 		Person: person, FromAt: q.From, UntilAt: q.Until, AfterAt: afterAt, AfterID: afterID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "Audit log")
@@ -69,7 +69,7 @@ func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.E
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := s.q.AuditSubjectNames(ctx, s.Pool, dbq.AuditSubjectNamesParams{OrgID: orgID,
+	rows, err := s.q.AuditSubjectNames(ctx, s.pool, dbq.AuditSubjectNamesParams{OrgID: orgID,
 		PersonIds: ids["person"], TeamIds: ids["team"], CycleIds: ids["cycle"], RetroIds: ids["retro"],
 		SeriesIds: ids["series"], MeetingIds: ids["meeting"], InvitationIds: ids["invitation"]})
 	if err != nil {
@@ -93,6 +93,6 @@ func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.E
 
 // AuditActions lists the actions the organisation's log holds.
 func (s *Store) AuditActions(ctx context.Context, orgID int64) ([]string, error) {
-	out, err := s.q.AuditActions(ctx, s.Pool, orgID)
+	out, err := s.q.AuditActions(ctx, s.pool, orgID)
 	return out, mapErr(err, "Audit log")
 }

@@ -23,10 +23,10 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 	today := to.AddDate(0, 0, -1)
 
 	var all, mine []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND status <> 'ended'`, orgID).Scan(&all); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND status <> 'ended'`, orgID).Scan(&all); err != nil {
 		return err
 	}
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND status <> 'ended'`, orgID, managerID).Scan(&mine); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND status <> 'ended'`, orgID, managerID).Scan(&mine); err != nil {
 		return err
 	}
 	type q struct {
@@ -56,7 +56,7 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
 	now := time.Now().UTC()
 	var members []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
 		return err
 	}
 	type q struct {
@@ -85,7 +85,7 @@ func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, ar
 		return fmt.Errorf("no query %s", name)
 	}
 	fmt.Fprintf(w, "\n### %s (%s)\n\n```\n", title, name)
-	rows, err := s.Pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	if err != nil {
 		return fmt.Errorf("explain %s: %w", name, err)
 	}
@@ -109,7 +109,7 @@ func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, ar
 // cycle's period.
 func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
 	var from, until time.Time
-	err := s.Pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
+	err := s.pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
 		WHERE org_id = $1 ORDER BY period_start DESC, id DESC LIMIT 1`, orgID).Scan(&from, &until)
 	if err == pgx.ErrNoRows {
 		return nil // no review cycles to explain
@@ -118,7 +118,7 @@ func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) er
 		return err
 	}
 	var batch []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (
 		SELECT p.person_id FROM review_participants p JOIN review_cycles c ON c.id = p.cycle_id
 		WHERE c.org_id = $1 AND c.period_start = $2 ORDER BY p.person_id LIMIT 500) x`, orgID, from).Scan(&batch); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 
 // ExportCycle returns a cycle of the organisation for exporting.
 func (s *Store) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.Cycle, error) {
-	r, err := s.q.ExportCycle(ctx, s.Pool, dbq.ExportCycleParams{OrgID: orgID, ID: cycleID})
+	r, err := s.q.ExportCycle(ctx, s.pool, dbq.ExportCycleParams{OrgID: orgID, ID: cycleID})
 	if err != nil {
 		return export.Cycle{}, mapErr(err, "Review cycle")
 	}
@@ -22,14 +22,14 @@ func (s *Store) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.C
 
 // ExportTeamName returns the name of a team of the organisation.
 func (s *Store) ExportTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
-	name, err := s.q.ExportTeamName(ctx, s.Pool, dbq.ExportTeamNameParams{OrgID: orgID, ID: teamID})
+	name, err := s.q.ExportTeamName(ctx, s.pool, dbq.ExportTeamNameParams{OrgID: orgID, ID: teamID})
 	return name, mapErr(err, "Team")
 }
 
 // ExportVisibleCount counts the reviews of the scope the viewer may see, by
 // the cycle page's own rule (review_participants_visible).
 func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, error) {
-	n, err := s.q.ExportVisibleCount(ctx, s.Pool, dbq.ExportVisibleCountParams{
+	n, err := s.q.ExportVisibleCount(ctx, s.pool, dbq.ExportVisibleCountParams{
 		OrgID: sc.OrgID, CycleID: sc.CycleID, ViewerID: sc.ViewerID, AllVisible: sc.All, TeamID: sc.TeamID})
 	return int(n), mapErr(err, "Reviews")
 }
@@ -48,7 +48,7 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 func (s *Store) ExportBatches(ctx context.Context, sc export.Scope, from, until time.Time, size int, fn func(export.Batch) error) error {
 	pool := s.Exports
 	if pool == nil {
-		pool = s.Pool
+		pool = s.pool
 	}
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -128,12 +128,12 @@ func ExportCues(c review.Cues) export.Cues {
 
 // RecordExport writes an export to the audit log.
 func (s *Store) RecordExport(ctx context.Context, orgID, actorID int64, action, subject string, d export.Detail) error {
-	return mapErr(s.auditDetail(ctx, s.Pool, orgID, actorID, action, subject, d), "Audit log")
+	return mapErr(s.auditDetail(ctx, s.pool, orgID, actorID, action, subject, d), "Audit log")
 }
 
 // ExportPeople lists up to limit people of the scope, by name.
 func (s *Store) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([]export.Person, error) {
-	rows, err := s.q.ExportVisiblePeople(ctx, s.Pool, dbq.ExportVisiblePeopleParams{
+	rows, err := s.q.ExportVisiblePeople(ctx, s.pool, dbq.ExportVisiblePeopleParams{
 		OrgID: sc.OrgID, CycleID: sc.CycleID, ViewerID: sc.ViewerID, AllVisible: sc.All, TeamID: sc.TeamID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
@@ -148,6 +148,6 @@ func (s *Store) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([
 // ExportContact returns the organisation's name, a person's email and
 // their first team by name, for a review packet.
 func (s *Store) ExportContact(ctx context.Context, orgID, personID int64) (org, email, team string, err error) {
-	r, err := s.q.ExportContact(ctx, s.Pool, dbq.ExportContactParams{OrgID: orgID, PersonID: personID})
+	r, err := s.q.ExportContact(ctx, s.pool, dbq.ExportContactParams{OrgID: orgID, PersonID: personID})
 	return r.OrgName, r.Email, r.TeamName, mapErr(err, "Person")
 }

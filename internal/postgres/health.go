@@ -17,7 +17,7 @@ var _ health.Store = (*Store)(nil)
 
 // HealthAccess says what a person may do with a team's health checks.
 func (s *Store) HealthAccess(ctx context.Context, orgID, userID, teamID int64) (health.Access, error) {
-	r, err := s.q.HealthAccess(ctx, s.Pool, dbq.HealthAccessParams{OrgID: orgID, UserID: userID, TeamID: teamID})
+	r, err := s.q.HealthAccess(ctx, s.pool, dbq.HealthAccessParams{OrgID: orgID, UserID: userID, TeamID: teamID})
 	if err != nil {
 		return health.Access{}, mapErr(err, "Team")
 	}
@@ -30,13 +30,13 @@ func (s *Store) HealthAccess(ctx context.Context, orgID, userID, teamID int64) (
 
 // HealthTeamName returns a team's name.
 func (s *Store) HealthTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
-	n, err := s.q.HealthTeamName(ctx, s.Pool, dbq.HealthTeamNameParams{OrgID: orgID, ID: teamID})
+	n, err := s.q.HealthTeamName(ctx, s.pool, dbq.HealthTeamNameParams{OrgID: orgID, ID: teamID})
 	return n, mapErr(err, "Team")
 }
 
 // ReadableHealthTeams lists the teams whose health the person may read.
 func (s *Store) ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([]health.Team, error) {
-	rows, err := s.q.HealthReadableTeams(ctx, s.Pool, dbq.HealthReadableTeamsParams{OrgID: orgID, UserID: userID})
+	rows, err := s.q.HealthReadableTeams(ctx, s.pool, dbq.HealthReadableTeamsParams{OrgID: orgID, UserID: userID})
 	out := make([]health.Team, len(rows))
 	for i, r := range rows {
 		out[i] = health.Team{ID: r.ID, Name: r.Name}
@@ -46,7 +46,7 @@ func (s *Store) ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([
 
 // HealthDimensions lists the organisation's dimensions in their order.
 func (s *Store) HealthDimensions(ctx context.Context, orgID int64, withRetired bool) ([]health.Dimension, error) {
-	rows, err := s.q.HealthDimensionList(ctx, s.Pool, dbq.HealthDimensionListParams{OrgID: orgID, WithRetired: withRetired})
+	rows, err := s.q.HealthDimensionList(ctx, s.pool, dbq.HealthDimensionListParams{OrgID: orgID, WithRetired: withRetired})
 	out := make([]health.Dimension, len(rows))
 	for i, r := range rows {
 		out[i] = health.Dimension{ID: r.ID, Position: int(r.Position), Name: r.Name, Description: r.Description, Version: int(r.Version), Retired: r.Retired}
@@ -124,7 +124,7 @@ func (s *Store) RetireHealthDimension(ctx context.Context, orgID, actorID, id in
 
 // HealthSettings returns the organisation's settings.
 func (s *Store) HealthSettings(ctx context.Context, orgID int64) (health.Settings, error) {
-	n, err := s.q.HealthSettingsGet(ctx, s.Pool, orgID)
+	n, err := s.q.HealthSettingsGet(ctx, s.pool, orgID)
 	return health.Settings{MinResponses: int(n)}, mapErr(err, "Settings")
 }
 
@@ -182,7 +182,7 @@ func (s *Store) withDimensions(ctx context.Context, orgID int64, cs []health.Che
 		ids[i] = c.ID
 		at[c.ID] = i
 	}
-	rows, err := s.q.HealthCheckDimensions(ctx, s.Pool, dbq.HealthCheckDimensionsParams{OrgID: orgID, CheckIds: ids})
+	rows, err := s.q.HealthCheckDimensions(ctx, s.pool, dbq.HealthCheckDimensionsParams{OrgID: orgID, CheckIds: ids})
 	if err != nil {
 		return nil, mapErr(err, "Health check")
 	}
@@ -199,7 +199,7 @@ func (s *Store) withDimensions(ctx context.Context, orgID int64, cs []health.Che
 
 // FindCheck returns a check of the organisation with its dimensions.
 func (s *Store) FindCheck(ctx context.Context, orgID, id int64) (health.Check, error) {
-	r, err := s.q.HealthCheckGet(ctx, s.Pool, dbq.HealthCheckGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.HealthCheckGet(ctx, s.pool, dbq.HealthCheckGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return health.Check{}, mapErr(err, "Health check")
 	}
@@ -212,7 +212,7 @@ func (s *Store) FindCheck(ctx context.Context, orgID, id int64) (health.Check, e
 
 // TeamChecks lists a team's checks, newest first.
 func (s *Store) TeamChecks(ctx context.Context, orgID, teamID int64) ([]health.Check, error) {
-	rows, err := s.q.HealthChecksForTeam(ctx, s.Pool, dbq.HealthChecksForTeamParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.HealthChecksForTeam(ctx, s.pool, dbq.HealthChecksForTeamParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Health checks")
 	}
@@ -228,7 +228,7 @@ func (s *Store) LatestChecks(ctx context.Context, orgID int64, teamIDs []int64, 
 	if len(teamIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := s.q.HealthChecksLatest(ctx, s.Pool, dbq.HealthChecksLatestParams{OrgID: orgID, TeamIds: teamIDs, PerTeam: int32(perTeam)})
+	rows, err := s.q.HealthChecksLatest(ctx, s.pool, dbq.HealthChecksLatestParams{OrgID: orgID, TeamIds: teamIDs, PerTeam: int32(perTeam)})
 	if err != nil {
 		return nil, mapErr(err, "Health checks")
 	}
@@ -241,12 +241,12 @@ func (s *Store) LatestChecks(ctx context.Context, orgID int64, teamIDs []int64, 
 
 // CloseCheck closes a check now.
 func (s *Store) CloseCheck(ctx context.Context, orgID, id int64, now time.Time) error {
-	return mapErr(s.q.HealthCheckClose(ctx, s.Pool, dbq.HealthCheckCloseParams{OrgID: orgID, ID: id, Now: now}), "Health check")
+	return mapErr(s.q.HealthCheckClose(ctx, s.pool, dbq.HealthCheckCloseParams{OrgID: orgID, ID: id, Now: now}), "Health check")
 }
 
 // HasAnswered reports whether the person answered the check.
 func (s *Store) HasAnswered(ctx context.Context, orgID, checkID, userID int64) (bool, error) {
-	ok, err := s.q.HealthResponderExists(ctx, s.Pool, dbq.HealthResponderExistsParams{OrgID: orgID, CheckID: checkID, UserID: userID})
+	ok, err := s.q.HealthResponderExists(ctx, s.pool, dbq.HealthResponderExistsParams{OrgID: orgID, CheckID: checkID, UserID: userID})
 	return ok, mapErr(err, "Health check")
 }
 
@@ -296,7 +296,7 @@ func (s *Store) Responses(ctx context.Context, orgID int64, checkIDs []int64) (m
 	if len(checkIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.q.HealthResponsesFor(ctx, s.Pool, dbq.HealthResponsesForParams{OrgID: orgID, CheckIds: checkIDs})
+	rows, err := s.q.HealthResponsesFor(ctx, s.pool, dbq.HealthResponsesForParams{OrgID: orgID, CheckIds: checkIDs})
 	if err != nil {
 		return nil, mapErr(err, "Answers")
 	}

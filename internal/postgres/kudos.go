@@ -76,7 +76,7 @@ func (s *Store) UpdateKudo(ctx context.Context, orgID, authorID, id int64, in ku
 
 // DeleteKudo removes the author's kudo with its reactions and comments.
 func (s *Store) DeleteKudo(ctx context.Context, orgID, authorID, id int64) error {
-	n, err := s.q.KudoDelete(ctx, s.Pool, dbq.KudoDeleteParams{OrgID: orgID, ID: id, AuthorID: authorID})
+	n, err := s.q.KudoDelete(ctx, s.pool, dbq.KudoDeleteParams{OrgID: orgID, ID: id, AuthorID: authorID})
 	if err != nil {
 		return mapErr(err, "Kudo")
 	}
@@ -93,7 +93,7 @@ func kudoFromRow(r dbq.KudoGetRow) kudos.Kudo {
 
 // FindKudo returns a kudo the viewer may see, with its details.
 func (s *Store) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.Kudo, error) {
-	r, err := s.q.KudoGet(ctx, s.Pool, dbq.KudoGetParams{OrgID: orgID, ID: id, ViewerID: viewerID})
+	r, err := s.q.KudoGet(ctx, s.pool, dbq.KudoGetParams{OrgID: orgID, ID: id, ViewerID: viewerID})
 	if err != nil {
 		return kudos.Kudo{}, mapErr(err, "Kudo")
 	}
@@ -113,13 +113,13 @@ func (s *Store) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter)
 	if f.PersonID != nil && f.TeamID == nil && f.RecipientID == nil && f.GiverID == nil {
 		// One person's kudos: start from their own index entries.
 		var pr []dbq.KudoFeedForPersonRow
-		pr, err = s.q.KudoFeedForPerson(ctx, s.Pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
+		pr, err = s.q.KudoFeedForPerson(ctx, s.pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
 			BeforeAt: f.BeforeAt, BeforeID: f.BeforeID, Since: f.Since, CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 		for _, r := range pr {
 			rows = append(rows, dbq.KudoFeedRow(r))
 		}
 	} else {
-		rows, err = s.q.KudoFeed(ctx, s.Pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
+		rows, err = s.q.KudoFeed(ctx, s.pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
 			Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
 			CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 	}
@@ -151,19 +151,19 @@ func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kud
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		recips, err = s.q.KudoRecipientsFor(gctx, s.Pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
+		recips, err = s.q.KudoRecipientsFor(gctx, s.pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
 		return err
 	})
 	g.Go(func() (err error) {
-		comps, err = s.q.KudoCompetenciesFor(gctx, s.Pool, ids)
+		comps, err = s.q.KudoCompetenciesFor(gctx, s.pool, ids)
 		return err
 	})
 	g.Go(func() (err error) {
-		reacts, err = s.q.KudoReactionsFor(gctx, s.Pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
+		reacts, err = s.q.KudoReactionsFor(gctx, s.pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
 		return err
 	})
 	g.Go(func() (err error) {
-		counts, err = s.q.KudoCommentCounts(gctx, s.Pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
+		counts, err = s.q.KudoCommentCounts(gctx, s.pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -202,7 +202,7 @@ func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kud
 
 // Comments lists a kudo's comments.
 func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comment, error) {
-	rows, err := s.q.KudoComments(ctx, s.Pool, dbq.KudoCommentsParams{OrgID: orgID, KudoID: kudoID})
+	rows, err := s.q.KudoComments(ctx, s.pool, dbq.KudoCommentsParams{OrgID: orgID, KudoID: kudoID})
 	if err != nil {
 		return nil, mapErr(err, "Comments")
 	}
@@ -215,7 +215,7 @@ func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comm
 
 // AddComment stores a comment; the same form key again stores nothing.
 func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error {
-	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
+	return mapErr(s.q.KudoCommentAdd(ctx, s.pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
 }
 
 // SetReaction adds the reaction (on) or removes it; either again changes
@@ -223,9 +223,9 @@ func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, b
 func (s *Store) SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error {
 	var err error
 	if on {
-		err = s.q.KudoReactionAdd(ctx, s.Pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+		err = s.q.KudoReactionAdd(ctx, s.pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
 	} else {
-		_, err = s.q.KudoReactionRemove(ctx, s.Pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+		_, err = s.q.KudoReactionRemove(ctx, s.pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
 	}
 	return mapErr(err, "Reaction")
 }
@@ -244,11 +244,11 @@ func (s *Store) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64,
 
 // Counts returns a person's visible kudos received and given, overall and per competency.
 func (s *Store) Counts(ctx context.Context, orgID, viewerID, personID int64) (int, int, []kudos.CompetencyCount, error) {
-	t, err := s.q.KudoTotalsForPerson(ctx, s.Pool, dbq.KudoTotalsForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+	t, err := s.q.KudoTotalsForPerson(ctx, s.pool, dbq.KudoTotalsForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
 	if err != nil {
 		return 0, 0, nil, mapErr(err, "Kudos")
 	}
-	rows, err := s.q.KudoCountsByCompetency(ctx, s.Pool, dbq.KudoCountsByCompetencyParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+	rows, err := s.q.KudoCountsByCompetency(ctx, s.pool, dbq.KudoCountsByCompetencyParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
 	if err != nil {
 		return 0, 0, nil, mapErr(err, "Kudos")
 	}
@@ -261,7 +261,7 @@ func (s *Store) Counts(ctx context.Context, orgID, viewerID, personID int64) (in
 
 // ActivePeople returns the active people of the organisation among ids.
 func (s *Store) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]kudos.Named, error) {
-	rows, err := s.q.PeopleActiveByIDs(ctx, s.Pool, dbq.PeopleActiveByIDsParams{OrgID: orgID, Ids: ids})
+	rows, err := s.q.PeopleActiveByIDs(ctx, s.pool, dbq.PeopleActiveByIDsParams{OrgID: orgID, Ids: ids})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -274,7 +274,7 @@ func (s *Store) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]k
 
 // PeopleByHandles maps mention handles to active people.
 func (s *Store) PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]kudos.Named, error) {
-	rows, err := s.q.PeopleByHandles(ctx, s.Pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
+	rows, err := s.q.PeopleByHandles(ctx, s.pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -290,13 +290,13 @@ func (s *Store) PeopleByHandles(ctx context.Context, orgID int64, handles []stri
 
 // TeamIDsOf lists a person's teams.
 func (s *Store) TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error) {
-	ids, err := s.q.TeamsOfPerson(ctx, s.Pool, dbq.TeamsOfPersonParams{OrgID: orgID, UserID: personID})
+	ids, err := s.q.TeamsOfPerson(ctx, s.pool, dbq.TeamsOfPersonParams{OrgID: orgID, UserID: personID})
 	return ids, mapErr(err, "Teams")
 }
 
 // CompetencyIDs lists the framework's competencies by id.
 func (s *Store) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.q.CompetencyList(ctx, s.Pool)
+	rows, err := s.q.CompetencyList(ctx, s.pool)
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}
@@ -316,9 +316,9 @@ func ritualFromRow(r dbq.RitualGetRow) kudos.Ritual {
 // stores one and answers both with it.
 func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
 	byKey := func() (int64, error) {
-		return s.q.RitualByIdem(ctx, s.Pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+		return s.q.RitualByIdem(ctx, s.pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
 	}
-	id, err := s.q.RitualCreate(ctx, s.Pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
+	id, err := s.q.RitualCreate(ctx, s.pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
 		Cadence: dbq.RitualCadence(in.Cadence), Weekday: int16(in.Weekday), Hour: int16(in.Hour), TimeZone: in.TimeZone,
 		StartsOn: startsOn, CreatedBy: &actorID, IdemKey: in.IdemKey})
 	if err == pgx.ErrNoRows {
@@ -335,7 +335,7 @@ func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, 
 
 // FindRitual returns a ritual of the organisation.
 func (s *Store) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, error) {
-	r, err := s.q.RitualGet(ctx, s.Pool, dbq.RitualGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.RitualGet(ctx, s.pool, dbq.RitualGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return kudos.Ritual{}, mapErr(err, "Ritual")
 	}
@@ -344,7 +344,7 @@ func (s *Store) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, 
 
 // RitualsForTeam lists a team's rituals.
 func (s *Store) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudos.Ritual, error) {
-	rows, err := s.q.RitualsForTeam(ctx, s.Pool, dbq.RitualsForTeamParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.RitualsForTeam(ctx, s.pool, dbq.RitualsForTeamParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Rituals")
 	}
@@ -357,7 +357,7 @@ func (s *Store) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudo
 
 // DeleteRitual removes a ritual.
 func (s *Store) DeleteRitual(ctx context.Context, orgID, id int64) error {
-	n, err := s.q.RitualDelete(ctx, s.Pool, dbq.RitualDeleteParams{OrgID: orgID, ID: id})
+	n, err := s.q.RitualDelete(ctx, s.pool, dbq.RitualDeleteParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return mapErr(err, "Ritual")
 	}
@@ -369,13 +369,13 @@ func (s *Store) DeleteRitual(ctx context.Context, orgID, id int64) error {
 
 // IsTeamMember reports whether a person is on a team.
 func (s *Store) IsTeamMember(ctx context.Context, orgID, personID, teamID int64) (bool, error) {
-	ok, err := s.q.TeamHasMember(ctx, s.Pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+	ok, err := s.q.TeamHasMember(ctx, s.pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
 	return ok, mapErr(err, "Team")
 }
 
 // EquityMembers lists the active people under root with their first team.
 func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]kudos.Member, error) {
-	rows, err := s.q.EquityMembers(ctx, s.Pool, dbq.EquityMembersParams{OrgID: orgID, RootID: root})
+	rows, err := s.q.EquityMembers(ctx, s.pool, dbq.EquityMembersParams{OrgID: orgID, RootID: root})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -388,7 +388,7 @@ func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]
 
 // EquityEdges lists visible recognitions to or from the members.
 func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
-	rows, err := s.q.EquityEdges(ctx, s.Pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
+	rows, err := s.q.EquityEdges(ctx, s.pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
 	if err != nil {
 		return nil, mapErr(err, "Kudos")
 	}
@@ -401,7 +401,7 @@ func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members 
 
 // Handles returns people's @handles by id.
 func (s *Store) Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
-	rows, err := s.q.PeopleHandlesByIDs(ctx, s.Pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})
+	rows, err := s.q.PeopleHandlesByIDs(ctx, s.pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}

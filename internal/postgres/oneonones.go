@@ -18,7 +18,7 @@ var _ oneonone.Store = (*Store)(nil)
 
 // PersonRef returns what the 1:1 rules need about a person.
 func (s *Store) PersonRef(ctx context.Context, orgID, id int64) (oneonone.PersonRef, error) {
-	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.PersonRef{}, mapErr(err, "Person")
 	}
@@ -63,7 +63,7 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 		}
 		return s.audit(ctx, tx, orgID, actorID, "oneonone.series.create", fmt.Sprintf("series:%d", id))
 	})
-	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
@@ -74,7 +74,7 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 
 // FindSeries returns one series.
 func (s *Store) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Series, error) {
-	r, err := s.q.SeriesGet(ctx, s.Pool, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.SeriesGet(ctx, s.pool, dbq.SeriesGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.Series{}, mapErr(err, "1:1")
 	}
@@ -83,7 +83,7 @@ func (s *Store) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Serie
 
 // SeriesFor lists a person's series.
 func (s *Store) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForPerson(ctx, s.Pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.SeriesForPerson(ctx, s.pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -96,7 +96,7 @@ func (s *Store) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonon
 
 // SeriesForManager lists a manager's live series.
 func (s *Store) SeriesForManager(ctx context.Context, orgID, managerID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForManager(ctx, s.Pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
+	rows, err := s.q.SeriesForManager(ctx, s.pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -109,7 +109,7 @@ func (s *Store) SeriesForManager(ctx context.Context, orgID, managerID int64) ([
 
 // SeriesUnder lists the live series of every manager under root.
 func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesUnderLeader(ctx, s.Pool, dbq.SeriesUnderLeaderParams{OrgID: orgID, RootID: root})
+	rows, err := s.q.SeriesUnderLeader(ctx, s.pool, dbq.SeriesUnderLeaderParams{OrgID: orgID, RootID: root})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -265,7 +265,7 @@ func meetingFromRow(r dbq.MeetingGetRow) oneonone.Meeting {
 
 // FindMeeting returns a meeting with its participants.
 func (s *Store) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meeting, error) {
-	r, err := s.q.MeetingGet(ctx, s.Pool, dbq.MeetingGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.MeetingGet(ctx, s.pool, dbq.MeetingGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.Meeting{}, mapErr(err, "1:1")
 	}
@@ -274,7 +274,7 @@ func (s *Store) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meet
 
 // MeetingsFor lists a series' latest meetings.
 func (s *Store) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit int) ([]oneonone.MeetingSummary, error) {
-	rows, err := s.q.MeetingsForSeries(ctx, s.Pool, dbq.MeetingsForSeriesParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)})
+	rows, err := s.q.MeetingsForSeries(ctx, s.pool, dbq.MeetingsForSeriesParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -291,7 +291,7 @@ func (s *Store) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit in
 
 // MeetingsForPersonSince lists a person's meetings from a time on (no note text).
 func (s *Store) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
-	rows, err := s.q.MeetingsForPersonSince(ctx, s.Pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
+	rows, err := s.q.MeetingsForPersonSince(ctx, s.pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -321,7 +321,7 @@ func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, st
 
 // MeetingAt finds the series' meeting at a time.
 func (s *Store) MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error) {
-	id, err := s.q.MeetingAt(ctx, s.Pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
+	id, err := s.q.MeetingAt(ctx, s.pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
 	return id, mapErr(err, "1:1")
 }
 
@@ -359,24 +359,24 @@ func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time
 
 // SetSharedNotes saves the shared notes.
 func (s *Store) SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error {
-	return mapErr(s.q.MeetingSetNotes(ctx, s.Pool, dbq.MeetingSetNotesParams{OrgID: orgID, ID: meetingID, SharedNotes: body}), "1:1")
+	return mapErr(s.q.MeetingSetNotes(ctx, s.pool, dbq.MeetingSetNotesParams{OrgID: orgID, ID: meetingID, SharedNotes: body}), "1:1")
 }
 
 // SetPulse saves the report's pulse.
 func (s *Store) SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error {
 	p := int16(pulse)
-	return mapErr(s.q.MeetingSetPulse(ctx, s.Pool, dbq.MeetingSetPulseParams{OrgID: orgID, ID: meetingID, Pulse: &p, PulseWord: word}), "1:1")
+	return mapErr(s.q.MeetingSetPulse(ctx, s.pool, dbq.MeetingSetPulseParams{OrgID: orgID, ID: meetingID, Pulse: &p, PulseWord: word}), "1:1")
 }
 
 // SetBalance saves the conversation balance.
 func (s *Store) SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error {
 	b := int16(balance)
-	return mapErr(s.q.MeetingSetBalance(ctx, s.Pool, dbq.MeetingSetBalanceParams{OrgID: orgID, ID: meetingID, Balance: &b}), "1:1")
+	return mapErr(s.q.MeetingSetBalance(ctx, s.pool, dbq.MeetingSetBalanceParams{OrgID: orgID, ID: meetingID, Balance: &b}), "1:1")
 }
 
 // Agenda lists a meeting's talking points in order.
 func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.AgendaItem, error) {
-	rows, err := s.q.AgendaList(ctx, s.Pool, dbq.AgendaListParams{OrgID: orgID, MeetingID: meetingID})
+	rows, err := s.q.AgendaList(ctx, s.pool, dbq.AgendaListParams{OrgID: orgID, MeetingID: meetingID})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -391,7 +391,7 @@ func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.
 
 // SetAgendaDropped drops an open point, so it stops carrying over, or takes it back.
 func (s *Store) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error {
-	n, err := s.q.AgendaSetDropped(ctx, s.Pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
+	n, err := s.q.AgendaSetDropped(ctx, s.pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
 	if err != nil {
 		return mapErr(err, "Talking point")
 	}
@@ -420,10 +420,10 @@ func (s *Store) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID in
 
 // ToggleAgendaItem ticks or unticks a point.
 func (s *Store) ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error {
-	if _, err := s.q.AgendaGet(ctx, s.Pool, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}); err != nil {
+	if _, err := s.q.AgendaGet(ctx, s.pool, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}); err != nil {
 		return mapErr(err, "Talking point")
 	}
-	return mapErr(s.q.AgendaToggle(ctx, s.Pool, dbq.AgendaToggleParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}), "Talking point")
+	return mapErr(s.q.AgendaToggle(ctx, s.pool, dbq.AgendaToggleParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}), "Talking point")
 }
 
 // MoveAgendaItem swaps a point with its neighbour above or below.
@@ -450,7 +450,7 @@ func (s *Store) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int
 
 // DeleteAgendaItem removes the author's own point.
 func (s *Store) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error {
-	n, err := s.q.AgendaDelete(ctx, s.Pool, dbq.AgendaDeleteParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, AuthorID: authorID})
+	n, err := s.q.AgendaDelete(ctx, s.pool, dbq.AgendaDeleteParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, AuthorID: authorID})
 	if err != nil {
 		return mapErr(err, "Talking point")
 	}
@@ -462,7 +462,7 @@ func (s *Store) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, 
 
 // MyUpcomingPoints lists points a person added to upcoming meetings.
 func (s *Store) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
-	rows, err := s.q.AgendaMine(ctx, s.Pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
+	rows, err := s.q.AgendaMine(ctx, s.pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -476,7 +476,7 @@ func (s *Store) MyUpcomingPoints(ctx context.Context, orgID, personID int64, sin
 // PrivateNote returns the author's own note ("" if none). The query filters
 // on the author: there is no way to read someone else's.
 func (s *Store) PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error) {
-	b, err := s.q.PrivateNoteGet(ctx, s.Pool, dbq.PrivateNoteGetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID})
+	b, err := s.q.PrivateNoteGet(ctx, s.pool, dbq.PrivateNoteGetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID})
 	if err == pgx.ErrNoRows {
 		return "", nil
 	}
@@ -485,12 +485,12 @@ func (s *Store) PrivateNote(ctx context.Context, orgID, meetingID, authorID int6
 
 // SetPrivateNote saves the author's note.
 func (s *Store) SetPrivateNote(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
-	return mapErr(s.q.PrivateNoteSet(ctx, s.Pool, dbq.PrivateNoteSetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body}), "Note")
+	return mapErr(s.q.PrivateNoteSet(ctx, s.pool, dbq.PrivateNoteSetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body}), "Note")
 }
 
 // Actions lists the meeting's actions and the series' other open ones.
 func (s *Store) Actions(ctx context.Context, orgID, meetingID, seriesID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsForMeeting(ctx, s.Pool, dbq.ActionsForMeetingParams{OrgID: orgID, MeetingID: meetingID, SeriesID: seriesID})
+	rows, err := s.q.ActionsForMeeting(ctx, s.pool, dbq.ActionsForMeetingParams{OrgID: orgID, MeetingID: meetingID, SeriesID: seriesID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -524,7 +524,7 @@ func (s *Store) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, 
 
 // FindAction returns an action with its series' participants.
 func (s *Store) FindAction(ctx context.Context, orgID, id int64) (oneonone.ActionRef, error) {
-	r, err := s.q.ActionGet(ctx, s.Pool, dbq.ActionGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.ActionGet(ctx, s.pool, dbq.ActionGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.ActionRef{}, mapErr(err, "Action")
 	}
@@ -534,12 +534,12 @@ func (s *Store) FindAction(ctx context.Context, orgID, id int64) (oneonone.Actio
 
 // SetActionDone ticks or reopens an action.
 func (s *Store) SetActionDone(ctx context.Context, orgID, id int64, done bool) error {
-	return mapErr(s.q.ActionSetDone(ctx, s.Pool, dbq.ActionSetDoneParams{OrgID: orgID, ID: id, Done: done}), "Action")
+	return mapErr(s.q.ActionSetDone(ctx, s.pool, dbq.ActionSetDoneParams{OrgID: orgID, ID: id, Done: done}), "Action")
 }
 
 // OpenActionsFor lists open actions of the person's series, theirs first.
 func (s *Store) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsOpenForPerson(ctx, s.Pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.ActionsOpenForPerson(ctx, s.pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -553,7 +553,7 @@ func (s *Store) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]on
 
 // Observations lists a meeting's competency observations.
 func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]oneonone.Observation, error) {
-	rows, err := s.q.ObservationsForMeeting(ctx, s.Pool, dbq.ObservationsForMeetingParams{OrgID: orgID, MeetingID: meetingID})
+	rows, err := s.q.ObservationsForMeeting(ctx, s.pool, dbq.ObservationsForMeetingParams{OrgID: orgID, MeetingID: meetingID})
 	if err != nil {
 		return nil, mapErr(err, "Observations")
 	}
@@ -568,13 +568,13 @@ func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]one
 
 // AddObservation stores an observation; the same form key again stores nothing.
 func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error {
-	return mapErr(s.q.ObservationAdd(ctx, s.Pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
+	return mapErr(s.q.ObservationAdd(ctx, s.pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
 		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
 // Competencies lists the framework.
 func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetencyList(ctx, s.Pool)
+	rows, err := s.q.CompetencyList(ctx, s.pool)
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}
@@ -588,7 +588,7 @@ func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error)
 
 // Questions lists the question bank.
 func (s *Store) Questions(ctx context.Context, orgID int64) ([]oneonone.Question, error) {
-	rows, err := s.q.QuestionList(ctx, s.Pool, orgID)
+	rows, err := s.q.QuestionList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Questions")
 	}
@@ -601,12 +601,12 @@ func (s *Store) Questions(ctx context.Context, orgID int64) ([]oneonone.Question
 
 // AddQuestion adds a question (once).
 func (s *Store) AddQuestion(ctx context.Context, orgID int64, body string) error {
-	return mapErr(s.q.QuestionAdd(ctx, s.Pool, dbq.QuestionAddParams{OrgID: orgID, Body: body}), "Question")
+	return mapErr(s.q.QuestionAdd(ctx, s.pool, dbq.QuestionAddParams{OrgID: orgID, Body: body}), "Question")
 }
 
 // SetQuestionActive retires or restores a question.
 func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active bool) error {
-	n, err := s.q.QuestionSetActive(ctx, s.Pool, dbq.QuestionSetActiveParams{OrgID: orgID, ID: id, Active: active})
+	n, err := s.q.QuestionSetActive(ctx, s.pool, dbq.QuestionSetActiveParams{OrgID: orgID, ID: id, Active: active})
 	if err != nil {
 		return mapErr(err, "Question")
 	}
@@ -641,21 +641,21 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ms, err = s.q.MeetingStats(gctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+		ms, err = s.q.MeetingStats(gctx, s.pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
 		return err
 	})
 	g.Go(func() (err error) {
-		as, err = s.q.ActionTallyStats(gctx, s.Pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+		as, err = s.q.ActionTallyStats(gctx, s.pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
 		return err
 	})
 	if agenda {
 		g.Go(func() (err error) {
-			ag, err = s.q.AgendaStats(gctx, s.Pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
+			ag, err = s.q.AgendaStats(gctx, s.pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
 			return err
 		})
 	}
 	g.Go(func() (err error) {
-		ps, err = s.q.PausesForSeries(gctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
+		ps, err = s.q.PausesForSeries(gctx, s.pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -692,7 +692,7 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 
 // Marks lists the meetings of the series in [from, to).
 func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
-	rows, err := s.q.MeetingMarks(ctx, s.Pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
+	rows, err := s.q.MeetingMarks(ctx, s.pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
 	if err != nil {
 		return nil, mapErr(err, "Check-ins")
 	}
@@ -705,18 +705,18 @@ func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to ti
 
 // SetCalendarToken stores (or replaces) a person's calendar feed token hash.
 func (s *Store) SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error {
-	return mapErr(s.q.CalendarFeedSet(ctx, s.Pool, dbq.CalendarFeedSetParams{UserID: userID, OrgID: orgID, TokenHash: hash}), "Calendar feed")
+	return mapErr(s.q.CalendarFeedSet(ctx, s.pool, dbq.CalendarFeedSetParams{UserID: userID, OrgID: orgID, TokenHash: hash}), "Calendar feed")
 }
 
 // HasCalendarFeed reports whether the person has a feed URL.
 func (s *Store) HasCalendarFeed(ctx context.Context, orgID, userID int64) (bool, error) {
-	ok, err := s.q.CalendarFeedExists(ctx, s.Pool, dbq.CalendarFeedExistsParams{UserID: userID, OrgID: orgID})
+	ok, err := s.q.CalendarFeedExists(ctx, s.pool, dbq.CalendarFeedExistsParams{UserID: userID, OrgID: orgID})
 	return ok, mapErr(err, "Calendar feed")
 }
 
 // CalendarOwner finds the active person a feed token belongs to.
 func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, error) {
-	r, err := s.q.CalendarFeedOwner(ctx, s.Pool, hash)
+	r, err := s.q.CalendarFeedOwner(ctx, s.pool, hash)
 	if err != nil {
 		return 0, 0, mapErr(err, "Calendar feed")
 	}
@@ -725,7 +725,7 @@ func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, e
 
 // Templates lists a person's agenda templates by name.
 func (s *Store) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone.Template, error) {
-	rows, err := s.q.AgendaTemplates(ctx, s.Pool, dbq.AgendaTemplatesParams{OrgID: orgID, OwnerID: ownerID})
+	rows, err := s.q.AgendaTemplates(ctx, s.pool, dbq.AgendaTemplatesParams{OrgID: orgID, OwnerID: ownerID})
 	if err != nil {
 		return nil, mapErr(err, "Templates")
 	}
@@ -738,7 +738,7 @@ func (s *Store) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone
 
 // Template returns one of a person's agenda templates.
 func (s *Store) Template(ctx context.Context, orgID, ownerID, id int64) (oneonone.Template, error) {
-	r, err := s.q.AgendaTemplateGet(ctx, s.Pool, dbq.AgendaTemplateGetParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+	r, err := s.q.AgendaTemplateGet(ctx, s.pool, dbq.AgendaTemplateGetParams{OrgID: orgID, OwnerID: ownerID, ID: id})
 	if err != nil {
 		return oneonone.Template{}, mapErr(err, "Template")
 	}
@@ -747,7 +747,7 @@ func (s *Store) Template(ctx context.Context, orgID, ownerID, id int64) (oneonon
 
 // CreateTemplate stores a template; one of the same name is left as it was.
 func (s *Store) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneonone.Template) (int64, bool, error) {
-	id, err := s.q.AgendaTemplateCreate(ctx, s.Pool, dbq.AgendaTemplateCreateParams{OrgID: orgID, OwnerID: ownerID, Name: t.Name, Items: t.Items})
+	id, err := s.q.AgendaTemplateCreate(ctx, s.pool, dbq.AgendaTemplateCreateParams{OrgID: orgID, OwnerID: ownerID, Name: t.Name, Items: t.Items})
 	if err == pgx.ErrNoRows {
 		return 0, false, nil
 	}
@@ -756,6 +756,6 @@ func (s *Store) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneo
 
 // DeleteTemplate removes a person's template; false when there was none.
 func (s *Store) DeleteTemplate(ctx context.Context, orgID, ownerID, id int64) (bool, error) {
-	n, err := s.q.AgendaTemplateDelete(ctx, s.Pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+	n, err := s.q.AgendaTemplateDelete(ctx, s.pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
 	return n == 1, mapErr(err, "Template")
 }

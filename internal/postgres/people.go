@@ -29,7 +29,7 @@ func personFromUser(u dbq.User, managerName *string) people.Person {
 
 // UserCount counts the people of every organisation.
 func (s *Store) UserCount(ctx context.Context) (int64, error) {
-	return s.q.UserCountAll(ctx, s.Pool)
+	return s.q.UserCountAll(ctx, s.pool)
 }
 
 // setupLockKey serialises first-run setup across replicas.
@@ -70,7 +70,7 @@ func (s *Store) CreateOrgWithAdmin(ctx context.Context, orgName string, in peopl
 
 // FindOrg returns an organisation.
 func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
-	o, err := s.q.OrgGet(ctx, s.Pool, orgID)
+	o, err := s.q.OrgGet(ctx, s.pool, orgID)
 	if err != nil {
 		return people.Org{}, mapErr(err, "Organisation")
 	}
@@ -80,7 +80,7 @@ func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
 // FindCredentials returns every account with an address (one per
 // organisation) with its password hash, in organisation name order.
 func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Credentials, error) {
-	rows, err := s.q.UserListByEmail(ctx, s.Pool, email)
+	rows, err := s.q.UserListByEmail(ctx, s.pool, email)
 	if err != nil {
 		return nil, mapErr(err, "Person")
 	}
@@ -94,7 +94,7 @@ func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Cre
 
 // FindPerson returns a person of the organisation.
 func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
-	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Person{}, mapErr(err, "Person")
 	}
@@ -103,7 +103,7 @@ func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person,
 
 // FindPeople returns a screen of people matching the filter.
 func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
-	rows, err := s.q.UserSearch(ctx, s.Pool, dbq.UserSearchParams{
+	rows, err := s.q.UserSearch(ctx, s.pool, dbq.UserSearchParams{
 		OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
 	})
@@ -123,7 +123,7 @@ func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people
 
 // IsInSubtree reports whether personID reports, directly or not, to rootID.
 func (s *Store) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
-	ok, err := s.q.UserIsInSubtree(ctx, s.Pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
+	ok, err := s.q.UserIsInSubtree(ctx, s.pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
 	return ok, mapErr(err, "Person")
 }
 
@@ -327,18 +327,18 @@ const adminsLockKey = 0x52_41_44_4d << 32
 
 // SetPassword replaces a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
-	return mapErr(s.q.UserSetPassword(ctx, s.Pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
+	return mapErr(s.q.UserSetPassword(ctx, s.pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
 }
 
 // PasswordSignInAllowed reports whether the person may sign in with a
 // password (password_sign_in_allowed).
 func (s *Store) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error) {
-	return s.q.UserPasswordSignInAllowed(ctx, s.Pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
+	return s.q.UserPasswordSignInAllowed(ctx, s.pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
 }
 
 // OrgChart returns every active person with their manager link.
 func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, error) {
-	rows, err := s.q.UserOrgChart(ctx, s.Pool, orgID)
+	rows, err := s.q.UserOrgChart(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -351,7 +351,7 @@ func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, 
 
 // DirectReports lists a manager's active direct reports.
 func (s *Store) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
-	rows, err := s.q.UserListDirectReports(ctx, s.Pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
+	rows, err := s.q.UserListDirectReports(ctx, s.pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -364,7 +364,7 @@ func (s *Store) DirectReports(ctx context.Context, orgID, managerID int64) ([]pe
 
 // FindTeams lists an organisation's teams with member counts.
 func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamList(ctx, s.Pool, orgID)
+	rows, err := s.q.TeamList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -377,7 +377,7 @@ func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, erro
 
 // TeamPage returns a screen of teams in name order.
 func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
-	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
+	rows, err := s.q.TeamPage(ctx, s.pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -390,7 +390,7 @@ func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) 
 
 // FindTeam returns one team.
 func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
-	t, err := s.q.TeamGet(ctx, s.Pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
+	t, err := s.q.TeamGet(ctx, s.pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Team{}, mapErr(err, "Team")
 	}
@@ -399,7 +399,7 @@ func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, err
 
 // TeamsFor lists the teams a person belongs to.
 func (s *Store) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamsForUser(ctx, s.Pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
+	rows, err := s.q.TeamsForUser(ctx, s.pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -437,7 +437,7 @@ func (s *Store) CreateTeam(ctx context.Context, orgID, actorID int64, in people.
 		t = people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}
 		return s.audit(ctx, tx, orgID, actorID, "team.create", fmt.Sprintf("team:%d", r.ID))
 	})
-	if prev, ok := storedBefore(err, in.IdemKey, func() (people.Team, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, in.IdemKey, func() (people.Team, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	return t, teamNameTaken(mapErr(err, "Team"))
@@ -474,7 +474,7 @@ func (s *Store) DeleteTeam(ctx context.Context, orgID, actorID, id int64) error 
 
 // TeamMembers lists a team's members.
 func (s *Store) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.Member, error) {
-	rows, err := s.q.TeamMembers(ctx, s.Pool, dbq.TeamMembersParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.TeamMembers(ctx, s.pool, dbq.TeamMembersParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Team")
 	}
@@ -560,7 +560,7 @@ func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID i
 
 // FindInvitationByToken looks an invitation up by its token hash.
 func (s *Store) FindInvitationByToken(ctx context.Context, hash []byte) (people.Invitation, error) {
-	r, err := s.q.InvitationFindByToken(ctx, s.Pool, hash)
+	r, err := s.q.InvitationFindByToken(ctx, s.pool, hash)
 	if err != nil {
 		return people.Invitation{}, mapErr(err, "Invitation")
 	}
@@ -590,7 +590,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv people.Invitation, has
 
 // FindInvitations lists an organisation's recent invitations.
 func (s *Store) FindInvitations(ctx context.Context, orgID int64) ([]people.Invitation, error) {
-	rows, err := s.q.InvitationList(ctx, s.Pool, orgID)
+	rows, err := s.q.InvitationList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Invitations")
 	}
@@ -661,7 +661,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, 
 
 // FindPasswordReset looks a reset up by token hash.
 func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.PasswordReset, error) {
-	r, err := s.q.PasswordResetFindByToken(ctx, s.Pool, hash)
+	r, err := s.q.PasswordResetFindByToken(ctx, s.pool, hash)
 	if err != nil {
 		return people.PasswordReset{}, mapErr(err, "Password reset")
 	}
@@ -706,17 +706,17 @@ func (s *Store) RecordSession(ctx context.Context, token string, personID int64,
 	if r := []rune(userAgent); len(r) > 300 {
 		userAgent = string(r[:300])
 	}
-	return mapErr(s.q.SessionUserRecordAgent(ctx, s.Pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
+	return mapErr(s.q.SessionUserRecordAgent(ctx, s.pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
 }
 
 // ForgetSession drops a session token's owner record.
 func (s *Store) ForgetSession(ctx context.Context, token string) error {
-	return mapErr(s.q.SessionUserForget(ctx, s.Pool, token), "Session")
+	return mapErr(s.q.SessionUserForget(ctx, s.pool, token), "Session")
 }
 
 // PruneSessionUsers drops owner records of sessions that no longer exist.
 func (s *Store) PruneSessionUsers(ctx context.Context) error {
-	return s.q.SessionUsersPrune(ctx, s.Pool)
+	return s.q.SessionUsersPrune(ctx, s.pool)
 }
 
 // ImportDirectory loads what the CSV check needs to know.
@@ -726,21 +726,21 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 		OrgPeopleByEmail: map[string]int64{},
 		TeamsByName:      map[string]int64{},
 	}
-	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
+	taken, err := s.q.UserEmailsTaken(ctx, s.pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}
 	for _, e := range taken {
 		dir.ExistingEmails[e] = true
 	}
-	org, err := s.q.UserOrgDirectory(ctx, s.Pool, orgID)
+	org, err := s.q.UserOrgDirectory(ctx, s.pool, orgID)
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}
 	for _, r := range org {
 		dir.OrgPeopleByEmail[r.Email] = r.ID
 	}
-	teams, err := s.q.TeamsByName(ctx, s.Pool, orgID)
+	teams, err := s.q.TeamsByName(ctx, s.pool, orgID)
 	if err != nil {
 		return dir, mapErr(err, "Teams")
 	}
@@ -879,11 +879,11 @@ func (s *Store) TakeLimit(ctx context.Context, key string, now time.Time, decide
 
 // ClearLimit forgets a rate-limit counter.
 func (s *Store) ClearLimit(ctx context.Context, key string) error {
-	return mapErr(s.q.RateLimitClear(ctx, s.Pool, key), "Rate limit")
+	return mapErr(s.q.RateLimitClear(ctx, s.pool, key), "Rate limit")
 }
 
 // PruneLimits drops counters idle and unblocked since before.
 func (s *Store) PruneLimits(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.q.RateLimitPrune(ctx, s.Pool, before)
+	n, err := s.q.RateLimitPrune(ctx, s.pool, before)
 	return n, mapErr(err, "Rate limit")
 }

@@ -7,7 +7,7 @@ import "context"
 // transaction that holds off changes to people. It returns how many rows
 // were missing and how many were stale: both 0 when the kept tree was right.
 func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64, err error) {
-	r, err := s.q.ReportingLinesRebuild(ctx, s.Pool)
+	r, err := s.q.ReportingLinesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Reporting tree")
 	}
@@ -19,7 +19,7 @@ func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64
 // actions, in one transaction that holds off changes to them. It returns how many rows were missing and how many were stale:
 // both 0 when the kept tallies were right.
 func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
-	r, err := s.q.CheckinTalliesRebuild(ctx, s.Pool)
+	r, err := s.q.CheckinTalliesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Check-in tallies")
 	}

@@ -51,7 +51,7 @@ func (s *Store) retroChange(ctx context.Context, retroID int64, kind, what strin
 
 // RetroAccess says what a person may do with a team's retros.
 func (s *Store) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (retro.Access, error) {
-	r, err := s.q.RetroAccess(ctx, s.Pool, dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+	r, err := s.q.RetroAccess(ctx, s.pool, dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	if err != nil {
 		return retro.Access{}, mapErr(err, "Team")
 	}
@@ -64,7 +64,7 @@ func (s *Store) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (r
 
 // RetroMembers lists a team's active members.
 func (s *Store) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
-	rows, err := s.q.RetroTeamMembers(ctx, s.Pool, dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.RetroTeamMembers(ctx, s.pool, dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Member, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Member{ID: r.ID, Name: r.Name}
@@ -74,7 +74,7 @@ func (s *Store) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.
 
 // Facilitators lists the people a team named to run its retros.
 func (s *Store) Facilitators(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
-	rows, err := s.q.RetroFacilitators(ctx, s.Pool, dbq.RetroFacilitatorsParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.RetroFacilitators(ctx, s.pool, dbq.RetroFacilitatorsParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Member, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Member{ID: r.ID, Name: r.Name}
@@ -86,9 +86,9 @@ func (s *Store) Facilitators(ctx context.Context, orgID, teamID int64) ([]retro.
 func (s *Store) SetFacilitator(ctx context.Context, orgID, teamID, userID int64, on bool) error {
 	var err error
 	if on {
-		err = s.q.RetroFacilitatorAdd(ctx, s.Pool, dbq.RetroFacilitatorAddParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+		err = s.q.RetroFacilitatorAdd(ctx, s.pool, dbq.RetroFacilitatorAddParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	} else {
-		err = s.q.RetroFacilitatorRemove(ctx, s.Pool, dbq.RetroFacilitatorRemoveParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+		err = s.q.RetroFacilitatorRemove(ctx, s.pool, dbq.RetroFacilitatorRemoveParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	}
 	return mapErr(err, "Facilitator")
 }
@@ -137,7 +137,7 @@ func retroFromRow(r dbq.RetroGetRow) retro.Retro {
 
 // FindRetro returns a retro of the organisation.
 func (s *Store) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, error) {
-	r, err := s.q.RetroGet(ctx, s.Pool, dbq.RetroGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.RetroGet(ctx, s.pool, dbq.RetroGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return retro.Retro{}, mapErr(err, "Retro")
 	}
@@ -146,7 +146,7 @@ func (s *Store) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, er
 
 // TeamRetros lists a team's retros, newest first.
 func (s *Store) TeamRetros(ctx context.Context, orgID, teamID int64) ([]retro.Retro, error) {
-	rows, err := s.q.RetrosForTeam(ctx, s.Pool, dbq.RetrosForTeamParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.RetrosForTeam(ctx, s.pool, dbq.RetrosForTeamParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Retro, len(rows))
 	for i, r := range rows {
 		out[i] = retroFromRow(dbq.RetroGetRow(r))
@@ -170,7 +170,7 @@ func (s *Store) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.P
 
 // Columns lists a retro's columns in order.
 func (s *Store) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Column, error) {
-	rows, err := s.q.RetroColumns(ctx, s.Pool, dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroColumns(ctx, s.pool, dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Column, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Column{ID: r.ID, Position: int(r.Position), Title: r.Title, Kudos: r.Kudos}
@@ -180,7 +180,7 @@ func (s *Store) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Colu
 
 // Cards lists a retro's cards in board order.
 func (s *Store) Cards(ctx context.Context, orgID, retroID int64) ([]retro.StoredCard, error) {
-	rows, err := s.q.RetroCards(ctx, s.Pool, dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroCards(ctx, s.pool, dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.StoredCard, len(rows))
 	for i, r := range rows {
 		out[i] = retro.StoredCard{Card: retro.Card{ID: r.ID, ColumnID: r.ColumnID, GroupID: r.GroupID, Body: r.Body,
@@ -191,7 +191,7 @@ func (s *Store) Cards(ctx context.Context, orgID, retroID int64) ([]retro.Stored
 
 // Groups lists a retro's groups.
 func (s *Store) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group, error) {
-	rows, err := s.q.RetroGroups(ctx, s.Pool, dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroGroups(ctx, s.pool, dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Group, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Group{ID: r.ID, Name: r.Name}
@@ -201,7 +201,7 @@ func (s *Store) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group
 
 // Notes lists a retro's discussion notes.
 func (s *Store) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, error) {
-	rows, err := s.q.RetroNotes(ctx, s.Pool, dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroNotes(ctx, s.pool, dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Note, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Note{ID: r.ID, CardID: r.CardID, GroupID: r.GroupID, Body: r.Body}
@@ -211,7 +211,7 @@ func (s *Store) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, 
 
 // Tallies counts a retro's votes per topic, without voters.
 func (s *Store) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroTallies(ctx, s.Pool, dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroTallies(ctx, s.pool, dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -221,7 +221,7 @@ func (s *Store) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.Vote
 
 // VotesOf counts one voter's votes per topic.
 func (s *Store) VotesOf(ctx context.Context, orgID, retroID, voterID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroVotesOf(ctx, s.Pool, dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
+	rows, err := s.q.RetroVotesOf(ctx, s.pool, dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -448,7 +448,7 @@ func actionFromRow(r dbq.RetroActionsOfRetroRow, retroID int64) retro.Action {
 
 // RetroActions lists the actions a retro agreed.
 func (s *Store) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOfRetro(ctx, s.Pool, dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroActionsOfRetro(ctx, s.pool, dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(r, retroID)
@@ -459,7 +459,7 @@ func (s *Store) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro
 // OpenTeamActions lists the team's open actions from other retros than
 // retroID (0: all), and those retroID has reviewed.
 func (s *Store) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.Pool, dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
+	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.pool, dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), retroID)
@@ -469,7 +469,7 @@ func (s *Store) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int6
 
 // OpenActionsOwnedBy lists a person's open retro actions, soonest due first.
 func (s *Store) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.Pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
+	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), 0)
@@ -480,7 +480,7 @@ func (s *Store) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([
 // FollowThrough counts, per quarter since since, the team's actions due and
 // those done by their due date.
 func (s *Store) FollowThrough(ctx context.Context, orgID, teamID int64, since time.Time) ([]retro.Quarter, error) {
-	rows, err := s.q.RetroFollowThrough(ctx, s.Pool, dbq.RetroFollowThroughParams{OrgID: orgID, TeamID: teamID, Since: since})
+	rows, err := s.q.RetroFollowThrough(ctx, s.pool, dbq.RetroFollowThroughParams{OrgID: orgID, TeamID: teamID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Action")
 	}
@@ -507,7 +507,7 @@ func quarterLabel(t time.Time) string {
 
 // KudoCards lists the named cards of a retro's Kudos column not yet given.
 func (s *Store) KudoCards(ctx context.Context, orgID, retroID int64) ([]retro.KudoCard, error) {
-	rows, err := s.q.RetroKudoCards(ctx, s.Pool, dbq.RetroKudoCardsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroKudoCards(ctx, s.pool, dbq.RetroKudoCardsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.KudoCard, len(rows))
 	for i, r := range rows {
 		out[i] = retro.KudoCard{ID: r.ID, AuthorID: r.AuthorID, Body: r.Body, KudoVisibility: r.KudoVisibility}
@@ -517,5 +517,5 @@ func (s *Store) KudoCards(ctx context.Context, orgID, retroID int64) ([]retro.Ku
 
 // MarkKudo records the kudo a card became.
 func (s *Store) MarkKudo(ctx context.Context, orgID, cardID, kudoID int64) error {
-	return mapErr(s.q.RetroCardMarkKudo(ctx, s.Pool, dbq.RetroCardMarkKudoParams{OrgID: orgID, ID: cardID, KudoID: &kudoID}), "Card")
+	return mapErr(s.q.RetroCardMarkKudo(ctx, s.pool, dbq.RetroCardMarkKudoParams{OrgID: orgID, ID: cardID, KudoID: &kudoID}), "Card")
 }

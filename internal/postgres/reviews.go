@@ -26,19 +26,19 @@ func (s *Store) Framework(ctx context.Context, orgID, versionID int64) (review.F
 		err error
 	)
 	if versionID == 0 {
-		v, err = s.q.FrameworkLatest(ctx, s.Pool, orgID)
+		v, err = s.q.FrameworkLatest(ctx, s.pool, orgID)
 		if core.ErrorCode(mapErr(err, "")) == core.ENOTFOUND {
-			if err = s.q.FrameworkSeed(ctx, s.Pool, orgID); err == nil {
-				v, err = s.q.FrameworkLatest(ctx, s.Pool, orgID)
+			if err = s.q.FrameworkSeed(ctx, s.pool, orgID); err == nil {
+				v, err = s.q.FrameworkLatest(ctx, s.pool, orgID)
 			}
 		}
 	} else {
-		v, err = s.q.FrameworkVersionGet(ctx, s.Pool, dbq.FrameworkVersionGetParams{OrgID: orgID, ID: versionID})
+		v, err = s.q.FrameworkVersionGet(ctx, s.pool, dbq.FrameworkVersionGetParams{OrgID: orgID, ID: versionID})
 	}
 	if err != nil {
 		return review.Framework{}, mapErr(err, "Framework")
 	}
-	return s.frameworkOf(ctx, s.Pool, v)
+	return s.frameworkOf(ctx, s.pool, v)
 }
 
 func (s *Store) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVersion) (review.Framework, error) {
@@ -64,7 +64,7 @@ func (s *Store) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVer
 
 // FrameworkVersions lists an organisation's versions, newest first.
 func (s *Store) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Version, error) {
-	rows, err := s.q.FrameworkVersions(ctx, s.Pool, orgID)
+	rows, err := s.q.FrameworkVersions(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Framework")
 	}
@@ -107,7 +107,7 @@ func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, k
 		out = review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}
 		return s.audit(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number))
 	})
-	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	return out, mapErr(err, "Framework version")
@@ -148,7 +148,7 @@ func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.
 		}
 		return s.audit(ctx, tx, orgID, actorID, "review.cycle.create", fmt.Sprintf("cycle:%d", id))
 	})
-	if prev, ok := storedBefore(err, p.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, p.IdemKey, func() (int64, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
@@ -188,7 +188,7 @@ func (s *Store) AddParticipants(ctx context.Context, orgID, actorID, cycleID int
 
 // FindCycle returns a cycle of the organisation.
 func (s *Store) FindCycle(ctx context.Context, orgID, id int64) (review.Cycle, error) {
-	c, err := s.q.CycleGet(ctx, s.Pool, dbq.CycleGetParams{OrgID: orgID, ID: id})
+	c, err := s.q.CycleGet(ctx, s.pool, dbq.CycleGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return review.Cycle{}, mapErr(err, "Review cycle")
 	}
@@ -197,7 +197,7 @@ func (s *Store) FindCycle(ctx context.Context, orgID, id int64) (review.Cycle, e
 
 // Cycles lists the cycles the viewer may see.
 func (s *Store) Cycles(ctx context.Context, orgID, viewerID int64, all bool) ([]review.CycleSummary, error) {
-	rows, err := s.q.CycleList(ctx, s.Pool, dbq.CycleListParams{OrgID: orgID, ViewerID: viewerID, AllVisible: all})
+	rows, err := s.q.CycleList(ctx, s.pool, dbq.CycleListParams{OrgID: orgID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Review cycles")
 	}
@@ -219,7 +219,7 @@ func deref(p *int64) int64 {
 
 // Participants lists the cycle's people the viewer may see.
 func (s *Store) Participants(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.Participant, error) {
-	rows, err := s.q.ParticipantsForCycle(ctx, s.Pool, dbq.ParticipantsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
+	rows, err := s.q.ParticipantsForCycle(ctx, s.pool, dbq.ParticipantsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
 	}
@@ -234,7 +234,7 @@ func (s *Store) Participants(ctx context.Context, orgID, cycleID, viewerID int64
 
 // Participant returns one person's review in a cycle.
 func (s *Store) Participant(ctx context.Context, orgID, cycleID, personID int64) (review.Participant, error) {
-	r, err := s.q.ParticipantGet(ctx, s.Pool, dbq.ParticipantGetParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
+	r, err := s.q.ParticipantGet(ctx, s.pool, dbq.ParticipantGetParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
 	if err != nil {
 		return review.Participant{}, mapErr(err, "Review")
 	}
@@ -261,7 +261,7 @@ func ratingArg(v int) *int16 {
 
 // Ratings returns a review's ratings by competency.
 func (s *Store) Ratings(ctx context.Context, orgID, cycleID, personID int64) (map[int64]review.Rating, error) {
-	rows, err := s.q.RatingsFor(ctx, s.Pool, dbq.RatingsForParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
+	rows, err := s.q.RatingsFor(ctx, s.pool, dbq.RatingsForParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Review")
 	}
@@ -275,7 +275,7 @@ func (s *Store) Ratings(ctx context.Context, orgID, cycleID, personID int64) (ma
 
 // CycleRatings lists the ratings of the cycle's people the viewer may see.
 func (s *Store) CycleRatings(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.RatingRow, error) {
-	rows, err := s.q.RatingsForCycle(ctx, s.Pool, dbq.RatingsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
+	rows, err := s.q.RatingsForCycle(ctx, s.pool, dbq.RatingsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Ratings")
 	}
@@ -386,19 +386,19 @@ func members[T ~struct {
 
 // TeamPeople lists a team's active members.
 func (s *Store) TeamPeople(ctx context.Context, orgID, teamID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleForTeam(ctx, s.Pool, dbq.PeopleForTeamParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.PeopleForTeam(ctx, s.pool, dbq.PeopleForTeamParams{OrgID: orgID, TeamID: teamID})
 	return members(rows), mapErr(err, "Team")
 }
 
 // TreePeople lists the active people below a manager.
 func (s *Store) TreePeople(ctx context.Context, orgID, rootID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleUnder(ctx, s.Pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: rootID})
+	rows, err := s.q.PeopleUnder(ctx, s.pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: rootID})
 	return members(rows), mapErr(err, "People")
 }
 
 // AllPeople lists the organisation's active people.
 func (s *Store) AllPeople(ctx context.Context, orgID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleAll(ctx, s.Pool, orgID)
+	rows, err := s.q.PeopleAll(ctx, s.pool, orgID)
 	return members(rows), mapErr(err, "People")
 }
 
@@ -418,11 +418,11 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		series, err = s.q.CueSeries(gctx, s.Pool, dbq.CueSeriesParams{OrgID: orgID, PersonIds: personIDs, WinFrom: from, WinTo: until})
+		series, err = s.q.CueSeries(gctx, s.pool, dbq.CueSeriesParams{OrgID: orgID, PersonIds: personIDs, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		figs, err = s.q.CueFigures(gctx, s.Pool, dbq.CueFiguresParams{OrgID: orgID, PersonIds: personIDs,
+		figs, err = s.q.CueFigures(gctx, s.pool, dbq.CueFiguresParams{OrgID: orgID, PersonIds: personIDs,
 			FromDate: from, ToDate: until, Today: today, WinFrom: from, WinTo: until})
 		return err
 	})
@@ -506,7 +506,7 @@ func (s *Store) EvidenceCounts(ctx context.Context, orgID int64, personIDs []int
 // EvidenceCountsFor is EvidenceCounts with kudos as viewerID may see them
 // (0: each person's manager).
 func (s *Store) EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
-	return s.evidenceCountsOn(ctx, s.Pool, orgID, viewerID, personIDs, from, until)
+	return s.evidenceCountsOn(ctx, s.pool, orgID, viewerID, personIDs, from, until)
 }
 
 // evidenceCountsOn is EvidenceCountsFor on one connection or transaction.
@@ -539,15 +539,15 @@ func (s *Store) EvidenceItems(ctx context.Context, orgID, viewerID, personID int
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ks, err = s.q.EvidenceKudos(gctx, s.Pool, dbq.EvidenceKudosParams{OrgID: orgID, PersonID: personID, ViewerID: viewerID, WinFrom: from, WinTo: until})
+		ks, err = s.q.EvidenceKudos(gctx, s.pool, dbq.EvidenceKudosParams{OrgID: orgID, PersonID: personID, ViewerID: viewerID, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		os, err = s.q.EvidenceObservations(gctx, s.Pool, dbq.EvidenceObservationsParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
+		os, err = s.q.EvidenceObservations(gctx, s.pool, dbq.EvidenceObservationsParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		ns, err = s.q.EvidenceSharedNotes(gctx, s.Pool, dbq.EvidenceSharedNotesParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
+		ns, err = s.q.EvidenceSharedNotes(gctx, s.pool, dbq.EvidenceSharedNotesParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -577,14 +577,14 @@ func (s *Store) EvidenceItems(ctx context.Context, orgID, viewerID, personID int
 // as evidence; only the report of the series may. It reports whether the
 // meeting was theirs.
 func (s *Store) SetEvidenceConsent(ctx context.Context, orgID, meetingID, reportID int64, grant bool) (bool, error) {
-	n, err := s.q.MeetingSetConsent(ctx, s.Pool, dbq.MeetingSetConsentParams{OrgID: orgID, MeetingID: meetingID, ReportID: reportID, Granted: grant})
+	n, err := s.q.MeetingSetConsent(ctx, s.pool, dbq.MeetingSetConsentParams{OrgID: orgID, MeetingID: meetingID, ReportID: reportID, Granted: grant})
 	return n == 1, mapErr(err, "Meeting")
 }
 
 // SetPeriodConsent grants or revokes the use as evidence of the shared
 // notes of every held 1:1 of the report in [from, until).
 func (s *Store) SetPeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time, grant bool) (int, error) {
-	n, err := s.q.MeetingsSetConsentInPeriod(ctx, s.Pool, dbq.MeetingsSetConsentInPeriodParams{
+	n, err := s.q.MeetingsSetConsentInPeriod(ctx, s.pool, dbq.MeetingsSetConsentInPeriodParams{
 		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until, Granted: grant})
 	return int(n), mapErr(err, "Meetings")
 }
@@ -592,27 +592,27 @@ func (s *Store) SetPeriodConsent(ctx context.Context, orgID, reportID int64, fro
 // PeriodConsent counts the report's held 1:1s with shared notes in the
 // period and those whose notes may be evidence.
 func (s *Store) PeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time) (int, int, error) {
-	r, err := s.q.MeetingsWithSharedNotesInPeriod(ctx, s.Pool, dbq.MeetingsWithSharedNotesInPeriodParams{
+	r, err := s.q.MeetingsWithSharedNotesInPeriod(ctx, s.pool, dbq.MeetingsWithSharedNotesInPeriodParams{
 		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until})
 	return int(r.WithNotes), int(r.Consented), mapErr(err, "Meetings")
 }
 
 // EvidenceConsent reports whether a meeting's shared notes may be evidence.
 func (s *Store) EvidenceConsent(ctx context.Context, orgID, meetingID int64) (bool, error) {
-	at, err := s.q.MeetingConsent(ctx, s.Pool, dbq.MeetingConsentParams{OrgID: orgID, MeetingID: meetingID})
+	at, err := s.q.MeetingConsent(ctx, s.pool, dbq.MeetingConsentParams{OrgID: orgID, MeetingID: meetingID})
 	return at != nil, mapErr(err, "Meeting")
 }
 
 // RecordDueNotices writes a notice for every step due in [from, until] that
 // is still outstanding; a notice already recorded is kept as is.
 func (s *Store) RecordDueNotices(ctx context.Context, from, until time.Time) (int, error) {
-	rows, err := s.q.ReminderDue(ctx, s.Pool, dbq.ReminderDueParams{FromDate: from, UntilDate: until})
+	rows, err := s.q.ReminderDue(ctx, s.pool, dbq.ReminderDueParams{FromDate: from, UntilDate: until})
 	if err != nil {
 		return 0, mapErr(err, "Reminders")
 	}
 	n := 0
 	for _, r := range rows {
-		k, err := s.q.NoticeRecord(ctx, s.Pool, dbq.NoticeRecordParams{OrgID: r.OrgID, UserID: r.UserID, CycleID: r.CycleID, Kind: r.Kind, DueOn: r.DueOn})
+		k, err := s.q.NoticeRecord(ctx, s.pool, dbq.NoticeRecordParams{OrgID: r.OrgID, UserID: r.UserID, CycleID: r.CycleID, Kind: r.Kind, DueOn: r.DueOn})
 		if err != nil {
 			return n, mapErr(err, "Reminders")
 		}
@@ -623,7 +623,7 @@ func (s *Store) RecordDueNotices(ctx context.Context, from, until time.Time) (in
 
 // Notices lists a person's recorded notices whose step is still outstanding.
 func (s *Store) Notices(ctx context.Context, orgID, userID int64) ([]review.Notice, error) {
-	rows, err := s.q.NoticesFor(ctx, s.Pool, dbq.NoticesForParams{OrgID: orgID, UserID: userID})
+	rows, err := s.q.NoticesFor(ctx, s.pool, dbq.NoticesForParams{OrgID: orgID, UserID: userID})
 	if err != nil {
 		return nil, mapErr(err, "Notices")
 	}
@@ -639,7 +639,7 @@ func (s *Store) Notices(ctx context.Context, orgID, userID int64) ([]review.Noti
 
 // ReviewsFor lists the open-cycle reviews a person is the subject or the writer of.
 func (s *Store) ReviewsFor(ctx context.Context, orgID, personID int64) ([]review.MyReview, error) {
-	rows, err := s.q.ReviewsForPerson(ctx, s.Pool, dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.ReviewsForPerson(ctx, s.pool, dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
 	}

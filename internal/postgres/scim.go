@@ -46,7 +46,7 @@ func (s *Store) CreateScimToken(ctx context.Context, orgID, actorID int64, name,
 
 // ScimTokens lists an organisation's tokens, live ones first.
 func (s *Store) ScimTokens(ctx context.Context, orgID int64) ([]people.ScimToken, error) {
-	rows, err := s.q.ScimTokenList(ctx, s.Pool, orgID)
+	rows, err := s.q.ScimTokenList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "SCIM tokens")
 	}
@@ -80,12 +80,12 @@ const tokenTouchEvery = time.Minute
 
 // ScimTokenByHash returns a live token and notes its use.
 func (s *Store) ScimTokenByHash(ctx context.Context, hash []byte, now time.Time) (people.ScimToken, error) {
-	r, err := s.q.ScimTokenByHash(ctx, s.Pool, hash)
+	r, err := s.q.ScimTokenByHash(ctx, s.pool, hash)
 	if err != nil {
 		return people.ScimToken{}, mapErr(err, "SCIM token")
 	}
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > tokenTouchEvery {
-		if err := s.q.ScimTokenTouch(ctx, s.Pool, dbq.ScimTokenTouchParams{Now: &now, ID: r.ID}); err != nil {
+		if err := s.q.ScimTokenTouch(ctx, s.pool, dbq.ScimTokenTouchParams{Now: &now, ID: r.ID}); err != nil {
 			return people.ScimToken{}, mapErr(err, "SCIM token")
 		}
 		r.LastUsedAt = &now
@@ -109,14 +109,14 @@ func provisionedFrom(u dbq.User, ext, given, family, managerName *string) people
 
 // ProvisionedUsers returns a screen of people in id order and how many match.
 func (s *Store) ProvisionedUsers(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedUser, int, error) {
-	total, err := s.q.ScimUserCount(ctx, s.Pool, dbq.ScimUserCountParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID})
+	total, err := s.q.ScimUserCount(ctx, s.pool, dbq.ScimUserCountParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID})
 	if err != nil {
 		return nil, 0, mapErr(err, "People")
 	}
 	if f.Limit == 0 || int64(f.Offset) >= total {
 		return []people.ProvisionedUser{}, int(total), nil
 	}
-	rows, err := s.q.ScimUserPage(ctx, s.Pool, dbq.ScimUserPageParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID,
+	rows, err := s.q.ScimUserPage(ctx, s.pool, dbq.ScimUserPageParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, 0, mapErr(err, "People")
@@ -130,7 +130,7 @@ func (s *Store) ProvisionedUsers(ctx context.Context, orgID int64, f people.Prov
 
 // ProvisionedUser returns one person the provider has not deleted.
 func (s *Store) ProvisionedUser(ctx context.Context, orgID, id int64) (people.ProvisionedUser, error) {
-	return s.provisionedUser(ctx, s.Pool, orgID, id)
+	return s.provisionedUser(ctx, s.pool, orgID, id)
 }
 
 func (s *Store) provisionedUser(ctx context.Context, db dbq.DBTX, orgID, id int64) (people.ProvisionedUser, error) {
@@ -322,14 +322,14 @@ func (s *Store) withMembers(ctx context.Context, db dbq.DBTX, orgID int64, gs []
 
 // ProvisionedGroups returns a screen of teams in id order and how many match.
 func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedGroup, int, error) {
-	total, err := s.q.ScimGroupCount(ctx, s.Pool, dbq.ScimGroupCountParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID})
+	total, err := s.q.ScimGroupCount(ctx, s.pool, dbq.ScimGroupCountParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID})
 	if err != nil {
 		return nil, 0, mapErr(err, "Teams")
 	}
 	if f.Limit == 0 || int64(f.Offset) >= total {
 		return []people.ProvisionedGroup{}, int(total), nil
 	}
-	rows, err := s.q.ScimGroupPage(ctx, s.Pool, dbq.ScimGroupPageParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID,
+	rows, err := s.q.ScimGroupPage(ctx, s.pool, dbq.ScimGroupPageParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, 0, mapErr(err, "Teams")
@@ -340,7 +340,7 @@ func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.Pro
 		out[i].OrgID = orgID
 	}
 	if !f.NoMembers {
-		if err := s.withMembers(ctx, s.Pool, orgID, out); err != nil {
+		if err := s.withMembers(ctx, s.pool, orgID, out); err != nil {
 			return nil, 0, mapErr(err, "Teams")
 		}
 	}
@@ -349,7 +349,7 @@ func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.Pro
 
 // ProvisionedGroup returns one team with its members.
 func (s *Store) ProvisionedGroup(ctx context.Context, orgID, id int64) (people.ProvisionedGroup, error) {
-	g, err := s.provisionedGroup(ctx, s.Pool, orgID, id)
+	g, err := s.provisionedGroup(ctx, s.pool, orgID, id)
 	return g, mapErr(err, "Group")
 }
 
