@@ -122,14 +122,14 @@ func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people
 }
 
 // IsInSubtree reports whether personID reports, directly or not, to rootID.
-func (s *Store) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
+func (s *base) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
 	ok, err := s.q.UserIsInSubtree(ctx, s.pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
 	return ok, mapErr(err, "Person")
 }
 
 // checkManager verifies, inside a transaction holding the org's tree lock,
 // that managerID is an active person of the org and not personID's report.
-func (s *Store) checkManager(ctx context.Context, tx pgx.Tx, orgID, personID int64, managerID *int64) error {
+func (s *base) checkManager(ctx context.Context, tx pgx.Tx, orgID, personID int64, managerID *int64) error {
 	if managerID == nil {
 		return nil
 	}
@@ -270,7 +270,7 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 // their sessions are deleted here, and every request re-reads whether they
 // are active. changed is false when the person already was so (u is then
 // empty); another organisation's person is ENOTFOUND.
-func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
+func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
 	if !active {
 		// Deactivations in one organisation take turns, so two at once
 		// cannot each see the other admin still active.
