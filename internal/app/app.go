@@ -111,7 +111,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	store := postgres.NewStore(pool)
 	store.Notify = n
 	store.Mail = outbox
-	store.Exports = opts.ExportPool
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
@@ -123,7 +122,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	rt := retro.NewService(store, opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	rv := review.NewService(store, opts.Clock)
-	hl := health.NewService(store, opts.Clock)
+	hl := health.NewService(postgres.NewHealthStore(pool), opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
@@ -136,7 +135,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
 	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }

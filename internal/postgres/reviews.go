@@ -434,7 +434,7 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 
 // cuesOn is CuesForPeople on one connection or transaction: its two
 // queries one after the other.
-func (s *Store) cuesOn(ctx context.Context, db dbq.DBTX, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
+func (s *base) cuesOn(ctx context.Context, db dbq.DBTX, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
 	if len(personIDs) == 0 {
 		return map[int64]review.Cues{}, nil
 	}
@@ -510,7 +510,7 @@ func (s *Store) EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, pe
 }
 
 // evidenceCountsOn is EvidenceCountsFor on one connection or transaction.
-func (s *Store) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
+func (s *base) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
 	out := make(map[int64]map[int64]int, len(personIDs))
 	if len(personIDs) == 0 {
 		return out, nil

@@ -29,9 +29,6 @@ func newBase(pool *pgxpool.Pool) base { return base{pool: pool, q: dbq.New()} }
 // Store is the PostgreSQL implementation of the domain stores.
 type Store struct {
 	base
-	// Exports, when set, is the pool cycle exports stream from, one
-	// connection each (see ExportBatches); nil: Pool.
-	Exports *pgxpool.Pool
 	// Notify, when set, enqueues outgoing notifications for a new kudo in
 	// the transaction that stores it: a rolled-back kudo never notifies, a
 	// committed one always does.
