@@ -119,7 +119,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Resets = svc
 	ones := oneonone.NewService(store, opts.Clock)
 	kd := kudos.NewService(store, opts.Clock)
-	rt := retro.NewService(store, opts.Clock)
+	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	rv := review.NewService(store, opts.Clock)
 	hl := health.NewService(postgres.NewHealthStore(pool), opts.Clock)
