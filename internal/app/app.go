@@ -109,7 +109,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	outbox.SetJobs(n.Jobs())
 	store := postgres.NewStore(pool)
-	store.Notify = n
 	store.Mail = outbox
 	svc := people.NewService(store, opts.Clock, log)
 	if opts.HashParams != nil {
@@ -118,7 +117,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	svc.Resets = n
 	n.Resets = svc
 	ones := oneonone.NewService(store, opts.Clock)
-	kd := kudos.NewService(store, opts.Clock)
+	kd := kudos.NewService(postgres.NewKudosStore(pool, n), opts.Clock)
 	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	reviewStore := postgres.NewReviewStore(pool)

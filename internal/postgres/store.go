@@ -29,10 +29,6 @@ func newBase(pool *pgxpool.Pool) base { return base{pool: pool, q: dbq.New()} }
 // Store is the PostgreSQL implementation of the domain stores.
 type Store struct {
 	base
-	// Notify, when set, enqueues outgoing notifications for a new kudo in
-	// the transaction that stores it: a rolled-back kudo never notifies, a
-	// committed one always does.
-	Notify KudoNotifier
 	// Mail writes account emails to the outbox in the transaction of the
 	// change they announce; nil sends none (commands that change no account).
 	Mail MailQueuer
@@ -42,11 +38,6 @@ type Store struct {
 // *mail.Outbox is one.
 type MailQueuer interface {
 	Queue(ctx context.Context, tx pgx.Tx, n mail.Notice) (int64, error)
-}
-
-// KudoNotifier enqueues the notifications of a kudo inside a transaction.
-type KudoNotifier interface {
-	KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error
 }
 
 // NewStore returns a Store on pool.
