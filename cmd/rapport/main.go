@@ -277,7 +277,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	go pruneSessions(ctx, a.Store, log)
+	go pruneSessions(ctx, a.Accounts, a.Limits, log)
 	go a.Retros.RunSealer(ctx, retro.DefaultSealEvery, log)
 
 	// Every request's context ends when shutdown gives up waiting, so that
@@ -394,7 +394,7 @@ func shutdown(log *slog.Logger, cfg serveConfig, srv *server.Server, httpSrv *ht
 		log.Error("close database pools", "err", err)
 	}
 }
-func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger) {
+func pruneSessions(ctx context.Context, accounts *postgres.AccountStore, limits *postgres.LimitStore, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	for {
@@ -402,11 +402,11 @@ func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger)
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := store.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
+			if err := accounts.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("prune session owners", "err", err)
 			}
 			// Sign-in counters idle for a day have forgotten their attempts.
-			if _, err := store.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			if _, err := limits.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 				log.Warn("prune rate limits", "err", err)
 			}
 		}
@@ -584,7 +584,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	p, err := postgres.NewStore(pool).CreateAdmin(ctx, strings.TrimSpace(*org), in, hash)
+	p, err := postgres.NewPeopleStore(pool, nil).CreateAdmin(ctx, strings.TrimSpace(*org), in, hash)
 	if err != nil {
 		return errors.New(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " "))
 	}
@@ -614,7 +614,7 @@ func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer closeDB()
-	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, log)
+	svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, log)
 	p, token, err := svc.IssuePasswordReset(ctx, *email, *org)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
@@ -680,19 +680,23 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // cmdRebuildTree recomputes reporting_lines from users.manager_id. Triggers
 // keep it on every write; this is the repair, and the check that they did.
 func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return rebuild(ctx, "rebuild-tree", "reporting tree", (*postgres.Store).RebuildReportingLines, args, stdout, stderr)
+	return rebuild(ctx, "rebuild-tree", "reporting tree", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
+		return postgres.NewPeopleStore(pool, nil).RebuildReportingLines(ctx)
+	}, args, stdout, stderr)
 }
 
 // cmdRebuildReadModels recomputes the check-in tallies from the 1:1
 // actions. Triggers keep them on every write; this is the repair, and the
 // check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return rebuild(ctx, "rebuild-readmodels", "check-in tallies", (*postgres.Store).RebuildCheckinTallies, args, stdout, stderr)
+	return rebuild(ctx, "rebuild-readmodels", "check-in tallies", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
+		return postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+	}, args, stdout, stderr)
 }
 
 // rebuild runs one of the rebuild commands: it recomputes a table kept on
 // write from its sources and says how many rows were missing or stale.
-func rebuild(ctx context.Context, cmd, what string, run func(*postgres.Store, context.Context) (int64, int64, error),
+func rebuild(ctx context.Context, cmd, what string, run func(context.Context, *pgxpool.Pool) (int64, int64, error),
 	args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -709,7 +713,7 @@ func rebuild(ctx context.Context, cmd, what string, run func(*postgres.Store, co
 		return err
 	}
 	defer closeDB()
-	missing, stale, err := run(postgres.NewStore(pool), ctx)
+	missing, stale, err := run(ctx, pool)
 	if err != nil {
 		return err
 	}

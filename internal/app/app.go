@@ -32,7 +32,10 @@ import (
 
 // App is a wired Rapport instance.
 type App struct {
-	Store     *postgres.Store
+	// Accounts and Limits are kept for the periodic pruning of sessions'
+	// owners and of idle rate-limit counters.
+	Accounts  *postgres.AccountStore
+	Limits    *postgres.LimitStore
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
@@ -109,8 +112,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	outbox.SetJobs(n.Jobs())
 	store := postgres.NewStore(pool)
-	store.Mail = outbox
-	svc := people.NewService(store, opts.Clock, log)
+	accounts := postgres.NewAccountStore(pool, outbox)
+	limits := postgres.NewLimitStore(pool)
+	svc := people.NewService(postgres.NewPeopleStore(pool, outbox), accounts, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}
@@ -135,9 +139,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

@@ -28,7 +28,7 @@ func pickWords(text string) (q, first string) {
 }
 
 // SearchPeople finds people by part of their name, handle or email.
-func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
+func (s *PeopleStore) SearchPeople(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
 	q, first := pickWords(pq.Text)
 	if first == "" {
 		return nil, nil
@@ -57,7 +57,7 @@ func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQue
 }
 
 // SearchTeams finds teams by part of their name.
-func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
+func (s *PeopleStore) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
 	q, first := pickWords(pq.Text)
 	if first == "" {
 		return nil, nil
@@ -84,7 +84,7 @@ func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuer
 }
 
 // PeopleByHandleOrName finds the active people each text names exactly.
-func (s *Store) PeopleByHandleOrName(ctx context.Context, orgID int64, texts []string) (byHandle, byName map[string][]people.Pick, err error) {
+func (s *PeopleStore) PeopleByHandleOrName(ctx context.Context, orgID int64, texts []string) (byHandle, byName map[string][]people.Pick, err error) {
 	byHandle, byName = map[string][]people.Pick{}, map[string][]people.Pick{}
 	if len(texts) == 0 {
 		return byHandle, byName, nil

@@ -6,7 +6,7 @@ import "context"
 // maintained by triggers on users) from every person's manager, in one
 // transaction that holds off changes to people. It returns how many rows
 // were missing and how many were stale: both 0 when the kept tree was right.
-func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64, err error) {
+func (s *PeopleStore) RebuildReportingLines(ctx context.Context) (missing, stale int64, err error) {
 	r, err := s.q.ReportingLinesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Reporting tree")

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
-	"rapport/internal/mail"
 	"rapport/internal/postgres/dbq"
 )
 
@@ -29,15 +28,6 @@ func newBase(pool *pgxpool.Pool) base { return base{pool: pool, q: dbq.New()} }
 // Store is the PostgreSQL implementation of the domain stores.
 type Store struct {
 	base
-	// Mail writes account emails to the outbox in the transaction of the
-	// change they announce; nil sends none (commands that change no account).
-	Mail MailQueuer
-}
-
-// MailQueuer writes a message to the outbox, and queues its sending, in tx;
-// *mail.Outbox is one.
-type MailQueuer interface {
-	Queue(ctx context.Context, tx pgx.Tx, n mail.Notice) (int64, error)
 }
 
 // NewStore returns a Store on pool.
