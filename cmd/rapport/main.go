@@ -659,7 +659,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("no 1:1s to explain (seed with rapport demo first): %w", err)
 	}
-	store := postgres.NewStore(pool)
+	store := postgres.NewExplainer(pool)
 	if err := store.ExplainCheckins(ctx, stdout, orgID, managerID, *days); err != nil {
 		return err
 	}
@@ -690,7 +690,7 @@ func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer
 // check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return rebuild(ctx, "rebuild-readmodels", "check-in tallies", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
-		return postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+		return postgres.NewMeetingStore(pool).RebuildCheckinTallies(ctx)
 	}, args, stdout, stderr)
 }
 

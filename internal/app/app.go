@@ -111,7 +111,6 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 		return nil, err
 	}
 	outbox.SetJobs(n.Jobs())
-	store := postgres.NewStore(pool)
 	accounts := postgres.NewAccountStore(pool, outbox)
 	limits := postgres.NewLimitStore(pool)
 	svc := people.NewService(postgres.NewPeopleStore(pool, outbox), accounts, opts.Clock, log)
@@ -120,7 +119,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	svc.Resets = n
 	n.Resets = svc
-	ones := oneonone.NewService(store, opts.Clock)
+	ones := oneonone.NewService(postgres.NewMeetingStore(pool), opts.Clock)
 	kd := kudos.NewService(postgres.NewKudosStore(pool, n), opts.Clock)
 	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}

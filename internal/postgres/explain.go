@@ -8,14 +8,22 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/postgres/dbq"
 )
 
+// Explainer prints the query plans of the busiest pages' main queries, for
+// the explain command.
+type Explainer struct{ base }
+
+// NewExplainer returns an Explainer on pool.
+func NewExplainer(pool *pgxpool.Pool) *Explainer { return &Explainer{newBase(pool)} }
+
 // ExplainCheckins prints EXPLAIN (ANALYZE, BUFFERS) for the main queries of
 // the check-in pages, with the parameters those pages use: a manager's
 // dashboard and the whole organisation's roll-up over the last days.
-func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, managerID int64, days int) error {
+func (s *Explainer) ExplainCheckins(ctx context.Context, w io.Writer, orgID, managerID int64, days int) error {
 	now := time.Now().UTC()
 	to := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
 	from := to.AddDate(0, 0, -days)
@@ -53,7 +61,7 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 // ExplainKudos prints EXPLAIN (ANALYZE, BUFFERS) for the kudos pages' main
 // queries: the feed as a person sees it, that person's recognition counts,
 // and the equity edges of a leader over everyone under them.
-func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
+func (s *Explainer) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
 	now := time.Now().UTC()
 	var members []int64
 	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
@@ -79,7 +87,7 @@ func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, 
 	return nil
 }
 
-func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {
+func (s *Explainer) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {
 	sql := dbq.SQL(name)
 	if sql == "" {
 		return fmt.Errorf("no query %s", name)
@@ -107,7 +115,7 @@ func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, ar
 // a review export's pace: the coaching cues and the evidence counts for one
 // batch of people (the exporter asks for 500 at a time) over the newest
 // cycle's period.
-func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
+func (s *Explainer) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
 	var from, until time.Time
 	err := s.pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
 		WHERE org_id = $1 ORDER BY period_start DESC, id DESC LIMIT 1`, orgID).Scan(&from, &until)

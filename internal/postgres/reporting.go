@@ -18,7 +18,7 @@ func (s *PeopleStore) RebuildReportingLines(ctx context.Context) (missing, stale
 // (action_tallies, maintained by triggers on action_items) from the
 // actions, in one transaction that holds off changes to them. It returns how many rows were missing and how many were stale:
 // both 0 when the kept tallies were right.
-func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
+func (s *MeetingStore) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
 	r, err := s.q.CheckinTalliesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Check-in tallies")

@@ -25,16 +25,6 @@ type base struct {
 
 func newBase(pool *pgxpool.Pool) base { return base{pool: pool, q: dbq.New()} }
 
-// Store is the PostgreSQL implementation of the domain stores.
-type Store struct {
-	base
-}
-
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{base: newBase(pool)}
-}
-
 // Open connects a pool and checks the database answers.
 func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error) {
 	return OpenTraced(ctx, dsn, maxConns, nil)
