@@ -234,7 +234,6 @@ type Store interface {
 	// their sessions, revokes pending invitations and moves their reports to
 	// their own manager.
 	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
-	SetPassword(ctx context.Context, orgID, id int64, passwordHash string) error
 	// PasswordSignInAllowed is false when the person's organisation enforces
 	// single sign-on and they are not its break-glass admin.
 	PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error)
