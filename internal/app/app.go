@@ -1,5 +1,5 @@
-// Package app wires Rapport's parts together: the store on a pool, the domain
-// services and the HTTP server. The command and the end-to-end tests share it.
+// Package app wires Rapport's parts together: each domain's store on the
+// pool, the domain services and the HTTP server. The command and the end-to-end tests share it.
 package app
 
 import (

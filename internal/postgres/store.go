@@ -1,5 +1,6 @@
 // Package postgres implements the domain stores on PostgreSQL with pgx and
-// sqlc-generated queries (package dbq).
+// sqlc-generated queries (package dbq): one store type per domain over the
+// shared pool, each built by its constructor with its dependencies.
 package postgres
 
 import (
