@@ -119,7 +119,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	}
 	svc.Resets = n
 	n.Resets = svc
-	ones := oneonone.NewService(postgres.NewMeetingStore(pool), opts.Clock)
+	meetings := oneonone.NewService(postgres.NewMeetingStore(pool), opts.Clock)
 	kd := kudos.NewService(postgres.NewKudosStore(pool, n), opts.Clock)
 	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
@@ -138,9 +138,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
-	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between
