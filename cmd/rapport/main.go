@@ -278,7 +278,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	go pruneSessions(ctx, a.Store, log)
+	go pruneSessions(ctx, a.Accounts, a.Limits, log)
 	go a.Retros.RunSealer(ctx, retro.DefaultSealEvery, log)
 
 	// Every request's context ends when shutdown gives up waiting, so that
@@ -395,7 +395,7 @@ func shutdown(log *slog.Logger, cfg serveConfig, srv *server.Server, httpSrv *ht
 		log.Error("close database pools", "err", err)
 	}
 }
-func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger) {
+func pruneSessions(ctx context.Context, accounts *postgres.AccountStore, limits *postgres.LimitStore, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	for {
@@ -403,11 +403,11 @@ func pruneSessions(ctx context.Context, store *postgres.Store, log *slog.Logger)
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := store.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
+			if err := accounts.PruneSessionUsers(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("prune session owners", "err", err)
 			}
 			// Sign-in counters idle for a day have forgotten their attempts.
-			if _, err := store.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			if _, err := limits.PruneLimits(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 				log.Warn("prune rate limits", "err", err)
 			}
 		}
@@ -585,7 +585,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	p, err := postgres.NewStore(pool).CreateAdmin(ctx, strings.TrimSpace(*org), in, hash)
+	p, err := postgres.NewPeopleStore(pool, nil).CreateAdmin(ctx, strings.TrimSpace(*org), in, hash)
 	if err != nil {
 		return errors.New(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " "))
 	}
@@ -615,7 +615,7 @@ func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer closeDB()
-	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, log)
+	svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, log)
 	p, token, err := svc.IssuePasswordReset(ctx, *email, *org)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
@@ -660,7 +660,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("no 1:1s to explain (seed with rapport demo first): %w", err)
 	}
-	store := postgres.NewStore(pool)
+	store := postgres.NewExplainer(pool)
 	if err := store.ExplainCheckins(ctx, stdout, orgID, managerID, *days); err != nil {
 		return err
 	}
@@ -681,7 +681,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // cmdRebuildTree recomputes reporting_lines from users.manager_id. Triggers
 // keep it on every write; this is the repair, and the check that they did.
 func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return rebuild(ctx, "rebuild-tree", []readModel{{"reporting tree", (*postgres.Store).RebuildReportingLines}}, args, stdout, stderr)
+	return rebuild(ctx, "rebuild-tree", []readModel{{"reporting tree", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
+		return postgres.NewPeopleStore(pool, nil).RebuildReportingLines(ctx)
+	}}}, args, stdout, stderr)
 }
 
 // cmdRebuildReadModels recomputes the check-in tallies from the 1:1
@@ -689,8 +691,12 @@ func cmdRebuildTree(ctx context.Context, args []string, stdout, stderr io.Writer
 // write; this is the repair, and the check that they did.
 func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return rebuild(ctx, "rebuild-readmodels", []readModel{
-		{"check-in tallies", (*postgres.Store).RebuildCheckinTallies},
-		{"kudo tallies", (*postgres.Store).RebuildKudoTallies},
+		{"check-in tallies", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
+			return postgres.NewMeetingStore(pool).RebuildCheckinTallies(ctx)
+		}},
+		{"kudo tallies", func(ctx context.Context, pool *pgxpool.Pool) (int64, int64, error) {
+			return postgres.NewKudosStore(pool, nil).RebuildKudoTallies(ctx)
+		}},
 	}, args, stdout, stderr)
 }
 
@@ -698,7 +704,7 @@ func cmdRebuildReadModels(ctx context.Context, args []string, stdout, stderr io.
 // returning how many rows were missing and how many were stale.
 type readModel struct {
 	what string
-	run  func(*postgres.Store, context.Context) (int64, int64, error)
+	run  func(context.Context, *pgxpool.Pool) (int64, int64, error)
 }
 
 // rebuild runs one of the rebuild commands: it recomputes tables kept on
@@ -721,7 +727,7 @@ func rebuild(ctx context.Context, cmd string, models []readModel, args []string,
 	}
 	defer closeDB()
 	for _, m := range models {
-		missing, stale, err := m.run(postgres.NewStore(pool), ctx)
+		missing, stale, err := m.run(ctx, pool)
 		if err != nil {
 			return err
 		}
@@ -750,7 +756,7 @@ func resealSecrets(ctx context.Context, pool *pgxpool.Pool, keys *secrets.Keyrin
 		log.Error("some stored webhook addresses were encrypted with a key that is not configured; set it in RAPPORT_SECRET_KEY_OLD (see docs/security-keys.md)",
 			"webhooks", res.Unreadable)
 	}
-	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	sres, err := sso.ResealSecrets(ctx, postgres.NewSSOStore(pool), keys)
 	if err != nil {
 		return err
 	}
@@ -799,7 +805,7 @@ func cmdSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "Webhook addresses now under key %s: %d were in plain text, %d under an old key.\n",
 		keys.CurrentID(), res.Sealed, res.Rotated)
-	sres, err := sso.ResealSecrets(ctx, postgres.NewStore(pool), keys)
+	sres, err := sso.ResealSecrets(ctx, postgres.NewSSOStore(pool), keys)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func TestDemoSeedRunsOnceAcrossConcurrentReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(pool.Close)
-		svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		done.Add(1)
 		go func() {
 			defer done.Done()

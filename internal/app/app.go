@@ -1,5 +1,5 @@
-// Package app wires Rapport's parts together: the store on a pool, the domain
-// services and the HTTP server. The command and the end-to-end tests share it.
+// Package app wires Rapport's parts together: each domain's store on the
+// pool, the domain services and the HTTP server. The command and the end-to-end tests share it.
 package app
 
 import (
@@ -32,7 +32,10 @@ import (
 
 // App is a wired Rapport instance.
 type App struct {
-	Store     *postgres.Store
+	// Accounts and Limits are kept for the periodic pruning of sessions'
+	// owners and of idle rate-limit counters.
+	Accounts  *postgres.AccountStore
+	Limits    *postgres.LimitStore
 	People    *people.Service
 	OneOnOnes *oneonone.Service
 	Kudos     *kudos.Service
@@ -108,22 +111,21 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 		return nil, err
 	}
 	outbox.SetJobs(n.Jobs())
-	store := postgres.NewStore(pool)
-	store.Notify = n
-	store.Mail = outbox
-	store.Exports = opts.ExportPool
-	svc := people.NewService(store, opts.Clock, log)
+	accounts := postgres.NewAccountStore(pool, outbox)
+	limits := postgres.NewLimitStore(pool)
+	svc := people.NewService(postgres.NewPeopleStore(pool, outbox), accounts, opts.Clock, log)
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}
 	svc.Resets = n
 	n.Resets = svc
-	ones := oneonone.NewService(store, opts.Clock)
-	kd := kudos.NewService(store, opts.Clock)
-	rt := retro.NewService(store, opts.Clock)
+	meetings := oneonone.NewService(postgres.NewMeetingStore(pool), opts.Clock)
+	kd := kudos.NewService(postgres.NewKudosStore(pool, n), opts.Clock)
+	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
-	rv := review.NewService(store, opts.Clock)
-	hl := health.NewService(store, opts.Clock)
+	reviewStore := postgres.NewReviewStore(pool)
+	rv := review.NewService(reviewStore, opts.Clock)
+	hl := health.NewService(postgres.NewHealthStore(pool), opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
@@ -134,11 +136,11 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	guard := notify.NewGuard(opts.WebhookAllowPrivate)
 	// Identity providers are reached like webhooks: never on internal
 	// networks unless the operator allows the range.
-	signOn := &sso.Service{Store: store, Keys: opts.Keys, Clock: opts.Clock, Log: log,
+	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

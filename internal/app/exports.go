@@ -14,12 +14,12 @@ import (
 // the review page, so a packet never shows more than the page does.
 type packets struct {
 	reviews *review.Service
-	store   *postgres.Store
+	store   *postgres.ExportStore
 }
 
 // newExports wires the export service.
-func newExports(store *postgres.Store, clock core.Clock) *export.Service {
-	return export.NewService(store, packets{reviews: review.NewService(store, clock), store: store}, clock)
+func newExports(store *postgres.ExportStore, reviews review.Store, clock core.Clock) *export.Service {
+	return export.NewService(store, packets{reviews: review.NewService(reviews, clock), store: store}, clock)
 }
 
 // Packet returns one person's packet, or not found when the actor may not

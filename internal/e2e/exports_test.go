@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rapport/internal/core"
+	"rapport/internal/postgres"
 	"rapport/internal/review"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
@@ -71,7 +72,7 @@ func TestLeaderExportsAfterFinalising(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := review.NewService(app.Store, core.SystemClock{}).Finalise(ctx, leader, cycle, zoe.ID); err != nil {
+	if err := review.NewService(postgres.NewReviewStore(app.Pool), core.SystemClock{}).Finalise(ctx, leader, cycle, zoe.ID); err != nil {
 		t.Fatalf("finalise: %v", err)
 	}
 

@@ -105,7 +105,7 @@ func (s *Service) AdminResetPassword(ctx context.Context, a core.Actor, personID
 		return Person{}, err
 	}
 	expires := s.Clock.Now().Add(s.PasswordResetT)
-	err = s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, expires,
+	err = s.Accounts.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, expires,
 		Mail{Kind: MailAdminReset, Token: token, ExpiresAt: expires, ByID: a.UserID, IdemKey: key})
 	return p, err
 }
@@ -132,7 +132,7 @@ func (s *Service) ChangePassword(ctx context.Context, a core.Actor, in PasswordI
 	if err := v.Err(); err != nil {
 		return err
 	}
-	current, err := s.Store.PasswordHash(ctx, a.OrgID, a.UserID)
+	current, err := s.Accounts.PasswordHash(ctx, a.OrgID, a.UserID)
 	if err != nil {
 		return err
 	}
@@ -148,17 +148,17 @@ func (s *Service) ChangePassword(ctx context.Context, a core.Actor, in PasswordI
 	if err != nil {
 		return err
 	}
-	return s.Store.ChangePassword(ctx, a.OrgID, a.UserID, hash, keepToken)
+	return s.Accounts.ChangePassword(ctx, a.OrgID, a.UserID, hash, keepToken)
 }
 
 // Sessions lists the signed-in person's sessions, the one of currentToken
 // marked.
 func (s *Service) Sessions(ctx context.Context, a core.Actor, currentToken string) ([]Session, error) {
-	return s.Store.Sessions(ctx, a.UserID, currentToken)
+	return s.Accounts.Sessions(ctx, a.UserID, currentToken)
 }
 
 // EndSession signs the person out of one of their sessions. Someone else's
 // session is not found.
 func (s *Service) EndSession(ctx context.Context, a core.Actor, id int64) error {
-	return s.Store.EndSession(ctx, a.OrgID, a.UserID, id)
+	return s.Accounts.EndSession(ctx, a.OrgID, a.UserID, id)
 }

@@ -234,7 +234,6 @@ type Store interface {
 	// their sessions, revokes pending invitations and moves their reports to
 	// their own manager.
 	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
-	SetPassword(ctx context.Context, orgID, id int64, passwordHash string) error
 	// PasswordSignInAllowed is false when the person's organisation enforces
 	// single sign-on and they are not its break-glass admin.
 	PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error)
@@ -270,6 +269,16 @@ type Store interface {
 	FindInvitations(ctx context.Context, orgID int64) ([]Invitation, error)
 	RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error
 
+	ImportDirectory(ctx context.Context, orgID int64, emails []string) (ImportDirectory, error)
+	// ApplyImport creates every row of a valid preview, all or nothing, and
+	// an invitation for each person created.
+	// Each person's invitation mail (mails, in row order) goes with it.
+	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time, mails []Mail) ([]Person, error)
+}
+
+// AccountStore is persistence for a person's own account: password resets,
+// the password and sessions.
+type AccountStore interface {
 	// CreatePasswordReset revokes the person's outstanding reset links and
 	// stores a new one, and writes m to the outbox unless m.Kind is "". A
 	// mail whose IdemKey was used already changes nothing.
@@ -291,12 +300,6 @@ type Store interface {
 
 	RecordSession(ctx context.Context, token string, personID int64, userAgent string) error
 	ForgetSession(ctx context.Context, token string) error
-
-	ImportDirectory(ctx context.Context, orgID int64, emails []string) (ImportDirectory, error)
-	// ApplyImport creates every row of a valid preview, all or nothing, and
-	// an invitation for each person created.
-	// Each person's invitation mail (mails, in row order) goes with it.
-	ApplyImport(ctx context.Context, orgID, actorID int64, rows []ImportRow, newTeams []string, tokens [][]byte, expires time.Time, mails []Mail) ([]Person, error)
 }
 
 // Prefetch carries the signed-in person read together with the session, so

@@ -20,12 +20,12 @@ func (s *Service) OrgName(ctx context.Context, orgID int64) (string, error) {
 // RecordSession notes whose session token it is (so ending a person's
 // sessions finds them), with the browser that holds it.
 func (s *Service) RecordSession(ctx context.Context, token string, personID int64, userAgent string) error {
-	return s.Store.RecordSession(ctx, token, personID, userAgent)
+	return s.Accounts.RecordSession(ctx, token, personID, userAgent)
 }
 
 // ForgetSession drops the record of a session that ends.
 func (s *Service) ForgetSession(ctx context.Context, token string) error {
-	return s.Store.ForgetSession(ctx, token)
+	return s.Accounts.ForgetSession(ctx, token)
 }
 
 // Me returns the actor's own row.

@@ -17,6 +17,7 @@ import (
 // Service applies the people domain's rules: who may see and change whom.
 type Service struct {
 	Store          Store
+	Accounts       AccountStore
 	Clock          core.Clock
 	Log            *slog.Logger
 	HashParams     auth.Params
@@ -33,9 +34,9 @@ type ResetQueue interface {
 }
 
 // NewService returns a Service with sensible defaults.
-func NewService(store Store, clock core.Clock, log *slog.Logger) *Service {
+func NewService(store Store, accounts AccountStore, clock core.Clock, log *slog.Logger) *Service {
 	return &Service{
-		Store: store, Clock: clock, Log: log,
+		Store: store, Accounts: accounts, Clock: clock, Log: log,
 		HashParams:     auth.DefaultParams,
 		InvitationTTL:  7 * 24 * time.Hour,
 		PasswordResetT: time.Hour,
@@ -411,7 +412,7 @@ func (s *Service) PasswordResetRequested(ctx context.Context, email string) erro
 			return err
 		}
 		expires := s.Clock.Now().Add(s.PasswordResetT)
-		if err := s.Store.CreatePasswordReset(ctx, c.Person.OrgID, c.Person.ID, hash, expires,
+		if err := s.Accounts.CreatePasswordReset(ctx, c.Person.OrgID, c.Person.ID, hash, expires,
 			Mail{Kind: MailPasswordReset, Token: token, ExpiresAt: expires}); err != nil {
 			return err
 		}
@@ -460,7 +461,7 @@ func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string)
 		return Person{}, "", err
 	}
 	// The operator passes this link on: no mail.
-	if err := s.Store.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT), Mail{}); err != nil {
+	if err := s.Accounts.CreatePasswordReset(ctx, p.OrgID, p.ID, hash, s.Clock.Now().Add(s.PasswordResetT), Mail{}); err != nil {
 		return Person{}, "", err
 	}
 	return p, token, nil
@@ -468,7 +469,7 @@ func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string)
 
 // CheckPasswordReset reports whether a reset link is usable.
 func (s *Service) CheckPasswordReset(ctx context.Context, token string) (PasswordReset, error) {
-	pr, err := s.Store.FindPasswordReset(ctx, auth.HashToken(token))
+	pr, err := s.Accounts.FindPasswordReset(ctx, auth.HashToken(token))
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
 			return PasswordReset{}, errLinkInvalid
@@ -500,7 +501,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, confirm st
 	if err != nil {
 		return Person{}, err
 	}
-	if err := s.Store.UsePasswordReset(ctx, pr, hash); err != nil {
+	if err := s.Accounts.UsePasswordReset(ctx, pr, hash); err != nil {
 		return Person{}, err
 	}
 	return s.Store.FindPerson(ctx, pr.OrgID, pr.UserID)

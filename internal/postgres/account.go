@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
 	"rapport/internal/mail"
@@ -12,10 +13,36 @@ import (
 	"rapport/internal/postgres/dbq"
 )
 
+var _ people.AccountStore = (*AccountStore)(nil)
+
+// AccountStore keeps a person's own account: password resets, the password
+// and sessions. Changes write their email to the outbox in the same
+// transaction (accountMail).
+type AccountStore struct{ accountMail }
+
+// NewAccountStore returns the account store on pool; mail, when not nil,
+// writes account emails to the outbox.
+func NewAccountStore(pool *pgxpool.Pool, mail MailQueuer) *AccountStore {
+	return &AccountStore{accountMail{base: newBase(pool), mail: mail}}
+}
+
+// MailQueuer writes a message to the outbox, and queues its sending, in tx;
+// *mail.Outbox is one.
+type MailQueuer interface {
+	Queue(ctx context.Context, tx pgx.Tx, n mail.Notice) (int64, error)
+}
+
+// accountMail is a store that writes account emails to the outbox in the
+// transaction of the change they announce; a nil mail sends none.
+type accountMail struct {
+	base
+	mail MailQueuer
+}
+
 // queueMail writes an account email to u to the outbox inside tx, with the
 // names it shows read in the same transaction.
-func (s *Store) queueMail(ctx context.Context, tx pgx.Tx, u dbq.User, m people.Mail) error {
-	if s.Mail == nil || m.Kind == "" {
+func (s *accountMail) queueMail(ctx context.Context, tx pgx.Tx, u dbq.User, m people.Mail) error {
+	if s.mail == nil || m.Kind == "" {
 		return nil
 	}
 	org, err := s.q.OrgGet(ctx, tx, u.OrgID)
@@ -32,19 +59,19 @@ func (s *Store) queueMail(ctx context.Context, tx pgx.Tx, u dbq.User, m people.M
 		}
 		n.ByName = by.User.Name
 	}
-	_, err = s.Mail.Queue(ctx, tx, n)
+	_, err = s.mail.Queue(ctx, tx, n)
 	return err
 }
 
 // PasswordHash is an active person's password hash.
-func (s *Store) PasswordHash(ctx context.Context, orgID, id int64) (string, error) {
-	h, err := s.q.UserPasswordHash(ctx, s.Pool, dbq.UserPasswordHashParams{OrgID: orgID, ID: id})
+func (s *AccountStore) PasswordHash(ctx context.Context, orgID, id int64) (string, error) {
+	h, err := s.q.UserPasswordHash(ctx, s.pool, dbq.UserPasswordHashParams{OrgID: orgID, ID: id})
 	return h, mapErr(err, "Person")
 }
 
 // ChangePassword sets a person's password, ends their other sessions and
 // writes the "password changed" mail, in one transaction.
-func (s *Store) ChangePassword(ctx context.Context, orgID, id int64, hash, keepToken string) error {
+func (s *AccountStore) ChangePassword(ctx context.Context, orgID, id int64, hash, keepToken string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		u, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
 		if err != nil {
@@ -69,8 +96,8 @@ func (s *Store) ChangePassword(ctx context.Context, orgID, id int64, hash, keepT
 }
 
 // Sessions lists a person's live sessions, newest first.
-func (s *Store) Sessions(ctx context.Context, personID int64, currentToken string) ([]people.Session, error) {
-	rows, err := s.q.SessionsForUser(ctx, s.Pool, personID)
+func (s *AccountStore) Sessions(ctx context.Context, personID int64, currentToken string) ([]people.Session, error) {
+	rows, err := s.q.SessionsForUser(ctx, s.pool, personID)
 	if err != nil {
 		return nil, mapErr(err, "Sessions")
 	}
@@ -83,7 +110,7 @@ func (s *Store) Sessions(ctx context.Context, personID int64, currentToken strin
 }
 
 // EndSession ends one of a person's sessions.
-func (s *Store) EndSession(ctx context.Context, orgID, personID, sessionID int64) error {
+func (s *AccountStore) EndSession(ctx context.Context, orgID, personID, sessionID int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.SessionDeleteForUser(ctx, tx, dbq.SessionDeleteForUserParams{ID: sessionID, UserID: personID})
 		if err != nil {

@@ -7,13 +7,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"rapport/internal/audit"
 	"rapport/internal/postgres/dbq"
 )
 
+// AuditStore reads an organisation's audit log. Every store writes to it, in
+// the transaction of the change it records (base.audit, base.auditDetail).
+type AuditStore struct{ base }
+
+// NewAuditStore returns the audit log's reader on pool.
+func NewAuditStore(pool *pgxpool.Pool) *AuditStore { return &AuditStore{newBase(pool)} }
+
 // auditDetail records an action with a JSON detail (for example an export's
 // format and row count, or a role's old and new value).
-func (s *Store) auditDetail(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string, detail any) error {
+func (s *base) auditDetail(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string, detail any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit %s detail: %w", action, err)
@@ -32,7 +41,7 @@ func likeEscape(s string) string {
 
 // AuditEntries returns one page of the audit log, newest first, after the
 // query's cursor. The order (created_at, id) follows audit_log_org_idx.
-func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, limit int) ([]audit.Entry, error) {
+func (s *AuditStore) AuditEntries(ctx context.Context, orgID int64, q audit.Query, limit int) ([]audit.Entry, error) {
 	var afterAt *time.Time
 	var afterID int64
 	if q.After != nil {
@@ -42,7 +51,7 @@ func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, li
 	if q.Person != "" {
 		person = "%" + likeEscape(q.Person) + "%"
 	}
-	rows, err := s.q.AuditPage(ctx, s.Pool, dbq.AuditPageParams{OrgID: orgID, Action: q.Action, ActionPrefix: likeEscape(q.Action) + ".%",
+	rows, err := s.q.AuditPage(ctx, s.pool, dbq.AuditPageParams{OrgID: orgID, Action: q.Action, ActionPrefix: likeEscape(q.Action) + ".%",
 		Person: person, FromAt: q.From, UntilAt: q.Until, AfterAt: afterAt, AfterID: afterID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "Audit log")
@@ -57,7 +66,7 @@ func (s *Store) AuditEntries(ctx context.Context, orgID int64, q audit.Query, li
 
 // nameAuditSubjects finds the names of everything a page of entries is
 // about, in one query.
-func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.Entry) error {
+func (s *AuditStore) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.Entry) error {
 	ids := map[string][]int64{}
 	for _, e := range es {
 		for _, r := range e.About {
@@ -69,7 +78,7 @@ func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.E
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := s.q.AuditSubjectNames(ctx, s.Pool, dbq.AuditSubjectNamesParams{OrgID: orgID,
+	rows, err := s.q.AuditSubjectNames(ctx, s.pool, dbq.AuditSubjectNamesParams{OrgID: orgID,
 		PersonIds: ids["person"], TeamIds: ids["team"], CycleIds: ids["cycle"], RetroIds: ids["retro"],
 		SeriesIds: ids["series"], MeetingIds: ids["meeting"], InvitationIds: ids["invitation"]})
 	if err != nil {
@@ -92,7 +101,7 @@ func (s *Store) nameAuditSubjects(ctx context.Context, orgID int64, es []audit.E
 }
 
 // AuditActions lists the actions the organisation's log holds.
-func (s *Store) AuditActions(ctx context.Context, orgID int64) ([]string, error) {
-	out, err := s.q.AuditActions(ctx, s.Pool, orgID)
+func (s *AuditStore) AuditActions(ctx context.Context, orgID int64) ([]string, error) {
+	out, err := s.q.AuditActions(ctx, s.pool, orgID)
 	return out, mapErr(err, "Audit log")
 }

@@ -34,7 +34,7 @@ func BenchmarkReviewEvidence(b *testing.B) {
 	}
 	b.Logf("seeded %d people in %v: %d meetings, %d actions, %d kudos, %d reviews",
 		res.People, time.Since(start).Round(time.Millisecond), res.Meetings, res.Actions, res.Kudos, res.Reviews)
-	st := postgres.NewStore(pool)
+	st := postgres.NewReviewStore(pool)
 	var cycle int64
 	var from, until time.Time
 	if err := pool.QueryRow(ctx, `SELECT id, period_start, period_end + 1 FROM review_cycles WHERE org_id = $1 AND state = 'open'`, res.OrgID).

@@ -76,7 +76,7 @@ func TestCheckinPatternsMatchHandComputedFixture(t *testing.T) {
 	exec("INSERT INTO oneonone_pauses (org_id, series_id, paused_at) VALUES ($1, $2, '2026-03-01T00:00:00Z')", org, s3)
 
 	now := time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
-	svc := oneonone.NewService(postgres.NewStore(pool), core.FixedClock{T: now})
+	svc := oneonone.NewService(postgres.NewMeetingStore(pool), core.FixedClock{T: now})
 	a := core.Actor{UserID: mgr.ID, OrgID: org, Role: core.RoleManager}
 	d, err := svc.ManagerDashboard(ctx, a, mgr.ID, 30)
 	if err != nil {

@@ -8,15 +8,23 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/kudos"
 	"rapport/internal/postgres/dbq"
 )
 
+// Explainer prints the query plans of the busiest pages' main queries, for
+// the explain command.
+type Explainer struct{ base }
+
+// NewExplainer returns an Explainer on pool.
+func NewExplainer(pool *pgxpool.Pool) *Explainer { return &Explainer{newBase(pool)} }
+
 // ExplainCheckins prints EXPLAIN (ANALYZE, BUFFERS) for the main queries of
 // the check-in pages, with the parameters those pages use: a manager's
 // dashboard and the whole organisation's roll-up over the last days.
-func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, managerID int64, days int) error {
+func (s *Explainer) ExplainCheckins(ctx context.Context, w io.Writer, orgID, managerID int64, days int) error {
 	now := time.Now().UTC()
 	to := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
 	from := to.AddDate(0, 0, -days)
@@ -24,10 +32,10 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 	today := to.AddDate(0, 0, -1)
 
 	var all, mine []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND status <> 'ended'`, orgID).Scan(&all); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND status <> 'ended'`, orgID).Scan(&all); err != nil {
 		return err
 	}
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND status <> 'ended'`, orgID, managerID).Scan(&mine); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND status <> 'ended'`, orgID, managerID).Scan(&mine); err != nil {
 		return err
 	}
 	type q struct {
@@ -54,10 +62,10 @@ func (s *Store) ExplainCheckins(ctx context.Context, w io.Writer, orgID, manager
 // ExplainKudos prints EXPLAIN (ANALYZE, BUFFERS) for the kudos pages' main
 // queries: the feed as a person sees it, that person's recognition counts,
 // and the equity edges of a leader over everyone under them.
-func (s *Store) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
+func (s *Explainer) ExplainKudos(ctx context.Context, w io.Writer, orgID, personID, leaderID int64, days int) error {
 	now := time.Now().UTC()
 	var members []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM users WHERE org_id = $1 AND active AND id <> $2`, orgID, leaderID).Scan(&members); err != nil {
 		return err
 	}
 	type q struct {
@@ -89,13 +97,13 @@ func equityEdgesArgs(orgID, viewerID int64, members []int64, days int, now time.
 	return []any{members, orgID, ds.FromDay, ds.ToDay, nonNil(ds.ExactDays), nonNil(ds.Starts), nonNil(ds.Ends), w.Since, w.Until, viewerID}
 }
 
-func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {
+func (s *Explainer) explain(ctx context.Context, w io.Writer, title, name string, args []any) error {
 	sql := dbq.SQL(name)
 	if sql == "" {
 		return fmt.Errorf("no query %s", name)
 	}
 	fmt.Fprintf(w, "\n### %s (%s)\n\n```\n", title, name)
-	rows, err := s.Pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	if err != nil {
 		return fmt.Errorf("explain %s: %w", name, err)
 	}
@@ -117,9 +125,9 @@ func (s *Store) explain(ctx context.Context, w io.Writer, title, name string, ar
 // a review export's pace: the coaching cues and the evidence counts for one
 // batch of people (the exporter asks for 500 at a time) over the newest
 // cycle's period.
-func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
+func (s *Explainer) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) error {
 	var from, until time.Time
-	err := s.Pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
+	err := s.pool.QueryRow(ctx, `SELECT period_start, period_end + 1 FROM review_cycles
 		WHERE org_id = $1 ORDER BY period_start DESC, id DESC LIMIT 1`, orgID).Scan(&from, &until)
 	if err == pgx.ErrNoRows {
 		return nil // no review cycles to explain
@@ -128,7 +136,7 @@ func (s *Store) ExplainReviews(ctx context.Context, w io.Writer, orgID int64) er
 		return err
 	}
 	var batch []int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (
 		SELECT p.person_id FROM review_participants p JOIN review_cycles c ON c.id = p.cycle_id
 		WHERE c.org_id = $1 AND c.period_start = $2 ORDER BY p.person_id LIMIT 500) x`, orgID, from).Scan(&batch); err != nil {
 		return err

@@ -19,7 +19,7 @@ func TestExplainPrintsAPlanForEveryQueryItNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := postgres.NewStore(pool)
+	st := postgres.NewExplainer(pool)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Explained")
 	lead := f.Person(t, org, testfx.PersonOpts{Name: "Lead", Role: core.RoleLeader})

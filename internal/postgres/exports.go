@@ -5,15 +5,35 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/export"
 	"rapport/internal/postgres/dbq"
 	"rapport/internal/review"
 )
 
+var _ export.Store = (*ExportStore)(nil)
+
+// ExportStore reads review cycles for export: the rows, each with its
+// person's cues and evidence counts (the review store's own, on base), and
+// records each export in the audit log.
+type ExportStore struct {
+	base
+	exports *pgxpool.Pool
+}
+
+// NewExportStore returns the export store on pool. Exports stream on
+// exports, one connection each; nil: pool.
+func NewExportStore(pool, exports *pgxpool.Pool) *ExportStore {
+	if exports == nil {
+		exports = pool
+	}
+	return &ExportStore{base: newBase(pool), exports: exports}
+}
+
 // ExportCycle returns a cycle of the organisation for exporting.
-func (s *Store) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.Cycle, error) {
-	r, err := s.q.ExportCycle(ctx, s.Pool, dbq.ExportCycleParams{OrgID: orgID, ID: cycleID})
+func (s *ExportStore) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.Cycle, error) {
+	r, err := s.q.ExportCycle(ctx, s.pool, dbq.ExportCycleParams{OrgID: orgID, ID: cycleID})
 	if err != nil {
 		return export.Cycle{}, mapErr(err, "Review cycle")
 	}
@@ -21,15 +41,15 @@ func (s *Store) ExportCycle(ctx context.Context, orgID, cycleID int64) (export.C
 }
 
 // ExportTeamName returns the name of a team of the organisation.
-func (s *Store) ExportTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
-	name, err := s.q.ExportTeamName(ctx, s.Pool, dbq.ExportTeamNameParams{OrgID: orgID, ID: teamID})
+func (s *ExportStore) ExportTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
+	name, err := s.q.ExportTeamName(ctx, s.pool, dbq.ExportTeamNameParams{OrgID: orgID, ID: teamID})
 	return name, mapErr(err, "Team")
 }
 
 // ExportVisibleCount counts the reviews of the scope the viewer may see, by
 // the cycle page's own rule (review_participants_visible).
-func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, error) {
-	n, err := s.q.ExportVisibleCount(ctx, s.Pool, dbq.ExportVisibleCountParams{
+func (s *ExportStore) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, error) {
+	n, err := s.q.ExportVisibleCount(ctx, s.pool, dbq.ExportVisibleCountParams{
 		OrgID: sc.OrgID, CycleID: sc.CycleID, ViewerID: sc.ViewerID, AllVisible: sc.All, TeamID: sc.TeamID})
 	return int(n), mapErr(err, "Reviews")
 }
@@ -37,7 +57,7 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 // ExportBatches streams the scope's person × competency rows to fn, a batch
 // of up to size people at a time, each row with its person's cues and
 // evidence counts. The whole export runs on one connection of the export
-// pool (Store.Exports), held from start to end and never more than one:
+// pool (see NewExportStore), held from start to end and never more than one:
 // an export cannot starve pages, and several cannot deadlock waiting for
 // each other's connections. It reads one snapshot (a read-only repeatable
 // read transaction), so batches agree with each other. The people come
@@ -45,10 +65,10 @@ func (s *Store) ExportVisibleCount(ctx context.Context, sc export.Scope) (int, e
 // see them (review_participants_visible, the cycle page's rule); then each batch's rows, ordered by the
 // framework, and its figures. Each row holds only the parts of the review
 // the viewer may read, by the review pages' own rule (review.PermissionFor).
-func (s *Store) ExportBatches(ctx context.Context, sc export.Scope, from, until time.Time, size int, fn func(export.Batch) error) error {
-	pool := s.Exports
+func (s *ExportStore) ExportBatches(ctx context.Context, sc export.Scope, from, until time.Time, size int, fn func(export.Batch) error) error {
+	pool := s.exports
 	if pool == nil {
-		pool = s.Pool
+		pool = s.pool
 	}
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -78,7 +98,7 @@ func (s *Store) ExportBatches(ctx context.Context, sc export.Scope, from, until 
 
 // exportBatch reads the rows and figures of a batch of people the viewer
 // may see (their ids come from ExportVisibleIDs).
-func (s *Store) exportBatch(ctx context.Context, tx pgx.Tx, sc export.Scope, ids []int64, from, until time.Time) (export.Batch, error) {
+func (s *ExportStore) exportBatch(ctx context.Context, tx pgx.Tx, sc export.Scope, ids []int64, from, until time.Time) (export.Batch, error) {
 	var b export.Batch
 	rows, err := s.q.ExportRows(ctx, tx, dbq.ExportRowsParams{OrgID: sc.OrgID, CycleID: sc.CycleID, PersonIds: ids})
 	if err != nil {
@@ -127,13 +147,13 @@ func ExportCues(c review.Cues) export.Cues {
 }
 
 // RecordExport writes an export to the audit log.
-func (s *Store) RecordExport(ctx context.Context, orgID, actorID int64, action, subject string, d export.Detail) error {
-	return mapErr(s.auditDetail(ctx, s.Pool, orgID, actorID, action, subject, d), "Audit log")
+func (s *ExportStore) RecordExport(ctx context.Context, orgID, actorID int64, action, subject string, d export.Detail) error {
+	return mapErr(s.auditDetail(ctx, s.pool, orgID, actorID, action, subject, d), "Audit log")
 }
 
 // ExportPeople lists up to limit people of the scope, by name.
-func (s *Store) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([]export.Person, error) {
-	rows, err := s.q.ExportVisiblePeople(ctx, s.Pool, dbq.ExportVisiblePeopleParams{
+func (s *ExportStore) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([]export.Person, error) {
+	rows, err := s.q.ExportVisiblePeople(ctx, s.pool, dbq.ExportVisiblePeopleParams{
 		OrgID: sc.OrgID, CycleID: sc.CycleID, ViewerID: sc.ViewerID, AllVisible: sc.All, TeamID: sc.TeamID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
@@ -147,7 +167,7 @@ func (s *Store) ExportPeople(ctx context.Context, sc export.Scope, limit int) ([
 
 // ExportContact returns the organisation's name, a person's email and
 // their first team by name, for a review packet.
-func (s *Store) ExportContact(ctx context.Context, orgID, personID int64) (org, email, team string, err error) {
-	r, err := s.q.ExportContact(ctx, s.Pool, dbq.ExportContactParams{OrgID: orgID, PersonID: personID})
+func (s *ExportStore) ExportContact(ctx context.Context, orgID, personID int64) (org, email, team string, err error) {
+	r, err := s.q.ExportContact(ctx, s.pool, dbq.ExportContactParams{OrgID: orgID, PersonID: personID})
 	return r.OrgName, r.Email, r.TeamName, mapErr(err, "Person")
 }

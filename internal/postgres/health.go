@@ -7,17 +7,25 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
 	"rapport/internal/health"
 	"rapport/internal/postgres/dbq"
 )
 
-var _ health.Store = (*Store)(nil)
+var _ health.Store = (*HealthStore)(nil)
+
+// HealthStore keeps teams' health check settings, dimensions, checks and
+// answers.
+type HealthStore struct{ base }
+
+// NewHealthStore returns the health check store on pool.
+func NewHealthStore(pool *pgxpool.Pool) *HealthStore { return &HealthStore{newBase(pool)} }
 
 // HealthAccess says what a person may do with a team's health checks.
-func (s *Store) HealthAccess(ctx context.Context, orgID, userID, teamID int64) (health.Access, error) {
-	r, err := s.q.HealthAccess(ctx, s.Pool, dbq.HealthAccessParams{OrgID: orgID, UserID: userID, TeamID: teamID})
+func (s *HealthStore) HealthAccess(ctx context.Context, orgID, userID, teamID int64) (health.Access, error) {
+	r, err := s.q.HealthAccess(ctx, s.pool, dbq.HealthAccessParams{OrgID: orgID, UserID: userID, TeamID: teamID})
 	if err != nil {
 		return health.Access{}, mapErr(err, "Team")
 	}
@@ -29,14 +37,14 @@ func (s *Store) HealthAccess(ctx context.Context, orgID, userID, teamID int64) (
 }
 
 // HealthTeamName returns a team's name.
-func (s *Store) HealthTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
-	n, err := s.q.HealthTeamName(ctx, s.Pool, dbq.HealthTeamNameParams{OrgID: orgID, ID: teamID})
+func (s *HealthStore) HealthTeamName(ctx context.Context, orgID, teamID int64) (string, error) {
+	n, err := s.q.HealthTeamName(ctx, s.pool, dbq.HealthTeamNameParams{OrgID: orgID, ID: teamID})
 	return n, mapErr(err, "Team")
 }
 
 // ReadableHealthTeams lists the teams whose health the person may read.
-func (s *Store) ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([]health.Team, error) {
-	rows, err := s.q.HealthReadableTeams(ctx, s.Pool, dbq.HealthReadableTeamsParams{OrgID: orgID, UserID: userID})
+func (s *HealthStore) ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([]health.Team, error) {
+	rows, err := s.q.HealthReadableTeams(ctx, s.pool, dbq.HealthReadableTeamsParams{OrgID: orgID, UserID: userID})
 	out := make([]health.Team, len(rows))
 	for i, r := range rows {
 		out[i] = health.Team{ID: r.ID, Name: r.Name}
@@ -45,8 +53,8 @@ func (s *Store) ReadableHealthTeams(ctx context.Context, orgID, userID int64) ([
 }
 
 // HealthDimensions lists the organisation's dimensions in their order.
-func (s *Store) HealthDimensions(ctx context.Context, orgID int64, withRetired bool) ([]health.Dimension, error) {
-	rows, err := s.q.HealthDimensionList(ctx, s.Pool, dbq.HealthDimensionListParams{OrgID: orgID, WithRetired: withRetired})
+func (s *HealthStore) HealthDimensions(ctx context.Context, orgID int64, withRetired bool) ([]health.Dimension, error) {
+	rows, err := s.q.HealthDimensionList(ctx, s.pool, dbq.HealthDimensionListParams{OrgID: orgID, WithRetired: withRetired})
 	out := make([]health.Dimension, len(rows))
 	for i, r := range rows {
 		out[i] = health.Dimension{ID: r.ID, Position: int(r.Position), Name: r.Name, Description: r.Description, Version: int(r.Version), Retired: r.Retired}
@@ -65,7 +73,7 @@ func dimensionErr(err error) error {
 }
 
 // AddHealthDimension adds a dimension at the end.
-func (s *Store) AddHealthDimension(ctx context.Context, orgID, actorID int64, in health.DimensionInput) error {
+func (s *HealthStore) AddHealthDimension(ctx context.Context, orgID, actorID int64, in health.DimensionInput) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.HealthDimensionAdd(ctx, tx, dbq.HealthDimensionAddParams{OrgID: orgID, Name: in.Name, Description: in.Description, IdemKey: in.IdemKey})
 		if err != nil {
@@ -86,7 +94,7 @@ func (s *Store) AddHealthDimension(ctx context.Context, orgID, actorID int64, in
 }
 
 // UpdateHealthDimension rewords a dimension (a new version).
-func (s *Store) UpdateHealthDimension(ctx context.Context, orgID, actorID, id int64, in health.DimensionInput) error {
+func (s *HealthStore) UpdateHealthDimension(ctx context.Context, orgID, actorID, id int64, in health.DimensionInput) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.HealthDimensionUpdate(ctx, tx, dbq.HealthDimensionUpdateParams{OrgID: orgID, ID: id, Name: in.Name, Description: in.Description})
 		if err != nil {
@@ -101,7 +109,7 @@ func (s *Store) UpdateHealthDimension(ctx context.Context, orgID, actorID, id in
 }
 
 // RetireHealthDimension retires or restores a dimension.
-func (s *Store) RetireHealthDimension(ctx context.Context, orgID, actorID, id int64, retired bool) error {
+func (s *HealthStore) RetireHealthDimension(ctx context.Context, orgID, actorID, id int64, retired bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.HealthDimensionRetire(ctx, tx, dbq.HealthDimensionRetireParams{OrgID: orgID, ID: id, Retired: retired})
 		if err != nil {
@@ -123,13 +131,13 @@ func (s *Store) RetireHealthDimension(ctx context.Context, orgID, actorID, id in
 }
 
 // HealthSettings returns the organisation's settings.
-func (s *Store) HealthSettings(ctx context.Context, orgID int64) (health.Settings, error) {
-	n, err := s.q.HealthSettingsGet(ctx, s.Pool, orgID)
+func (s *HealthStore) HealthSettings(ctx context.Context, orgID int64) (health.Settings, error) {
+	n, err := s.q.HealthSettingsGet(ctx, s.pool, orgID)
 	return health.Settings{MinResponses: int(n)}, mapErr(err, "Settings")
 }
 
 // SetHealthThreshold sets how many answers results need.
-func (s *Store) SetHealthThreshold(ctx context.Context, orgID, actorID int64, n int) error {
+func (s *HealthStore) SetHealthThreshold(ctx context.Context, orgID, actorID int64, n int) error {
 	return mapErr(s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.HealthSettingsSet(ctx, tx, dbq.HealthSettingsSetParams{OrgID: orgID, MinResponses: int16(n)}); err != nil {
 			return err
@@ -140,7 +148,7 @@ func (s *Store) SetHealthThreshold(ctx context.Context, orgID, actorID int64, n 
 
 // OpenCheck stores a check with a copy of the current dimensions' wording;
 // the same form submitted twice stores one and answers both with its id.
-func (s *Store) OpenCheck(ctx context.Context, orgID, teamID, openedBy int64, in health.OpenInput, openedAt, closesAt time.Time) (int64, error) {
+func (s *HealthStore) OpenCheck(ctx context.Context, orgID, teamID, openedBy int64, in health.OpenInput, openedAt, closesAt time.Time) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -172,7 +180,7 @@ func (r checkRow) check() health.Check {
 }
 
 // withDimensions fills in each check's dimensions.
-func (s *Store) withDimensions(ctx context.Context, orgID int64, cs []health.Check) ([]health.Check, error) {
+func (s *HealthStore) withDimensions(ctx context.Context, orgID int64, cs []health.Check) ([]health.Check, error) {
 	if len(cs) == 0 {
 		return cs, nil
 	}
@@ -182,7 +190,7 @@ func (s *Store) withDimensions(ctx context.Context, orgID int64, cs []health.Che
 		ids[i] = c.ID
 		at[c.ID] = i
 	}
-	rows, err := s.q.HealthCheckDimensions(ctx, s.Pool, dbq.HealthCheckDimensionsParams{OrgID: orgID, CheckIds: ids})
+	rows, err := s.q.HealthCheckDimensions(ctx, s.pool, dbq.HealthCheckDimensionsParams{OrgID: orgID, CheckIds: ids})
 	if err != nil {
 		return nil, mapErr(err, "Health check")
 	}
@@ -198,8 +206,8 @@ func (s *Store) withDimensions(ctx context.Context, orgID int64, cs []health.Che
 }
 
 // FindCheck returns a check of the organisation with its dimensions.
-func (s *Store) FindCheck(ctx context.Context, orgID, id int64) (health.Check, error) {
-	r, err := s.q.HealthCheckGet(ctx, s.Pool, dbq.HealthCheckGetParams{OrgID: orgID, ID: id})
+func (s *HealthStore) FindCheck(ctx context.Context, orgID, id int64) (health.Check, error) {
+	r, err := s.q.HealthCheckGet(ctx, s.pool, dbq.HealthCheckGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return health.Check{}, mapErr(err, "Health check")
 	}
@@ -211,8 +219,8 @@ func (s *Store) FindCheck(ctx context.Context, orgID, id int64) (health.Check, e
 }
 
 // TeamChecks lists a team's checks, newest first.
-func (s *Store) TeamChecks(ctx context.Context, orgID, teamID int64) ([]health.Check, error) {
-	rows, err := s.q.HealthChecksForTeam(ctx, s.Pool, dbq.HealthChecksForTeamParams{OrgID: orgID, TeamID: teamID})
+func (s *HealthStore) TeamChecks(ctx context.Context, orgID, teamID int64) ([]health.Check, error) {
+	rows, err := s.q.HealthChecksForTeam(ctx, s.pool, dbq.HealthChecksForTeamParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Health checks")
 	}
@@ -224,11 +232,11 @@ func (s *Store) TeamChecks(ctx context.Context, orgID, teamID int64) ([]health.C
 }
 
 // LatestChecks lists each team's newest checks.
-func (s *Store) LatestChecks(ctx context.Context, orgID int64, teamIDs []int64, perTeam int) ([]health.Check, error) {
+func (s *HealthStore) LatestChecks(ctx context.Context, orgID int64, teamIDs []int64, perTeam int) ([]health.Check, error) {
 	if len(teamIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := s.q.HealthChecksLatest(ctx, s.Pool, dbq.HealthChecksLatestParams{OrgID: orgID, TeamIds: teamIDs, PerTeam: int32(perTeam)})
+	rows, err := s.q.HealthChecksLatest(ctx, s.pool, dbq.HealthChecksLatestParams{OrgID: orgID, TeamIds: teamIDs, PerTeam: int32(perTeam)})
 	if err != nil {
 		return nil, mapErr(err, "Health checks")
 	}
@@ -240,13 +248,13 @@ func (s *Store) LatestChecks(ctx context.Context, orgID int64, teamIDs []int64, 
 }
 
 // CloseCheck closes a check now.
-func (s *Store) CloseCheck(ctx context.Context, orgID, id int64, now time.Time) error {
-	return mapErr(s.q.HealthCheckClose(ctx, s.Pool, dbq.HealthCheckCloseParams{OrgID: orgID, ID: id, Now: now}), "Health check")
+func (s *HealthStore) CloseCheck(ctx context.Context, orgID, id int64, now time.Time) error {
+	return mapErr(s.q.HealthCheckClose(ctx, s.pool, dbq.HealthCheckCloseParams{OrgID: orgID, ID: id, Now: now}), "Health check")
 }
 
 // HasAnswered reports whether the person answered the check.
-func (s *Store) HasAnswered(ctx context.Context, orgID, checkID, userID int64) (bool, error) {
-	ok, err := s.q.HealthResponderExists(ctx, s.Pool, dbq.HealthResponderExistsParams{OrgID: orgID, CheckID: checkID, UserID: userID})
+func (s *HealthStore) HasAnswered(ctx context.Context, orgID, checkID, userID int64) (bool, error) {
+	ok, err := s.q.HealthResponderExists(ctx, s.pool, dbq.HealthResponderExistsParams{OrgID: orgID, CheckID: checkID, UserID: userID})
 	return ok, mapErr(err, "Health check")
 }
 
@@ -256,7 +264,7 @@ func (s *Store) HasAnswered(ctx context.Context, orgID, checkID, userID int64) (
 // of the check again in a random order, so that all of them carry this
 // transaction's id and none sits where the order of answering would put it:
 // neither table can be matched with the other by transaction, place or time.
-func (s *Store) AnswerCheck(ctx context.Context, orgID, checkID, userID int64, r health.Response, now time.Time) error {
+func (s *HealthStore) AnswerCheck(ctx context.Context, orgID, checkID, userID int64, r health.Response, now time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		open, err := s.q.HealthCheckLockOpen(ctx, tx, dbq.HealthCheckLockOpenParams{OrgID: orgID, ID: checkID, Now: now})
 		if err != nil {
@@ -291,12 +299,12 @@ func (s *Store) AnswerCheck(ctx context.Context, orgID, checkID, userID int64, r
 }
 
 // Responses returns the answers of checks, by check.
-func (s *Store) Responses(ctx context.Context, orgID int64, checkIDs []int64) (map[int64][]health.Response, error) {
+func (s *HealthStore) Responses(ctx context.Context, orgID int64, checkIDs []int64) (map[int64][]health.Response, error) {
 	out := map[int64][]health.Response{}
 	if len(checkIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.q.HealthResponsesFor(ctx, s.Pool, dbq.HealthResponsesForParams{OrgID: orgID, CheckIds: checkIDs})
+	rows, err := s.q.HealthResponsesFor(ctx, s.pool, dbq.HealthResponsesForParams{OrgID: orgID, CheckIds: checkIDs})
 	if err != nil {
 		return nil, mapErr(err, "Answers")
 	}

@@ -26,7 +26,7 @@ func TestHealthAnswersKeepNoOrderOfAnswering(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	f := testfx.Factory{Pool: pool}
-	store := postgres.NewStore(pool)
+	store := postgres.NewHealthStore(pool)
 	org := f.Org(t, "Shuffle Org")
 	var people []int64
 	for range 5 {
@@ -97,7 +97,7 @@ func TestHealthAnswersAtOnceAreAllKept(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	f := testfx.Factory{Pool: pool}
-	store := postgres.NewStore(pool)
+	store := postgres.NewHealthStore(pool)
 	org := f.Org(t, "Rush Org")
 	var people []int64
 	for range 6 {

@@ -35,7 +35,7 @@ func kudoTallyDiff(ctx context.Context, pool *pgxpool.Pool) (string, error) {
 // the edges the page reads (tallies and kudos) or from the kudos alone (the
 // definition), with the last recognition as a day (UTC): the page shows a
 // date, and tallied days carry no time.
-func equityOf(ctx context.Context, st *postgres.Store, org, viewer int64, members []kudos.Member, days int, now time.Time, fromKudos bool) (kudos.Equity, error) {
+func equityOf(ctx context.Context, st *postgres.KudosStore, org, viewer int64, members []kudos.Member, days int, now time.Time, fromKudos bool) (kudos.Equity, error) {
 	ids := make([]int64, len(members))
 	for i, m := range members {
 		ids[i] = m.ID
@@ -78,7 +78,7 @@ func TestKudoTalliesKeptOnWriteEqualRebuildAndEquityFromKudos(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	st := postgres.NewStore(pool)
+	st := postgres.NewKudosStore(pool, nil)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Kudos tallies")
 	admin := f.Person(t, org, testfx.PersonOpts{Name: "Ada Admin", Role: core.RoleAdmin}).ID
@@ -301,7 +301,7 @@ func TestKudoTalliesCheckCatchesAMissedWriteAndRebuildRepairs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	st := postgres.NewStore(pool)
+	st := postgres.NewKudosStore(pool, nil)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Tallies")
 	mgr := f.Person(t, org, testfx.PersonOpts{Name: "Mo", Role: core.RoleManager}).ID

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
@@ -13,11 +14,31 @@ import (
 	"rapport/internal/schedule"
 )
 
-var _ kudos.Store = (*Store)(nil)
+var _ kudos.Store = (*KudosStore)(nil)
+
+// KudosStore keeps kudos, their recipients, comments and reactions, team
+// rituals, and the figures of the equity view. Posting a kudo enqueues its
+// notifications in the same transaction: a rolled-back kudo never
+// notifies, a committed one always does.
+type KudosStore struct {
+	base
+	notify KudoNotifier
+}
+
+// KudoNotifier enqueues the notifications of a kudo inside a transaction.
+type KudoNotifier interface {
+	KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error
+}
+
+// NewKudosStore returns the kudos store on pool; notify, when not nil,
+// enqueues each new kudo's notifications.
+func NewKudosStore(pool *pgxpool.Pool, notify KudoNotifier) *KudosStore {
+	return &KudosStore{base: newBase(pool), notify: notify}
+}
 
 // CreateKudo stores a kudo with its recipients and competencies; the same
 // form submitted twice returns the first kudo.
-func (s *Store) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.Input) (int64, error) {
+func (s *KudosStore) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.Input) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -38,8 +59,8 @@ func (s *Store) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.
 				return err
 			}
 		}
-		if s.Notify != nil {
-			return s.Notify.KudoPosted(ctx, tx, orgID, id)
+		if s.notify != nil {
+			return s.notify.KudoPosted(ctx, tx, orgID, id)
 		}
 		return nil
 	})
@@ -47,7 +68,7 @@ func (s *Store) CreateKudo(ctx context.Context, orgID, authorID int64, in kudos.
 }
 
 // UpdateKudo replaces the author's kudo's text, audience, recipients and tags.
-func (s *Store) UpdateKudo(ctx context.Context, orgID, authorID, id int64, in kudos.Input) error {
+func (s *KudosStore) UpdateKudo(ctx context.Context, orgID, authorID, id int64, in kudos.Input) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.KudoUpdate(ctx, tx, dbq.KudoUpdateParams{OrgID: orgID, ID: id, AuthorID: authorID, Did: in.Did, Impact: in.Impact,
 			Visibility: dbq.KudoVisibility(in.Visibility), TeamID: in.TeamID})
@@ -75,8 +96,8 @@ func (s *Store) UpdateKudo(ctx context.Context, orgID, authorID, id int64, in ku
 }
 
 // DeleteKudo removes the author's kudo with its reactions and comments.
-func (s *Store) DeleteKudo(ctx context.Context, orgID, authorID, id int64) error {
-	n, err := s.q.KudoDelete(ctx, s.Pool, dbq.KudoDeleteParams{OrgID: orgID, ID: id, AuthorID: authorID})
+func (s *KudosStore) DeleteKudo(ctx context.Context, orgID, authorID, id int64) error {
+	n, err := s.q.KudoDelete(ctx, s.pool, dbq.KudoDeleteParams{OrgID: orgID, ID: id, AuthorID: authorID})
 	if err != nil {
 		return mapErr(err, "Kudo")
 	}
@@ -92,8 +113,8 @@ func kudoFromRow(r dbq.KudoGetRow) kudos.Kudo {
 }
 
 // FindKudo returns a kudo the viewer may see, with its details.
-func (s *Store) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.Kudo, error) {
-	r, err := s.q.KudoGet(ctx, s.Pool, dbq.KudoGetParams{OrgID: orgID, ID: id, ViewerID: viewerID})
+func (s *KudosStore) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.Kudo, error) {
+	r, err := s.q.KudoGet(ctx, s.pool, dbq.KudoGetParams{OrgID: orgID, ID: id, ViewerID: viewerID})
 	if err != nil {
 		return kudos.Kudo{}, mapErr(err, "Kudo")
 	}
@@ -107,19 +128,19 @@ func (s *Store) FindKudo(ctx context.Context, orgID, viewerID, id int64) (kudos.
 // Feed returns a screen of kudos the viewer may see: one query for the
 // kudos, then their recipients, tags, reactions and comment counts in four
 // queries run side by side (no query per kudo).
-func (s *Store) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
+func (s *KudosStore) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
 	var rows []dbq.KudoFeedRow
 	var err error
 	if f.PersonID != nil && f.TeamID == nil && f.RecipientID == nil && f.GiverID == nil {
 		// One person's kudos: start from their own index entries.
 		var pr []dbq.KudoFeedForPersonRow
-		pr, err = s.q.KudoFeedForPerson(ctx, s.Pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
+		pr, err = s.q.KudoFeedForPerson(ctx, s.pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
 			BeforeAt: f.BeforeAt, BeforeID: f.BeforeID, Since: f.Since, CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 		for _, r := range pr {
 			rows = append(rows, dbq.KudoFeedRow(r))
 		}
 	} else {
-		rows, err = s.q.KudoFeed(ctx, s.Pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
+		rows, err = s.q.KudoFeed(ctx, s.pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
 			Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
 			CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 	}
@@ -133,7 +154,7 @@ func (s *Store) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter)
 	return ks, s.kudoDetails(ctx, orgID, viewerID, ks)
 }
 
-func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kudos.Kudo) error {
+func (s *KudosStore) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kudos.Kudo) error {
 	if len(ks) == 0 {
 		return nil
 	}
@@ -151,19 +172,19 @@ func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kud
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		recips, err = s.q.KudoRecipientsFor(gctx, s.Pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
+		recips, err = s.q.KudoRecipientsFor(gctx, s.pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
 		return err
 	})
 	g.Go(func() (err error) {
-		comps, err = s.q.KudoCompetenciesFor(gctx, s.Pool, ids)
+		comps, err = s.q.KudoCompetenciesFor(gctx, s.pool, ids)
 		return err
 	})
 	g.Go(func() (err error) {
-		reacts, err = s.q.KudoReactionsFor(gctx, s.Pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
+		reacts, err = s.q.KudoReactionsFor(gctx, s.pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
 		return err
 	})
 	g.Go(func() (err error) {
-		counts, err = s.q.KudoCommentCounts(gctx, s.Pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
+		counts, err = s.q.KudoCommentCounts(gctx, s.pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -201,8 +222,8 @@ func (s *Store) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kud
 }
 
 // Comments lists a kudo's comments.
-func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comment, error) {
-	rows, err := s.q.KudoComments(ctx, s.Pool, dbq.KudoCommentsParams{OrgID: orgID, KudoID: kudoID})
+func (s *KudosStore) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comment, error) {
+	rows, err := s.q.KudoComments(ctx, s.pool, dbq.KudoCommentsParams{OrgID: orgID, KudoID: kudoID})
 	if err != nil {
 		return nil, mapErr(err, "Comments")
 	}
@@ -214,24 +235,24 @@ func (s *Store) Comments(ctx context.Context, orgID, kudoID int64) ([]kudos.Comm
 }
 
 // AddComment stores a comment; the same form key again stores nothing.
-func (s *Store) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error {
-	return mapErr(s.q.KudoCommentAdd(ctx, s.Pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
+func (s *KudosStore) AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error {
+	return mapErr(s.q.KudoCommentAdd(ctx, s.pool, dbq.KudoCommentAddParams{OrgID: orgID, KudoID: kudoID, AuthorID: authorID, Body: body, IdemKey: key}), "Comment")
 }
 
 // SetReaction adds the reaction (on) or removes it; either again changes
 // nothing.
-func (s *Store) SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error {
+func (s *KudosStore) SetReaction(ctx context.Context, orgID, kudoID, userID int64, key string, on bool) error {
 	var err error
 	if on {
-		err = s.q.KudoReactionAdd(ctx, s.Pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+		err = s.q.KudoReactionAdd(ctx, s.pool, dbq.KudoReactionAddParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
 	} else {
-		_, err = s.q.KudoReactionRemove(ctx, s.Pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
+		_, err = s.q.KudoReactionRemove(ctx, s.pool, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
 	}
 	return mapErr(err, "Reaction")
 }
 
 // ToggleReaction adds the reaction, or removes it if it was there.
-func (s *Store) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error {
+func (s *KudosStore) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.KudoReactionRemove(ctx, tx, dbq.KudoReactionRemoveParams{OrgID: orgID, KudoID: kudoID, UserID: userID, Emoji: key})
 		if err != nil || n > 0 {
@@ -243,12 +264,12 @@ func (s *Store) ToggleReaction(ctx context.Context, orgID, kudoID, userID int64,
 }
 
 // Counts returns a person's visible kudos received and given, overall and per competency.
-func (s *Store) Counts(ctx context.Context, orgID, viewerID, personID int64) (int, int, []kudos.CompetencyCount, error) {
-	t, err := s.q.KudoTotalsForPerson(ctx, s.Pool, dbq.KudoTotalsForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+func (s *KudosStore) Counts(ctx context.Context, orgID, viewerID, personID int64) (int, int, []kudos.CompetencyCount, error) {
+	t, err := s.q.KudoTotalsForPerson(ctx, s.pool, dbq.KudoTotalsForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
 	if err != nil {
 		return 0, 0, nil, mapErr(err, "Kudos")
 	}
-	rows, err := s.q.KudoCountsByCompetency(ctx, s.Pool, dbq.KudoCountsByCompetencyParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
+	rows, err := s.q.KudoCountsByCompetency(ctx, s.pool, dbq.KudoCountsByCompetencyParams{OrgID: orgID, ViewerID: viewerID, PersonID: personID})
 	if err != nil {
 		return 0, 0, nil, mapErr(err, "Kudos")
 	}
@@ -260,8 +281,8 @@ func (s *Store) Counts(ctx context.Context, orgID, viewerID, personID int64) (in
 }
 
 // ActivePeople returns the active people of the organisation among ids.
-func (s *Store) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]kudos.Named, error) {
-	rows, err := s.q.PeopleActiveByIDs(ctx, s.Pool, dbq.PeopleActiveByIDsParams{OrgID: orgID, Ids: ids})
+func (s *KudosStore) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]kudos.Named, error) {
+	rows, err := s.q.PeopleActiveByIDs(ctx, s.pool, dbq.PeopleActiveByIDsParams{OrgID: orgID, Ids: ids})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -273,8 +294,8 @@ func (s *Store) ActivePeople(ctx context.Context, orgID int64, ids []int64) ([]k
 }
 
 // PeopleByHandles maps mention handles to active people.
-func (s *Store) PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]kudos.Named, error) {
-	rows, err := s.q.PeopleByHandles(ctx, s.Pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
+func (s *KudosStore) PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]kudos.Named, error) {
+	rows, err := s.q.PeopleByHandles(ctx, s.pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -289,14 +310,14 @@ func (s *Store) PeopleByHandles(ctx context.Context, orgID int64, handles []stri
 }
 
 // TeamIDsOf lists a person's teams.
-func (s *Store) TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error) {
-	ids, err := s.q.TeamsOfPerson(ctx, s.Pool, dbq.TeamsOfPersonParams{OrgID: orgID, UserID: personID})
+func (s *KudosStore) TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error) {
+	ids, err := s.q.TeamsOfPerson(ctx, s.pool, dbq.TeamsOfPersonParams{OrgID: orgID, UserID: personID})
 	return ids, mapErr(err, "Teams")
 }
 
 // CompetencyIDs lists the framework's competencies by id.
-func (s *Store) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.q.CompetencyList(ctx, s.Pool)
+func (s *KudosStore) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.q.CompetencyList(ctx, s.pool)
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}
@@ -314,11 +335,11 @@ func ritualFromRow(r dbq.RitualGetRow) kudos.Ritual {
 
 // CreateRitual stores a ritual for a team; the same form submitted twice
 // stores one and answers both with it.
-func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
+func (s *KudosStore) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in kudos.RitualInput, startsOn time.Time) (int64, error) {
 	byKey := func() (int64, error) {
-		return s.q.RitualByIdem(ctx, s.Pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
+		return s.q.RitualByIdem(ctx, s.pool, dbq.RitualByIdemParams{OrgID: orgID, TeamID: teamID, IdemKey: in.IdemKey})
 	}
-	id, err := s.q.RitualCreate(ctx, s.Pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
+	id, err := s.q.RitualCreate(ctx, s.pool, dbq.RitualCreateParams{OrgID: orgID, TeamID: teamID, Name: in.Name,
 		Cadence: dbq.RitualCadence(in.Cadence), Weekday: int16(in.Weekday), Hour: int16(in.Hour), TimeZone: in.TimeZone,
 		StartsOn: startsOn, CreatedBy: &actorID, IdemKey: in.IdemKey})
 	if err == pgx.ErrNoRows {
@@ -334,8 +355,8 @@ func (s *Store) CreateRitual(ctx context.Context, orgID, teamID, actorID int64, 
 }
 
 // FindRitual returns a ritual of the organisation.
-func (s *Store) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, error) {
-	r, err := s.q.RitualGet(ctx, s.Pool, dbq.RitualGetParams{OrgID: orgID, ID: id})
+func (s *KudosStore) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, error) {
+	r, err := s.q.RitualGet(ctx, s.pool, dbq.RitualGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return kudos.Ritual{}, mapErr(err, "Ritual")
 	}
@@ -343,8 +364,8 @@ func (s *Store) FindRitual(ctx context.Context, orgID, id int64) (kudos.Ritual, 
 }
 
 // RitualsForTeam lists a team's rituals.
-func (s *Store) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudos.Ritual, error) {
-	rows, err := s.q.RitualsForTeam(ctx, s.Pool, dbq.RitualsForTeamParams{OrgID: orgID, TeamID: teamID})
+func (s *KudosStore) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudos.Ritual, error) {
+	rows, err := s.q.RitualsForTeam(ctx, s.pool, dbq.RitualsForTeamParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Rituals")
 	}
@@ -356,8 +377,8 @@ func (s *Store) RitualsForTeam(ctx context.Context, orgID, teamID int64) ([]kudo
 }
 
 // DeleteRitual removes a ritual.
-func (s *Store) DeleteRitual(ctx context.Context, orgID, id int64) error {
-	n, err := s.q.RitualDelete(ctx, s.Pool, dbq.RitualDeleteParams{OrgID: orgID, ID: id})
+func (s *KudosStore) DeleteRitual(ctx context.Context, orgID, id int64) error {
+	n, err := s.q.RitualDelete(ctx, s.pool, dbq.RitualDeleteParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return mapErr(err, "Ritual")
 	}
@@ -368,14 +389,14 @@ func (s *Store) DeleteRitual(ctx context.Context, orgID, id int64) error {
 }
 
 // IsTeamMember reports whether a person is on a team.
-func (s *Store) IsTeamMember(ctx context.Context, orgID, personID, teamID int64) (bool, error) {
-	ok, err := s.q.TeamHasMember(ctx, s.Pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
+func (s *KudosStore) IsTeamMember(ctx context.Context, orgID, personID, teamID int64) (bool, error) {
+	ok, err := s.q.TeamHasMember(ctx, s.pool, dbq.TeamHasMemberParams{OrgID: orgID, TeamID: teamID, UserID: personID})
 	return ok, mapErr(err, "Team")
 }
 
 // EquityMembers lists the active people under root with their first team.
-func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]kudos.Member, error) {
-	rows, err := s.q.EquityMembers(ctx, s.Pool, dbq.EquityMembersParams{OrgID: orgID, RootID: root})
+func (s *KudosStore) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]kudos.Member, error) {
+	rows, err := s.q.EquityMembers(ctx, s.pool, dbq.EquityMembersParams{OrgID: orgID, RootID: root})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -390,9 +411,9 @@ func (s *Store) EquityMembers(ctx context.Context, orgID int64, root *int64) ([]
 // organisation-wide kudos of whole days from the kept daily tallies, the
 // rest (the days where the time matters, team and recipients-only kudos)
 // from the kudos themselves.
-func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, w kudos.EdgeWindow) ([]kudos.Edge, error) {
+func (s *KudosStore) EquityEdges(ctx context.Context, orgID, viewerID int64, members []int64, w kudos.EdgeWindow) ([]kudos.Edge, error) {
 	ds := w.Split()
-	rows, err := s.q.EquityEdges(ctx, s.Pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members,
+	rows, err := s.q.EquityEdges(ctx, s.pool, dbq.EquityEdgesParams{OrgID: orgID, ViewerID: viewerID, Members: members,
 		FromDay: ds.FromDay, ToDay: ds.ToDay, ExactDays: nonNil(ds.ExactDays), Starts: nonNil(ds.Starts), Ends: nonNil(ds.Ends),
 		Since: w.Since, Until: w.Until})
 	if err != nil {
@@ -408,8 +429,8 @@ func (s *Store) EquityEdges(ctx context.Context, orgID, viewerID int64, members 
 // EquityEdgesFromKudos lists visible recognitions to or from the members in
 // [since, until), one per kudo and recipient, from the kudos alone: the
 // definition EquityEdges must agree with.
-func (s *Store) EquityEdgesFromKudos(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
-	rows, err := s.q.EquityEdgesFromKudos(ctx, s.Pool, dbq.EquityEdgesFromKudosParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
+func (s *KudosStore) EquityEdgesFromKudos(ctx context.Context, orgID, viewerID int64, members []int64, since, until time.Time) ([]kudos.Edge, error) {
+	rows, err := s.q.EquityEdgesFromKudos(ctx, s.pool, dbq.EquityEdgesFromKudosParams{OrgID: orgID, ViewerID: viewerID, Members: members, Since: since, Until: until})
 	if err != nil {
 		return nil, mapErr(err, "Kudos")
 	}
@@ -429,8 +450,8 @@ func nonNil[T any](xs []T) []T {
 }
 
 // Handles returns people's @handles by id.
-func (s *Store) Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
-	rows, err := s.q.PeopleHandlesByIDs(ctx, s.Pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})
+func (s *KudosStore) Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
+	rows, err := s.q.PeopleHandlesByIDs(ctx, s.pool, dbq.PeopleHandlesByIDsParams{OrgID: orgID, Ids: ids})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}

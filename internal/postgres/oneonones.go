@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
@@ -14,11 +15,18 @@ import (
 	"rapport/internal/postgres/dbq"
 )
 
-var _ oneonone.Store = (*Store)(nil)
+var _ oneonone.Store = (*MeetingStore)(nil)
+
+// MeetingStore keeps 1:1s: series, meetings, agendas, notes, actions,
+// observations, questions, agenda templates and calendar feeds.
+type MeetingStore struct{ base }
+
+// NewMeetingStore returns the 1:1 store on pool.
+func NewMeetingStore(pool *pgxpool.Pool) *MeetingStore { return &MeetingStore{newBase(pool)} }
 
 // PersonRef returns what the 1:1 rules need about a person.
-func (s *Store) PersonRef(ctx context.Context, orgID, id int64) (oneonone.PersonRef, error) {
-	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+func (s *MeetingStore) PersonRef(ctx context.Context, orgID, id int64) (oneonone.PersonRef, error) {
+	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.PersonRef{}, mapErr(err, "Person")
 	}
@@ -40,7 +48,7 @@ func seriesFromRow(r dbq.SeriesGetRow) oneonone.Series {
 
 // CreateSeries stores a new series; a live series for the pair is a conflict.
 // The same form submitted twice stores one series and answers both with it.
-func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int64, in oneonone.SeriesInput, p oneonone.Parsed) (int64, error) {
+func (s *MeetingStore) CreateSeries(ctx context.Context, orgID, actorID, managerID int64, in oneonone.SeriesInput, p oneonone.Parsed) (int64, error) {
 	var id int64
 	byKey := func(db dbq.DBTX) (int64, error) {
 		return s.q.SeriesByIdem(ctx, db, dbq.SeriesByIdemParams{OrgID: orgID, ManagerID: managerID, IdemKey: in.IdemKey})
@@ -63,7 +71,7 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 		}
 		return s.audit(ctx, tx, orgID, actorID, "oneonone.series.create", fmt.Sprintf("series:%d", id))
 	})
-	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, in.IdemKey, func() (int64, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
@@ -73,8 +81,8 @@ func (s *Store) CreateSeries(ctx context.Context, orgID, actorID, managerID int6
 }
 
 // FindSeries returns one series.
-func (s *Store) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Series, error) {
-	r, err := s.q.SeriesGet(ctx, s.Pool, dbq.SeriesGetParams{OrgID: orgID, ID: id})
+func (s *MeetingStore) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Series, error) {
+	r, err := s.q.SeriesGet(ctx, s.pool, dbq.SeriesGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.Series{}, mapErr(err, "1:1")
 	}
@@ -82,8 +90,8 @@ func (s *Store) FindSeries(ctx context.Context, orgID, id int64) (oneonone.Serie
 }
 
 // SeriesFor lists a person's series.
-func (s *Store) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForPerson(ctx, s.Pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
+func (s *MeetingStore) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesForPerson(ctx, s.pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -95,8 +103,8 @@ func (s *Store) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonon
 }
 
 // SeriesForManager lists a manager's live series.
-func (s *Store) SeriesForManager(ctx context.Context, orgID, managerID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForManager(ctx, s.Pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
+func (s *MeetingStore) SeriesForManager(ctx context.Context, orgID, managerID int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesForManager(ctx, s.pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -108,8 +116,8 @@ func (s *Store) SeriesForManager(ctx context.Context, orgID, managerID int64) ([
 }
 
 // SeriesUnder lists the live series of every manager under root.
-func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesUnderLeader(ctx, s.Pool, dbq.SeriesUnderLeaderParams{OrgID: orgID, RootID: root})
+func (s *MeetingStore) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]oneonone.Series, error) {
+	rows, err := s.q.SeriesUnderLeader(ctx, s.pool, dbq.SeriesUnderLeaderParams{OrgID: orgID, RootID: root})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -121,7 +129,7 @@ func (s *Store) SeriesUnder(ctx context.Context, orgID int64, root *int64) ([]on
 }
 
 // SetSeriesStatus pauses, resumes or ends a series, keeping pause history.
-func (s *Store) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, status oneonone.SeriesStatus, now time.Time) error {
+func (s *MeetingStore) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, status oneonone.SeriesStatus, now time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		cur, err := s.q.SeriesLockStatus(ctx, tx, dbq.SeriesLockStatusParams{OrgID: orgID, ID: id})
 		if err != nil {
@@ -150,7 +158,7 @@ func (s *Store) SetSeriesStatus(ctx context.Context, orgID, actorID, id int64, s
 
 // EnsureUpcoming finds or creates the series' next meeting and moves open
 // points of earlier meetings onto it, in one transaction.
-func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time.Time) (int64, error) {
+func (s *MeetingStore) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time.Time) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Serialise per series so two tabs don't both create "next".
@@ -178,7 +186,7 @@ func (s *Store) EnsureUpcoming(ctx context.Context, sr oneonone.Series, now time
 // grace cutoff on. A slot whose meeting was already held, cancelled or moved
 // is taken: the next one is the slot after it, or "next" would lead back to
 // the meeting just held.
-func (s *Store) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Series, cutoff time.Time) (int64, error) {
+func (s *MeetingStore) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Series, cutoff time.Time) (int64, error) {
 	rule := sr.Rule()
 	from := cutoff.Add(-time.Duration(sr.DurationMinutes) * time.Minute)
 	for range maxTakenSlots {
@@ -206,7 +214,7 @@ func (s *Store) insertUpcoming(ctx context.Context, tx pgx.Tx, sr oneonone.Serie
 // marked up to a few slots ahead.
 const maxTakenSlots = 64
 
-func (s *Store) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
+func (s *MeetingStore) carryOver(ctx context.Context, tx pgx.Tx, sr oneonone.Series, meetingID int64, now time.Time) error {
 	at, err := s.q.MeetingScheduledAt(ctx, tx, meetingID)
 	if err != nil {
 		return err
@@ -264,8 +272,8 @@ func meetingFromRow(r dbq.MeetingGetRow) oneonone.Meeting {
 }
 
 // FindMeeting returns a meeting with its participants.
-func (s *Store) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meeting, error) {
-	r, err := s.q.MeetingGet(ctx, s.Pool, dbq.MeetingGetParams{OrgID: orgID, ID: id})
+func (s *MeetingStore) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meeting, error) {
+	r, err := s.q.MeetingGet(ctx, s.pool, dbq.MeetingGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.Meeting{}, mapErr(err, "1:1")
 	}
@@ -273,8 +281,8 @@ func (s *Store) FindMeeting(ctx context.Context, orgID, id int64) (oneonone.Meet
 }
 
 // MeetingsFor lists a series' latest meetings.
-func (s *Store) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit int) ([]oneonone.MeetingSummary, error) {
-	rows, err := s.q.MeetingsForSeries(ctx, s.Pool, dbq.MeetingsForSeriesParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)})
+func (s *MeetingStore) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit int) ([]oneonone.MeetingSummary, error) {
+	rows, err := s.q.MeetingsForSeries(ctx, s.pool, dbq.MeetingsForSeriesParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -290,8 +298,8 @@ func (s *Store) MeetingsFor(ctx context.Context, orgID, seriesID int64, limit in
 }
 
 // MeetingsForPersonSince lists a person's meetings from a time on (no note text).
-func (s *Store) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
-	rows, err := s.q.MeetingsForPersonSince(ctx, s.Pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
+func (s *MeetingStore) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
+	rows, err := s.q.MeetingsForPersonSince(ctx, s.pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -303,7 +311,7 @@ func (s *Store) MeetingsForPersonSince(ctx context.Context, orgID, personID int6
 }
 
 // SetMeetingStatus records a status; leaving "scheduled" moves open points on.
-func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status oneonone.MeetingStatus, by int64) error {
+func (s *MeetingStore) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status oneonone.MeetingStatus, by int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: orgID, ID: meetingID, Status: dbq.MeetingStatus(status), StatusBy: &by})
 		if err != nil {
@@ -320,15 +328,15 @@ func (s *Store) SetMeetingStatus(ctx context.Context, orgID, meetingID int64, st
 }
 
 // MeetingAt finds the series' meeting at a time.
-func (s *Store) MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error) {
-	id, err := s.q.MeetingAt(ctx, s.Pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
+func (s *MeetingStore) MeetingAt(ctx context.Context, orgID, seriesID int64, at time.Time) (int64, error) {
+	id, err := s.q.MeetingAt(ctx, s.pool, dbq.MeetingAtParams{OrgID: orgID, SeriesID: seriesID, ScheduledAt: at})
 	return id, mapErr(err, "1:1")
 }
 
 // Reschedule marks the meeting rescheduled and creates one at the new time
 // with its points. The same move submitted twice answers both with the new
 // meeting; a meeting moved meanwhile elsewhere is a conflict.
-func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time, by int64) (int64, error) {
+func (s *MeetingStore) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time, by int64) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.MeetingSetStatus(ctx, tx, dbq.MeetingSetStatusParams{OrgID: m.OrgID, ID: m.ID, Status: dbq.MeetingStatusRescheduled, StatusBy: &by})
@@ -358,25 +366,25 @@ func (s *Store) Reschedule(ctx context.Context, m oneonone.Meeting, to time.Time
 }
 
 // SetSharedNotes saves the shared notes.
-func (s *Store) SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error {
-	return mapErr(s.q.MeetingSetNotes(ctx, s.Pool, dbq.MeetingSetNotesParams{OrgID: orgID, ID: meetingID, SharedNotes: body}), "1:1")
+func (s *MeetingStore) SetSharedNotes(ctx context.Context, orgID, meetingID int64, body string) error {
+	return mapErr(s.q.MeetingSetNotes(ctx, s.pool, dbq.MeetingSetNotesParams{OrgID: orgID, ID: meetingID, SharedNotes: body}), "1:1")
 }
 
 // SetPulse saves the report's pulse.
-func (s *Store) SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error {
+func (s *MeetingStore) SetPulse(ctx context.Context, orgID, meetingID int64, pulse int, word string) error {
 	p := int16(pulse)
-	return mapErr(s.q.MeetingSetPulse(ctx, s.Pool, dbq.MeetingSetPulseParams{OrgID: orgID, ID: meetingID, Pulse: &p, PulseWord: word}), "1:1")
+	return mapErr(s.q.MeetingSetPulse(ctx, s.pool, dbq.MeetingSetPulseParams{OrgID: orgID, ID: meetingID, Pulse: &p, PulseWord: word}), "1:1")
 }
 
 // SetBalance saves the conversation balance.
-func (s *Store) SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error {
+func (s *MeetingStore) SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error {
 	b := int16(balance)
-	return mapErr(s.q.MeetingSetBalance(ctx, s.Pool, dbq.MeetingSetBalanceParams{OrgID: orgID, ID: meetingID, Balance: &b}), "1:1")
+	return mapErr(s.q.MeetingSetBalance(ctx, s.pool, dbq.MeetingSetBalanceParams{OrgID: orgID, ID: meetingID, Balance: &b}), "1:1")
 }
 
 // Agenda lists a meeting's talking points in order.
-func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.AgendaItem, error) {
-	rows, err := s.q.AgendaList(ctx, s.Pool, dbq.AgendaListParams{OrgID: orgID, MeetingID: meetingID})
+func (s *MeetingStore) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.AgendaItem, error) {
+	rows, err := s.q.AgendaList(ctx, s.pool, dbq.AgendaListParams{OrgID: orgID, MeetingID: meetingID})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -390,8 +398,8 @@ func (s *Store) Agenda(ctx context.Context, orgID, meetingID int64) ([]oneonone.
 }
 
 // SetAgendaDropped drops an open point, so it stops carrying over, or takes it back.
-func (s *Store) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error {
-	n, err := s.q.AgendaSetDropped(ctx, s.Pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
+func (s *MeetingStore) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID int64, dropped bool) error {
+	n, err := s.q.AgendaSetDropped(ctx, s.pool, dbq.AgendaSetDroppedParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, Dropped: dropped})
 	if err != nil {
 		return mapErr(err, "Talking point")
 	}
@@ -402,7 +410,7 @@ func (s *Store) SetAgendaDropped(ctx context.Context, orgID, meetingID, itemID i
 }
 
 // AddAgendaItem appends a point; the same open point twice is stored once.
-func (s *Store) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
+func (s *MeetingStore) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Serialise per meeting: positions stay unique and duplicates are seen.
 		if err := s.q.MeetingLock(ctx, tx, meetingID); err != nil {
@@ -419,15 +427,15 @@ func (s *Store) AddAgendaItem(ctx context.Context, orgID, meetingID, authorID in
 }
 
 // ToggleAgendaItem ticks or unticks a point.
-func (s *Store) ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error {
-	if _, err := s.q.AgendaGet(ctx, s.Pool, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}); err != nil {
+func (s *MeetingStore) ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error {
+	if _, err := s.q.AgendaGet(ctx, s.pool, dbq.AgendaGetParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}); err != nil {
 		return mapErr(err, "Talking point")
 	}
-	return mapErr(s.q.AgendaToggle(ctx, s.Pool, dbq.AgendaToggleParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}), "Talking point")
+	return mapErr(s.q.AgendaToggle(ctx, s.pool, dbq.AgendaToggleParams{OrgID: orgID, ID: itemID, MeetingID: meetingID}), "Talking point")
 }
 
 // MoveAgendaItem swaps a point with its neighbour above or below.
-func (s *Store) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error {
+func (s *MeetingStore) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.MeetingLock(ctx, tx, meetingID); err != nil {
 			return err
@@ -449,8 +457,8 @@ func (s *Store) MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int
 }
 
 // DeleteAgendaItem removes the author's own point.
-func (s *Store) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error {
-	n, err := s.q.AgendaDelete(ctx, s.Pool, dbq.AgendaDeleteParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, AuthorID: authorID})
+func (s *MeetingStore) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, authorID int64) error {
+	n, err := s.q.AgendaDelete(ctx, s.pool, dbq.AgendaDeleteParams{OrgID: orgID, ID: itemID, MeetingID: meetingID, AuthorID: authorID})
 	if err != nil {
 		return mapErr(err, "Talking point")
 	}
@@ -461,8 +469,8 @@ func (s *Store) DeleteAgendaItem(ctx context.Context, orgID, meetingID, itemID, 
 }
 
 // MyUpcomingPoints lists points a person added to upcoming meetings.
-func (s *Store) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
-	rows, err := s.q.AgendaMine(ctx, s.Pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
+func (s *MeetingStore) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
+	rows, err := s.q.AgendaMine(ctx, s.pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -475,8 +483,8 @@ func (s *Store) MyUpcomingPoints(ctx context.Context, orgID, personID int64, sin
 
 // PrivateNote returns the author's own note ("" if none). The query filters
 // on the author: there is no way to read someone else's.
-func (s *Store) PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error) {
-	b, err := s.q.PrivateNoteGet(ctx, s.Pool, dbq.PrivateNoteGetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID})
+func (s *MeetingStore) PrivateNote(ctx context.Context, orgID, meetingID, authorID int64) (string, error) {
+	b, err := s.q.PrivateNoteGet(ctx, s.pool, dbq.PrivateNoteGetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID})
 	if err == pgx.ErrNoRows {
 		return "", nil
 	}
@@ -484,13 +492,13 @@ func (s *Store) PrivateNote(ctx context.Context, orgID, meetingID, authorID int6
 }
 
 // SetPrivateNote saves the author's note.
-func (s *Store) SetPrivateNote(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
-	return mapErr(s.q.PrivateNoteSet(ctx, s.Pool, dbq.PrivateNoteSetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body}), "Note")
+func (s *MeetingStore) SetPrivateNote(ctx context.Context, orgID, meetingID, authorID int64, body string) error {
+	return mapErr(s.q.PrivateNoteSet(ctx, s.pool, dbq.PrivateNoteSetParams{OrgID: orgID, MeetingID: meetingID, AuthorID: authorID, Body: body}), "Note")
 }
 
 // Actions lists the meeting's actions and the series' other open ones.
-func (s *Store) Actions(ctx context.Context, orgID, meetingID, seriesID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsForMeeting(ctx, s.Pool, dbq.ActionsForMeetingParams{OrgID: orgID, MeetingID: meetingID, SeriesID: seriesID})
+func (s *MeetingStore) Actions(ctx context.Context, orgID, meetingID, seriesID int64) ([]oneonone.Action, error) {
+	rows, err := s.q.ActionsForMeeting(ctx, s.pool, dbq.ActionsForMeetingParams{OrgID: orgID, MeetingID: meetingID, SeriesID: seriesID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -503,7 +511,7 @@ func (s *Store) Actions(ctx context.Context, orgID, meetingID, seriesID int64) (
 }
 
 // AddAction stores an action; the same action twice in a meeting is one.
-func (s *Store) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, ownerID, createdBy int64, body string, due time.Time) error {
+func (s *MeetingStore) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, ownerID, createdBy int64, body string, due time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.MeetingLock(ctx, tx, m.ID); err != nil {
 			return err
@@ -523,8 +531,8 @@ func (s *Store) AddAction(ctx context.Context, orgID int64, m oneonone.Meeting, 
 }
 
 // FindAction returns an action with its series' participants.
-func (s *Store) FindAction(ctx context.Context, orgID, id int64) (oneonone.ActionRef, error) {
-	r, err := s.q.ActionGet(ctx, s.Pool, dbq.ActionGetParams{OrgID: orgID, ID: id})
+func (s *MeetingStore) FindAction(ctx context.Context, orgID, id int64) (oneonone.ActionRef, error) {
+	r, err := s.q.ActionGet(ctx, s.pool, dbq.ActionGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.ActionRef{}, mapErr(err, "Action")
 	}
@@ -533,13 +541,13 @@ func (s *Store) FindAction(ctx context.Context, orgID, id int64) (oneonone.Actio
 }
 
 // SetActionDone ticks or reopens an action.
-func (s *Store) SetActionDone(ctx context.Context, orgID, id int64, done bool) error {
-	return mapErr(s.q.ActionSetDone(ctx, s.Pool, dbq.ActionSetDoneParams{OrgID: orgID, ID: id, Done: done}), "Action")
+func (s *MeetingStore) SetActionDone(ctx context.Context, orgID, id int64, done bool) error {
+	return mapErr(s.q.ActionSetDone(ctx, s.pool, dbq.ActionSetDoneParams{OrgID: orgID, ID: id, Done: done}), "Action")
 }
 
 // OpenActionsFor lists open actions of the person's series, theirs first.
-func (s *Store) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsOpenForPerson(ctx, s.Pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
+func (s *MeetingStore) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
+	rows, err := s.q.ActionsOpenForPerson(ctx, s.pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -552,8 +560,8 @@ func (s *Store) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]on
 }
 
 // Observations lists a meeting's competency observations.
-func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]oneonone.Observation, error) {
-	rows, err := s.q.ObservationsForMeeting(ctx, s.Pool, dbq.ObservationsForMeetingParams{OrgID: orgID, MeetingID: meetingID})
+func (s *MeetingStore) Observations(ctx context.Context, orgID, meetingID int64) ([]oneonone.Observation, error) {
+	rows, err := s.q.ObservationsForMeeting(ctx, s.pool, dbq.ObservationsForMeetingParams{OrgID: orgID, MeetingID: meetingID})
 	if err != nil {
 		return nil, mapErr(err, "Observations")
 	}
@@ -567,14 +575,14 @@ func (s *Store) Observations(ctx context.Context, orgID, meetingID int64) ([]one
 }
 
 // AddObservation stores an observation; the same form key again stores nothing.
-func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error {
-	return mapErr(s.q.ObservationAdd(ctx, s.Pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
+func (s *MeetingStore) AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error {
+	return mapErr(s.q.ObservationAdd(ctx, s.pool, dbq.ObservationAddParams{OrgID: orgID, MeetingID: meetingID,
 		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
 // Competencies lists the framework.
-func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetencyList(ctx, s.Pool)
+func (s *MeetingStore) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
+	rows, err := s.q.CompetencyList(ctx, s.pool)
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}
@@ -587,8 +595,8 @@ func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error)
 }
 
 // Questions lists the question bank.
-func (s *Store) Questions(ctx context.Context, orgID int64) ([]oneonone.Question, error) {
-	rows, err := s.q.QuestionList(ctx, s.Pool, orgID)
+func (s *MeetingStore) Questions(ctx context.Context, orgID int64) ([]oneonone.Question, error) {
+	rows, err := s.q.QuestionList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Questions")
 	}
@@ -600,13 +608,13 @@ func (s *Store) Questions(ctx context.Context, orgID int64) ([]oneonone.Question
 }
 
 // AddQuestion adds a question (once).
-func (s *Store) AddQuestion(ctx context.Context, orgID int64, body string) error {
-	return mapErr(s.q.QuestionAdd(ctx, s.Pool, dbq.QuestionAddParams{OrgID: orgID, Body: body}), "Question")
+func (s *MeetingStore) AddQuestion(ctx context.Context, orgID int64, body string) error {
+	return mapErr(s.q.QuestionAdd(ctx, s.pool, dbq.QuestionAddParams{OrgID: orgID, Body: body}), "Question")
 }
 
 // SetQuestionActive retires or restores a question.
-func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active bool) error {
-	n, err := s.q.QuestionSetActive(ctx, s.Pool, dbq.QuestionSetActiveParams{OrgID: orgID, ID: id, Active: active})
+func (s *MeetingStore) SetQuestionActive(ctx context.Context, orgID, id int64, active bool) error {
+	n, err := s.q.QuestionSetActive(ctx, s.pool, dbq.QuestionSetActiveParams{OrgID: orgID, ID: id, Active: active})
 	if err != nil {
 		return mapErr(err, "Question")
 	}
@@ -621,7 +629,7 @@ func (s *Store) SetQuestionActive(ctx context.Context, orgID, id int64, active b
 // on write (action_tallies), not from the actions themselves. The queries are independent, so they run
 // at the same time on separate connections: the page waits for the slowest,
 // not for the sum.
-func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
+func (s *MeetingStore) Facts(ctx context.Context, orgID int64, series []oneonone.Series, w oneonone.Window, today time.Time, agenda bool) ([]oneonone.SeriesFacts, error) {
 	if len(series) == 0 {
 		return nil, nil
 	}
@@ -641,21 +649,21 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ms, err = s.q.MeetingStats(gctx, s.Pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+		ms, err = s.q.MeetingStats(gctx, s.pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
 		return err
 	})
 	g.Go(func() (err error) {
-		as, err = s.q.ActionTallyStats(gctx, s.Pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+		as, err = s.q.ActionTallyStats(gctx, s.pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
 		return err
 	})
 	if agenda {
 		g.Go(func() (err error) {
-			ag, err = s.q.AgendaStats(gctx, s.Pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
+			ag, err = s.q.AgendaStats(gctx, s.pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
 			return err
 		})
 	}
 	g.Go(func() (err error) {
-		ps, err = s.q.PausesForSeries(gctx, s.Pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
+		ps, err = s.q.PausesForSeries(gctx, s.pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -691,8 +699,8 @@ func (s *Store) Facts(ctx context.Context, orgID int64, series []oneonone.Series
 }
 
 // Marks lists the meetings of the series in [from, to).
-func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
-	rows, err := s.q.MeetingMarks(ctx, s.Pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
+func (s *MeetingStore) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
+	rows, err := s.q.MeetingMarks(ctx, s.pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
 	if err != nil {
 		return nil, mapErr(err, "Check-ins")
 	}
@@ -704,19 +712,19 @@ func (s *Store) Marks(ctx context.Context, orgID int64, ids []int64, from, to ti
 }
 
 // SetCalendarToken stores (or replaces) a person's calendar feed token hash.
-func (s *Store) SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error {
-	return mapErr(s.q.CalendarFeedSet(ctx, s.Pool, dbq.CalendarFeedSetParams{UserID: userID, OrgID: orgID, TokenHash: hash}), "Calendar feed")
+func (s *MeetingStore) SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error {
+	return mapErr(s.q.CalendarFeedSet(ctx, s.pool, dbq.CalendarFeedSetParams{UserID: userID, OrgID: orgID, TokenHash: hash}), "Calendar feed")
 }
 
 // HasCalendarFeed reports whether the person has a feed URL.
-func (s *Store) HasCalendarFeed(ctx context.Context, orgID, userID int64) (bool, error) {
-	ok, err := s.q.CalendarFeedExists(ctx, s.Pool, dbq.CalendarFeedExistsParams{UserID: userID, OrgID: orgID})
+func (s *MeetingStore) HasCalendarFeed(ctx context.Context, orgID, userID int64) (bool, error) {
+	ok, err := s.q.CalendarFeedExists(ctx, s.pool, dbq.CalendarFeedExistsParams{UserID: userID, OrgID: orgID})
 	return ok, mapErr(err, "Calendar feed")
 }
 
 // CalendarOwner finds the active person a feed token belongs to.
-func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, error) {
-	r, err := s.q.CalendarFeedOwner(ctx, s.Pool, hash)
+func (s *MeetingStore) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, error) {
+	r, err := s.q.CalendarFeedOwner(ctx, s.pool, hash)
 	if err != nil {
 		return 0, 0, mapErr(err, "Calendar feed")
 	}
@@ -724,8 +732,8 @@ func (s *Store) CalendarOwner(ctx context.Context, hash []byte) (int64, int64, e
 }
 
 // Templates lists a person's agenda templates by name.
-func (s *Store) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone.Template, error) {
-	rows, err := s.q.AgendaTemplates(ctx, s.Pool, dbq.AgendaTemplatesParams{OrgID: orgID, OwnerID: ownerID})
+func (s *MeetingStore) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone.Template, error) {
+	rows, err := s.q.AgendaTemplates(ctx, s.pool, dbq.AgendaTemplatesParams{OrgID: orgID, OwnerID: ownerID})
 	if err != nil {
 		return nil, mapErr(err, "Templates")
 	}
@@ -737,8 +745,8 @@ func (s *Store) Templates(ctx context.Context, orgID, ownerID int64) ([]oneonone
 }
 
 // Template returns one of a person's agenda templates.
-func (s *Store) Template(ctx context.Context, orgID, ownerID, id int64) (oneonone.Template, error) {
-	r, err := s.q.AgendaTemplateGet(ctx, s.Pool, dbq.AgendaTemplateGetParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+func (s *MeetingStore) Template(ctx context.Context, orgID, ownerID, id int64) (oneonone.Template, error) {
+	r, err := s.q.AgendaTemplateGet(ctx, s.pool, dbq.AgendaTemplateGetParams{OrgID: orgID, OwnerID: ownerID, ID: id})
 	if err != nil {
 		return oneonone.Template{}, mapErr(err, "Template")
 	}
@@ -746,8 +754,8 @@ func (s *Store) Template(ctx context.Context, orgID, ownerID, id int64) (oneonon
 }
 
 // CreateTemplate stores a template; one of the same name is left as it was.
-func (s *Store) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneonone.Template) (int64, bool, error) {
-	id, err := s.q.AgendaTemplateCreate(ctx, s.Pool, dbq.AgendaTemplateCreateParams{OrgID: orgID, OwnerID: ownerID, Name: t.Name, Items: t.Items})
+func (s *MeetingStore) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneonone.Template) (int64, bool, error) {
+	id, err := s.q.AgendaTemplateCreate(ctx, s.pool, dbq.AgendaTemplateCreateParams{OrgID: orgID, OwnerID: ownerID, Name: t.Name, Items: t.Items})
 	if err == pgx.ErrNoRows {
 		return 0, false, nil
 	}
@@ -755,7 +763,7 @@ func (s *Store) CreateTemplate(ctx context.Context, orgID, ownerID int64, t oneo
 }
 
 // DeleteTemplate removes a person's template; false when there was none.
-func (s *Store) DeleteTemplate(ctx context.Context, orgID, ownerID, id int64) (bool, error) {
-	n, err := s.q.AgendaTemplateDelete(ctx, s.Pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
+func (s *MeetingStore) DeleteTemplate(ctx context.Context, orgID, ownerID, id int64) (bool, error) {
+	n, err := s.q.AgendaTemplateDelete(ctx, s.pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
 	return n == 1, mapErr(err, "Template")
 }

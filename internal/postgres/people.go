@@ -7,13 +7,34 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
 	"rapport/internal/people"
 	"rapport/internal/postgres/dbq"
 )
 
-var _ people.Store = (*Store)(nil)
+var _ people.Store = (*PeopleStore)(nil)
+
+var _ people.LimitStore = (*LimitStore)(nil)
+
+// PeopleStore keeps organisations, people, teams, the reporting tree,
+// invitations and directory imports. Invitations write their email to the
+// outbox in the transaction that stores them (accountMail).
+type PeopleStore struct{ accountMail }
+
+// NewPeopleStore returns the people store on pool; mail, when not nil,
+// writes account emails to the outbox (nil sends none: commands that change
+// no account).
+func NewPeopleStore(pool *pgxpool.Pool, mail MailQueuer) *PeopleStore {
+	return &PeopleStore{accountMail{base: newBase(pool), mail: mail}}
+}
+
+// LimitStore keeps the sign-in rate limits' counters.
+type LimitStore struct{ base }
+
+// NewLimitStore returns the rate-limit store on pool.
+func NewLimitStore(pool *pgxpool.Pool) *LimitStore { return &LimitStore{newBase(pool)} }
 
 func personFromUser(u dbq.User, managerName *string) people.Person {
 	p := people.Person{
@@ -28,15 +49,15 @@ func personFromUser(u dbq.User, managerName *string) people.Person {
 }
 
 // UserCount counts the people of every organisation.
-func (s *Store) UserCount(ctx context.Context) (int64, error) {
-	return s.q.UserCountAll(ctx, s.Pool)
+func (s *PeopleStore) UserCount(ctx context.Context) (int64, error) {
+	return s.q.UserCountAll(ctx, s.pool)
 }
 
 // setupLockKey serialises first-run setup across replicas.
 const setupLockKey = 7364_0001
 
 // CreateOrgWithAdmin creates the first organisation and admin while none exist.
-func (s *Store) CreateOrgWithAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Org, people.Person, error) {
+func (s *PeopleStore) CreateOrgWithAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Org, people.Person, error) {
 	var org people.Org
 	var admin people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -69,8 +90,8 @@ func (s *Store) CreateOrgWithAdmin(ctx context.Context, orgName string, in peopl
 }
 
 // FindOrg returns an organisation.
-func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
-	o, err := s.q.OrgGet(ctx, s.Pool, orgID)
+func (s *PeopleStore) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
+	o, err := s.q.OrgGet(ctx, s.pool, orgID)
 	if err != nil {
 		return people.Org{}, mapErr(err, "Organisation")
 	}
@@ -79,8 +100,8 @@ func (s *Store) FindOrg(ctx context.Context, orgID int64) (people.Org, error) {
 
 // FindCredentials returns every account with an address (one per
 // organisation) with its password hash, in organisation name order.
-func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Credentials, error) {
-	rows, err := s.q.UserListByEmail(ctx, s.Pool, email)
+func (s *PeopleStore) FindCredentials(ctx context.Context, email string) ([]people.Credentials, error) {
+	rows, err := s.q.UserListByEmail(ctx, s.pool, email)
 	if err != nil {
 		return nil, mapErr(err, "Person")
 	}
@@ -93,8 +114,8 @@ func (s *Store) FindCredentials(ctx context.Context, email string) ([]people.Cre
 }
 
 // FindPerson returns a person of the organisation.
-func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
-	r, err := s.q.UserGet(ctx, s.Pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+func (s *PeopleStore) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
+	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Person{}, mapErr(err, "Person")
 	}
@@ -102,8 +123,8 @@ func (s *Store) FindPerson(ctx context.Context, orgID, id int64) (people.Person,
 }
 
 // FindPeople returns a screen of people matching the filter.
-func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
-	rows, err := s.q.UserSearch(ctx, s.Pool, dbq.UserSearchParams{
+func (s *PeopleStore) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
+	rows, err := s.q.UserSearch(ctx, s.pool, dbq.UserSearchParams{
 		OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
 	})
@@ -122,14 +143,14 @@ func (s *Store) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people
 }
 
 // IsInSubtree reports whether personID reports, directly or not, to rootID.
-func (s *Store) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
-	ok, err := s.q.UserIsInSubtree(ctx, s.Pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
+func (s *base) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
+	ok, err := s.q.UserIsInSubtree(ctx, s.pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
 	return ok, mapErr(err, "Person")
 }
 
 // checkManager verifies, inside a transaction holding the org's tree lock,
 // that managerID is an active person of the org and not personID's report.
-func (s *Store) checkManager(ctx context.Context, tx pgx.Tx, orgID, personID int64, managerID *int64) error {
+func (s *base) checkManager(ctx context.Context, tx pgx.Tx, orgID, personID int64, managerID *int64) error {
 	if managerID == nil {
 		return nil
 	}
@@ -173,7 +194,7 @@ func emailTaken(err error) error {
 // CreatePerson adds a person without a password. Creates are serialised per
 // organisation, so the same form submitted twice finds the person its key
 // stored: created is false then, and that person is returned.
-func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in people.PersonInput) (p people.Person, created bool, err error) {
+func (s *PeopleStore) CreatePerson(ctx context.Context, orgID, actorID int64, in people.PersonInput) (p people.Person, created bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
@@ -206,7 +227,7 @@ func (s *Store) CreatePerson(ctx context.Context, orgID, actorID int64, in peopl
 }
 
 // UpdatePerson changes a person, refusing manager loops.
-func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in people.PersonInput) (people.Person, error) {
+func (s *PeopleStore) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in people.PersonInput) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
@@ -242,7 +263,7 @@ func (s *Store) UpdatePerson(ctx context.Context, orgID, actorID, id int64, in p
 // SetPersonActive deactivates (ending sessions, revoking invitations, reset
 // links and the calendar feed, moving reports up a level) or reactivates a
 // person.
-func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
+func (s *PeopleStore) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
@@ -270,7 +291,7 @@ func (s *Store) SetPersonActive(ctx context.Context, orgID, actorID, id int64, a
 // their sessions are deleted here, and every request re-reads whether they
 // are active. changed is false when the person already was so (u is then
 // empty); another organisation's person is ENOTFOUND.
-func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
+func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
 	if !active {
 		// Deactivations in one organisation take turns, so two at once
 		// cannot each see the other admin still active.
@@ -326,19 +347,19 @@ func (s *Store) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id i
 const adminsLockKey = 0x52_41_44_4d << 32
 
 // SetPassword replaces a person's password hash.
-func (s *Store) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
-	return mapErr(s.q.UserSetPassword(ctx, s.Pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
+func (s *PeopleStore) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
+	return mapErr(s.q.UserSetPassword(ctx, s.pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
 }
 
 // PasswordSignInAllowed reports whether the person may sign in with a
 // password (password_sign_in_allowed).
-func (s *Store) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error) {
-	return s.q.UserPasswordSignInAllowed(ctx, s.Pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
+func (s *PeopleStore) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error) {
+	return s.q.UserPasswordSignInAllowed(ctx, s.pool, dbq.UserPasswordSignInAllowedParams{OrgID: orgID, ID: id})
 }
 
 // OrgChart returns every active person with their manager link.
-func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, error) {
-	rows, err := s.q.UserOrgChart(ctx, s.Pool, orgID)
+func (s *PeopleStore) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, error) {
+	rows, err := s.q.UserOrgChart(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -350,8 +371,8 @@ func (s *Store) OrgChart(ctx context.Context, orgID int64) ([]people.ChartNode, 
 }
 
 // DirectReports lists a manager's active direct reports.
-func (s *Store) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
-	rows, err := s.q.UserListDirectReports(ctx, s.Pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
+func (s *PeopleStore) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
+	rows, err := s.q.UserListDirectReports(ctx, s.pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -363,8 +384,8 @@ func (s *Store) DirectReports(ctx context.Context, orgID, managerID int64) ([]pe
 }
 
 // FindTeams lists an organisation's teams with member counts.
-func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamList(ctx, s.Pool, orgID)
+func (s *PeopleStore) FindTeams(ctx context.Context, orgID int64) ([]people.Team, error) {
+	rows, err := s.q.TeamList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -376,8 +397,8 @@ func (s *Store) FindTeams(ctx context.Context, orgID int64) ([]people.Team, erro
 }
 
 // TeamPage returns a screen of teams in name order.
-func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
-	rows, err := s.q.TeamPage(ctx, s.Pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
+func (s *PeopleStore) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) ([]people.Team, error) {
+	rows, err := s.q.TeamPage(ctx, s.pool, dbq.TeamPageParams{OrgID: orgID, Q: likeEscape(f.Query), AfterID: f.AfterID, RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -389,8 +410,8 @@ func (s *Store) TeamPage(ctx context.Context, orgID int64, f people.TeamFilter) 
 }
 
 // FindTeam returns one team.
-func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
-	t, err := s.q.TeamGet(ctx, s.Pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
+func (s *PeopleStore) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
+	t, err := s.q.TeamGet(ctx, s.pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Team{}, mapErr(err, "Team")
 	}
@@ -398,8 +419,8 @@ func (s *Store) FindTeam(ctx context.Context, orgID, id int64) (people.Team, err
 }
 
 // TeamsFor lists the teams a person belongs to.
-func (s *Store) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamsForUser(ctx, s.Pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
+func (s *PeopleStore) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
+	rows, err := s.q.TeamsForUser(ctx, s.pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}
@@ -419,7 +440,7 @@ func teamNameTaken(err error) error {
 
 // CreateTeam adds a team; the same form submitted twice stores one and
 // answers both with it.
-func (s *Store) CreateTeam(ctx context.Context, orgID, actorID int64, in people.TeamInput) (people.Team, error) {
+func (s *PeopleStore) CreateTeam(ctx context.Context, orgID, actorID int64, in people.TeamInput) (people.Team, error) {
 	var t people.Team
 	byKey := func(db dbq.DBTX) (people.Team, error) {
 		r, err := s.q.TeamByIdem(ctx, db, dbq.TeamByIdemParams{OrgID: orgID, IdemKey: in.IdemKey})
@@ -437,14 +458,14 @@ func (s *Store) CreateTeam(ctx context.Context, orgID, actorID int64, in people.
 		t = people.Team{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description}
 		return s.audit(ctx, tx, orgID, actorID, "team.create", fmt.Sprintf("team:%d", r.ID))
 	})
-	if prev, ok := storedBefore(err, in.IdemKey, func() (people.Team, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, in.IdemKey, func() (people.Team, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	return t, teamNameTaken(mapErr(err, "Team"))
 }
 
 // UpdateTeam renames a team.
-func (s *Store) UpdateTeam(ctx context.Context, orgID, actorID, id int64, in people.TeamInput) (people.Team, error) {
+func (s *PeopleStore) UpdateTeam(ctx context.Context, orgID, actorID, id int64, in people.TeamInput) (people.Team, error) {
 	var t people.Team
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		r, err := s.q.TeamUpdate(ctx, tx, dbq.TeamUpdateParams{OrgID: orgID, ID: id, Name: in.Name, Description: in.Description})
@@ -458,7 +479,7 @@ func (s *Store) UpdateTeam(ctx context.Context, orgID, actorID, id int64, in peo
 }
 
 // DeleteTeam removes a team.
-func (s *Store) DeleteTeam(ctx context.Context, orgID, actorID, id int64) error {
+func (s *PeopleStore) DeleteTeam(ctx context.Context, orgID, actorID, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.TeamDelete(ctx, tx, dbq.TeamDeleteParams{OrgID: orgID, ID: id})
 		if err != nil {
@@ -473,8 +494,8 @@ func (s *Store) DeleteTeam(ctx context.Context, orgID, actorID, id int64) error 
 }
 
 // TeamMembers lists a team's members.
-func (s *Store) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.Member, error) {
-	rows, err := s.q.TeamMembers(ctx, s.Pool, dbq.TeamMembersParams{OrgID: orgID, TeamID: teamID})
+func (s *PeopleStore) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.Member, error) {
+	rows, err := s.q.TeamMembers(ctx, s.pool, dbq.TeamMembersParams{OrgID: orgID, TeamID: teamID})
 	if err != nil {
 		return nil, mapErr(err, "Team")
 	}
@@ -487,7 +508,7 @@ func (s *Store) TeamMembers(ctx context.Context, orgID, teamID int64) ([]people.
 
 // AddTeamMember adds a person to a team (idempotent: adding a member again
 // changes nothing and audits nothing).
-func (s *Store) AddTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
+func (s *PeopleStore) AddTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
 			return mapErr(err, "Team")
@@ -508,7 +529,7 @@ func (s *Store) AddTeamMember(ctx context.Context, orgID, actorID, teamID, perso
 }
 
 // RemoveTeamMember takes a person off a team.
-func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
+func (s *PeopleStore) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, personID int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := s.q.TeamGet(ctx, tx, dbq.TeamGetParams{OrgID: orgID, ID: teamID}); err != nil {
 			return mapErr(err, "Team")
@@ -524,7 +545,7 @@ func (s *Store) RemoveTeamMember(ctx context.Context, orgID, actorID, teamID, pe
 
 // CreateInvitation revokes pending invitations for the person and adds one.
 // The same key again (a double submit) changes nothing: created is false.
-func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string, m people.Mail) (inv people.Invitation, created bool, err error) {
+func (s *PeopleStore) CreateInvitation(ctx context.Context, orgID, actorID, personID int64, hash []byte, expires time.Time, key string, m people.Mail) (inv people.Invitation, created bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		p, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: personID})
 		if err != nil {
@@ -559,8 +580,8 @@ func (s *Store) CreateInvitation(ctx context.Context, orgID, actorID, personID i
 }
 
 // FindInvitationByToken looks an invitation up by its token hash.
-func (s *Store) FindInvitationByToken(ctx context.Context, hash []byte) (people.Invitation, error) {
-	r, err := s.q.InvitationFindByToken(ctx, s.Pool, hash)
+func (s *PeopleStore) FindInvitationByToken(ctx context.Context, hash []byte) (people.Invitation, error) {
+	r, err := s.q.InvitationFindByToken(ctx, s.pool, hash)
 	if err != nil {
 		return people.Invitation{}, mapErr(err, "Invitation")
 	}
@@ -571,7 +592,7 @@ func (s *Store) FindInvitationByToken(ctx context.Context, hash []byte) (people.
 var errLinkUsed = &core.Error{Code: core.ENOTFOUND, Message: "This link is invalid or has expired. Ask your admin for a new one."}
 
 // AcceptInvitation uses the invitation once and sets the password.
-func (s *Store) AcceptInvitation(ctx context.Context, inv people.Invitation, hash string) error {
+func (s *PeopleStore) AcceptInvitation(ctx context.Context, inv people.Invitation, hash string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.InvitationUse(ctx, tx, inv.ID)
 		if err != nil {
@@ -589,8 +610,8 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv people.Invitation, has
 }
 
 // FindInvitations lists an organisation's recent invitations.
-func (s *Store) FindInvitations(ctx context.Context, orgID int64) ([]people.Invitation, error) {
-	rows, err := s.q.InvitationList(ctx, s.Pool, orgID)
+func (s *PeopleStore) FindInvitations(ctx context.Context, orgID int64) ([]people.Invitation, error) {
+	rows, err := s.q.InvitationList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Invitations")
 	}
@@ -603,7 +624,7 @@ func (s *Store) FindInvitations(ctx context.Context, orgID int64) ([]people.Invi
 }
 
 // RevokeInvitation revokes a pending invitation.
-func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error {
+func (s *PeopleStore) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.InvitationRevoke(ctx, tx, dbq.InvitationRevokeParams{OrgID: orgID, ID: id})
 		if err != nil {
@@ -624,7 +645,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, actorID, id int64) 
 
 // CreatePasswordReset ends the person's outstanding reset links and stores
 // a new one's hash.
-func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time, m people.Mail) error {
+func (s *AccountStore) CreatePasswordReset(ctx context.Context, orgID, personID int64, hash []byte, expires time.Time, m people.Mail) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if m.IdemKey != "" {
 			used, err := s.q.OutboxKeyUsed(ctx, tx, dbq.OutboxKeyUsedParams{OrgID: orgID, IdemKey: m.IdemKey})
@@ -660,8 +681,8 @@ func (s *Store) CreatePasswordReset(ctx context.Context, orgID, personID int64, 
 }
 
 // FindPasswordReset looks a reset up by token hash.
-func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.PasswordReset, error) {
-	r, err := s.q.PasswordResetFindByToken(ctx, s.Pool, hash)
+func (s *AccountStore) FindPasswordReset(ctx context.Context, hash []byte) (people.PasswordReset, error) {
+	r, err := s.q.PasswordResetFindByToken(ctx, s.pool, hash)
 	if err != nil {
 		return people.PasswordReset{}, mapErr(err, "Password reset")
 	}
@@ -671,7 +692,7 @@ func (s *Store) FindPasswordReset(ctx context.Context, hash []byte) (people.Pass
 
 // UsePasswordReset uses a reset once: sets the password, ends the person's
 // other reset links and all their sessions.
-func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, hash string) error {
+func (s *AccountStore) UsePasswordReset(ctx context.Context, pr people.PasswordReset, hash string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n, err := s.q.PasswordResetUse(ctx, tx, pr.ID)
 		if err != nil {
@@ -702,45 +723,45 @@ func (s *Store) UsePasswordReset(ctx context.Context, pr people.PasswordReset, h
 }
 
 // RecordSession remembers which person a session token belongs to.
-func (s *Store) RecordSession(ctx context.Context, token string, personID int64, userAgent string) error {
+func (s *AccountStore) RecordSession(ctx context.Context, token string, personID int64, userAgent string) error {
 	if r := []rune(userAgent); len(r) > 300 {
 		userAgent = string(r[:300])
 	}
-	return mapErr(s.q.SessionUserRecordAgent(ctx, s.Pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
+	return mapErr(s.q.SessionUserRecordAgent(ctx, s.pool, dbq.SessionUserRecordAgentParams{Token: token, UserID: personID, UserAgent: userAgent}), "Session")
 }
 
 // ForgetSession drops a session token's owner record.
-func (s *Store) ForgetSession(ctx context.Context, token string) error {
-	return mapErr(s.q.SessionUserForget(ctx, s.Pool, token), "Session")
+func (s *AccountStore) ForgetSession(ctx context.Context, token string) error {
+	return mapErr(s.q.SessionUserForget(ctx, s.pool, token), "Session")
 }
 
 // PruneSessionUsers drops owner records of sessions that no longer exist.
-func (s *Store) PruneSessionUsers(ctx context.Context) error {
-	return s.q.SessionUsersPrune(ctx, s.Pool)
+func (s *AccountStore) PruneSessionUsers(ctx context.Context) error {
+	return s.q.SessionUsersPrune(ctx, s.pool)
 }
 
 // ImportDirectory loads what the CSV check needs to know.
-func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []string) (people.ImportDirectory, error) {
+func (s *PeopleStore) ImportDirectory(ctx context.Context, orgID int64, emails []string) (people.ImportDirectory, error) {
 	dir := people.ImportDirectory{
 		ExistingEmails:   map[string]bool{},
 		OrgPeopleByEmail: map[string]int64{},
 		TeamsByName:      map[string]int64{},
 	}
-	taken, err := s.q.UserEmailsTaken(ctx, s.Pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
+	taken, err := s.q.UserEmailsTaken(ctx, s.pool, dbq.UserEmailsTakenParams{OrgID: orgID, Emails: emails})
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}
 	for _, e := range taken {
 		dir.ExistingEmails[e] = true
 	}
-	org, err := s.q.UserOrgDirectory(ctx, s.Pool, orgID)
+	org, err := s.q.UserOrgDirectory(ctx, s.pool, orgID)
 	if err != nil {
 		return dir, mapErr(err, "People")
 	}
 	for _, r := range org {
 		dir.OrgPeopleByEmail[r.Email] = r.ID
 	}
-	teams, err := s.q.TeamsByName(ctx, s.Pool, orgID)
+	teams, err := s.q.TeamsByName(ctx, s.pool, orgID)
 	if err != nil {
 		return dir, mapErr(err, "Teams")
 	}
@@ -752,7 +773,7 @@ func (s *Store) ImportDirectory(ctx context.Context, orgID int64, emails []strin
 
 // ApplyImport creates every row, in manager-first order, with invitations, in
 // one transaction.
-func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time, mails []people.Mail) ([]people.Person, error) {
+func (s *PeopleStore) ApplyImport(ctx context.Context, orgID, actorID int64, rows []people.ImportRow, newTeams []string, hashes [][]byte, expires time.Time, mails []people.Mail) ([]people.Person, error) {
 	created := make([]people.Person, 0, len(rows))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
@@ -830,7 +851,7 @@ func (s *Store) ApplyImport(ctx context.Context, orgID, actorID int64, rows []pe
 
 // CreateAdmin adds an admin with a password to the organisation of that name,
 // creating the organisation if there is none. It is for the command line.
-func (s *Store) CreateAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Person, error) {
+func (s *PeopleStore) CreateAdmin(ctx context.Context, orgName string, in people.PersonInput, hash string) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := s.q.OrgFindByName(ctx, tx, orgName)
@@ -857,7 +878,7 @@ func (s *Store) CreateAdmin(ctx context.Context, orgName string, in people.Perso
 
 // TakeLimit reads key's rate-limit counter under a row lock, stores what
 // decide makes of it and returns decide's verdict.
-func (s *Store) TakeLimit(ctx context.Context, key string, now time.Time, decide func(people.LimitState) (people.LimitState, time.Duration)) (time.Duration, error) {
+func (s *LimitStore) TakeLimit(ctx context.Context, key string, now time.Time, decide func(people.LimitState) (people.LimitState, time.Duration)) (time.Duration, error) {
 	var wait time.Duration
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// A counter lost in a crash costs a guesser's few attempts nothing
@@ -878,12 +899,12 @@ func (s *Store) TakeLimit(ctx context.Context, key string, now time.Time, decide
 }
 
 // ClearLimit forgets a rate-limit counter.
-func (s *Store) ClearLimit(ctx context.Context, key string) error {
-	return mapErr(s.q.RateLimitClear(ctx, s.Pool, key), "Rate limit")
+func (s *LimitStore) ClearLimit(ctx context.Context, key string) error {
+	return mapErr(s.q.RateLimitClear(ctx, s.pool, key), "Rate limit")
 }
 
 // PruneLimits drops counters idle and unblocked since before.
-func (s *Store) PruneLimits(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.q.RateLimitPrune(ctx, s.Pool, before)
+func (s *LimitStore) PruneLimits(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.q.RateLimitPrune(ctx, s.pool, before)
 	return n, mapErr(err, "Rate limit")
 }

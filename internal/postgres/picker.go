@@ -28,7 +28,7 @@ func pickWords(text string) (q, first string) {
 }
 
 // SearchPeople finds people by part of their name, handle or email.
-func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
+func (s *PeopleStore) SearchPeople(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
 	q, first := pickWords(pq.Text)
 	if first == "" {
 		return nil, nil
@@ -37,13 +37,13 @@ func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQue
 	var err error
 	if longestWord(pq.Text) < trigramMin {
 		var short []dbq.PeopleSearchPrefixRow
-		short, err = s.q.PeopleSearchPrefix(ctx, s.Pool, dbq.PeopleSearchPrefixParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
+		short, err = s.q.PeopleSearchPrefix(ctx, s.pool, dbq.PeopleSearchPrefixParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
 			Q: strings.Fields(pq.Text)[0], Pattern: prefixPattern(pq.Text), RowLimit: int32(pq.Limit)})
 		for _, r := range short {
 			rows = append(rows, dbq.PeopleSearchRow(r))
 		}
 	} else {
-		rows, err = s.q.PeopleSearch(ctx, s.Pool, dbq.PeopleSearchParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
+		rows, err = s.q.PeopleSearch(ctx, s.pool, dbq.PeopleSearchParams{OrgID: orgID, IncludeInactive: pq.IncludeInactive,
 			First: first, Q: q, RowLimit: int32(pq.Limit)})
 	}
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Store) SearchPeople(ctx context.Context, orgID int64, pq people.PickQue
 }
 
 // SearchTeams finds teams by part of their name.
-func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
+func (s *PeopleStore) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuery) ([]people.Pick, error) {
 	q, first := pickWords(pq.Text)
 	if first == "" {
 		return nil, nil
@@ -66,12 +66,12 @@ func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuer
 	var err error
 	if longestWord(pq.Text) < trigramMin {
 		var short []dbq.TeamsSearchPrefixRow
-		short, err = s.q.TeamsSearchPrefix(ctx, s.Pool, dbq.TeamsSearchPrefixParams{OrgID: orgID, Q: strings.Fields(pq.Text)[0], Pattern: prefixPattern(pq.Text), RowLimit: int32(pq.Limit)})
+		short, err = s.q.TeamsSearchPrefix(ctx, s.pool, dbq.TeamsSearchPrefixParams{OrgID: orgID, Q: strings.Fields(pq.Text)[0], Pattern: prefixPattern(pq.Text), RowLimit: int32(pq.Limit)})
 		for _, r := range short {
 			rows = append(rows, dbq.TeamsSearchRow(r))
 		}
 	} else {
-		rows, err = s.q.TeamsSearch(ctx, s.Pool, dbq.TeamsSearchParams{OrgID: orgID, First: first, Q: q, RowLimit: int32(pq.Limit)})
+		rows, err = s.q.TeamsSearch(ctx, s.pool, dbq.TeamsSearchParams{OrgID: orgID, First: first, Q: q, RowLimit: int32(pq.Limit)})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search teams: %w", err)
@@ -84,12 +84,12 @@ func (s *Store) SearchTeams(ctx context.Context, orgID int64, pq people.PickQuer
 }
 
 // PeopleByHandleOrName finds the active people each text names exactly.
-func (s *Store) PeopleByHandleOrName(ctx context.Context, orgID int64, texts []string) (byHandle, byName map[string][]people.Pick, err error) {
+func (s *PeopleStore) PeopleByHandleOrName(ctx context.Context, orgID int64, texts []string) (byHandle, byName map[string][]people.Pick, err error) {
 	byHandle, byName = map[string][]people.Pick{}, map[string][]people.Pick{}
 	if len(texts) == 0 {
 		return byHandle, byName, nil
 	}
-	rows, err := s.q.PeopleByHandleOrName(ctx, s.Pool, dbq.PeopleByHandleOrNameParams{OrgID: orgID, Texts: texts})
+	rows, err := s.q.PeopleByHandleOrName(ctx, s.pool, dbq.PeopleByHandleOrNameParams{OrgID: orgID, Texts: texts})
 	if err != nil {
 		return nil, nil, fmt.Errorf("people by handle or name: %w", err)
 	}

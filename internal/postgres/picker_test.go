@@ -33,7 +33,7 @@ func TestPickerSearchFoldsAccentsAndStaysInTheOrganisation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f := testfx.Factory{Pool: pool}
 	org, other := f.Org(t, "Picker"), f.Org(t, "Elsewhere")
 	n := testfx.Next()
@@ -128,7 +128,7 @@ func TestResolveTypedNamesAndHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	svc := people.NewService(postgres.NewStore(pool), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f := testfx.Factory{Pool: pool}
 	org, other := f.Org(t, "Resolve"), f.Org(t, "Other")
 	n := testfx.Next()

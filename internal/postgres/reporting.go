@@ -6,8 +6,8 @@ import "context"
 // maintained by triggers on users) from every person's manager, in one
 // transaction that holds off changes to people. It returns how many rows
 // were missing and how many were stale: both 0 when the kept tree was right.
-func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64, err error) {
-	r, err := s.q.ReportingLinesRebuild(ctx, s.Pool)
+func (s *PeopleStore) RebuildReportingLines(ctx context.Context) (missing, stale int64, err error) {
+	r, err := s.q.ReportingLinesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Reporting tree")
 	}
@@ -18,8 +18,8 @@ func (s *Store) RebuildReportingLines(ctx context.Context) (missing, stale int64
 // (action_tallies, maintained by triggers on action_items) from the
 // actions, in one transaction that holds off changes to them. It returns how many rows were missing and how many were stale:
 // both 0 when the kept tallies were right.
-func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
-	r, err := s.q.CheckinTalliesRebuild(ctx, s.Pool)
+func (s *MeetingStore) RebuildCheckinTallies(ctx context.Context) (missing, stale int64, err error) {
+	r, err := s.q.CheckinTalliesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Check-in tallies")
 	}
@@ -31,8 +31,8 @@ func (s *Store) RebuildCheckinTallies(ctx context.Context) (missing, stale int64
 // one transaction that holds off changes to them. It returns how many rows
 // were missing and how many were stale: both 0 when the kept tallies were
 // right.
-func (s *Store) RebuildKudoTallies(ctx context.Context) (missing, stale int64, err error) {
-	r, err := s.q.KudoTalliesRebuild(ctx, s.Pool)
+func (s *KudosStore) RebuildKudoTallies(ctx context.Context) (missing, stale int64, err error) {
+	r, err := s.q.KudoTalliesRebuild(ctx, s.pool)
 	if err != nil {
 		return 0, 0, mapErr(err, "Kudo tallies")
 	}

@@ -58,7 +58,7 @@ func treeDiff(ctx context.Context, pool *pgxpool.Pool, withOld bool) ([]string, 
 
 type treeEnv struct {
 	pool   *pgxpool.Pool
-	st     *postgres.Store
+	st     *postgres.PeopleStore
 	orgs   [2]int64
 	admins [2]int64
 }
@@ -70,7 +70,7 @@ func newTreeEnv(t *testing.T) treeEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e := treeEnv{pool: pool, st: postgres.NewStore(pool)}
+	e := treeEnv{pool: pool, st: postgres.NewPeopleStore(pool, nil)}
 	f := testfx.Factory{Pool: pool}
 	for i := range e.orgs {
 		e.orgs[i] = f.Org(t, fmt.Sprintf("Tree %d", i))

@@ -24,7 +24,7 @@ import (
 // cardWrite runs a card change. A named card's change is announced at once;
 // an anonymous card's only marks its retro for the next batch. fn reports
 // whether the card is anonymous.
-func (s *Store) cardWrite(ctx context.Context, retroID int64, fn func(tx pgx.Tx) (anonymous bool, err error)) error {
+func (s *RetroStore) cardWrite(ctx context.Context, retroID int64, fn func(tx pgx.Tx) (anonymous bool, err error)) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		anon, err := fn(tx)
 		if err != nil {
@@ -39,14 +39,14 @@ func (s *Store) cardWrite(ctx context.Context, retroID int64, fn func(tx pgx.Tx)
 }
 
 // anonymousRetro says whether a retro's cards are anonymous.
-func (s *Store) anonymousRetro(ctx context.Context, tx pgx.Tx, orgID, retroID int64) (bool, error) {
+func (s *RetroStore) anonymousRetro(ctx context.Context, tx pgx.Tx, orgID, retroID int64) (bool, error) {
 	return s.q.RetroAnonymousOf(ctx, tx, dbq.RetroAnonymousOfParams{OrgID: orgID, ID: retroID})
 }
 
 // SealCards runs one batch: every retro whose anonymous cards changed since
 // the last batch has them written again in a random order, and gets one
 // "cards" event. It returns how many retros it sealed.
-func (s *Store) SealCards(ctx context.Context) (int, error) {
+func (s *RetroStore) SealCards(ctx context.Context) (int, error) {
 	var n int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		marked, err := s.q.RetroCardChangesTake(ctx, tx)
@@ -92,7 +92,7 @@ func (s *Store) SealCards(ctx context.Context) (int, error) {
 // browsers may be editing them); final gives them fresh ids and places
 // 1..n in a random order, unless votes or notes already point at them (a
 // retro moved back to Reflect), when they are only rewritten.
-func (s *Store) sealRetro(ctx context.Context, tx pgx.Tx, retroID int64, final bool) error {
+func (s *RetroStore) sealRetro(ctx context.Context, tx pgx.Tx, retroID int64, final bool) error {
 	if err := s.q.RetroCardChangeClear(ctx, tx, retroID); err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Store) sealRetro(ctx context.Context, tx pgx.Tx, retroID int64, final b
 
 // renumberCards deletes the retro's anonymous cards and inserts them again
 // in a random order, which gives them ids and places that follow no one.
-func (s *Store) renumberCards(ctx context.Context, tx pgx.Tx, retroID int64) error {
+func (s *RetroStore) renumberCards(ctx context.Context, tx pgx.Tx, retroID int64) error {
 	cards, err := s.q.RetroAnonymousCardsTake(ctx, tx, retroID)
 	if err != nil {
 		return err

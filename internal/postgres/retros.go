@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
 	"rapport/internal/live"
@@ -13,7 +14,14 @@ import (
 	"rapport/internal/retro"
 )
 
-var _ retro.Store = (*Store)(nil)
+var _ retro.Store = (*RetroStore)(nil)
+
+// RetroStore keeps team retrospectives: columns, cards, groups, votes,
+// notes and actions, and who facilitates.
+type RetroStore struct{ base }
+
+// NewRetroStore returns the retrospective store on pool.
+func NewRetroStore(pool *pgxpool.Pool) *RetroStore { return &RetroStore{newBase(pool)} }
 
 // retroEvent announces a change to a retro's room. The payload names the
 // retro and what changed, never a person: watchers re-fetch the board with
@@ -24,7 +32,7 @@ func retroEvent(ctx context.Context, tx pgx.Tx, retroID int64, kind string) erro
 
 // retroWrite runs fn in a transaction and publishes kind on the retro's topic
 // in the same transaction.
-func (s *Store) retroWrite(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) error) error {
+func (s *RetroStore) retroWrite(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) error) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
@@ -38,7 +46,7 @@ func (s *Store) retroWrite(ctx context.Context, retroID int64, kind, what string
 // (a double submit, a move already made): fn reports whether it changed
 // anything, and only a change is announced. An unchanged room makes no
 // browser re-fetch the board.
-func (s *Store) retroChange(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) (bool, error)) error {
+func (s *RetroStore) retroChange(ctx context.Context, retroID int64, kind, what string, fn func(tx pgx.Tx) (bool, error)) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		changed, err := fn(tx)
 		if err != nil || !changed {
@@ -50,8 +58,8 @@ func (s *Store) retroChange(ctx context.Context, retroID int64, kind, what strin
 }
 
 // RetroAccess says what a person may do with a team's retros.
-func (s *Store) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (retro.Access, error) {
-	r, err := s.q.RetroAccess(ctx, s.Pool, dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+func (s *RetroStore) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (retro.Access, error) {
+	r, err := s.q.RetroAccess(ctx, s.pool, dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	if err != nil {
 		return retro.Access{}, mapErr(err, "Team")
 	}
@@ -63,8 +71,8 @@ func (s *Store) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (r
 }
 
 // RetroMembers lists a team's active members.
-func (s *Store) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
-	rows, err := s.q.RetroTeamMembers(ctx, s.Pool, dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
+func (s *RetroStore) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
+	rows, err := s.q.RetroTeamMembers(ctx, s.pool, dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Member, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Member{ID: r.ID, Name: r.Name}
@@ -73,8 +81,8 @@ func (s *Store) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.
 }
 
 // Facilitators lists the people a team named to run its retros.
-func (s *Store) Facilitators(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
-	rows, err := s.q.RetroFacilitators(ctx, s.Pool, dbq.RetroFacilitatorsParams{OrgID: orgID, TeamID: teamID})
+func (s *RetroStore) Facilitators(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
+	rows, err := s.q.RetroFacilitators(ctx, s.pool, dbq.RetroFacilitatorsParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Member, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Member{ID: r.ID, Name: r.Name}
@@ -83,19 +91,19 @@ func (s *Store) Facilitators(ctx context.Context, orgID, teamID int64) ([]retro.
 }
 
 // SetFacilitator names or un-names a facilitator.
-func (s *Store) SetFacilitator(ctx context.Context, orgID, teamID, userID int64, on bool) error {
+func (s *RetroStore) SetFacilitator(ctx context.Context, orgID, teamID, userID int64, on bool) error {
 	var err error
 	if on {
-		err = s.q.RetroFacilitatorAdd(ctx, s.Pool, dbq.RetroFacilitatorAddParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+		err = s.q.RetroFacilitatorAdd(ctx, s.pool, dbq.RetroFacilitatorAddParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	} else {
-		err = s.q.RetroFacilitatorRemove(ctx, s.Pool, dbq.RetroFacilitatorRemoveParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+		err = s.q.RetroFacilitatorRemove(ctx, s.pool, dbq.RetroFacilitatorRemoveParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	}
 	return mapErr(err, "Facilitator")
 }
 
 // CreateRetro stores a retro with its columns; the same form submitted twice
 // stores one and answers both with its id.
-func (s *Store) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64, in retro.Input, cols []retro.Column) (int64, error) {
+func (s *RetroStore) CreateRetro(ctx context.Context, orgID, teamID, creatorID int64, in retro.Input, cols []retro.Column) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var tb *int16
@@ -136,8 +144,8 @@ func retroFromRow(r dbq.RetroGetRow) retro.Retro {
 }
 
 // FindRetro returns a retro of the organisation.
-func (s *Store) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, error) {
-	r, err := s.q.RetroGet(ctx, s.Pool, dbq.RetroGetParams{OrgID: orgID, ID: id})
+func (s *RetroStore) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, error) {
+	r, err := s.q.RetroGet(ctx, s.pool, dbq.RetroGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return retro.Retro{}, mapErr(err, "Retro")
 	}
@@ -145,8 +153,8 @@ func (s *Store) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, er
 }
 
 // TeamRetros lists a team's retros, newest first.
-func (s *Store) TeamRetros(ctx context.Context, orgID, teamID int64) ([]retro.Retro, error) {
-	rows, err := s.q.RetrosForTeam(ctx, s.Pool, dbq.RetrosForTeamParams{OrgID: orgID, TeamID: teamID})
+func (s *RetroStore) TeamRetros(ctx context.Context, orgID, teamID int64) ([]retro.Retro, error) {
+	rows, err := s.q.RetrosForTeam(ctx, s.pool, dbq.RetrosForTeamParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Retro, len(rows))
 	for i, r := range rows {
 		out[i] = retroFromRow(dbq.RetroGetRow(r))
@@ -155,7 +163,7 @@ func (s *Store) TeamRetros(ctx context.Context, orgID, teamID int64) ([]retro.Re
 }
 
 // MoveRetro changes the phase if it still is from.
-func (s *Store) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.Phase, now time.Time) (bool, error) {
+func (s *RetroStore) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.Phase, now time.Time) (bool, error) {
 	var moved bool
 	err := s.retroChange(ctx, id, "phase", "Retro", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroMove(ctx, tx, dbq.RetroMoveParams{OrgID: orgID, ID: id, FromPhase: dbq.RetroPhase(from), ToPhase: dbq.RetroPhase(to), Now: now})
@@ -169,8 +177,8 @@ func (s *Store) MoveRetro(ctx context.Context, orgID, id int64, from, to retro.P
 }
 
 // Columns lists a retro's columns in order.
-func (s *Store) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Column, error) {
-	rows, err := s.q.RetroColumns(ctx, s.Pool, dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Column, error) {
+	rows, err := s.q.RetroColumns(ctx, s.pool, dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Column, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Column{ID: r.ID, Position: int(r.Position), Title: r.Title, Kudos: r.Kudos}
@@ -179,8 +187,8 @@ func (s *Store) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Colu
 }
 
 // Cards lists a retro's cards in board order.
-func (s *Store) Cards(ctx context.Context, orgID, retroID int64) ([]retro.StoredCard, error) {
-	rows, err := s.q.RetroCards(ctx, s.Pool, dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) Cards(ctx context.Context, orgID, retroID int64) ([]retro.StoredCard, error) {
+	rows, err := s.q.RetroCards(ctx, s.pool, dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.StoredCard, len(rows))
 	for i, r := range rows {
 		out[i] = retro.StoredCard{Card: retro.Card{ID: r.ID, ColumnID: r.ColumnID, GroupID: r.GroupID, Body: r.Body,
@@ -190,8 +198,8 @@ func (s *Store) Cards(ctx context.Context, orgID, retroID int64) ([]retro.Stored
 }
 
 // Groups lists a retro's groups.
-func (s *Store) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group, error) {
-	rows, err := s.q.RetroGroups(ctx, s.Pool, dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group, error) {
+	rows, err := s.q.RetroGroups(ctx, s.pool, dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Group, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Group{ID: r.ID, Name: r.Name}
@@ -200,8 +208,8 @@ func (s *Store) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group
 }
 
 // Notes lists a retro's discussion notes.
-func (s *Store) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, error) {
-	rows, err := s.q.RetroNotes(ctx, s.Pool, dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, error) {
+	rows, err := s.q.RetroNotes(ctx, s.pool, dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Note, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Note{ID: r.ID, CardID: r.CardID, GroupID: r.GroupID, Body: r.Body}
@@ -210,8 +218,8 @@ func (s *Store) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, 
 }
 
 // Tallies counts a retro's votes per topic, without voters.
-func (s *Store) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroTallies(ctx, s.Pool, dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.VoteTally, error) {
+	rows, err := s.q.RetroTallies(ctx, s.pool, dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -220,8 +228,8 @@ func (s *Store) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.Vote
 }
 
 // VotesOf counts one voter's votes per topic.
-func (s *Store) VotesOf(ctx context.Context, orgID, retroID, voterID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroVotesOf(ctx, s.Pool, dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
+func (s *RetroStore) VotesOf(ctx context.Context, orgID, retroID, voterID int64) ([]retro.VoteTally, error) {
+	rows, err := s.q.RetroVotesOf(ctx, s.pool, dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -232,7 +240,7 @@ func (s *Store) VotesOf(ctx context.Context, orgID, retroID, voterID int64) ([]r
 var errMovedOn = core.Errorf(core.ECONFLICT, "The retro has moved on from Reflect: cards can no longer be written or changed.")
 
 // AddCard stores a card while the retro is in Reflect.
-func (s *Store) AddCard(ctx context.Context, orgID, retroID int64, c retro.NewCard) (int64, error) {
+func (s *RetroStore) AddCard(ctx context.Context, orgID, retroID int64, c retro.NewCard) (int64, error) {
 	var id int64
 	anon := c.AuthorID == nil
 	err := s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
@@ -256,7 +264,7 @@ func (s *Store) AddCard(ctx context.Context, orgID, retroID int64, c retro.NewCa
 }
 
 // UpdateCard changes a card's text while the retro is in Reflect.
-func (s *Store) UpdateCard(ctx context.Context, orgID, retroID, cardID int64, body string) error {
+func (s *RetroStore) UpdateCard(ctx context.Context, orgID, retroID, cardID int64, body string) error {
 	return s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroCardUpdate(ctx, tx, dbq.RetroCardUpdateParams{OrgID: orgID, RetroID: retroID, ID: cardID, Body: body})
 		if err == nil && n == 0 {
@@ -270,7 +278,7 @@ func (s *Store) UpdateCard(ctx context.Context, orgID, retroID, cardID int64, bo
 }
 
 // DeleteCard removes a card while the retro is in Reflect.
-func (s *Store) DeleteCard(ctx context.Context, orgID, retroID, cardID int64) error {
+func (s *RetroStore) DeleteCard(ctx context.Context, orgID, retroID, cardID int64) error {
 	return s.cardWrite(ctx, retroID, func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroCardDelete(ctx, tx, dbq.RetroCardDeleteParams{OrgID: orgID, RetroID: retroID, ID: cardID})
 		if err == nil && n == 0 {
@@ -287,7 +295,7 @@ func (s *Store) DeleteCard(ctx context.Context, orgID, retroID, cardID int64) er
 // or out of any group, and removes groups left empty. Moves are serialised
 // per retro; a card already where the move would put it (a double submit)
 // changes nothing.
-func (s *Store) GroupCard(ctx context.Context, orgID, retroID, cardID int64, groupID *int64, newGroup string) error {
+func (s *RetroStore) GroupCard(ctx context.Context, orgID, retroID, cardID int64, groupID *int64, newGroup string) error {
 	return s.retroChange(ctx, retroID, "group", "Card", func(tx pgx.Tx) (bool, error) {
 		if _, err := s.q.RetroLock(ctx, tx, dbq.RetroLockParams{OrgID: orgID, ID: retroID}); err != nil {
 			return false, err
@@ -337,7 +345,7 @@ func sameID(a, b *int64) bool {
 // AddVote stores one vote within the limits. The retro row is locked so two
 // tabs voting at once cannot pass the limit together, and the same form
 // submitted again finds its key used and changes nothing.
-func (s *Store) AddVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef, idemKey string, perPerson, perCard int) error {
+func (s *RetroStore) AddVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef, idemKey string, perPerson, perCard int) error {
 	return s.retroChange(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) (bool, error) {
 		phase, err := s.q.RetroLock(ctx, tx, dbq.RetroLockParams{OrgID: orgID, ID: retroID})
 		if err != nil {
@@ -374,7 +382,7 @@ func (s *Store) AddVote(ctx context.Context, orgID, retroID, voterID int64, t re
 	})
 }
 
-func (s *Store) checkTopic(ctx context.Context, tx pgx.Tx, orgID, retroID int64, t retro.TopicRef) error {
+func (s *RetroStore) checkTopic(ctx context.Context, tx pgx.Tx, orgID, retroID int64, t retro.TopicRef) error {
 	var ok bool
 	var err error
 	switch {
@@ -393,7 +401,7 @@ func (s *Store) checkTopic(ctx context.Context, tx pgx.Tx, orgID, retroID int64,
 }
 
 // RemoveVote takes back one of the voter's votes on a topic.
-func (s *Store) RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef) error {
+func (s *RetroStore) RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t retro.TopicRef) error {
 	return s.retroChange(ctx, retroID, "vote", "Vote", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroVoteRemove(ctx, tx, dbq.RetroVoteRemoveParams{OrgID: orgID, RetroID: retroID, VoterID: voterID, CardID: t.CardID, GroupID: t.GroupID})
 		return n > 0, err
@@ -402,7 +410,7 @@ func (s *Store) RemoveVote(ctx context.Context, orgID, retroID, voterID int64, t
 
 // AddNote stores a discussion note on a topic of the retro; the same form
 // submitted twice stores and announces one.
-func (s *Store) AddNote(ctx context.Context, orgID, retroID int64, t retro.TopicRef, body, idemKey string) error {
+func (s *RetroStore) AddNote(ctx context.Context, orgID, retroID int64, t retro.TopicRef, body, idemKey string) error {
 	return s.retroChange(ctx, retroID, "note", "Note", func(tx pgx.Tx) (bool, error) {
 		if err := s.checkTopic(ctx, tx, orgID, retroID, t); err != nil {
 			return false, err
@@ -414,7 +422,7 @@ func (s *Store) AddNote(ctx context.Context, orgID, retroID int64, t retro.Topic
 
 // AddRetroAction stores an action; the same form submitted twice stores and
 // announces one.
-func (s *Store) AddRetroAction(ctx context.Context, orgID, retroID, teamID int64, in retro.ActionInput, due time.Time) error {
+func (s *RetroStore) AddRetroAction(ctx context.Context, orgID, retroID, teamID int64, in retro.ActionInput, due time.Time) error {
 	return s.retroChange(ctx, retroID, "action", "Action", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroActionAdd(ctx, tx, dbq.RetroActionAddParams{OrgID: orgID, RetroID: retroID, TeamID: teamID, Body: in.Body,
 			OwnerID: in.OwnerID, DueOn: due, IdemKey: in.IdemKey})
@@ -424,7 +432,7 @@ func (s *Store) AddRetroAction(ctx context.Context, orgID, retroID, teamID int64
 
 // ReviewAction settles an earlier retro's action of the team; settling it the
 // same way again changes nothing and announces nothing.
-func (s *Store) ReviewAction(ctx context.Context, orgID, retroID, teamID, actionID int64, status retro.ActionStatus, now time.Time) error {
+func (s *RetroStore) ReviewAction(ctx context.Context, orgID, retroID, teamID, actionID int64, status retro.ActionStatus, now time.Time) error {
 	return s.retroChange(ctx, retroID, "review", "Action", func(tx pgx.Tx) (bool, error) {
 		n, err := s.q.RetroActionReview(ctx, tx, dbq.RetroActionReviewParams{OrgID: orgID, TeamID: teamID, ID: actionID,
 			Status: dbq.RetroActionStatus(status), ReviewedRetroID: &retroID, Now: now})
@@ -447,8 +455,8 @@ func actionFromRow(r dbq.RetroActionsOfRetroRow, retroID int64) retro.Action {
 }
 
 // RetroActions lists the actions a retro agreed.
-func (s *Store) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOfRetro(ctx, s.Pool, dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro.Action, error) {
+	rows, err := s.q.RetroActionsOfRetro(ctx, s.pool, dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(r, retroID)
@@ -458,8 +466,8 @@ func (s *Store) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro
 
 // OpenTeamActions lists the team's open actions from other retros than
 // retroID (0: all), and those retroID has reviewed.
-func (s *Store) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.Pool, dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
+func (s *RetroStore) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int64) ([]retro.Action, error) {
+	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.pool, dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), retroID)
@@ -468,8 +476,8 @@ func (s *Store) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int6
 }
 
 // OpenActionsOwnedBy lists a person's open retro actions, soonest due first.
-func (s *Store) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.Pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
+func (s *RetroStore) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]retro.Action, error) {
+	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), 0)
@@ -479,8 +487,8 @@ func (s *Store) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([
 
 // FollowThrough counts, per quarter since since, the team's actions due and
 // those done by their due date.
-func (s *Store) FollowThrough(ctx context.Context, orgID, teamID int64, since time.Time) ([]retro.Quarter, error) {
-	rows, err := s.q.RetroFollowThrough(ctx, s.Pool, dbq.RetroFollowThroughParams{OrgID: orgID, TeamID: teamID, Since: since})
+func (s *RetroStore) FollowThrough(ctx context.Context, orgID, teamID int64, since time.Time) ([]retro.Quarter, error) {
+	rows, err := s.q.RetroFollowThrough(ctx, s.pool, dbq.RetroFollowThroughParams{OrgID: orgID, TeamID: teamID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Action")
 	}
@@ -506,8 +514,8 @@ func quarterLabel(t time.Time) string {
 }
 
 // KudoCards lists the named cards of a retro's Kudos column not yet given.
-func (s *Store) KudoCards(ctx context.Context, orgID, retroID int64) ([]retro.KudoCard, error) {
-	rows, err := s.q.RetroKudoCards(ctx, s.Pool, dbq.RetroKudoCardsParams{OrgID: orgID, RetroID: retroID})
+func (s *RetroStore) KudoCards(ctx context.Context, orgID, retroID int64) ([]retro.KudoCard, error) {
+	rows, err := s.q.RetroKudoCards(ctx, s.pool, dbq.RetroKudoCardsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.KudoCard, len(rows))
 	for i, r := range rows {
 		out[i] = retro.KudoCard{ID: r.ID, AuthorID: r.AuthorID, Body: r.Body, KudoVisibility: r.KudoVisibility}
@@ -516,6 +524,6 @@ func (s *Store) KudoCards(ctx context.Context, orgID, retroID int64) ([]retro.Ku
 }
 
 // MarkKudo records the kudo a card became.
-func (s *Store) MarkKudo(ctx context.Context, orgID, cardID, kudoID int64) error {
-	return mapErr(s.q.RetroCardMarkKudo(ctx, s.Pool, dbq.RetroCardMarkKudoParams{OrgID: orgID, ID: cardID, KudoID: &kudoID}), "Card")
+func (s *RetroStore) MarkKudo(ctx context.Context, orgID, cardID, kudoID int64) error {
+	return mapErr(s.q.RetroCardMarkKudo(ctx, s.pool, dbq.RetroCardMarkKudoParams{OrgID: orgID, ID: cardID, KudoID: &kudoID}), "Card")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
@@ -16,32 +17,39 @@ import (
 	"rapport/internal/review"
 )
 
-var _ review.Store = (*Store)(nil)
+var _ review.Store = (*ReviewStore)(nil)
+
+// ReviewStore keeps competency frameworks, review cycles, their
+// participants and ratings, evidence and its consent, and due notices.
+type ReviewStore struct{ base }
+
+// NewReviewStore returns the review store on pool.
+func NewReviewStore(pool *pgxpool.Pool) *ReviewStore { return &ReviewStore{newBase(pool)} }
 
 // Framework returns a framework version with its entries and scale; version
 // 0 is the latest. An organisation without a version gets version 1 first.
-func (s *Store) Framework(ctx context.Context, orgID, versionID int64) (review.Framework, error) {
+func (s *ReviewStore) Framework(ctx context.Context, orgID, versionID int64) (review.Framework, error) {
 	var (
 		v   dbq.FrameworkVersion
 		err error
 	)
 	if versionID == 0 {
-		v, err = s.q.FrameworkLatest(ctx, s.Pool, orgID)
+		v, err = s.q.FrameworkLatest(ctx, s.pool, orgID)
 		if core.ErrorCode(mapErr(err, "")) == core.ENOTFOUND {
-			if err = s.q.FrameworkSeed(ctx, s.Pool, orgID); err == nil {
-				v, err = s.q.FrameworkLatest(ctx, s.Pool, orgID)
+			if err = s.q.FrameworkSeed(ctx, s.pool, orgID); err == nil {
+				v, err = s.q.FrameworkLatest(ctx, s.pool, orgID)
 			}
 		}
 	} else {
-		v, err = s.q.FrameworkVersionGet(ctx, s.Pool, dbq.FrameworkVersionGetParams{OrgID: orgID, ID: versionID})
+		v, err = s.q.FrameworkVersionGet(ctx, s.pool, dbq.FrameworkVersionGetParams{OrgID: orgID, ID: versionID})
 	}
 	if err != nil {
 		return review.Framework{}, mapErr(err, "Framework")
 	}
-	return s.frameworkOf(ctx, s.Pool, v)
+	return s.frameworkOf(ctx, s.pool, v)
 }
 
-func (s *Store) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVersion) (review.Framework, error) {
+func (s *ReviewStore) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVersion) (review.Framework, error) {
 	f := review.Framework{Version: review.Version{ID: v.ID, OrgID: v.OrgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}}
 	es, err := s.q.FrameworkEntries(ctx, db, v.ID)
 	if err != nil {
@@ -63,8 +71,8 @@ func (s *Store) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVer
 }
 
 // FrameworkVersions lists an organisation's versions, newest first.
-func (s *Store) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Version, error) {
-	rows, err := s.q.FrameworkVersions(ctx, s.Pool, orgID)
+func (s *ReviewStore) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Version, error) {
+	rows, err := s.q.FrameworkVersions(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Framework")
 	}
@@ -77,7 +85,7 @@ func (s *Store) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Ve
 
 // SaveFramework stores the entries and scale as the next version.
 // The same form submitted twice saves one version and answers both with it.
-func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []review.Entry, scale []review.Level) (review.Version, error) {
+func (s *ReviewStore) SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []review.Entry, scale []review.Level) (review.Version, error) {
 	var out review.Version
 	byKey := func(db dbq.DBTX) (review.Version, error) {
 		v, err := s.q.FrameworkVersionByIdem(ctx, db, dbq.FrameworkVersionByIdemParams{OrgID: orgID, IdemKey: key})
@@ -107,7 +115,7 @@ func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, k
 		out = review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}
 		return s.audit(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number))
 	})
-	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	return out, mapErr(err, "Framework version")
@@ -125,7 +133,7 @@ func cycleFrom(c dbq.ReviewCycle) review.Cycle {
 
 // CreateCycle stores a cycle and its people in one transaction. A cycle of
 // the same name is a conflict, so a double submit creates one.
-func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.ParsedCycle, versionID int64, people []review.Member) (int64, error) {
+func (s *ReviewStore) CreateCycle(ctx context.Context, orgID, actorID int64, p review.ParsedCycle, versionID int64, people []review.Member) (int64, error) {
 	var id int64
 	byKey := func(db dbq.DBTX) (int64, error) {
 		return s.q.CycleByIdem(ctx, db, dbq.CycleByIdemParams{OrgID: orgID, IdemKey: p.IdemKey})
@@ -148,7 +156,7 @@ func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.
 		}
 		return s.audit(ctx, tx, orgID, actorID, "review.cycle.create", fmt.Sprintf("cycle:%d", id))
 	})
-	if prev, ok := storedBefore(err, p.IdemKey, func() (int64, error) { return byKey(s.Pool) }); ok {
+	if prev, ok := storedBefore(err, p.IdemKey, func() (int64, error) { return byKey(s.pool) }); ok {
 		return prev, nil
 	}
 	if core.ErrorCode(mapErr(err, "")) == core.ECONFLICT {
@@ -158,7 +166,7 @@ func (s *Store) CreateCycle(ctx context.Context, orgID, actorID int64, p review.
 	return id, mapErr(err, "Review cycle")
 }
 
-func (s *Store) addParticipants(ctx context.Context, tx pgx.Tx, orgID, cycleID int64, people []review.Member) (int, error) {
+func (s *ReviewStore) addParticipants(ctx context.Context, tx pgx.Tx, orgID, cycleID int64, people []review.Member) (int, error) {
 	added := 0
 	for _, m := range people {
 		_, err := s.q.ParticipantAdd(ctx, tx, dbq.ParticipantAddParams{CycleID: cycleID, OrgID: orgID, PersonID: m.ID, ManagerID: m.ManagerID})
@@ -174,7 +182,7 @@ func (s *Store) addParticipants(ctx context.Context, tx pgx.Tx, orgID, cycleID i
 }
 
 // AddParticipants adds people who are not in the cycle yet.
-func (s *Store) AddParticipants(ctx context.Context, orgID, actorID, cycleID int64, people []review.Member) (int, error) {
+func (s *ReviewStore) AddParticipants(ctx context.Context, orgID, actorID, cycleID int64, people []review.Member) (int, error) {
 	var added int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -187,8 +195,8 @@ func (s *Store) AddParticipants(ctx context.Context, orgID, actorID, cycleID int
 }
 
 // FindCycle returns a cycle of the organisation.
-func (s *Store) FindCycle(ctx context.Context, orgID, id int64) (review.Cycle, error) {
-	c, err := s.q.CycleGet(ctx, s.Pool, dbq.CycleGetParams{OrgID: orgID, ID: id})
+func (s *ReviewStore) FindCycle(ctx context.Context, orgID, id int64) (review.Cycle, error) {
+	c, err := s.q.CycleGet(ctx, s.pool, dbq.CycleGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return review.Cycle{}, mapErr(err, "Review cycle")
 	}
@@ -196,8 +204,8 @@ func (s *Store) FindCycle(ctx context.Context, orgID, id int64) (review.Cycle, e
 }
 
 // Cycles lists the cycles the viewer may see.
-func (s *Store) Cycles(ctx context.Context, orgID, viewerID int64, all bool) ([]review.CycleSummary, error) {
-	rows, err := s.q.CycleList(ctx, s.Pool, dbq.CycleListParams{OrgID: orgID, ViewerID: viewerID, AllVisible: all})
+func (s *ReviewStore) Cycles(ctx context.Context, orgID, viewerID int64, all bool) ([]review.CycleSummary, error) {
+	rows, err := s.q.CycleList(ctx, s.pool, dbq.CycleListParams{OrgID: orgID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Review cycles")
 	}
@@ -218,8 +226,8 @@ func deref(p *int64) int64 {
 }
 
 // Participants lists the cycle's people the viewer may see.
-func (s *Store) Participants(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.Participant, error) {
-	rows, err := s.q.ParticipantsForCycle(ctx, s.Pool, dbq.ParticipantsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
+func (s *ReviewStore) Participants(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.Participant, error) {
+	rows, err := s.q.ParticipantsForCycle(ctx, s.pool, dbq.ParticipantsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
 	}
@@ -233,8 +241,8 @@ func (s *Store) Participants(ctx context.Context, orgID, cycleID, viewerID int64
 }
 
 // Participant returns one person's review in a cycle.
-func (s *Store) Participant(ctx context.Context, orgID, cycleID, personID int64) (review.Participant, error) {
-	r, err := s.q.ParticipantGet(ctx, s.Pool, dbq.ParticipantGetParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
+func (s *ReviewStore) Participant(ctx context.Context, orgID, cycleID, personID int64) (review.Participant, error) {
+	r, err := s.q.ParticipantGet(ctx, s.pool, dbq.ParticipantGetParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
 	if err != nil {
 		return review.Participant{}, mapErr(err, "Review")
 	}
@@ -260,8 +268,8 @@ func ratingArg(v int) *int16 {
 }
 
 // Ratings returns a review's ratings by competency.
-func (s *Store) Ratings(ctx context.Context, orgID, cycleID, personID int64) (map[int64]review.Rating, error) {
-	rows, err := s.q.RatingsFor(ctx, s.Pool, dbq.RatingsForParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
+func (s *ReviewStore) Ratings(ctx context.Context, orgID, cycleID, personID int64) (map[int64]review.Rating, error) {
+	rows, err := s.q.RatingsFor(ctx, s.pool, dbq.RatingsForParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Review")
 	}
@@ -274,8 +282,8 @@ func (s *Store) Ratings(ctx context.Context, orgID, cycleID, personID int64) (ma
 }
 
 // CycleRatings lists the ratings of the cycle's people the viewer may see.
-func (s *Store) CycleRatings(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.RatingRow, error) {
-	rows, err := s.q.RatingsForCycle(ctx, s.Pool, dbq.RatingsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
+func (s *ReviewStore) CycleRatings(ctx context.Context, orgID, cycleID, viewerID int64, all bool) ([]review.RatingRow, error) {
+	rows, err := s.q.RatingsForCycle(ctx, s.pool, dbq.RatingsForCycleParams{OrgID: orgID, CycleID: cycleID, ViewerID: viewerID, AllVisible: all})
 	if err != nil {
 		return nil, mapErr(err, "Ratings")
 	}
@@ -287,7 +295,7 @@ func (s *Store) CycleRatings(ctx context.Context, orgID, cycleID, viewerID int64
 }
 
 // lockState locks a review and checks it is in one of allowed.
-func (s *Store) lockState(ctx context.Context, tx pgx.Tx, orgID, cycleID, personID int64, allowed []review.State) error {
+func (s *ReviewStore) lockState(ctx context.Context, tx pgx.Tx, orgID, cycleID, personID int64, allowed []review.State) error {
 	st, err := s.q.ParticipantLock(ctx, tx, dbq.ParticipantLockParams{OrgID: orgID, CycleID: cycleID, PersonID: personID})
 	if err != nil {
 		return mapErr(err, "Review")
@@ -298,7 +306,7 @@ func (s *Store) lockState(ctx context.Context, tx pgx.Tx, orgID, cycleID, person
 	return nil
 }
 
-func (s *Store) transition(ctx context.Context, tx pgx.Tx, orgID, cycleID, personID int64, from, to review.State, comment string, actorID int64) error {
+func (s *ReviewStore) transition(ctx context.Context, tx pgx.Tx, orgID, cycleID, personID int64, from, to review.State, comment string, actorID int64) error {
 	var actor *int64
 	if actorID != 0 {
 		actor = &actorID
@@ -309,7 +317,7 @@ func (s *Store) transition(ctx context.Context, tx pgx.Tx, orgID, cycleID, perso
 }
 
 // SaveSelf writes the person's self-assessment and, with next, submits it.
-func (s *Store) SaveSelf(ctx context.Context, orgID, cycleID, personID int64, ratings []review.Rating, allowed []review.State, next review.State) error {
+func (s *ReviewStore) SaveSelf(ctx context.Context, orgID, cycleID, personID int64, ratings []review.Rating, allowed []review.State, next review.State) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.lockState(ctx, tx, orgID, cycleID, personID, allowed); err != nil {
 			return err
@@ -329,7 +337,7 @@ func (s *Store) SaveSelf(ctx context.Context, orgID, cycleID, personID int64, ra
 }
 
 // SaveManager writes the reviewer's part and, with next, submits it.
-func (s *Store) SaveManager(ctx context.Context, orgID, cycleID, personID int64, summary string, ratings []review.Rating, allowed []review.State, next review.State) error {
+func (s *ReviewStore) SaveManager(ctx context.Context, orgID, cycleID, personID int64, summary string, ratings []review.Rating, allowed []review.State, next review.State) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.lockState(ctx, tx, orgID, cycleID, personID, allowed); err != nil {
 			return err
@@ -356,7 +364,7 @@ func (s *Store) SaveManager(ctx context.Context, orgID, cycleID, personID int64,
 }
 
 // Transition moves a review on; finalising is written to the audit log.
-func (s *Store) Transition(ctx context.Context, orgID, actorID, cycleID, personID int64, from, to review.State, comment string) error {
+func (s *ReviewStore) Transition(ctx context.Context, orgID, actorID, cycleID, personID int64, from, to review.State, comment string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.lockState(ctx, tx, orgID, cycleID, personID, []review.State{from}); err != nil {
 			return err
@@ -385,20 +393,20 @@ func members[T ~struct {
 }
 
 // TeamPeople lists a team's active members.
-func (s *Store) TeamPeople(ctx context.Context, orgID, teamID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleForTeam(ctx, s.Pool, dbq.PeopleForTeamParams{OrgID: orgID, TeamID: teamID})
+func (s *ReviewStore) TeamPeople(ctx context.Context, orgID, teamID int64) ([]review.Member, error) {
+	rows, err := s.q.PeopleForTeam(ctx, s.pool, dbq.PeopleForTeamParams{OrgID: orgID, TeamID: teamID})
 	return members(rows), mapErr(err, "Team")
 }
 
 // TreePeople lists the active people below a manager.
-func (s *Store) TreePeople(ctx context.Context, orgID, rootID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleUnder(ctx, s.Pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: rootID})
+func (s *ReviewStore) TreePeople(ctx context.Context, orgID, rootID int64) ([]review.Member, error) {
+	rows, err := s.q.PeopleUnder(ctx, s.pool, dbq.PeopleUnderParams{OrgID: orgID, RootID: rootID})
 	return members(rows), mapErr(err, "People")
 }
 
 // AllPeople lists the organisation's active people.
-func (s *Store) AllPeople(ctx context.Context, orgID int64) ([]review.Member, error) {
-	rows, err := s.q.PeopleAll(ctx, s.Pool, orgID)
+func (s *ReviewStore) AllPeople(ctx context.Context, orgID int64) ([]review.Member, error) {
+	rows, err := s.q.PeopleAll(ctx, s.pool, orgID)
 	return members(rows), mapErr(err, "People")
 }
 
@@ -406,7 +414,7 @@ func (s *Store) AllPeople(ctx context.Context, orgID int64) ([]review.Member, er
 // in two queries, whatever their number: the 1:1 series with held counts and
 // pauses (cadence kept is computed from the schedule, as on the check-in
 // pages), and the other figures in one set-based pass.
-func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
+func (s *ReviewStore) CuesForPeople(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
 	if len(personIDs) == 0 {
 		return map[int64]review.Cues{}, nil
 	}
@@ -418,11 +426,11 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		series, err = s.q.CueSeries(gctx, s.Pool, dbq.CueSeriesParams{OrgID: orgID, PersonIds: personIDs, WinFrom: from, WinTo: until})
+		series, err = s.q.CueSeries(gctx, s.pool, dbq.CueSeriesParams{OrgID: orgID, PersonIds: personIDs, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		figs, err = s.q.CueFigures(gctx, s.Pool, dbq.CueFiguresParams{OrgID: orgID, PersonIds: personIDs,
+		figs, err = s.q.CueFigures(gctx, s.pool, dbq.CueFiguresParams{OrgID: orgID, PersonIds: personIDs,
 			FromDate: from, ToDate: until, Today: today, WinFrom: from, WinTo: until})
 		return err
 	})
@@ -434,7 +442,7 @@ func (s *Store) CuesForPeople(ctx context.Context, orgID int64, personIDs []int6
 
 // cuesOn is CuesForPeople on one connection or transaction: its two
 // queries one after the other.
-func (s *Store) cuesOn(ctx context.Context, db dbq.DBTX, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
+func (s *base) cuesOn(ctx context.Context, db dbq.DBTX, orgID int64, personIDs []int64, from, until time.Time) (map[int64]review.Cues, error) {
 	if len(personIDs) == 0 {
 		return map[int64]review.Cues{}, nil
 	}
@@ -499,18 +507,18 @@ func buildCues(orgID int64, personIDs []int64, from, until time.Time, series []d
 // EvidenceCounts counts competency-tagged items per person and competency
 // in one query: kudos received and given, as each person's reviewer (their
 // manager) may see them, and 1:1 observations.
-func (s *Store) EvidenceCounts(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
+func (s *ReviewStore) EvidenceCounts(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
 	return s.EvidenceCountsFor(ctx, orgID, 0, personIDs, from, until)
 }
 
 // EvidenceCountsFor is EvidenceCounts with kudos as viewerID may see them
 // (0: each person's manager).
-func (s *Store) EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
-	return s.evidenceCountsOn(ctx, s.Pool, orgID, viewerID, personIDs, from, until)
+func (s *ReviewStore) EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
+	return s.evidenceCountsOn(ctx, s.pool, orgID, viewerID, personIDs, from, until)
 }
 
 // evidenceCountsOn is EvidenceCountsFor on one connection or transaction.
-func (s *Store) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
+func (s *base) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error) {
 	out := make(map[int64]map[int64]int, len(personIDs))
 	if len(personIDs) == 0 {
 		return out, nil
@@ -531,7 +539,7 @@ func (s *Store) evidenceCountsOn(ctx context.Context, db dbq.DBTX, orgID, viewer
 // EvidenceItems lists what backs a person's review in the period, as the
 // viewer may see it: tagged kudos, observations, and shared notes of 1:1s
 // the person agreed to use as evidence.
-func (s *Store) EvidenceItems(ctx context.Context, orgID, viewerID, personID int64, from, until time.Time) ([]review.EvidenceItem, error) {
+func (s *ReviewStore) EvidenceItems(ctx context.Context, orgID, viewerID, personID int64, from, until time.Time) ([]review.EvidenceItem, error) {
 	var (
 		ks []dbq.EvidenceKudosRow
 		os []dbq.EvidenceObservationsRow
@@ -539,15 +547,15 @@ func (s *Store) EvidenceItems(ctx context.Context, orgID, viewerID, personID int
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ks, err = s.q.EvidenceKudos(gctx, s.Pool, dbq.EvidenceKudosParams{OrgID: orgID, PersonID: personID, ViewerID: viewerID, WinFrom: from, WinTo: until})
+		ks, err = s.q.EvidenceKudos(gctx, s.pool, dbq.EvidenceKudosParams{OrgID: orgID, PersonID: personID, ViewerID: viewerID, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		os, err = s.q.EvidenceObservations(gctx, s.Pool, dbq.EvidenceObservationsParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
+		os, err = s.q.EvidenceObservations(gctx, s.pool, dbq.EvidenceObservationsParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
 		return err
 	})
 	g.Go(func() (err error) {
-		ns, err = s.q.EvidenceSharedNotes(gctx, s.Pool, dbq.EvidenceSharedNotesParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
+		ns, err = s.q.EvidenceSharedNotes(gctx, s.pool, dbq.EvidenceSharedNotesParams{OrgID: orgID, PersonID: personID, WinFrom: from, WinTo: until})
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -576,43 +584,43 @@ func (s *Store) EvidenceItems(ctx context.Context, orgID, viewerID, personID int
 // SetEvidenceConsent grants or revokes the use of a meeting's shared notes
 // as evidence; only the report of the series may. It reports whether the
 // meeting was theirs.
-func (s *Store) SetEvidenceConsent(ctx context.Context, orgID, meetingID, reportID int64, grant bool) (bool, error) {
-	n, err := s.q.MeetingSetConsent(ctx, s.Pool, dbq.MeetingSetConsentParams{OrgID: orgID, MeetingID: meetingID, ReportID: reportID, Granted: grant})
+func (s *ReviewStore) SetEvidenceConsent(ctx context.Context, orgID, meetingID, reportID int64, grant bool) (bool, error) {
+	n, err := s.q.MeetingSetConsent(ctx, s.pool, dbq.MeetingSetConsentParams{OrgID: orgID, MeetingID: meetingID, ReportID: reportID, Granted: grant})
 	return n == 1, mapErr(err, "Meeting")
 }
 
 // SetPeriodConsent grants or revokes the use as evidence of the shared
 // notes of every held 1:1 of the report in [from, until).
-func (s *Store) SetPeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time, grant bool) (int, error) {
-	n, err := s.q.MeetingsSetConsentInPeriod(ctx, s.Pool, dbq.MeetingsSetConsentInPeriodParams{
+func (s *ReviewStore) SetPeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time, grant bool) (int, error) {
+	n, err := s.q.MeetingsSetConsentInPeriod(ctx, s.pool, dbq.MeetingsSetConsentInPeriodParams{
 		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until, Granted: grant})
 	return int(n), mapErr(err, "Meetings")
 }
 
 // PeriodConsent counts the report's held 1:1s with shared notes in the
 // period and those whose notes may be evidence.
-func (s *Store) PeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time) (int, int, error) {
-	r, err := s.q.MeetingsWithSharedNotesInPeriod(ctx, s.Pool, dbq.MeetingsWithSharedNotesInPeriodParams{
+func (s *ReviewStore) PeriodConsent(ctx context.Context, orgID, reportID int64, from, until time.Time) (int, int, error) {
+	r, err := s.q.MeetingsWithSharedNotesInPeriod(ctx, s.pool, dbq.MeetingsWithSharedNotesInPeriodParams{
 		OrgID: orgID, ReportID: reportID, WinFrom: from, WinTo: until})
 	return int(r.WithNotes), int(r.Consented), mapErr(err, "Meetings")
 }
 
 // EvidenceConsent reports whether a meeting's shared notes may be evidence.
-func (s *Store) EvidenceConsent(ctx context.Context, orgID, meetingID int64) (bool, error) {
-	at, err := s.q.MeetingConsent(ctx, s.Pool, dbq.MeetingConsentParams{OrgID: orgID, MeetingID: meetingID})
+func (s *ReviewStore) EvidenceConsent(ctx context.Context, orgID, meetingID int64) (bool, error) {
+	at, err := s.q.MeetingConsent(ctx, s.pool, dbq.MeetingConsentParams{OrgID: orgID, MeetingID: meetingID})
 	return at != nil, mapErr(err, "Meeting")
 }
 
 // RecordDueNotices writes a notice for every step due in [from, until] that
 // is still outstanding; a notice already recorded is kept as is.
-func (s *Store) RecordDueNotices(ctx context.Context, from, until time.Time) (int, error) {
-	rows, err := s.q.ReminderDue(ctx, s.Pool, dbq.ReminderDueParams{FromDate: from, UntilDate: until})
+func (s *ReviewStore) RecordDueNotices(ctx context.Context, from, until time.Time) (int, error) {
+	rows, err := s.q.ReminderDue(ctx, s.pool, dbq.ReminderDueParams{FromDate: from, UntilDate: until})
 	if err != nil {
 		return 0, mapErr(err, "Reminders")
 	}
 	n := 0
 	for _, r := range rows {
-		k, err := s.q.NoticeRecord(ctx, s.Pool, dbq.NoticeRecordParams{OrgID: r.OrgID, UserID: r.UserID, CycleID: r.CycleID, Kind: r.Kind, DueOn: r.DueOn})
+		k, err := s.q.NoticeRecord(ctx, s.pool, dbq.NoticeRecordParams{OrgID: r.OrgID, UserID: r.UserID, CycleID: r.CycleID, Kind: r.Kind, DueOn: r.DueOn})
 		if err != nil {
 			return n, mapErr(err, "Reminders")
 		}
@@ -622,8 +630,8 @@ func (s *Store) RecordDueNotices(ctx context.Context, from, until time.Time) (in
 }
 
 // Notices lists a person's recorded notices whose step is still outstanding.
-func (s *Store) Notices(ctx context.Context, orgID, userID int64) ([]review.Notice, error) {
-	rows, err := s.q.NoticesFor(ctx, s.Pool, dbq.NoticesForParams{OrgID: orgID, UserID: userID})
+func (s *ReviewStore) Notices(ctx context.Context, orgID, userID int64) ([]review.Notice, error) {
+	rows, err := s.q.NoticesFor(ctx, s.pool, dbq.NoticesForParams{OrgID: orgID, UserID: userID})
 	if err != nil {
 		return nil, mapErr(err, "Notices")
 	}
@@ -638,8 +646,8 @@ func (s *Store) Notices(ctx context.Context, orgID, userID int64) ([]review.Noti
 }
 
 // ReviewsFor lists the open-cycle reviews a person is the subject or the writer of.
-func (s *Store) ReviewsFor(ctx context.Context, orgID, personID int64) ([]review.MyReview, error) {
-	rows, err := s.q.ReviewsForPerson(ctx, s.Pool, dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
+func (s *ReviewStore) ReviewsFor(ctx context.Context, orgID, personID int64) ([]review.MyReview, error) {
+	rows, err := s.q.ReviewsForPerson(ctx, s.pool, dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
 	}

@@ -21,7 +21,7 @@ func TestNewOrganisationGetsFrameworkVersionOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := postgres.NewStore(pool)
+	st := postgres.NewReviewStore(pool)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Framework")
 	fw, err := st.Framework(ctx, org, 0)
@@ -89,7 +89,7 @@ func TestCuesAndEvidenceMatchHandComputedFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := postgres.NewStore(pool)
+	st := postgres.NewReviewStore(pool)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Cues")
 	mia := f.Person(t, org, testfx.PersonOpts{Name: "Mia", Role: core.RoleManager})
@@ -230,7 +230,7 @@ func TestRetroActionsCountTowardsFollowThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := postgres.NewStore(pool)
+	st := postgres.NewReviewStore(pool)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Retro follow-through")
 	lead := f.Person(t, org, testfx.PersonOpts{Name: "Lead", Role: core.RoleManager})

@@ -8,13 +8,23 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
 	"rapport/internal/people"
 	"rapport/internal/postgres/dbq"
 )
 
-var _ people.ScimStore = (*Store)(nil)
+var _ people.ScimStore = (*SCIMStore)(nil)
+
+// SCIMStore keeps what an identity provider provisions over SCIM: its
+// tokens, and the people and groups it manages. Deactivation and manager
+// checks are the people store's own (on base), so both ways in keep the
+// same rules.
+type SCIMStore struct{ base }
+
+// NewSCIMStore returns the SCIM store on pool.
+func NewSCIMStore(pool *pgxpool.Pool) *SCIMStore { return &SCIMStore{newBase(pool)} }
 
 func scimTokenFrom(t dbq.ScimToken) people.ScimToken {
 	return people.ScimToken{ID: t.ID, OrgID: t.OrgID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt,
@@ -23,7 +33,7 @@ func scimTokenFrom(t dbq.ScimToken) people.ScimToken {
 
 // CreateScimToken stores a token's hash. A live token of the same name
 // already there (a double submit) is a field error: nothing is stored twice.
-func (s *Store) CreateScimToken(ctx context.Context, orgID, actorID int64, name, prefix string, hash []byte) (people.ScimToken, error) {
+func (s *SCIMStore) CreateScimToken(ctx context.Context, orgID, actorID int64, name, prefix string, hash []byte) (people.ScimToken, error) {
 	var t people.ScimToken
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var by *int64
@@ -45,8 +55,8 @@ func (s *Store) CreateScimToken(ctx context.Context, orgID, actorID int64, name,
 }
 
 // ScimTokens lists an organisation's tokens, live ones first.
-func (s *Store) ScimTokens(ctx context.Context, orgID int64) ([]people.ScimToken, error) {
-	rows, err := s.q.ScimTokenList(ctx, s.Pool, orgID)
+func (s *SCIMStore) ScimTokens(ctx context.Context, orgID int64) ([]people.ScimToken, error) {
+	rows, err := s.q.ScimTokenList(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "SCIM tokens")
 	}
@@ -58,7 +68,7 @@ func (s *Store) ScimTokens(ctx context.Context, orgID int64) ([]people.ScimToken
 }
 
 // RevokeScimToken revokes a live token; revoking it again changes nothing.
-func (s *Store) RevokeScimToken(ctx context.Context, orgID, actorID, id int64) error {
+func (s *SCIMStore) RevokeScimToken(ctx context.Context, orgID, actorID, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		r, err := s.q.ScimTokenRevoke(ctx, tx, dbq.ScimTokenRevokeParams{OrgID: orgID, ID: id})
 		if err == pgx.ErrNoRows {
@@ -79,13 +89,13 @@ func (s *Store) RevokeScimToken(ctx context.Context, orgID, actorID, id int64) e
 const tokenTouchEvery = time.Minute
 
 // ScimTokenByHash returns a live token and notes its use.
-func (s *Store) ScimTokenByHash(ctx context.Context, hash []byte, now time.Time) (people.ScimToken, error) {
-	r, err := s.q.ScimTokenByHash(ctx, s.Pool, hash)
+func (s *SCIMStore) ScimTokenByHash(ctx context.Context, hash []byte, now time.Time) (people.ScimToken, error) {
+	r, err := s.q.ScimTokenByHash(ctx, s.pool, hash)
 	if err != nil {
 		return people.ScimToken{}, mapErr(err, "SCIM token")
 	}
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > tokenTouchEvery {
-		if err := s.q.ScimTokenTouch(ctx, s.Pool, dbq.ScimTokenTouchParams{Now: &now, ID: r.ID}); err != nil {
+		if err := s.q.ScimTokenTouch(ctx, s.pool, dbq.ScimTokenTouchParams{Now: &now, ID: r.ID}); err != nil {
 			return people.ScimToken{}, mapErr(err, "SCIM token")
 		}
 		r.LastUsedAt = &now
@@ -108,15 +118,15 @@ func provisionedFrom(u dbq.User, ext, given, family, managerName *string) people
 }
 
 // ProvisionedUsers returns a screen of people in id order and how many match.
-func (s *Store) ProvisionedUsers(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedUser, int, error) {
-	total, err := s.q.ScimUserCount(ctx, s.Pool, dbq.ScimUserCountParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID})
+func (s *SCIMStore) ProvisionedUsers(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedUser, int, error) {
+	total, err := s.q.ScimUserCount(ctx, s.pool, dbq.ScimUserCountParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID})
 	if err != nil {
 		return nil, 0, mapErr(err, "People")
 	}
 	if f.Limit == 0 || int64(f.Offset) >= total {
 		return []people.ProvisionedUser{}, int(total), nil
 	}
-	rows, err := s.q.ScimUserPage(ctx, s.Pool, dbq.ScimUserPageParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID,
+	rows, err := s.q.ScimUserPage(ctx, s.pool, dbq.ScimUserPageParams{OrgID: orgID, Email: f.Email, ExternalID: f.ExternalID,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, 0, mapErr(err, "People")
@@ -129,11 +139,11 @@ func (s *Store) ProvisionedUsers(ctx context.Context, orgID int64, f people.Prov
 }
 
 // ProvisionedUser returns one person the provider has not deleted.
-func (s *Store) ProvisionedUser(ctx context.Context, orgID, id int64) (people.ProvisionedUser, error) {
-	return s.provisionedUser(ctx, s.Pool, orgID, id)
+func (s *SCIMStore) ProvisionedUser(ctx context.Context, orgID, id int64) (people.ProvisionedUser, error) {
+	return s.provisionedUser(ctx, s.pool, orgID, id)
 }
 
-func (s *Store) provisionedUser(ctx context.Context, db dbq.DBTX, orgID, id int64) (people.ProvisionedUser, error) {
+func (s *SCIMStore) provisionedUser(ctx context.Context, db dbq.DBTX, orgID, id int64) (people.ProvisionedUser, error) {
 	r, err := s.q.ScimUserGet(ctx, db, dbq.ScimUserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.ProvisionedUser{}, mapErr(err, "User")
@@ -163,7 +173,7 @@ var errUserNameTaken = &core.Error{Code: core.ECONFLICT, Message: "A user with t
 // for an address the provider had deleted takes that person back
 // (created false). Every change gets its audit entry: created, moved (a new
 // manager), title changed, deactivated, reactivated, details updated.
-func (s *Store) ProvisionUser(ctx context.Context, p people.Provisioner, id int64, in people.ProvisionedUserInput) (people.ProvisionedUser, bool, error) {
+func (s *SCIMStore) ProvisionUser(ctx context.Context, p people.Provisioner, id int64, in people.ProvisionedUserInput) (people.ProvisionedUser, bool, error) {
 	var (
 		out     people.ProvisionedUser
 		created bool
@@ -268,7 +278,7 @@ func ptrSlice(id *int64) []int64 {
 
 // DeprovisionUser deactivates a person (as an admin would) and hides them
 // from SCIM from then on.
-func (s *Store) DeprovisionUser(ctx context.Context, p people.Provisioner, id int64) error {
+func (s *SCIMStore) DeprovisionUser(ctx context.Context, p people.Provisioner, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, p.OrgID); err != nil {
 			return err
@@ -299,7 +309,7 @@ func groupFrom(id int64, name string, created time.Time, ext *string, updated *t
 }
 
 // withMembers fills the groups' members in one statement.
-func (s *Store) withMembers(ctx context.Context, db dbq.DBTX, orgID int64, gs []people.ProvisionedGroup) error {
+func (s *SCIMStore) withMembers(ctx context.Context, db dbq.DBTX, orgID int64, gs []people.ProvisionedGroup) error {
 	if len(gs) == 0 {
 		return nil
 	}
@@ -321,15 +331,15 @@ func (s *Store) withMembers(ctx context.Context, db dbq.DBTX, orgID int64, gs []
 }
 
 // ProvisionedGroups returns a screen of teams in id order and how many match.
-func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedGroup, int, error) {
-	total, err := s.q.ScimGroupCount(ctx, s.Pool, dbq.ScimGroupCountParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID})
+func (s *SCIMStore) ProvisionedGroups(ctx context.Context, orgID int64, f people.ProvisionFilter) ([]people.ProvisionedGroup, int, error) {
+	total, err := s.q.ScimGroupCount(ctx, s.pool, dbq.ScimGroupCountParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID})
 	if err != nil {
 		return nil, 0, mapErr(err, "Teams")
 	}
 	if f.Limit == 0 || int64(f.Offset) >= total {
 		return []people.ProvisionedGroup{}, int(total), nil
 	}
-	rows, err := s.q.ScimGroupPage(ctx, s.Pool, dbq.ScimGroupPageParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID,
+	rows, err := s.q.ScimGroupPage(ctx, s.pool, dbq.ScimGroupPageParams{OrgID: orgID, Name: f.Name, ExternalID: f.ExternalID,
 		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit)})
 	if err != nil {
 		return nil, 0, mapErr(err, "Teams")
@@ -340,7 +350,7 @@ func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.Pro
 		out[i].OrgID = orgID
 	}
 	if !f.NoMembers {
-		if err := s.withMembers(ctx, s.Pool, orgID, out); err != nil {
+		if err := s.withMembers(ctx, s.pool, orgID, out); err != nil {
 			return nil, 0, mapErr(err, "Teams")
 		}
 	}
@@ -348,12 +358,12 @@ func (s *Store) ProvisionedGroups(ctx context.Context, orgID int64, f people.Pro
 }
 
 // ProvisionedGroup returns one team with its members.
-func (s *Store) ProvisionedGroup(ctx context.Context, orgID, id int64) (people.ProvisionedGroup, error) {
-	g, err := s.provisionedGroup(ctx, s.Pool, orgID, id)
+func (s *SCIMStore) ProvisionedGroup(ctx context.Context, orgID, id int64) (people.ProvisionedGroup, error) {
+	g, err := s.provisionedGroup(ctx, s.pool, orgID, id)
 	return g, mapErr(err, "Group")
 }
 
-func (s *Store) provisionedGroup(ctx context.Context, db dbq.DBTX, orgID, id int64) (people.ProvisionedGroup, error) {
+func (s *SCIMStore) provisionedGroup(ctx context.Context, db dbq.DBTX, orgID, id int64) (people.ProvisionedGroup, error) {
 	r, err := s.q.ScimGroupGet(ctx, db, dbq.ScimGroupGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.ProvisionedGroup{}, err
@@ -370,7 +380,7 @@ var errGroupNameTaken = &core.Error{Code: core.ECONFLICT, Message: "A group with
 
 // ProvisionGroup creates (id 0) or changes a team: its name, its external
 // id, its members. Each member added or removed gets an audit entry.
-func (s *Store) ProvisionGroup(ctx context.Context, p people.Provisioner, id int64, ch people.GroupChange) (people.ProvisionedGroup, error) {
+func (s *SCIMStore) ProvisionGroup(ctx context.Context, p people.Provisioner, id int64, ch people.GroupChange) (people.ProvisionedGroup, error) {
 	var out people.ProvisionedGroup
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		subject := ""
@@ -435,7 +445,7 @@ func (s *Store) ProvisionGroup(ctx context.Context, p people.Provisioner, id int
 
 // changeMembers applies a change's members to a team: every id must be a
 // person of the organisation.
-func (s *Store) changeMembers(ctx context.Context, tx pgx.Tx, p people.Provisioner, teamID int64, ch people.GroupChange) error {
+func (s *SCIMStore) changeMembers(ctx context.Context, tx pgx.Tx, p people.Provisioner, teamID int64, ch people.GroupChange) error {
 	if ch.Members == nil && len(ch.Add) == 0 && len(ch.Remove) == 0 {
 		return nil
 	}
@@ -514,7 +524,7 @@ func (s *Store) changeMembers(ctx context.Context, tx pgx.Tx, p people.Provision
 // The team itself stays, with its retros, rituals and kudos: a provider
 // unassigning a group must not wipe a team's history. An admin may delete
 // it in Rapport.
-func (s *Store) DeprovisionGroup(ctx context.Context, p people.Provisioner, id int64) error {
+func (s *SCIMStore) DeprovisionGroup(ctx context.Context, p people.Provisioner, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := s.provisionedGroup(ctx, tx, p.OrgID, id); err != nil {
 			return err

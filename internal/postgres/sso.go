@@ -7,12 +7,20 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/postgres/dbq"
 	"rapport/internal/sso"
 )
 
-var _ sso.Store = (*Store)(nil)
+var _ sso.Store = (*SSOStore)(nil)
+
+// SSOStore keeps organisations' single sign-on settings, sign-ins under way
+// and the identities linked to people.
+type SSOStore struct{ base }
+
+// NewSSOStore returns the single sign-on store on pool.
+func NewSSOStore(pool *pgxpool.Pool) *SSOStore { return &SSOStore{newBase(pool)} }
 
 func storedFromRow(r dbq.SSOSettingsGetRow) sso.Stored {
 	return sso.Stored{
@@ -24,8 +32,8 @@ func storedFromRow(r dbq.SSOSettingsGetRow) sso.Stored {
 }
 
 // SSOSettings returns an organisation's single sign-on settings.
-func (s *Store) SSOSettings(ctx context.Context, orgID int64) (sso.Stored, error) {
-	r, err := s.q.SSOSettingsGet(ctx, s.Pool, orgID)
+func (s *SSOStore) SSOSettings(ctx context.Context, orgID int64) (sso.Stored, error) {
+	r, err := s.q.SSOSettingsGet(ctx, s.pool, orgID)
 	if err != nil {
 		return sso.Stored{}, mapErr(err, "Single sign-on")
 	}
@@ -34,7 +42,7 @@ func (s *Store) SSOSettings(ctx context.Context, orgID int64) (sso.Stored, error
 
 // SaveSSOSettings writes an organisation's settings and audits the fields
 // changed, under a per-organisation lock; see sso.Store.
-func (s *Store) SaveSSOSettings(ctx context.Context, orgID, actorID int64, build func(old *sso.Stored) (sso.Stored, []string, error)) (bool, error) {
+func (s *SSOStore) SaveSSOSettings(ctx context.Context, orgID, actorID int64, build func(old *sso.Stored) (sso.Stored, []string, error)) (bool, error) {
 	changed := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.SSOSettingsLock(ctx, tx, orgID); err != nil {
@@ -80,7 +88,7 @@ func (s *Store) SaveSSOSettings(ctx context.Context, orgID, actorID int64, build
 }
 
 // DeleteSSOSettings removes an organisation's settings and audits it.
-func (s *Store) DeleteSSOSettings(ctx context.Context, orgID, actorID int64) (bool, error) {
+func (s *SSOStore) DeleteSSOSettings(ctx context.Context, orgID, actorID int64) (bool, error) {
 	found := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.SSOSettingsLock(ctx, tx, orgID); err != nil {
@@ -97,8 +105,8 @@ func (s *Store) DeleteSSOSettings(ctx context.Context, orgID, actorID int64) (bo
 }
 
 // SSOOrgsForDomain lists the organisations that sign in an email domain with SSO.
-func (s *Store) SSOOrgsForDomain(ctx context.Context, domain string) ([]sso.OrgOption, error) {
-	rows, err := s.q.SSOOrgsForDomain(ctx, s.Pool, domain)
+func (s *SSOStore) SSOOrgsForDomain(ctx context.Context, domain string) ([]sso.OrgOption, error) {
+	rows, err := s.q.SSOOrgsForDomain(ctx, s.pool, domain)
 	if err != nil {
 		return nil, mapErr(err, "Organisation")
 	}
@@ -110,8 +118,8 @@ func (s *Store) SSOOrgsForDomain(ctx context.Context, domain string) ([]sso.OrgO
 }
 
 // SSOProvider returns an organisation with single sign-on.
-func (s *Store) SSOProvider(ctx context.Context, orgID int64) (sso.OrgOption, error) {
-	r, err := s.q.SSOProviderForOrg(ctx, s.Pool, orgID)
+func (s *SSOStore) SSOProvider(ctx context.Context, orgID int64) (sso.OrgOption, error) {
+	r, err := s.q.SSOProviderForOrg(ctx, s.pool, orgID)
 	if err != nil {
 		return sso.OrgOption{}, mapErr(err, "Organisation")
 	}
@@ -119,13 +127,13 @@ func (s *Store) SSOProvider(ctx context.Context, orgID int64) (sso.OrgOption, er
 }
 
 // IsActiveAdmin reports whether a person is an active admin of the organisation.
-func (s *Store) IsActiveAdmin(ctx context.Context, orgID, personID int64) (bool, error) {
-	return s.q.SSOAdminActive(ctx, s.Pool, dbq.SSOAdminActiveParams{OrgID: orgID, ID: personID})
+func (s *SSOStore) IsActiveAdmin(ctx context.Context, orgID, personID int64) (bool, error) {
+	return s.q.SSOAdminActive(ctx, s.pool, dbq.SSOAdminActiveParams{OrgID: orgID, ID: personID})
 }
 
 // ActiveAdmins lists the organisation's active admins by name.
-func (s *Store) ActiveAdmins(ctx context.Context, orgID int64) ([]sso.Admin, error) {
-	rows, err := s.q.SSOAdminOptions(ctx, s.Pool, orgID)
+func (s *SSOStore) ActiveAdmins(ctx context.Context, orgID int64) ([]sso.Admin, error) {
+	rows, err := s.q.SSOAdminOptions(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, mapErr(err, "Person")
 	}
@@ -137,17 +145,17 @@ func (s *Store) ActiveAdmins(ctx context.Context, orgID int64) ([]sso.Admin, err
 }
 
 // CreateSSOLogin stores a sign-in under way and prunes old ones.
-func (s *Store) CreateSSOLogin(ctx context.Context, l sso.Login, prune time.Time) error {
-	if err := s.q.SSOLoginsPrune(ctx, s.Pool, prune); err != nil {
+func (s *SSOStore) CreateSSOLogin(ctx context.Context, l sso.Login, prune time.Time) error {
+	if err := s.q.SSOLoginsPrune(ctx, s.pool, prune); err != nil {
 		return mapErr(err, "Sign-in")
 	}
-	return mapErr(s.q.SSOLoginCreate(ctx, s.Pool, dbq.SSOLoginCreateParams{StateHash: l.StateHash, OrgID: l.OrgID,
+	return mapErr(s.q.SSOLoginCreate(ctx, s.pool, dbq.SSOLoginCreateParams{StateHash: l.StateHash, OrgID: l.OrgID,
 		Nonce: l.Nonce, Verifier: l.Verifier, Next: l.Next, ExpiresAt: l.ExpiresAt}), "Sign-in")
 }
 
 // TakeSSOLogin returns and deletes a sign-in under way.
-func (s *Store) TakeSSOLogin(ctx context.Context, stateHash []byte) (sso.Login, error) {
-	r, err := s.q.SSOLoginTake(ctx, s.Pool, stateHash)
+func (s *SSOStore) TakeSSOLogin(ctx context.Context, stateHash []byte) (sso.Login, error) {
+	r, err := s.q.SSOLoginTake(ctx, s.pool, stateHash)
 	if err != nil {
 		return sso.Login{}, mapErr(err, "Sign-in")
 	}
@@ -155,8 +163,8 @@ func (s *Store) TakeSSOLogin(ctx context.Context, stateHash []byte) (sso.Login, 
 }
 
 // SSOAccountBySubject finds the person linked to (issuer, subject).
-func (s *Store) SSOAccountBySubject(ctx context.Context, orgID int64, issuer, subject string) (sso.Account, error) {
-	r, err := s.q.SSOAccountBySubject(ctx, s.Pool, dbq.SSOAccountBySubjectParams{OrgID: orgID, Issuer: issuer, Subject: subject})
+func (s *SSOStore) SSOAccountBySubject(ctx context.Context, orgID int64, issuer, subject string) (sso.Account, error) {
+	r, err := s.q.SSOAccountBySubject(ctx, s.pool, dbq.SSOAccountBySubjectParams{OrgID: orgID, Issuer: issuer, Subject: subject})
 	if err != nil {
 		return sso.Account{}, mapErr(err, "Account")
 	}
@@ -164,8 +172,8 @@ func (s *Store) SSOAccountBySubject(ctx context.Context, orgID int64, issuer, su
 }
 
 // SSOAccountByEmail finds the person with an address and their subject at issuer.
-func (s *Store) SSOAccountByEmail(ctx context.Context, orgID int64, issuer, email string) (sso.Account, error) {
-	r, err := s.q.SSOAccountByEmail(ctx, s.Pool, dbq.SSOAccountByEmailParams{OrgID: orgID, Issuer: issuer, Email: email})
+func (s *SSOStore) SSOAccountByEmail(ctx context.Context, orgID int64, issuer, email string) (sso.Account, error) {
+	r, err := s.q.SSOAccountByEmail(ctx, s.pool, dbq.SSOAccountByEmailParams{OrgID: orgID, Issuer: issuer, Email: email})
 	if err != nil {
 		return sso.Account{}, mapErr(err, "Account")
 	}
@@ -173,8 +181,8 @@ func (s *Store) SSOAccountByEmail(ctx context.Context, orgID int64, issuer, emai
 }
 
 // LinkSSOIdentity links a person to (issuer, subject) unless either is linked.
-func (s *Store) LinkSSOIdentity(ctx context.Context, orgID, personID int64, issuer, subject string) (bool, error) {
-	n, err := s.q.SSOIdentityLink(ctx, s.Pool, dbq.SSOIdentityLinkParams{OrgID: orgID, UserID: personID, Issuer: issuer, Subject: subject})
+func (s *SSOStore) LinkSSOIdentity(ctx context.Context, orgID, personID int64, issuer, subject string) (bool, error) {
+	n, err := s.q.SSOIdentityLink(ctx, s.pool, dbq.SSOIdentityLinkParams{OrgID: orgID, UserID: personID, Issuer: issuer, Subject: subject})
 	if err != nil {
 		return false, mapErr(err, "Account")
 	}
@@ -182,8 +190,8 @@ func (s *Store) LinkSSOIdentity(ctx context.Context, orgID, personID int64, issu
 }
 
 // SSOSecretsToReseal lists the client secrets not sealed by the current key.
-func (s *Store) SSOSecretsToReseal(ctx context.Context, currentKeyID string) ([]sso.SealedSecret, error) {
-	rows, err := s.q.SSOSecretsToReseal(ctx, s.Pool, currentKeyID)
+func (s *SSOStore) SSOSecretsToReseal(ctx context.Context, currentKeyID string) ([]sso.SealedSecret, error) {
+	rows, err := s.q.SSOSecretsToReseal(ctx, s.pool, currentKeyID)
 	if err != nil {
 		return nil, mapErr(err, "Single sign-on")
 	}
@@ -195,8 +203,8 @@ func (s *Store) SSOSecretsToReseal(ctx context.Context, currentKeyID string) ([]
 }
 
 // ResealSSOSecret replaces a sealed client secret unless it changed meanwhile.
-func (s *Store) ResealSSOSecret(ctx context.Context, old, sealed sso.SealedSecret) (bool, error) {
-	n, err := s.q.SSOSecretReseal(ctx, s.Pool, dbq.SSOSecretResealParams{NewSealed: sealed.Sealed, NewKeyID: sealed.KeyID,
+func (s *SSOStore) ResealSSOSecret(ctx context.Context, old, sealed sso.SealedSecret) (bool, error) {
+	n, err := s.q.SSOSecretReseal(ctx, s.pool, dbq.SSOSecretResealParams{NewSealed: sealed.Sealed, NewKeyID: sealed.KeyID,
 		OrgID: old.OrgID, OldKeyID: old.KeyID, OldSealed: old.Sealed})
 	if err != nil {
 		return false, mapErr(err, "Single sign-on")
@@ -206,7 +214,7 @@ func (s *Store) ResealSSOSecret(ctx context.Context, old, sealed sso.SealedSecre
 
 // CreateSSOPerson creates an employee, linked to (issuer, subject), with no
 // manager and no password, and audits it as done by no one (the system).
-func (s *Store) CreateSSOPerson(ctx context.Context, orgID int64, name, email, issuer, subject string) (sso.Account, error) {
+func (s *SSOStore) CreateSSOPerson(ctx context.Context, orgID int64, name, email, issuer, subject string) (sso.Account, error) {
 	var acct sso.Account
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {

@@ -1,5 +1,6 @@
 // Package postgres implements the domain stores on PostgreSQL with pgx and
-// sqlc-generated queries (package dbq).
+// sqlc-generated queries (package dbq): one store type per domain over the
+// shared pool, each built by its constructor with its dependencies.
 package postgres
 
 import (
@@ -12,41 +13,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
-	"rapport/internal/mail"
 	"rapport/internal/postgres/dbq"
 )
 
-// Store is the PostgreSQL implementation of the domain stores.
-type Store struct {
-	Pool *pgxpool.Pool
-	// Exports, when set, is the pool cycle exports stream from, one
-	// connection each (see ExportBatches); nil: Pool.
-	Exports *pgxpool.Pool
-	// Notify, when set, enqueues outgoing notifications for a new kudo in
-	// the transaction that stores it: a rolled-back kudo never notifies, a
-	// committed one always does.
-	Notify KudoNotifier
-	// Mail writes account emails to the outbox in the transaction of the
-	// change they announce; nil sends none (commands that change no account).
-	Mail MailQueuer
+// base is what every domain store shares: the pool, the sqlc queries and
+// the helpers that run on them (transactions, the audit log, the reporting
+// tree check that access rules start from). Each store embeds it.
+type base struct {
+	pool *pgxpool.Pool
 	q    *dbq.Queries
 }
 
-// MailQueuer writes a message to the outbox, and queues its sending, in tx;
-// *mail.Outbox is one.
-type MailQueuer interface {
-	Queue(ctx context.Context, tx pgx.Tx, n mail.Notice) (int64, error)
-}
-
-// KudoNotifier enqueues the notifications of a kudo inside a transaction.
-type KudoNotifier interface {
-	KudoPosted(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error
-}
-
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{Pool: pool, q: dbq.New()}
-}
+func newBase(pool *pgxpool.Pool) base { return base{pool: pool, q: dbq.New()} }
 
 // Open connects a pool and checks the database answers.
 func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error) {
@@ -54,8 +32,8 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error
 }
 
 // inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.Pool, fn)
+func (s *base) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // mapErr turns driver errors into domain errors in one place: no rows is
@@ -105,11 +83,8 @@ func storedBefore[T any](err error, key string, find func() (T, error)) (T, bool
 	return v, true
 }
 
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
-
 // Audit records an action in the organisation's audit log.
-func (s *Store) audit(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string) error {
+func (s *base) audit(ctx context.Context, db dbq.DBTX, orgID, actorID int64, action, subject string) error {
 	var actor *int64
 	if actorID != 0 {
 		actor = &actorID

@@ -243,7 +243,7 @@ func TestCheckinTalliesKeptOnWriteEqualRebuildAndRawFigures(t *testing.T) {
 		FROM action_tallies`).Scan(&actions, &open, &onTime); err != nil || open == 0 || onTime == 0 || open+onTime == actions {
 		t.Fatalf("tallies hold %d actions, %d open, %d done on time (%v); want some open, on time and late", actions, open, onTime, err)
 	}
-	missing, stale, err := postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+	missing, stale, err := postgres.NewMeetingStore(pool).RebuildCheckinTallies(ctx)
 	if err != nil || missing != 0 || stale != 0 {
 		t.Fatalf("rebuild after churn: %d missing, %d stale, %v; want 0, 0", missing, stale, err)
 	}
@@ -282,7 +282,7 @@ func TestCheckinTalliesCheckCatchesAMissedWriteAndRebuildRepairs(t *testing.T) {
 	if d, err := figuresDiff(ctx, pool, org, time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC)); err != nil || d == "" {
 		t.Fatalf("figures from stale tallies equal the raw figures (%v)", err)
 	}
-	missing, stale, err := postgres.NewStore(pool).RebuildCheckinTallies(ctx)
+	missing, stale, err := postgres.NewMeetingStore(pool).RebuildCheckinTallies(ctx)
 	if err != nil || missing != 1 || stale != 1 {
 		t.Fatalf("rebuild: %d missing, %d stale, %v; want 1, 1", missing, stale, err)
 	}

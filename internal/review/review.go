@@ -352,7 +352,6 @@ type Store interface {
 	IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error)
 
 	CuesForPeople(ctx context.Context, orgID int64, personIDs []int64, from, until time.Time) (map[int64]Cues, error)
-	EvidenceCountsFor(ctx context.Context, orgID, viewerID int64, personIDs []int64, from, until time.Time) (map[int64]map[int64]int, error)
 	EvidenceItems(ctx context.Context, orgID, viewerID, personID int64, from, until time.Time) ([]EvidenceItem, error)
 
 	// SetEvidenceConsent grants or revokes the use of a meeting's shared

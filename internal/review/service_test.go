@@ -38,7 +38,7 @@ func setup(t *testing.T) *org {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	st := postgres.NewStore(pool)
+	st := postgres.NewReviewStore(pool)
 	o := &org{svc: review.NewService(st, core.FixedClock{T: time.Date(2026, 7, 5, 12, 0, 0, 0, time.UTC)}), f: testfx.Factory{Pool: pool}}
 	o.id = o.f.Org(t, "Reviews")
 	o.ola = o.f.Person(t, o.id, testfx.PersonOpts{Name: "Ola Admin", Role: core.RoleAdmin})

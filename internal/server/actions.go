@@ -10,7 +10,7 @@ import (
 // full list behind home's "see all".
 func (s *Server) actionsList(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	acts, err := s.ones.OpenActions(r.Context(), a)
+	acts, err := s.meetings.OpenActions(r.Context(), a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

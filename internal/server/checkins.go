@@ -32,7 +32,7 @@ func (s *Server) checkinsManager(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderCheckins(w http.ResponseWriter, r *http.Request, managerID int64) {
 	a := actor(r)
-	d, err := s.ones.ManagerDashboard(r.Context(), a, managerID, daysParam(r))
+	d, err := s.meetings.ManagerDashboard(r.Context(), a, managerID, daysParam(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -46,7 +46,7 @@ func (s *Server) renderCheckins(w http.ResponseWriter, r *http.Request, managerI
 }
 
 func (s *Server) checkinsRollup(w http.ResponseWriter, r *http.Request) {
-	v, err := s.ones.LeaderRollup(r.Context(), actor(r), daysParam(r), r.URL.Query().Get("sort"))
+	v, err := s.meetings.LeaderRollup(r.Context(), actor(r), daysParam(r), r.URL.Query().Get("sort"))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -59,7 +59,7 @@ func (s *Server) questionsList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderQuestions(w http.ResponseWriter, r *http.Request, status int, body, errMsg string) {
-	qs, err := s.ones.Questions(r.Context(), actor(r))
+	qs, err := s.meetings.Questions(r.Context(), actor(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -72,7 +72,7 @@ func (s *Server) questionAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("body")
-	if err := s.ones.AddQuestion(r.Context(), actor(r), body); err != nil {
+	if err := s.meetings.AddQuestion(r.Context(), actor(r), body); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.renderQuestions(w, r, http.StatusUnprocessableEntity, body, core.FieldErrors(err)["body"])
 			return
@@ -93,7 +93,7 @@ func (s *Server) questionToggle(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	if err := s.ones.SetQuestionActive(r.Context(), actor(r), id, r.PostFormValue("active") == "1"); err != nil {
+	if err := s.meetings.SetQuestionActive(r.Context(), actor(r), id, r.PostFormValue("active") == "1"); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -104,7 +104,7 @@ const sessCalendarLink = "calendar_link"
 
 func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	has, err := s.ones.HasCalendarFeed(r.Context(), a)
+	has, err := s.meetings.HasCalendarFeed(r.Context(), a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -121,7 +121,7 @@ func (s *Server) calendarReset(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.ones.SetCalendarFeed(r.Context(), a, hash); err != nil {
+	if err := s.meetings.SetCalendarFeed(r.Context(), a, hash); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -134,7 +134,7 @@ func (s *Server) calendarReset(w http.ResponseWriter, r *http.Request) {
 func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSuffix(chiParam(r, "token"), ".ics")
 	now := s.clock.Now()
-	userID, series, meetings, err := s.ones.CalendarFeed(r.Context(), auth.HashToken(token), now)
+	userID, series, meetings, err := s.meetings.CalendarFeed(r.Context(), auth.HashToken(token), now)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

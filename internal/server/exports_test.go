@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rapport/internal/core"
+	"rapport/internal/postgres"
 	"rapport/internal/review"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
@@ -119,7 +120,7 @@ func (w *exportWorld) uiRows(t *testing.T, viewer testfx.Person, teamOnly bool) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := review.NewService(w.ta.Store, core.SystemClock{})
+	svc := review.NewService(postgres.NewReviewStore(w.ta.Pool), core.SystemClock{})
 	cv, err := svc.Cycle(ctx, a, w.cycle)
 	if err != nil {
 		t.Fatal(err)

@@ -175,13 +175,13 @@ func TestSignInDelaysGrowAndASuccessStartsOver(t *testing.T) {
 	if n := ta.F.Count(t, mine, ip); n != 2 {
 		t.Fatalf("%d counters for the address, want 2 (address, account from address)", n)
 	}
-	if _, err := ta.Store.PruneLimits(t.Context(), clock.now); err != nil {
+	if _, err := ta.Limits.PruneLimits(t.Context(), clock.now); err != nil {
 		t.Fatal(err)
 	}
 	if n := ta.F.Count(t, mine, ip); n != 2 {
 		t.Fatalf("pruning removed %d live counters", 2-n)
 	}
-	if _, err := ta.Store.PruneLimits(t.Context(), clock.now.Add(25*time.Hour)); err != nil {
+	if _, err := ta.Limits.PruneLimits(t.Context(), clock.now.Add(25*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n := ta.F.Count(t, mine, ip); n != 0 {

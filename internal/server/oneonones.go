@@ -15,7 +15,7 @@ func seriesPath(id int64) string  { return "/oneonones/" + strconv.FormatInt(id,
 
 func (s *Server) seriesList(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	series, err := s.ones.MySeries(r.Context(), a)
+	series, err := s.meetings.MySeries(r.Context(), a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) seriesCreate(w http.ResponseWriter, r *http.Request) {
 		StartsOn: r.PostFormValue("starts_on"), IdemKey: core.FormKey(r.PostFormValue("key")),
 	}
 	in.ReportID = int64(atoiOr(r.PostFormValue("report_id"), 0))
-	id, err := s.ones.CreateSeries(r.Context(), actor(r), 0, in)
+	id, err := s.meetings.CreateSeries(r.Context(), actor(r), 0, in)
 	if err != nil {
 		if c := core.ErrorCode(err); c != core.EINVALID && c != core.ECONFLICT {
 			s.renderError(w, r, err)
@@ -90,7 +90,7 @@ func (s *Server) seriesCreate(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, views.SeriesFormPage(s.layout(r, "Set up 1:1s", "oneonones"), props))
 		return
 	}
-	mid, err := s.ones.Upcoming(r.Context(), actor(r), id)
+	mid, err := s.meetings.Upcoming(r.Context(), actor(r), id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -106,12 +106,12 @@ func (s *Server) seriesShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	sr, err := s.ones.Series(r.Context(), a, id)
+	sr, err := s.meetings.Series(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	history, err := s.ones.History(r.Context(), a, sr, 52)
+	history, err := s.meetings.History(r.Context(), a, sr, 52)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -137,7 +137,7 @@ func (s *Server) seriesNext(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	mid, err := s.ones.Upcoming(r.Context(), actor(r), id)
+	mid, err := s.meetings.Upcoming(r.Context(), actor(r), id)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.flash(r, "warning", core.ErrorMessage(err))
@@ -157,7 +157,7 @@ func (s *Server) seriesSetStatus(status oneonone.SeriesStatus, msg string) http.
 			s.notFound(w, r)
 			return
 		}
-		if err := s.ones.SetSeriesStatus(r.Context(), actor(r), id, status); err != nil {
+		if err := s.meetings.SetSeriesStatus(r.Context(), actor(r), id, status); err != nil {
 			if core.ErrorCode(err) == core.EINVALID {
 				s.flash(r, "warning", core.ErrorMessage(err))
 				redirect(w, r, seriesPath(id))
@@ -189,7 +189,7 @@ func (s *Server) meetingShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64, status int, f meetingForm) {
 	a := actor(r)
-	v, err := s.ones.View(r.Context(), a, id)
+	v, err := s.meetings.View(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -215,7 +215,7 @@ func (s *Server) renderMeeting(w http.ResponseWriter, r *http.Request, id int64,
 // focus back in the field for the next point.
 func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, id int64, status int, f meetingForm, focusAdd bool) {
 	a := actor(r)
-	v, err := s.ones.AgendaView(r.Context(), a, id)
+	v, err := s.meetings.AgendaView(r.Context(), a, id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -283,7 +283,7 @@ func itemID(r *http.Request) (int64, error) {
 
 func (s *Server) agendaAdd(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("agenda", []string{"body"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.AddAgendaItem(r.Context(), a, id, r.PostFormValue("body"))
+		return s.meetings.AddAgendaItem(r.Context(), a, id, r.PostFormValue("body"))
 	})(w, r)
 }
 
@@ -293,7 +293,7 @@ func (s *Server) agendaToggle(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.ones.ToggleAgendaItem(r.Context(), a, id, it)
+		return s.meetings.ToggleAgendaItem(r.Context(), a, id, it)
 	})(w, r)
 }
 
@@ -303,7 +303,7 @@ func (s *Server) agendaMove(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.ones.MoveAgendaItem(r.Context(), a, id, it, r.PostFormValue("dir") != "down")
+		return s.meetings.MoveAgendaItem(r.Context(), a, id, it, r.PostFormValue("dir") != "down")
 	})(w, r)
 }
 
@@ -313,7 +313,7 @@ func (s *Server) agendaDelete(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.ones.DeleteAgendaItem(r.Context(), a, id, it)
+		return s.meetings.DeleteAgendaItem(r.Context(), a, id, it)
 	})(w, r)
 }
 
@@ -324,49 +324,49 @@ func (s *Server) agendaDrop(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.ones.DropAgendaItem(r.Context(), a, id, it, r.PostFormValue("keep") != "1")
+		return s.meetings.DropAgendaItem(r.Context(), a, id, it, r.PostFormValue("keep") != "1")
 	})(w, r)
 }
 
 func (s *Server) sharedNotesSave(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("notes", []string{"shared_notes"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.SetSharedNotes(r.Context(), a, id, r.PostFormValue("shared_notes"))
+		return s.meetings.SetSharedNotes(r.Context(), a, id, r.PostFormValue("shared_notes"))
 	})(w, r)
 }
 
 func (s *Server) privateNoteSave(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("private", []string{"private_note"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.SetPrivateNote(r.Context(), a, id, r.PostFormValue("private_note"))
+		return s.meetings.SetPrivateNote(r.Context(), a, id, r.PostFormValue("private_note"))
 	})(w, r)
 }
 
 func (s *Server) meetingStatus(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("status", []string{"status"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.SetStatus(r.Context(), a, id, oneonone.MeetingStatus(r.PostFormValue("status")))
+		return s.meetings.SetStatus(r.Context(), a, id, oneonone.MeetingStatus(r.PostFormValue("status")))
 	})(w, r)
 }
 
 func (s *Server) meetingPulse(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("pulse", []string{"pulse", "pulse_word"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.SetPulse(r.Context(), a, id, atoiOr(r.PostFormValue("pulse"), 0), r.PostFormValue("pulse_word"))
+		return s.meetings.SetPulse(r.Context(), a, id, atoiOr(r.PostFormValue("pulse"), 0), r.PostFormValue("pulse_word"))
 	})(w, r)
 }
 
 func (s *Server) meetingBalance(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("balance", []string{"balance"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.SetBalance(r.Context(), a, id, atoiOr(r.PostFormValue("balance"), -1))
+		return s.meetings.SetBalance(r.Context(), a, id, atoiOr(r.PostFormValue("balance"), -1))
 	})(w, r)
 }
 
 func (s *Server) actionAdd(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("actions", []string{"action_body", "owner_id", "due_on"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.AddAction(r.Context(), a, id, int64(atoiOr(r.PostFormValue("owner_id"), 0)), r.PostFormValue("action_body"), r.PostFormValue("due_on"))
+		return s.meetings.AddAction(r.Context(), a, id, int64(atoiOr(r.PostFormValue("owner_id"), 0)), r.PostFormValue("action_body"), r.PostFormValue("due_on"))
 	})(w, r)
 }
 
 func (s *Server) observationAdd(w http.ResponseWriter, r *http.Request) {
 	s.meetingAction("observations", []string{"competency_id", "note"}, func(r *http.Request, a core.Actor, id int64) error {
-		return s.ones.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"), r.PostFormValue("key"))
+		return s.meetings.AddObservation(r.Context(), a, id, int64(atoiOr(r.PostFormValue("competency_id"), 0)), r.PostFormValue("note"), r.PostFormValue("key"))
 	})(w, r)
 }
 
@@ -391,7 +391,7 @@ func (s *Server) meetingReschedule(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	nid, err := s.ones.Reschedule(r.Context(), actor(r), id, r.PostFormValue("new_date"), r.PostFormValue("new_time"))
+	nid, err := s.meetings.Reschedule(r.Context(), actor(r), id, r.PostFormValue("new_date"), r.PostFormValue("new_time"))
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, meetingForm{errors: core.FieldErrors(err),
@@ -416,7 +416,7 @@ func (s *Server) actionToggle(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	ref, err := s.ones.SetActionDone(r.Context(), actor(r), id, r.PostFormValue("done") == "1")
+	ref, err := s.meetings.SetActionDone(r.Context(), actor(r), id, r.PostFormValue("done") == "1")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -442,7 +442,7 @@ func (s *Server) agendaTemplate(w http.ResponseWriter, r *http.Request) {
 			v.Check(false, "template_id", "Choose one of your templates.")
 			return v.Err()
 		}
-		return s.ones.ApplyTemplate(r.Context(), a, id, tid)
+		return s.meetings.ApplyTemplate(r.Context(), a, id, tid)
 	})(w, r)
 }
 
@@ -452,7 +452,7 @@ func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, status int, p views.TemplatesProps) {
-	ts, err := s.ones.Templates(r.Context(), actor(r))
+	ts, err := s.meetings.Templates(r.Context(), actor(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -467,7 +467,7 @@ func (s *Server) templateCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := oneonone.TemplateInput{Name: r.PostFormValue("name"), Items: r.PostFormValue("items")}
-	if _, err := s.ones.CreateTemplate(r.Context(), actor(r), in); err != nil {
+	if _, err := s.meetings.CreateTemplate(r.Context(), actor(r), in); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.renderTemplates(w, r, http.StatusUnprocessableEntity, views.TemplatesProps{Name: in.Name, Items: in.Items, Errors: core.FieldErrors(err)})
 			return
@@ -489,7 +489,7 @@ func (s *Server) templateDelete(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	if err := s.ones.DeleteTemplate(r.Context(), actor(r), id); err != nil {
+	if err := s.meetings.DeleteTemplate(r.Context(), actor(r), id); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

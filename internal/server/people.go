@@ -57,7 +57,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	ones, err := s.ones.Home(ctx, a)
+	ones, err := s.meetings.Home(ctx, a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -491,7 +491,7 @@ func (s *Server) meetingEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	if _, err := s.ones.Meeting(r.Context(), a, id); err != nil {
+	if _, err := s.meetings.Meeting(r.Context(), a, id); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

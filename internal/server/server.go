@@ -95,7 +95,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	people   *people.Service
-	ones     *oneonone.Service
+	meetings *oneonone.Service // 1:1 series and meetings
 	kudos    *kudos.Service
 	retros   *retro.Service
 	health   *health.Service
@@ -197,7 +197,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, ones: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

@@ -91,7 +91,7 @@ func TestClientSecretsAreResealedWithTheCurrentKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	store := postgres.NewStore(pool)
+	store := postgres.NewSSOStore(pool)
 	f := testfx.Factory{Pool: pool}
 	org := f.Org(t, "Rotating")
 	admin := f.Person(t, org, testfx.PersonOpts{Role: "admin"})
