@@ -33,7 +33,7 @@ func (s *Service) check(ctx context.Context, a core.Actor, in *Input) error {
 		v.Check(len(found) == len(in.RecipientIDs), "recipients", "Choose active colleagues from the list.")
 	}
 	if len(in.CompetencyIDs) > 0 {
-		known, err := s.Store.CompetencyIDs(ctx)
+		known, err := s.Store.CompetencyIDs(ctx, a.OrgID)
 		if err != nil {
 			return err
 		}

@@ -572,9 +572,16 @@ func (s *Store) AddObservation(ctx context.Context, orgID, meetingID, authorID, 
 		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
-// Competencies lists the framework.
-func (s *Store) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetencyList(ctx, s.Pool)
+// Competencies lists what the organisation's people choose from when they
+// tag, filter or rate: the active competencies of its current framework
+// version, in order. An organisation without a version gets version 1 first.
+func (s *Store) Competencies(ctx context.Context, orgID int64) ([]oneonone.Competency, error) {
+	rows, err := s.q.CompetenciesCurrent(ctx, s.Pool, orgID)
+	if err == nil && len(rows) == 0 {
+		if err = s.q.FrameworkSeed(ctx, s.Pool, orgID); err == nil {
+			rows, err = s.q.CompetenciesCurrent(ctx, s.Pool, orgID)
+		}
+	}
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}

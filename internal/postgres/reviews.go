@@ -48,9 +48,14 @@ func (s *Store) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.FrameworkVer
 		return f, mapErr(err, "Framework")
 	}
 	for _, e := range es {
-		f.Entries = append(f.Entries, review.Entry{CompetencyID: e.CompetencyID, Key: e.Key, Group: e.Grp, Name: e.Name,
+		entry := review.Entry{CompetencyID: e.CompetencyID, Key: e.Key, Group: e.Grp, Name: e.Name,
 			Description: e.Description, Behaviour: e.Behaviour, Result: e.Result, LeaderCheck: e.LeaderCheck,
-			MicroAction: e.MicroAction, Position: int(e.Position)})
+			MicroAction: e.MicroAction, Position: int(e.Position), Retired: e.Retired}
+		if e.Retired {
+			f.Retired = append(f.Retired, entry)
+		} else {
+			f.Entries = append(f.Entries, entry)
+		}
 	}
 	sc, err := s.q.FrameworkScale(ctx, db, v.ID)
 	if err != nil {
@@ -93,9 +98,18 @@ func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, k
 			return err
 		}
 		for _, e := range entries {
+			if e.CompetencyID == 0 {
+				// A competency of this organisation alone: its own row keeps
+				// its id stable for every tag and rating across versions.
+				if e.CompetencyID, err = s.q.CompetencyCreate(ctx, tx, dbq.CompetencyCreateParams{OrgID: &orgID, Grp: e.Group,
+					Name: e.Name, Behaviour: e.Behaviour, Result: e.Result, LeaderCheck: e.LeaderCheck,
+					MicroAction: e.MicroAction, Position: int32(e.Position)}); err != nil {
+					return err
+				}
+			}
 			if err := s.q.FrameworkEntryInsert(ctx, tx, dbq.FrameworkEntryInsertParams{VersionID: v.ID, CompetencyID: e.CompetencyID,
 				Grp: e.Group, Name: e.Name, Description: e.Description, Behaviour: e.Behaviour, Result: e.Result,
-				LeaderCheck: e.LeaderCheck, MicroAction: e.MicroAction, Position: int32(e.Position)}); err != nil {
+				LeaderCheck: e.LeaderCheck, MicroAction: e.MicroAction, Position: int32(e.Position), Retired: e.Retired}); err != nil {
 				return err
 			}
 		}
@@ -105,7 +119,7 @@ func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, k
 			}
 		}
 		out = review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}
-		return s.audit(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number))
+		return s.auditDetail(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number), map[string]string{"note": note})
 	})
 	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.Pool) }); ok {
 		return prev, nil
