@@ -80,6 +80,15 @@ func (s *Store) FrameworkVersions(ctx context.Context, orgID int64) ([]review.Ve
 	return out, nil
 }
 
+// FrameworkVersionByKey returns the version a form's key saved.
+func (s *Store) FrameworkVersionByKey(ctx context.Context, orgID int64, key string) (review.Version, error) {
+	v, err := s.q.FrameworkVersionByIdem(ctx, s.Pool, dbq.FrameworkVersionByIdemParams{OrgID: orgID, IdemKey: key})
+	if err != nil {
+		return review.Version{}, mapErr(err, "Framework version")
+	}
+	return review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}, nil
+}
+
 // SaveFramework stores the entries and scale as the next version.
 // The same form submitted twice saves one version and answers both with it.
 func (s *Store) SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []review.Entry, scale []review.Level) (review.Version, error) {

@@ -332,6 +332,8 @@ type Store interface {
 	// organisation has none).
 	Framework(ctx context.Context, orgID, versionID int64) (Framework, error)
 	FrameworkVersions(ctx context.Context, orgID int64) ([]Version, error)
+	// FrameworkVersionByKey is the version a form's key saved (ENOTFOUND: none).
+	FrameworkVersionByKey(ctx context.Context, orgID int64, key string) (Version, error)
 	// SaveFramework stores a new version and audits framework.edit. Entries
 	// hold the active and the retired competencies (Retired set), in order;
 	// an entry without a CompetencyID is a competency the organisation adds.

@@ -135,12 +135,31 @@ func (s *Service) saveNext(ctx context.Context, a core.Actor, note, key string, 
 	return s.Store.SaveFramework(ctx, a.OrgID, a.UserID, note, key, all, scale)
 }
 
-// current is the latest framework, for an admin about to change it.
-func (s *Service) current(ctx context.Context, a core.Actor) (Framework, error) {
+// current is the latest framework, for an admin about to change it. done
+// is set when the form's key already saved a version: a double submit
+// answers with it and changes nothing more.
+func (s *Service) current(ctx context.Context, a core.Actor, key string) (f Framework, done *Version, err error) {
 	if a.Role != core.RoleAdmin {
-		return Framework{}, core.Forbidden()
+		return Framework{}, nil, core.Forbidden()
 	}
-	return s.Store.Framework(ctx, a.OrgID, 0)
+	if key != "" {
+		v, err := s.Store.FrameworkVersionByKey(ctx, a.OrgID, key)
+		if err == nil {
+			return Framework{}, &v, nil
+		}
+		if core.ErrorCode(err) != core.ENOTFOUND {
+			return Framework{}, nil, err
+		}
+	}
+	f, err = s.Store.Framework(ctx, a.OrgID, 0)
+	return f, nil, err
+}
+
+func deref(v *Version) Version {
+	if v == nil {
+		return Version{}
+	}
+	return *v
 }
 
 // CompetencyInput is a competency an admin adds to the framework.
@@ -152,9 +171,9 @@ type CompetencyInput struct {
 // AddCompetency adds a competency of the organisation's own at the end of
 // its group, as a new version. Form fields are named "new_" + the part.
 func (s *Service) AddCompetency(ctx context.Context, a core.Actor, in CompetencyInput) (Version, error) {
-	cur, err := s.current(ctx, a)
-	if err != nil {
-		return Version{}, err
+	cur, done, err := s.current(ctx, a, in.IdemKey)
+	if err != nil || done != nil {
+		return deref(done), err
 	}
 	e := Entry{Group: in.Group, Name: in.Name, Description: in.Description, Behaviour: in.Behaviour, Result: in.Result,
 		LeaderCheck: in.LeaderCheck, MicroAction: in.MicroAction}
@@ -189,9 +208,9 @@ func (s *Service) AddCompetency(ctx context.Context, a core.Actor, in Competency
 // new reviews, as a new version; what was tagged or rated keeps it. The
 // last active competency stays.
 func (s *Service) RetireCompetency(ctx context.Context, a core.Actor, id int64, key string) (Version, error) {
-	cur, err := s.current(ctx, a)
-	if err != nil {
-		return Version{}, err
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
 	}
 	i := slices.IndexFunc(cur.Entries, func(e Entry) bool { return e.CompetencyID == id })
 	if i < 0 {
@@ -210,9 +229,9 @@ func (s *Service) RetireCompetency(ctx context.Context, a core.Actor, id int64, 
 // RestoreCompetency offers a retired competency again, with the wording it
 // had, at the end of its group, as a new version.
 func (s *Service) RestoreCompetency(ctx context.Context, a core.Actor, id int64, key string) (Version, error) {
-	cur, err := s.current(ctx, a)
-	if err != nil {
-		return Version{}, err
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
 	}
 	i := slices.IndexFunc(cur.Retired, func(e Entry) bool { return e.CompetencyID == id })
 	if i < 0 {
@@ -233,9 +252,9 @@ func (s *Service) RestoreCompetency(ctx context.Context, a core.Actor, id int64,
 // MoveCompetency swaps a competency with its neighbour in its group (up:
 // the one before it), as a new version.
 func (s *Service) MoveCompetency(ctx context.Context, a core.Actor, id int64, up bool, key string) (Version, error) {
-	cur, err := s.current(ctx, a)
-	if err != nil {
-		return Version{}, err
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
 	}
 	i := slices.IndexFunc(cur.Entries, func(e Entry) bool { return e.CompetencyID == id })
 	if i < 0 {
