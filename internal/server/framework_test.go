@@ -138,6 +138,9 @@ func TestAdminAddsReordersRetiresAndRestoresACompetency(t *testing.T) {
 	if n := w.app.F.Count(t, "SELECT count(*) FROM kudos WHERE org_id = $1", w.orgA); n != kudos {
 		t.Errorf("a refused kudo was stored")
 	}
+	if r := w.clients[employee].Get("/framework"); !strings.Contains(r.Body, `<h2 id="retired-h">Retired</h2>`) || !strings.Contains(r.Body, "Mentoring") {
+		t.Errorf("the framework page does not list Mentoring as retired")
+	}
 	if r := w.clients[admin].Get("/framework/edit"); !strings.Contains(r.Body, "Restore Mentoring") {
 		t.Errorf("the edit page does not offer to restore Mentoring")
 	}
