@@ -52,7 +52,6 @@ func TestAdminShapesTheFrameworkAndKudosFollow(t *testing.T) {
 		t.Errorf("the leader group after moving up: %v", got)
 	}
 	admin.assertClean()
-	admin.screenshots("framework-edit")
 
 	// Kai tags a kudo with it.
 	emp := newTab(t, app.URL)
