@@ -339,3 +339,31 @@ func TestAnotherOrganisationNeverSeesOrTagsOurCompetency(t *testing.T) {
 		t.Errorf("org B's framework: %v", order)
 	}
 }
+
+func TestEditingAKudoKeepsATagRetiredSince(t *testing.T) {
+	w := newWorld(t)
+	id := w.addCompetency("Mentoring", "leader")
+	trust := w.app.F.Competency(t, "trust")
+	form := url.Values{"to": {handle(w.teammate)}, "did": {"Walked the new hire through the release"},
+		"impact": {"She shipped her first change on day two"}, "visibility": {"org"},
+		"competencies": {fmt.Sprint(id), fmt.Sprint(trust)}, "idem": {fmt.Sprint("k", testfx.Next())}}
+	if r := w.clients[employee].Post("/kudos", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("post: status %d", r.Status)
+	}
+	var kudo int64
+	if err := w.app.Pool.QueryRow(context.Background(), "SELECT id FROM kudos WHERE org_id = $1 AND author_id = $2", w.orgA, w.report.ID).Scan(&kudo); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.clients[admin].Post(fmt.Sprintf("/framework/competencies/%d/retire", id), nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("retire: status %d", r.Status)
+	}
+	// The edit form offers Trust only; Mentoring can't be ticked any more.
+	form.Set("did", "Walked the new hire through the whole release")
+	form["competencies"] = []string{fmt.Sprint(trust)}
+	if r := w.clients[employee].Post(fmt.Sprintf("/kudos/%d", kudo), form); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: status %d", r.Status)
+	}
+	if n := w.app.F.Count(t, "SELECT count(*) FROM kudo_competencies WHERE kudo_id = $1 AND competency_id = ANY($2)", kudo, []int64{id, trust}); n != 2 {
+		t.Errorf("after the edit the kudo has %d of its 2 tags (Mentoring retired, Trust)", n)
+	}
+}
