@@ -156,3 +156,23 @@ func TestHtmxKeepsLicenseHeader(t *testing.T) {
 		t.Errorf("htmx.min.js lacks its header comment")
 	}
 }
+
+// An unclosed block (a @media query left open) silently scopes every rule
+// after it; the stylesheet's braces balance, comments and strings aside.
+func TestStylesheetBlocksAreClosed(t *testing.T) {
+	body, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css := regexp.MustCompile(`(?s)/\*.*?\*/|"[^"]*"|'[^']*'`).ReplaceAllString(string(body), "")
+	depth := 0
+	for i, line := range strings.Split(css, "\n") {
+		depth += strings.Count(line, "{") - strings.Count(line, "}")
+		if depth < 0 {
+			t.Fatalf("app.css: a } without its { near line %d", i+1)
+		}
+	}
+	if depth != 0 {
+		t.Errorf("app.css: %d block(s) left open", depth)
+	}
+}

@@ -52,7 +52,7 @@ SELECT p.person_id, coalesce(p.manager_id, 0)::bigint AS manager_id, p.name::tex
     p.state::text AS state
 FROM people p
 JOIN review_cycles c ON c.org_id = @org_id AND c.id = @cycle_id
-JOIN framework_entries e ON e.version_id = c.framework_version_id
+JOIN framework_entries e ON e.version_id = c.framework_version_id AND NOT e.retired
 LEFT JOIN review_ratings r ON r.cycle_id = @cycle_id AND r.person_id = p.person_id AND r.competency_id = e.competency_id
 ORDER BY lower(p.name), p.person_id, e.position, e.competency_id;
 

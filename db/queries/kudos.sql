@@ -68,10 +68,11 @@ WHERE r.org_id = @org_id AND r.kudo_id = ANY(@kudo_ids::bigint[])
 ORDER BY r.kudo_id, lower(u.name);
 
 -- name: KudoCompetenciesFor :many
-SELECT kc.kudo_id, c.id, c.name
-FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
+-- Each tag with the competency's name when the kudo was given.
+SELECT kc.kudo_id, kc.competency_id AS id, competency_name_at(k.org_id, kc.competency_id, k.created_at)::text AS name
+FROM kudo_competencies kc JOIN kudos k ON k.id = kc.kudo_id
 WHERE kc.kudo_id = ANY(@kudo_ids::bigint[])
-ORDER BY kc.kudo_id, c.position;
+ORDER BY kc.kudo_id, kc.competency_id;
 
 -- name: KudoReactionsFor :many
 SELECT kudo_id, emoji, count(*)::int AS n, bool_or(user_id = @viewer_id)::boolean AS mine
@@ -124,14 +125,13 @@ WITH received AS (
 ), mine AS (
     SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
 )
-SELECT c.id AS competency_id, c.name,
+SELECT kc.competency_id, competency_name_at(@org_id, kc.competency_id, now())::text AS name,
     count(*) FILTER (WHERE m.got)::int AS received,
     count(*) FILTER (WHERE NOT m.got)::int AS given
 FROM mine m
 JOIN kudo_competencies kc ON kc.kudo_id = m.id
-JOIN competencies c ON c.id = kc.competency_id
-GROUP BY c.id, c.name, c.position
-ORDER BY c.position;
+GROUP BY kc.competency_id
+ORDER BY kc.competency_id;
 
 -- name: KudoTotalsForPerson :one
 SELECT

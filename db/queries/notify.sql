@@ -16,8 +16,8 @@ SELECT DISTINCT w.team_id
 SELECT u.name AS author_name, k.did, k.impact, k.visibility::text AS visibility,
        ARRAY(SELECT ru.name FROM kudo_recipients r JOIN users ru ON ru.id = r.user_id
               WHERE r.kudo_id = k.id ORDER BY lower(ru.name), ru.id)::text[] AS recipients,
-       ARRAY(SELECT c.name FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
-              WHERE kc.kudo_id = k.id ORDER BY c.position, c.id)::text[] AS competencies
+       ARRAY(SELECT competency_name_at(k.org_id, kc.competency_id, k.created_at) FROM kudo_competencies kc
+              WHERE kc.kudo_id = k.id ORDER BY kc.competency_id)::text[] AS competencies
   FROM kudos k JOIN users u ON u.id = k.author_id
  WHERE k.org_id = @org_id AND k.id = @kudo_id;
 

@@ -230,16 +230,12 @@ ON CONFLICT (meeting_id, author_id, idem_key) WHERE idem_key <> '' DO NOTHING;
 
 -- name: ObservationsForMeeting :many
 SELECT o.id, o.author_id, a.name AS author_name, o.subject_id, s.name AS subject_name, o.competency_id,
-       c.name AS competency_name, o.note, o.created_at
+       competency_name_at(o.org_id, o.competency_id, o.created_at)::text AS competency_name, o.note, o.created_at
 FROM observations o
 JOIN users a ON a.org_id = o.org_id AND a.id = o.author_id
 JOIN users s ON s.org_id = o.org_id AND s.id = o.subject_id
-JOIN competencies c ON c.id = o.competency_id
 WHERE o.org_id = @org_id AND o.meeting_id = @meeting_id
 ORDER BY o.created_at;
-
--- name: CompetencyList :many
-SELECT id, key, grp, name, behaviour, result, leader_check, micro_action FROM competencies ORDER BY position;
 
 -- name: QuestionList :many
 SELECT id, body, active FROM questions WHERE org_id = @org_id ORDER BY active DESC, lower(body);

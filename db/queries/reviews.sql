@@ -35,8 +35,24 @@ SELECT e.*, c.key FROM framework_entries e JOIN competencies c ON c.id = e.compe
 WHERE e.version_id = @version_id ORDER BY e.position, e.competency_id;
 
 -- name: FrameworkEntryInsert :exec
-INSERT INTO framework_entries (version_id, competency_id, grp, name, description, behaviour, result, leader_check, micro_action, position)
-VALUES (@version_id, @competency_id, @grp, @name, @description, @behaviour, @result, @leader_check, @micro_action, @position);
+INSERT INTO framework_entries (version_id, competency_id, grp, name, description, behaviour, result, leader_check, micro_action, position, retired)
+VALUES (@version_id, @competency_id, @grp, @name, @description, @behaviour, @result, @leader_check, @micro_action, @position, @retired);
+
+-- name: CompetencyCreate :one
+-- A competency an organisation adds; its key only has to be unique.
+INSERT INTO competencies (org_id, key, grp, name, behaviour, result, leader_check, micro_action, position)
+VALUES (@org_id, 'org-' || @org_id::bigint || '-' || gen_random_uuid(), @grp, @name, @behaviour, @result, @leader_check, @micro_action, @position)
+RETURNING id;
+
+-- name: CompetenciesCurrent :many
+-- What people choose from when they tag, filter or rate: the active entries
+-- of the organisation's latest framework version, in order. Every picker,
+-- filter and check reads this one query.
+SELECT e.competency_id AS id, c.key, e.grp, e.name, e.behaviour, e.result, e.leader_check, e.micro_action
+FROM framework_entries e JOIN competencies c ON c.id = e.competency_id
+WHERE e.version_id = (SELECT v.id FROM framework_versions v WHERE v.org_id = @org_id ORDER BY v.number DESC LIMIT 1)
+  AND NOT e.retired
+ORDER BY e.position, e.competency_id;
 
 -- name: FrameworkScale :many
 SELECT * FROM framework_scale WHERE version_id = @version_id ORDER BY value;

@@ -59,7 +59,7 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 		return c, fmt.Errorf("demo: read questions: %w", err)
 	}
 	compIDs := map[string]int64{}
-	rows, err = tx.Query(ctx, `SELECT key, id FROM competencies`)
+	rows, err = tx.Query(ctx, `SELECT key, id FROM competencies WHERE org_id IS NULL`)
 	if err != nil {
 		return c, fmt.Errorf("demo: read competencies: %w", err)
 	}

@@ -28,7 +28,7 @@ func writeKudos(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, kp *kudo
 	orgID int64, userIDs, teamIDs []int64) (kudoCounts, error) {
 	var c kudoCounts
 	compIDs := map[string]int64{}
-	rows, err := tx.Query(ctx, `SELECT key, id FROM competencies`)
+	rows, err := tx.Query(ctx, `SELECT key, id FROM competencies WHERE org_id IS NULL`)
 	if err != nil {
 		return c, fmt.Errorf("demo: read competencies: %w", err)
 	}

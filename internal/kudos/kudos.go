@@ -205,7 +205,9 @@ type Store interface {
 	// Handles returns the @handle of each person, by id.
 	Handles(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error)
 	TeamIDsOf(ctx context.Context, orgID, personID int64) ([]int64, error)
-	CompetencyIDs(ctx context.Context) (map[int64]string, error)
+	// CompetencyIDs lists the competencies a kudo may be tagged with now:
+	// the active ones of the organisation's current framework version.
+	CompetencyIDs(ctx context.Context, orgID int64) (map[int64]string, error)
 
 	CreateRitual(ctx context.Context, orgID, teamID, actorID int64, in RitualInput, startsOn time.Time) (int64, error)
 	FindRitual(ctx context.Context, orgID, id int64) (Ritual, error)

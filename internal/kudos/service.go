@@ -33,7 +33,7 @@ func (s *Service) check(ctx context.Context, a core.Actor, in *Input) error {
 		v.Check(len(found) == len(in.RecipientIDs), "recipients", "Choose active colleagues from the list.")
 	}
 	if len(in.CompetencyIDs) > 0 {
-		known, err := s.Store.CompetencyIDs(ctx)
+		known, err := s.Store.CompetencyIDs(ctx, a.OrgID)
 		if err != nil {
 			return err
 		}
@@ -90,6 +90,18 @@ func (s *Service) Edit(ctx context.Context, a core.Actor, id int64, in Input) er
 	if err := s.check(ctx, a, &in); err != nil {
 		return err
 	}
+	// A tag whose competency has been retired since is no longer offered on
+	// the form, so it cannot be un-ticked: it stays, as on every old kudo.
+	offered, err := s.Store.CompetencyIDs(ctx, a.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, c := range k.Competencies {
+		if _, ok := offered[c.ID]; !ok {
+			in.CompetencyIDs = append(in.CompetencyIDs, c.ID)
+		}
+	}
+	in.CompetencyIDs = dedupe(in.CompetencyIDs)
 	return s.Store.UpdateKudo(ctx, a.OrgID, a.UserID, id, in)
 }
 

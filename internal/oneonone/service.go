@@ -91,7 +91,9 @@ type Store interface {
 
 	Observations(ctx context.Context, orgID, meetingID int64) ([]Observation, error)
 	AddObservation(ctx context.Context, orgID, meetingID, authorID, subjectID, competencyID int64, note, key string) error
-	Competencies(ctx context.Context) ([]Competency, error)
+	// Competencies lists the active competencies of the organisation's
+	// current framework version, in order.
+	Competencies(ctx context.Context, orgID int64) ([]Competency, error)
 
 	Questions(ctx context.Context, orgID int64) ([]Question, error)
 	AddQuestion(ctx context.Context, orgID int64, body string) error
@@ -252,7 +254,7 @@ func (s *Service) View(ctx context.Context, a core.Actor, id int64) (MeetingView
 	if v.PrivateNote, err = s.Store.PrivateNote(ctx, a.OrgID, id, a.UserID); err != nil {
 		return v, err
 	}
-	if v.Competencies, err = s.Store.Competencies(ctx); err != nil {
+	if v.Competencies, err = s.Store.Competencies(ctx, a.OrgID); err != nil {
 		return v, err
 	}
 	if v.History, err = s.Store.MeetingsFor(ctx, a.OrgID, m.SeriesID, 12); err != nil {
@@ -513,7 +515,7 @@ func (s *Service) AddObservation(ctx context.Context, a core.Actor, meetingID, c
 	}
 	var v core.Validator
 	note = checkText(&v, "note", note, MaxObservationLen, "what happened, in a line")
-	comps, err := s.Store.Competencies(ctx)
+	comps, err := s.Store.Competencies(ctx, a.OrgID)
 	if err != nil {
 		return err
 	}
@@ -682,10 +684,10 @@ func (s *Service) History(ctx context.Context, a core.Actor, sr Series, limit in
 	return s.Store.MeetingsFor(ctx, a.OrgID, sr.ID, limit)
 }
 
-// Competencies lists the competency framework's current entries, for
-// tagging kudos and observations.
-func (s *Service) Competencies(ctx context.Context) ([]Competency, error) {
-	return s.Store.Competencies(ctx)
+// Competencies lists the active competencies of the organisation's current
+// framework version, in order: what kudos, observations and filters offer.
+func (s *Service) Competencies(ctx context.Context, a core.Actor) ([]Competency, error) {
+	return s.Store.Competencies(ctx, a.OrgID)
 }
 
 // HasCalendarFeed reports whether the actor has a private calendar feed.

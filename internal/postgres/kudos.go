@@ -315,15 +315,16 @@ func (s *KudosStore) TeamIDsOf(ctx context.Context, orgID, personID int64) ([]in
 	return ids, mapErr(err, "Teams")
 }
 
-// CompetencyIDs lists the framework's competencies by id.
-func (s *KudosStore) CompetencyIDs(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.q.CompetencyList(ctx, s.pool)
+// CompetencyIDs lists the competencies a kudo may be tagged with now, by id
+// (Competencies: the organisation's current framework).
+func (s *KudosStore) CompetencyIDs(ctx context.Context, orgID int64) (map[int64]string, error) {
+	cs, err := s.competencies(ctx, orgID)
 	if err != nil {
-		return nil, mapErr(err, "Competencies")
+		return nil, err
 	}
-	out := make(map[int64]string, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.Name
+	out := make(map[int64]string, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c.Name
 	}
 	return out, nil
 }

@@ -580,9 +580,22 @@ func (s *MeetingStore) AddObservation(ctx context.Context, orgID, meetingID, aut
 		AuthorID: authorID, SubjectID: subjectID, CompetencyID: competencyID, Note: note, IdemKey: key}), "Observation")
 }
 
-// Competencies lists the framework.
-func (s *MeetingStore) Competencies(ctx context.Context) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetencyList(ctx, s.pool)
+// Competencies lists what the organisation's people choose from when they
+// tag, filter or rate: the active competencies of its current framework
+// version, in order. An organisation without a version gets version 1 first.
+func (s *MeetingStore) Competencies(ctx context.Context, orgID int64) ([]oneonone.Competency, error) {
+	return s.competencies(ctx, orgID)
+}
+
+// competencies is Competencies for every store that offers the framework
+// (1:1 observations, kudos tags).
+func (s *base) competencies(ctx context.Context, orgID int64) ([]oneonone.Competency, error) {
+	rows, err := s.q.CompetenciesCurrent(ctx, s.pool, orgID)
+	if err == nil && len(rows) == 0 {
+		if err = s.q.FrameworkSeed(ctx, s.pool, orgID); err == nil {
+			rows, err = s.q.CompetenciesCurrent(ctx, s.pool, orgID)
+		}
+	}
 	if err != nil {
 		return nil, mapErr(err, "Competencies")
 	}

@@ -56,9 +56,14 @@ func (s *ReviewStore) frameworkOf(ctx context.Context, db dbq.DBTX, v dbq.Framew
 		return f, mapErr(err, "Framework")
 	}
 	for _, e := range es {
-		f.Entries = append(f.Entries, review.Entry{CompetencyID: e.CompetencyID, Key: e.Key, Group: e.Grp, Name: e.Name,
+		entry := review.Entry{CompetencyID: e.CompetencyID, Key: e.Key, Group: e.Grp, Name: e.Name,
 			Description: e.Description, Behaviour: e.Behaviour, Result: e.Result, LeaderCheck: e.LeaderCheck,
-			MicroAction: e.MicroAction, Position: int(e.Position)})
+			MicroAction: e.MicroAction, Position: int(e.Position), Retired: e.Retired}
+		if e.Retired {
+			f.Retired = append(f.Retired, entry)
+		} else {
+			f.Entries = append(f.Entries, entry)
+		}
 	}
 	sc, err := s.q.FrameworkScale(ctx, db, v.ID)
 	if err != nil {
@@ -83,6 +88,15 @@ func (s *ReviewStore) FrameworkVersions(ctx context.Context, orgID int64) ([]rev
 	return out, nil
 }
 
+// FrameworkVersionByKey returns the version a form's key saved.
+func (s *ReviewStore) FrameworkVersionByKey(ctx context.Context, orgID int64, key string) (review.Version, error) {
+	v, err := s.q.FrameworkVersionByIdem(ctx, s.pool, dbq.FrameworkVersionByIdemParams{OrgID: orgID, IdemKey: key})
+	if err != nil {
+		return review.Version{}, mapErr(err, "Framework version")
+	}
+	return review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}, nil
+}
+
 // SaveFramework stores the entries and scale as the next version.
 // The same form submitted twice saves one version and answers both with it.
 func (s *ReviewStore) SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []review.Entry, scale []review.Level) (review.Version, error) {
@@ -101,9 +115,18 @@ func (s *ReviewStore) SaveFramework(ctx context.Context, orgID, actorID int64, n
 			return err
 		}
 		for _, e := range entries {
+			if e.CompetencyID == 0 {
+				// A competency of this organisation alone: its own row keeps
+				// its id stable for every tag and rating across versions.
+				if e.CompetencyID, err = s.q.CompetencyCreate(ctx, tx, dbq.CompetencyCreateParams{OrgID: &orgID, Grp: e.Group,
+					Name: e.Name, Behaviour: e.Behaviour, Result: e.Result, LeaderCheck: e.LeaderCheck,
+					MicroAction: e.MicroAction, Position: int32(e.Position)}); err != nil {
+					return err
+				}
+			}
 			if err := s.q.FrameworkEntryInsert(ctx, tx, dbq.FrameworkEntryInsertParams{VersionID: v.ID, CompetencyID: e.CompetencyID,
 				Grp: e.Group, Name: e.Name, Description: e.Description, Behaviour: e.Behaviour, Result: e.Result,
-				LeaderCheck: e.LeaderCheck, MicroAction: e.MicroAction, Position: int32(e.Position)}); err != nil {
+				LeaderCheck: e.LeaderCheck, MicroAction: e.MicroAction, Position: int32(e.Position), Retired: e.Retired}); err != nil {
 				return err
 			}
 		}
@@ -113,7 +136,7 @@ func (s *ReviewStore) SaveFramework(ctx context.Context, orgID, actorID int64, n
 			}
 		}
 		out = review.Version{ID: v.ID, OrgID: orgID, Number: int(v.Number), Note: v.Note, CreatedAt: v.CreatedAt}
-		return s.audit(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number))
+		return s.auditDetail(ctx, tx, orgID, actorID, "framework.edit", fmt.Sprintf("framework version %d", v.Number), map[string]string{"note": note})
 	})
 	if prev, ok := storedBefore(err, key, func() (review.Version, error) { return byKey(s.pool) }); ok {
 		return prev, nil

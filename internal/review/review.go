@@ -28,7 +28,9 @@ func GroupLabel(g string) string {
 }
 
 // Entry is one competency as a framework version words it. CompetencyID is
-// the stable identity kudos and observations tag.
+// the stable identity kudos and observations tag; 0 for one being added.
+// A retired entry keeps its wording in the version but is no longer offered
+// for tagging, filtering or new reviews.
 type Entry struct {
 	CompetencyID int64
 	Key          string
@@ -40,6 +42,7 @@ type Entry struct {
 	LeaderCheck  string
 	MicroAction  string
 	Position     int
+	Retired      bool
 }
 
 // Level is one step of the rating scale.
@@ -58,10 +61,13 @@ type Version struct {
 	CreatedAt     time.Time
 }
 
-// Framework is a version with its entries and scale.
+// Framework is a version with its entries and scale. Entries are the
+// active competencies in order; Retired the ones the organisation stopped
+// using, kept so they can be restored with their wording.
 type Framework struct {
 	Version Version
 	Entries []Entry
+	Retired []Entry
 	Scale   []Level
 }
 
@@ -326,7 +332,11 @@ type Store interface {
 	// organisation has none).
 	Framework(ctx context.Context, orgID, versionID int64) (Framework, error)
 	FrameworkVersions(ctx context.Context, orgID int64) ([]Version, error)
-	// SaveFramework stores a new version and audits framework.edit.
+	// FrameworkVersionByKey is the version a form's key saved (ENOTFOUND: none).
+	FrameworkVersionByKey(ctx context.Context, orgID int64, key string) (Version, error)
+	// SaveFramework stores a new version and audits framework.edit. Entries
+	// hold the active and the retired competencies (Retired set), in order;
+	// an entry without a CompetencyID is a competency the organisation adds.
 	// The same key again stores nothing and returns the version it stored.
 	SaveFramework(ctx context.Context, orgID, actorID int64, note, key string, entries []Entry, scale []Level) (Version, error)
 

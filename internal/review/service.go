@@ -67,20 +67,14 @@ func (s *Service) SaveFramework(ctx context.Context, a core.Actor, in FrameworkI
 		}
 		id := strconv.FormatInt(old.CompetencyID, 10)
 		e.CompetencyID, e.Key, e.Group, e.Position = old.CompetencyID, old.Key, old.Group, old.Position
-		e.Name, e.Description = strings.TrimSpace(e.Name), strings.TrimSpace(e.Description)
-		e.Behaviour, e.Result = strings.TrimSpace(e.Behaviour), strings.TrimSpace(e.Result)
-		e.LeaderCheck, e.MicroAction = strings.TrimSpace(e.LeaderCheck), strings.TrimSpace(e.MicroAction)
-		v.Check(e.Name != "", "name_"+id, "Give the competency a name.")
-		v.Check(utf8.RuneCountInString(e.Name) <= 100, "name_"+id, "Keep the name under 100 characters.")
-		v.Check(e.Behaviour != "", "behaviour_"+id, "Describe the behaviour people can observe.")
-		v.Check(e.Result != "", "result_"+id, "Describe the short-term result.")
-		for field, text := range map[string]string{"description_": e.Description, "behaviour_": e.Behaviour, "result_": e.Result,
-			"leader_check_": e.LeaderCheck, "micro_action_": e.MicroAction} {
-			v.Check(utf8.RuneCountInString(text) <= 1000, field+id, "Keep this under 1,000 characters.")
-		}
+		checkEntry(&v, &e, func(field string) string { return field + "_" + id })
 		entries = append(entries, e)
 	}
+	// Names stay unique with the retired ones too, so a restore never clashes.
 	seen := map[string]bool{}
+	for _, e := range cur.Retired {
+		seen[strings.ToLower(e.Name)] = true
+	}
 	for _, e := range entries {
 		k := strings.ToLower(e.Name)
 		v.Check(e.Name == "" || !seen[k], "name_"+strconv.FormatInt(e.CompetencyID, 10), "Another competency already has this name.")
@@ -107,7 +101,181 @@ func (s *Service) SaveFramework(ctx context.Context, a core.Actor, in FrameworkI
 	if err := v.Err(); err != nil {
 		return Version{}, err
 	}
-	return s.Store.SaveFramework(ctx, a.OrgID, a.UserID, in.Note, in.IdemKey, entries, scale)
+	return s.saveNext(ctx, a, in.Note, in.IdemKey, entries, cur.Retired, scale)
+}
+
+// checkEntry trims an entry's wording and checks it; name gives the form
+// field of each part.
+func checkEntry(v *core.Validator, e *Entry, name func(field string) string) {
+	e.Name, e.Description = strings.TrimSpace(e.Name), strings.TrimSpace(e.Description)
+	e.Behaviour, e.Result = strings.TrimSpace(e.Behaviour), strings.TrimSpace(e.Result)
+	e.LeaderCheck, e.MicroAction = strings.TrimSpace(e.LeaderCheck), strings.TrimSpace(e.MicroAction)
+	v.Check(e.Name != "", name("name"), "Give the competency a name.")
+	v.Check(utf8.RuneCountInString(e.Name) <= 100, name("name"), "Keep the name under 100 characters.")
+	v.Check(e.Behaviour != "", name("behaviour"), "Describe the behaviour people can observe.")
+	v.Check(e.Result != "", name("result"), "Describe the short-term result.")
+	for field, text := range map[string]string{"description": e.Description, "behaviour": e.Behaviour, "result": e.Result,
+		"leader_check": e.LeaderCheck, "micro_action": e.MicroAction} {
+		v.Check(utf8.RuneCountInString(text) <= 1000, name(field), "Keep this under 1,000 characters.")
+	}
+}
+
+// saveNext stores the active entries (in this order) and the retired ones
+// as the next version of the framework.
+func (s *Service) saveNext(ctx context.Context, a core.Actor, note, key string, active, retired []Entry, scale []Level) (Version, error) {
+	all := make([]Entry, 0, len(active)+len(retired))
+	for i, e := range active {
+		e.Position, e.Retired = i+1, false
+		all = append(all, e)
+	}
+	for i, e := range retired {
+		e.Position, e.Retired = len(active)+i+1, true
+		all = append(all, e)
+	}
+	return s.Store.SaveFramework(ctx, a.OrgID, a.UserID, note, key, all, scale)
+}
+
+// current is the latest framework, for an admin about to change it. done
+// is set when the form's key already saved a version: a double submit
+// answers with it and changes nothing more.
+func (s *Service) current(ctx context.Context, a core.Actor, key string) (f Framework, done *Version, err error) {
+	if a.Role != core.RoleAdmin {
+		return Framework{}, nil, core.Forbidden()
+	}
+	if key != "" {
+		v, err := s.Store.FrameworkVersionByKey(ctx, a.OrgID, key)
+		if err == nil {
+			return Framework{}, &v, nil
+		}
+		if core.ErrorCode(err) != core.ENOTFOUND {
+			return Framework{}, nil, err
+		}
+	}
+	f, err = s.Store.Framework(ctx, a.OrgID, 0)
+	return f, nil, err
+}
+
+func deref(v *Version) Version {
+	if v == nil {
+		return Version{}
+	}
+	return *v
+}
+
+// CompetencyInput is a competency an admin adds to the framework.
+type CompetencyInput struct {
+	Group, Name, Description, Behaviour, Result, LeaderCheck, MicroAction string
+	IdemKey                                                               string // the form's key: a double submit adds one
+}
+
+// AddCompetency adds a competency of the organisation's own at the end of
+// its group, as a new version. Form fields are named "new_" + the part.
+func (s *Service) AddCompetency(ctx context.Context, a core.Actor, in CompetencyInput) (Version, error) {
+	cur, done, err := s.current(ctx, a, in.IdemKey)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	e := Entry{Group: in.Group, Name: in.Name, Description: in.Description, Behaviour: in.Behaviour, Result: in.Result,
+		LeaderCheck: in.LeaderCheck, MicroAction: in.MicroAction}
+	var v core.Validator
+	v.Check(e.Group == GroupLeader || e.Group == GroupBuildingBlock, "new_group", "Choose the group it belongs to.")
+	checkEntry(&v, &e, func(field string) string { return "new_" + field })
+	for _, o := range slices.Concat(cur.Entries, cur.Retired) {
+		if e.Name != "" && strings.EqualFold(o.Name, e.Name) {
+			msg := "Another competency already has this name."
+			if o.Retired {
+				msg = "A retired competency has this name: restore it instead."
+			}
+			v.Check(false, "new_name", msg)
+			break
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Version{}, err
+	}
+	// At the end of its group: after the group's last active entry.
+	at := len(cur.Entries)
+	for i, o := range cur.Entries {
+		if o.Group == e.Group {
+			at = i + 1
+		}
+	}
+	active := slices.Insert(slices.Clone(cur.Entries), at, e)
+	return s.saveNext(ctx, a, "Added "+e.Name, in.IdemKey, active, cur.Retired, cur.Scale)
+}
+
+// RetireCompetency stops offering a competency for tagging, filtering and
+// new reviews, as a new version; what was tagged or rated keeps it. The
+// last active competency stays.
+func (s *Service) RetireCompetency(ctx context.Context, a core.Actor, id int64, key string) (Version, error) {
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	i := slices.IndexFunc(cur.Entries, func(e Entry) bool { return e.CompetencyID == id })
+	if i < 0 {
+		return Version{}, core.NotFound("Competency")
+	}
+	if len(cur.Entries) == 1 {
+		var v core.Validator
+		v.Check(false, "retire_"+strconv.FormatInt(id, 10), "The framework needs at least one competency: add another before you retire this one.")
+		return Version{}, v.Err()
+	}
+	e := cur.Entries[i]
+	active := slices.Delete(slices.Clone(cur.Entries), i, i+1)
+	return s.saveNext(ctx, a, "Retired "+e.Name, key, active, append(slices.Clone(cur.Retired), e), cur.Scale)
+}
+
+// RestoreCompetency offers a retired competency again, with the wording it
+// had, at the end of its group, as a new version.
+func (s *Service) RestoreCompetency(ctx context.Context, a core.Actor, id int64, key string) (Version, error) {
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	i := slices.IndexFunc(cur.Retired, func(e Entry) bool { return e.CompetencyID == id })
+	if i < 0 {
+		return Version{}, core.NotFound("Competency")
+	}
+	e := cur.Retired[i]
+	at := len(cur.Entries)
+	for j, o := range cur.Entries {
+		if o.Group == e.Group {
+			at = j + 1
+		}
+	}
+	active := slices.Insert(slices.Clone(cur.Entries), at, e)
+	retired := slices.Delete(slices.Clone(cur.Retired), i, i+1)
+	return s.saveNext(ctx, a, "Restored "+e.Name, key, active, retired, cur.Scale)
+}
+
+// MoveCompetency swaps a competency with its neighbour in its group (up:
+// the one before it), as a new version.
+func (s *Service) MoveCompetency(ctx context.Context, a core.Actor, id int64, up bool, key string) (Version, error) {
+	cur, done, err := s.current(ctx, a, key)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	i := slices.IndexFunc(cur.Entries, func(e Entry) bool { return e.CompetencyID == id })
+	if i < 0 {
+		return Version{}, core.NotFound("Competency")
+	}
+	step, word := 1, "down"
+	if up {
+		step, word = -1, "up"
+	}
+	j := i + step
+	for j >= 0 && j < len(cur.Entries) && cur.Entries[j].Group != cur.Entries[i].Group {
+		j += step
+	}
+	if j < 0 || j >= len(cur.Entries) {
+		var v core.Validator
+		v.Check(false, "move_"+strconv.FormatInt(id, 10), "It is already at the "+map[bool]string{true: "top", false: "bottom"}[up]+" of its group.")
+		return Version{}, v.Err()
+	}
+	active := slices.Clone(cur.Entries)
+	active[i], active[j] = active[j], active[i]
+	return s.saveNext(ctx, a, "Moved "+cur.Entries[i].Name+" "+word, key, active, cur.Retired, cur.Scale)
 }
 
 // canLead reports whether the actor may create and run cycles.

@@ -312,6 +312,29 @@ func healthDimensionPath(suffix string) func(*world, string) string {
 	}
 }
 
+// competencyPath is a competency org A's admin adds for each subject
+// (retired first when the route restores it).
+func competencyPath(suffix string, retired bool) func(*world, string) string {
+	return func(w *world, _ string) string {
+		name := fmt.Sprintf("Mentoring %d", testfx.Next())
+		if r := w.clients[admin].Post("/framework/competencies", url.Values{"new_name": {name}, "new_group": {"leader"},
+			"new_behaviour": {"Pairs with newer colleagues"}, "new_result": {"Faster onboarding"}}); r.Status != http.StatusSeeOther {
+			w.t.Fatalf("add %s: %d", name, r.Status)
+		}
+		var id int64
+		if err := w.app.Pool.QueryRow(w.t.Context(), "SELECT id FROM competencies WHERE org_id = $1 AND name = $2", w.orgA, name).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		path := fmt.Sprintf("/framework/competencies/%d", id)
+		if retired {
+			if r := w.clients[admin].Post(path+"/retire", nil); r.Status != http.StatusSeeOther {
+				w.t.Fatalf("retire %s: %d", name, r.Status)
+			}
+		}
+		return path + suffix
+	}
+}
+
 // Team health rows: members answer, the manager (who manages a member) also
 // opens and closes; the leader above and the admin read; the leader outside
 // the branch, the colleague in no team and other organisations get 404.
@@ -607,9 +630,15 @@ var matrix = map[string]expectation{
 	}, want: statuses(303, 403, 200, 403, 200, 200, 404)},
 	// Reviews: the employee, their reviewer and the tree above see a review;
 	// anyone else 404. "Not own" subjects act on a cycle of the outsider.
-	"GET /framework":                                   {want: getPage},
-	"GET /framework/edit":                              {want: adminGet},
-	"POST /framework":                                  {want: adminPost(422)},
+	"GET /framework":      {want: getPage},
+	"GET /framework/edit": {want: adminGet},
+	"POST /framework":     {want: adminPost(422)},
+	// An empty competency is refused; org A's own competency is not found
+	// in org B's framework.
+	"POST /framework/competencies":                     {want: adminPost(422)},
+	"POST /framework/competencies/{id}/retire":         {path: competencyPath("/retire", false), want: adminPostID(303)},
+	"POST /framework/competencies/{id}/restore":        {path: competencyPath("/restore", true), want: adminPostID(303)},
+	"POST /framework/competencies/{id}/move":           {path: competencyPath("/move", false), form: url.Values{"dir": {"up"}}, want: adminPostID(303)},
 	"GET /reviews":                                     {want: getPage},
 	"GET /reviews/new":                                 {want: statuses(303, 403, 403, 403, 200, 200, 200).also(200, 403, 403)},
 	"POST /reviews":                                    {want: statuses(401, 403, 403, 403, 422, 422, 422).also(422, 403, 403)},

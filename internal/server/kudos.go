@@ -114,7 +114,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 			return views.FeedProps{}, err
 		}
 	}
-	comps, err := s.meetings.Competencies(r.Context())
+	comps, err := s.meetings.Competencies(r.Context(), a)
 	if err != nil {
 		return views.FeedProps{}, err
 	}
@@ -140,7 +140,7 @@ func (s *Server) kudoFormProps(r *http.Request, in views.KudoForm) (views.KudoFo
 	if err != nil {
 		return views.KudoFormProps{}, err
 	}
-	comps, err := s.meetings.Competencies(r.Context())
+	comps, err := s.meetings.Competencies(r.Context(), a)
 	if err != nil {
 		return views.KudoFormProps{}, err
 	}

@@ -385,10 +385,10 @@ func (q *Queries) KudoCompetenciesClear(ctx context.Context, db DBTX, kudoID int
 }
 
 const kudoCompetenciesFor = `-- name: KudoCompetenciesFor :many
-SELECT kc.kudo_id, c.id, c.name
-FROM kudo_competencies kc JOIN competencies c ON c.id = kc.competency_id
+SELECT kc.kudo_id, kc.competency_id AS id, competency_name_at(k.org_id, kc.competency_id, k.created_at)::text AS name
+FROM kudo_competencies kc JOIN kudos k ON k.id = kc.kudo_id
 WHERE kc.kudo_id = ANY($1::bigint[])
-ORDER BY kc.kudo_id, c.position
+ORDER BY kc.kudo_id, kc.competency_id
 `
 
 type KudoCompetenciesForRow struct {
@@ -397,6 +397,7 @@ type KudoCompetenciesForRow struct {
 	Name   string
 }
 
+// Each tag with the competency's name when the kudo was given.
 func (q *Queries) KudoCompetenciesFor(ctx context.Context, db DBTX, kudoIds []int64) ([]KudoCompetenciesForRow, error) {
 	rows, err := db.Query(ctx, kudoCompetenciesFor, kudoIds)
 	if err != nil {
@@ -429,14 +430,13 @@ WITH received AS (
 ), mine AS (
     SELECT id, true AS got FROM received UNION ALL SELECT id, false AS got FROM given
 )
-SELECT c.id AS competency_id, c.name,
+SELECT kc.competency_id, competency_name_at($1, kc.competency_id, now())::text AS name,
     count(*) FILTER (WHERE m.got)::int AS received,
     count(*) FILTER (WHERE NOT m.got)::int AS given
 FROM mine m
 JOIN kudo_competencies kc ON kc.kudo_id = m.id
-JOIN competencies c ON c.id = kc.competency_id
-GROUP BY c.id, c.name, c.position
-ORDER BY c.position
+GROUP BY kc.competency_id
+ORDER BY kc.competency_id
 `
 
 type KudoCountsByCompetencyParams struct {

@@ -531,6 +531,7 @@ type Competency struct {
 	LeaderCheck string
 	MicroAction string
 	Position    int32
+	OrgID       *int64
 }
 
 type FollowThroughAction struct {
@@ -553,6 +554,7 @@ type FrameworkEntry struct {
 	LeaderCheck  string
 	MicroAction  string
 	Position     int32
+	Retired      bool
 }
 
 type FrameworkScale struct {

@@ -1083,50 +1083,6 @@ func (q *Queries) CheckinTalliesRebuild(ctx context.Context, db DBTX) (CheckinTa
 	return i, err
 }
 
-const competencyList = `-- name: CompetencyList :many
-SELECT id, key, grp, name, behaviour, result, leader_check, micro_action FROM competencies ORDER BY position
-`
-
-type CompetencyListRow struct {
-	ID          int64
-	Key         string
-	Grp         string
-	Name        string
-	Behaviour   string
-	Result      string
-	LeaderCheck string
-	MicroAction string
-}
-
-func (q *Queries) CompetencyList(ctx context.Context, db DBTX) ([]CompetencyListRow, error) {
-	rows, err := db.Query(ctx, competencyList)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []CompetencyListRow
-	for rows.Next() {
-		var i CompetencyListRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Key,
-			&i.Grp,
-			&i.Name,
-			&i.Behaviour,
-			&i.Result,
-			&i.LeaderCheck,
-			&i.MicroAction,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const meetingAt = `-- name: MeetingAt :one
 SELECT id FROM meetings WHERE org_id = $1 AND series_id = $2 AND scheduled_at = $3
 `
@@ -1664,11 +1620,10 @@ func (q *Queries) ObservationAdd(ctx context.Context, db DBTX, arg ObservationAd
 
 const observationsForMeeting = `-- name: ObservationsForMeeting :many
 SELECT o.id, o.author_id, a.name AS author_name, o.subject_id, s.name AS subject_name, o.competency_id,
-       c.name AS competency_name, o.note, o.created_at
+       competency_name_at(o.org_id, o.competency_id, o.created_at)::text AS competency_name, o.note, o.created_at
 FROM observations o
 JOIN users a ON a.org_id = o.org_id AND a.id = o.author_id
 JOIN users s ON s.org_id = o.org_id AND s.id = o.subject_id
-JOIN competencies c ON c.id = o.competency_id
 WHERE o.org_id = $1 AND o.meeting_id = $2
 ORDER BY o.created_at
 `

@@ -12,6 +12,91 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const competenciesCurrent = `-- name: CompetenciesCurrent :many
+SELECT e.competency_id AS id, c.key, e.grp, e.name, e.behaviour, e.result, e.leader_check, e.micro_action
+FROM framework_entries e JOIN competencies c ON c.id = e.competency_id
+WHERE e.version_id = (SELECT v.id FROM framework_versions v WHERE v.org_id = $1 ORDER BY v.number DESC LIMIT 1)
+  AND NOT e.retired
+ORDER BY e.position, e.competency_id
+`
+
+type CompetenciesCurrentRow struct {
+	ID          int64
+	Key         string
+	Grp         string
+	Name        string
+	Behaviour   string
+	Result      string
+	LeaderCheck string
+	MicroAction string
+}
+
+// What people choose from when they tag, filter or rate: the active entries
+// of the organisation's latest framework version, in order. Every picker,
+// filter and check reads this one query.
+func (q *Queries) CompetenciesCurrent(ctx context.Context, db DBTX, orgID int64) ([]CompetenciesCurrentRow, error) {
+	rows, err := db.Query(ctx, competenciesCurrent, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CompetenciesCurrentRow
+	for rows.Next() {
+		var i CompetenciesCurrentRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Key,
+			&i.Grp,
+			&i.Name,
+			&i.Behaviour,
+			&i.Result,
+			&i.LeaderCheck,
+			&i.MicroAction,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const competencyCreate = `-- name: CompetencyCreate :one
+INSERT INTO competencies (org_id, key, grp, name, behaviour, result, leader_check, micro_action, position)
+VALUES ($1, 'org-' || $1::bigint || '-' || gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+`
+
+type CompetencyCreateParams struct {
+	OrgID       *int64
+	Grp         string
+	Name        string
+	Behaviour   string
+	Result      string
+	LeaderCheck string
+	MicroAction string
+	Position    int32
+}
+
+// A competency an organisation adds; its key only has to be unique.
+func (q *Queries) CompetencyCreate(ctx context.Context, db DBTX, arg CompetencyCreateParams) (int64, error) {
+	row := db.QueryRow(ctx, competencyCreate,
+		arg.OrgID,
+		arg.Grp,
+		arg.Name,
+		arg.Behaviour,
+		arg.Result,
+		arg.LeaderCheck,
+		arg.MicroAction,
+		arg.Position,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const cueFigures = `-- name: CueFigures :many
 WITH people AS (
     SELECT unnest($1::bigint[]) AS person_id
@@ -650,7 +735,7 @@ func (q *Queries) EvidenceSharedNotes(ctx context.Context, db DBTX, arg Evidence
 }
 
 const frameworkEntries = `-- name: FrameworkEntries :many
-SELECT e.version_id, e.competency_id, e.grp, e.name, e.description, e.behaviour, e.result, e.leader_check, e.micro_action, e.position, c.key FROM framework_entries e JOIN competencies c ON c.id = e.competency_id
+SELECT e.version_id, e.competency_id, e.grp, e.name, e.description, e.behaviour, e.result, e.leader_check, e.micro_action, e.position, e.retired, c.key FROM framework_entries e JOIN competencies c ON c.id = e.competency_id
 WHERE e.version_id = $1 ORDER BY e.position, e.competency_id
 `
 
@@ -665,6 +750,7 @@ type FrameworkEntriesRow struct {
 	LeaderCheck  string
 	MicroAction  string
 	Position     int32
+	Retired      bool
 	Key          string
 }
 
@@ -688,6 +774,7 @@ func (q *Queries) FrameworkEntries(ctx context.Context, db DBTX, versionID int64
 			&i.LeaderCheck,
 			&i.MicroAction,
 			&i.Position,
+			&i.Retired,
 			&i.Key,
 		); err != nil {
 			return nil, err
@@ -701,8 +788,8 @@ func (q *Queries) FrameworkEntries(ctx context.Context, db DBTX, versionID int64
 }
 
 const frameworkEntryInsert = `-- name: FrameworkEntryInsert :exec
-INSERT INTO framework_entries (version_id, competency_id, grp, name, description, behaviour, result, leader_check, micro_action, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO framework_entries (version_id, competency_id, grp, name, description, behaviour, result, leader_check, micro_action, position, retired)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 `
 
 type FrameworkEntryInsertParams struct {
@@ -716,6 +803,7 @@ type FrameworkEntryInsertParams struct {
 	LeaderCheck  string
 	MicroAction  string
 	Position     int32
+	Retired      bool
 }
 
 func (q *Queries) FrameworkEntryInsert(ctx context.Context, db DBTX, arg FrameworkEntryInsertParams) error {
@@ -730,6 +818,7 @@ func (q *Queries) FrameworkEntryInsert(ctx context.Context, db DBTX, arg Framewo
 		arg.LeaderCheck,
 		arg.MicroAction,
 		arg.Position,
+		arg.Retired,
 	)
 	return err
 }
