@@ -23,6 +23,7 @@ import (
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
+	"rapport/internal/pulse"
 	"rapport/internal/retro"
 	"rapport/internal/review"
 	"rapport/internal/secrets"
@@ -38,6 +39,7 @@ type App struct {
 	Kudos     *kudos.Service
 	Retros    *retro.Service
 	Health    *health.Service
+	Pulses    *pulse.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	Outbox    *mail.Outbox
@@ -124,6 +126,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	rt.Kudos = retroKudos{kudos: kd}
 	rv := review.NewService(store, opts.Clock)
 	hl := health.NewService(store, opts.Clock)
+	ps := pulse.NewService(store, opts.Clock)
 	n.Reviews = rv
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
@@ -136,9 +139,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: store, Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(store), Exports: newExports(store, opts.Clock), Reviews: rv, Limits: store, Observer: m, Scim: &people.Scim{Store: store, Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
-	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	return &App{Store: store, People: svc, OneOnOnes: ones, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between
