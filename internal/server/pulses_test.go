@@ -231,7 +231,7 @@ func TestPulseAnswersAreRefusedBesideTheField(t *testing.T) {
 		r := ana.Post(path, tc.form)
 		mustStatus(t, r, 422, "off the scale")
 		d := doc(t, r.Body)
-		if d.Find("#f-" + tc.field + "-error").Length() != 1 {
+		if d.Find("#f-"+tc.field+"-error").Length() != 1 {
 			t.Errorf("%v: no message beside %s", tc.form, tc.field)
 		}
 		if !strings.Contains(r.Body, "kept text") {
