@@ -117,3 +117,22 @@ SELECT t.id, t.name FROM teams t WHERE t.org_id = @org_id ORDER BY lower(t.name)
 SELECT u.id, u.name FROM users u
 WHERE u.org_id = @org_id AND u.active AND EXISTS (SELECT 1 FROM users r WHERE r.org_id = u.org_id AND r.manager_id = u.id AND r.active)
 ORDER BY lower(u.name), u.id;
+
+-- name: PulseRunning :many
+-- Every pulse not stopped, of every organisation, for the reminders.
+SELECT p.id, p.org_id, p.title, p.cadence_days, p.open_days, p.starts_at, o.name AS org_name
+FROM pulses p JOIN orgs o ON o.id = p.org_id
+WHERE p.stopped_at IS NULL AND p.starts_at <= @now::timestamptz;
+
+-- name: PulseReminderRecipients :many
+-- The people a pulse asks who have no reminder for the round yet (by the
+-- outbox key @key_prefix || their id). Whether they answered plays no part:
+-- a reminder sent to some and not others would say who had answered.
+SELECT u.id, u.name, u.email, u.time_zone
+FROM users u
+WHERE u.org_id = @org_id AND u.id IN (SELECT pulse_audience(@org_id, @pulse_id))
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.org_id = @org_id AND o.idem_key = @key_prefix::text || u.id::text)
+ORDER BY u.id;
+
+-- name: PulseLockForReminders :exec
+SELECT 1 FROM pulses WHERE id = @id FOR UPDATE;

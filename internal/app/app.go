@@ -128,6 +128,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	hl := health.NewService(store, opts.Clock)
 	ps := pulse.NewService(store, opts.Clock)
 	n.Reviews = rv
+	n.Pulses = ps
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
 	m, err := newMetrics(pool, opts, hub, n)

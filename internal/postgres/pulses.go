@@ -3,12 +3,15 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/core"
 	"rapport/internal/health"
+	"rapport/internal/mail"
 	"rapport/internal/postgres/dbq"
 	"rapport/internal/pulse"
 )
@@ -201,4 +204,51 @@ func (s *Store) PulseScopeRoots(ctx context.Context, orgID int64) ([]pulse.Optio
 func (s *Store) PulseThreshold(ctx context.Context, orgID int64) (int, error) {
 	st, err := s.HealthSettings(ctx, orgID)
 	return st.Threshold(), err
+}
+
+// RemindPulses writes to the outbox, for every pulse with a round open at
+// now, a reminder to each person it asks who has none for that round yet
+// (the outbox key names the pulse, the round and the person, so nobody gets
+// two). Each pulse's reminders are written in one transaction holding the
+// pulse's lock. Without a mail outbox it writes nothing.
+func (s *Store) RemindPulses(ctx context.Context, now time.Time) (int, error) {
+	if s.Mail == nil {
+		return 0, nil
+	}
+	rows, err := s.q.PulseRunning(ctx, s.Pool, now)
+	if err != nil {
+		return 0, mapErr(err, "Pulses")
+	}
+	written := 0
+	for _, r := range rows {
+		p := pulse.Pulse{ID: r.ID, OrgID: r.OrgID, Title: r.Title, CadenceDays: int(r.CadenceDays), OpenDays: int(r.OpenDays), StartsAt: r.StartsAt}
+		round, open := p.Current(now)
+		if !open {
+			continue
+		}
+		prefix := fmt.Sprintf("pulse:%d:%d:", r.ID, round.Number)
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if err := s.q.PulseLockForReminders(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			to, err := s.q.PulseReminderRecipients(ctx, tx, dbq.PulseReminderRecipientsParams{OrgID: r.OrgID, PulseID: r.ID, KeyPrefix: prefix})
+			if err != nil {
+				return err
+			}
+			for _, u := range to {
+				if _, err := s.Mail.Queue(ctx, tx, mail.Notice{Kind: mail.KindPulseOpen, OrgID: r.OrgID, UserID: u.ID,
+					To: mail.Address{Name: u.Name, Email: u.Email}, TimeZone: u.TimeZone, OrgName: r.OrgName, At: now,
+					ExpiresAt: round.ClosesAt, IdemKey: prefix + strconv.FormatInt(u.ID, 10), Title: r.Title,
+					Path: fmt.Sprintf("/pulses/%d/answer", r.ID)}); err != nil {
+					return err
+				}
+			}
+			written += len(to)
+			return nil
+		})
+		if err != nil {
+			return written, mapErr(err, "Pulse reminders")
+		}
+	}
+	return written, nil
 }

@@ -45,6 +45,9 @@ type Store interface {
 	// PulseThreshold is the organisation's threshold for anonymous results (the
 	// one health checks use), never under health.MinThreshold.
 	PulseThreshold(ctx context.Context, orgID int64) (int, error)
+	// RemindPulses writes a reminder of every round open at now to each
+	// person it asks, once per person and round; it returns how many.
+	RemindPulses(ctx context.Context, now time.Time) (int, error)
 }
 
 // Service applies the pulse rules.
@@ -344,4 +347,11 @@ func (s *Service) List(ctx context.Context, a core.Actor) (List, error) {
 		out.ToAnswer[l.Pulse.ID] = true
 	}
 	return out, err
+}
+
+// RemindOpenRounds emails the people each open round asks, once per person
+// and round, whether or not they have answered (who gets one must not say
+// who answered).
+func (s *Service) RemindOpenRounds(ctx context.Context) (int, error) {
+	return s.Store.RemindPulses(ctx, s.Clock.Now())
 }

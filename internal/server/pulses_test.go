@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
@@ -325,4 +326,44 @@ func TestPulseResultsWaitForTheThresholdAndHideSmallGroups(t *testing.T) {
 	if strings.Contains(r.Body, "By team") || strings.Contains(r.Body, "By manager") || !strings.Contains(r.Body, "+11") {
 		t.Errorf("the asked person sees breakdowns, or not the round")
 	}
+}
+
+// When a round opens, everyone the pulse asks gets one reminder through the
+// outbox, whether they have answered or not; running the job again writes
+// none; the next round gets its own.
+func TestPulseRoundRemindsItsAudienceOnce(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	h := newHealthOrg(t, ta, "Reminding Pulse Org")
+	f, ctx := ta.F, t.Context()
+	id := f.Pulse(t, h.org, testfx.PulseOpts{Title: "Team pulse", Scope: "tree", RootID: h.leader.ID, CreatedBy: h.leader.ID})
+	// A stopped pulse and one whose round has closed remind nobody.
+	f.Pulse(t, h.org, testfx.PulseOpts{Title: "Closed round", StartsAt: time.Now().Add(-5 * 24 * time.Hour)})
+	stopped := f.Pulse(t, h.org, testfx.PulseOpts{Title: "Stopped"})
+	if _, err := ta.Pool.Exec(ctx, "UPDATE pulses SET stopped_at = now() WHERE id = $1", stopped); err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, h.client(t, h.members[0]).Post(fmt.Sprintf("/pulses/%d/answer", id), pulseForm("4", "4", "9", "")), 303, "answer")
+	remind := func(want int) {
+		t.Helper()
+		n, err := ta.Pulses.RemindOpenRounds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Fatalf("%d reminders written, want %d", n, want)
+		}
+	}
+	remind(5) // the manager and the four members
+	remind(0)
+	if n := f.Count(t, "SELECT count(DISTINCT user_id) FROM outbox WHERE org_id = $1 AND kind = 'pulse_open' AND subject LIKE 'Team pulse%'", h.org); n != 5 {
+		t.Errorf("%d people reminded, want 5", n)
+	}
+	if n := f.Count(t, "SELECT count(*) FROM outbox WHERE org_id = $1 AND user_id = $2 AND text_body LIKE '%/pulses/' || $3 || '/answer%'", h.org, h.members[0].ID, strconv.FormatInt(id, 10)); n != 1 {
+		t.Errorf("the member who had answered got %d reminders with the link, want 1 like everyone", n)
+	}
+	if _, err := ta.Pool.Exec(ctx, "UPDATE pulses SET starts_at = starts_at - interval '14 days' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	remind(5)
+	remind(0)
 }

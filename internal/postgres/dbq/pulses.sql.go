@@ -232,6 +232,64 @@ func (q *Queries) PulseLock(ctx context.Context, db DBTX, arg PulseLockParams) (
 	return member, err
 }
 
+const pulseLockForReminders = `-- name: PulseLockForReminders :exec
+SELECT 1 FROM pulses WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) PulseLockForReminders(ctx context.Context, db DBTX, id int64) error {
+	_, err := db.Exec(ctx, pulseLockForReminders, id)
+	return err
+}
+
+const pulseReminderRecipients = `-- name: PulseReminderRecipients :many
+SELECT u.id, u.name, u.email, u.time_zone
+FROM users u
+WHERE u.org_id = $1 AND u.id IN (SELECT pulse_audience($1, $2))
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.org_id = $1 AND o.idem_key = $3::text || u.id::text)
+ORDER BY u.id
+`
+
+type PulseReminderRecipientsParams struct {
+	OrgID     int64
+	PulseID   int64
+	KeyPrefix string
+}
+
+type PulseReminderRecipientsRow struct {
+	ID       int64
+	Name     string
+	Email    string
+	TimeZone string
+}
+
+// The people a pulse asks who have no reminder for the round yet (by the
+// outbox key @key_prefix || their id). Whether they answered plays no part:
+// a reminder sent to some and not others would say who had answered.
+func (q *Queries) PulseReminderRecipients(ctx context.Context, db DBTX, arg PulseReminderRecipientsParams) ([]PulseReminderRecipientsRow, error) {
+	rows, err := db.Query(ctx, pulseReminderRecipients, arg.OrgID, arg.PulseID, arg.KeyPrefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PulseReminderRecipientsRow
+	for rows.Next() {
+		var i PulseReminderRecipientsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const pulseResponderAdd = `-- name: PulseResponderAdd :execrows
 INSERT INTO pulse_responders (pulse_id, round_no, user_id) VALUES ($1, $2, $3)
 ON CONFLICT DO NOTHING
@@ -321,8 +379,8 @@ type PulseResponseAddParams struct {
 	UserID   int64
 }
 
-// Stores an answer with the answering person's team (their first team that
-// is asked) and manager, each only when at least @min_group people of the
+// Stores an answer with the answering person's team (their first team, by
+// id) and manager, each only when at least @min_group people of the
 // audience share it; else NULL. The person's id is read, never written.
 func (q *Queries) PulseResponseAdd(ctx context.Context, db DBTX, arg PulseResponseAddParams) error {
 	_, err := db.Exec(ctx, pulseResponseAdd,
@@ -442,6 +500,51 @@ func (q *Queries) PulseRoundCounts(ctx context.Context, db DBTX, arg PulseRoundC
 	for rows.Next() {
 		var i PulseRoundCountsRow
 		if err := rows.Scan(&i.RoundNo, &i.Responses); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pulseRunning = `-- name: PulseRunning :many
+SELECT p.id, p.org_id, p.title, p.cadence_days, p.open_days, p.starts_at, o.name AS org_name
+FROM pulses p JOIN orgs o ON o.id = p.org_id
+WHERE p.stopped_at IS NULL AND p.starts_at <= $1::timestamptz
+`
+
+type PulseRunningRow struct {
+	ID          int64
+	OrgID       int64
+	Title       string
+	CadenceDays int32
+	OpenDays    int32
+	StartsAt    time.Time
+	OrgName     string
+}
+
+// Every pulse not stopped, of every organisation, for the reminders.
+func (q *Queries) PulseRunning(ctx context.Context, db DBTX, now time.Time) ([]PulseRunningRow, error) {
+	rows, err := db.Query(ctx, pulseRunning, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PulseRunningRow
+	for rows.Next() {
+		var i PulseRunningRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Title,
+			&i.CadenceDays,
+			&i.OpenDays,
+			&i.StartsAt,
+			&i.OrgName,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
