@@ -1,6 +1,7 @@
 package pulse
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -247,48 +248,64 @@ const maxExact = 12
 // hide: the smallest shown one subtracted (first false), or else the
 // smallest shown one in A (first true).
 func leak(cells map[[2]int64]int, threshold int, size, otherSize map[int64]int) (bool, int64, bool) {
-	var blocks []int64
-	seen := map[int64]bool{}
+	// Index the blocks of both sides in the order of their keys (the same
+	// answers must always hide the same groups: two different views could
+	// be combined); for each block of the second, the blocks of the first
+	// it touches.
+	index, other := map[int64]int{}, map[int64]int{}
+	var blocks, others []int64
 	for k := range cells {
-		if !seen[k[0]] {
-			seen[k[0]] = true
+		if _, ok := index[k[0]]; !ok {
+			index[k[0]] = 0
 			blocks = append(blocks, k[0])
 		}
+		if _, ok := other[k[1]]; !ok {
+			other[k[1]] = 0
+			others = append(others, k[1])
+		}
 	}
-	sort.Slice(blocks, func(i, j int) bool { return blocks[i] < blocks[j] })
-	try := func(in map[int64]bool) (bool, int64, bool) {
-		inside, total := map[int64]bool{}, 0
-		for k, n := range cells {
-			if in[k[0]] {
-				total += n
-				if _, ok := inside[k[1]]; !ok {
-					inside[k[1]] = true
-				}
-			} else {
-				inside[k[1]] = false
-			}
-		}
-		sub := 0
-		for k, n := range cells {
-			if inside[k[1]] {
-				sub += n
-			}
-		}
-		if rest := total - sub; sub == 0 || rest == 0 || rest >= threshold {
-			return false, 0, false
+	slices.Sort(blocks)
+	slices.Sort(others)
+	for i, b := range blocks {
+		index[b] = i
+	}
+	for j, o := range others {
+		other[o] = j
+	}
+	total := make([]int, len(blocks))
+	otherTotal := make([]int, len(others))
+	touches := make([][]int, len(others))
+	for k, n := range cells {
+		i, j := index[k[0]], other[k[1]]
+		total[i] += n
+		otherTotal[j] += n
+		touches[j] = append(touches[j], i)
+	}
+	try := func(in func(i int) bool, members []int) (bool, int64, bool) {
+		sum, sub := 0, 0
+		for _, i := range members {
+			sum += total[i]
 		}
 		var subtracted []int64
-		for q, ok := range inside {
-			if ok {
-				subtracted = append(subtracted, q)
+		for j, ts := range touches {
+			inside := true
+			for _, i := range ts {
+				inside = inside && in(i)
 			}
+			if inside {
+				sub += otherTotal[j]
+				subtracted = append(subtracted, others[j])
+			}
+		}
+		if rest := sum - sub; sub == 0 || rest == 0 || rest >= threshold {
+			return false, 0, false
 		}
 		if k, ok := smallestOf(subtracted, otherSize); ok {
 			return false, k, true
 		}
-		var added []int64
-		for b := range in {
-			added = append(added, b)
+		added := make([]int64, len(members))
+		for n, i := range members {
+			added[n] = blocks[i]
 		}
 		if k, ok := smallestOf(added, size); ok {
 			return true, k, true
@@ -303,21 +320,25 @@ func leak(cells map[[2]int64]int, threshold int, size, otherSize map[int64]int) 
 	}
 	if len(blocks) <= maxExact {
 		for mask := 1; mask < 1<<len(blocks); mask++ {
-			in := map[int64]bool{}
-			for i, b := range blocks {
+			var members []int
+			for i := range blocks {
 				if mask&(1<<i) != 0 {
-					in[b] = true
+					members = append(members, i)
 				}
 			}
-			if first, k, ok := try(in); ok {
+			if first, k, ok := try(func(i int) bool { return mask&(1<<i) != 0 }, members); ok {
 				return first, k, true
 			}
 		}
 		return false, 0, false
 	}
-	for i, a := range blocks {
-		for _, b := range blocks[i:] {
-			if first, k, ok := try(map[int64]bool{a: true, b: true}); ok {
+	for a := range blocks {
+		for b := a; b < len(blocks); b++ {
+			members := []int{a}
+			if b != a {
+				members = append(members, b)
+			}
+			if first, k, ok := try(func(i int) bool { return i == a || i == b }, members); ok {
 				return first, k, true
 			}
 		}
@@ -361,7 +382,10 @@ func breakdown(statements []string, groups []Group, shown []bool, answers map[in
 		if a.Shown && a.Count != b.Count {
 			return a.Count > b.Count
 		}
-		return a.Label < b.Label
+		if a.Label != b.Label {
+			return a.Label < b.Label
+		}
+		return a.Key < b.Key
 	})
 	return out
 }

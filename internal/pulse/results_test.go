@@ -1,6 +1,7 @@
 package pulse
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -213,5 +214,44 @@ func TestParseRefusesValuesOffTheScale(t *testing.T) {
 	r, err := in.Parse([]string{"s"})
 	if err != nil || r.Scores[0] != 5 || r.ENPS != 0 || r.Comment != "ok" {
 		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// BenchmarkBreakdowns: a round of 150 answers over 12 teams and 15
+// managers, the most the exact search takes on.
+func BenchmarkBreakdowns(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	rs := make([]Response, 150)
+	for i := range rs {
+		rs[i] = Response{Scores: []int{3, 4}, ENPS: rng.IntN(11), Team: int64(1 + rng.IntN(12)), Manager: int64(1 + rng.IntN(15))}
+	}
+	for b.Loop() {
+		Breakdowns([]string{"a", "b"}, rs, 3)
+	}
+}
+
+// The same answers always hide the same groups, whatever order they come
+// in: two views hiding different groups could be combined.
+func TestBreakdownsAreTheSameEveryTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	shownOf := func(b Breakdown) string {
+		out := ""
+		for _, s := range b.Slices {
+			if s.Shown {
+				out += s.Label + fmt.Sprint(s.Key) + ","
+			}
+		}
+		return out
+	}
+	for i := 0; i < 200; i++ {
+		rs := randomRound(rng)
+		t1, m1 := Breakdowns([]string{"a", "b"}, rs, 3)
+		for k := 0; k < 5; k++ {
+			rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
+			t2, m2 := Breakdowns([]string{"a", "b"}, rs, 3)
+			if shownOf(t1) != shownOf(t2) || shownOf(m1) != shownOf(m2) {
+				t.Fatalf("the same answers show %s / %s, then %s / %s", shownOf(t1), shownOf(m1), shownOf(t2), shownOf(m2))
+			}
+		}
 	}
 }
