@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,9 +38,16 @@ func TestPulseAnsweredThenResultsAfterTheThreshold(t *testing.T) {
 		ids = append(ids, mk(fmt.Sprintf("Engineer %d", i+1), fmt.Sprintf("eng%d", i), core.RoleEmployee, mgr.ID).ID)
 	}
 	team := f.Team(t, org, "Lighthouse", append([]int64{mgr.ID, emp.ID}, ids...)...)
+	// Round 1 closed two weeks ago with three answers; round 2 is open.
 	id := f.Pulse(t, org, testfx.PulseOpts{Title: "Fortnightly pulse", Scope: "tree", RootID: lead.ID, CreatedBy: lead.ID,
-		Statements: []string{"I have a good working relationship with my manager.", "I get useful feedback on my work.", "I feel recognised for my work."}})
+		Statements: []string{"I have a good working relationship with my manager.", "I get useful feedback on my work.", "I feel recognised for my work."},
+		StartsAt: time.Now().Add(-14*24*time.Hour - time.Hour)})
 	f.PulseAnswers(t, org, id, 1, []testfx.PulseAnswer{
+		{Scores: []int{3, 3, 3}, ENPS: 7, TeamID: team, ManagerID: mgr.ID},
+		{Scores: []int{4, 2, 3}, ENPS: 5, TeamID: team, ManagerID: mgr.ID},
+		{Scores: []int{4, 3, 4}, ENPS: 9, TeamID: team, ManagerID: mgr.ID},
+	})
+	f.PulseAnswers(t, org, id, 2, []testfx.PulseAnswer{
 		{Scores: []int{4, 3, 4}, ENPS: 9, Comment: "Demos every Friday keep us close", TeamID: team, ManagerID: mgr.ID},
 		{Scores: []int{5, 4, 3}, ENPS: 6, TeamID: team, ManagerID: mgr.ID},
 	})
@@ -78,7 +86,7 @@ func TestPulseAnsweredThenResultsAfterTheThreshold(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.open(fmt.Sprintf("/pulses/%d", id))
-	// S1: 4, 5, 4 → 4.3; eNPS: 9, 6, 8 → 1 promoter, 1 detractor of 3: +0.
+	// Round 2, S1: 4, 5, 4 → 4.3; eNPS: 9, 6, 8 → 1 promoter, 1 detractor of 3: 0.
 	row := b.text("main section[aria-labelledby=round-h] table tbody tr:first-child")
 	if !strings.Contains(row, "good working relationship") || !strings.Contains(row, "4.3") {
 		t.Errorf("the first statement's row is %q", row)
@@ -89,6 +97,9 @@ func TestPulseAnsweredThenResultsAfterTheThreshold(t *testing.T) {
 	l := newTab(t, app.URL)
 	l.signIn(lead.Email)
 	l.open(fmt.Sprintf("/pulses/%d", id))
+	if l.evalInt(`document.querySelectorAll('svg polyline.trend-avg').length`) != 1 {
+		t.Errorf("no trend line over the two rounds")
+	}
 	if !strings.Contains(l.text("main"), "By manager") || !strings.Contains(l.text("main"), "Tomas Reyes") {
 		t.Errorf("the leader's results lack the breakdown by manager:\n%s", l.text("main"))
 	}
