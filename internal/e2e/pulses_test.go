@@ -41,7 +41,7 @@ func TestPulseAnsweredThenResultsAfterTheThreshold(t *testing.T) {
 	// Round 1 closed two weeks ago with three answers; round 2 is open.
 	id := f.Pulse(t, org, testfx.PulseOpts{Title: "Fortnightly pulse", Scope: "tree", RootID: lead.ID, CreatedBy: lead.ID,
 		Statements: []string{"I have a good working relationship with my manager.", "I get useful feedback on my work.", "I feel recognised for my work."},
-		StartsAt: time.Now().Add(-14*24*time.Hour - time.Hour)})
+		StartsAt:   time.Now().Add(-14*24*time.Hour - time.Hour)})
 	f.PulseAnswers(t, org, id, 1, []testfx.PulseAnswer{
 		{Scores: []int{3, 3, 3}, ENPS: 7, TeamID: team, ManagerID: mgr.ID},
 		{Scores: []int{4, 2, 3}, ENPS: 5, TeamID: team, ManagerID: mgr.ID},
