@@ -368,3 +368,33 @@ func TestPulseRoundRemindsItsAudienceOnce(t *testing.T) {
 	remind(10)
 	remind(10)
 }
+
+// A leader's pulse asks their own reporting tree, whatever the form says;
+// the same form sent twice schedules one pulse; bad values are refused
+// beside their fields with 422 and nothing stored.
+func TestPulseSchedulingByALeader(t *testing.T) {
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	h := newHealthOrg(t, ta, "Scheduling Pulse Org")
+	lead := h.client(t, h.leader)
+	count := func() int { return ta.F.Count(t, "SELECT count(*) FROM pulses WHERE org_id = $1", h.org) }
+	r := lead.Post("/pulses", url.Values{"title": {""}, "statements": {""}, "cadence": {"10"}, "open_days": {"30"}, "key": {core.NewFormKey()}})
+	mustStatus(t, r, 422, "a bad form")
+	d := doc(t, r.Body)
+	for _, field := range []string{"title", "statements", "cadence", "open_days"} {
+		if d.Find("#f-"+field+"-error").Length() != 1 {
+			t.Errorf("no message beside %s", field)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d pulses stored from a bad form", n)
+	}
+	form := url.Values{"title": {"Leader pulse"}, "scope": {"org"}, "statements": {"One\nTwo"}, "cadence": {"14"}, "open_days": {"3"}, "key": {core.NewFormKey()}}
+	mustStatus(t, lead.Post("/pulses", form), 303, "schedule")
+	mustStatus(t, lead.Post("/pulses", form), 303, "the same form again")
+	if n := count(); n != 1 {
+		t.Fatalf("%d pulses from one form sent twice", n)
+	}
+	if n := ta.F.Count(t, "SELECT count(*) FROM pulses WHERE org_id = $1 AND scope = 'tree' AND root_id = $2", h.org, h.leader.ID); n != 1 {
+		t.Errorf("the leader's pulse does not ask their own tree")
+	}
+}
