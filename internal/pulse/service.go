@@ -309,6 +309,12 @@ func (s *Service) Home(ctx context.Context, a core.Actor) (Home, error) {
 	if err != nil {
 		return Home{}, err
 	}
+	return s.toAnswer(ctx, a, ls)
+}
+
+// toAnswer picks the listed pulses with an open round the actor has not
+// answered.
+func (s *Service) toAnswer(ctx context.Context, a core.Actor, ls []Listed) (Home, error) {
 	now := s.Clock.Now()
 	var out Home
 	for _, l := range ls {
@@ -342,7 +348,7 @@ func (s *Service) List(ctx context.Context, a core.Actor) (List, error) {
 	if out.Pulses, err = s.Store.ListPulses(ctx, a.OrgID, a.UserID); err != nil {
 		return out, err
 	}
-	h, err := s.Home(ctx, a)
+	h, err := s.toAnswer(ctx, a, out.Pulses)
 	for _, l := range h.ToAnswer {
 		out.ToAnswer[l.Pulse.ID] = true
 	}
