@@ -23,6 +23,7 @@ import (
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
+	"rapport/internal/pulse"
 	"rapport/internal/retro"
 	"rapport/internal/review"
 	"rapport/internal/secrets"
@@ -41,6 +42,7 @@ type App struct {
 	Kudos     *kudos.Service
 	Retros    *retro.Service
 	Health    *health.Service
+	Pulses    *pulse.Service
 	Reviews   *review.Service
 	Notifier  *notify.Notifier
 	Outbox    *mail.Outbox
@@ -126,7 +128,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	reviewStore := postgres.NewReviewStore(pool)
 	rv := review.NewService(reviewStore, opts.Clock)
 	hl := health.NewService(postgres.NewHealthStore(pool), opts.Clock)
+	ps := pulse.NewService(postgres.NewPulseStore(pool, outbox), opts.Clock)
 	n.Reviews = rv
+	n.Pulses = ps
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
 	m, err := newMetrics(pool, opts, hub, n)
@@ -138,9 +142,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
-	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
+	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 
 // jobStatsTTL is how long the job queue's counts are reused between

@@ -236,6 +236,9 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 	if err != nil {
 		return orgID, counts, kc, err
 	}
+	if err := writePulse(ctx, tx, opts, pl, orgID, userIDs); err != nil {
+		return orgID, counts, kc, err
+	}
 	*rc, err = writeReviews(ctx, tx, opts, orgID, userIDs[pl.signIns[3]])
 	return orgID, counts, kc, err
 }

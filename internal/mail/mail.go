@@ -38,6 +38,8 @@ const (
 	KindPasswordReset   Kind = "password_reset"
 	KindPasswordChanged Kind = "password_changed"
 	KindAdminReset      Kind = "admin_reset"
+	// KindPulseOpen tells the people a pulse asks that a round is open.
+	KindPulseOpen Kind = "pulse_open"
 )
 
 // Essential reports whether a kind is about the person's account itself:
@@ -62,6 +64,8 @@ func (k Kind) Label() string {
 		return "Password changed"
 	case KindAdminReset:
 		return "Reset sent by an admin"
+	case KindPulseOpen:
+		return "Pulse round open"
 	}
 	return string(k)
 }

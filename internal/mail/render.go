@@ -32,6 +32,10 @@ type Notice struct {
 	// IdemKey is the form key of the request that sent it, if any: a double
 	// submit writes one message (the outbox's unique index).
 	IdemKey string
+	// Title and Path name what a reminder is about and where it is answered
+	// (a path under the base URL); ExpiresAt is then when answers close.
+	Title string
+	Path  string
 }
 
 // content is one message's words, rendered both as HTML (templ) and as
@@ -120,6 +124,17 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 		}
 		c.Button, c.LinkLabel = "Choose a new password", "Choose a new password here:"
 		c.Footer = "You receive this email because an account in " + org + " on Rapport uses this address."
+	case KindPulseOpen:
+		title := HeaderText(n.Title)
+		subject = title + ": a new round is open"
+		c.Title = title
+		c.Link = base + n.Path
+		c.Paras = []string{
+			fmt.Sprintf("A new round of %s is open in %s on Rapport until %s.", title, org, when(n.ExpiresAt)),
+			"It takes about a minute: a few statements from 1 to 5 and one question from 0 to 10. Your answer is stored without your name, and results show only when enough people have answered.",
+		}
+		c.Button, c.LinkLabel = "Answer the pulse", "Answer the pulse here:"
+		c.Footer = "You receive this email because a pulse in " + org + " on Rapport asks you. You get one per round."
 	default:
 		return Rendered{}, fmt.Errorf("mail: no words for a %q message", n.Kind)
 	}

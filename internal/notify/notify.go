@@ -106,6 +106,8 @@ type Notifier struct {
 	clock   core.Clock
 	// Reviews, when set, records review reminders on the RemindReviews schedule.
 	Reviews ReviewReminders
+	// Pulses, when set, writes the reminders of open pulse rounds.
+	Pulses PulseReminders
 	// Resets, when set, handles password-reset requests (ResetRequested jobs).
 	Resets PasswordResets
 
@@ -191,6 +193,9 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	if err := river.AddWorkerSafely(workers, &reviewReminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &pulseReminderWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &resetWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
@@ -223,7 +228,7 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
 		// Only the elected leader runs them, so replicas do not each enqueue them.
-		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob()},
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)

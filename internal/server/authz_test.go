@@ -346,6 +346,25 @@ var (
 	healthOpen   = statuses(401, 403, 422, 422, 403, 403, 404).also(404, 403, 404)
 )
 
+// pulsePath makes a fresh pulse asking the leader's reporting tree (the
+// manager and the reports), scheduled by the leader, with a round open now.
+func pulsePath(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string {
+		id := w.app.F.Pulse(w.t, w.orgA, testfx.PulseOpts{Scope: "tree", RootID: w.leader.ID, CreatedBy: w.leader.ID})
+		return fmt.Sprintf("/pulses/%d%s", id, suffix)
+	}
+}
+
+// Pulse rows: the tree under the leader answers and sees results; the
+// leader and the admin read (and stop) it; the leader outside the branch,
+// people outside the tree and other organisations get 404. Answering an
+// empty form is refused with 422, also for readers outside the audience.
+var (
+	pulseRead   = statuses(303, 200, 200, 200, 200, 200, 404).also(404, 404, 404)
+	pulseAnswer = statuses(401, 422, 422, 422, 422, 422, 404).also(404, 404, 404)
+	pulseStop   = statuses(401, 403, 403, 403, 303, 303, 404).also(404, 403, 403)
+)
+
 // expectation is one route's row in the matrix.
 type expectation struct {
 	path   func(w *world, who string) string // nil: the pattern itself
@@ -607,6 +626,13 @@ var matrix = map[string]expectation{
 	"GET /teams/{id}/health":                    {path: teamPath("/health", false), want: healthRead},
 	"GET /teams/{id}/health/new":                {path: teamPath("/health/new", false), want: healthRunG},
 	"POST /teams/{id}/health":                   {path: teamPath("/health", false), want: healthOpen},
+	"GET /pulses":                               {want: getPage},
+	"GET /pulses/new":                           {want: statuses(303, 403, 403, 403, 200, 200, 200).also(200, 403, 403)},
+	"POST /pulses":                              {want: statuses(401, 403, 403, 403, 422, 422, 422).also(422, 403, 403)},
+	"GET /pulses/{id}":                          {path: pulsePath(""), want: pulseRead},
+	"GET /pulses/{id}/answer":                   {path: pulsePath("/answer"), want: pulseRead},
+	"POST /pulses/{id}/answer":                  {path: pulsePath("/answer"), want: pulseAnswer},
+	"POST /pulses/{id}/stop":                    {path: pulsePath("/stop"), want: pulseStop},
 	"GET /admin/health":                         {want: adminGet},
 	"POST /admin/health/threshold":              {want: adminPost(422)},
 	"POST /admin/health/dimensions":             {want: adminPost(422)},

@@ -72,7 +72,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Reviews: revs, RetroActions: retroActions, Now: s.clock.Now()}
+	pulses, err := s.pulses.Home(ctx, a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	props := views.HomeProps{Me: me, Teams: teams, Reports: reports, Hour: s.clock.Now().Hour(), OneOnOnes: ones, Reviews: revs, RetroActions: retroActions, Pulses: pulses, Now: s.clock.Now()}
 	if loc, err := core.Location(me.TimeZone); err == nil {
 		props.Hour = s.clock.Now().In(loc).Hour()
 	}

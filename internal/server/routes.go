@@ -186,6 +186,16 @@ func (s *Server) routes() []route {
 		{"GET", "/teams/{id}/health", Anyone, s.teamHealth},
 		{"GET", "/teams/{id}/health/new", Anyone, s.healthNew},
 		{"POST", "/teams/{id}/health", Anyone, s.healthOpen},
+		// Pulse surveys: admins and leaders schedule; the audience answers;
+		// readers (pulse_readable) and the audience see results, readers
+		// with breakdowns (pulse.Service); others get 404.
+		{"GET", "/pulses", Anyone, s.pulsesList},
+		{"GET", "/pulses/new", Leaders, s.pulseNew},
+		{"POST", "/pulses", Leaders, s.pulseCreate},
+		{"GET", "/pulses/{id}", Anyone, s.pulseResults},
+		{"GET", "/pulses/{id}/answer", Anyone, s.pulseAnswerPage},
+		{"POST", "/pulses/{id}/answer", Anyone, s.pulseAnswer},
+		{"POST", "/pulses/{id}/stop", Leaders, s.pulseStop},
 		{"GET", "/admin/health", AdminOnly, s.healthAdmin},
 		{"POST", "/admin/health/threshold", AdminOnly, s.healthThreshold},
 		{"POST", "/admin/health/dimensions", AdminOnly, s.healthDimensionAdd},

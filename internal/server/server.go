@@ -24,6 +24,7 @@ import (
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
 	"rapport/internal/people"
+	"rapport/internal/pulse"
 	"rapport/internal/retro"
 	"rapport/internal/review"
 	"rapport/internal/sso"
@@ -99,6 +100,7 @@ type Server struct {
 	kudos    *kudos.Service
 	retros   *retro.Service
 	health   *health.Service
+	pulses   *pulse.Service
 	webhooks notify.Admin
 	live     *live.Hub
 	audit    *audit.Service
@@ -136,7 +138,9 @@ type Services struct {
 	Kudos     *kudos.Service
 	Retros    *retro.Service
 	// Health runs team health checks.
-	Health   *health.Service
+	Health *health.Service
+	// Pulses runs pulse surveys.
+	Pulses   *pulse.Service
 	Webhooks notify.Admin
 	// Live streams changes to the browsers watching them (server-sent events).
 	Live    *live.Hub
@@ -197,7 +201,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

@@ -812,6 +812,39 @@ type PrivateNote struct {
 	UpdatedAt time.Time
 }
 
+type Pulse struct {
+	ID          int64
+	OrgID       int64
+	Title       string
+	Scope       string
+	TeamID      *int64
+	RootID      *int64
+	Statements  []string
+	CadenceDays int32
+	OpenDays    int32
+	StartsAt    time.Time
+	StoppedAt   *time.Time
+	CreatedBy   *int64
+	IdemKey     string
+}
+
+type PulseResponder struct {
+	PulseID int64
+	RoundNo int32
+	UserID  int64
+}
+
+type PulseResponse struct {
+	OrgID     int64
+	PulseID   int64
+	RoundNo   int32
+	Scores    []int16
+	Enps      int16
+	Comment   string
+	TeamID    *int64
+	ManagerID *int64
+}
+
 type Question struct {
 	ID        int64
 	OrgID     int64
