@@ -58,6 +58,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 	c.SignIn(email, password)
 	cookie := c.SessionCookie()
 	h := ta.Server.Handler()
+	var size int
 	run := func() {
 		req := httptest.NewRequest("GET", path, nil)
 		req.AddCookie(cookie)
@@ -66,6 +67,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 		if rec.Code != http.StatusOK {
 			b.Fatalf("%s: %d", path, rec.Code)
 		}
+		size = rec.Body.Len()
 	}
 	run() // warm the statement cache
 	before := ta.Queries.Count()
@@ -76,6 +78,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(ta.Queries.Count()-before)/float64(b.N), "queries/op")
+	b.ReportMetric(float64(size), "html-bytes")
 }
 
 // BenchmarkManagerDashboard: /checkins for a manager with 12 reports (or the
@@ -113,6 +116,9 @@ func BenchmarkLeaderRollup(b *testing.B) {
 	b.Run("leader-over-10000", func(b *testing.B) { benchPage(b, ta, ceo, benchPassword(), "/checkins/managers?days=90") })
 	b.Run("admin-whole-org", func(b *testing.B) {
 		benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=90")
+	})
+	b.Run("admin-whole-org-365-days-by-cadence-page-10", func(b *testing.B) {
+		benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=365&sort=adherence&page=10")
 	})
 }
 

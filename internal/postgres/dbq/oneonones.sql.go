@@ -1901,7 +1901,7 @@ WITH s AS (
     WHERE s.org_id = $5 AND s.status <> 'ended' AND r.active
       AND ($6::bigint IS NULL OR s.manager_id = $6::bigint
            OR s.manager_id IN (SELECT id FROM reports_under($5, $6::bigint)))
-), per_series AS (
+), per_series AS MATERIALIZED (
     SELECT s.id, s.manager_id,
         (s.status = 'paused') AS paused,
         (s.status = 'active' AND coalesce(s.last_held_at, s.starts_on::timestamp AT TIME ZONE 'UTC')
@@ -1929,33 +1929,36 @@ WITH s AS (
     LEFT JOIN LATERAL (
         SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < $10::date ORDER BY t.day DESC LIMIT 1) lo ON true
-), acts AS (
-    SELECT t.series_id,
-        coalesce(sum(t.actions) FILTER (WHERE t.due_on >= $10::date AND t.due_on < least($9::date, $11::date)), 0) AS due,
-        coalesce(sum(t.done_on_time) FILTER (WHERE t.due_on >= $10::date AND t.due_on < least($9::date, $11::date)), 0) AS done_on_time,
-        coalesce(sum(t.open), 0) AS open,
-        coalesce(sum(t.open) FILTER (WHERE t.due_on < $11::date), 0) AS overdue
-    FROM action_tallies t
-    WHERE t.org_id = $5 AND t.series_id IN (SELECT id FROM s)
-      AND (t.open > 0 OR (t.due_on >= $10::date AND t.due_on < least($9::date, $11::date)))
-    GROUP BY t.series_id
 ), per_manager AS (
     SELECT ps.manager_id, count(*)::int AS reports,
         count(*) FILTER (WHERE ps.drifting)::int AS drifting,
         count(*) FILTER (WHERE ps.paused)::int AS paused,
         sum(least(ps.held, ps.expected))::int AS held, sum(ps.expected)::int AS expected,
-        coalesce(sum(a.due), 0)::int AS due, coalesce(sum(a.done_on_time), 0)::int AS done_on_time,
-        coalesce(sum(a.open), 0)::int AS open, coalesce(sum(a.overdue), 0)::int AS overdue,
         sum(ps.cancelled)::int AS cancelled, sum(ps.pulse_sum)::int AS pulse_sum, sum(ps.pulse_n)::int AS pulse_n
     FROM per_series ps
-    LEFT JOIN acts a ON a.series_id = ps.id
     GROUP BY ps.manager_id
+), due AS (
+    SELECT s.manager_id, sum(t.actions)::int AS due, sum(t.done_on_time)::int AS done_on_time
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = $5 AND t.due_on >= $10::date AND t.due_on < least($9::date, $11::date)
+    GROUP BY s.manager_id
+), open AS (
+    SELECT s.manager_id, sum(t.open)::int AS open, coalesce(sum(t.open) FILTER (WHERE t.due_on < $11::date), 0)::int AS overdue
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = $5 AND t.open > 0
+    GROUP BY s.manager_id
 ), ranked AS (
-    SELECT pm.manager_id, pm.reports, pm.drifting, pm.paused, pm.held, pm.expected, pm.due, pm.done_on_time, pm.open, pm.overdue, pm.cancelled, pm.pulse_sum, pm.pulse_n, u.name AS manager_name,
+    SELECT pm.manager_id, u.name AS manager_name, pm.reports, pm.drifting, pm.paused, pm.held, pm.expected,
+        coalesce(d.due, 0) AS due, coalesce(d.done_on_time, 0) AS done_on_time,
+        coalesce(o.open, 0) AS open, coalesce(o.overdue, 0) AS overdue, pm.cancelled, pm.pulse_sum, pm.pulse_n,
         CASE WHEN pm.expected > 0 THEN pm.held::float8 / pm.expected ELSE 2 END AS adherence_key,
-        CASE WHEN pm.due > 0 THEN pm.done_on_time::float8 / pm.due ELSE 2 END AS follow_key
+        CASE WHEN d.due > 0 THEN d.done_on_time::float8 / d.due ELSE 2 END AS follow_key
     FROM per_manager pm
     JOIN users u ON u.org_id = $5 AND u.id = pm.manager_id
+    LEFT JOIN due d ON d.manager_id = pm.manager_id
+    LEFT JOIN open o ON o.manager_id = pm.manager_id
 )
 SELECT r.manager_id, r.manager_name, r.reports, r.drifting, r.paused, r.held, r.expected, r.due, r.done_on_time,
     r.open, r.overdue, r.cancelled, r.pulse_sum, r.pulse_n,
