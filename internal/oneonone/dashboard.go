@@ -141,6 +141,8 @@ const (
 // RollupPageSize is how many managers a roll-up page lists.
 const RollupPageSize = 50
 
+const maxRollupPage = 100_000
+
 // RollupQuery is one page of a roll-up: its window, the clock, the sort
 // key and the rows wanted.
 type RollupQuery struct {
@@ -207,9 +209,9 @@ func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sort
 	}
 	now := s.Clock.Now()
 	days = NormalizeDays(days)
-	if page < 1 {
-		page = 1
-	}
+	// Pages past any organisation's last are shown as empty pages; far
+	// past it, they stop at a page whose offset still fits the query.
+	page = min(max(page, 1), maxRollupPage)
 	v := LeaderView{Days: days, Window: window(now, days), Sort: NormalizeSort(sortBy), Page: page, PerPage: RollupPageSize}
 	res, err := s.Store.RollupPage(ctx, a.OrgID, root, RollupQuery{Window: v.Window, Today: today(now), Now: now,
 		Sort: v.Sort, Limit: v.PerPage, Offset: (page - 1) * v.PerPage})
