@@ -10,8 +10,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"rapport/internal/core"
-	"rapport/internal/testfx"
 	"rapport/internal/testapp"
+	"rapport/internal/testfx"
 )
 
 // A leader over 53 managers sees them 50 to a page, the worst cadence
