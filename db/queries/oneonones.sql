@@ -457,6 +457,11 @@ WITH s AS (
     WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
       AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id = sqlc.narg('root_id')::bigint
            OR s.manager_id IN (SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint)))
+), zones AS (
+    -- The period's bounds in each time zone, converted once per zone.
+    SELECT tz.time_zone, timezone(tz.time_zone, @win_from::timestamptz) AS from_local,
+        timezone(tz.time_zone, @win_to::timestamptz) AS to_local
+    FROM (SELECT DISTINCT s.time_zone FROM s) tz
 ), per_series AS MATERIALIZED (
     SELECT s.id, s.manager_id,
         (s.status = 'paused') AS paused,
@@ -467,8 +472,9 @@ WITH s AS (
         coalesce(hi.pulse_sum_run, 0) - coalesce(lo.pulse_sum_run, 0) AS pulse_sum,
         coalesce(hi.pulse_n_run, 0) - coalesce(lo.pulse_n_run, 0) AS pulse_n,
         CASE WHEN s.eff_to <= @win_from::timestamptz THEN 0 ELSE
-            series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on, s.eff_to)
-            - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on, @win_from::timestamptz)
+            series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on,
+                CASE WHEN s.eff_to = @win_to::timestamptz THEN zl.to_local ELSE s.eff_to AT TIME ZONE s.time_zone END)
+            - series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on, zl.from_local)
             - coalesce((SELECT sum(greatest(0,
                     series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
                         least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
@@ -479,6 +485,7 @@ WITH s AS (
                   AND (p.resumed_at IS NULL OR p.resumed_at > @win_from::timestamptz)), 0)
         END AS expected
     FROM s
+    JOIN zones zl ON zl.time_zone = s.time_zone
     LEFT JOIN LATERAL (
         SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < @to_day::date ORDER BY t.day DESC LIMIT 1) hi ON true

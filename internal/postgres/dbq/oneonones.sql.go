@@ -1901,28 +1901,35 @@ WITH s AS (
     WHERE s.org_id = $5 AND s.status <> 'ended' AND r.active
       AND ($6::bigint IS NULL OR s.manager_id = $6::bigint
            OR s.manager_id IN (SELECT id FROM reports_under($5, $6::bigint)))
+), zones AS (
+    -- The period's bounds in each time zone, converted once per zone.
+    SELECT tz.time_zone, timezone(tz.time_zone, $7::timestamptz) AS from_local,
+        timezone(tz.time_zone, $4::timestamptz) AS to_local
+    FROM (SELECT DISTINCT s.time_zone FROM s) tz
 ), per_series AS MATERIALIZED (
     SELECT s.id, s.manager_id,
         (s.status = 'paused') AS paused,
         (s.status = 'active' AND coalesce(s.last_held_at, s.starts_on::timestamp AT TIME ZONE 'UTC')
-            < $7::timestamptz - make_interval(0, 0, 0, 0, s.nominal_days * 48)) AS drifting,
+            < $8::timestamptz - make_interval(0, 0, 0, 0, s.nominal_days * 48)) AS drifting,
         coalesce(hi.held_run, 0) - coalesce(lo.held_run, 0) AS held,
         coalesce(hi.cancelled_run, 0) - coalesce(lo.cancelled_run, 0) AS cancelled,
         coalesce(hi.pulse_sum_run, 0) - coalesce(lo.pulse_sum_run, 0) AS pulse_sum,
         coalesce(hi.pulse_n_run, 0) - coalesce(lo.pulse_n_run, 0) AS pulse_n,
-        CASE WHEN s.eff_to <= $8::timestamptz THEN 0 ELSE
-            series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on, s.eff_to)
-            - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on, $8::timestamptz)
+        CASE WHEN s.eff_to <= $7::timestamptz THEN 0 ELSE
+            series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on,
+                CASE WHEN s.eff_to = $4::timestamptz THEN zl.to_local ELSE s.eff_to AT TIME ZONE s.time_zone END)
+            - series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on, zl.from_local)
             - coalesce((SELECT sum(greatest(0,
                     series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
                         least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
                     - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
-                        greatest($8::timestamptz, p.paused_at))))
+                        greatest($7::timestamptz, p.paused_at))))
                 FROM oneonone_pauses p
                 WHERE p.series_id = s.id AND p.paused_at < s.eff_to
-                  AND (p.resumed_at IS NULL OR p.resumed_at > $8::timestamptz)), 0)
+                  AND (p.resumed_at IS NULL OR p.resumed_at > $7::timestamptz)), 0)
         END AS expected
     FROM s
+    JOIN zones zl ON zl.time_zone = s.time_zone
     LEFT JOIN LATERAL (
         SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < $9::date ORDER BY t.day DESC LIMIT 1) hi ON true
@@ -1987,8 +1994,8 @@ type RollupPageParams struct {
 	WinTo      time.Time
 	OrgID      int64
 	RootID     *int64
-	Now        time.Time
 	WinFrom    time.Time
+	Now        time.Time
 	ToDay      time.Time
 	FromDay    time.Time
 	Today      time.Time
@@ -2039,8 +2046,8 @@ func (q *Queries) RollupPage(ctx context.Context, db DBTX, arg RollupPageParams)
 		arg.WinTo,
 		arg.OrgID,
 		arg.RootID,
-		arg.Now,
 		arg.WinFrom,
+		arg.Now,
 		arg.ToDay,
 		arg.FromDay,
 		arg.Today,
