@@ -462,6 +462,17 @@ WITH s AS (
     SELECT tz.time_zone, timezone(tz.time_zone, @win_from::timestamptz) AS from_local,
         timezone(tz.time_zone, @win_to::timestamptz) AS to_local
     FROM (SELECT DISTINCT s.time_zone FROM s) tz
+), pz AS (
+    -- Slots inside pauses, per series.
+    SELECT s.id AS series_id, sum(greatest(0,
+            series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
+            - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                greatest(@win_from::timestamptz, p.paused_at)))) AS paused
+    FROM s
+    JOIN oneonone_pauses p ON p.org_id = @org_id AND p.series_id = s.id
+    WHERE p.paused_at < s.eff_to AND (p.resumed_at IS NULL OR p.resumed_at > @win_from::timestamptz)
+    GROUP BY s.id
 ), per_series AS MATERIALIZED (
     SELECT s.id, s.manager_id,
         (s.status = 'paused') AS paused,
@@ -475,17 +486,11 @@ WITH s AS (
             series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on,
                 CASE WHEN s.eff_to = @win_to::timestamptz THEN zl.to_local ELSE s.eff_to AT TIME ZONE s.time_zone END)
             - series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on, zl.from_local)
-            - coalesce((SELECT sum(greatest(0,
-                    series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
-                        least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
-                    - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
-                        greatest(@win_from::timestamptz, p.paused_at))))
-                FROM oneonone_pauses p
-                WHERE p.series_id = s.id AND p.paused_at < s.eff_to
-                  AND (p.resumed_at IS NULL OR p.resumed_at > @win_from::timestamptz)), 0)
+            - coalesce(pz.paused, 0)
         END AS expected
     FROM s
     JOIN zones zl ON zl.time_zone = s.time_zone
+    LEFT JOIN pz ON pz.series_id = s.id
     LEFT JOIN LATERAL (
         SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < @to_day::date ORDER BY t.day DESC LIMIT 1) hi ON true
