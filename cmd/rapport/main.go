@@ -7,7 +7,7 @@
 //	rapport loadtest ...            measure pages under load
 //	rapport secrets generate|rotate make a key, re-encrypt stored secrets
 //	rapport rebuild-tree            recompute the kept reporting tree
-//	rapport rebuild-readmodels      recompute the kept check-in and kudo tallies
+//	rapport rebuild-readmodels      recompute the kept check-in figures and kudo tallies
 package main
 
 import (
@@ -71,9 +71,10 @@ Usage:
                                    (see docs/security-keys.md)
   rapport rebuild-tree             recompute the kept reporting tree (reporting_lines)
                                    from every person's manager; prints what was wrong
-  rapport rebuild-readmodels       recompute the kept check-in tallies (action_tallies)
-                                   from the 1:1 actions and the kudo tallies
-                                   (kudo_tallies) from the kudos; prints what was wrong
+  rapport rebuild-readmodels       recompute the kept check-in figures (action_tallies,
+                                   meeting_totals) from the 1:1 actions and meetings,
+                                   and the kudo tallies (kudo_tallies) from the kudos;
+                                   prints what was wrong
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.

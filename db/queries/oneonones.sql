@@ -433,3 +433,112 @@ RETURNING id;
 
 -- name: AgendaTemplateDelete :execrows
 DELETE FROM agenda_templates WHERE org_id = @org_id AND owner_id = @owner_id AND id = @id;
+
+-- name: RollupPage :many
+-- The leader roll-up (docs/metrics.md, "Per manager"), one page of managers
+-- in SQL: the live series under @root_id (the whole organisation when null),
+-- each series' meetings in [@from_day, @to_day) from the running totals
+-- (two probes), its expected slots by arithmetic on its schedule less its
+-- pauses, its actions from the tallies; summed per manager, sorted by
+-- @sort_key worst first and cut at @page_limit rows from @page_offset. Every
+-- row also carries the number of managers and the whole part's totals.
+WITH s AS (
+    SELECT s.id, s.manager_id, s.status, s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone,
+        s.starts_on, s.last_held_at,
+        CASE WHEN s.cadence = 'weekly' THEN 7 WHEN s.cadence = 'biweekly' THEN 14
+             WHEN s.cadence = 'monthly' THEN 30 ELSE s.interval_days END AS nominal_days,
+        least(@win_to::timestamptz, coalesce(s.ended_at, @win_to::timestamptz)) AS eff_to
+    FROM oneonone_series s
+    JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+    WHERE s.org_id = @org_id AND s.status <> 'ended' AND r.active
+      AND (sqlc.narg('root_id')::bigint IS NULL OR s.manager_id = sqlc.narg('root_id')::bigint
+           OR s.manager_id IN (SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint)))
+), zones AS (
+    -- The period's bounds in each time zone, converted once per zone.
+    SELECT tz.time_zone, timezone(tz.time_zone, @win_from::timestamptz) AS from_local,
+        timezone(tz.time_zone, @win_to::timestamptz) AS to_local
+    FROM (SELECT DISTINCT s.time_zone FROM s) tz
+), pz AS (
+    -- Slots inside pauses, per series.
+    SELECT s.id AS series_id, sum(greatest(0,
+            series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
+            - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                greatest(@win_from::timestamptz, p.paused_at)))) AS paused
+    FROM s
+    JOIN oneonone_pauses p ON p.org_id = @org_id AND p.series_id = s.id
+    WHERE p.paused_at < s.eff_to AND (p.resumed_at IS NULL OR p.resumed_at > @win_from::timestamptz)
+    GROUP BY s.id
+), per_series AS MATERIALIZED (
+    SELECT s.id, s.manager_id,
+        (s.status = 'paused') AS paused,
+        (s.status = 'active' AND coalesce(s.last_held_at, s.starts_on::timestamp AT TIME ZONE 'UTC')
+            < sqlc.arg(now)::timestamptz - make_interval(0, 0, 0, 0, s.nominal_days * 48)) AS drifting,
+        coalesce(hi.held_run, 0) - coalesce(lo.held_run, 0) AS held,
+        coalesce(hi.cancelled_run, 0) - coalesce(lo.cancelled_run, 0) AS cancelled,
+        coalesce(hi.pulse_sum_run, 0) - coalesce(lo.pulse_sum_run, 0) AS pulse_sum,
+        coalesce(hi.pulse_n_run, 0) - coalesce(lo.pulse_n_run, 0) AS pulse_n,
+        CASE WHEN s.eff_to <= @win_from::timestamptz THEN 0 ELSE
+            series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on,
+                CASE WHEN s.eff_to = @win_to::timestamptz THEN zl.to_local ELSE s.eff_to AT TIME ZONE s.time_zone END)
+            - series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on, zl.from_local)
+            - coalesce(pz.paused, 0)
+        END AS expected
+    FROM s
+    JOIN zones zl ON zl.time_zone = s.time_zone
+    LEFT JOIN pz ON pz.series_id = s.id
+    LEFT JOIN LATERAL (
+        SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
+        WHERE t.series_id = s.id AND t.day < @to_day::date ORDER BY t.day DESC LIMIT 1) hi ON true
+    LEFT JOIN LATERAL (
+        SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
+        WHERE t.series_id = s.id AND t.day < @from_day::date ORDER BY t.day DESC LIMIT 1) lo ON true
+), per_manager AS (
+    SELECT ps.manager_id, count(*)::int AS reports,
+        count(*) FILTER (WHERE ps.drifting)::int AS drifting,
+        count(*) FILTER (WHERE ps.paused)::int AS paused,
+        sum(least(ps.held, ps.expected))::int AS held, sum(ps.expected)::int AS expected,
+        sum(ps.cancelled)::int AS cancelled, sum(ps.pulse_sum)::int AS pulse_sum, sum(ps.pulse_n)::int AS pulse_n
+    FROM per_series ps
+    GROUP BY ps.manager_id
+), due AS (
+    SELECT s.manager_id, sum(t.actions)::int AS due, sum(t.done_on_time)::int AS done_on_time
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = @org_id AND t.due_on >= @from_day::date AND t.due_on < least(@to_day::date, @today::date)
+    GROUP BY s.manager_id
+), open AS (
+    SELECT s.manager_id, sum(t.open)::int AS open, coalesce(sum(t.open) FILTER (WHERE t.due_on < @today::date), 0)::int AS overdue
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = @org_id AND t.open > 0
+    GROUP BY s.manager_id
+), ranked AS (
+    SELECT pm.manager_id, u.name AS manager_name, pm.reports, pm.drifting, pm.paused, pm.held, pm.expected,
+        coalesce(d.due, 0) AS due, coalesce(d.done_on_time, 0) AS done_on_time,
+        coalesce(o.open, 0) AS open, coalesce(o.overdue, 0) AS overdue, pm.cancelled, pm.pulse_sum, pm.pulse_n,
+        CASE WHEN pm.expected > 0 THEN pm.held::float8 / pm.expected ELSE 2 END AS adherence_key,
+        CASE WHEN d.due > 0 THEN d.done_on_time::float8 / d.due ELSE 2 END AS follow_key
+    FROM per_manager pm
+    JOIN users u ON u.org_id = @org_id AND u.id = pm.manager_id
+    LEFT JOIN due d ON d.manager_id = pm.manager_id
+    LEFT JOIN open o ON o.manager_id = pm.manager_id
+)
+SELECT r.manager_id, r.manager_name, r.reports, r.drifting, r.paused, r.held, r.expected, r.due, r.done_on_time,
+    r.open, r.overdue, r.cancelled, r.pulse_sum, r.pulse_n,
+    (count(*) OVER ())::int AS managers_total,
+    (sum(r.reports) OVER ())::int AS reports_total, (sum(r.drifting) OVER ())::int AS drifting_total,
+    (sum(r.paused) OVER ())::int AS paused_total,
+    (sum(r.held) OVER ())::int AS held_total, (sum(r.expected) OVER ())::int AS expected_total,
+    (sum(r.due) OVER ())::int AS due_total, (sum(r.done_on_time) OVER ())::int AS done_on_time_total,
+    (sum(r.open) OVER ())::int AS open_total, (sum(r.overdue) OVER ())::int AS overdue_total,
+    (sum(r.cancelled) OVER ())::int AS cancelled_total,
+    (sum(r.pulse_sum) OVER ())::int AS pulse_sum_total, (sum(r.pulse_n) OVER ())::int AS pulse_n_total
+FROM ranked r
+ORDER BY
+    CASE WHEN @sort_key::text = 'adherence' THEN r.adherence_key END ASC,
+    CASE WHEN @sort_key::text = 'follow-through' THEN r.follow_key END ASC,
+    CASE WHEN @sort_key::text = 'drifting' THEN r.drifting END DESC,
+    CASE WHEN @sort_key::text = 'overdue' THEN r.overdue END DESC,
+    lower(r.manager_name) COLLATE "C", r.manager_id
+LIMIT @page_limit OFFSET @page_offset;

@@ -176,7 +176,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 	var vacuum errgroup.Group
 	for _, tables := range []string{
 		`users, reporting_lines, teams, team_members, oneonone_series, oneonone_pauses,
-		meetings, agenda_items, action_items, private_notes, observations, action_tallies`,
+		meetings, agenda_items, action_items, private_notes, observations, action_tallies, meeting_totals`,
 		`kudos, kudo_recipients, kudo_competencies, kudo_reactions, kudo_comments, rituals,
 		retros, retro_columns, retro_cards, retro_votes, retro_notes, retro_actions,
 		review_cycles, review_participants, review_ratings`,

@@ -582,3 +582,20 @@ func BenchmarkSeed10000(b *testing.B) {
 		}
 	}
 }
+
+// The seed's bulk load (COPY) goes through the statement-level triggers of
+// the kept check-in figures: the meeting running totals it leaves equal a
+// rebuild from the meetings.
+func TestSeedKeepsMeetingTotalsAsARebuildWould(t *testing.T) {
+	t.Parallel()
+	pool, res := sharedOrg(t)
+	var rows, missing, stale int
+	err := pool.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM meeting_totals WHERE org_id = $1),
+		(SELECT count(*) FROM (SELECT * FROM meeting_totals_from_meetings() EXCEPT ALL SELECT * FROM meeting_totals) x),
+		(SELECT count(*) FROM (SELECT * FROM meeting_totals EXCEPT ALL SELECT * FROM meeting_totals_from_meetings()) x)`,
+		res.OrgID).Scan(&rows, &missing, &stale)
+	if err != nil || rows == 0 || missing != 0 || stale != 0 {
+		t.Fatalf("%d rows kept, %d missing, %d stale (%v)", rows, missing, stale, err)
+	}
+}

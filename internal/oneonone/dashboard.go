@@ -138,19 +138,66 @@ const (
 	SortOverdue       = "overdue"
 )
 
-// LeaderView is the check-in patterns rolled up per manager.
+// RollupPageSize is how many managers a roll-up page lists.
+const RollupPageSize = 50
+
+const maxRollupPage = 100_000
+
+// RollupQuery is one page of a roll-up: its window, the clock, the sort
+// key and the rows wanted.
+type RollupQuery struct {
+	Window        Window
+	Today         time.Time
+	Now           time.Time
+	Sort          string
+	Limit, Offset int
+}
+
+// RollupResult is one page of managers, the number of managers in all and
+// the totals over all of them.
+type RollupResult struct {
+	Managers      []ManagerRow
+	ManagersTotal int
+	Total         Rollup
+}
+
+// LeaderView is the check-in patterns rolled up per manager, one page of
+// managers at a time, the rows needing attention first.
 type LeaderView struct {
 	Days     int
 	Window   Window
 	Sort     string
+	Page     int // from 1
+	PerPage  int
+	Count    int // managers in all
 	Managers []ManagerRow
 	Total    Rollup
 }
 
+// Pages is the number of pages of managers (at least 1).
+func (v LeaderView) Pages() int {
+	if v.Count <= v.PerPage || v.PerPage <= 0 {
+		return 1
+	}
+	return (v.Count + v.PerPage - 1) / v.PerPage
+}
+
+// NormalizeSort keeps a sort key to one the roll-up offers (drifting
+// reports first by default).
+func NormalizeSort(by string) string {
+	switch by {
+	case SortName, SortAdherence, SortDrifting, SortFollowThrough, SortOverdue:
+		return by
+	}
+	return SortDrifting
+}
+
 // LeaderRollup rolls the patterns up per manager for everyone in the
-// leader's part of the org chart (admins: the whole organisation), in a
-// bounded number of queries whatever the size.
-func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sortBy string) (LeaderView, error) {
+// leader's part of the org chart (admins: the whole organisation). The
+// figures are summed, sorted and paged by the database from the figures
+// kept on write, so a page costs the same whatever the page number and
+// the work grows with the number of series, not their meetings.
+func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sortBy string, page int) (LeaderView, error) {
 	var root *int64
 	switch a.Role {
 	case core.RoleAdmin:
@@ -162,31 +209,16 @@ func (s *Service) LeaderRollup(ctx context.Context, a core.Actor, days int, sort
 	}
 	now := s.Clock.Now()
 	days = NormalizeDays(days)
-	v := LeaderView{Days: days, Window: window(now, days), Sort: sortBy}
-	series, err := s.Store.SeriesUnder(ctx, a.OrgID, root)
+	// Pages past any organisation's last are shown as empty pages; far
+	// past it, they stop at a page whose offset still fits the query.
+	page = min(max(page, 1), maxRollupPage)
+	v := LeaderView{Days: days, Window: window(now, days), Sort: NormalizeSort(sortBy), Page: page, PerPage: RollupPageSize}
+	res, err := s.Store.RollupPage(ctx, a.OrgID, root, RollupQuery{Window: v.Window, Today: today(now), Now: now,
+		Sort: v.Sort, Limit: v.PerPage, Offset: (page - 1) * v.PerPage})
 	if err != nil {
 		return v, err
 	}
-	facts, err := s.Store.Facts(ctx, a.OrgID, series, v.Window, today(now), false)
-	if err != nil {
-		return v, err
-	}
-	rows := map[int64]int{} // manager id → index in v.Managers
-	for i := range facts {
-		p := ComputePattern(facts[i], v.Window, now)
-		id := facts[i].Series.ManagerID
-		k, ok := rows[id]
-		if !ok {
-			k = len(v.Managers)
-			rows[id] = k
-			v.Managers = append(v.Managers, ManagerRow{ManagerID: id, ManagerName: facts[i].Series.ManagerName})
-		}
-		v.Managers[k].Rollup.Add(&p)
-	}
-	for _, m := range v.Managers {
-		v.Total.Merge(m.Rollup)
-	}
-	v.Sort = SortRows(v.Managers, sortBy)
+	v.Managers, v.Count, v.Total = res.Managers, res.ManagersTotal, res.Total
 	return v, nil
 }
 

@@ -102,6 +102,11 @@ type Store interface {
 	// Facts aggregates the check-in figures of the series over the window;
 	// agenda shares only when asked (roll-ups don't show them).
 	Facts(ctx context.Context, orgID int64, series []Series, w Window, today time.Time, agenda bool) ([]SeriesFacts, error)
+	// RollupPage sums the figures of the live series under rootID
+	// (everyone when nil) per manager, sorts the managers by q.Sort worst
+	// first and returns q.Limit of them from q.Offset, with the number of
+	// managers and the totals of all of them.
+	RollupPage(ctx context.Context, orgID int64, rootID *int64, q RollupQuery) (RollupResult, error)
 	Marks(ctx context.Context, orgID int64, seriesIDs []int64, from, to time.Time) ([]Mark, error)
 
 	SetCalendarToken(ctx context.Context, orgID, userID int64, hash []byte) error

@@ -136,7 +136,7 @@ func TestCheckinPatternsMatchHandComputedFixture(t *testing.T) {
 
 	// The leader roll-up (admin: whole organisation) sums the same.
 	adm := core.Actor{UserID: mgr.ID, OrgID: org, Role: core.RoleAdmin}
-	v, err := svc.LeaderRollup(ctx, adm, 30, "")
+	v, err := svc.LeaderRollup(ctx, adm, 30, "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}

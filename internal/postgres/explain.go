@@ -47,10 +47,10 @@ func (s *Explainer) ExplainCheckins(ctx context.Context, w io.Writer, orgID, man
 		{fmt.Sprintf("Manager dashboard: meeting figures for %d series", len(mine)), "MeetingStats", []any{half, orgID, from, to, mine}},
 		{fmt.Sprintf("Manager dashboard: action figures for %d series", len(mine)), "ActionTallyStats", []any{from, to, today, orgID, mine}},
 		{fmt.Sprintf("Manager dashboard: agenda shares for %d series", len(mine)), "AgendaStats", []any{orgID, mine, from, to}},
-		{"Roll-up, whole organisation: series", "SeriesUnderLeader", []any{orgID, nil}},
-		{fmt.Sprintf("Roll-up, whole organisation: meeting figures for %d series", len(all)), "MeetingStats", []any{half, orgID, from, to, all}},
-		{fmt.Sprintf("Roll-up, whole organisation: action figures for %d series", len(all)), "ActionTallyStats", []any{from, to, today, orgID, all}},
-		{fmt.Sprintf("Roll-up, whole organisation: pauses of %d series", len(all)), "PausesForSeries", []any{orgID, all, &from}},
+		{fmt.Sprintf("Roll-up, whole organisation (%d series): first page, drifting first", len(all)), "RollupPage",
+			[]any{"drifting", int32(0), int32(50), to, orgID, nil, now, from, to, from, today}},
+		{"Roll-up, whole organisation: third page by cadence kept", "RollupPage",
+			[]any{"adherence", int32(100), int32(50), to, orgID, nil, now, from, to, from, today}},
 	} {
 		if err := s.explain(ctx, w, x.title, x.name, x.args); err != nil {
 			return err

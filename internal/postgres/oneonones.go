@@ -711,6 +711,57 @@ func (s *MeetingStore) Facts(ctx context.Context, orgID int64, series []oneonone
 	return facts, nil
 }
 
+// RollupPage sums the check-in figures per manager under root and returns
+// one page of managers in q.Sort order, in one statement: meeting figures
+// come from the running totals kept on write (meeting_totals), expected
+// slots from each series' schedule, action figures from action_tallies.
+func (s *MeetingStore) RollupPage(ctx context.Context, orgID int64, root *int64, q oneonone.RollupQuery) (oneonone.RollupResult, error) {
+	rows, err := s.q.RollupPage(ctx, s.pool, dbq.RollupPageParams{
+		OrgID: orgID, RootID: root, WinFrom: q.Window.From, WinTo: q.Window.To,
+		FromDay: q.Window.From, ToDay: q.Window.To, Today: q.Today, Now: q.Now,
+		SortKey: q.Sort, PageLimit: int32(q.Limit), PageOffset: int32(q.Offset)})
+	if err != nil {
+		return oneonone.RollupResult{}, mapErr(err, "Check-ins")
+	}
+	var res oneonone.RollupResult
+	res.Managers = make([]oneonone.ManagerRow, len(rows))
+	for i, r := range rows {
+		res.Managers[i] = oneonone.ManagerRow{ManagerID: r.ManagerID, ManagerName: r.ManagerName,
+			Rollup: rollupOf(r.Reports, r.Drifting, r.Paused, r.Held, r.Expected, r.DoneOnTime, r.Due,
+				r.Open, r.Overdue, r.Cancelled, r.PulseSum, r.PulseN)}
+	}
+	if len(rows) > 0 {
+		r := rows[0]
+		res.ManagersTotal = int(r.ManagersTotal)
+		res.Total = rollupOf(r.ReportsTotal, r.DriftingTotal, r.PausedTotal, r.HeldTotal, r.ExpectedTotal,
+			r.DoneOnTimeTotal, r.DueTotal, r.OpenTotal, r.OverdueTotal, r.CancelledTotal, r.PulseSumTotal, r.PulseNTotal)
+	} else if q.Offset > 0 {
+		// Past the last page: the count still tells the caller where it ends.
+		first, err := s.q.RollupPage(ctx, s.pool, dbq.RollupPageParams{
+			OrgID: orgID, RootID: root, WinFrom: q.Window.From, WinTo: q.Window.To,
+			FromDay: q.Window.From, ToDay: q.Window.To, Today: q.Today, Now: q.Now,
+			SortKey: q.Sort, PageLimit: 1, PageOffset: 0})
+		if err != nil {
+			return oneonone.RollupResult{}, mapErr(err, "Check-ins")
+		}
+		if len(first) > 0 {
+			res.ManagersTotal = int(first[0].ManagersTotal)
+		}
+	}
+	return res, nil
+}
+
+func rollupOf(reports, drifting, paused, held, expected, doneOnTime, due, open, overdue, cancelled, pulseSum, pulseN int32) oneonone.Rollup {
+	r := oneonone.Rollup{Reports: int(reports), Drifting: int(drifting), Paused: int(paused),
+		Adherence:     oneonone.Ratio{Num: int(held), Den: int(expected)},
+		FollowThrough: oneonone.Ratio{Num: int(doneOnTime), Den: int(due)},
+		OpenActions:   int(open), OverdueActions: int(overdue), Cancelled: int(cancelled), PulseN: int(pulseN)}
+	if pulseN > 0 {
+		r.PulseAvg = float64(pulseSum) / float64(pulseN)
+	}
+	return r
+}
+
 // Marks lists the meetings of the series in [from, to).
 func (s *MeetingStore) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
 	rows, err := s.q.MeetingMarks(ctx, s.pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})

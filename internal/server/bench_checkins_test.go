@@ -117,6 +117,9 @@ func BenchmarkLeaderRollup(b *testing.B) {
 	b.Run("admin-whole-org", func(b *testing.B) {
 		benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=90")
 	})
+	b.Run("admin-whole-org-365-days-by-cadence-page-10", func(b *testing.B) {
+		benchPage(b, ta, res.SignIns[0].Email, benchPassword(), "/checkins/managers?days=365&sort=adherence&page=10")
+	})
 }
 
 // benchPassword is the demo organisation's password: the seeded one, or the

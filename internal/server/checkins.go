@@ -46,7 +46,8 @@ func (s *Server) renderCheckins(w http.ResponseWriter, r *http.Request, managerI
 }
 
 func (s *Server) checkinsRollup(w http.ResponseWriter, r *http.Request) {
-	v, err := s.meetings.LeaderRollup(r.Context(), actor(r), daysParam(r), r.URL.Query().Get("sort"))
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	v, err := s.meetings.LeaderRollup(r.Context(), actor(r), daysParam(r), r.URL.Query().Get("sort"), page)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -41,7 +41,7 @@ var queryParams = map[string][]string{
 	"GET /rituals/{id}/present":     {"at", "i"},
 	"GET /admin/audit":              {"action", "person", "from", "to", "after"},
 	"GET /checkins":                 {"days"},
-	"GET /checkins/managers":        {"days", "sort"},
+	"GET /checkins/managers":        {"days", "sort", "page"},
 	"GET /checkins/managers/{id}":   {"days"},
 	"GET /exports/cycles/{id}":      {"team"},
 	"GET /exports/cycles/{id}/csv":  {"team"},

@@ -713,6 +713,21 @@ type Meeting struct {
 	EvidenceConsentAt *time.Time
 }
 
+type MeetingTotal struct {
+	OrgID        int64
+	SeriesID     int64
+	Day          time.Time
+	Meetings     int32
+	Held         int32
+	Cancelled    int32
+	PulseSum     int32
+	PulseN       int32
+	HeldRun      int32
+	CancelledRun int32
+	PulseSumRun  int32
+	PulseNRun    int32
+}
+
 type Observation struct {
 	ID           int64
 	OrgID        int64

@@ -1844,6 +1844,220 @@ func (q *Queries) QuestionSetActive(ctx context.Context, db DBTX, arg QuestionSe
 	return result.RowsAffected(), nil
 }
 
+const rollupPage = `-- name: RollupPage :many
+WITH s AS (
+    SELECT s.id, s.manager_id, s.status, s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone,
+        s.starts_on, s.last_held_at,
+        CASE WHEN s.cadence = 'weekly' THEN 7 WHEN s.cadence = 'biweekly' THEN 14
+             WHEN s.cadence = 'monthly' THEN 30 ELSE s.interval_days END AS nominal_days,
+        least($4::timestamptz, coalesce(s.ended_at, $4::timestamptz)) AS eff_to
+    FROM oneonone_series s
+    JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+    WHERE s.org_id = $5 AND s.status <> 'ended' AND r.active
+      AND ($6::bigint IS NULL OR s.manager_id = $6::bigint
+           OR s.manager_id IN (SELECT id FROM reports_under($5, $6::bigint)))
+), zones AS (
+    -- The period's bounds in each time zone, converted once per zone.
+    SELECT tz.time_zone, timezone(tz.time_zone, $7::timestamptz) AS from_local,
+        timezone(tz.time_zone, $4::timestamptz) AS to_local
+    FROM (SELECT DISTINCT s.time_zone FROM s) tz
+), pz AS (
+    -- Slots inside pauses, per series.
+    SELECT s.id AS series_id, sum(greatest(0,
+            series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                least(s.eff_to, coalesce(p.resumed_at, s.eff_to)))
+            - series_slots_before(s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone, s.starts_on,
+                greatest($7::timestamptz, p.paused_at)))) AS paused
+    FROM s
+    JOIN oneonone_pauses p ON p.org_id = $5 AND p.series_id = s.id
+    WHERE p.paused_at < s.eff_to AND (p.resumed_at IS NULL OR p.resumed_at > $7::timestamptz)
+    GROUP BY s.id
+), per_series AS MATERIALIZED (
+    SELECT s.id, s.manager_id,
+        (s.status = 'paused') AS paused,
+        (s.status = 'active' AND coalesce(s.last_held_at, s.starts_on::timestamp AT TIME ZONE 'UTC')
+            < $8::timestamptz - make_interval(0, 0, 0, 0, s.nominal_days * 48)) AS drifting,
+        coalesce(hi.held_run, 0) - coalesce(lo.held_run, 0) AS held,
+        coalesce(hi.cancelled_run, 0) - coalesce(lo.cancelled_run, 0) AS cancelled,
+        coalesce(hi.pulse_sum_run, 0) - coalesce(lo.pulse_sum_run, 0) AS pulse_sum,
+        coalesce(hi.pulse_n_run, 0) - coalesce(lo.pulse_n_run, 0) AS pulse_n,
+        CASE WHEN s.eff_to <= $7::timestamptz THEN 0 ELSE
+            series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on,
+                CASE WHEN s.eff_to = $4::timestamptz THEN zl.to_local ELSE s.eff_to AT TIME ZONE s.time_zone END)
+            - series_slots_before_local(s.cadence, s.interval_days, s.weekday, s.start_time, s.starts_on, zl.from_local)
+            - coalesce(pz.paused, 0)
+        END AS expected
+    FROM s
+    JOIN zones zl ON zl.time_zone = s.time_zone
+    LEFT JOIN pz ON pz.series_id = s.id
+    LEFT JOIN LATERAL (
+        SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
+        WHERE t.series_id = s.id AND t.day < $9::date ORDER BY t.day DESC LIMIT 1) hi ON true
+    LEFT JOIN LATERAL (
+        SELECT t.held_run, t.cancelled_run, t.pulse_sum_run, t.pulse_n_run FROM meeting_totals t
+        WHERE t.series_id = s.id AND t.day < $10::date ORDER BY t.day DESC LIMIT 1) lo ON true
+), per_manager AS (
+    SELECT ps.manager_id, count(*)::int AS reports,
+        count(*) FILTER (WHERE ps.drifting)::int AS drifting,
+        count(*) FILTER (WHERE ps.paused)::int AS paused,
+        sum(least(ps.held, ps.expected))::int AS held, sum(ps.expected)::int AS expected,
+        sum(ps.cancelled)::int AS cancelled, sum(ps.pulse_sum)::int AS pulse_sum, sum(ps.pulse_n)::int AS pulse_n
+    FROM per_series ps
+    GROUP BY ps.manager_id
+), due AS (
+    SELECT s.manager_id, sum(t.actions)::int AS due, sum(t.done_on_time)::int AS done_on_time
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = $5 AND t.due_on >= $10::date AND t.due_on < least($9::date, $11::date)
+    GROUP BY s.manager_id
+), open AS (
+    SELECT s.manager_id, sum(t.open)::int AS open, coalesce(sum(t.open) FILTER (WHERE t.due_on < $11::date), 0)::int AS overdue
+    FROM action_tallies t
+    JOIN s ON s.id = t.series_id
+    WHERE t.org_id = $5 AND t.open > 0
+    GROUP BY s.manager_id
+), ranked AS (
+    SELECT pm.manager_id, u.name AS manager_name, pm.reports, pm.drifting, pm.paused, pm.held, pm.expected,
+        coalesce(d.due, 0) AS due, coalesce(d.done_on_time, 0) AS done_on_time,
+        coalesce(o.open, 0) AS open, coalesce(o.overdue, 0) AS overdue, pm.cancelled, pm.pulse_sum, pm.pulse_n,
+        CASE WHEN pm.expected > 0 THEN pm.held::float8 / pm.expected ELSE 2 END AS adherence_key,
+        CASE WHEN d.due > 0 THEN d.done_on_time::float8 / d.due ELSE 2 END AS follow_key
+    FROM per_manager pm
+    JOIN users u ON u.org_id = $5 AND u.id = pm.manager_id
+    LEFT JOIN due d ON d.manager_id = pm.manager_id
+    LEFT JOIN open o ON o.manager_id = pm.manager_id
+)
+SELECT r.manager_id, r.manager_name, r.reports, r.drifting, r.paused, r.held, r.expected, r.due, r.done_on_time,
+    r.open, r.overdue, r.cancelled, r.pulse_sum, r.pulse_n,
+    (count(*) OVER ())::int AS managers_total,
+    (sum(r.reports) OVER ())::int AS reports_total, (sum(r.drifting) OVER ())::int AS drifting_total,
+    (sum(r.paused) OVER ())::int AS paused_total,
+    (sum(r.held) OVER ())::int AS held_total, (sum(r.expected) OVER ())::int AS expected_total,
+    (sum(r.due) OVER ())::int AS due_total, (sum(r.done_on_time) OVER ())::int AS done_on_time_total,
+    (sum(r.open) OVER ())::int AS open_total, (sum(r.overdue) OVER ())::int AS overdue_total,
+    (sum(r.cancelled) OVER ())::int AS cancelled_total,
+    (sum(r.pulse_sum) OVER ())::int AS pulse_sum_total, (sum(r.pulse_n) OVER ())::int AS pulse_n_total
+FROM ranked r
+ORDER BY
+    CASE WHEN $1::text = 'adherence' THEN r.adherence_key END ASC,
+    CASE WHEN $1::text = 'follow-through' THEN r.follow_key END ASC,
+    CASE WHEN $1::text = 'drifting' THEN r.drifting END DESC,
+    CASE WHEN $1::text = 'overdue' THEN r.overdue END DESC,
+    lower(r.manager_name) COLLATE "C", r.manager_id
+LIMIT $3 OFFSET $2
+`
+
+type RollupPageParams struct {
+	SortKey    string
+	PageOffset int32
+	PageLimit  int32
+	WinTo      time.Time
+	OrgID      int64
+	RootID     *int64
+	WinFrom    time.Time
+	Now        time.Time
+	ToDay      time.Time
+	FromDay    time.Time
+	Today      time.Time
+}
+
+type RollupPageRow struct {
+	ManagerID       int64
+	ManagerName     string
+	Reports         int32
+	Drifting        int32
+	Paused          int32
+	Held            int32
+	Expected        int32
+	Due             int32
+	DoneOnTime      int32
+	Open            int32
+	Overdue         int32
+	Cancelled       int32
+	PulseSum        int32
+	PulseN          int32
+	ManagersTotal   int32
+	ReportsTotal    int32
+	DriftingTotal   int32
+	PausedTotal     int32
+	HeldTotal       int32
+	ExpectedTotal   int32
+	DueTotal        int32
+	DoneOnTimeTotal int32
+	OpenTotal       int32
+	OverdueTotal    int32
+	CancelledTotal  int32
+	PulseSumTotal   int32
+	PulseNTotal     int32
+}
+
+// The leader roll-up (docs/metrics.md, "Per manager"), one page of managers
+// in SQL: the live series under @root_id (the whole organisation when null),
+// each series' meetings in [@from_day, @to_day) from the running totals
+// (two probes), its expected slots by arithmetic on its schedule less its
+// pauses, its actions from the tallies; summed per manager, sorted by
+// @sort_key worst first and cut at @page_limit rows from @page_offset. Every
+// row also carries the number of managers and the whole part's totals.
+func (q *Queries) RollupPage(ctx context.Context, db DBTX, arg RollupPageParams) ([]RollupPageRow, error) {
+	rows, err := db.Query(ctx, rollupPage,
+		arg.SortKey,
+		arg.PageOffset,
+		arg.PageLimit,
+		arg.WinTo,
+		arg.OrgID,
+		arg.RootID,
+		arg.WinFrom,
+		arg.Now,
+		arg.ToDay,
+		arg.FromDay,
+		arg.Today,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RollupPageRow
+	for rows.Next() {
+		var i RollupPageRow
+		if err := rows.Scan(
+			&i.ManagerID,
+			&i.ManagerName,
+			&i.Reports,
+			&i.Drifting,
+			&i.Paused,
+			&i.Held,
+			&i.Expected,
+			&i.Due,
+			&i.DoneOnTime,
+			&i.Open,
+			&i.Overdue,
+			&i.Cancelled,
+			&i.PulseSum,
+			&i.PulseN,
+			&i.ManagersTotal,
+			&i.ReportsTotal,
+			&i.DriftingTotal,
+			&i.PausedTotal,
+			&i.HeldTotal,
+			&i.ExpectedTotal,
+			&i.DueTotal,
+			&i.DoneOnTimeTotal,
+			&i.OpenTotal,
+			&i.OverdueTotal,
+			&i.CancelledTotal,
+			&i.PulseSumTotal,
+			&i.PulseNTotal,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const seriesByIdem = `-- name: SeriesByIdem :one
 SELECT id FROM oneonone_series WHERE org_id = $1 AND manager_id = $2 AND idem_key = $3 AND idem_key <> ''
 `

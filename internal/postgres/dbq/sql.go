@@ -13,6 +13,7 @@ func SQL(name string) string {
 		"ActionTallyStats":       actionTallyStats,
 		"AgendaStats":            agendaStats,
 		"PausesForSeries":        pausesForSeries,
+		"RollupPage":             rollupPage,
 		"MeetingMarks":           meetingMarks,
 		"KudoFeed":               kudoFeed,
 		"KudoTotalsForPerson":    kudoTotalsForPerson,
