@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -69,14 +70,44 @@ func CheckPassword(password, encoded string) (bool, error) {
 }
 
 // dummyHash is compared against when an account does not exist, so a failed
-// sign-in takes the same time whether or not the email is known.
-var dummyHash, _ = HashPassword("no-such-account-password", DefaultParams)
+// sign-in takes the same time whether or not the email is known. It is a hash
+// of "no-such-account-password" made with DefaultParams, written out so that
+// no process pays for an argon2id hash when it starts (a test checks that it
+// records DefaultParams).
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$0LDfUbDM9iBm0YOUaTGiSA$jVPwKt5bzvDIxiGiuV5dmT0RGRIM1tTMwjWstzOvGSE"
+
+// dummies holds the dummy hashes of parameters other than DefaultParams
+// (Params → string), made on first use.
+var dummies sync.Map
+
+// dummyFor returns a hash made with p that stands in for a missing one.
+func dummyFor(p Params) string {
+	if p == DefaultParams {
+		return dummyHash
+	}
+	if h, ok := dummies.Load(p); ok {
+		return h.(string)
+	}
+	h, err := HashPassword("no-such-account-password", p)
+	if err != nil {
+		return dummyHash
+	}
+	v, _ := dummies.LoadOrStore(p, h)
+	return v.(string)
+}
 
 // CheckPasswordOrDummy checks password against encoded, or burns the same CPU
-// against a dummy hash when encoded is empty, and reports a match.
+// against a dummy hash made with DefaultParams when encoded is empty, and
+// reports a match.
 func CheckPasswordOrDummy(password, encoded string) bool {
+	return CheckPasswordOrDummyWith(password, encoded, DefaultParams)
+}
+
+// CheckPasswordOrDummyWith is CheckPasswordOrDummy for passwords hashed with
+// p: a missing hash costs what checking one made with p costs.
+func CheckPasswordOrDummyWith(password, encoded string, p Params) bool {
 	if encoded == "" {
-		_, _ = CheckPassword(password, dummyHash)
+		_, _ = CheckPassword(password, dummyFor(p))
 		return false
 	}
 	ok, err := CheckPassword(password, encoded)

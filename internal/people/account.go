@@ -136,7 +136,7 @@ func (s *Service) ChangePassword(ctx context.Context, a core.Actor, in PasswordI
 	if err != nil {
 		return err
 	}
-	if !auth.CheckPasswordOrDummy(in.Current, current) {
+	if !auth.CheckPasswordOrDummyWith(in.Current, current, s.HashParams) {
 		v.Check(false, "current", "That isn't your current password.")
 		return v.Err()
 	}

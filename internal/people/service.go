@@ -95,13 +95,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) ([]S
 		}
 	}
 	if len(creds) == 0 {
-		auth.CheckPasswordOrDummy(password, "")
+		auth.CheckPasswordOrDummyWith(password, "", s.HashParams)
 		return nil, ErrBadCredentials
 	}
 	var out []SignInChoice
 	ssoOnly := false
 	for _, c := range creds {
-		if auth.CheckPasswordOrDummy(password, c.PasswordHash) && c.Person.Active {
+		if auth.CheckPasswordOrDummyWith(password, c.PasswordHash, s.HashParams) && c.Person.Active {
 			if !c.PasswordAllowed {
 				ssoOnly = true
 				continue

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -68,8 +71,11 @@ func (w *world) signIns() map[string]testfx.Person {
 	}
 }
 
-func newWorld(t *testing.T) *world {
-	ta := testapp.Start(t, dsn, testapp.Options{})
+func newWorld(t *testing.T) *world { return newWorldOn(t, dsn) }
+
+// newWorldOn builds the world on the database at dbURL.
+func newWorldOn(t *testing.T, dbURL string) *world {
+	ta := testapp.Start(t, dbURL, testapp.Options{})
 	f := ta.F
 	w := &world{t: t, app: ta}
 	w.orgA = f.Org(t, "Org A")
@@ -794,15 +800,48 @@ func TestMissingExpectationIsCaught(t *testing.T) {
 	}
 }
 
+// matrixShards is how many worlds the matrix is split over. Each shard walks
+// every matrixShards-th route (in the router's order) for every subject, in a
+// world of its own on a database of its own, and the shards run at once
+// whatever -parallel says: a check mostly waits on the server and the
+// database, so they overlap even on two cores.
+const matrixShards = 4
+
 func TestAuthorizationMatrix(t *testing.T) {
-	w := newWorld(t)
-	keys := routeKeys(w.app.Server.Router())
+	ta := testapp.Start(t, dsn, testapp.Options{})
+	var keys []string
+	for _, key := range routeKeys(ta.Server.Router()) {
+		if _, ok := matrix[key]; ok {
+			keys = append(keys, key) // the others are reported by TestEveryRouteHasAnExpectation
+		}
+	}
+	shards := make([][]string, matrixShards)
+	for i, key := range keys {
+		shards[i%matrixShards] = append(shards[i%matrixShards], key)
+	}
+	var checks atomic.Int64
+	var wg sync.WaitGroup
+	for i, shard := range shards {
+		wg.Go(func() {
+			// t.Run may be called from several goroutines at once.
+			t.Run(fmt.Sprintf("shard%d", i+1), func(t *testing.T) {
+				checks.Add(int64(walkMatrix(t, newWorldOn(t, testdb.NewDatabase(t)), shard)))
+			})
+		})
+	}
+	wg.Wait()
+	if want := int64(len(keys) * len(subjects)); checks.Load() != want && !t.Failed() {
+		t.Fatalf("the matrix made %d checks, want %d routes × %d subjects = %d", checks.Load(), len(keys), len(subjects), want)
+	}
+	t.Logf("authorization matrix: %d routes × %d subjects = %d checks", len(keys), len(subjects), checks.Load())
+}
+
+// walkMatrix checks keys for every subject in w, in order, and returns how
+// many checks it made.
+func walkMatrix(t *testing.T, w *world, keys []string) int {
 	checks := 0
 	for _, key := range keys {
-		exp, ok := matrix[key]
-		if !ok {
-			continue // reported by TestEveryRouteHasAnExpectation
-		}
+		exp := matrix[key]
 		method, pattern, _ := strings.Cut(key, " ")
 		for _, who := range subjects {
 			want, ok := exp.want[who]
@@ -861,7 +900,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			w.resignIn()
 		}
 	}
-	t.Logf("authorization matrix: %d routes × %d subjects = %d checks", len(keys), len(subjects), checks)
+	return checks
 }
 
 func (w *world) resignIn() {
