@@ -12,6 +12,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -49,7 +50,9 @@ func closeRound(t *testing.T, ta *testapp.TestApp, id int64) {
 // responder; every row of both tables carries the last answer's transaction;
 // and no page, for the admin or the leader, shows a responder.
 func TestPulseAnswersStoreNoAuthor(t *testing.T) {
-	ta := testapp.Start(t, dsn, testapp.Options{})
+	// Its own database: it moves the people id sequence, which the tests
+	// sharing the package's database must not see.
+	ta := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{})
 	f, ctx := ta.F, t.Context()
 	org := f.Org(t, "Quiet Pulse Org")
 	adm := f.Person(t, org, testfx.PersonOpts{Name: "Ada Admin", Role: core.RoleAdmin})
