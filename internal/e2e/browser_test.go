@@ -260,7 +260,8 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true})
 	org, ceo := seedOrg(t, app.F)
 
-	b := newTab(t, app.URL)
+	// A walk of two dozen pages at two widths: more than one test's time.
+	b := newTabFor(t, app.URL, 3*time.Minute)
 	b.open("/login")
 	b.assertClean()
 	b.screenshots("sign-in")
