@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -23,7 +24,7 @@ const firstResponderID = 876543210
 // answered" row carries the same transaction id; no other table, event, audit
 // entry or access-log line names a responder next to an answer.
 func TestHealthAnswersStoreNoAuthor(t *testing.T) {
-	ta := testapp.Start(t, dsn, testapp.Options{})
+	ta := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{})
 	f := ta.F
 	ctx := t.Context()
 	h := newHealthOrg(t, ta, "Quiet Health Org")

@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -63,7 +64,7 @@ type cardTrace struct {
 // events, not by the cards' physical, id or board order.
 func TestAnonymousRetroAuthorsCannotBeCorrelated(t *testing.T) {
 	clock := &offsetClock{off: -10 * time.Minute}
-	ta := testapp.Start(t, dsn, testapp.Options{Clock: clock})
+	ta := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{Clock: clock})
 	f := ta.F
 	ctx := t.Context()
 	org := f.Org(t, "Correlation Org")

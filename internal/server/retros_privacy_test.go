@@ -12,6 +12,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -24,7 +25,7 @@ const authorID = 987654321
 // log, and not on the facilitator's, the leader's or the admin's pages or in
 // the exports.
 func TestAnonymousRetroStoresNoAuthor(t *testing.T) {
-	ta := testapp.Start(t, dsn, testapp.Options{})
+	ta := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{})
 	f := ta.F
 	ctx := t.Context()
 	org := f.Org(t, "Anon Org")
