@@ -265,3 +265,19 @@ SELECT missing::bigint AS missing, stale::bigint AS stale FROM kudo_tallies_rebu
 -- The @handles of people, for writing recipients back into the edit form.
 SELECT id, lower(split_part(email::text, '@', 1))::text AS handle
 FROM users WHERE org_id = @org_id AND id = ANY(@ids::bigint[]);
+
+-- name: KudoMailRecipients :many
+-- The people a new kudo names who may see it (kudo_visible: a recipient
+-- always may), for the "you received a kudo" email; not its author. Its
+-- words are quoted only when everyone in the organisation may read them:
+-- the outbox copy is read by admins, who may be outside a smaller audience.
+SELECT u.id, u.name, u.email, u.time_zone, a.name AS author_name, o.name AS org_name,
+       CASE WHEN k.visibility = 'org' THEN k.did ELSE '' END::text AS quote
+FROM kudos k
+JOIN kudo_recipients r ON r.kudo_id = k.id
+JOIN users u ON u.id = r.user_id AND u.org_id = k.org_id
+JOIN users a ON a.id = k.author_id
+JOIN orgs o ON o.id = k.org_id
+WHERE k.org_id = @org_id AND k.id = @kudo_id AND u.active AND u.id <> k.author_id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, u.id)
+ORDER BY u.id;

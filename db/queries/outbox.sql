@@ -36,3 +36,17 @@ SELECT state, count(*)::bigint AS n FROM outbox WHERE org_id = @org_id GROUP BY 
 
 -- name: OutboxKeyUsed :one
 SELECT EXISTS (SELECT 1 FROM outbox WHERE org_id = @org_id AND idem_key = @idem_key AND idem_key <> '');
+
+-- name: MailOptOutAdd :exec
+-- Turning a kind off twice (a repeated one-click POST) leaves one row.
+INSERT INTO mail_opt_outs (user_id, kind, created_at) VALUES (@user_id, @kind, @created_at)
+ON CONFLICT (user_id, kind) DO NOTHING;
+
+-- name: MailOptOutRemove :exec
+DELETE FROM mail_opt_outs WHERE user_id = @user_id AND kind = @kind;
+
+-- name: MailOptOutExists :one
+SELECT EXISTS (SELECT 1 FROM mail_opt_outs WHERE user_id = @user_id AND kind = @kind);
+
+-- name: MailOptOutList :many
+SELECT kind FROM mail_opt_outs WHERE user_id = @user_id ORDER BY kind;

@@ -106,7 +106,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 		}
 	}
 	outbox := mail.NewOutbox(postgres.NewOutboxStore(jobs), mail.Options{Sender: opts.MailSender, From: opts.MailFrom,
-		BaseURL: cfg.BaseURL, Clock: opts.Clock, Log: log})
+		BaseURL: cfg.BaseURL, Clock: opts.Clock, Log: log, Signer: opts.Keys})
 	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate,
 		AddWorkers: outbox.AddWorkers, Queues: map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
 	if err != nil {
@@ -122,7 +122,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	svc.Resets = n
 	n.Resets = svc
 	meetings := oneonone.NewService(postgres.NewMeetingStore(pool), opts.Clock)
-	kd := kudos.NewService(postgres.NewKudosStore(pool, n), opts.Clock)
+	kd := kudos.NewService(postgres.NewKudosStore(pool, n).WithMail(outbox), opts.Clock)
 	rt := retro.NewService(postgres.NewRetroStore(pool), opts.Clock)
 	rt.Kudos = retroKudos{kudos: kd}
 	reviewStore := postgres.NewReviewStore(pool)
@@ -131,6 +131,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	ps := pulse.NewService(postgres.NewPulseStore(pool, outbox), opts.Clock)
 	n.Reviews = rv
 	n.Pulses = ps
+	n.Mail = postgres.NewReminderStore(jobs, outbox)
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
 	m, err := newMetrics(pool, opts, hub, n)
@@ -143,7 +144,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
 	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
-		Outbox: mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox}}, ready, sessions, opts.Clock)
+		Outbox:    mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox},
+		MailPrefs: mail.Preferences{Store: postgres.NewOutboxStore(pool), Signer: opts.Keys, Clock: opts.Clock}}, ready, sessions, opts.Clock)
 	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 

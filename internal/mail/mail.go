@@ -40,11 +40,17 @@ const (
 	KindAdminReset      Kind = "admin_reset"
 	// KindPulseOpen tells the people a pulse asks that a round is open.
 	KindPulseOpen Kind = "pulse_open"
+	// KindKudoReceived tells a person a new kudo names them.
+	KindKudoReceived Kind = "kudo_received"
+	// KindActionsDue lists, once a day, a person's 1:1 actions that are
+	// overdue or due tomorrow.
+	KindActionsDue Kind = "actions_due"
 )
 
 // Essential reports whether a kind is about the person's account itself:
-// such messages are always sent and carry no unsubscribe link. Reminders and
-// digests (not essential) will carry List-Unsubscribe headers.
+// such messages are always sent and carry no unsubscribe link. Every other
+// kind (reminders, kudos) can be turned off and carries List-Unsubscribe
+// headers.
 func (k Kind) Essential() bool {
 	switch k {
 	case KindInvitation, KindPasswordReset, KindPasswordChanged, KindAdminReset:
@@ -66,6 +72,10 @@ func (k Kind) Label() string {
 		return "Reset sent by an admin"
 	case KindPulseOpen:
 		return "Pulse round open"
+	case KindKudoReceived:
+		return "Kudo received"
+	case KindActionsDue:
+		return "1:1 actions due"
 	}
 	return string(k)
 }

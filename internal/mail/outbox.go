@@ -64,6 +64,20 @@ type Store interface {
 	ListOutbox(ctx context.Context, orgID, beforeID int64, limit int) ([]Stored, error)
 	// FindOutbox reads one of the organisation's messages.
 	FindOutbox(ctx context.Context, orgID, id int64) (Stored, error)
+	// SetMailKind turns one kind of non-essential email on or off for a
+	// person; a person who no longer exists is pgx.ErrNoRows.
+	SetMailKind(ctx context.Context, userID int64, kind Kind, on bool, at time.Time) error
+	// MailKindOff reports whether the person turned a kind off.
+	MailKindOff(ctx context.Context, userID int64, kind Kind) (bool, error)
+	// MailKindsOff lists the kinds the person turned off.
+	MailKindsOff(ctx context.Context, userID int64) ([]Kind, error)
+}
+
+// Signer signs and checks the one-click unsubscribe links;
+// *secrets.Keyring is one.
+type Signer interface {
+	Sign(msg []byte, context string) []byte
+	Verify(msg, sig []byte, context string) bool
 }
 
 // JobInserter queues jobs inside a transaction; *river.Client is one.
@@ -82,6 +96,9 @@ type Options struct {
 	BaseURL string
 	Clock   core.Clock
 	Log     *slog.Logger
+	// Signer signs the unsubscribe links of non-essential messages; nil:
+	// they carry none.
+	Signer Signer
 }
 
 // Outbox writes messages and sends them from jobs.
@@ -93,6 +110,7 @@ type Outbox struct {
 	clock   core.Clock
 	log     *slog.Logger
 	jobs    JobInserter
+	signer  Signer
 }
 
 // NewOutbox returns an Outbox on store. SetJobs must be called before
@@ -107,7 +125,7 @@ func NewOutbox(store Store, o Options) *Outbox {
 	if o.From.Email == "" {
 		o.From = DefaultFrom(o.BaseURL)
 	}
-	return &Outbox{store: store, sender: o.Sender, from: o.From, baseURL: o.BaseURL, clock: o.Clock, log: o.Log}
+	return &Outbox{store: store, sender: o.Sender, from: o.From, baseURL: o.BaseURL, clock: o.Clock, log: o.Log, signer: o.Signer}
 }
 
 // DefaultFrom is the sender used when none is configured: Rapport at the
@@ -137,10 +155,21 @@ func (o *Outbox) From() Address { return o.from }
 
 // Queue renders the notice, writes it to the outbox and queues the job that
 // sends it, all inside tx: the message exists if and only if the change
-// that tx commits does.
+// that tx commits does. A non-essential message whose kind the recipient
+// turned off is not written: the id is then 0 and the error nil.
 func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) {
 	if n.At.IsZero() {
 		n.At = o.clock.Now()
+	}
+	st := o.store.WithTx(tx)
+	if !n.Kind.Essential() && n.UserID != 0 {
+		off, err := st.MailKindOff(ctx, n.UserID, n.Kind)
+		if err != nil {
+			return 0, fmt.Errorf("mail: read preferences: %w", err)
+		}
+		if off {
+			return 0, nil
+		}
 	}
 	r, err := Render(ctx, n, o.baseURL)
 	if err != nil {
@@ -156,7 +185,6 @@ func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) 
 	if !o.Configured() {
 		row.State, row.LastError = StateUnconfigured, NotConfigured
 	}
-	st := o.store.WithTx(tx)
 	id, err := st.CreateOutbox(ctx, row)
 	if err != nil {
 		return 0, fmt.Errorf("mail: write to outbox: %w", err)
@@ -173,10 +201,15 @@ func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) 
 	return id, nil
 }
 
-// Message is the email an outbox row is sent as.
+// Message is the email an outbox row is sent as. A non-essential message
+// to a person carries their one-click unsubscribe link for its kind.
 func (o *Outbox) Message(m Stored) Message {
-	return Message{Kind: m.Kind, From: o.from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+	msg := Message{Kind: m.Kind, From: o.from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
 		MessageID: MessageID(m.ID, o.from), Date: m.CreatedAt}
+	if !m.Kind.Essential() && m.UserID != nil && o.signer != nil {
+		msg.Unsubscribe = strings.TrimRight(o.baseURL, "/") + "/unsubscribe/" + UnsubscribeToken(o.signer, *m.UserID, m.Kind)
+	}
+	return msg
 }
 
 // SendMessage is the job that sends one outbox row.

@@ -36,6 +36,20 @@ type Notice struct {
 	// (a path under the base URL); ExpiresAt is then when answers close.
 	Title string
 	Path  string
+	// Quote is words the recipient may read quoted in the message (what a
+	// kudo they received says).
+	Quote string
+	// Actions are the recipient's own actions a digest lists.
+	Actions []Action
+}
+
+// Action is one of the recipient's 1:1 actions, as a digest lists it.
+type Action struct {
+	Body string
+	// Due is the day it is due (its date, at midnight UTC).
+	Due time.Time
+	// With is the other person of the 1:1.
+	With string
 }
 
 // content is one message's words, rendered both as HTML (templ) and as
@@ -49,6 +63,9 @@ type content struct {
 	After     []string
 	Footer    string
 	LinkLabel string // the text part's words before the bare link
+	// Prefs is the address of the recipient's email preferences, shown
+	// under every message they can turn off.
+	Prefs string
 }
 
 // Rendered is a notice made into the words of a message.
@@ -135,8 +152,64 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 		}
 		c.Button, c.LinkLabel = "Answer the pulse", "Answer the pulse here:"
 		c.Footer = "You receive this email because a pulse in " + org + " on Rapport asks you. You get one per round."
+	case KindKudoReceived:
+		if by == "" {
+			by = "Someone"
+		}
+		subject = by + " gave you a kudo"
+		c.Title = "You received a kudo"
+		c.Link = base + n.Path
+		c.Paras = []string{fmt.Sprintf("%s gave you a kudo in %s on Rapport:", by, org)}
+		if q := strings.TrimSpace(n.Quote); q != "" {
+			c.Paras = append(c.Paras, "“"+q+"”")
+		}
+		c.Button, c.LinkLabel = "Read the kudo", "Read it and reply here:"
+		c.Footer = "You receive this email because a kudo in " + org + " on Rapport names you."
+	case KindActionsDue:
+		today := n.At.In(loc)
+		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+		late := 0
+		for _, a := range n.Actions {
+			if a.Due.Before(today) {
+				late++
+			}
+		}
+		switch {
+		case len(n.Actions) == 1 && late == 1:
+			subject = "1 action from your 1:1s is overdue"
+		case len(n.Actions) == 1:
+			subject = "1 action from your 1:1s is due soon"
+		case late > 0:
+			subject = fmt.Sprintf("%d actions from your 1:1s are due, %d overdue", len(n.Actions), late)
+		default:
+			subject = fmt.Sprintf("%d actions from your 1:1s are due soon", len(n.Actions))
+		}
+		c.Title = "Your 1:1 actions"
+		c.Link = base + "/actions"
+		c.Paras = []string{fmt.Sprintf("These actions you own from your 1:1s in %s are overdue or due by tomorrow:", org)}
+		for _, a := range n.Actions {
+			due := "due " + a.Due.Format("Monday 2 January")
+			switch {
+			case a.Due.Before(today):
+				due += " (overdue)"
+			case a.Due.Equal(today):
+				due += " (today)"
+			case a.Due.Equal(today.AddDate(0, 0, 1)):
+				due += " (tomorrow)"
+			}
+			line := "• " + HeaderText(a.Body) + " — " + due
+			if w := HeaderText(a.With); w != "" {
+				line += ", with " + w
+			}
+			c.Paras = append(c.Paras, line)
+		}
+		c.Button, c.LinkLabel = "See your actions", "See and tick them off here:"
+		c.Footer = "You receive this email because you own open actions from 1:1s in " + org + " on Rapport. You get at most one a day."
 	default:
 		return Rendered{}, fmt.Errorf("mail: no words for a %q message", n.Kind)
+	}
+	if !n.Kind.Essential() {
+		c.Prefs = base + "/account#email"
 	}
 	var html bytes.Buffer
 	if err := messageHTML(subject, c).Render(ctx, &html); err != nil {
@@ -163,6 +236,9 @@ func (c content) text() string {
 		b.WriteString(p + "\n\n")
 	}
 	b.WriteString("-- \n" + c.Footer + "\n")
+	if c.Prefs != "" {
+		b.WriteString("Choose which emails you receive: " + c.Prefs + "\n")
+	}
 	return b.String()
 }
 

@@ -108,6 +108,8 @@ type Notifier struct {
 	Reviews ReviewReminders
 	// Pulses, when set, writes the reminders of open pulse rounds.
 	Pulses PulseReminders
+	// Mail, when set, writes reminder emails of people's 1:1 work.
+	Mail MailReminders
 	// Resets, when set, handles password-reset requests (ResetRequested jobs).
 	Resets PasswordResets
 
@@ -193,6 +195,9 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	if err := river.AddWorkerSafely(workers, &reviewReminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &mailReminderWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &pulseReminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
@@ -228,7 +233,7 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
 		// Only the elected leader runs them, so replicas do not each enqueue them.
-		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob()},
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob(), remindMailJob()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,6 +11,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/mail"
 	"rapport/internal/postgres/dbq"
 	"rapport/internal/schedule"
 )
@@ -23,6 +25,7 @@ var _ kudos.Store = (*KudosStore)(nil)
 type KudosStore struct {
 	base
 	notify KudoNotifier
+	mail   MailQueuer
 }
 
 // KudoNotifier enqueues the notifications of a kudo inside a transaction.
@@ -34,6 +37,13 @@ type KudoNotifier interface {
 // enqueues each new kudo's notifications.
 func NewKudosStore(pool *pgxpool.Pool, notify KudoNotifier) *KudosStore {
 	return &KudosStore{base: newBase(pool), notify: notify}
+}
+
+// WithMail makes posting a kudo also email the people it names (those who
+// turned kudo emails off excepted), in the kudo's transaction.
+func (s *KudosStore) WithMail(m MailQueuer) *KudosStore {
+	s.mail = m
+	return s
 }
 
 // CreateKudo stores a kudo with its recipients and competencies; the same
@@ -58,6 +68,9 @@ func (s *KudosStore) CreateKudo(ctx context.Context, orgID, authorID int64, in k
 			if err := s.q.KudoCompetenciesAdd(ctx, tx, dbq.KudoCompetenciesAddParams{KudoID: id, CompetencyIds: in.CompetencyIDs}); err != nil {
 				return err
 			}
+		}
+		if err := s.mailKudo(ctx, tx, orgID, id); err != nil {
+			return err
 		}
 		if s.notify != nil {
 			return s.notify.KudoPosted(ctx, tx, orgID, id)
@@ -461,4 +474,27 @@ func (s *KudosStore) Handles(ctx context.Context, orgID int64, ids []int64) (map
 		out[r.ID] = r.Handle
 	}
 	return out, nil
+}
+
+// mailKudo writes a "you received a kudo" email to each person a new kudo
+// names who may see it. The outbox key names the kudo and the person, so a
+// kudo mails each of them once.
+func (s *KudosStore) mailKudo(ctx context.Context, tx pgx.Tx, orgID, kudoID int64) error {
+	if s.mail == nil {
+		return nil
+	}
+	to, err := s.q.KudoMailRecipients(ctx, tx, dbq.KudoMailRecipientsParams{OrgID: orgID, KudoID: kudoID})
+	if err != nil {
+		return err
+	}
+	for _, u := range to {
+		_, err := s.mail.Queue(ctx, tx, mail.Notice{Kind: mail.KindKudoReceived, OrgID: orgID, UserID: u.ID,
+			To: mail.Address{Name: u.Name, Email: u.Email}, TimeZone: u.TimeZone, OrgName: u.OrgName,
+			ByName: u.AuthorName, Quote: u.Quote, Path: "/kudos/" + strconv.FormatInt(kudoID, 10),
+			IdemKey: "kudo:" + strconv.FormatInt(kudoID, 10) + ":" + strconv.FormatInt(u.ID, 10)})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/mail"
@@ -97,4 +99,36 @@ func outboxFromRow(r dbq.Outbox) mail.Stored {
 	return mail.Stored{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, Kind: mail.Kind(r.Kind),
 		To: mail.Address{Name: r.ToName, Email: r.ToAddr}, Subject: r.Subject, Text: r.TextBody, HTML: r.HtmlBody,
 		Link: r.Link, HasLink: r.Link != "", State: r.State, Attempts: int(r.Attempts), LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
+}
+
+// SetMailKind turns one kind of non-essential email on or off for a person.
+// A person who no longer exists is pgx.ErrNoRows.
+func (s *OutboxStore) SetMailKind(ctx context.Context, userID int64, kind mail.Kind, on bool, at time.Time) error {
+	if on {
+		return s.q.MailOptOutRemove(ctx, s.db, dbq.MailOptOutRemoveParams{UserID: userID, Kind: string(kind)})
+	}
+	err := s.q.MailOptOutAdd(ctx, s.db, dbq.MailOptOutAddParams{UserID: userID, Kind: string(kind), CreatedAt: at})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return pgx.ErrNoRows
+	}
+	return err
+}
+
+// MailKindOff reports whether the person turned a kind of email off.
+func (s *OutboxStore) MailKindOff(ctx context.Context, userID int64, kind mail.Kind) (bool, error) {
+	return s.q.MailOptOutExists(ctx, s.db, dbq.MailOptOutExistsParams{UserID: userID, Kind: string(kind)})
+}
+
+// MailKindsOff lists the kinds of email the person turned off.
+func (s *OutboxStore) MailKindsOff(ctx context.Context, userID int64) ([]mail.Kind, error) {
+	rows, err := s.q.MailOptOutList(ctx, s.db, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mail.Kind, len(rows))
+	for i, k := range rows {
+		out[i] = mail.Kind(k)
+	}
+	return out, nil
 }

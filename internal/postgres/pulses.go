@@ -249,14 +249,17 @@ func (s *PulseStore) RemindPulses(ctx context.Context, now time.Time) (int, erro
 				return err
 			}
 			for _, u := range to {
-				if _, err := s.mail.Queue(ctx, tx, mail.Notice{Kind: mail.KindPulseOpen, OrgID: r.OrgID, UserID: u.ID,
+				id, err := s.mail.Queue(ctx, tx, mail.Notice{Kind: mail.KindPulseOpen, OrgID: r.OrgID, UserID: u.ID,
 					To: mail.Address{Name: u.Name, Email: u.Email}, TimeZone: u.TimeZone, OrgName: r.OrgName, At: now,
 					ExpiresAt: round.ClosesAt, IdemKey: prefix + strconv.FormatInt(u.ID, 10), Title: r.Title,
-					Path: fmt.Sprintf("/pulses/%d/answer", r.ID)}); err != nil {
+					Path: fmt.Sprintf("/pulses/%d/answer", r.ID)})
+				if err != nil {
 					return err
 				}
+				if id != 0 { // 0: the person turned pulse emails off
+					written++
+				}
 			}
-			written += len(to)
 			return nil
 		})
 		if err != nil {

@@ -12,6 +12,7 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -71,12 +72,14 @@ func KeyID(key []byte) string {
 type key struct {
 	id   string
 	aead cipher.AEAD
+	mac  []byte
 }
 
 // Keyring seals with one current key and opens with it or any old key.
 type Keyring struct {
 	current key
 	byID    map[string]cipher.AEAD
+	macs    [][]byte
 }
 
 // NewKeyring builds a keyring from raw keys of KeySize bytes: current seals,
@@ -96,10 +99,14 @@ func NewKeyring(current []byte, old ...[]byte) (*Keyring, error) {
 			return nil, fmt.Errorf("secrets: %w", err)
 		}
 		id := KeyID(raw)
+		m := hmac.New(sha256.New, raw)
+		m.Write([]byte("rapport signing key\x00"))
+		mac := m.Sum(nil)
 		if i == 0 {
-			k.current = key{id: id, aead: aead}
+			k.current = key{id: id, aead: aead, mac: mac}
 		}
 		k.byID[id] = aead
+		k.macs = append(k.macs, mac)
 	}
 	return k, nil
 }
@@ -134,6 +141,35 @@ func (k *Keyring) Open(keyID string, sealed []byte, context string) ([]byte, err
 		return nil, ErrCorrupt
 	}
 	return out, nil
+}
+
+// Sign returns a MAC of msg under the current key, bound to context: links
+// that must not be forged (one-click unsubscribe) carry it instead of a
+// stored secret. It uses a key derived from the sealing key, never the
+// sealing key itself.
+func (k *Keyring) Sign(msg []byte, context string) []byte {
+	return sign(k.current.mac, msg, context)
+}
+
+// Verify reports whether sig is Sign(msg, context) under the current key or
+// an old one, so links signed before a rotation keep working until the old
+// key is dropped.
+func (k *Keyring) Verify(msg, sig []byte, context string) bool {
+	ok := false
+	for _, m := range k.macs {
+		if hmac.Equal(sign(m, msg, context), sig) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+func sign(key, msg []byte, context string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(context))
+	h.Write([]byte{0})
+	h.Write(msg)
+	return h.Sum(nil)
 }
 
 // LoadOrCreateKeyFile reads the key stored at path, or creates the file with a

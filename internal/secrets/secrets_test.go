@@ -108,3 +108,30 @@ func TestKeyFileIsCreatedOnceAndKeptPrivate(t *testing.T) {
 		t.Errorf("a damaged key file: %v, want an error naming it", err)
 	}
 }
+
+func TestSignaturesVerifyUnderTheirKeyAndContextOnly(t *testing.T) {
+	raw := func() []byte { b, _ := secrets.ParseKey(secrets.GenerateKey()); return b }
+	oldKey, newKey := raw(), raw()
+	before, _ := secrets.NewKeyring(oldKey)
+	after, _ := secrets.NewKeyring(newKey, oldKey)
+	other, _ := secrets.NewKeyring(raw())
+	sig := before.Sign([]byte("7:pulse_open"), "unsubscribe")
+	if !before.Verify([]byte("7:pulse_open"), sig, "unsubscribe") {
+		t.Fatal("a signature does not verify under its own key")
+	}
+	if !after.Verify([]byte("7:pulse_open"), sig, "unsubscribe") {
+		t.Error("a signature made before a rotation does not verify with the old key kept")
+	}
+	if other.Verify([]byte("7:pulse_open"), sig, "unsubscribe") {
+		t.Error("a signature verifies under an unrelated key")
+	}
+	if before.Verify([]byte("8:pulse_open"), sig, "unsubscribe") {
+		t.Error("a signature verifies for another message")
+	}
+	if before.Verify([]byte("7:pulse_open"), sig, "other") {
+		t.Error("a signature verifies in another context")
+	}
+	if bytes.Equal(after.Sign([]byte("7:pulse_open"), "unsubscribe"), sig) {
+		t.Error("the new key signs like the old one")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"rapport/internal/core"
+	"rapport/internal/mail"
 	"rapport/internal/people"
 	"rapport/web/views"
 )
@@ -16,7 +17,12 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.renderError(w, r, err)
 		return
 	}
-	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r), MailConfigured: s.outbox.Configured()}
+	settings, err := s.mailPrefs.Settings(r.Context(), a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r), MailConfigured: s.outbox.Configured(), Mail: settings}
 	if formErr != nil {
 		p.Errors, p.Message = core.FieldErrors(formErr), core.ErrorMessage(formErr)
 	}
@@ -98,4 +104,22 @@ func (s *Server) accountSessionEnd(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "success", "That session is signed out.")
 	redirect(w, r, "/account")
+}
+
+// accountEmail saves which optional kinds of email the person receives:
+// the ticked ones are on, the others off. Saving twice changes nothing more.
+func (s *Server) accountEmail(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	on := map[mail.Kind]bool{}
+	for _, k := range r.PostForm["kind"] {
+		on[mail.Kind(k)] = true
+	}
+	if err := s.mailPrefs.Set(r.Context(), actor(r), on); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Your email preferences are saved.")
+	redirect(w, r, "/account#email")
 }

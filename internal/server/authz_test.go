@@ -503,6 +503,8 @@ var matrix = map[string]expectation{
 	"POST /password/forgot":            {form: url.Values{"email": {"nobody@example.com"}}, want: everyone(200)},
 	"GET /password/reset/{token}":      {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
 	"POST /password/reset/{token}":     {path: func(*world, string) string { return "/password/reset/not-a-real-token" }, want: everyone(404)},
+	"GET /unsubscribe/{token}":         {path: func(*world, string) string { return "/unsubscribe/1.pulse_open.forged" }, want: everyone(404)},
+	"POST /unsubscribe/{token}":        {path: func(*world, string) string { return "/unsubscribe/1.pulse_open.forged" }, want: everyone(404)},
 	"GET /":                            {want: getPage},
 	"GET /org":                         {want: getPage},
 	"GET /people":                      {want: statuses(303, 403, 200, 200, 200, 200, 200)},
@@ -520,6 +522,7 @@ var matrix = map[string]expectation{
 	"POST /people/{id}/reset-password": {path: personPath("/reset-password", true), want: adminPostID(303)},
 	"GET /account":                     {want: getPage},
 	"POST /account/password":           {want: statuses(401, 422, 422, 422, 422, 422, 422)},
+	"POST /account/email":              {want: statuses(401, 303, 303, 303, 303, 303, 303)},
 	// Someone else's session, or none: nothing to end, the same answer.
 	"POST /account/sessions/{id}/end": {path: func(*world, string) string { return "/account/sessions/999999999/end" },
 		want: statuses(401, 303, 303, 303, 303, 303, 303)},

@@ -64,9 +64,13 @@ func (s *Server) routes() []route {
 		{"POST", "/password/forgot", Public, s.forgotSubmit},
 		{"GET", "/password/reset/{token}", Public, s.resetForm},
 		{"POST", "/password/reset/{token}", Public, s.resetSubmit},
+		// One-click unsubscribe (RFC 8058): the signed token is the proof.
+		{"GET", "/unsubscribe/{token}", Public, s.unsubscribeForm},
+		{"POST", "/unsubscribe/{token}", Public, s.unsubscribeSubmit},
 
 		{"GET", "/account", Anyone, s.accountPage},
 		{"POST", "/account/password", Anyone, s.accountPassword},
+		{"POST", "/account/email", Anyone, s.accountEmail},
 		{"POST", "/account/sessions/{id}/end", Anyone, s.accountSessionEnd},
 
 		{"GET", "/", Anyone, s.home},

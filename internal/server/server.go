@@ -93,25 +93,26 @@ type Pinger interface {
 
 // Server holds the HTTP layer's dependencies.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	people   *people.Service
-	meetings *oneonone.Service // 1:1 series and meetings
-	kudos    *kudos.Service
-	retros   *retro.Service
-	health   *health.Service
-	pulses   *pulse.Service
-	webhooks notify.Admin
-	live     *live.Hub
-	audit    *audit.Service
-	exports  *export.Service
-	reviews  *review.Service
-	sso      *sso.Service
-	scim     *people.Scim
-	outbox   mail.Admin
-	db       Pinger
-	sessions *scs.SessionManager
-	clock    core.Clock
+	cfg       Config
+	log       *slog.Logger
+	people    *people.Service
+	meetings  *oneonone.Service // 1:1 series and meetings
+	kudos     *kudos.Service
+	retros    *retro.Service
+	health    *health.Service
+	pulses    *pulse.Service
+	webhooks  notify.Admin
+	live      *live.Hub
+	audit     *audit.Service
+	exports   *export.Service
+	reviews   *review.Service
+	sso       *sso.Service
+	scim      *people.Scim
+	outbox    mail.Admin
+	mailPrefs mail.Preferences
+	db        Pinger
+	sessions  *scs.SessionManager
+	clock     core.Clock
 
 	throttle *people.Throttle
 
@@ -151,6 +152,8 @@ type Services struct {
 	Limits people.LimitStore
 	// Outbox is the email outbox as admins read it.
 	Outbox mail.Admin
+	// MailPrefs are the kinds of email each person receives.
+	MailPrefs mail.Preferences
 	// Scim holds the organisations' SCIM tokens and provisions through them.
 	Scim *people.Scim
 	// SSO is single sign-on with each organisation's OpenID Connect provider.
@@ -201,7 +204,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

@@ -765,6 +765,66 @@ func (q *Queries) KudoGet(ctx context.Context, db DBTX, arg KudoGetParams) (Kudo
 	return i, err
 }
 
+const kudoMailRecipients = `-- name: KudoMailRecipients :many
+SELECT u.id, u.name, u.email, u.time_zone, a.name AS author_name, o.name AS org_name,
+       CASE WHEN k.visibility = 'org' THEN k.did ELSE '' END::text AS quote
+FROM kudos k
+JOIN kudo_recipients r ON r.kudo_id = k.id
+JOIN users u ON u.id = r.user_id AND u.org_id = k.org_id
+JOIN users a ON a.id = k.author_id
+JOIN orgs o ON o.id = k.org_id
+WHERE k.org_id = $1 AND k.id = $2 AND u.active AND u.id <> k.author_id
+  AND kudo_visible(k.id, k.visibility, k.author_id, k.team_id, u.id)
+ORDER BY u.id
+`
+
+type KudoMailRecipientsParams struct {
+	OrgID  int64
+	KudoID int64
+}
+
+type KudoMailRecipientsRow struct {
+	ID         int64
+	Name       string
+	Email      string
+	TimeZone   string
+	AuthorName string
+	OrgName    string
+	Quote      string
+}
+
+// The people a new kudo names who may see it (kudo_visible: a recipient
+// always may), for the "you received a kudo" email; not its author. Its
+// words are quoted only when everyone in the organisation may read them:
+// the outbox copy is read by admins, who may be outside a smaller audience.
+func (q *Queries) KudoMailRecipients(ctx context.Context, db DBTX, arg KudoMailRecipientsParams) ([]KudoMailRecipientsRow, error) {
+	rows, err := db.Query(ctx, kudoMailRecipients, arg.OrgID, arg.KudoID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KudoMailRecipientsRow
+	for rows.Next() {
+		var i KudoMailRecipientsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+			&i.AuthorName,
+			&i.OrgName,
+			&i.Quote,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const kudoReactionAdd = `-- name: KudoReactionAdd :exec
 INSERT INTO kudo_reactions (org_id, kudo_id, user_id, emoji) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING

@@ -695,6 +695,12 @@ type LiveEvent struct {
 	CreatedAt time.Time
 }
 
+type MailOptOut struct {
+	UserID    int64
+	Kind      string
+	CreatedAt time.Time
+}
+
 type Meeting struct {
 	ID                int64
 	OrgID             int64

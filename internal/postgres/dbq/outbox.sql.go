@@ -10,6 +10,77 @@ import (
 	"time"
 )
 
+const mailOptOutAdd = `-- name: MailOptOutAdd :exec
+INSERT INTO mail_opt_outs (user_id, kind, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (user_id, kind) DO NOTHING
+`
+
+type MailOptOutAddParams struct {
+	UserID    int64
+	Kind      string
+	CreatedAt time.Time
+}
+
+// Turning a kind off twice (a repeated one-click POST) leaves one row.
+func (q *Queries) MailOptOutAdd(ctx context.Context, db DBTX, arg MailOptOutAddParams) error {
+	_, err := db.Exec(ctx, mailOptOutAdd, arg.UserID, arg.Kind, arg.CreatedAt)
+	return err
+}
+
+const mailOptOutExists = `-- name: MailOptOutExists :one
+SELECT EXISTS (SELECT 1 FROM mail_opt_outs WHERE user_id = $1 AND kind = $2)
+`
+
+type MailOptOutExistsParams struct {
+	UserID int64
+	Kind   string
+}
+
+func (q *Queries) MailOptOutExists(ctx context.Context, db DBTX, arg MailOptOutExistsParams) (bool, error) {
+	row := db.QueryRow(ctx, mailOptOutExists, arg.UserID, arg.Kind)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const mailOptOutList = `-- name: MailOptOutList :many
+SELECT kind FROM mail_opt_outs WHERE user_id = $1 ORDER BY kind
+`
+
+func (q *Queries) MailOptOutList(ctx context.Context, db DBTX, userID int64) ([]string, error) {
+	rows, err := db.Query(ctx, mailOptOutList, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var kind string
+		if err := rows.Scan(&kind); err != nil {
+			return nil, err
+		}
+		items = append(items, kind)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const mailOptOutRemove = `-- name: MailOptOutRemove :exec
+DELETE FROM mail_opt_outs WHERE user_id = $1 AND kind = $2
+`
+
+type MailOptOutRemoveParams struct {
+	UserID int64
+	Kind   string
+}
+
+func (q *Queries) MailOptOutRemove(ctx context.Context, db DBTX, arg MailOptOutRemoveParams) error {
+	_, err := db.Exec(ctx, mailOptOutRemove, arg.UserID, arg.Kind)
+	return err
+}
+
 const outboxCounts = `-- name: OutboxCounts :many
 SELECT state, count(*)::bigint AS n FROM outbox WHERE org_id = $1 GROUP BY state
 `
