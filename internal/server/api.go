@@ -50,19 +50,20 @@ type fieldProblem struct {
 	Detail string `json:"detail"`
 }
 
-// problemTypes name each status's problem; docs/api.md lists them.
+// problemTypes name each status's problem after its response in
+// docs/openapi.json, so that a problem's type resolves to its description.
 var problemTypes = map[int][2]string{
-	http.StatusBadRequest:            {"bad-request", "The request is malformed"},
-	http.StatusUnauthorized:          {"unauthorized", "Authentication required"},
-	http.StatusForbidden:             {"forbidden", "Not allowed"},
-	http.StatusNotFound:              {"not-found", "Not found"},
-	http.StatusMethodNotAllowed:      {"method-not-allowed", "Method not allowed"},
-	http.StatusConflict:              {"conflict", "Conflict"},
-	http.StatusRequestEntityTooLarge: {"too-large", "The request body is too large"},
-	http.StatusUnprocessableEntity:   {"invalid", "The request has invalid fields"},
-	http.StatusTooManyRequests:       {"rate-limited", "Too many requests"},
-	http.StatusInternalServerError:   {"internal", "Something went wrong on our side"},
-	http.StatusServiceUnavailable:    {"unavailable", "Rapport is busy"},
+	http.StatusBadRequest:            {"BadRequest", "The request is malformed"},
+	http.StatusUnauthorized:          {"Unauthorized", "Authentication required"},
+	http.StatusForbidden:             {"Forbidden", "Not allowed"},
+	http.StatusNotFound:              {"NotFound", "Not found"},
+	http.StatusMethodNotAllowed:      {"MethodNotAllowed", "Method not allowed"},
+	http.StatusConflict:              {"Conflict", "Conflict"},
+	http.StatusRequestEntityTooLarge: {"TooLarge", "The request body is too large"},
+	http.StatusUnprocessableEntity:   {"Invalid", "The request has invalid fields"},
+	http.StatusTooManyRequests:       {"TooMany", "Too many requests"},
+	http.StatusInternalServerError:   {"Internal", "Something went wrong on our side"},
+	http.StatusServiceUnavailable:    {"Busy", "Rapport is busy"},
 }
 
 // apiProblem answers status in problem details with an optional detail.
@@ -72,7 +73,7 @@ func apiProblem(w http.ResponseWriter, status int, detail string) {
 
 func writeProblem(w http.ResponseWriter, p problem) {
 	t := problemTypes[p.Status]
-	p.Type, p.Title = "https://rapport.dev/problems/"+t[0], t[1]
+	p.Type, p.Title = apiPrefix+"/openapi.json#/components/responses/"+t[0], t[1]
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"rapport/docs"
+	"rapport/internal/server"
 	"rapport/internal/testapp"
 )
 
@@ -118,6 +119,20 @@ func TestContractCheckRefusesWhatIsNotDocumented(t *testing.T) {
 	} {
 		if err := checkContract(router, c.req, c.status, c.header, []byte(c.body)); err == nil {
 			t.Errorf("%s passes the contract check", name)
+		}
+	}
+}
+
+// Every problem type names a response the document describes.
+func TestProblemTypesResolveInTheDocument(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(docs.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for status, name := range server.ProblemTypes() {
+		if doc.Components.Responses[name] == nil {
+			t.Errorf("the problem type of %d, %q, is not a response of docs/openapi.json", status, name)
 		}
 	}
 }
