@@ -7,3 +7,9 @@ import _ "embed"
 //
 //go:embed metrics.md
 var Metrics []byte
+
+// OpenAPI is docs/openapi.json: the API's contract, served at
+// /api/v1/openapi.json and checked against every response in the tests.
+//
+//go:embed openapi.json
+var OpenAPI []byte

@@ -48,7 +48,10 @@ type serveConfig struct {
 	Exports                int32
 	ExportStatementTimeout time.Duration
 	// PerPerson is how many requests of one person run at once (0: no limit).
-	PerPerson    int32
+	PerPerson int32
+	// APIRate is how many API requests one personal access token may make
+	// a minute.
+	APIRate      int32
 	LogLevel     string
 	LogFormat    string
 	TraceQueries bool
@@ -93,7 +96,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
 	var mailFrom string
-	var idle, lifetime, shutdown, people, allowPrivate, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson string
+	var idle, lifetime, shutdown, people, allowPrivate, drain, poolSize, acquire, statement, request, exports, exportStatement, perPerson, apiRate string
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", ":8080"), "listen address (RAPPORT_ADDR)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RAPPORT_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, e.g. :9090 or 127.0.0.1:9090 (RAPPORT_METRICS_ADDR); empty: off")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL); empty: local server or a private one")
@@ -112,6 +115,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&statement, "db-statement-timeout", env("RAPPORT_DB_STATEMENT_TIMEOUT", "5s"), "PostgreSQL statement_timeout of page queries (RAPPORT_DB_STATEMENT_TIMEOUT)")
 	fs.StringVar(&request, "request-timeout", env("RAPPORT_REQUEST_TIMEOUT", "15s"), "bound of one page request (RAPPORT_REQUEST_TIMEOUT); exports and event streams have their own")
 	fs.StringVar(&exports, "exports", env("RAPPORT_EXPORTS", "2"), "cycle exports run at once, one database connection each (RAPPORT_EXPORTS); more are asked to retry")
+	fs.StringVar(&apiRate, "api-rate", env("RAPPORT_API_RATE", "300"), "API requests one personal access token may make a minute (RAPPORT_API_RATE); more get 429")
 	fs.StringVar(&perPerson, "requests-per-person", env("RAPPORT_REQUESTS_PER_PERSON", "auto"), "requests of one signed-in person served at once, more get 503 (RAPPORT_REQUESTS_PER_PERSON); auto: half the pool, at least 2; 0: no limit")
 	fs.StringVar(&exportStatement, "export-statement-timeout", env("RAPPORT_EXPORT_STATEMENT_TIMEOUT", "2m"), "statement_timeout of each export query (RAPPORT_EXPORT_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
@@ -190,6 +194,7 @@ func parseServe(args []string) (serveConfig, error) {
 	}{
 		{"RAPPORT_DB_POOL_SIZE/--db-pool-size", poolSize, &c.PoolSize, 1, 1000},
 		{"RAPPORT_EXPORTS/--exports", exports, &c.Exports, 1, 100},
+		{"RAPPORT_API_RATE/--api-rate", apiRate, &c.APIRate, 1, 100000},
 	}
 	for _, n := range counts {
 		v, err := strconv.Atoi(n.raw)

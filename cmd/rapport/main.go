@@ -250,6 +250,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.RequestTimeout = cfg.RequestTimeout
 	scfg.Exports = int(cfg.Exports)
 	scfg.PerPersonRequests = int(cfg.PerPerson)
+	scfg.APIRequestsPerMinute = int(cfg.APIRate)
 	opts := app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom}
 	if cfg.SMTP != nil {

@@ -90,3 +90,16 @@ SELECT id FROM orgs WHERE id = @org_id FOR UPDATE;
 -- name: ActiveAdminCount :one
 -- The organisation's active admins.
 SELECT count(*)::int FROM users WHERE org_id = @org_id AND role = 'admin' AND active;
+
+-- name: UserPageAfter :many
+-- UserSearch's people in id order after @after_id, for keyset pages.
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
+       m.name AS manager_name
+FROM users u
+LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
+WHERE u.org_id = @org_id
+  AND (sqlc.narg('root_id')::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM reports_under(@org_id, sqlc.narg('root_id')::bigint))))
+  AND (@include_inactive::boolean OR u.active)
+  AND u.id > @after_id
+ORDER BY u.id
+LIMIT @row_limit;

@@ -116,6 +116,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	accounts := postgres.NewAccountStore(pool, outbox)
 	limits := postgres.NewLimitStore(pool)
 	svc := people.NewService(postgres.NewPeopleStore(pool, outbox), accounts, opts.Clock, log)
+	svc.Tokens = accounts
 	if opts.HashParams != nil {
 		svc.HashParams = *opts.HashParams
 	}

@@ -104,6 +104,9 @@ type PeopleFilter struct {
 	Query           string
 	IncludeInactive bool
 	Offset, Limit   int
+	// AfterID, when set, pages by id instead (keyset): people with a larger
+	// id, in id order; Query and Offset are not used.
+	AfterID *int64
 }
 
 // ChartNode is one person on the org chart.

@@ -2,8 +2,6 @@ package people
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -175,12 +173,11 @@ func (s *Scim) CreateToken(ctx context.Context, a core.Actor, name string) (Scim
 	if err := v.Err(); err != nil {
 		return ScimToken{}, "", err
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return ScimToken{}, "", fmt.Errorf("read token: %w", err)
+	secret, shown, hash, err := newSecret(ScimTokenPrefix)
+	if err != nil {
+		return ScimToken{}, "", err
 	}
-	secret := ScimTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	t, err := s.Store.CreateScimToken(ctx, a.OrgID, a.UserID, name, secret[:len(ScimTokenPrefix)+4], auth.HashToken(secret))
+	t, err := s.Store.CreateScimToken(ctx, a.OrgID, a.UserID, name, shown, hash)
 	if err != nil {
 		return ScimToken{}, "", err
 	}

@@ -16,8 +16,10 @@ import (
 
 // Service applies the people domain's rules: who may see and change whom.
 type Service struct {
-	Store          Store
-	Accounts       AccountStore
+	Store    Store
+	Accounts AccountStore
+	// Tokens keeps people's personal access tokens for the API.
+	Tokens         TokenStore
 	Clock          core.Clock
 	Log            *slog.Logger
 	HashParams     auth.Params

@@ -124,10 +124,24 @@ func (s *PeopleStore) FindPerson(ctx context.Context, orgID, id int64) (people.P
 
 // FindPeople returns a screen of people matching the filter.
 func (s *PeopleStore) FindPeople(ctx context.Context, f people.PeopleFilter) ([]people.Person, error) {
-	rows, err := s.q.UserSearch(ctx, s.pool, dbq.UserSearchParams{
-		OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
-		RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
-	})
+	var (
+		rows []dbq.UserSearchRow
+		err  error
+	)
+	if f.AfterID != nil {
+		var page []dbq.UserPageAfterRow
+		page, err = s.q.UserPageAfter(ctx, s.pool, dbq.UserPageAfterParams{
+			OrgID: f.OrgID, RootID: f.UnderID, IncludeInactive: f.IncludeInactive, AfterID: *f.AfterID, RowLimit: int32(f.Limit),
+		})
+		for _, r := range page {
+			rows = append(rows, dbq.UserSearchRow(r))
+		}
+	} else {
+		rows, err = s.q.UserSearch(ctx, s.pool, dbq.UserSearchParams{
+			OrgID: f.OrgID, RootID: f.UnderID, Q: likeEscape(strings.TrimSpace(f.Query)), IncludeInactive: f.IncludeInactive,
+			RowOffset: int32(f.Offset), RowLimit: int32(f.Limit),
+		})
+	}
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}

@@ -11,6 +11,11 @@ import (
 )
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, formErr error) {
+	s.renderAccountWith(w, r, status, formErr, views.TokenForm{Scope: string(people.ScopeRead), Days: "90"})
+}
+
+// renderAccountWith renders the account page with the token form's state.
+func (s *Server) renderAccountWith(w http.ResponseWriter, r *http.Request, status int, formErr error, tf views.TokenForm) {
 	a := actor(r)
 	sessions, err := s.people.Sessions(r.Context(), a, s.sessions.Token(r.Context()))
 	if err != nil {
@@ -22,14 +27,22 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.renderError(w, r, err)
 		return
 	}
-	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r), MailConfigured: s.outbox.Configured(), Mail: settings}
+	tokens, err := s.people.PersonalTokens(r.Context(), a)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p := views.AccountProps{Me: signedIn(r), Sessions: sessions, Loc: viewerLoc(r), MailConfigured: s.outbox.Configured(), Mail: settings,
+		Tokens: tokens, TokenForm: tf, Now: s.clock.Now(),
+		NewToken: views.NewToken{Secret: s.sessions.PopString(r.Context(), sessTokenSecret), Name: s.sessions.PopString(r.Context(), sessTokenName)}}
 	if formErr != nil {
 		p.Errors, p.Message = core.FieldErrors(formErr), core.ErrorMessage(formErr)
 	}
 	s.render(w, r, status, views.AccountPage(s.layout(r, "Your account", ""), p))
 }
 
-// accountPage shows the signed-in person's account: password and sessions.
+// accountPage shows the signed-in person's account: password, sessions and
+// personal access tokens.
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	s.renderAccount(w, r, http.StatusOK, nil)
 }

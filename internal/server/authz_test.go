@@ -61,6 +61,12 @@ type world struct {
 	goneCookie                               *http.Cookie // the deactivated person's session
 	goneData                                 []byte
 	goneExpiry                               time.Time
+	// tokens are each subject's read-write personal access token (the
+	// deactivated person's made before they left); api is a client without
+	// cookies that sends them, its answers checked against the API's
+	// document.
+	tokens map[string]string
+	api    *testapp.Client
 }
 
 // signIns is who each signed-in subject is.
@@ -99,15 +105,23 @@ func newWorldOn(t *testing.T, dbURL string) *world {
 	w.otherMeeting = f.Meeting(t, w.orgA, other, time.Now().UTC().Format(time.RFC3339), "scheduled")
 
 	w.clients = map[string]*testapp.Client{anon: ta.Client(t)}
+	w.tokens = map[string]string{}
+	w.api = checkedByContract(t, ta, ta.Client(t))
+	made := map[int64]string{} // one token a person (two subjects are the manager)
 	for who, p := range w.signIns() {
 		c := ta.Client(t)
 		c.SignIn(p.Email, testfx.Password)
 		w.clients[who] = c
+		if made[p.ID] == "" {
+			made[p.ID] = createToken(t, c, "Matrix", "read_write")
+		}
+		w.tokens[who] = made[p.ID]
 	}
 	// A session that outlives its person: signed in, then deactivated by
 	// an admin through the app.
 	gone := ta.Client(t)
 	gone.SignIn(w.gone.Email, testfx.Password)
+	w.tokens[deactivated] = createToken(t, gone, "Matrix", "read_write")
 	if w.goneCookie = gone.SessionCookie(); w.goneCookie == nil {
 		t.Fatal("no session cookie for the deactivated person")
 	}
@@ -381,6 +395,10 @@ type expectation struct {
 	// every subject's cookies get 401 and a session is left as it was.
 	// TestScimTokenMatrix walks these routes with tokens.
 	bearer bool
+	// api: the route reads a personal access token and never the session;
+	// each subject calls it with their own token and no cookies, and the
+	// deactivated person with the token they made before they left.
+	api bool
 }
 
 // want is a row's status for each subject.
@@ -526,6 +544,32 @@ var matrix = map[string]expectation{
 	// Someone else's session, or none: nothing to end, the same answer.
 	"POST /account/sessions/{id}/end": {path: func(*world, string) string { return "/account/sessions/999999999/end" },
 		want: statuses(401, 303, 303, 303, 303, 303, 303)},
+	// Their own tokens: another person's, or none, is not found.
+	"POST /account/tokens": {form: url.Values{"name": {""}}, want: statuses(401, 422, 422, 422, 422, 422, 422)},
+	"POST /account/tokens/{id}/revoke": {path: func(w *world, _ string) string {
+		var id int64
+		// A fresh token of the report's each time, so that the subjects'
+		// own tokens stay live.
+		if err := w.app.Pool.QueryRow(w.t.Context(), `INSERT INTO personal_tokens (org_id, user_id, name, prefix, token_hash, scope, expires_at)
+			VALUES ($1, $2, $3, 'rapport_pat_xxxx', $4, 'read', now() + interval '1 day') RETURNING id`,
+			w.orgA, w.report.ID, fmt.Sprintf("Token %d", testfx.Next()), []byte(fmt.Sprint(testfx.Next()))).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/account/tokens/%d/revoke", id)
+	}, want: statuses(401, 303, 404, 404, 404, 404, 404).also(404, 404, 404)},
+	// The API: bearer tokens only (api), as the pages decide.
+	"GET /api/v1/openapi.json": {want: everyone(200), api: true},
+	"GET /api/v1/me":           {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"GET /api/v1/people":       {want: statuses(401, 403, 200, 200, 200, 200, 200), api: true},
+	"GET /api/v1/people/{id}": {path: func(w *world, who string) string { return fmt.Sprintf("/api/v1/people/%d", w.personFor(who, false)) },
+		want: statuses(401, 200, 200, 200, 200, 200, 404), api: true},
+	"GET /api/v1/kudos":   {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"POST /api/v1/kudos":  {want: statuses(401, 422, 422, 422, 422, 422, 422), api: true},
+	"GET /api/v1/actions": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"POST /api/v1/actions/{id}/complete": {path: func(w *world, who string) string {
+		m := w.meetingFor(who)
+		return fmt.Sprintf("/api/v1/actions/%d/complete", w.app.F.Action(w.t, w.orgA, m, w.report.ID, fmt.Sprintf("Do %d", testfx.Next()), "2030-01-01", nil))
+	}, want: participantOnly(200), api: true},
 	"GET /admin/outbox":             {want: adminGet},
 	"GET /admin/outbox/{id}":        {path: outboxPath(""), want: adminGetID},
 	"GET /admin/outbox/{id}/html":   {path: outboxPath("/html"), want: adminGetID},
@@ -864,6 +908,16 @@ func walkMatrix(t *testing.T, w *world, keys []string) int {
 			}
 			var r testapp.Response
 			switch {
+			case exp.api:
+				var body io.Reader
+				if method != "GET" {
+					body = strings.NewReader("{}")
+				}
+				req, _ := http.NewRequest(method, w.app.URL+path, body)
+				if tok := w.tokens[who]; tok != "" {
+					req.Header.Set("Authorization", "Bearer "+tok)
+				}
+				r = w.api.Do(req)
 			case exp.stream:
 				r = w.streamStatus(c, path)
 			case method == "GET":
@@ -884,7 +938,10 @@ func walkMatrix(t *testing.T, w *world, keys []string) int {
 					t.Errorf("%s %s as %s: not a SCIM 401: %s", method, path, who, r.Body)
 				}
 			}
-			if who == deactivated && !exp.stream && !exp.bearer {
+			if exp.api && r.Status >= 400 && r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s as %s: %d is not problem details", method, path, who, r.Status)
+			}
+			if who == deactivated && !exp.stream && !exp.bearer && !exp.api {
 				// Every route but static files reads the session, and ends
 				// it.
 				if n := w.app.F.Count(w.t, "SELECT count(*) FROM sessions WHERE token = $1", w.goneCookie.Value); n != 0 && key != "GET /static/*" {

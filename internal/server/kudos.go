@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,7 +121,7 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 		Teams: teams, OtherTeam: other, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
 	if more && len(items) > 0 {
 		last := items[len(items)-1]
-		p.Older = fmt.Sprintf("%d-%d", last.CreatedAt.UnixNano(), last.ID)
+		p.Older = kudoCursor(last)
 	}
 	if fq.Person != "" {
 		if id := optID(fq.Person); id != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -15,6 +16,10 @@ type access struct {
 	public bool        // anyone, signed in or not
 	roles  []core.Role // signed-in people with one of these roles
 	scim   bool        // an identity provider with an organisation's SCIM bearer token; no session
+	// api: a person's personal access token (with roles: theirs), never a
+	// session; write: the token must have the read-write scope.
+	api   bool
+	write bool
 }
 
 var (
@@ -31,6 +36,15 @@ var (
 	// ScimToken routes take an organisation's SCIM bearer token and nothing
 	// else: cookies are not read, and the token's organisation scopes all.
 	ScimToken = access{scim: true}
+	// APIRead routes take a personal access token of anyone, whatever its
+	// scope; APIWrite ones a read-write token; APIManagers a token of a
+	// manager, leader or admin. The token acts as its person: the services
+	// apply that person's rules as they do for pages.
+	APIRead     = access{api: true, roles: core.Roles}
+	APIWrite    = access{api: true, write: true, roles: core.Roles}
+	APIManagers = access{api: true, roles: Managers.roles}
+	// APIDoc is the API's own description, public.
+	APIDoc = access{public: true, api: true}
 )
 
 // route is one line of the route table.
@@ -72,6 +86,8 @@ func (s *Server) routes() []route {
 		{"POST", "/account/password", Anyone, s.accountPassword},
 		{"POST", "/account/email", Anyone, s.accountEmail},
 		{"POST", "/account/sessions/{id}/end", Anyone, s.accountSessionEnd},
+		{"POST", "/account/tokens", Anyone, s.accountTokenCreate},
+		{"POST", "/account/tokens/{id}/revoke", Anyone, s.accountTokenRevoke},
 
 		{"GET", "/", Anyone, s.home},
 		{"GET", "/org", Anyone, s.orgChart},
@@ -268,6 +284,17 @@ func (s *Server) routes() []route {
 		{"POST", "/admin/scim", AdminOnly, s.scimTokenCreate},
 		{"POST", "/admin/scim/{id}/revoke", AdminOnly, s.scimTokenRevoke},
 
+		// The JSON API (docs/api.md, docs/openapi.json): personal access
+		// tokens only, through the services the pages use.
+		{"GET", "/api/v1/openapi.json", APIDoc, s.apiOpenAPI},
+		{"GET", "/api/v1/me", APIRead, s.apiMe},
+		{"GET", "/api/v1/people", APIManagers, s.apiPeople},
+		{"GET", "/api/v1/people/{id}", APIRead, s.apiPerson},
+		{"GET", "/api/v1/kudos", APIRead, s.apiKudos},
+		{"POST", "/api/v1/kudos", APIWrite, s.apiKudoCreate},
+		{"GET", "/api/v1/actions", APIRead, s.apiActions},
+		{"POST", "/api/v1/actions/{id}/complete", APIWrite, s.apiActionComplete},
+
 		// SCIM 2.0 provisioning (RFC 7644) for identity providers.
 		{"GET", "/scim/v2/ServiceProviderConfig", ScimToken, s.scimServiceProviderConfig},
 		{"GET", "/scim/v2/ResourceTypes", ScimToken, s.scimResourceTypes},
@@ -319,6 +346,16 @@ func (s *Server) buildRouter() chi.Router {
 			r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 		}
 	}
+	// Nor do the API's: anything under /api/v1 answers in problem details.
+	r.Route(apiPrefix, func(r chi.Router) {
+		r.NotFound(func(w http.ResponseWriter, _ *http.Request) { apiProblem(w, http.StatusNotFound, "") })
+		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) { apiProblem(w, http.StatusMethodNotAllowed, "") })
+		for _, rt := range s.routes() {
+			if rt.access.api {
+				r.Method(rt.method, strings.TrimPrefix(rt.pattern, apiPrefix), s.require(rt.access, rt.handler))
+			}
+		}
+	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(prefetchSignedIn)
@@ -329,7 +366,7 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(s.checkInput)
 		r.Use(s.fairShare)
 		for _, rt := range s.routes() {
-			if !rt.access.scim {
+			if !rt.access.scim && !rt.access.api {
 				r.Method(rt.method, rt.pattern, s.require(rt.access, rt.handler))
 			}
 		}

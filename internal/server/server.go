@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"github.com/go-chi/httprate"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -66,23 +67,27 @@ type Config struct {
 	// served at once; more are turned away with 503 and Retry-After, so
 	// that one person cannot take the whole connection pool. 0: no limit.
 	PerPersonRequests int
+	// APIRequestsPerMinute is how many API requests one personal access
+	// token may make a minute; more are answered 429 with Retry-After.
+	APIRequestsPerMinute int
 }
 
 // DefaultConfig returns production defaults.
 func DefaultConfig() Config {
 	return Config{
-		BaseURL:         "http://localhost:8080",
-		SecureCookies:   true,
-		SessionIdle:     12 * time.Hour,
-		SessionLifetime: 7 * 24 * time.Hour,
-		RequestTimeout:  30 * time.Second,
-		MaxBodyBytes:    2 << 20,
-		LoginPerIP:      20,
-		LoginPerAccount: 5,
-		LoginWindow:     time.Minute,
-		LoginMaxDelay:   time.Hour,
-		Exports:         2,
-		ExportTimeout:   10 * time.Minute,
+		BaseURL:              "http://localhost:8080",
+		APIRequestsPerMinute: 300,
+		SecureCookies:        true,
+		SessionIdle:          12 * time.Hour,
+		SessionLifetime:      7 * 24 * time.Hour,
+		RequestTimeout:       30 * time.Second,
+		MaxBodyBytes:         2 << 20,
+		LoginPerIP:           20,
+		LoginPerAccount:      5,
+		LoginWindow:          time.Minute,
+		LoginMaxDelay:        time.Hour,
+		Exports:              2,
+		ExportTimeout:        10 * time.Minute,
 	}
 }
 
@@ -123,6 +128,8 @@ type Server struct {
 	draining atomic.Bool
 	// running counts each person's requests in flight (fairShare).
 	running inFlight
+	// apiLimiter counts each personal access token's API requests.
+	apiLimiter *httprate.RateLimiter
 	// exportSlots holds one token per running export.
 	exportSlots chan struct{}
 	// exportsCtx ends every running export when shutdown cuts them.
@@ -217,6 +224,9 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 	s.cfg = cfg
 	s.exportSlots = make(chan struct{}, cfg.Exports)
 	s.exportsCtx, s.stopExports = context.WithCancel(context.Background())
+	if cfg.APIRequestsPerMinute > 0 {
+		s.apiLimiter = s.newAPILimiter()
+	}
 	s.router = s.buildRouter()
 	return s
 }

@@ -413,6 +413,48 @@ func (ns NullSeriesStatus) Value() (driver.Value, error) {
 	return string(ns.SeriesStatus), nil
 }
 
+type TokenScope string
+
+const (
+	TokenScopeRead      TokenScope = "read"
+	TokenScopeReadWrite TokenScope = "read_write"
+)
+
+func (e *TokenScope) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = TokenScope(s)
+	case string:
+		*e = TokenScope(s)
+	default:
+		return fmt.Errorf("unsupported scan type for TokenScope: %T", src)
+	}
+	return nil
+}
+
+type NullTokenScope struct {
+	TokenScope TokenScope
+	Valid      bool // Valid is true if TokenScope is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullTokenScope) Scan(value interface{}) error {
+	if value == nil {
+		ns.TokenScope, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.TokenScope.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullTokenScope) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.TokenScope), nil
+}
+
 type UserRole string
 
 const (
@@ -823,6 +865,20 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+}
+
+type PersonalToken struct {
+	ID         int64
+	OrgID      int64
+	UserID     int64
+	Name       string
+	Prefix     string
+	TokenHash  []byte
+	Scope      TokenScope
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
 }
 
 type PrivateNote struct {

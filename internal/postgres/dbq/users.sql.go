@@ -395,6 +395,78 @@ func (q *Queries) UserOrgDirectory(ctx context.Context, db DBTX, orgID int64) ([
 	return items, nil
 }
 
+const userPageAfter = `-- name: UserPageAfter :many
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
+       m.name AS manager_name
+FROM users u
+LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
+WHERE u.org_id = $1
+  AND ($2::bigint IS NULL OR u.id = ANY (ARRAY(SELECT id FROM reports_under($1, $2::bigint))))
+  AND ($3::boolean OR u.active)
+  AND u.id > $4
+ORDER BY u.id
+LIMIT $5
+`
+
+type UserPageAfterParams struct {
+	OrgID           int64
+	RootID          *int64
+	IncludeInactive bool
+	AfterID         int64
+	RowLimit        int32
+}
+
+type UserPageAfterRow struct {
+	ID          int64
+	OrgID       int64
+	Email       string
+	Name        string
+	Title       string
+	Role        UserRole
+	ManagerID   *int64
+	TimeZone    string
+	Active      bool
+	ManagerName *string
+}
+
+// UserSearch's people in id order after @after_id, for keyset pages.
+func (q *Queries) UserPageAfter(ctx context.Context, db DBTX, arg UserPageAfterParams) ([]UserPageAfterRow, error) {
+	rows, err := db.Query(ctx, userPageAfter,
+		arg.OrgID,
+		arg.RootID,
+		arg.IncludeInactive,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UserPageAfterRow
+	for rows.Next() {
+		var i UserPageAfterRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.Name,
+			&i.Title,
+			&i.Role,
+			&i.ManagerID,
+			&i.TimeZone,
+			&i.Active,
+			&i.ManagerName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const userSearch = `-- name: UserSearch :many
 SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.active,
        m.name AS manager_name
