@@ -318,6 +318,7 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 			t.Errorf("%s does not show %q", pg.path, pg.mustShow)
 		}
 		b.assertClean()
+		b.assertNavOnOneLine()
 		b.assertSkipLinkFirst()
 		b.open(pg.path)
 		b.screenshots(pg.name)
@@ -779,6 +780,16 @@ func (b *tab) fieldError(name string) fieldCheck {
 		};
 	})()`, "f-"+name))
 	return fc
+}
+
+// assertNavOnOneLine checks, at desktop width, that the main navigation
+// fits on one line: an entry pushed to a second line means the bar holds
+// more than a 1280 px screen can show.
+func (b *tab) assertNavOnOneLine() {
+	b.t.Helper()
+	if n := b.evalInt(`new Set([...document.querySelectorAll(".site-nav a")].map(a => Math.round(a.getBoundingClientRect().top))).size`); n > 1 {
+		b.t.Errorf("%s: the main navigation takes %d lines at desktop width", b.path(), n)
+	}
 }
 
 // assertSkipLinkFirst presses Tab on the freshly loaded page: the first stop

@@ -20,7 +20,7 @@ func (s *Server) pulsesList(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.PulsesPage(s.layout(r, "Pulse surveys", "pulses"), views.PulsesProps{List: l}))
+	s.render(w, r, http.StatusOK, views.PulsesPage(s.layout(r, "Pulse surveys", "health"), views.PulsesProps{List: l}))
 }
 
 // renderPulseNew shows the schedule form, with err's messages.
@@ -35,7 +35,7 @@ func (s *Server) renderPulseNew(w http.ResponseWriter, r *http.Request, status i
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
 	}
-	s.render(w, r, status, views.PulseNewPage(s.layout(r, "Schedule a pulse", "pulses"), p))
+	s.render(w, r, status, views.PulseNewPage(s.layout(r, "Schedule a pulse", "health"), p))
 }
 
 func (s *Server) pulseNew(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +83,7 @@ func (s *Server) pulseResults(w http.ResponseWriter, r *http.Request) {
 	}
 	p := views.PulseResultsProps{Results: res, CanStop: res.Access.Reader && pulse.CanSchedule(a) && res.Pulse.StoppedAt == nil,
 		AnswerOpen: av.Open && av.Access.Member && !av.Answered}
-	s.render(w, r, http.StatusOK, views.PulseResultsPage(s.layout(r, res.Pulse.Title, "pulses"), p))
+	s.render(w, r, http.StatusOK, views.PulseResultsPage(s.layout(r, res.Pulse.Title, "health"), p))
 }
 
 // renderPulseAnswer shows the answer page with in and err's messages.
@@ -101,7 +101,7 @@ func (s *Server) renderPulseAnswer(w http.ResponseWriter, r *http.Request, statu
 		p.Errors = core.FieldErrors(err)
 		p.Message = core.ErrorMessage(err)
 	}
-	s.render(w, r, status, views.PulseAnswerPage(s.layout(r, v.Pulse.Title, "pulses"), p))
+	s.render(w, r, status, views.PulseAnswerPage(s.layout(r, v.Pulse.Title, "health"), p))
 }
 
 func (s *Server) pulseAnswerPage(w http.ResponseWriter, r *http.Request) {

@@ -203,13 +203,13 @@ func TestPageNavByRole(t *testing.T) {
 	adminDoc, adminHTML := render(t, withChildren(Page(Layout{Title: "People", Actor: admin, OrgName: "Acme", Nav: "people", Flash: "Person added."}), "<p>hello</p>"))
 	mgrDoc, _ := render(t, Page(Layout{Title: "Teams", Actor: manager, Nav: "teams"}))
 
-	if got, want := navLabels(empDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Health", "Pulses", "Org chart", "Teams"}; !reflect.DeepEqual(got, want) {
+	if got, want := navLabels(empDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Health", "Org chart", "Teams"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("employee nav = %v, want %v", got, want)
 	}
-	if got, want := navLabels(mgrDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Check-ins", "Health", "Pulses", "Org chart", "Teams", "People"}; !reflect.DeepEqual(got, want) {
+	if got, want := navLabels(mgrDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Check-ins", "Health", "Org chart", "Teams", "People"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("manager nav = %v, want %v", got, want)
 	}
-	if got, want := navLabels(adminDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Check-ins", "Health", "Pulses", "Org chart", "Teams", "People", "Admin"}; !reflect.DeepEqual(got, want) {
+	if got, want := navLabels(adminDoc), []string{"Home", "1:1s", "Kudos", "Reviews", "Check-ins", "Health", "Org chart", "Teams", "People", "Admin"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("admin nav = %v, want %v", got, want)
 	}
 	for _, href := range []string{"/people", "/checkins", "/admin"} {

@@ -42,7 +42,7 @@ func navFor(a *core.Actor) []navItem {
 	if a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager) {
 		items = append(items, navItem{"checkins", "Check-ins", "/checkins"})
 	}
-	items = append(items, navItem{"health", "Health", "/health"}, navItem{"pulses", "Pulses", "/pulses"}, navItem{"org", "Org chart", "/org"}, navItem{"teams", "Teams", "/teams"})
+	items = append(items, navItem{"health", "Health", "/health"}, navItem{"org", "Org chart", "/org"}, navItem{"teams", "Teams", "/teams"})
 	if a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager) {
 		items = append(items, navItem{"people", "People", "/people"})
 	}
