@@ -570,8 +570,25 @@ WITH last_held AS (
       AND k.created_at > coalesce((SELECT scheduled_at FROM last_held), @since::timestamptz)
       AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
     ORDER BY k.created_at DESC, k.id DESC LIMIT @shown::int
+), deadlines AS (
+    -- Review steps not yet submitted, due within the window, in open
+    -- cycles, of either side's review, if the viewer may see that review.
+    SELECT 'review'::text AS kind, c.id, c.id AS link_id,
+           (c.name || ' · ' || d.step)::text AS body, u.name AS who,
+           (d.due::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM review_cycles c
+    JOIN review_participants rp ON rp.org_id = c.org_id AND rp.cycle_id = c.id
+    JOIN users u ON u.org_id = c.org_id AND u.id = rp.person_id
+    CROSS JOIN LATERAL (VALUES ('self review', c.self_due, rp.self_submitted_at),
+                               ('manager review', c.manager_due, rp.manager_submitted_at)) d(step, due, submitted)
+    WHERE c.org_id = @org_id AND c.state = 'open' AND rp.person_id IN (@report_id, @manager_id)
+      AND rp.person_id IN (SELECT person_id FROM review_participants_visible(@org_id, c.id, @viewer_id, false))
+      AND d.submitted IS NULL AND d.due BETWEEN @today::date AND @deadline_until::date
+    ORDER BY 6, 2, 5 LIMIT @shown::int
 )
 SELECT kind, id, link_id, body, who, at, total FROM due
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM deadlines
 UNION ALL
 SELECT kind, id, link_id, body, who, at, total FROM praise
 UNION ALL

@@ -11,6 +11,9 @@ import (
 // count covers all of them.
 const BriefShown = 3
 
+// BriefDeadlineDays is how far ahead the brief looks for review deadlines.
+const BriefDeadlineDays = 14
+
 // Brief is what a participant sees before a 1:1 that is not yet held:
 // facts read from the series, the kudos and the history, each with its
 // source. It holds only what the viewer may see.
@@ -25,6 +28,11 @@ type Brief struct {
 	Kudos      []BriefItem
 	KudosTotal int
 	KudosSince time.Time
+	// Deadlines are unsubmitted review steps (self or manager review) of
+	// either side, in open cycles, due from today to BriefDeadlineDays
+	// ahead, of reviews the viewer may see; soonest first.
+	Deadlines      []BriefItem
+	DeadlinesTotal int
 	// LastHeld is the last held 1:1 of the series before this one, if any.
 	LastHeld *MeetingRef
 }
@@ -46,11 +54,12 @@ type MeetingRef struct {
 
 // BriefQuery is what the store needs to compute a brief.
 type BriefQuery struct {
-	SeriesID, ReportID, ViewerID int64
-	ScheduledAt                  time.Time
-	DueThrough                   time.Time // a date: actions due on or before it
-	Since                        time.Time // kudos after it when no 1:1 was held
-	Shown                        int
+	SeriesID, ManagerID, ReportID, ViewerID int64
+	ScheduledAt                             time.Time
+	DueThrough                              time.Time // a date: actions due on or before it
+	Since                                   time.Time // kudos after it when no 1:1 was held
+	Today, DeadlineUntil                    time.Time // dates: review deadlines between them
+	Shown                                   int
 }
 
 // DaysSince is the number of whole days from the last held 1:1 to now.
@@ -74,11 +83,13 @@ func briefQuery(m Meeting, s Series, viewerID int64, now time.Time) BriefQuery {
 		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 	}
 	through := day(m.ScheduledAt)
-	if yesterday := day(now).AddDate(0, 0, -1); yesterday.After(through) {
+	today := day(now)
+	if yesterday := today.AddDate(0, 0, -1); yesterday.After(through) {
 		through = yesterday
 	}
-	return BriefQuery{SeriesID: m.SeriesID, ReportID: m.ReportID, ViewerID: viewerID,
-		ScheduledAt: m.ScheduledAt, DueThrough: through, Since: s.CreatedAt, Shown: BriefShown}
+	return BriefQuery{SeriesID: m.SeriesID, ManagerID: m.ManagerID, ReportID: m.ReportID, ViewerID: viewerID,
+		ScheduledAt: m.ScheduledAt, DueThrough: through, Since: s.CreatedAt,
+		Today: today, DeadlineUntil: today.AddDate(0, 0, BriefDeadlineDays), Shown: BriefShown}
 }
 
 // brief computes the brief of a meeting the actor takes part in; a held,

@@ -836,7 +836,7 @@ func (s *MeetingStore) DeleteTemplate(ctx context.Context, orgID, ownerID, id in
 func (s *MeetingStore) MeetingBrief(ctx context.Context, orgID int64, q oneonone.BriefQuery) (oneonone.Brief, error) {
 	rows, err := s.q.MeetingBrief(ctx, s.pool, dbq.MeetingBriefParams{OrgID: orgID, SeriesID: q.SeriesID,
 		ScheduledAt: q.ScheduledAt, DueThrough: q.DueThrough, Shown: int32(q.Shown), ReportID: q.ReportID,
-		Since: q.Since, ViewerID: q.ViewerID})
+		Since: q.Since, ViewerID: q.ViewerID, ManagerID: q.ManagerID, Today: q.Today, DeadlineUntil: q.DeadlineUntil})
 	if err != nil {
 		return oneonone.Brief{}, mapErr(err, "Brief")
 	}
@@ -846,6 +846,8 @@ func (s *MeetingStore) MeetingBrief(ctx context.Context, orgID int64, q oneonone
 		switch r.Kind {
 		case "action":
 			b.Due, b.DueTotal = append(b.Due, it), int(r.Total)
+		case "review":
+			b.Deadlines, b.DeadlinesTotal = append(b.Deadlines, it), int(r.Total)
 		case "kudo":
 			b.Kudos, b.KudosTotal = append(b.Kudos, it), int(r.Total)
 		case "last_held":

@@ -91,6 +91,17 @@ func newBriefWorld(t *testing.T, opts testapp.Options) *briefWorld {
 	exec(`UPDATE retro_actions SET status = 'done', done_at = now() WHERE id = $1`, done)
 	ta.F.RetroAction(t, p.org, retroID, w.peer.ID, "The peer's retro action", day(1))
 
+	// Review cycles. Open, the report's, both steps within 14 days.
+	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle A", SelfDue: day(5), ManagerDue: day(12)}, p.rep.ID)
+	// The manager's own review, which the report may not see.
+	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle B", SelfDue: day(3), ManagerDue: day(30)}, p.mgr.ID)
+	// Closed, too far, or already submitted: none counts.
+	closed := ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle C", SelfDue: day(2), ManagerDue: day(2)}, p.rep.ID)
+	exec(`UPDATE review_cycles SET state = 'closed' WHERE id = $1`, closed)
+	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle D", SelfDue: day(20), ManagerDue: day(25)}, p.rep.ID)
+	sub := ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle E", SelfDue: day(4), ManagerDue: day(40)}, p.rep.ID)
+	exec(`UPDATE review_participants SET self_submitted_at = now() WHERE cycle_id = $1`, sub)
+
 	p.m, p.r = ta.Client(t), ta.Client(t)
 	p.m.SignIn(p.mgr.Email, testfx.Password)
 	p.r.SignIn(p.rep.Email, testfx.Password)
@@ -113,13 +124,16 @@ func briefLine(t *testing.T, body, key string) (string, []string, *goquery.Selec
 func TestBriefCountsEachLineFromItsSource(t *testing.T) {
 	w := newBriefWorld(t, testapp.Options{})
 	for _, side := range []struct {
-		name  string
-		c     *testapp.Client
-		kudos string
-		items []string
+		name    string
+		c       *testapp.Client
+		kudos   string
+		items   []string
+		reviews []string
 	}{
-		{"manager", w.m, "2 kudos for Ana Report since the last 1:1 on", []string{"Recipients-only praise", "Org-wide praise"}},
-		{"report", w.r, "3 kudos for Ana Report since the last 1:1 on", []string{"Team-only praise", "Recipients-only praise", "Org-wide praise"}},
+		{"manager", w.m, "2 kudos for Ana Report since the last 1:1 on", []string{"Recipients-only praise", "Org-wide praise"},
+			[]string{"Cycle B · self review · Marco Manager", "Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"}},
+		{"report", w.r, "3 kudos for Ana Report since the last 1:1 on", []string{"Team-only praise", "Recipients-only praise", "Org-wide praise"},
+			[]string{"Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"}},
 	} {
 		r := side.c.Get(w.path(""))
 		if r.Status != 200 {
@@ -145,6 +159,16 @@ func TestBriefCountsEachLineFromItsSource(t *testing.T) {
 		text, items, _ = briefLine(t, r.Body, "retro")
 		if !strings.HasPrefix(text, "Ana Report owns 2 open retro actions") || len(items) != 2 {
 			t.Errorf("%s: retro line %q %q", side.name, text, items)
+		}
+		text, items, _ = briefLine(t, r.Body, "reviews")
+		if want := fmt.Sprintf("%d review deadlines in the next 14 days", len(side.reviews)); !strings.HasPrefix(text, want) || len(items) != len(side.reviews) {
+			t.Errorf("%s: reviews line %q %q, want %q", side.name, text, items, want)
+		} else {
+			for i, want := range side.reviews {
+				if !strings.HasPrefix(items[i], want) {
+					t.Errorf("%s: deadline %d is %q, want %q", side.name, i, items[i], want)
+				}
+			}
 		}
 		text, _, li := briefLine(t, r.Body, "last")
 		if !strings.HasPrefix(text, "10 days since the last 1:1 held") {
@@ -173,6 +197,9 @@ func TestBriefShowsNeitherSideWhatTheyMayNotSee(t *testing.T) {
 		t.Error("the manager's brief shows a team kudo the manager may not see")
 	}
 	r := w.r.Get(w.path(""))
+	if strings.Contains(mustDoc(t, r.Body).Find("#brief").Text(), "Cycle B") {
+		t.Error("the report's brief shows the manager's own review")
+	}
 	if strings.Contains(r.Body, secret) {
 		t.Error("the report's page shows the manager's private note")
 	}

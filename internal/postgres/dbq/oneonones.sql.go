@@ -1123,8 +1123,25 @@ WITH last_held AS (
       AND k.created_at > coalesce((SELECT scheduled_at FROM last_held), $7::timestamptz)
       AND (k.visibility = 'org' OR k.author_id = $8 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $8))
     ORDER BY k.created_at DESC, k.id DESC LIMIT $5::int
+), deadlines AS (
+    -- Review steps not yet submitted, due within the window, in open
+    -- cycles, of either side's review, if the viewer may see that review.
+    SELECT 'review'::text AS kind, c.id, c.id AS link_id,
+           (c.name || ' · ' || d.step)::text AS body, u.name AS who,
+           (d.due::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM review_cycles c
+    JOIN review_participants rp ON rp.org_id = c.org_id AND rp.cycle_id = c.id
+    JOIN users u ON u.org_id = c.org_id AND u.id = rp.person_id
+    CROSS JOIN LATERAL (VALUES ('self review', c.self_due, rp.self_submitted_at),
+                               ('manager review', c.manager_due, rp.manager_submitted_at)) d(step, due, submitted)
+    WHERE c.org_id = $1 AND c.state = 'open' AND rp.person_id IN ($6, $9)
+      AND rp.person_id IN (SELECT person_id FROM review_participants_visible($1, c.id, $8, false))
+      AND d.submitted IS NULL AND d.due BETWEEN $10::date AND $11::date
+    ORDER BY 6, 2, 5 LIMIT $5::int
 )
 SELECT kind, id, link_id, body, who, at, total FROM due
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM deadlines
 UNION ALL
 SELECT kind, id, link_id, body, who, at, total FROM praise
 UNION ALL
@@ -1132,14 +1149,17 @@ SELECT 'last_held'::text, id, id, ''::text, ''::text, scheduled_at, 1 FROM last_
 `
 
 type MeetingBriefParams struct {
-	OrgID       int64
-	SeriesID    int64
-	ScheduledAt time.Time
-	DueThrough  time.Time
-	Shown       int32
-	ReportID    int64
-	Since       time.Time
-	ViewerID    int64
+	OrgID         int64
+	SeriesID      int64
+	ScheduledAt   time.Time
+	DueThrough    time.Time
+	Shown         int32
+	ReportID      int64
+	Since         time.Time
+	ViewerID      int64
+	ManagerID     int64
+	Today         time.Time
+	DeadlineUntil time.Time
 }
 
 type MeetingBriefRow struct {
@@ -1166,6 +1186,9 @@ func (q *Queries) MeetingBrief(ctx context.Context, db DBTX, arg MeetingBriefPar
 		arg.ReportID,
 		arg.Since,
 		arg.ViewerID,
+		arg.ManagerID,
+		arg.Today,
+		arg.DeadlineUntil,
 	)
 	if err != nil {
 		return nil, err
