@@ -542,3 +542,54 @@ ORDER BY
     CASE WHEN @sort_key::text = 'overdue' THEN r.overdue END DESC,
     lower(r.manager_name) COLLATE "C", r.manager_id
 LIMIT @page_limit OFFSET @page_offset;
+
+-- name: MeetingBrief :many
+-- What to look at before a 1:1, in one statement: the series' open actions
+-- due by the meeting day (oldest first), the kudos the report received
+-- since the last held 1:1 that the viewer may see (newest first), and that
+-- last held 1:1. Each part returns at most @shown rows, with its full count.
+WITH last_held AS (
+    SELECT m.id, m.scheduled_at FROM meetings m
+    WHERE m.org_id = @org_id AND m.series_id = @series_id AND m.status = 'held'
+      AND m.scheduled_at < @scheduled_at::timestamptz
+    ORDER BY m.scheduled_at DESC LIMIT 1
+), due AS (
+    SELECT 'action'::text AS kind, a.id, a.meeting_id AS link_id, a.body, u.name AS who,
+           (a.due_on::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM action_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
+    WHERE a.org_id = @org_id AND a.series_id = @series_id AND a.done_at IS NULL
+      AND a.due_on <= @due_through::date
+    ORDER BY a.due_on, a.id LIMIT @shown::int
+), praise AS (
+    SELECT 'kudo'::text AS kind, k.id, k.id AS link_id, k.did AS body, u.name AS who,
+           k.created_at AS at, count(*) OVER ()::int AS total
+    FROM kudo_recipients r
+    JOIN kudos k ON k.id = r.kudo_id
+    JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+    WHERE r.org_id = @org_id AND r.user_id = @report_id
+      AND k.created_at > coalesce((SELECT scheduled_at FROM last_held), @since::timestamptz)
+      AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
+    ORDER BY k.created_at DESC, k.id DESC LIMIT @shown::int
+), deadlines AS (
+    -- Review steps not yet submitted, due within the window, in open
+    -- cycles, of either side's review, if the viewer may see that review.
+    SELECT 'review'::text AS kind, c.id, c.id AS link_id,
+           (c.name || ' · ' || d.step)::text AS body, u.name AS who,
+           (d.due::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM review_cycles c
+    JOIN review_participants rp ON rp.org_id = c.org_id AND rp.cycle_id = c.id
+    JOIN users u ON u.org_id = c.org_id AND u.id = rp.person_id
+    CROSS JOIN LATERAL (VALUES ('self review', c.self_due, rp.self_submitted_at),
+                               ('manager review', c.manager_due, rp.manager_submitted_at)) d(step, due, submitted)
+    WHERE c.org_id = @org_id AND c.state = 'open' AND rp.person_id IN (@report_id, @manager_id)
+      AND rp.person_id IN (SELECT person_id FROM review_participants_visible(@org_id, c.id, @viewer_id, false))
+      AND d.submitted IS NULL AND d.due BETWEEN @today::date AND @deadline_until::date
+    ORDER BY 6, 2, 5 LIMIT @shown::int
+)
+SELECT kind, id, link_id, body, who, at, total FROM due
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM deadlines
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM praise
+UNION ALL
+SELECT 'last_held'::text, id, id, ''::text, ''::text, scheduled_at, 1 FROM last_held;

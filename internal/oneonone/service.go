@@ -84,6 +84,8 @@ type Store interface {
 	SetPrivateNote(ctx context.Context, orgID, meetingID, authorID int64, body string) error
 
 	Actions(ctx context.Context, orgID, meetingID, seriesID int64) ([]Action, error)
+	// MeetingBrief computes a brief in one statement.
+	MeetingBrief(ctx context.Context, orgID int64, q BriefQuery) (Brief, error)
 	AddAction(ctx context.Context, orgID int64, m Meeting, ownerID, createdBy int64, body string, due time.Time) error
 	FindAction(ctx context.Context, orgID, id int64) (ActionRef, error)
 	SetActionDone(ctx context.Context, orgID, id int64, done bool) error
@@ -222,6 +224,7 @@ type MeetingView struct {
 	Templates    []Template // the viewer's agenda templates
 	Competencies []Competency
 	History      []MeetingSummary
+	Brief        *Brief // before the 1:1: nil once it is held, cancelled or missed
 }
 
 // Meeting returns a meeting the actor takes part in; anyone else gets 404,
@@ -248,6 +251,9 @@ func (s *Service) View(ctx context.Context, a core.Actor, id int64) (MeetingView
 		return v, err
 	}
 	if v.Agenda, err = s.Store.Agenda(ctx, a.OrgID, id); err != nil {
+		return v, err
+	}
+	if v.Brief, err = s.brief(ctx, a, m, v.Series); err != nil {
 		return v, err
 	}
 	if v.Actions, err = s.Store.Actions(ctx, a.OrgID, id, m.SeriesID); err != nil {

@@ -831,3 +831,29 @@ func (s *MeetingStore) DeleteTemplate(ctx context.Context, orgID, ownerID, id in
 	n, err := s.q.AgendaTemplateDelete(ctx, s.pool, dbq.AgendaTemplateDeleteParams{OrgID: orgID, OwnerID: ownerID, ID: id})
 	return n == 1, mapErr(err, "Template")
 }
+
+// MeetingBrief computes a 1:1's brief in one statement.
+func (s *MeetingStore) MeetingBrief(ctx context.Context, orgID int64, q oneonone.BriefQuery) (oneonone.Brief, error) {
+	rows, err := s.q.MeetingBrief(ctx, s.pool, dbq.MeetingBriefParams{OrgID: orgID, SeriesID: q.SeriesID,
+		ScheduledAt: q.ScheduledAt, DueThrough: q.DueThrough, Shown: int32(q.Shown), ReportID: q.ReportID,
+		Since: q.Since, ViewerID: q.ViewerID, ManagerID: q.ManagerID, Today: q.Today, DeadlineUntil: q.DeadlineUntil})
+	if err != nil {
+		return oneonone.Brief{}, mapErr(err, "Brief")
+	}
+	b := oneonone.Brief{KudosSince: q.Since}
+	for _, r := range rows {
+		it := oneonone.BriefItem{ID: r.ID, LinkID: r.LinkID, Body: r.Body, Who: r.Who, At: r.At}
+		switch r.Kind {
+		case "action":
+			b.Due, b.DueTotal = append(b.Due, it), int(r.Total)
+		case "review":
+			b.Deadlines, b.DeadlinesTotal = append(b.Deadlines, it), int(r.Total)
+		case "kudo":
+			b.Kudos, b.KudosTotal = append(b.Kudos, it), int(r.Total)
+		case "last_held":
+			b.LastHeld = &oneonone.MeetingRef{ID: r.ID, At: r.At}
+			b.KudosSince = r.At
+		}
+	}
+	return b, nil
+}

@@ -243,7 +243,8 @@ func (s *Server) meetingAction(anchor string, fields []string, do func(r *http.R
 		inPlace := anchor == "agenda" && r.Header.Get("HX-Request") == "true"
 		if err == nil {
 			if inPlace {
-				s.renderAgenda(w, r, id, http.StatusOK, meetingForm{}, r.URL.Path == meetingPath(id)+"/agenda")
+				// A point added from the brief leaves the focus on the brief.
+				s.renderAgenda(w, r, id, http.StatusOK, meetingForm{}, r.URL.Path == meetingPath(id)+"/agenda" && r.PostFormValue("from") != "brief")
 				return
 			}
 			redirect(w, r, meetingPath(id)+"#"+anchor)

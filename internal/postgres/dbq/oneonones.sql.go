@@ -1100,6 +1100,122 @@ func (q *Queries) MeetingAt(ctx context.Context, db DBTX, arg MeetingAtParams) (
 	return id, err
 }
 
+const meetingBrief = `-- name: MeetingBrief :many
+WITH last_held AS (
+    SELECT m.id, m.scheduled_at FROM meetings m
+    WHERE m.org_id = $1 AND m.series_id = $2 AND m.status = 'held'
+      AND m.scheduled_at < $3::timestamptz
+    ORDER BY m.scheduled_at DESC LIMIT 1
+), due AS (
+    SELECT 'action'::text AS kind, a.id, a.meeting_id AS link_id, a.body, u.name AS who,
+           (a.due_on::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM action_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
+    WHERE a.org_id = $1 AND a.series_id = $2 AND a.done_at IS NULL
+      AND a.due_on <= $4::date
+    ORDER BY a.due_on, a.id LIMIT $5::int
+), praise AS (
+    SELECT 'kudo'::text AS kind, k.id, k.id AS link_id, k.did AS body, u.name AS who,
+           k.created_at AS at, count(*) OVER ()::int AS total
+    FROM kudo_recipients r
+    JOIN kudos k ON k.id = r.kudo_id
+    JOIN users u ON u.org_id = k.org_id AND u.id = k.author_id
+    WHERE r.org_id = $1 AND r.user_id = $6
+      AND k.created_at > coalesce((SELECT scheduled_at FROM last_held), $7::timestamptz)
+      AND (k.visibility = 'org' OR k.author_id = $8 OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, $8))
+    ORDER BY k.created_at DESC, k.id DESC LIMIT $5::int
+), deadlines AS (
+    -- Review steps not yet submitted, due within the window, in open
+    -- cycles, of either side's review, if the viewer may see that review.
+    SELECT 'review'::text AS kind, c.id, c.id AS link_id,
+           (c.name || ' · ' || d.step)::text AS body, u.name AS who,
+           (d.due::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM review_cycles c
+    JOIN review_participants rp ON rp.org_id = c.org_id AND rp.cycle_id = c.id
+    JOIN users u ON u.org_id = c.org_id AND u.id = rp.person_id
+    CROSS JOIN LATERAL (VALUES ('self review', c.self_due, rp.self_submitted_at),
+                               ('manager review', c.manager_due, rp.manager_submitted_at)) d(step, due, submitted)
+    WHERE c.org_id = $1 AND c.state = 'open' AND rp.person_id IN ($6, $9)
+      AND rp.person_id IN (SELECT person_id FROM review_participants_visible($1, c.id, $8, false))
+      AND d.submitted IS NULL AND d.due BETWEEN $10::date AND $11::date
+    ORDER BY 6, 2, 5 LIMIT $5::int
+)
+SELECT kind, id, link_id, body, who, at, total FROM due
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM deadlines
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total FROM praise
+UNION ALL
+SELECT 'last_held'::text, id, id, ''::text, ''::text, scheduled_at, 1 FROM last_held
+`
+
+type MeetingBriefParams struct {
+	OrgID         int64
+	SeriesID      int64
+	ScheduledAt   time.Time
+	DueThrough    time.Time
+	Shown         int32
+	ReportID      int64
+	Since         time.Time
+	ViewerID      int64
+	ManagerID     int64
+	Today         time.Time
+	DeadlineUntil time.Time
+}
+
+type MeetingBriefRow struct {
+	Kind   string
+	ID     int64
+	LinkID int64
+	Body   string
+	Who    string
+	At     time.Time
+	Total  int32
+}
+
+// What to look at before a 1:1, in one statement: the series' open actions
+// due by the meeting day (oldest first), the kudos the report received
+// since the last held 1:1 that the viewer may see (newest first), and that
+// last held 1:1. Each part returns at most @shown rows, with its full count.
+func (q *Queries) MeetingBrief(ctx context.Context, db DBTX, arg MeetingBriefParams) ([]MeetingBriefRow, error) {
+	rows, err := db.Query(ctx, meetingBrief,
+		arg.OrgID,
+		arg.SeriesID,
+		arg.ScheduledAt,
+		arg.DueThrough,
+		arg.Shown,
+		arg.ReportID,
+		arg.Since,
+		arg.ViewerID,
+		arg.ManagerID,
+		arg.Today,
+		arg.DeadlineUntil,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MeetingBriefRow
+	for rows.Next() {
+		var i MeetingBriefRow
+		if err := rows.Scan(
+			&i.Kind,
+			&i.ID,
+			&i.LinkID,
+			&i.Body,
+			&i.Who,
+			&i.At,
+			&i.Total,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const meetingClosedSince = `-- name: MeetingClosedSince :many
 SELECT scheduled_at FROM meetings
 WHERE org_id = $1 AND series_id = $2 AND status <> 'scheduled' AND scheduled_at >= $3
