@@ -489,11 +489,13 @@ func TestEventsOlderThanTheRetentionArePruned(t *testing.T) {
 	if err := a.pool.QueryRow(ctx, `SELECT id FROM live_events WHERE topic = $1`, topic).Scan(&left); err != nil || left != recent {
 		t.Errorf("left %d (%v), want the recent event %d", left, err, recent)
 	}
-	// Prune itself reports what it deleted.
+	// Prune itself reports what it deleted. The hub stops first: its loop,
+	// running every 20 ms, would otherwise prune the event just aged before
+	// Prune is called.
+	a.hub.Stop()
 	if _, err := a.pool.Exec(ctx, `UPDATE live_events SET created_at = now() - interval '2 days' WHERE id = $1`, recent); err != nil {
 		t.Fatal(err)
 	}
-	a.hub.Stop()
 	if n, err := a.hub.Prune(ctx); err != nil || n != 1 {
 		t.Errorf("Prune = %d, %v; want 1 (the loop stopped with the hub)", n, err)
 	}

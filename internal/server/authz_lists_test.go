@@ -80,8 +80,10 @@ func TestListPagesShowEachSubjectExactlyTheirRows(t *testing.T) {
 			refused(403), refused(403), signIn)},
 		{fmt.Sprintf("/teams/%d/health", w.team), "table.health-checks tbody tr", counts(signIn, 2, 2, 2, 2, 2, refused(404),
 			refused(404), 2, refused(404), signIn)},
-		// Org A's log: the deactivation of Dee.
-		{"/admin/audit", "table.audit tbody tr", counts(signIn, refused(403), refused(403), refused(403), refused(403), 1, 0,
+		// Org A's log: the deactivation of Dee and the personal access
+		// token each of its eight people made for the API routes (the two
+		// manager subjects are one person); org B's: Bea's token.
+		{"/admin/audit", "table.audit tbody tr", counts(signIn, refused(403), refused(403), refused(403), refused(403), 9, 1,
 			refused(403), refused(403), refused(403), signIn)},
 	}
 	checks := 0
