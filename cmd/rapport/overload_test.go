@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,8 +56,25 @@ type replica struct {
 }
 
 // startReplica serves on a free port with the environment the test set, and
-// waits until /readyz says ready.
+// waits until /readyz says ready. The port is free when chosen but may be
+// taken by another process before serve listens on it (other packages'
+// tests run beside this one): then it starts again on another port.
 func startReplica(t *testing.T) *replica {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		r, err := tryReplica(t)
+		if err == nil {
+			return r
+		}
+		if !strings.Contains(err.Error(), "address already in use") || attempt == 3 {
+			t.Fatalf("replica did not start: %v\n%s", err, r.logs.String())
+		}
+	}
+}
+
+// tryReplica starts one replica; it returns the error serve returned if
+// serve stopped before it was ready.
+func tryReplica(t *testing.T) (*replica, error) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -80,6 +98,15 @@ func startReplica(t *testing.T) *replica {
 				break
 			}
 		}
+		select {
+		case serr := <-r.done:
+			cancel()
+			if serr == nil {
+				serr = errors.New("serve returned before it was ready")
+			}
+			return r, serr
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("replica not ready: %v\n%s", err, r.logs.String())
 		}
@@ -93,7 +120,7 @@ func startReplica(t *testing.T) *replica {
 			t.Errorf("replica %s did not stop", r.base)
 		}
 	})
-	return r
+	return r, nil
 }
 
 // waitExit waits for a stopped replica to return from serve.
