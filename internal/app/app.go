@@ -131,7 +131,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	hl := health.NewService(postgres.NewHealthStore(pool), opts.Clock)
 	ps := pulse.NewService(postgres.NewPulseStore(pool, outbox), opts.Clock)
 	n.Reviews = rv
-	n.Pulses = ps
+	// The reminder job reads and writes on the jobs pool, like every
+	// background job: never on the connections pages wait for.
+	n.Pulses = pulse.NewService(postgres.NewPulseStore(jobs, outbox), opts.Clock)
 	n.Mail = postgres.NewReminderStore(jobs, outbox)
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
