@@ -147,56 +147,124 @@ func (s *Server) scimList(w http.ResponseWriter, start, total int, items []any) 
 		ItemsPerPage: len(items), StartIndex: start, Resources: items})
 }
 
-// Users
+// The handlers every resource type shares: list with an equality filter,
+// read one, and delete.
 
-func (s *Server) scimUsers(w http.ResponseWriter, r *http.Request) {
+// scimResource describes one resource type to the shared handlers.
+type scimResource[T any] struct {
+	// filters maps a lower-cased filterable attribute to the field of the
+	// filter it sets.
+	filters    map[string]func(*people.ProvisionFilter) **string
+	filterHelp string
+	list       func(context.Context, people.Provisioner, people.ProvisionFilter) ([]T, int, error)
+	get        func(context.Context, people.Provisioner, int64) (T, error)
+	del        func(context.Context, people.Provisioner, int64) error
+	json       func(T) any
+}
+
+func (s *Server) usersResource() scimResource[people.ProvisionedUser] {
+	return scimResource[people.ProvisionedUser]{
+		filters: map[string]func(*people.ProvisionFilter) **string{
+			"username":     func(f *people.ProvisionFilter) **string { return &f.Email },
+			"emails.value": func(f *people.ProvisionFilter) **string { return &f.Email },
+			"emails":       func(f *people.ProvisionFilter) **string { return &f.Email },
+			"externalid":   func(f *people.ProvisionFilter) **string { return &f.ExternalID },
+		},
+		filterHelp: "Users can be filtered by userName, emails.value or externalId.",
+		list:       s.scim.Users,
+		get:        s.scim.User,
+		del:        s.scim.DeleteUser,
+		json:       func(u people.ProvisionedUser) any { return s.userJSON(u) },
+	}
+}
+
+func (s *Server) groupsResource() scimResource[people.ProvisionedGroup] {
+	return scimResource[people.ProvisionedGroup]{
+		filters: map[string]func(*people.ProvisionFilter) **string{
+			"displayname": func(f *people.ProvisionFilter) **string { return &f.Name },
+			"externalid":  func(f *people.ProvisionFilter) **string { return &f.ExternalID },
+		},
+		filterHelp: "Groups can be filtered by displayName or externalId.",
+		list:       s.scim.Groups,
+		get:        s.scim.Group,
+		del:        s.scim.DeleteGroup,
+		json:       func(g people.ProvisionedGroup) any { return s.groupJSON(g) },
+	}
+}
+
+// scimListOf answers a list request: paging from startIndex and count, and
+// at most one "attribute eq value" filter on the attributes res allows.
+func scimListOf[T any](s *Server, res scimResource[T], w http.ResponseWriter, r *http.Request, f people.ProvisionFilter) {
 	start, count, err := listParams(r)
 	if err != nil {
 		s.scimFail(w, r, err)
 		return
 	}
-	f := people.ProvisionFilter{Offset: start - 1, Limit: count}
+	f.Offset, f.Limit = start-1, count
 	if q := r.URL.Query().Get("filter"); q != "" {
 		attr, val, err := parseEqFilter(q)
 		if err != nil {
 			s.scimFail(w, r, err)
 			return
 		}
-		switch attr {
-		case "username", "emails.value", "emails":
-			f.Email = &val
-		case "externalid":
-			f.ExternalID = &val
-		default:
-			s.scimFail(w, r, &scimError{Status: http.StatusBadRequest, ScimType: "invalidFilter",
-				Detail: "Users can be filtered by userName, emails.value or externalId."})
+		field, ok := res.filters[attr]
+		if !ok {
+			s.scimFail(w, r, &scimError{Status: http.StatusBadRequest, ScimType: "invalidFilter", Detail: res.filterHelp})
 			return
 		}
+		*field(&f) = &val
 	}
-	users, total, err := s.scim.Users(r.Context(), provisioner(r), f)
+	found, total, err := res.list(r.Context(), provisioner(r), f)
 	if err != nil {
 		s.scimFail(w, r, err)
 		return
 	}
-	items := make([]any, len(users))
-	for i, u := range users {
-		items[i] = s.userJSON(u)
+	items := make([]any, len(found))
+	for i, v := range found {
+		items[i] = res.json(v)
 	}
 	s.scimList(w, start, total, items)
 }
 
-func (s *Server) scimUserGet(w http.ResponseWriter, r *http.Request) {
+// scimGetOf answers a read of one resource; 404 for one the organisation
+// does not have.
+func scimGetOf[T any](s *Server, res scimResource[T], w http.ResponseWriter, r *http.Request) {
 	id, ok := scimID(r)
 	if !ok {
 		s.scimNotFound(w)
 		return
 	}
-	u, err := s.scim.User(r.Context(), provisioner(r), id)
+	v, err := res.get(r.Context(), provisioner(r), id)
 	if err != nil {
 		s.scimFail(w, r, err)
 		return
 	}
-	s.scimWrite(w, http.StatusOK, s.userJSON(u))
+	s.scimWrite(w, http.StatusOK, res.json(v))
+}
+
+// scimDeleteOf answers a delete with 204; what deleting means is the
+// service's (people are deactivated and their data kept).
+func scimDeleteOf[T any](s *Server, res scimResource[T], w http.ResponseWriter, r *http.Request) {
+	id, ok := scimID(r)
+	if !ok {
+		s.scimNotFound(w)
+		return
+	}
+	if err := res.del(r.Context(), provisioner(r), id); err != nil {
+		s.scimFail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Users
+
+func (s *Server) scimUsers(w http.ResponseWriter, r *http.Request) {
+	scimListOf(s, s.usersResource(), w, r, people.ProvisionFilter{})
+}
+
+func (s *Server) scimUserGet(w http.ResponseWriter, r *http.Request) {
+	scimGetOf(s, s.usersResource(), w, r)
 }
 
 func (s *Server) scimUserCreate(w http.ResponseWriter, r *http.Request) {
@@ -289,70 +357,18 @@ func (s *Server) scimUserPatch(w http.ResponseWriter, r *http.Request) {
 // scimUserDelete deactivates the person and keeps their data; SCIM answers
 // 404 for them from then on.
 func (s *Server) scimUserDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := scimID(r)
-	if !ok {
-		s.scimNotFound(w)
-		return
-	}
-	if err := s.scim.DeleteUser(r.Context(), provisioner(r), id); err != nil {
-		s.scimFail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	scimDeleteOf(s, s.usersResource(), w, r)
 }
 
 // Groups
 
 func (s *Server) scimGroups(w http.ResponseWriter, r *http.Request) {
-	start, count, err := listParams(r)
-	if err != nil {
-		s.scimFail(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	f := people.ProvisionFilter{Offset: start - 1, Limit: count,
-		NoMembers: strings.Contains(strings.ToLower(q.Get("excludedAttributes")), "members")}
-	if flt := q.Get("filter"); flt != "" {
-		attr, val, err := parseEqFilter(flt)
-		if err != nil {
-			s.scimFail(w, r, err)
-			return
-		}
-		switch attr {
-		case "displayname":
-			f.Name = &val
-		case "externalid":
-			f.ExternalID = &val
-		default:
-			s.scimFail(w, r, &scimError{Status: http.StatusBadRequest, ScimType: "invalidFilter",
-				Detail: "Groups can be filtered by displayName or externalId."})
-			return
-		}
-	}
-	groups, total, err := s.scim.Groups(r.Context(), provisioner(r), f)
-	if err != nil {
-		s.scimFail(w, r, err)
-		return
-	}
-	items := make([]any, len(groups))
-	for i, g := range groups {
-		items[i] = s.groupJSON(g)
-	}
-	s.scimList(w, start, total, items)
+	noMembers := strings.Contains(strings.ToLower(r.URL.Query().Get("excludedAttributes")), "members")
+	scimListOf(s, s.groupsResource(), w, r, people.ProvisionFilter{NoMembers: noMembers})
 }
 
 func (s *Server) scimGroupGet(w http.ResponseWriter, r *http.Request) {
-	id, ok := scimID(r)
-	if !ok {
-		s.scimNotFound(w)
-		return
-	}
-	g, err := s.scim.Group(r.Context(), provisioner(r), id)
-	if err != nil {
-		s.scimFail(w, r, err)
-		return
-	}
-	s.scimWrite(w, http.StatusOK, s.groupJSON(g))
+	scimGetOf(s, s.groupsResource(), w, r)
 }
 
 func (s *Server) scimGroupCreate(w http.ResponseWriter, r *http.Request) {
@@ -423,14 +439,5 @@ func (s *Server) scimGroupChange(w http.ResponseWriter, r *http.Request, read fu
 }
 
 func (s *Server) scimGroupDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := scimID(r)
-	if !ok {
-		s.scimNotFound(w)
-		return
-	}
-	if err := s.scim.DeleteGroup(r.Context(), provisioner(r), id); err != nil {
-		s.scimFail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	scimDeleteOf(s, s.groupsResource(), w, r)
 }
