@@ -73,16 +73,9 @@ func (s *Server) questionAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("body")
-	if err := s.meetings.AddQuestion(r.Context(), actor(r), body); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderQuestions(w, r, http.StatusUnprocessableEntity, body, core.FieldErrors(err)["body"])
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Question added. It will be suggested in 1:1s.")
-	redirect(w, r, "/questions")
+	err := s.meetings.AddQuestion(r.Context(), actor(r), body)
+	s.formDone(w, r, err, func(status int) { s.renderQuestions(w, r, status, body, core.FieldErrors(err)["body"]) },
+		"Question added. It will be suggested in 1:1s.", "/questions")
 }
 
 func (s *Server) questionToggle(w http.ResponseWriter, r *http.Request) {

@@ -81,16 +81,8 @@ func (s *Server) healthOpen(w http.ResponseWriter, r *http.Request) {
 	days := strings.TrimSpace(r.PostFormValue("days"))
 	in := health.OpenInput{Title: r.PostFormValue("title"), Days: atoiOr(days, -1), IdemKey: core.FormKey(r.PostFormValue("key"))}
 	id, err := s.health.Open(r.Context(), actor(r), teamID, in)
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderHealthOpen(w, r, http.StatusUnprocessableEntity, teamID, in, days, err)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", in.Title+" is open. Everyone in the team can answer it now.")
-	redirect(w, r, healthPath(id))
+	s.formDone(w, r, err, func(status int) { s.renderHealthOpen(w, r, status, teamID, in, days, err) },
+		in.Title+" is open. Everyone in the team can answer it now.", healthPath(id))
 }
 
 // renderHealthCheck shows a check with the viewer's answer form (holding in)

@@ -538,15 +538,9 @@ func (s *Server) kudoComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("comment")
-	if err := s.kudos.Comment(r.Context(), actor(r), id, body, r.PostFormValue("key")); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderKudo(w, r, id, http.StatusUnprocessableEntity, core.FieldErrors(err)["comment"], body)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	redirect(w, r, kudoPath(id)+"#comments")
+	err := s.kudos.Comment(r.Context(), actor(r), id, body, r.PostFormValue("key"))
+	s.formDone(w, r, err, func(status int) { s.renderKudo(w, r, id, status, core.FieldErrors(err)["comment"], body) },
+		"", kudoPath(id)+"#comments")
 }
 
 func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {

@@ -393,17 +393,10 @@ func (s *Server) meetingReschedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nid, err := s.meetings.Reschedule(r.Context(), actor(r), id, r.PostFormValue("new_date"), r.PostFormValue("new_time"))
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderMeeting(w, r, id, http.StatusUnprocessableEntity, meetingForm{errors: core.FieldErrors(err),
-				values: map[string]string{"new_date": r.PostFormValue("new_date"), "new_time": r.PostFormValue("new_time")}})
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Moved. The talking points came along.")
-	redirect(w, r, meetingPath(nid))
+	s.formDone(w, r, err, func(status int) {
+		s.renderMeeting(w, r, id, status, meetingForm{errors: core.FieldErrors(err),
+			values: map[string]string{"new_date": r.PostFormValue("new_date"), "new_time": r.PostFormValue("new_time")}})
+	}, "Moved. The talking points came along.", meetingPath(nid))
 }
 
 // actionToggle ticks or reopens an action, then returns to where it was
@@ -468,16 +461,10 @@ func (s *Server) templateCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := oneonone.TemplateInput{Name: r.PostFormValue("name"), Items: r.PostFormValue("items")}
-	if _, err := s.meetings.CreateTemplate(r.Context(), actor(r), in); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderTemplates(w, r, http.StatusUnprocessableEntity, views.TemplatesProps{Name: in.Name, Items: in.Items, Errors: core.FieldErrors(err)})
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Template saved. Add its points from any 1:1's agenda.")
-	redirect(w, r, "/oneonones/templates")
+	_, err := s.meetings.CreateTemplate(r.Context(), actor(r), in)
+	s.formDone(w, r, err, func(status int) {
+		s.renderTemplates(w, r, status, views.TemplatesProps{Name: in.Name, Items: in.Items, Errors: core.FieldErrors(err)})
+	}, "Template saved. Add its points from any 1:1's agenda.", "/oneonones/templates")
 }
 
 // templateDelete removes one of the actor's agenda templates.

@@ -52,16 +52,9 @@ func (s *Server) pulseCreate(w http.ResponseWriter, r *http.Request) {
 	in := pulse.Input{Title: f("title"), Scope: pulse.Scope(f("scope")), TeamID: int64(atoiOr(f("team"), 0)), RootID: int64(atoiOr(f("root"), 0)),
 		Statements: f("statements"), CadenceDays: atoiOr(cadence, -1), OpenDays: atoiOr(open, -1), IdemKey: core.FormKey(f("key"))}
 	id, err := s.pulses.Schedule(r.Context(), actor(r), &in)
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderPulseNew(w, r, http.StatusUnprocessableEntity, views.PulseNewProps{Input: in, Cadence: cadence, OpenDays: open}, err)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", in.Title+" is scheduled: its first round is open now.")
-	redirect(w, r, pulsePath(id, ""))
+	s.formDone(w, r, err, func(status int) {
+		s.renderPulseNew(w, r, status, views.PulseNewProps{Input: in, Cadence: cadence, OpenDays: open}, err)
+	}, in.Title+" is scheduled: its first round is open now.", pulsePath(id, ""))
 }
 
 func (s *Server) pulseResults(w http.ResponseWriter, r *http.Request) {
@@ -134,15 +127,8 @@ func (s *Server) pulseAnswer(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err := s.pulses.Answer(r.Context(), actor(r), id, &in); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderPulseAnswer(w, r, http.StatusUnprocessableEntity, id, in, err)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	redirect(w, r, pulsePath(id, "/answer"))
+	err := s.pulses.Answer(r.Context(), actor(r), id, &in)
+	s.formDone(w, r, err, func(status int) { s.renderPulseAnswer(w, r, status, id, in, err) }, "", pulsePath(id, "/answer"))
 }
 
 func (s *Server) pulseStop(w http.ResponseWriter, r *http.Request) {

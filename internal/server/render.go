@@ -47,6 +47,25 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
+// formDone answers a form's POST once its change ran and returned err. On
+// success it flashes done (none when empty) and redirects (303) to `to`. On
+// invalid input it calls reshow to render the form again with 422, so each
+// message stands next to its field and what was typed is kept; the change
+// made nothing. Any other error shows the error page.
+func (s *Server) formDone(w http.ResponseWriter, r *http.Request, err error, reshow func(status int), done, to string) {
+	switch {
+	case err == nil:
+		if done != "" {
+			s.flash(r, "success", done)
+		}
+		redirect(w, r, to)
+	case core.ErrorCode(err) == core.EINVALID:
+		reshow(http.StatusUnprocessableEntity)
+	default:
+		s.renderError(w, r, err)
+	}
+}
+
 var statusText = map[int][2]string{
 	http.StatusBadRequest:            {"That request didn't make sense", "Check the address or the form and try again."},
 	http.StatusUnauthorized:          {"Please sign in", "Your session has ended. Sign in again to continue."},

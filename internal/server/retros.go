@@ -149,16 +149,8 @@ func (s *Server) retroCreate(w http.ResponseWriter, r *http.Request) {
 		in.TimeboxMinutes = -1
 	}
 	id, err := s.retros.Create(r.Context(), actor(r), teamID, in)
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderRetroForm(w, r, http.StatusUnprocessableEntity, teamID, in, err)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", in.Title+" is open. It starts with the team's open actions from earlier retros.")
-	redirect(w, r, retroPath(id))
+	s.formDone(w, r, err, func(status int) { s.renderRetroForm(w, r, status, teamID, in, err) },
+		in.Title+" is open. It starts with the team's open actions from earlier retros.", retroPath(id))
 }
 
 func (s *Server) retroFacilitator(w http.ResponseWriter, r *http.Request) {
@@ -176,16 +168,8 @@ func (s *Server) retroFacilitator(w http.ResponseWriter, r *http.Request) {
 		id = *pid
 	}
 	err := s.retros.SetFacilitator(r.Context(), actor(r), teamID, id, r.PostFormValue("on") == "true")
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			s.renderRetroForm(w, r, http.StatusUnprocessableEntity, teamID, newRetroInput, err)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Facilitators updated.")
-	redirect(w, r, fmt.Sprintf("/teams/%d/retros/new", teamID))
+	s.formDone(w, r, err, func(status int) { s.renderRetroForm(w, r, status, teamID, newRetroInput, err) },
+		"Facilitators updated.", fmt.Sprintf("/teams/%d/retros/new", teamID))
 }
 
 // roomProps gathers the room for the viewer.

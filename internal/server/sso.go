@@ -67,17 +67,11 @@ func (s *Server) ssoSettingsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, in := ssoForm(r)
-	if err := s.sso.Save(r.Context(), actor(r), in); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			f.Errors, f.Message = core.FieldErrors(err), core.ErrorMessage(err)
-			s.renderSSOSettings(w, r, http.StatusUnprocessableEntity, &f, "")
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Single sign-on settings saved.")
-	redirect(w, r, "/admin/sso")
+	err := s.sso.Save(r.Context(), actor(r), in)
+	s.formDone(w, r, err, func(status int) {
+		f.Errors, f.Message = core.FieldErrors(err), core.ErrorMessage(err)
+		s.renderSSOSettings(w, r, status, &f, "")
+	}, "Single sign-on settings saved.", "/admin/sso")
 }
 
 // ssoSettingsTest fetches the typed issuer's discovery document and keys,

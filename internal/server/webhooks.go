@@ -55,17 +55,11 @@ func (s *Server) webhookSave(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.webhooks.Set(r.Context(), a.OrgID, *team, a.UserID, strings.TrimSpace(f.URL)); err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			f.Errors = core.FieldErrors(err)
-			s.renderWebhooks(w, r, http.StatusUnprocessableEntity, f)
-			return
-		}
-		s.renderError(w, r, err)
-		return
-	}
-	s.flash(r, "success", "Saved. Public kudos to this team's members will be posted there.")
-	redirect(w, r, "/admin/webhooks")
+	err := s.webhooks.Set(r.Context(), a.OrgID, *team, a.UserID, strings.TrimSpace(f.URL))
+	s.formDone(w, r, err, func(status int) {
+		f.Errors = core.FieldErrors(err)
+		s.renderWebhooks(w, r, status, f)
+	}, "Saved. Public kudos to this team's members will be posted there.", "/admin/webhooks")
 }
 
 func (s *Server) webhookRemove(w http.ResponseWriter, r *http.Request) {
