@@ -360,11 +360,6 @@ func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id in
 // which that organisation's people are deactivated.
 const adminsLockKey = 0x52_41_44_4d << 32
 
-// SetPassword replaces a person's password hash.
-func (s *PeopleStore) SetPassword(ctx context.Context, orgID, id int64, hash string) error {
-	return mapErr(s.q.UserSetPassword(ctx, s.pool, dbq.UserSetPasswordParams{OrgID: orgID, ID: id, PasswordHash: hash}), "Person")
-}
-
 // PasswordSignInAllowed reports whether the person may sign in with a
 // password (password_sign_in_allowed).
 func (s *PeopleStore) PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error) {
