@@ -288,6 +288,11 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 	circle := app.F.Team(t, org, "Mentoring circle", members[0], members[4], members[9])
 	app.F.Team(t, org, "Launch squad")
 
+	// Two events for the bell, so every page shows its count.
+	if _, err := app.Pool.Exec(t.Context(), `INSERT INTO notifications (org_id, user_id, kind, title, path)
+		VALUES ($1, $2, 'kudo_received', 'Daniel Kim gave you a kudo', '/kudos'), ($1, $2, 'actions_due', '2 actions from your 1:1s are due soon', '/actions')`, org, ceo.ID); err != nil {
+		t.Fatal(err)
+	}
 	b.signIn(ceo.Email)
 	b.assertClean()
 
@@ -312,6 +317,7 @@ func TestMainPagesAtDesktopAndPhoneWidths(t *testing.T) {
 		{"/checkins/managers", "rollup-empty", "No 1:1s in your part"},
 		{fmt.Sprintf("/teams/%d/rituals/new", circle), "ritual-form", "A regular moment"},
 		{fmt.Sprintf("/people/%d/kudos", kenji), "person-kudos", "0 received"},
+		{"/notifications", "notifications", "Daniel Kim gave you a kudo"},
 	} {
 		b.open(pg.path)
 		if got := b.text("main"); !strings.Contains(got, pg.mustShow) {

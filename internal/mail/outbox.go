@@ -71,6 +71,19 @@ type Store interface {
 	MailKindOff(ctx context.Context, userID int64, kind Kind) (bool, error)
 	// MailKindsOff lists the kinds the person turned off.
 	MailKindsOff(ctx context.Context, userID int64) ([]Kind, error)
+	// CreateNotification writes an in-app notification; one with the key
+	// of an earlier one of the same person and kind is not written.
+	CreateNotification(ctx context.Context, n Notification, userID, orgID int64) error
+	// Notifications lists a person's latest notifications, newest first.
+	Notifications(ctx context.Context, orgID, userID int64, limit int) ([]Notification, error)
+	// OpenNotification marks one of the person's notifications read and
+	// returns its path; another person's is pgx.ErrNoRows.
+	OpenNotification(ctx context.Context, orgID, userID, id int64, at time.Time) (string, error)
+	// ReadAllNotifications marks all of the person's notifications read.
+	ReadAllNotifications(ctx context.Context, orgID, userID int64, at time.Time) error
+	// UnreadNotifications counts the person's unread notifications, up to
+	// 100.
+	UnreadNotifications(ctx context.Context, orgID, userID int64) (int, error)
 }
 
 // Signer signs and checks the one-click unsubscribe links;
@@ -162,7 +175,18 @@ func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) 
 		n.At = o.clock.Now()
 	}
 	st := o.store.WithTx(tx)
+	r, err := Render(ctx, n, o.baseURL)
+	if err != nil {
+		return 0, err
+	}
 	if !n.Kind.Essential() && n.UserID != 0 {
+		// The bell shows the event whether or not the email goes out.
+		if r.Path != "" {
+			in := Notification{Kind: n.Kind, Title: r.Subject, Path: r.Path, IdemKey: n.IdemKey, CreatedAt: o.clock.Now()}
+			if err := st.CreateNotification(ctx, in, n.UserID, n.OrgID); err != nil {
+				return 0, fmt.Errorf("mail: write notification: %w", err)
+			}
+		}
 		off, err := st.MailKindOff(ctx, n.UserID, n.Kind)
 		if err != nil {
 			return 0, fmt.Errorf("mail: read preferences: %w", err)
@@ -170,10 +194,6 @@ func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) 
 		if off {
 			return 0, nil
 		}
-	}
-	r, err := Render(ctx, n, o.baseURL)
-	if err != nil {
-		return 0, err
 	}
 	row := Stored{OrgID: n.OrgID, Kind: n.Kind, To: Address{Name: HeaderText(n.To.Name), Email: n.To.Email},
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Link: r.Link, State: StateQueued, IdemKey: n.IdemKey,

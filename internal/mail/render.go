@@ -75,6 +75,9 @@ type Rendered struct {
 	HTML    string
 	// Link is the one-time link the message carries, if any.
 	Link string
+	// Path is the page a message without a one-time link leads to, under
+	// the base URL: what its in-app notification opens.
+	Path string
 }
 
 // Render writes a notice's subject and both bodies, with links under
@@ -218,6 +221,8 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 	r := Rendered{Subject: HeaderText(subject), Text: c.text(), HTML: html.String()}
 	if n.Token != "" {
 		r.Link = c.Link
+	} else if p := strings.TrimPrefix(c.Link, base); p != c.Link && strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") {
+		r.Path = p
 	}
 	return r, nil
 }

@@ -311,6 +311,8 @@ type AccountStore interface {
 type Prefetch struct {
 	Person Person
 	Found  bool
+	// Unread counts the person's unread in-app notifications (up to 100).
+	Unread int
 }
 
 type prefetchKey struct{}

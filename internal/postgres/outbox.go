@@ -132,3 +132,38 @@ func (s *OutboxStore) MailKindsOff(ctx context.Context, userID int64) ([]mail.Ki
 	}
 	return out, nil
 }
+
+// CreateNotification writes an in-app notification, once per key.
+func (s *OutboxStore) CreateNotification(ctx context.Context, n mail.Notification, userID, orgID int64) error {
+	return s.q.NotificationCreate(ctx, s.db, dbq.NotificationCreateParams{OrgID: orgID, UserID: userID, Kind: string(n.Kind),
+		Title: n.Title, Path: n.Path, IdemKey: n.IdemKey, CreatedAt: n.CreatedAt})
+}
+
+// Notifications lists a person's latest notifications, newest first.
+func (s *OutboxStore) Notifications(ctx context.Context, orgID, userID int64, limit int) ([]mail.Notification, error) {
+	rows, err := s.q.NotificationList(ctx, s.db, dbq.NotificationListParams{OrgID: orgID, UserID: userID, Lim: int32(limit)})
+	if err != nil {
+		return nil, err
+	}
+	ns := make([]mail.Notification, len(rows))
+	for i, r := range rows {
+		ns[i] = mail.Notification{ID: r.ID, Kind: mail.Kind(r.Kind), Title: r.Title, Path: r.Path, CreatedAt: r.CreatedAt, ReadAt: r.ReadAt}
+	}
+	return ns, nil
+}
+
+// OpenNotification marks one of the person's notifications read.
+func (s *OutboxStore) OpenNotification(ctx context.Context, orgID, userID, id int64, at time.Time) (string, error) {
+	return s.q.NotificationOpen(ctx, s.db, dbq.NotificationOpenParams{ID: id, OrgID: orgID, UserID: userID, At: &at})
+}
+
+// ReadAllNotifications marks all of the person's notifications read.
+func (s *OutboxStore) ReadAllNotifications(ctx context.Context, orgID, userID int64, at time.Time) error {
+	return s.q.NotificationReadAll(ctx, s.db, dbq.NotificationReadAllParams{OrgID: orgID, UserID: userID, At: &at})
+}
+
+// UnreadNotifications counts the person's unread notifications, up to 100.
+func (s *OutboxStore) UnreadNotifications(ctx context.Context, orgID, userID int64) (int, error) {
+	n, err := s.q.NotificationUnread(ctx, s.db, dbq.NotificationUnreadParams{OrgID: orgID, UserID: userID})
+	return int(n), err
+}

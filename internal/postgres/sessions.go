@@ -72,6 +72,7 @@ func (s *SessionStore) findWithOwner(ctx context.Context, token string, pf *peop
 		if r.ManagerName != nil {
 			pf.Person.ManagerName = *r.ManagerName
 		}
+		pf.Unread = int(r.Unread)
 	}
 	return r.Data, true, nil
 }

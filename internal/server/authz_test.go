@@ -557,6 +557,17 @@ var matrix = map[string]expectation{
 		}
 		return fmt.Sprintf("/account/tokens/%d/revoke", id)
 	}, want: statuses(401, 303, 404, 404, 404, 404, 404).also(404, 404, 404)},
+	// The bell: each person's own notifications; another's is not found.
+	"GET /notifications":       {want: getPage},
+	"POST /notifications/read": {want: statuses(401, 303, 303, 303, 303, 303, 303)},
+	"POST /notifications/{id}/open": {path: func(w *world, _ string) string {
+		var id int64
+		if err := w.app.Pool.QueryRow(w.t.Context(), `INSERT INTO notifications (org_id, user_id, kind, title, path)
+			VALUES ($1, $2, 'kudo_received', 'A kudo for you', '/kudos') RETURNING id`, w.orgA, w.report.ID).Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		return fmt.Sprintf("/notifications/%d/open", id)
+	}, want: statuses(401, 303, 404, 404, 404, 404, 404).also(404, 404, 404)},
 	// The API: bearer tokens only (api), as the pages decide.
 	"GET /api/v1/openapi.json": {want: everyone(200), api: true},
 	"GET /api/v1/me":           {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},

@@ -320,11 +320,24 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			return
 		}
 		ctx = context.WithValue(core.WithActor(ctx, a), signedInKey{}, me)
+		// The bell's count came with the session; on the rarer path that
+		// read the person apart, it takes a statement of its own.
+		unread := 0
+		if pf := people.PrefetchFrom(ctx); pf != nil && pf.Found && pf.Person.ID == uid {
+			unread = pf.Unread
+		} else if n, err := s.inbox.UnreadNotifications(ctx, a); err == nil {
+			unread = n
+		}
+		ctx = context.WithValue(ctx, unreadKey{}, unread)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 type signedInKey struct{}
+
+// unreadKey holds the signed-in person's unread notifications, for the
+// bell every page shows.
+type unreadKey struct{}
 
 // prefetchSignedIn lets the session store read the session's owner in the
 // same statement as the session (see loadActor).

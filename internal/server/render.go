@@ -30,6 +30,7 @@ func (s *Server) layout(r *http.Request, title, nav string) views.Layout {
 	if a, ok := core.ActorFrom(r.Context()); ok {
 		l.Actor = &a
 		l.OrgName = s.sessions.GetString(r.Context(), sessOrgName)
+		l.Unread, _ = r.Context().Value(unreadKey{}).(int)
 	}
 	l.Flash = s.sessions.PopString(r.Context(), sessFlash)
 	l.FlashKind = s.sessions.PopString(r.Context(), sessFlashK)

@@ -83,6 +83,9 @@ func (s *Server) routes() []route {
 		{"POST", "/unsubscribe/{token}", Public, s.unsubscribeSubmit},
 
 		{"GET", "/account", Anyone, s.accountPage},
+		{"GET", "/notifications", Anyone, s.notificationsPage},
+		{"POST", "/notifications/read", Anyone, s.notificationsReadAll},
+		{"POST", "/notifications/{id}/open", Anyone, s.notificationOpen},
 		{"POST", "/account/password", Anyone, s.accountPassword},
 		{"POST", "/account/email", Anyone, s.accountEmail},
 		{"POST", "/account/sessions/{id}/end", Anyone, s.accountSessionEnd},

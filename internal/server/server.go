@@ -115,6 +115,7 @@ type Server struct {
 	scim      *people.Scim
 	outbox    mail.Admin
 	mailPrefs mail.Preferences
+	inbox     mail.Inbox
 	db        Pinger
 	sessions  *scs.SessionManager
 	clock     core.Clock
@@ -161,6 +162,8 @@ type Services struct {
 	Outbox mail.Admin
 	// MailPrefs are the kinds of email each person receives.
 	MailPrefs mail.Preferences
+	// Inbox is each person's in-app notifications (the bell).
+	Inbox mail.Inbox
 	// Scim holds the organisations' SCIM tokens and provisions through them.
 	Scim *people.Scim
 	// SSO is single sign-on with each organisation's OpenID Connect provider.
@@ -211,7 +214,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, inbox: svc.Inbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

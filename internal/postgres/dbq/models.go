@@ -776,6 +776,18 @@ type MeetingTotal struct {
 	PulseNRun    int32
 }
 
+type Notification struct {
+	ID        int64
+	OrgID     int64
+	UserID    int64
+	Kind      string
+	Title     string
+	Path      string
+	IdemKey   string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
 type Observation struct {
 	ID           int64
 	OrgID        int64

@@ -51,7 +51,11 @@ func (q *Queries) SessionFind(ctx context.Context, db DBTX, token string) ([]byt
 
 const sessionFindWithOwner = `-- name: SessionFindWithOwner :one
 SELECT s.data, u.id AS user_id, u.org_id, coalesce(u.email::text, '')::text AS email, u.name, u.title, coalesce(u.role::text, '')::text AS role, u.manager_id,
-       u.time_zone, coalesce(u.password_hash <> '', false)::boolean AS has_password, u.active, u.created_at, m.name AS manager_name
+       u.time_zone, coalesce(u.password_hash <> '', false)::boolean AS has_password, u.active, u.created_at, m.name AS manager_name,
+       -- The bell's count (at most 100), read with the session rather than
+       -- in a statement of its own on every page.
+       (SELECT count(*) FROM (SELECT 1 FROM notifications n
+                              WHERE n.user_id = u.id AND n.org_id = u.org_id AND n.read_at IS NULL LIMIT 100) un)::int AS unread
 FROM sessions s
 LEFT JOIN session_users su ON su.token = s.token
 LEFT JOIN users u ON u.id = su.user_id
@@ -73,10 +77,12 @@ type SessionFindWithOwnerRow struct {
 	Active      *bool
 	CreatedAt   *time.Time
 	ManagerName *string
+	Unread      int32
 }
 
 // A live session's data and, in the same statement, its owner's row as
-// recorded at sign-in in session_users (all NULL when there is none).
+// recorded at sign-in in session_users (all NULL when there is none) and
+// their unread notifications.
 func (q *Queries) SessionFindWithOwner(ctx context.Context, db DBTX, token string) (SessionFindWithOwnerRow, error) {
 	row := db.QueryRow(ctx, sessionFindWithOwner, token)
 	var i SessionFindWithOwnerRow
@@ -94,6 +100,7 @@ func (q *Queries) SessionFindWithOwner(ctx context.Context, db DBTX, token strin
 		&i.Active,
 		&i.CreatedAt,
 		&i.ManagerName,
+		&i.Unread,
 	)
 	return i, err
 }
