@@ -328,6 +328,10 @@ func TestAPIKudoBodyFieldsAreNamed(t *testing.T) {
 		{`{` + ok + `,"team_id":"atlas"}`, 400, "team_id"},
 		{`{` + ok + `,"visibility":"everyone"}`, 422, "visibility"},
 		{`{"did":"Mapped who owns billing."}`, 422, "impact,recipient_ids"},
+		// Text PostgreSQL cannot store, and a second object after the
+		// first, were a 500 and a kudo.
+		{`{"recipient_ids":[` + fmt.Sprint(ben.ID) + `],"did":"Mapped who owns\u0000 billing.","impact":"The migration unblocked in a day."}`, 400, "did"},
+		{`{` + ok + `}{"did":"x"}`, 400, "body"},
 	} {
 		p := decode[apiProblem](t, api.do("POST", "/api/v1/kudos", c.body), c.status)
 		if got := strings.Join(p.fields(), ","); got != c.fields {
@@ -472,5 +476,36 @@ func TestAPIReviewsHideDraftsAsThePagesDo(t *testing.T) {
 	decode[apiProblem](t, tokenFor(t, w.ta, bAdmin, "read").get(reviews), http.StatusNotFound)
 	if list := decode[apiPageOut[idOnly]](t, tokenFor(t, w.ta, bAdmin, "read").get("/api/v1/review-cycles"), 200); len(list.Data) != 0 {
 		t.Errorf("another organisation's admin lists cycles: %+v", list)
+	}
+}
+
+// Odd query strings and bodies get a 4xx, never a 500.
+func TestAPIOddInputNeverGets5xx(t *testing.T) {
+	t.Parallel()
+	w := newOneOnOneWorld(t)
+	m := w.ta.F.Meeting(t, w.org, w.maxRae, time.Now().UTC().Format(time.RFC3339), "scheduled")
+	api := tokenFor(t, w.ta, w.max, "read_write")
+	cycle := w.ta.F.Cycle(t, w.org, testfx.CycleOpts{CreatedBy: w.max.ID}, w.rae.ID)
+	for _, path := range []string{"/api/v1/teams", fmt.Sprintf("/api/v1/one-on-ones/%d/meetings", w.maxRae), fmt.Sprintf("/api/v1/review-cycles/%d/reviews", cycle)} {
+		for _, q := range []string{"after=99999999999999999999", "after=-1", "after=1-2-3", "after=9223372036854775807-1", "after=%E2%80%AE", "limit=-1",
+			"limit=99999999999999999999", "limit=1e3", "after=&limit="} {
+			if r := api.get(path + "?" + q); r.Status >= 500 {
+				t.Errorf("GET %s?%s: %d", path, q, r.Status)
+			}
+		}
+	}
+	for _, path := range []string{"/api/v1/teams/99999999999999999999", "/api/v1/one-on-ones/0/meetings", "/api/v1/retros/-1/actions", "/api/v1/review-cycles/%20/reviews"} {
+		if r := api.get(path); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, r.Status)
+		}
+	}
+	for _, body := range []string{`null`, `true`, `{"body": null}`, `{"body": ["a"]}`, `{"body": {"body": "x"}}`, strings.Repeat(`[`, 5000) + strings.Repeat(`]`, 5000),
+		`{"body": "\u0000"}`, `{"body": "x"}{"body": "y"}`, `{"body": 1e400}`, `{"body": "` + strings.Repeat("é", 3000) + `"}`} {
+		if r := api.do("POST", fmt.Sprintf("/api/v1/meetings/%d/agenda", m), body); r.Status >= 500 || r.Status < 400 {
+			t.Errorf("POST %.30s: %d", body, r.Status)
+		}
+	}
+	if n := w.ta.F.Count(t, "SELECT count(*) FROM agenda_items WHERE meeting_id = $1", m); n != 0 {
+		t.Errorf("odd bodies stored %d points", n)
 	}
 }

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -57,6 +59,10 @@ func (s *Server) apiDecode(w http.ResponseWriter, r *http.Request, v any) bool {
 		apiProblem(w, http.StatusBadRequest, "Send the body as application/json.")
 		return false
 	}
+	if p, ok := apiBodyStorable(data); !ok {
+		writeProblem(w, p)
+		return false
+	}
 	doc, err := apiSpec()
 	if err != nil {
 		s.apiFail(w, r, err, nil)
@@ -94,6 +100,63 @@ func (s *Server) apiDecode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// apiBodyStorable checks what the schema cannot: the body is one JSON value
+// and nothing after it, and its strings are text PostgreSQL can store (no
+// NUL, valid UTF-8), as checkInput holds forms to. Anything else is 400,
+// naming the field.
+func apiBodyStorable(data []byte) (problem, bool) {
+	malformed := problem{Status: http.StatusBadRequest, Detail: "The body must be a JSON object with the documented fields."}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		malformed.Errors = []fieldProblem{{Field: "body", Detail: "Send a JSON object."}}
+		return malformed, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		malformed.Errors = []fieldProblem{{Field: "body", Detail: "Send one JSON object and nothing after it."}}
+		return malformed, false
+	}
+	var bad string
+	var walk func(v any, at string) bool
+	walk = func(v any, at string) bool {
+		field := func(k string) string {
+			if at == "" {
+				return k
+			}
+			return at + "." + k
+		}
+		switch x := v.(type) {
+		case string:
+			if !storableText(x) {
+				bad = at
+				return false
+			}
+		case map[string]any:
+			for k, e := range x {
+				if !storableText(k) || !walk(e, field(k)) {
+					if bad == "" {
+						bad = field(k)
+					}
+					return false
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if !walk(e, field(strconv.Itoa(i))) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !walk(v, "") {
+		malformed.Errors = []fieldProblem{{Field: cmp.Or(bad, "body"), Detail: "Text must be valid UTF-8 without NUL characters."}}
+		return malformed, false
+	}
+	return problem{}, true
 }
 
 var englishPrinter = message.NewPrinter(language.English)
