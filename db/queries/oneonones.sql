@@ -106,6 +106,13 @@ SELECT id, scheduled_at, status, pulse FROM meetings
 WHERE org_id = @org_id AND series_id = @series_id
 ORDER BY scheduled_at DESC LIMIT @row_limit;
 
+-- name: MeetingsForSeriesPage :many
+-- A series' meetings newest first, in keyset pages (scheduled_at, id).
+SELECT id, scheduled_at, status, pulse FROM meetings
+WHERE org_id = @org_id AND series_id = @series_id
+  AND (sqlc.narg('before_at')::timestamptz IS NULL OR (scheduled_at, id) < (sqlc.narg('before_at')::timestamptz, @before_id::bigint))
+ORDER BY scheduled_at DESC, id DESC LIMIT @row_limit;
+
 -- name: MeetingSetStatus :execrows
 -- The status it already has is left alone: no rows then.
 UPDATE meetings SET status = @status, status_by = @status_by, status_at = now(), updated_at = now()
@@ -141,6 +148,14 @@ SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.positio
 FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
 WHERE a.org_id = @org_id AND a.meeting_id = @meeting_id
 ORDER BY a.position, a.id;
+
+-- name: AgendaListForMeetings :many
+-- The shared agendas of several meetings at once, in each meeting's order.
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
+       a.raised_at, a.dropped_at
+FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
+WHERE a.org_id = @org_id AND a.meeting_id = ANY(@meeting_ids::bigint[])
+ORDER BY a.meeting_id, a.position, a.id;
 
 -- name: AgendaAdd :one
 INSERT INTO agenda_items (org_id, meeting_id, author_id, body, position)

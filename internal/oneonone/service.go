@@ -63,6 +63,9 @@ type Store interface {
 
 	FindMeeting(ctx context.Context, orgID, id int64) (Meeting, error)
 	MeetingsFor(ctx context.Context, orgID, seriesID int64, limit int) ([]MeetingSummary, error)
+	// MeetingsPage lists a series' meetings newest first, those before
+	// the cursor (all when it is zero), at most limit.
+	MeetingsPage(ctx context.Context, orgID, seriesID int64, before MeetingCursor, limit int) ([]MeetingSummary, error)
 	MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]Meeting, error)
 	SetMeetingStatus(ctx context.Context, orgID, meetingID int64, status MeetingStatus, by int64) error
 	Reschedule(ctx context.Context, m Meeting, to time.Time, by int64) (int64, error)
@@ -73,6 +76,8 @@ type Store interface {
 	SetBalance(ctx context.Context, orgID, meetingID int64, balance int) error
 
 	Agenda(ctx context.Context, orgID, meetingID int64) ([]AgendaItem, error)
+	// Agendas returns the agendas of the meetings, by meeting id.
+	Agendas(ctx context.Context, orgID int64, meetingIDs []int64) (map[int64][]AgendaItem, error)
 	AddAgendaItem(ctx context.Context, orgID, meetingID, authorID int64, body string) error
 	ToggleAgendaItem(ctx context.Context, orgID, meetingID, itemID int64) error
 	MoveAgendaItem(ctx context.Context, orgID, meetingID, itemID int64, up bool) error
@@ -298,6 +303,61 @@ func (s *Service) AgendaView(ctx context.Context, a core.Actor, id int64) (Meeti
 	v.Questions = suggest(qs, v.Agenda, id, 3)
 	v.Templates, err = s.Store.Templates(ctx, a.OrgID, a.UserID)
 	return v, err
+}
+
+// MeetingCursor is a position in a series' meetings, newest first: the
+// meetings before it come next. The zero cursor is the start.
+type MeetingCursor struct {
+	At time.Time
+	ID int64
+}
+
+// SharedMeeting is a meeting with its shared agenda: what both people see,
+// never a private note.
+type SharedMeeting struct {
+	MeetingSummary
+	Agenda []AgendaItem
+}
+
+// SharedMeetings lists a series' meetings with their shared agendas, newest
+// first, limit of them from the cursor on, for a participant of the series
+// (as Series decides; anyone else gets ENOTFOUND). more says whether
+// older meetings follow.
+func (s *Service) SharedMeetings(ctx context.Context, a core.Actor, seriesID int64, before MeetingCursor, limit int) (list []SharedMeeting, more bool, err error) {
+	if _, err := s.Series(ctx, a, seriesID); err != nil {
+		return nil, false, err
+	}
+	ms, err := s.Store.MeetingsPage(ctx, a.OrgID, seriesID, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(ms) > limit {
+		ms, more = ms[:limit], true
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	agendas, err := s.Store.Agendas(ctx, a.OrgID, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	list = make([]SharedMeeting, len(ms))
+	for i, m := range ms {
+		list[i] = SharedMeeting{MeetingSummary: m, Agenda: agendas[m.ID]}
+	}
+	return list, more, nil
+}
+
+// SharedAgenda is a meeting's agenda, for a participant of the meeting
+// (as Meeting decides).
+func (s *Service) SharedAgenda(ctx context.Context, a core.Actor, meetingID int64) (Meeting, []AgendaItem, error) {
+	m, err := s.Meeting(ctx, a, meetingID)
+	if err != nil {
+		return m, nil, err
+	}
+	items, err := s.Store.Agenda(ctx, a.OrgID, meetingID)
+	return m, items, err
 }
 
 // suggest picks n active questions not already on the agenda, varying from

@@ -606,10 +606,12 @@ func (s *Service) Teams(ctx context.Context, a core.Actor) ([]Team, error) {
 	return s.Store.FindTeams(ctx, a.OrgID)
 }
 
-// TeamPage returns a screen of the organisation's teams.
+// TeamPage returns a screen of the organisation's teams: Limit rows, at
+// most 201 (a screen of 200 and the row that says more follow), 50 when
+// unset.
 func (s *Service) TeamPage(ctx context.Context, a core.Actor, f TeamFilter) ([]Team, error) {
 	f.Query = strings.TrimSpace(f.Query)
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
 	}
 	return s.Store.TeamPage(ctx, a.OrgID, f)

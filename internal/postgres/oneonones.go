@@ -297,6 +297,27 @@ func (s *MeetingStore) MeetingsFor(ctx context.Context, orgID, seriesID int64, l
 	return out, nil
 }
 
+// MeetingsPage lists a series' meetings newest first, before the cursor.
+func (s *MeetingStore) MeetingsPage(ctx context.Context, orgID, seriesID int64, before oneonone.MeetingCursor, limit int) ([]oneonone.MeetingSummary, error) {
+	p := dbq.MeetingsForSeriesPageParams{OrgID: orgID, SeriesID: seriesID, RowLimit: int32(limit)}
+	if before.ID != 0 {
+		p.BeforeAt, p.BeforeID = &before.At, before.ID
+	}
+	rows, err := s.q.MeetingsForSeriesPage(ctx, s.pool, p)
+	if err != nil {
+		return nil, mapErr(err, "1:1s")
+	}
+	out := make([]oneonone.MeetingSummary, len(rows))
+	for i, r := range rows {
+		out[i] = oneonone.MeetingSummary{ID: r.ID, ScheduledAt: r.ScheduledAt, Status: oneonone.MeetingStatus(r.Status)}
+		if r.Pulse != nil {
+			p := int(*r.Pulse)
+			out[i].Pulse = &p
+		}
+	}
+	return out, nil
+}
+
 // MeetingsForPersonSince lists a person's meetings from a time on (no note text).
 func (s *MeetingStore) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
 	rows, err := s.q.MeetingsForPersonSince(ctx, s.pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
@@ -393,6 +414,24 @@ func (s *MeetingStore) Agenda(ctx context.Context, orgID, meetingID int64) ([]on
 		out[i] = oneonone.AgendaItem{ID: r.ID, MeetingID: r.MeetingID, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
 			Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried), RaisedAt: r.RaisedAt,
 			Dropped: r.DroppedAt != nil}
+	}
+	return out, nil
+}
+
+// Agendas returns several meetings' agendas in one statement.
+func (s *MeetingStore) Agendas(ctx context.Context, orgID int64, meetingIDs []int64) (map[int64][]oneonone.AgendaItem, error) {
+	out := make(map[int64][]oneonone.AgendaItem, len(meetingIDs))
+	if len(meetingIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.AgendaListForMeetings(ctx, s.pool, dbq.AgendaListForMeetingsParams{OrgID: orgID, MeetingIds: meetingIDs})
+	if err != nil {
+		return nil, mapErr(err, "Agenda")
+	}
+	for _, r := range rows {
+		out[r.MeetingID] = append(out[r.MeetingID], oneonone.AgendaItem{ID: r.ID, MeetingID: r.MeetingID, AuthorID: r.AuthorID,
+			AuthorName: r.AuthorName, Body: r.Body, Position: int(r.Position), Done: r.Done, Carried: int(r.Carried),
+			RaisedAt: r.RaisedAt, Dropped: r.DroppedAt != nil})
 	}
 	return out, nil
 }

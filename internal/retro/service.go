@@ -629,6 +629,21 @@ func (s *Service) History(ctx context.Context, a core.Actor, teamID int64) (Hist
 	return h, err
 }
 
+// Actions are the actions a retro made, as its room shows them to the
+// actor: from the Discuss phase on, for anyone who may see the retro
+// (others get ENOTFOUND).
+func (s *Service) Actions(ctx context.Context, a core.Actor, id int64) (Retro, []Action, error) {
+	r, _, err := s.open(ctx, a, id)
+	if err != nil {
+		return r, nil, err
+	}
+	if r.Phase.Index() < PhaseDiscuss.Index() {
+		return r, nil, nil
+	}
+	acts, err := s.Store.RetroActions(ctx, a.OrgID, id)
+	return r, acts, err
+}
+
 // MyActions are the actor's open retro actions, for their home page and 1:1s.
 func (s *Service) MyActions(ctx context.Context, a core.Actor) ([]Action, error) {
 	return s.Store.OpenActionsOwnedBy(ctx, a.OrgID, a.UserID)

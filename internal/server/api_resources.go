@@ -3,8 +3,6 @@ package server
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -219,15 +217,7 @@ func (s *Server) apiKudoCreate(w http.ResponseWriter, r *http.Request) {
 		key = base64.RawURLEncoding.EncodeToString(b)
 	}
 	var in apiKudoInput
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			apiProblem(w, http.StatusRequestEntityTooLarge, "")
-			return
-		}
-		apiProblem(w, http.StatusBadRequest, "The body must be a JSON object with the fields of a kudo.")
+	if !s.apiDecode(w, r, &in) {
 		return
 	}
 	a := actor(r)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -399,6 +400,8 @@ type expectation struct {
 	// each subject calls it with their own token and no cookies, and the
 	// deactivated person with the token they made before they left.
 	api bool
+	// body is an API route's JSON body ("{}" when empty).
+	body string
 }
 
 // want is a row's status for each subject.
@@ -581,6 +584,28 @@ var matrix = map[string]expectation{
 		m := w.meetingFor(who)
 		return fmt.Sprintf("/api/v1/actions/%d/complete", w.app.F.Action(w.t, w.orgA, m, w.report.ID, fmt.Sprintf("Do %d", testfx.Next()), "2030-01-01", nil))
 	}, want: participantOnly(200), api: true},
+	"GET /api/v1/teams": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"GET /api/v1/teams/{id}": {path: func(w *world, _ string) string { return fmt.Sprintf("/api/v1/teams/%d", w.team) },
+		want: statuses(401, 200, 200, 200, 200, 200, 404), api: true},
+	"GET /api/v1/one-on-ones": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"GET /api/v1/one-on-ones/{id}/meetings": {path: func(w *world, who string) string {
+		return fmt.Sprintf("/api/v1/one-on-ones/%d/meetings", w.seriesFor(who))
+	}, want: participantOnly(200), api: true},
+	"POST /api/v1/meetings/{id}/agenda": {path: func(w *world, who string) string {
+		return fmt.Sprintf("/api/v1/meetings/%d/agenda", w.meetingFor(who))
+	}, body: `{"body":"Plan the handover"}`, want: participantOnly(201), api: true},
+	// A retro's actions: as its room (retroRead).
+	"GET /api/v1/retros/{id}/actions": {path: func(w *world, _ string) string {
+		id, _ := w.app.F.Retro(w.t, w.orgA, w.team, testfx.RetroOpts{Phase: "discuss"})
+		w.app.F.RetroAction(w.t, w.orgA, id, w.report.ID, "Pair on the release notes", "2030-01-01")
+		return fmt.Sprintf("/api/v1/retros/%d/actions", id)
+	}, want: statuses(401, 200, 200, 200, 200, 404, 404).also(404, 200, 404), api: true},
+	"GET /api/v1/retro-actions": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	"GET /api/v1/review-cycles": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
+	// A cycle's reviews: as its page (GET /reviews/{id}).
+	"GET /api/v1/review-cycles/{id}/reviews": {path: func(w *world, who string) string {
+		return fmt.Sprintf("/api/v1/review-cycles/%d/reviews", w.freshCycle(who))
+	}, want: statuses(401, 200, 200, 404, 200, 200, 404).also(404, 404, 404), api: true},
 	"GET /admin/outbox":             {want: adminGet},
 	"GET /admin/outbox/{id}":        {path: outboxPath(""), want: adminGetID},
 	"GET /admin/outbox/{id}/html":   {path: outboxPath("/html"), want: adminGetID},
@@ -922,7 +947,7 @@ func walkMatrix(t *testing.T, w *world, keys []string) int {
 			case exp.api:
 				var body io.Reader
 				if method != "GET" {
-					body = strings.NewReader("{}")
+					body = strings.NewReader(cmp.Or(exp.body, "{}"))
 				}
 				req, _ := http.NewRequest(method, w.app.URL+path, body)
 				if tok := w.tokens[who]; tok != "" {

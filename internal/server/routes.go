@@ -297,6 +297,15 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/kudos", APIWrite, s.apiKudoCreate},
 		{"GET", "/api/v1/actions", APIRead, s.apiActions},
 		{"POST", "/api/v1/actions/{id}/complete", APIWrite, s.apiActionComplete},
+		{"GET", "/api/v1/teams", APIRead, s.apiTeams},
+		{"GET", "/api/v1/teams/{id}", APIRead, s.apiTeamShow},
+		{"GET", "/api/v1/one-on-ones", APIRead, s.apiSeries},
+		{"GET", "/api/v1/one-on-ones/{id}/meetings", APIRead, s.apiSeriesMeetings},
+		{"POST", "/api/v1/meetings/{id}/agenda", APIWrite, s.apiAgendaAdd},
+		{"GET", "/api/v1/retros/{id}/actions", APIRead, s.apiRetroActionsOf},
+		{"GET", "/api/v1/retro-actions", APIRead, s.apiMyRetroActions},
+		{"GET", "/api/v1/review-cycles", APIRead, s.apiCycles},
+		{"GET", "/api/v1/review-cycles/{id}/reviews", APIRead, s.apiCycleReviews},
 
 		// SCIM 2.0 provisioning (RFC 7644) for identity providers.
 		{"GET", "/scim/v2/ServiceProviderConfig", ScimToken, s.scimServiceProviderConfig},

@@ -612,6 +612,64 @@ func (q *Queries) AgendaList(ctx context.Context, db DBTX, arg AgendaListParams)
 	return items, nil
 }
 
+const agendaListForMeetings = `-- name: AgendaListForMeetings :many
+SELECT a.id, a.meeting_id, a.author_id, u.name AS author_name, a.body, a.position, a.done, a.carried,
+       a.raised_at, a.dropped_at
+FROM agenda_items a JOIN users u ON u.org_id = a.org_id AND u.id = a.author_id
+WHERE a.org_id = $1 AND a.meeting_id = ANY($2::bigint[])
+ORDER BY a.meeting_id, a.position, a.id
+`
+
+type AgendaListForMeetingsParams struct {
+	OrgID      int64
+	MeetingIds []int64
+}
+
+type AgendaListForMeetingsRow struct {
+	ID         int64
+	MeetingID  int64
+	AuthorID   int64
+	AuthorName string
+	Body       string
+	Position   int32
+	Done       bool
+	Carried    int32
+	RaisedAt   *time.Time
+	DroppedAt  *time.Time
+}
+
+// The shared agendas of several meetings at once, in each meeting's order.
+func (q *Queries) AgendaListForMeetings(ctx context.Context, db DBTX, arg AgendaListForMeetingsParams) ([]AgendaListForMeetingsRow, error) {
+	rows, err := db.Query(ctx, agendaListForMeetings, arg.OrgID, arg.MeetingIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AgendaListForMeetingsRow
+	for rows.Next() {
+		var i AgendaListForMeetingsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.MeetingID,
+			&i.AuthorID,
+			&i.AuthorName,
+			&i.Body,
+			&i.Position,
+			&i.Done,
+			&i.Carried,
+			&i.RaisedAt,
+			&i.DroppedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const agendaMarkCarried = `-- name: AgendaMarkCarried :exec
 UPDATE agenda_items SET carried_to = $1::bigint
 WHERE org_id = $2 AND id = ANY($3::bigint[]) AND carried_to IS NULL
@@ -1688,6 +1746,60 @@ func (q *Queries) MeetingsForSeries(ctx context.Context, db DBTX, arg MeetingsFo
 	var items []MeetingsForSeriesRow
 	for rows.Next() {
 		var i MeetingsForSeriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ScheduledAt,
+			&i.Status,
+			&i.Pulse,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const meetingsForSeriesPage = `-- name: MeetingsForSeriesPage :many
+SELECT id, scheduled_at, status, pulse FROM meetings
+WHERE org_id = $1 AND series_id = $2
+  AND ($3::timestamptz IS NULL OR (scheduled_at, id) < ($3::timestamptz, $4::bigint))
+ORDER BY scheduled_at DESC, id DESC LIMIT $5
+`
+
+type MeetingsForSeriesPageParams struct {
+	OrgID    int64
+	SeriesID int64
+	BeforeAt *time.Time
+	BeforeID int64
+	RowLimit int32
+}
+
+type MeetingsForSeriesPageRow struct {
+	ID          int64
+	ScheduledAt time.Time
+	Status      MeetingStatus
+	Pulse       *int16
+}
+
+// A series' meetings newest first, in keyset pages (scheduled_at, id).
+func (q *Queries) MeetingsForSeriesPage(ctx context.Context, db DBTX, arg MeetingsForSeriesPageParams) ([]MeetingsForSeriesPageRow, error) {
+	rows, err := db.Query(ctx, meetingsForSeriesPage,
+		arg.OrgID,
+		arg.SeriesID,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MeetingsForSeriesPageRow
+	for rows.Next() {
+		var i MeetingsForSeriesPageRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.ScheduledAt,

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"rapport/internal/retro"
+)
+
+// The API's retro actions: a retro's actions, as its room shows them to
+// anyone who may see the retro (retro.Service: the team's members and
+// facilitators, and the managers above a member; anyone else gets 404),
+// and the caller's own open actions, as their home page lists them.
+
+type apiRetroActionJSON struct {
+	ID      int64      `json:"id"`
+	RetroID int64      `json:"retro_id"`
+	Team    apiRef     `json:"team"`
+	Body    string     `json:"body"`
+	Owner   apiRef     `json:"owner"`
+	DueOn   string     `json:"due_on"`
+	Status  string     `json:"status"`
+	DoneAt  *time.Time `json:"done_at"`
+}
+
+func apiRetroActions(acts []retro.Action) apiPage[apiRetroActionJSON] {
+	out := apiPage[apiRetroActionJSON]{Data: []apiRetroActionJSON{}}
+	for _, x := range acts {
+		var done *time.Time
+		if x.DoneAt != nil {
+			t := x.DoneAt.UTC()
+			done = &t
+		}
+		out.Data = append(out.Data, apiRetroActionJSON{ID: x.ID, RetroID: x.RetroID, Team: apiRef{ID: x.TeamID, Name: x.TeamName},
+			Body: x.Body, Owner: apiRef{ID: x.OwnerID, Name: x.OwnerName}, DueOn: x.DueOn.Format(time.DateOnly),
+			Status: string(x.Status), DoneAt: done})
+	}
+	return out
+}
+
+// apiRetroActionsOf lists the actions a retro made.
+func (s *Server) apiRetroActionsOf(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		apiProblem(w, http.StatusNotFound, "")
+		return
+	}
+	_, acts, err := s.retros.Actions(r.Context(), actor(r), id)
+	if err != nil {
+		s.apiFail(w, r, err, nil)
+		return
+	}
+	apiJSON(w, http.StatusOK, apiRetroActions(acts))
+}
+
+// apiMyRetroActions lists the caller's open retro actions.
+func (s *Server) apiMyRetroActions(w http.ResponseWriter, r *http.Request) {
+	acts, err := s.retros.MyActions(r.Context(), actor(r))
+	if err != nil {
+		s.apiFail(w, r, err, nil)
+		return
+	}
+	apiJSON(w, http.StatusOK, apiRetroActions(acts))
+}
