@@ -103,3 +103,7 @@ WHERE u.org_id = @org_id
   AND u.id > @after_id
 ORDER BY u.id
 LIMIT @row_limit;
+
+-- name: UserErase :one
+-- person_erase (migration 00040) erases the person and returns their pseudonym.
+SELECT person_erase(@org_id::bigint, @id::bigint)::text AS pseudonym;

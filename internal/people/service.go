@@ -283,7 +283,46 @@ func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active 
 	if id == a.UserID && !active {
 		return Person{}, core.Errorf(core.EINVALID, "You can't deactivate yourself.")
 	}
+	if active {
+		p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+		if err != nil {
+			return Person{}, err
+		}
+		if p.Erased() {
+			return Person{}, core.Errorf(core.EINVALID, "%s was erased and can't come back.", p.Name)
+		}
+	}
 	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
+}
+
+// ErasedDomain is the email domain of erased people's pseudonymous addresses.
+const ErasedDomain = "erased.invalid"
+
+// Erased reports whether the person was erased already.
+func (p Person) Erased() bool { return strings.HasSuffix(p.Email, "@"+ErasedDomain) }
+
+// Erase erases a person for good (docs/privacy.md, "Erasing a person"):
+// admins only, never themselves, and only when typedName is the person's
+// name, so nobody erases the wrong one by a slip. It returns the pseudonym.
+func (s *Service) Erase(ctx context.Context, a core.Actor, id int64, typedName string) (string, error) {
+	if err := requireAdmin(a); err != nil {
+		return "", err
+	}
+	p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+	if err != nil {
+		return "", err
+	}
+	if id == a.UserID {
+		return "", core.Errorf(core.EINVALID, "You can't erase yourself.")
+	}
+	if p.Erased() {
+		return "", core.Errorf(core.EINVALID, "%s was erased already.", p.Name)
+	}
+	if strings.TrimSpace(typedName) != p.Name {
+		return "", &core.Error{Code: core.EINVALID, Message: "Type the person's name to confirm.",
+			Fields: map[string]string{"name": "Type " + p.Name + " exactly as shown."}}
+	}
+	return s.Store.ErasePerson(ctx, a.OrgID, a.UserID, id)
 }
 
 // Invite creates a fresh invitation link token for a person. key is the

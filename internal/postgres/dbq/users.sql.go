@@ -164,6 +164,23 @@ func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, arg UserEmailsTa
 	return items, nil
 }
 
+const userErase = `-- name: UserErase :one
+SELECT person_erase($1::bigint, $2::bigint)::text AS pseudonym
+`
+
+type UserEraseParams struct {
+	OrgID int64
+	ID    int64
+}
+
+// person_erase (migration 00040) erases the person and returns their pseudonym.
+func (q *Queries) UserErase(ctx context.Context, db DBTX, arg UserEraseParams) (string, error) {
+	row := db.QueryRow(ctx, userErase, arg.OrgID, arg.ID)
+	var pseudonym string
+	err := row.Scan(&pseudonym)
+	return pseudonym, err
+}
+
 const userGet = `-- name: UserGet :one
 SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
