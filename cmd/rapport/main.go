@@ -252,7 +252,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.PerPersonRequests = int(cfg.PerPerson)
 	scfg.APIRequestsPerMinute = int(cfg.APIRate)
 	opts := app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom}
+		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom,
+		Retention: cfg.Retention}
 	if cfg.SMTP != nil {
 		opts.MailSender = mail.NewSMTP(*cfg.SMTP)
 		log.Info("email goes through this mail server", "smtp", cfg.SMTP.String())
