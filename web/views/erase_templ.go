@@ -106,14 +106,14 @@ func PersonErasePage(l Layout, p PersonEraseProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<li>Their name and email become a pseudonym such as \"Erased person #3F9A1C\", and they can never sign in again.</li><li>Removed: their private notes, talking points, agenda templates, kudo comments and reactions, the kudos they gave, the kudos only they received, observations about them, their reviews not yet finalised, their sessions, tokens, invitations, reset links, calendar feed, emails to them, and their single sign-on and provisioning links.</li><li>Kept under the pseudonym: 1:1s and their actions, finalised reviews, retro cards and actions, and the audit log. Where others wrote their name or email, the pseudonym replaces it.</li><li>Anonymous retro cards, health check and pulse answers have no author and stay as they are.</li></ul></section><form method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<li>Their name and email become a pseudonym such as \"Erased person #3F9A1C\", and they can never sign in again.</li><li>Removed: their private notes, talking points, agenda templates, kudo comments and reactions, the kudos they gave, the kudos only they received, observations about them, their reviews not yet finalised, their sessions, tokens, invitations, reset links, calendar feed, emails to them, and their single sign-on and provisioning links.</li><li>Kept under the pseudonym: 1:1s and their actions, finalised reviews, retro cards and actions, and the audit log. Where others wrote their name or email, the pseudonym replaces it.</li><li>Anonymous retro cards, health check and pulse answers have no author and stay as they are.</li></ul></section><section class=\"card\" aria-labelledby=\"erase-confirm-h\"><h2 id=\"erase-confirm-h\">Confirm</h2><form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var6 templ.SafeURL
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(fmt.Sprintf("/people/%d/erase", p.Person.ID)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 39, Col: 90}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 41, Col: 91}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -143,7 +143,7 @@ func PersonErasePage(l Layout, p PersonEraseProps) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Person.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 45, Col: 70}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 47, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -156,13 +156,13 @@ func PersonErasePage(l Layout, p PersonEraseProps) templ.Component {
 			var templ_7745c5c3_Var8 templ.SafeURL
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(fmt.Sprintf("/people/%d", p.Person.ID)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 46, Col: 67}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/erase.templ`, Line: 48, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\">Cancel</a></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\">Cancel</a></div></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
