@@ -48,6 +48,8 @@ DECLARE
     u         users%ROWTYPE;
     pseudonym text;
     terms     text[];
+    likes     text[];
+    json_likes text[];
     handle    text;
 BEGIN
     SELECT * INTO u FROM users WHERE org_id = p_org AND id = p_id FOR UPDATE;
@@ -62,6 +64,11 @@ BEGIN
     handle := lower(split_part(u.email::text, '@', 1));
     -- The longest first, so the email goes before the handle inside it.
     terms := ARRAY[u.email::text, u.name, '@' || handle];
+    -- Rows are found by a plain substring test, far cheaper than the
+    -- regular expression that then rewrites the few that match.
+    likes := ARRAY(SELECT '%' || like_escape(lower(t)) || '%' FROM unnest(terms) t);
+    json_likes := ARRAY(SELECT '%' || like_escape(lower(substr(to_jsonb(t)::text, 2, length(to_jsonb(t)::text) - 2))) || '%'
+                        FROM unnest(terms) t);
 
     -- Their account: signed out, no way back in.
     DELETE FROM sessions WHERE token IN (SELECT token FROM session_users WHERE user_id = p_id);
@@ -101,51 +108,51 @@ BEGIN
 
     -- Their name where others wrote it.
     UPDATE meetings SET shared_notes = erase_text(shared_notes, terms, pseudonym)
-     WHERE org_id = p_org AND shared_notes ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(shared_notes) LIKE ANY (likes);
     UPDATE meetings SET pulse_word = erase_text(pulse_word, terms, pseudonym)
-     WHERE org_id = p_org AND pulse_word ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(pulse_word) LIKE ANY (likes);
     UPDATE agenda_items SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE agenda_templates SET items = ARRAY(SELECT erase_text(i, terms, pseudonym) FROM unnest(items) i)
-     WHERE org_id = p_org AND array_to_string(items, E'\n') ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(array_to_string(items, E'\n')) LIKE ANY (likes);
     UPDATE private_notes SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE action_items SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE observations SET note = erase_text(note, terms, pseudonym)
-     WHERE org_id = p_org AND note ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(note) LIKE ANY (likes);
     UPDATE kudos SET did = erase_text(did, terms, pseudonym), impact = erase_text(impact, terms, pseudonym)
-     WHERE org_id = p_org AND (did ~* ANY (terms_pattern(terms)) OR impact ~* ANY (terms_pattern(terms)));
+     WHERE org_id = p_org AND lower(concat_ws(E'\n', did, impact)) LIKE ANY (likes);
     UPDATE kudo_comments SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE retro_cards SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE retro_notes SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE retro_groups SET name = erase_text(name, terms, pseudonym)
-     WHERE org_id = p_org AND name ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(name) LIKE ANY (likes);
     UPDATE retro_actions SET body = erase_text(body, terms, pseudonym)
-     WHERE org_id = p_org AND body ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(body) LIKE ANY (likes);
     UPDATE review_participants SET summary = erase_text(summary, terms, pseudonym),
                                    ack_comment = erase_text(ack_comment, terms, pseudonym)
-     WHERE org_id = p_org AND (summary ~* ANY (terms_pattern(terms)) OR ack_comment ~* ANY (terms_pattern(terms)));
+     WHERE org_id = p_org AND lower(concat_ws(E'\n', summary, ack_comment)) LIKE ANY (likes);
     UPDATE review_ratings SET self_comment = erase_text(self_comment, terms, pseudonym),
                               manager_comment = erase_text(manager_comment, terms, pseudonym)
-     WHERE org_id = p_org AND (self_comment ~* ANY (terms_pattern(terms)) OR manager_comment ~* ANY (terms_pattern(terms)));
+     WHERE org_id = p_org AND lower(concat_ws(E'\n', self_comment, manager_comment)) LIKE ANY (likes);
     UPDATE health_responses SET comment = erase_text(comment, terms, pseudonym)
-     WHERE org_id = p_org AND comment ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(comment) LIKE ANY (likes);
     UPDATE pulse_responses SET comment = erase_text(comment, terms, pseudonym)
-     WHERE org_id = p_org AND comment ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(comment) LIKE ANY (likes);
     UPDATE outbox SET to_name = erase_text(to_name, terms, pseudonym),
                       subject = erase_text(subject, terms, pseudonym),
                       text_body = erase_text(text_body, terms, pseudonym),
                       html_body = erase_text(html_body, terms, pseudonym)
-     WHERE org_id = p_org AND concat_ws(E'\n', to_name, subject, text_body, html_body) ~* ANY (terms_pattern(terms));
+     WHERE org_id = p_org AND lower(concat_ws(E'\n', to_name, subject, text_body, html_body)) LIKE ANY (likes);
     UPDATE audit_log SET subject = erase_text(subject, terms, pseudonym),
                          detail = erase_jsonb(detail, terms, pseudonym)
-     WHERE org_id = p_org AND (subject ~* ANY (terms_pattern(terms)) OR detail::text ~* ANY (terms_pattern(terms)));
+     WHERE org_id = p_org AND lower(concat_ws(E'\n', subject, detail::text)) LIKE ANY (likes || json_likes);
     -- Live events are a few days' replay buffer: those naming them go.
-    DELETE FROM live_events WHERE data::text ~* ANY (terms_pattern(terms));
+    DELETE FROM live_events WHERE lower(data::text) LIKE ANY (likes || json_likes);
 
     UPDATE users SET name = pseudonym,
                      email = 'erased-' || id || '@erased.invalid',
@@ -159,16 +166,16 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
--- terms_pattern makes each term a literal case-insensitive pattern for ~*.
+-- like_escape makes t match literally inside a LIKE pattern.
 -- +goose StatementBegin
-CREATE FUNCTION terms_pattern(terms text[]) RETURNS text[]
+CREATE FUNCTION like_escape(t text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT ARRAY(SELECT regexp_replace(t, '([^[:alnum:] ])', '\\\1', 'g') FROM unnest(terms) t WHERE t <> '')
+    SELECT replace(replace(replace(t, '\', '\\'), '%', '\%'), '_', '\_')
 $$;
 -- +goose StatementEnd
 
 -- +goose Down
 DROP FUNCTION person_erase(bigint, bigint);
-DROP FUNCTION terms_pattern(text[]);
+DROP FUNCTION like_escape(text);
 DROP FUNCTION erase_jsonb(jsonb, text[], text);
 DROP FUNCTION erase_text(text, text[], text);

@@ -310,6 +310,12 @@ func (s *PeopleStore) ErasePerson(ctx context.Context, orgID, actorID, id int64)
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
 		}
+		// The erasure reads every text column of the organisation once:
+		// longer than a page's statement timeout (measured in
+		// docs/privacy.md).
+		if err := s.q.TxStatementTimeout(ctx, tx, "120s"); err != nil {
+			return err
+		}
 		if _, _, err := s.setActiveTx(ctx, tx, orgID, actorID, id, false, map[string]string{"reason": "erasure"}); err != nil {
 			return err
 		}

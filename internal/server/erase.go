@@ -1,12 +1,18 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"rapport/internal/core"
 	"rapport/web/views"
 )
+
+// eraseTimeout bounds one erasure, as the statement timeout its
+// transaction sets (postgres.PeopleStore.ErasePerson) does.
+const eraseTimeout = 2 * time.Minute
 
 // personEraseForm asks an admin to type the person's name before erasing
 // them (docs/privacy.md, "Erasing a person").
@@ -47,7 +53,12 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typed := r.PostFormValue("name")
-	pseudonym, err := s.people.Erase(r.Context(), a, id, typed)
+	// An erasure reads every text column of the organisation (a few
+	// seconds for a large one, docs/privacy.md): it gets longer than a
+	// page, and still ends, rolled back, if the admin goes away.
+	ctx, cancel := context.WithTimeout(unboundedContext(r), eraseTimeout)
+	defer cancel()
+	pseudonym, err := s.people.Erase(ctx, a, id, typed)
 	if err != nil {
 		var fe map[string]string
 		if ce, ok := err.(*core.Error); ok {

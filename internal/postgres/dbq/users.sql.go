@@ -31,6 +31,17 @@ func (q *Queries) OrgLockTree(ctx context.Context, db DBTX, orgID int64) error {
 	return err
 }
 
+const txStatementTimeout = `-- name: TxStatementTimeout :exec
+SELECT set_config('statement_timeout', $1::text, true)
+`
+
+// Sets statement_timeout for the rest of the transaction only, for a
+// statement known to read much (an erasure).
+func (q *Queries) TxStatementTimeout(ctx context.Context, db DBTX, timeout string) error {
+	_, err := db.Exec(ctx, txStatementTimeout, timeout)
+	return err
+}
+
 const userByIdem = `-- name: UserByIdem :one
 SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
