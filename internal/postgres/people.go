@@ -356,6 +356,11 @@ func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id in
 		return dbq.User{}, false, err
 	}
 	action := "person.reactivate"
+	if active && strings.HasSuffix(string(u.Email), "@"+people.ErasedDomain) {
+		// Whoever asks (an admin, or an identity provider over SCIM), an
+		// erased person stays gone (docs/privacy.md).
+		return u, true, core.Errorf(core.EINVALID, "%s was erased and can't come back.", u.Name)
+	}
 	if !active {
 		action = "person.deactivate"
 		// Whoever asks (an admin, or an identity provider over SCIM), the

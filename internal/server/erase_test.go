@@ -235,3 +235,18 @@ func TestEraseRefusals(t *testing.T) {
 		t.Error("an erased person was reactivated")
 	}
 }
+
+// An identity provider cannot bring an erased person back over SCIM either.
+func TestScimCannotReactivateAnErasedPerson(t *testing.T) {
+	w := newScimWorld(t)
+	ta := w.app
+	p := ta.F.Person(t, w.orgA, testfx.PersonOpts{Name: "Sam Scimmed"})
+	if r := w.adminA.Post(fmt.Sprintf("/people/%d/erase", p.ID), url.Values{"name": {"Sam Scimmed"}}); r.Status != 303 {
+		t.Fatalf("erase: %d", r.Status)
+	}
+	idp := newScimClient(t, ta, w.tokenA)
+	r := idp.do("PATCH", fmt.Sprintf("/scim/v2/Users/%d", p.ID), fmt.Sprintf(`{"schemas": [%q], "Operations": [{"op": "replace", "value": {"active": true}}]}`, patchSchema))
+	if r.Status == 200 || ta.F.Count(t, "SELECT count(*) FROM users WHERE id = $1 AND active", p.ID) != 0 {
+		t.Fatalf("SCIM reactivated an erased person: %d %s", r.Status, r.Body)
+	}
+}
