@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"rapport/internal/app"
 	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/secrets"
@@ -23,7 +24,9 @@ import (
 
 // serveConfig is everything `rapport serve` needs, from flags and environment.
 type serveConfig struct {
-	Addr string
+	// Retention: how long finished records are kept (RAPPORT_RETAIN_*).
+	Retention app.Retention
+	Addr      string
 	// MetricsAddr is where Prometheus metrics are served; "" (the default):
 	// not at all. Never the application's port.
 	MetricsAddr     string
@@ -147,6 +150,9 @@ func parseServe(args []string) (serveConfig, error) {
 		errs = append(errs, "RAPPORT_WEBHOOK_ALLOW_PRIVATE/--webhook-allow-private "+b)
 	}
 	c.WebhookAllowPrivate = prefixes
+	ret, retErrs := parseRetention()
+	errs = append(errs, retErrs...)
+	c.Retention = ret
 	keys, keyErrs := parseKeys()
 	errs = append(errs, keyErrs...)
 	c.Keys = keys
@@ -340,4 +346,55 @@ func (kc keyConfig) keyring(dataDir string, log *slog.Logger) (*secrets.Keyring,
 // (its max_connections is shared by every replica).
 func defaultPoolSize() int32 {
 	return int32(min(max(2*runtime.GOMAXPROCS(0), 4), 32))
+}
+
+// retentionSettings are the RAPPORT_RETAIN_* variables with their defaults
+// (docs/operations.md, "Retention"); min bounds a setting, and "0" keeps the
+// records for ever where keep0 allows it.
+var retentionSettings = []struct {
+	env, def string
+	min      time.Duration
+	keep0    bool
+	dst      func(*app.Retention) *time.Duration
+}{
+	{"RAPPORT_RETAIN_WEBHOOK_DELIVERIES", "30d", time.Hour, true, func(r *app.Retention) *time.Duration { return &r.WebhookDeliveries }},
+	{"RAPPORT_RETAIN_OUTBOX", "90d", time.Hour, true, func(r *app.Retention) *time.Duration { return &r.Outbox }},
+	{"RAPPORT_RETAIN_AUDIT", "400d", 24 * time.Hour, true, func(r *app.Retention) *time.Duration { return &r.Audit }},
+	{"RAPPORT_RETAIN_LIVE_EVENTS", "7d", time.Hour, false, func(r *app.Retention) *time.Duration { return &r.LiveEvents }},
+	{"RAPPORT_RETAIN_JOBS", "7d", time.Hour, false, func(r *app.Retention) *time.Duration { return &r.Jobs }},
+}
+
+// parseRetention reads the RAPPORT_RETAIN_* variables: a number of days
+// ("30d") or a Go duration ("36h").
+func parseRetention() (app.Retention, configErrors) {
+	var r app.Retention
+	var errs configErrors
+	for _, s := range retentionSettings {
+		raw := env(s.env, s.def)
+		d, err := parseDays(raw)
+		switch {
+		case err == nil && d == 0 && s.keep0:
+		case err != nil || d < s.min:
+			hint := ""
+			if s.keep0 {
+				hint = ", or 0 to keep them for ever"
+			}
+			errs = append(errs, fmt.Sprintf("%s %q: use a number of days like %s, or a duration of at least %s%s", s.env, raw, s.def, s.min, hint))
+			continue
+		}
+		*s.dst(&r) = d
+	}
+	return r, errs
+}
+
+// parseDays is time.ParseDuration that also takes whole days, "30d".
+func parseDays(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100000 {
+			return 0, fmt.Errorf("bad number of days %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

@@ -64,6 +64,8 @@ Usage:
   rapport user reset-link --email E [--org O] [--base-url U]
                                    print a one-hour password-reset link to pass on;
                                    the person's older links stop working
+  rapport person erase --email E [--org O] --yes
+                                   erase a person for good (docs/privacy.md)
   rapport loadtest [flags]         measure pages under constant-rate load against the
                                    Fortunes baseline (see rapport loadtest -h)
   rapport secrets generate         print a new random secret key
@@ -104,6 +106,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, args[1:], stdin, stdout, stderr)
+	case "person":
+		return cmdPerson(ctx, args[1:], stdout, stderr)
 	case "explain":
 		return cmdExplain(ctx, args[1:], stdout, stderr)
 	case "loadtest":
@@ -252,7 +256,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg.PerPersonRequests = int(cfg.PerPerson)
 	scfg.APIRequestsPerMinute = int(cfg.APIRate)
 	opts := app.Options{SessionCleanup: 10 * time.Minute, Keys: keys, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom}
+		ReadyPool: pools.Ready, JobsPool: pools.Jobs, ExportPool: pools.Exports, MailFrom: cfg.MailFrom,
+		Retention: cfg.Retention}
 	if cfg.SMTP != nil {
 		opts.MailSender = mail.NewSMTP(*cfg.SMTP)
 		log.Info("email goes through this mail server", "smtp", cfg.SMTP.String())
@@ -630,6 +635,47 @@ func cmdResetLink(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "Password-reset link for %s <%s>; it works once, for one hour:\n%s/password/reset/%s\n",
 		p.Name, p.Email, baseURL, token)
+	return nil
+}
+
+// cmdPerson runs `rapport person erase`: an operator erases a person
+// (docs/privacy.md, "Erasing a person") named by address, after seeing who
+// it is: without --yes it only says whom it would erase.
+func cmdPerson(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "erase" {
+		fmt.Fprintln(stderr, "usage: rapport person erase --email E [--org O] [--yes]")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("person erase", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "the person's email address (required)")
+	org := fs.String("org", "", "the organisation's name, when the address is used in several")
+	yes := fs.Bool("yes", false, "erase for good; without it, only say whom")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	log := newLogger(stderr, "warn", "text")
+	pool, closeDB, err := openDB(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	svc := people.NewService(postgres.NewPeopleStore(pool, nil), postgres.NewAccountStore(pool, nil), core.SystemClock{}, log)
+	p, err := svc.FindForOperator(ctx, *email, *org)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return errors.New("no account uses " + strings.ToLower(strings.TrimSpace(*email)))
+	}
+	if err != nil {
+		return errors.New(strings.TrimSpace(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " ")))
+	}
+	if !*yes {
+		return fmt.Errorf("this would erase %s <%s> for good; run again with --yes to do it", p.Name, p.Email)
+	}
+	pseudonym, err := svc.EraseForOperator(ctx, p)
+	if err != nil {
+		return errors.New(strings.TrimSpace(core.ErrorMessage(err) + " " + strings.Join(fieldMsgs(err), " ")))
+	}
+	fmt.Fprintf(stdout, "Erased %s; they appear as %s from now on.\n", p.Name, pseudonym)
 	return nil
 }
 

@@ -113,6 +113,34 @@ func TestServeConfigDefaults(t *testing.T) {
 	}
 }
 
+// Retention settings default to the documented values, take days or
+// durations, keep for ever with 0 where that is allowed, and name the
+// variable of each bad value.
+func TestServeConfigRetention(t *testing.T) {
+	c, err := parseServe(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	if r := c.Retention; r.WebhookDeliveries != 30*day || r.Outbox != 90*day || r.Audit != 400*day || r.LiveEvents != 7*day || r.Jobs != 7*day {
+		t.Fatalf("retention defaults: %+v", r)
+	}
+	t.Setenv("RAPPORT_RETAIN_OUTBOX", "36h")
+	t.Setenv("RAPPORT_RETAIN_AUDIT", "0")
+	if c, err = parseServe(nil); err != nil || c.Retention.Outbox != 36*time.Hour || c.Retention.Audit != 0 {
+		t.Fatalf("36h and 0: %+v %v", c.Retention, err)
+	}
+	t.Setenv("RAPPORT_RETAIN_JOBS", "0")
+	t.Setenv("RAPPORT_RETAIN_WEBHOOK_DELIVERIES", "a month")
+	t.Setenv("RAPPORT_RETAIN_AUDIT", "2h")
+	_, err = parseServe(nil)
+	for _, want := range []string{"RAPPORT_RETAIN_JOBS", "RAPPORT_RETAIN_WEBHOOK_DELIVERIES", "RAPPORT_RETAIN_AUDIT"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("no message about %s in: %v", want, err)
+		}
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

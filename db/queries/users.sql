@@ -103,3 +103,12 @@ WHERE u.org_id = @org_id
   AND u.id > @after_id
 ORDER BY u.id
 LIMIT @row_limit;
+
+-- name: UserErase :one
+-- person_erase (migration 00040) erases the person and returns their pseudonym.
+SELECT person_erase(@org_id::bigint, @id::bigint)::text AS pseudonym;
+
+-- name: TxStatementTimeout :exec
+-- Sets statement_timeout for the rest of the transaction only, for a
+-- statement known to read much (an erasure).
+SELECT set_config('statement_timeout', @timeout::text, true);

@@ -80,6 +80,20 @@ type Options struct {
 	MailSender mail.Sender
 	// MailFrom is the messages' sender; empty: Rapport at the base URL's host.
 	MailFrom mail.Address
+	// Retention says how long what piles up is kept (docs/operations.md,
+	// "Retention"); a zero field keeps it for ever (River and live events:
+	// their defaults).
+	Retention Retention
+}
+
+// Retention is how long each kind of record is kept before the retention
+// job, River or the live hub deletes it.
+type Retention struct {
+	WebhookDeliveries time.Duration // finished deliveries
+	Outbox            time.Duration // messages no longer waiting to be sent
+	Audit             time.Duration // audit log entries
+	LiveEvents        time.Duration // live update events (the hub prunes them)
+	Jobs              time.Duration // finished River jobs
 }
 
 // New wires an App on an open, migrated pool. Background jobs are enqueued
@@ -108,9 +122,14 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	outbox := mail.NewOutbox(postgres.NewOutboxStore(jobs), mail.Options{Sender: opts.MailSender, From: opts.MailFrom,
 		BaseURL: cfg.BaseURL, Clock: opts.Clock, Log: log, Signer: opts.Keys})
 	n, err := notify.New(jobs, postgres.NewNotifyStore(jobs), log, notify.Options{BaseURL: cfg.BaseURL, Clock: opts.Clock, Keys: opts.Keys, AllowPrivate: opts.WebhookAllowPrivate,
-		AddWorkers: outbox.AddWorkers, Queues: map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
+		AddWorkers: outbox.AddWorkers, Queues: map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}, JobRetention: opts.Retention.Jobs})
 	if err != nil {
 		return nil, err
+	}
+	n.Prunes = []notify.Prune{
+		{Name: "webhook deliveries", Keep: opts.Retention.WebhookDeliveries, Delete: postgres.NewNotifyStore(jobs).PruneDeliveries},
+		{Name: "outbox", Keep: opts.Retention.Outbox, Delete: postgres.NewOutboxStore(jobs).PruneOutbox},
+		{Name: "audit log", Keep: opts.Retention.Audit, Delete: postgres.NewAuditStore(jobs).PruneAudit},
 	}
 	outbox.SetJobs(n.Jobs())
 	accounts := postgres.NewAccountStore(pool, outbox)
@@ -137,6 +156,9 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	n.Mail = postgres.NewReminderStore(jobs, outbox)
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
+	if opts.Retention.LiveEvents > 0 {
+		hub.Retention = opts.Retention.LiveEvents
+	}
 	m, err := newMetrics(pool, opts, hub, n)
 	if err != nil {
 		return nil, err

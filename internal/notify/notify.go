@@ -83,6 +83,9 @@ type Options struct {
 	// LISTEN/NOTIFY wake-up arrives; retries are found this way. 0 is River's
 	// default (1 s).
 	FetchPollInterval time.Duration
+	// JobRetention is how long River keeps finished (completed, cancelled
+	// or discarded) jobs; 0 is River's defaults (a day, a week discarded).
+	JobRetention time.Duration
 
 	// AddWorkers, when set, registers the workers of other job kinds (the
 	// outbox's) with this process's one River client, and Queues lists the
@@ -110,6 +113,8 @@ type Notifier struct {
 	Pulses PulseReminders
 	// Mail, when set, writes reminder emails of people's 1:1 work.
 	Mail MailReminders
+	// Prunes are the tables the retention job trims (PruneOld).
+	Prunes []Prune
 	// Resets, when set, handles password-reset requests (ResetRequested jobs).
 	Resets PasswordResets
 
@@ -204,6 +209,9 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	if err := river.AddWorkerSafely(workers, &resetWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &pruneWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	if opts.AddWorkers != nil {
 		if err := opts.AddWorkers(workers); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
@@ -233,7 +241,12 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
 		// Only the elected leader runs them, so replicas do not each enqueue them.
-		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob(), remindMailJob()},
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob(), remindMailJob(), pruneOldJob()},
+		// Finished jobs are kept this long (River's own retention), then
+		// River's maintenance deletes them.
+		CompletedJobRetentionPeriod: opts.JobRetention,
+		CancelledJobRetentionPeriod: opts.JobRetention,
+		DiscardedJobRetentionPeriod: opts.JobRetention,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: River client: %w", err)

@@ -237,6 +237,9 @@ type Store interface {
 	// their sessions, revokes pending invitations and moves their reports to
 	// their own manager.
 	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
+	// ErasePerson deactivates and erases a person (docs/privacy.md,
+	// "Erasing a person") in one transaction and returns their pseudonym.
+	ErasePerson(ctx context.Context, orgID, actorID, id int64) (pseudonym string, err error)
 	// PasswordSignInAllowed is false when the person's organisation enforces
 	// single sign-on and they are not its break-glass admin.
 	PasswordSignInAllowed(ctx context.Context, orgID, id int64) (bool, error)

@@ -283,7 +283,46 @@ func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active 
 	if id == a.UserID && !active {
 		return Person{}, core.Errorf(core.EINVALID, "You can't deactivate yourself.")
 	}
+	if active {
+		p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+		if err != nil {
+			return Person{}, err
+		}
+		if p.Erased() {
+			return Person{}, core.Errorf(core.EINVALID, "%s was erased and can't come back.", p.Name)
+		}
+	}
 	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
+}
+
+// ErasedDomain is the email domain of erased people's pseudonymous addresses.
+const ErasedDomain = "erased.invalid"
+
+// Erased reports whether the person was erased already.
+func (p Person) Erased() bool { return strings.HasSuffix(p.Email, "@"+ErasedDomain) }
+
+// Erase erases a person for good (docs/privacy.md, "Erasing a person"):
+// admins only, never themselves, and only when typedName is the person's
+// name, so nobody erases the wrong one by a slip. It returns the pseudonym.
+func (s *Service) Erase(ctx context.Context, a core.Actor, id int64, typedName string) (string, error) {
+	if err := requireAdmin(a); err != nil {
+		return "", err
+	}
+	p, err := s.Store.FindPerson(ctx, a.OrgID, id)
+	if err != nil {
+		return "", err
+	}
+	if id == a.UserID {
+		return "", core.Errorf(core.EINVALID, "You can't erase yourself.")
+	}
+	if p.Erased() {
+		return "", core.Errorf(core.EINVALID, "%s was erased already.", p.Name)
+	}
+	if strings.TrimSpace(typedName) != p.Name {
+		return "", &core.Error{Code: core.EINVALID, Message: "Type the person's name to confirm.",
+			Fields: map[string]string{"name": "Type " + p.Name + " exactly as shown."}}
+	}
+	return s.Store.ErasePerson(ctx, a.OrgID, a.UserID, id)
 }
 
 // Invite creates a fresh invitation link token for a person. key is the
@@ -431,30 +470,10 @@ func (s *Service) PasswordResetRequested(ctx context.Context, email string) erro
 // used in several; for an operator to pass on. Every other outstanding link
 // of that person stops working.
 func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string) (Person, string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	orgName = strings.TrimSpace(orgName)
-	if !ValidEmail(email) {
-		return Person{}, "", errResetEmail
-	}
-	creds, err := s.Store.FindCredentials(ctx, email)
+	p, err := s.operatorFind(ctx, email, orgName)
 	if err != nil {
 		return Person{}, "", err
 	}
-	var found []Credentials
-	var orgs []string
-	for _, c := range creds {
-		if orgName == "" || strings.EqualFold(c.OrgName, orgName) {
-			found = append(found, c)
-			orgs = append(orgs, c.OrgName)
-		}
-	}
-	switch {
-	case len(found) == 0:
-		return Person{}, "", core.NotFound("Account")
-	case len(found) > 1:
-		return Person{}, "", core.Errorf(core.EINVALID, "%s is used in %d organisations (%s); name one.", email, len(found), strings.Join(orgs, ", "))
-	}
-	p := found[0].Person
 	if !p.Active {
 		return Person{}, "", core.Errorf(core.EINVALID, "%s is deactivated; reactivate them first.", p.Name)
 	}
@@ -467,6 +486,52 @@ func (s *Service) IssuePasswordReset(ctx context.Context, email, orgName string)
 		return Person{}, "", err
 	}
 	return p, token, nil
+}
+
+// operatorFind finds the one account with the address, in the named
+// organisation when the address is used in several, for the operator's
+// commands.
+func (s *Service) operatorFind(ctx context.Context, email, orgName string) (Person, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	orgName = strings.TrimSpace(orgName)
+	if !ValidEmail(email) {
+		return Person{}, errResetEmail
+	}
+	creds, err := s.Store.FindCredentials(ctx, email)
+	if err != nil {
+		return Person{}, err
+	}
+	var found []Credentials
+	var orgs []string
+	for _, c := range creds {
+		if orgName == "" || strings.EqualFold(c.OrgName, orgName) {
+			found = append(found, c)
+			orgs = append(orgs, c.OrgName)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Person{}, core.NotFound("Account")
+	case len(found) > 1:
+		return Person{}, core.Errorf(core.EINVALID, "%s is used in %d organisations (%s); name one.", email, len(found), strings.Join(orgs, ", "))
+	}
+	return found[0].Person, nil
+}
+
+// FindForOperator is the account an operator's command names by address
+// (and organisation, when the address is used in several).
+func (s *Service) FindForOperator(ctx context.Context, email, orgName string) (Person, error) {
+	return s.operatorFind(ctx, email, orgName)
+}
+
+// EraseForOperator erases a person the operator named by address, as an
+// admin's erasure does (Erase), with no admin as the actor in the audit
+// log. It returns the pseudonym.
+func (s *Service) EraseForOperator(ctx context.Context, p Person) (string, error) {
+	if p.Erased() {
+		return "", core.Errorf(core.EINVALID, "%s was erased already.", p.Name)
+	}
+	return s.Store.ErasePerson(ctx, p.OrgID, 0, p.ID)
 }
 
 // CheckPasswordReset reports whether a reset link is usable.

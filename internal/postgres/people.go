@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rapport/internal/core"
@@ -299,6 +301,38 @@ func (s *PeopleStore) SetPersonActive(ctx context.Context, orgID, actorID, id in
 	return p, mapErr(err, "Person")
 }
 
+// ErasePerson deactivates the person if they still are active, as an
+// admin's deactivation does, then erases them (person_erase, migration
+// 00040) and audits it, in one transaction. It returns their pseudonym.
+func (s *PeopleStore) ErasePerson(ctx context.Context, orgID, actorID, id int64) (string, error) {
+	var pseudonym string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
+			return err
+		}
+		// The erasure reads every text column of the organisation once:
+		// longer than a page's statement timeout (measured in
+		// docs/privacy.md).
+		if err := s.q.TxStatementTimeout(ctx, tx, "120s"); err != nil {
+			return err
+		}
+		if _, _, err := s.setActiveTx(ctx, tx, orgID, actorID, id, false, map[string]string{"reason": "erasure"}); err != nil {
+			return err
+		}
+		var err error
+		pseudonym, err = s.q.UserErase(ctx, tx, dbq.UserEraseParams{OrgID: orgID, ID: id})
+		if err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == "RA001" {
+				return core.Errorf(core.EINVALID, "%s", pe.Message)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, orgID, actorID, "person.erase", fmt.Sprintf("person:%d", id))
+	})
+	return pseudonym, mapErr(err, "Person")
+}
+
 // setActiveTx is the one way a person is deactivated or reactivated, by an
 // admin or by a provider, inside a transaction holding the organisation's
 // tree lock. Deactivation takes effect on the person's very next request:
@@ -322,6 +356,11 @@ func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id in
 		return dbq.User{}, false, err
 	}
 	action := "person.reactivate"
+	if active && strings.HasSuffix(string(u.Email), "@"+people.ErasedDomain) {
+		// Whoever asks (an admin, or an identity provider over SCIM), an
+		// erased person stays gone (docs/privacy.md).
+		return u, true, core.Errorf(core.EINVALID, "%s was erased and can't come back.", u.Name)
+	}
 	if !active {
 		action = "person.deactivate"
 		// Whoever asks (an admin, or an identity provider over SCIM), the

@@ -539,6 +539,8 @@ var matrix = map[string]expectation{
 	"POST /people/{id}":                {path: personPath("", false), want: adminPostID(422)},
 	"POST /people/{id}/deactivate":     {path: personPath("/deactivate", true), want: adminPostID(303)},
 	"POST /people/{id}/reactivate":     {path: personPath("/reactivate", true), want: adminPostID(303)},
+	"GET /people/{id}/erase":           {path: personPath("/erase", false), want: adminGetID},
+	"POST /people/{id}/erase":          {path: personPath("/erase", true), want: adminPostID(422)},
 	"POST /people/{id}/invite":         {path: personPath("/invite", true), want: adminPostID(303)},
 	"POST /people/{id}/reset-password": {path: personPath("/reset-password", true), want: adminPostID(303)},
 	"GET /account":                     {want: getPage},

@@ -106,6 +106,8 @@ func (s *Server) routes() []route {
 		{"POST", "/people/{id}", AdminOnly, s.personUpdate},
 		{"POST", "/people/{id}/deactivate", AdminOnly, s.personDeactivate},
 		{"POST", "/people/{id}/reactivate", AdminOnly, s.personReactivate},
+		{"GET", "/people/{id}/erase", AdminOnly, s.personEraseForm},
+		{"POST", "/people/{id}/erase", AdminOnly, s.personErase},
 		{"POST", "/people/{id}/invite", AdminOnly, s.personInvite},
 		{"POST", "/people/{id}/reset-password", AdminOnly, s.personResetPassword},
 

@@ -31,6 +31,17 @@ func (q *Queries) OrgLockTree(ctx context.Context, db DBTX, orgID int64) error {
 	return err
 }
 
+const txStatementTimeout = `-- name: TxStatementTimeout :exec
+SELECT set_config('statement_timeout', $1::text, true)
+`
+
+// Sets statement_timeout for the rest of the transaction only, for a
+// statement known to read much (an erasure).
+func (q *Queries) TxStatementTimeout(ctx context.Context, db DBTX, timeout string) error {
+	_, err := db.Exec(ctx, txStatementTimeout, timeout)
+	return err
+}
+
 const userByIdem = `-- name: UserByIdem :one
 SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
@@ -162,6 +173,23 @@ func (q *Queries) UserEmailsTaken(ctx context.Context, db DBTX, arg UserEmailsTa
 		return nil, err
 	}
 	return items, nil
+}
+
+const userErase = `-- name: UserErase :one
+SELECT person_erase($1::bigint, $2::bigint)::text AS pseudonym
+`
+
+type UserEraseParams struct {
+	OrgID int64
+	ID    int64
+}
+
+// person_erase (migration 00040) erases the person and returns their pseudonym.
+func (q *Queries) UserErase(ctx context.Context, db DBTX, arg UserEraseParams) (string, error) {
+	row := db.QueryRow(ctx, userErase, arg.OrgID, arg.ID)
+	var pseudonym string
+	err := row.Scan(&pseudonym)
+	return pseudonym, err
 }
 
 const userGet = `-- name: UserGet :one
