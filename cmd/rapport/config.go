@@ -360,6 +360,7 @@ var retentionSettings = []struct {
 	{"RAPPORT_RETAIN_WEBHOOK_DELIVERIES", "30d", time.Hour, true, func(r *app.Retention) *time.Duration { return &r.WebhookDeliveries }},
 	{"RAPPORT_RETAIN_OUTBOX", "90d", time.Hour, true, func(r *app.Retention) *time.Duration { return &r.Outbox }},
 	{"RAPPORT_RETAIN_AUDIT", "400d", 24 * time.Hour, true, func(r *app.Retention) *time.Duration { return &r.Audit }},
+	{"RAPPORT_RETAIN_NOTIFICATIONS", "180d", time.Hour, true, func(r *app.Retention) *time.Duration { return &r.Notifications }},
 	{"RAPPORT_RETAIN_LIVE_EVENTS", "7d", time.Hour, false, func(r *app.Retention) *time.Duration { return &r.LiveEvents }},
 	{"RAPPORT_RETAIN_JOBS", "7d", time.Hour, false, func(r *app.Retention) *time.Duration { return &r.Jobs }},
 }

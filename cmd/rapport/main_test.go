@@ -122,7 +122,7 @@ func TestServeConfigRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := 24 * time.Hour
-	if r := c.Retention; r.WebhookDeliveries != 30*day || r.Outbox != 90*day || r.Audit != 400*day || r.LiveEvents != 7*day || r.Jobs != 7*day {
+	if r := c.Retention; r.WebhookDeliveries != 30*day || r.Outbox != 90*day || r.Audit != 400*day || r.Notifications != 180*day || r.LiveEvents != 7*day || r.Jobs != 7*day {
 		t.Fatalf("retention defaults: %+v", r)
 	}
 	t.Setenv("RAPPORT_RETAIN_OUTBOX", "36h")

@@ -19,3 +19,9 @@ WHERE id IN (SELECT o.id FROM outbox o
 DELETE FROM audit_log
 WHERE id IN (SELECT a.id FROM audit_log a WHERE a.created_at < sqlc.arg(before)::timestamptz
              ORDER BY a.created_at LIMIT sqlc.arg(batch)::int);
+
+-- name: NotificationsPrune :execrows
+-- One batch of in-app notifications written before the cutoff, read or not.
+DELETE FROM notifications
+WHERE id IN (SELECT n.id FROM notifications n WHERE n.created_at < sqlc.arg(before)::timestamptz
+             ORDER BY n.created_at LIMIT sqlc.arg(batch)::int);

@@ -92,6 +92,7 @@ type Retention struct {
 	WebhookDeliveries time.Duration // finished deliveries
 	Outbox            time.Duration // messages no longer waiting to be sent
 	Audit             time.Duration // audit log entries
+	Notifications     time.Duration // in-app notifications, read or not
 	LiveEvents        time.Duration // live update events (the hub prunes them)
 	Jobs              time.Duration // finished River jobs
 }
@@ -130,6 +131,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 		{Name: "webhook deliveries", Keep: opts.Retention.WebhookDeliveries, Delete: postgres.NewNotifyStore(jobs).PruneDeliveries},
 		{Name: "outbox", Keep: opts.Retention.Outbox, Delete: postgres.NewOutboxStore(jobs).PruneOutbox},
 		{Name: "audit log", Keep: opts.Retention.Audit, Delete: postgres.NewAuditStore(jobs).PruneAudit},
+		{Name: "notifications", Keep: opts.Retention.Notifications, Delete: postgres.NewOutboxStore(jobs).PruneNotifications},
 	}
 	outbox.SetJobs(n.Jobs())
 	accounts := postgres.NewAccountStore(pool, outbox)

@@ -27,3 +27,9 @@ func (s *OutboxStore) PruneOutbox(ctx context.Context, before time.Time, batch i
 func (s *AuditStore) PruneAudit(ctx context.Context, before time.Time, batch int32) (int64, error) {
 	return s.q.AuditPrune(ctx, s.pool, dbq.AuditPruneParams{Before: before, Batch: batch})
 }
+
+// PruneNotifications deletes one batch of in-app notifications written
+// before before.
+func (s *OutboxStore) PruneNotifications(ctx context.Context, before time.Time, batch int32) (int64, error) {
+	return s.q.NotificationsPrune(ctx, s.db, dbq.NotificationsPruneParams{Before: before, Batch: batch})
+}

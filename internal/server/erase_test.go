@@ -99,6 +99,8 @@ func TestErasePersonLeavesNoTrace(t *testing.T) {
 	exec("INSERT INTO audit_log (org_id, actor_id, action, subject, detail) VALUES ($1, $2, 'person.update', $3, $4)",
 		org, admin.ID, fmt.Sprintf("person:%d", erin.ID), fmt.Sprintf(`{"email": %q, "name": %q}`, email, name))
 	exec("INSERT INTO live_events (topic, kind, data) VALUES ($1, 'card', $2)", fmt.Sprintf("retro:%d", retro), fmt.Sprintf(`{"author": %q}`, name))
+	exec("INSERT INTO notifications (org_id, user_id, kind, title, path) VALUES ($1, $2, 'kudo_received', 'Someone gave you a kudo', '/kudos')", org, erin.ID)
+	exec("INSERT INTO notifications (org_id, user_id, kind, title, path) VALUES ($1, $2, 'kudo_received', $3, '/kudos')", org, other.ID, name+" gave you a kudo")
 
 	terms := []string{name, email, handle}
 	found := func() []string {
@@ -130,7 +132,7 @@ func TestErasePersonLeavesNoTrace(t *testing.T) {
 		return hits
 	}
 	before := found()
-	for _, want := range []string{"users", "scim_users", "outbox", "audit_log", "live_events", "agenda_items", "kudos", "kudo_comments", "private_notes", "meetings", "observations", "retro_cards", "review_participants", "rate_limits", "sso_identities", "action_items"} {
+	for _, want := range []string{"users", "scim_users", "outbox", "audit_log", "live_events", "agenda_items", "kudos", "kudo_comments", "private_notes", "meetings", "observations", "retro_cards", "review_participants", "rate_limits", "sso_identities", "action_items", "notifications"} {
 		if !strings.Contains(strings.Join(before, "\n"), "public."+want+":") {
 			t.Errorf("the fixture put nothing naming them in %s:\n%s", want, strings.Join(before, "\n"))
 		}

@@ -24,7 +24,7 @@ func TestRetentionPrunesJustOutsideTheLimit(t *testing.T) {
 	org := f.Org(t, "Retention Org")
 	p := f.Person(t, org, testfx.PersonOpts{Name: "Ret Person"})
 	team := f.Team(t, org, "Kept", p.ID)
-	keep := map[string]time.Duration{"webhook deliveries": 30 * 24 * time.Hour, "outbox": 90 * 24 * time.Hour, "audit log": 400 * 24 * time.Hour}
+	keep := map[string]time.Duration{"webhook deliveries": 30 * 24 * time.Hour, "outbox": 90 * 24 * time.Hour, "audit log": 400 * 24 * time.Hour, "notifications": 180 * 24 * time.Hour}
 	for i := range ta.Notifier.Prunes {
 		k, ok := keep[ta.Notifier.Prunes[i].Name]
 		if !ok {
@@ -57,13 +57,17 @@ func TestRetentionPrunesJustOutsideTheLimit(t *testing.T) {
 			// More than a batch, each an hour or more past the limit.
 			exec("INSERT INTO audit_log (org_id, action, subject, created_at) SELECT $1, 'person.update', 'outside', $2::timestamptz - i * interval '1 minute' FROM generate_series(0, $3::int) i",
 				org, outside, notify.PruneBatch+200)
+		case "notifications":
+			for _, at := range []time.Time{inside, outside} {
+				exec("INSERT INTO notifications (org_id, user_id, kind, title, path, created_at) VALUES ($1, $2, 'kudo_received', 'A kudo', '/kudos', $3)", org, p.ID, at)
+			}
 		}
 	}
 	gone, err := ta.Notifier.PruneOld(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{"webhook deliveries": 1, "outbox": 1, "audit log": notify.PruneBatch + 201}
+	want := map[string]int64{"webhook deliveries": 1, "outbox": 1, "audit log": notify.PruneBatch + 201, "notifications": 1}
 	for name, n := range want {
 		if gone[name] != n {
 			t.Errorf("%s: %d pruned, want %d", name, gone[name], n)
@@ -79,6 +83,7 @@ func TestRetentionPrunesJustOutsideTheLimit(t *testing.T) {
 		{"queued message kept", "SELECT count(*) FROM outbox WHERE org_id = $1 AND state = 'queued'", 1},
 		{"audit kept", "SELECT count(*) FROM audit_log WHERE org_id = $1 AND subject = 'inside'", 1},
 		{"audit pruned", "SELECT count(*) FROM audit_log WHERE org_id = $1 AND subject = 'outside'", 0},
+		{"notifications kept: the younger", "SELECT count(*) FROM notifications WHERE org_id = $1", 1},
 	} {
 		if got := f.Count(t, c.sql, org); got != c.want {
 			t.Errorf("%s: %d, want %d", c.what, got, c.want)

@@ -30,6 +30,26 @@ func (q *Queries) AuditPrune(ctx context.Context, db DBTX, arg AuditPruneParams)
 	return result.RowsAffected(), nil
 }
 
+const notificationsPrune = `-- name: NotificationsPrune :execrows
+DELETE FROM notifications
+WHERE id IN (SELECT n.id FROM notifications n WHERE n.created_at < $1::timestamptz
+             ORDER BY n.created_at LIMIT $2::int)
+`
+
+type NotificationsPruneParams struct {
+	Before time.Time
+	Batch  int32
+}
+
+// One batch of in-app notifications written before the cutoff, read or not.
+func (q *Queries) NotificationsPrune(ctx context.Context, db DBTX, arg NotificationsPruneParams) (int64, error) {
+	result, err := db.Exec(ctx, notificationsPrune, arg.Before, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const outboxPrune = `-- name: OutboxPrune :execrows
 DELETE FROM outbox
 WHERE id IN (SELECT o.id FROM outbox o
