@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -275,15 +276,22 @@ func (s *Service) UpdatePerson(ctx context.Context, a core.Actor, id int64, in P
 	return s.Store.UpdatePerson(ctx, a.OrgID, a.UserID, id, in)
 }
 
-// SetActive deactivates or reactivates a person.
-func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active bool) (Person, error) {
+// SetActive deactivates or reactivates a person; reason is the optional
+// leaving reason of a deactivation (one of LeavingReasons, or "").
+func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active bool, reason string) (Person, error) {
 	if err := requireAdmin(a); err != nil {
 		return Person{}, err
 	}
 	if id == a.UserID && !active {
 		return Person{}, core.Errorf(core.EINVALID, "You can't deactivate yourself.")
 	}
-	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
+	if active || (reason != "" && !slices.Contains(LeavingReasons, reason)) {
+		if !active {
+			return Person{}, core.Errorf(core.EINVALID, "Choose a leaving reason from the list, or none.")
+		}
+		reason = ""
+	}
+	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active, reason)
 }
 
 // Invite creates a fresh invitation link token for a person. key is the

@@ -1234,6 +1234,7 @@ type User struct {
 	IdemKey       string
 	SearchName    *string
 	SearchText    *string
+	LeftReason    string
 }
 
 type WebhookDelivery struct {
