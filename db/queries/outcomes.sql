@@ -52,36 +52,35 @@ WITH p AS MATERIALIZED (
             - coalesce(pz.paused, 0)) END AS expected,
         coalesce(hi.held_run, 0) - coalesce(lo.held_run, 0) AS held,
         (SELECT max(t.day) FROM meeting_totals t WHERE t.series_id = s.id AND t.held > 0 AND t.day < s.ref_day) AS last_held,
-        (SELECT coalesce(sum(a.actions), 0) FROM action_tallies a
-         WHERE a.series_id = s.id AND a.due_on >= s.from_day AND a.due_on < least(s.ref_day, @today::date)) AS due,
-        (SELECT coalesce(sum(a.done_on_time), 0) FROM action_tallies a
-         WHERE a.series_id = s.id AND a.due_on >= s.from_day AND a.due_on < least(s.ref_day, @today::date)) AS done
+        coalesce(a.due, 0) AS due, coalesce(a.done, 0) AS done
     FROM s
     LEFT JOIN pz ON pz.id = s.id
     LEFT JOIN LATERAL (SELECT t.held_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < s.ref_day ORDER BY t.day DESC LIMIT 1) hi ON true
     LEFT JOIN LATERAL (SELECT t.held_run FROM meeting_totals t
         WHERE t.series_id = s.id AND t.day < s.from_day ORDER BY t.day DESC LIMIT 1) lo ON true
+    LEFT JOIN LATERAL (SELECT sum(a.actions) AS due, sum(a.done_on_time) AS done FROM action_tallies a
+        WHERE a.series_id = s.id AND a.due_on >= s.from_day AND a.due_on < least(s.ref_day, @today::date)) a ON true
 ), meet AS (
     SELECT ps.person_id, sum(ps.expected)::int AS expected, sum(least(ps.held, ps.expected))::int AS held,
         max(ps.last_held) AS last_held, sum(ps.due)::int AS due, sum(ps.done)::int AS done
     FROM per_series ps GROUP BY ps.person_id
-), praise AS (
-    SELECT pw.id AS person_id, sum(k.kudos)::int AS kudos
-    FROM pw JOIN kudo_tallies k ON k.receiver_id = pw.id AND k.day >= pw.from_day AND k.day < pw.ref_day
-    WHERE k.org_id = @org_id
-    GROUP BY pw.id
+), checks AS MATERIALIZED (
+    -- The part's teams' checks with at least the threshold's answers,
+    -- each scored once: the mean of every answer's every rating.
+    SELECT c.team_id, c.opened_at, c.id, least(coalesce(c.closed_at, c.closes_at), c.closes_at) AS ended, x.score
+    FROM health_checks c
+    CROSS JOIN LATERAL (SELECT avg(v)::float8 AS score
+        FROM health_responses r, unnest(r.scores) v WHERE r.check_id = c.id) x
+    WHERE c.org_id = @org_id AND c.team_id IN (SELECT tm.team_id FROM team_members tm JOIN pw ON pw.id = tm.user_id WHERE tm.org_id = @org_id)
+      AND (SELECT count(*) FROM health_responses r WHERE r.check_id = c.id) >= @threshold::int
 ), health AS (
     SELECT pw.id AS person_id, avg(h.score)::float8 AS score
     FROM pw
     JOIN team_members tm ON tm.org_id = @org_id AND tm.user_id = pw.id
     CROSS JOIN LATERAL (
-        SELECT (SELECT avg(x)::float8 FROM health_responses r, unnest(r.scores) x WHERE r.check_id = c.id) AS score
-        FROM health_checks c
-        WHERE c.org_id = @org_id AND c.team_id = tm.team_id
-          AND least(coalesce(c.closed_at, c.closes_at), c.closes_at) <= pw.w_to
-          AND least(coalesce(c.closed_at, c.closes_at), c.closes_at) > pw.w_to - interval '365 days'
-          AND (SELECT count(*) FROM health_responses r WHERE r.check_id = c.id) >= @threshold::int
+        SELECT c.score FROM checks c
+        WHERE c.team_id = tm.team_id AND c.ended <= pw.w_to AND c.ended > pw.w_to - interval '365 days'
         ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) h
     GROUP BY pw.id
 ), per_person AS MATERIALIZED (
@@ -92,7 +91,8 @@ WITH p AS MATERIALIZED (
         h.score AS health
     FROM pw
     LEFT JOIN meet m ON m.person_id = pw.id
-    LEFT JOIN praise k ON k.person_id = pw.id
+    LEFT JOIN LATERAL (SELECT sum(t.kudos)::int AS kudos FROM kudo_tallies t
+        WHERE t.receiver_id = pw.id AND t.day >= pw.from_day AND t.day < pw.ref_day) k ON true
     LEFT JOIN health h ON h.person_id = pw.id
 ), grouped AS (
     SELECT 'all'::text AS kind, 0::bigint AS key, pp.* FROM per_person pp
