@@ -2000,7 +2000,7 @@ func PersonPage(l Layout, p PersonProps) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, " leaving? <span class=\"muted\">(optional; counted on the outcomes page, never shown per person)</span></label> <select id=\"left-reason\" name=\"reason\"><option value=\"\">Not said</option> ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, " leaving? <span class=\"muted\">(optional; admins see it here, and the outcomes page only counts reasons)</span></label> <select id=\"left-reason\" name=\"reason\"><option value=\"\">Not said</option> ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
