@@ -562,7 +562,11 @@ LIMIT @page_limit OFFSET @page_offset;
 -- What to look at before a 1:1, in one statement: the series' open actions
 -- due by the meeting day (oldest first), the kudos the report received
 -- since the last held 1:1 that the viewer may see (newest first), and that
--- last held 1:1. Each part returns at most @shown rows, with its full count.
+-- last held 1:1, the competencies of the report's open review cycle with
+-- no evidence in its period, and the dimensions that moved between the
+-- last two health checks with results of the report's teams the viewer
+-- may read. Each part returns at most @shown rows, with its full count;
+-- delta is a mover's change (0 for the other parts).
 WITH last_held AS (
     SELECT m.id, m.scheduled_at FROM meetings m
     WHERE m.org_id = @org_id AND m.series_id = @series_id AND m.status = 'held'
@@ -600,11 +604,82 @@ WITH last_held AS (
       AND rp.person_id IN (SELECT person_id FROM review_participants_visible(@org_id, c.id, @viewer_id, false))
       AND d.submitted IS NULL AND d.due BETWEEN @today::date AND @deadline_until::date
     ORDER BY 6, 2, 5 LIMIT @shown::int
+), gap_cycle AS (
+    -- The report's open cycle the viewer may see: the one whose period
+    -- holds today, else the latest; the first made of equals.
+    SELECT c.id, c.name, c.framework_version_id, c.period_start, c.period_end
+    FROM review_cycles c
+    JOIN review_participants rp ON rp.org_id = c.org_id AND rp.cycle_id = c.id AND rp.person_id = @report_id
+    WHERE c.org_id = @org_id AND c.state = 'open'
+      AND @report_id IN (SELECT person_id FROM review_participants_visible(@org_id, c.id, @viewer_id, false))
+    ORDER BY (@today::date BETWEEN c.period_start AND c.period_end) DESC, c.period_end DESC, c.id
+    LIMIT 1
+), evidenced AS (
+    -- Evidence as the review shows it (EvidenceCounts): tagged kudos the
+    -- report received or gave that the viewer may see, and observations.
+    SELECT kc.competency_id FROM gap_cycle g
+    JOIN kudos k ON k.org_id = @org_id
+        AND k.created_at >= (g.period_start::timestamp AT TIME ZONE 'UTC')
+        AND k.created_at < ((g.period_end + 1)::timestamp AT TIME ZONE 'UTC')
+    JOIN kudo_competencies kc ON kc.kudo_id = k.id
+    WHERE (k.author_id = @report_id OR EXISTS (SELECT 1 FROM kudo_recipients kr
+            WHERE kr.kudo_id = k.id AND kr.user_id = @report_id AND kr.user_id <> k.author_id))
+      AND (k.visibility = 'org' OR k.author_id = @viewer_id OR kudo_visible(k.id, k.visibility, k.author_id, k.team_id, @viewer_id))
+  UNION
+    SELECT o.competency_id FROM gap_cycle g
+    JOIN observations o ON o.org_id = @org_id AND o.subject_id = @report_id
+        AND o.created_at >= (g.period_start::timestamp AT TIME ZONE 'UTC')
+        AND o.created_at < ((g.period_end + 1)::timestamp AT TIME ZONE 'UTC')
+), gaps AS (
+    SELECT 'gap'::text AS kind, e.competency_id AS id, g.id AS link_id, e.name AS body, g.name AS who,
+           (g.period_end::timestamp AT TIME ZONE 'UTC')::timestamptz AS at, count(*) OVER ()::int AS total
+    FROM gap_cycle g
+    JOIN framework_entries e ON e.version_id = g.framework_version_id
+    WHERE e.competency_id NOT IN (SELECT competency_id FROM evidenced)
+    ORDER BY e.position, e.competency_id LIMIT @shown::int
+), health_latest AS (
+    -- Each of the report's teams the viewer may read: its latest check
+    -- that has ended with at least the threshold's answers, and the one
+    -- with results before it.
+    SELECT x.team_id, x.team_name, x.id, x.prev_id, x.ended FROM (
+        SELECT c.team_id, t.name AS team_name, c.id, least(coalesce(c.closed_at, c.closes_at), c.closes_at) AS ended,
+            lag(c.id) OVER (PARTITION BY c.team_id ORDER BY c.opened_at, c.id) AS prev_id,
+            row_number() OVER (PARTITION BY c.team_id ORDER BY c.opened_at DESC, c.id DESC) AS n
+        FROM team_members tm
+        JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id
+        JOIN health_checks c ON c.org_id = tm.org_id AND c.team_id = tm.team_id
+        WHERE tm.org_id = @org_id AND tm.user_id = @report_id
+          AND health_team_readable(@org_id, @viewer_id, tm.team_id)
+          AND least(coalesce(c.closed_at, c.closes_at), c.closes_at) <= @now::timestamptz
+          AND (SELECT count(*) FROM health_responses hr WHERE hr.check_id = c.id)
+              >= greatest(3, coalesce((SELECT min_responses FROM health_settings hs WHERE hs.org_id = @org_id), 3))
+    ) x WHERE x.n = 1 AND x.prev_id IS NOT NULL
+), dim_avg AS (
+    SELECT hl.team_id, d.check_id, d.dimension_id, d.name, avg(hr.scores[d.position])::float8 AS average
+    FROM health_latest hl
+    JOIN health_check_dimensions d ON d.check_id IN (hl.id, hl.prev_id) AND d.dimension_id IS NOT NULL
+    JOIN health_responses hr ON hr.check_id = d.check_id
+    GROUP BY hl.team_id, d.check_id, d.dimension_id, d.name
+), movers AS (
+    SELECT 'health'::text AS kind, cur.dimension_id AS id, hl.team_id AS link_id, cur.name AS body,
+           hl.team_name AS who, hl.ended AS at, count(*) OVER ()::int AS total,
+           round((cur.average - prev.average)::numeric, 1)::float8 AS delta
+    FROM health_latest hl
+    JOIN dim_avg cur ON cur.check_id = hl.id
+    JOIN dim_avg prev ON prev.check_id = hl.prev_id AND prev.dimension_id = cur.dimension_id
+    WHERE round((cur.average - prev.average)::numeric, 1) <> 0
+    ORDER BY abs(cur.average - prev.average) DESC, cur.name, hl.team_id LIMIT @shown::int
 )
-SELECT kind, id, link_id, body, who, at, total FROM due
+SELECT kind, id, link_id, body, who, at, total, 0::float8 AS delta FROM due
 UNION ALL
-SELECT kind, id, link_id, body, who, at, total FROM deadlines
+SELECT kind, id, link_id, body, who, at, total, 0 FROM deadlines
 UNION ALL
-SELECT kind, id, link_id, body, who, at, total FROM praise
+SELECT kind, id, link_id, body, who, at, total, 0 FROM praise
 UNION ALL
-SELECT 'last_held'::text, id, id, ''::text, ''::text, scheduled_at, 1 FROM last_held;
+SELECT kind, id, link_id, body, who, at, total, 0 FROM gaps
+UNION ALL
+SELECT 'gap_cycle'::text, id, id, name, ''::text, (period_end::timestamp AT TIME ZONE 'UTC')::timestamptz, 1, 0 FROM gap_cycle
+UNION ALL
+SELECT kind, id, link_id, body, who, at, total, delta FROM movers
+UNION ALL
+SELECT 'last_held'::text, id, id, ''::text, ''::text, scheduled_at, 1, 0 FROM last_held;

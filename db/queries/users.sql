@@ -35,6 +35,7 @@ WHERE org_id = @org_id AND id = @id;
 UPDATE users
 SET active = @active,
     deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
+    left_reason = CASE WHEN @active::boolean THEN '' ELSE @left_reason::text END,
     updated_at = now()
 WHERE org_id = @org_id AND id = @id AND active <> @active
 RETURNING *;

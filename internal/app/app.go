@@ -21,6 +21,7 @@ import (
 	"rapport/internal/metrics"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
+	"rapport/internal/outcomes"
 	"rapport/internal/people"
 	"rapport/internal/postgres"
 	"rapport/internal/pulse"
@@ -170,7 +171,7 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// networks unless the operator allows the range.
 	signOn := &sso.Service{Store: postgres.NewSSOStore(pool), Keys: opts.Keys, Clock: opts.Clock, Log: log,
 		HTTP: guard.HTTPClient(15 * time.Second), CallbackURL: strings.TrimRight(cfg.BaseURL, "/") + "/sso/callback"}
-	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
+	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Outcomes: outcomes.NewService(postgres.NewOutcomeStore(pool), opts.Clock), Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox:    mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox},
 		MailPrefs: mail.Preferences{Store: postgres.NewOutboxStore(pool), Signer: opts.Keys, Clock: opts.Clock},
 		Inbox:     mail.Inbox{Store: postgres.NewOutboxStore(pool), Clock: opts.Clock}}, ready, sessions, opts.Clock)

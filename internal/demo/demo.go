@@ -88,7 +88,10 @@ type Result struct {
 	// Review cycles: the last half-year finalised, the current one in progress.
 	ReviewCycles int
 	Reviews      int
-	Elapsed      time.Duration
+	// People who left recently (deactivated, with a reason), more often
+	// under managers whose 1:1s drift.
+	Leavers int
+	Elapsed time.Duration
 }
 
 // ErrDomainInUse is returned when people with the domain's emails already exist.
@@ -194,7 +197,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, error)
 		Series: counts.Series, Pauses: counts.Pauses, Meetings: counts.Meetings, AgendaItems: counts.AgendaItems,
 		Actions: counts.Actions, PrivateNotes: counts.PrivateNotes, Observations: counts.Observations,
 		Kudos: kc.Kudos, Reactions: kc.Reactions, Comments: kc.Comments, Rituals: kc.Rituals, Retros: counts.Retros, HealthChecks: counts.HealthChecks,
-		ReviewCycles: rc.Cycles, Reviews: rc.Reviews}
+		ReviewCycles: rc.Cycles, Reviews: rc.Reviews, Leavers: counts.Leavers}
 	for _, i := range pl.signIns {
 		p := pl.people[i]
 		res.SignIns = append(res.SignIns, SignIn{Role: p.role, Name: p.name, Email: p.email, Title: p.title})
@@ -239,7 +242,10 @@ func write(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, hash string,
 	if err := writePulse(ctx, tx, opts, pl, orgID, userIDs); err != nil {
 		return orgID, counts, kc, err
 	}
-	*rc, err = writeReviews(ctx, tx, opts, orgID, userIDs[pl.signIns[3]])
+	if *rc, err = writeReviews(ctx, tx, opts, orgID, userIDs[pl.signIns[3]]); err != nil {
+		return orgID, counts, kc, err
+	}
+	counts.Leavers, err = writeLeavers(ctx, tx, opts, pl, userIDs, counts.Drifting)
 	return orgID, counts, kc, err
 }
 

@@ -599,3 +599,36 @@ func TestSeedKeepsMeetingTotalsAsARebuildWould(t *testing.T) {
 		t.Fatalf("%d rows kept, %d missing, %d stale (%v)", rows, missing, stale, err)
 	}
 }
+
+// Some employees left in the last weeks, with a reason, and more of them
+// under managers whose 1:1s drift: those whose last 1:1 was over five weeks
+// before they left (or before now) left more often than the others.
+func TestSeedLeaversDriftMore(t *testing.T) {
+	t.Parallel()
+	pool, res := sharedOrg(t)
+	ctx := context.Background()
+	var left, reasoned, inWindow int
+	var driftRate, otherRate float64
+	err := pool.QueryRow(ctx, `
+		WITH p AS (
+			SELECT u.id, NOT u.active AS gone, u.left_reason, u.deactivated_at,
+				coalesce(u.deactivated_at, $2::timestamptz) - (SELECT max(m.scheduled_at) FROM meetings m
+					JOIN oneonone_series s ON s.id = m.series_id
+					WHERE s.report_id = u.id AND m.status = 'held' AND m.scheduled_at < coalesce(u.deactivated_at, $2::timestamptz))
+					> interval '35 days' AS drifted
+			FROM users u WHERE u.org_id = $1 AND u.role = 'employee' AND u.manager_id IS NOT NULL)
+		SELECT count(*) FILTER (WHERE gone)::int, count(*) FILTER (WHERE gone AND left_reason <> '')::int,
+			count(*) FILTER (WHERE gone AND deactivated_at BETWEEN $2::timestamptz - interval '31 days' AND $2::timestamptz)::int,
+			coalesce(avg(gone::int) FILTER (WHERE drifted), 0)::float8, coalesce(avg(gone::int) FILTER (WHERE NOT drifted), 0)::float8
+		FROM p`, res.OrgID, fixedNow).Scan(&left, &reasoned, &inWindow, &driftRate, &otherRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d left (%d with a reason); left under drift %.0f %%, otherwise %.0f %%", left, reasoned, 100*driftRate, 100*otherRate)
+	if left == 0 || left != res.Leavers || inWindow != left || reasoned == 0 {
+		t.Errorf("%d left, result says %d, %d in the last month, %d with a reason", left, res.Leavers, inWindow, reasoned)
+	}
+	if driftRate <= otherRate {
+		t.Errorf("left under drift %.2f, otherwise %.2f: drifting managers should lose more", driftRate, otherRate)
+	}
+}

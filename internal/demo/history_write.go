@@ -14,6 +14,9 @@ type historyCounts struct {
 	Series, Pauses, Meetings, AgendaItems, Actions, PrivateNotes, Observations int
 	Retros                                                                     int // written by writeRetros
 	HealthChecks                                                               int // written by writeHealth
+	Leavers                                                                    int // written by writeLeavers
+	// Drifting are the plan indexes of the managers whose 1:1s drift.
+	Drifting map[int]bool
 }
 
 // rowSource feeds COPY one row at a time from typed slices, so that a large
@@ -74,6 +77,12 @@ func writeHistory(ctx context.Context, tx pgx.Tx, opts Options, pl *plan, orgID 
 	}
 
 	h := buildHistory(opts, pl, questions, known)
+	c.Drifting = map[int]bool{}
+	for m, st := range h.styles {
+		if st == drifting {
+			c.Drifting[m] = true
+		}
+	}
 
 	// The sequences are bound as parameters: a name resolved once at bind
 	// time keeps nextval on its fast path, several times quicker than

@@ -165,17 +165,19 @@ func TestSeedKudos(t *testing.T) {
 		}
 	}
 
-	// Recipients: one to three, mostly one, never the author, active people of the organisation.
+	// Recipients: one to three, mostly one, never the author, people of the
+	// organisation active when the kudo was given (some have left since).
 	if n := count(`SELECT count(*) FROM kudos k JOIN kudo_recipients r ON r.kudo_id = k.id
 		WHERE k.org_id = $1 AND r.user_id = k.author_id`); n != 0 {
 		t.Errorf("%d kudos to their own author", n)
 	}
 	if n := count(`SELECT count(*) FROM kudo_recipients r JOIN kudos k ON k.id = r.kudo_id
-		LEFT JOIN users u ON u.id = r.user_id AND u.org_id = k.org_id AND u.active
+		LEFT JOIN users u ON u.id = r.user_id AND u.org_id = k.org_id AND (u.active OR u.deactivated_at > k.created_at)
 		WHERE k.org_id = $1 AND (u.id IS NULL OR r.org_id <> k.org_id)`); n != 0 {
 		t.Errorf("%d recipients not active in the organisation", n)
 	}
-	if n := count(`SELECT count(*) FROM kudos k LEFT JOIN users u ON u.id = k.author_id AND u.org_id = k.org_id AND u.active
+	if n := count(`SELECT count(*) FROM kudos k LEFT JOIN users u ON u.id = k.author_id AND u.org_id = k.org_id
+			AND (u.active OR u.deactivated_at > k.created_at)
 		WHERE k.org_id = $1 AND u.id IS NULL`); n != 0 {
 		t.Errorf("%d kudos by someone not active in the organisation", n)
 	}

@@ -33,6 +33,22 @@ type Brief struct {
 	// ahead, of reviews the viewer may see; soonest first.
 	Deadlines      []BriefItem
 	DeadlinesTotal int
+	// Gaps are the competencies of the report's open review cycle (one the
+	// viewer may see: the one whose period holds today, else the latest)
+	// with no evidence in its period that the viewer may see, in framework
+	// order: Who is the cycle's name, LinkID its id, At its period's end.
+	Gaps      []BriefItem
+	GapsTotal int
+	// GapCycle is that cycle (ID, Body: its name, At: its period's end),
+	// nil when the report has none open the viewer may see.
+	GapCycle *BriefItem
+	// Movers are the health dimensions of the report's teams (those the
+	// viewer may read) whose average moved between the team's last two
+	// checks with results, biggest change first: Body is the dimension,
+	// Who the team, LinkID the team, At when the check ended, Delta the
+	// change rounded to a tenth.
+	Movers      []BriefItem
+	MoversTotal int
 	// LastHeld is the last held 1:1 of the series before this one, if any.
 	LastHeld *MeetingRef
 }
@@ -44,6 +60,7 @@ type BriefItem struct {
 	Body   string
 	Who    string // the action's owner, the kudo's author
 	At     time.Time
+	Delta  float64 // a health mover's change
 }
 
 // MeetingRef names a meeting by id and time.
@@ -59,6 +76,7 @@ type BriefQuery struct {
 	DueThrough                              time.Time // a date: actions due on or before it
 	Since                                   time.Time // kudos after it when no 1:1 was held
 	Today, DeadlineUntil                    time.Time // dates: review deadlines between them
+	Now                                     time.Time // health checks ended by then count
 	Shown                                   int
 }
 
@@ -89,7 +107,7 @@ func briefQuery(m Meeting, s Series, viewerID int64, now time.Time) BriefQuery {
 	}
 	return BriefQuery{SeriesID: m.SeriesID, ManagerID: m.ManagerID, ReportID: m.ReportID, ViewerID: viewerID,
 		ScheduledAt: m.ScheduledAt, DueThrough: through, Since: s.CreatedAt,
-		Today: today, DeadlineUntil: today.AddDate(0, 0, BriefDeadlineDays), Shown: BriefShown}
+		Today: today, DeadlineUntil: today.AddDate(0, 0, BriefDeadlineDays), Now: now, Shown: BriefShown}
 }
 
 // brief computes the brief of a meeting the actor takes part in; a held,

@@ -33,6 +33,31 @@ type Person struct {
 	Active      bool
 	HasPassword bool
 	CreatedAt   time.Time
+	// LeftAt and LeftReason say when a deactivated person left and, if the
+	// admin said, why (one of LeavingReasons).
+	LeftAt     *time.Time
+	LeftReason string
+}
+
+// LeavingReasons are the reasons an admin may give when deactivating
+// someone, in the order the form offers them; "" says none was given.
+var LeavingReasons = []string{"resigned", "let-go", "end-of-contract", "retired", "other"}
+
+// LeavingReasonLabel names a leaving reason for people.
+func LeavingReasonLabel(r string) string {
+	switch r {
+	case "resigned":
+		return "Resigned"
+	case "let-go":
+		return "Let go"
+	case "end-of-contract":
+		return "End of contract"
+	case "retired":
+		return "Retired"
+	case "other":
+		return "Other"
+	}
+	return "Not given"
 }
 
 // PersonInput is what an admin types into the person form.
@@ -236,7 +261,8 @@ type Store interface {
 	// SetPersonActive deactivates or reactivates a person. Deactivation ends
 	// their sessions, revokes pending invitations and moves their reports to
 	// their own manager.
-	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (Person, error)
+	// reason is the leaving reason of a deactivation ("" for none).
+	SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool, reason string) (Person, error)
 	// ErasePerson deactivates and erases a person (docs/privacy.md,
 	// "Erasing a person") in one transaction and returns their pseudonym.
 	ErasePerson(ctx context.Context, orgID, actorID, id int64) (pseudonym string, err error)

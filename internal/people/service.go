@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -275,8 +276,9 @@ func (s *Service) UpdatePerson(ctx context.Context, a core.Actor, id int64, in P
 	return s.Store.UpdatePerson(ctx, a.OrgID, a.UserID, id, in)
 }
 
-// SetActive deactivates or reactivates a person.
-func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active bool) (Person, error) {
+// SetActive deactivates or reactivates a person; reason is the optional
+// leaving reason of a deactivation (one of LeavingReasons, or "").
+func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active bool, reason string) (Person, error) {
 	if err := requireAdmin(a); err != nil {
 		return Person{}, err
 	}
@@ -292,7 +294,13 @@ func (s *Service) SetActive(ctx context.Context, a core.Actor, id int64, active 
 			return Person{}, core.Errorf(core.EINVALID, "%s was erased and can't come back.", p.Name)
 		}
 	}
-	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active)
+	if active || (reason != "" && !slices.Contains(LeavingReasons, reason)) {
+		if !active {
+			return Person{}, core.Errorf(core.EINVALID, "Choose a leaving reason from the list, or none.")
+		}
+		reason = ""
+	}
+	return s.Store.SetPersonActive(ctx, a.OrgID, a.UserID, id, active, reason)
 }
 
 // ErasedDomain is the email domain of erased people's pseudonymous addresses.

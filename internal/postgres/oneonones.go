@@ -875,13 +875,13 @@ func (s *MeetingStore) DeleteTemplate(ctx context.Context, orgID, ownerID, id in
 func (s *MeetingStore) MeetingBrief(ctx context.Context, orgID int64, q oneonone.BriefQuery) (oneonone.Brief, error) {
 	rows, err := s.q.MeetingBrief(ctx, s.pool, dbq.MeetingBriefParams{OrgID: orgID, SeriesID: q.SeriesID,
 		ScheduledAt: q.ScheduledAt, DueThrough: q.DueThrough, Shown: int32(q.Shown), ReportID: q.ReportID,
-		Since: q.Since, ViewerID: q.ViewerID, ManagerID: q.ManagerID, Today: q.Today, DeadlineUntil: q.DeadlineUntil})
+		Since: q.Since, ViewerID: q.ViewerID, ManagerID: q.ManagerID, Today: q.Today, DeadlineUntil: q.DeadlineUntil, Now: q.Now})
 	if err != nil {
 		return oneonone.Brief{}, mapErr(err, "Brief")
 	}
 	b := oneonone.Brief{KudosSince: q.Since}
 	for _, r := range rows {
-		it := oneonone.BriefItem{ID: r.ID, LinkID: r.LinkID, Body: r.Body, Who: r.Who, At: r.At}
+		it := oneonone.BriefItem{ID: r.ID, LinkID: r.LinkID, Body: r.Body, Who: r.Who, At: r.At, Delta: r.Delta}
 		switch r.Kind {
 		case "action":
 			b.Due, b.DueTotal = append(b.Due, it), int(r.Total)
@@ -889,6 +889,12 @@ func (s *MeetingStore) MeetingBrief(ctx context.Context, orgID int64, q oneonone
 			b.Deadlines, b.DeadlinesTotal = append(b.Deadlines, it), int(r.Total)
 		case "kudo":
 			b.Kudos, b.KudosTotal = append(b.Kudos, it), int(r.Total)
+		case "gap_cycle":
+			b.GapCycle = &it
+		case "gap":
+			b.Gaps, b.GapsTotal = append(b.Gaps, it), int(r.Total)
+		case "health":
+			b.Movers, b.MoversTotal = append(b.Movers, it), int(r.Total)
 		case "last_held":
 			b.LastHeld = &oneonone.MeetingRef{ID: r.ID, At: r.At}
 			b.KudosSince = r.At

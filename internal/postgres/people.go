@@ -43,6 +43,7 @@ func personFromUser(u dbq.User, managerName *string) people.Person {
 		ID: u.ID, OrgID: u.OrgID, Email: u.Email, Name: u.Name, Title: u.Title,
 		Role: core.Role(u.Role), ManagerID: u.ManagerID, TimeZone: u.TimeZone,
 		Active: u.Active, HasPassword: u.PasswordHash != "", CreatedAt: u.CreatedAt,
+		LeftAt: u.DeactivatedAt, LeftReason: u.LeftReason,
 	}
 	if managerName != nil {
 		p.ManagerName = *managerName
@@ -279,13 +280,17 @@ func (s *PeopleStore) UpdatePerson(ctx context.Context, orgID, actorID, id int64
 // SetPersonActive deactivates (ending sessions, revoking invitations, reset
 // links and the calendar feed, moving reports up a level) or reactivates a
 // person.
-func (s *PeopleStore) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool) (people.Person, error) {
+func (s *PeopleStore) SetPersonActive(ctx context.Context, orgID, actorID, id int64, active bool, reason string) (people.Person, error) {
 	var p people.Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.q.OrgLockTree(ctx, tx, orgID); err != nil {
 			return err
 		}
-		u, changed, err := s.setActiveTx(ctx, tx, orgID, actorID, id, active, map[string]string{})
+		detail := map[string]string{}
+		if reason != "" {
+			detail["reason"] = reason
+		}
+		u, changed, err := s.setActiveTx(ctx, tx, orgID, actorID, id, active, reason, detail)
 		if err != nil {
 			return err
 		}
@@ -316,7 +321,7 @@ func (s *PeopleStore) ErasePerson(ctx context.Context, orgID, actorID, id int64)
 		if err := s.q.TxStatementTimeout(ctx, tx, "120s"); err != nil {
 			return err
 		}
-		if _, _, err := s.setActiveTx(ctx, tx, orgID, actorID, id, false, map[string]string{"reason": "erasure"}); err != nil {
+		if _, _, err := s.setActiveTx(ctx, tx, orgID, actorID, id, false, "", map[string]string{"reason": "erasure"}); err != nil {
 			return err
 		}
 		var err error
@@ -339,7 +344,7 @@ func (s *PeopleStore) ErasePerson(ctx context.Context, orgID, actorID, id int64)
 // their sessions are deleted here, and every request re-reads whether they
 // are active. changed is false when the person already was so (u is then
 // empty); another organisation's person is ENOTFOUND.
-func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, detail map[string]string) (u dbq.User, changed bool, err error) {
+func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id int64, active bool, reason string, detail map[string]string) (u dbq.User, changed bool, err error) {
 	if !active {
 		// Deactivations in one organisation take turns, so two at once
 		// cannot each see the other admin still active.
@@ -347,7 +352,7 @@ func (s *base) setActiveTx(ctx context.Context, tx pgx.Tx, orgID, actorID, id in
 			return dbq.User{}, false, err
 		}
 	}
-	u, err = s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active})
+	u, err = s.q.UserSetActive(ctx, tx, dbq.UserSetActiveParams{OrgID: orgID, ID: id, Active: active, LeftReason: reason})
 	if err == pgx.ErrNoRows {
 		_, err := s.q.UserGet(ctx, tx, dbq.UserGetParams{OrgID: orgID, ID: id})
 		return dbq.User{}, false, err

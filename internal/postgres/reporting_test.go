@@ -210,7 +210,7 @@ func (e treeEnv) churn(ctx context.Context, rng *rand.Rand, steps int) ([]string
 				continue
 			}
 			what = fmt.Sprintf("set %d (%d reports) active=%v", x.id, x.reports, !x.active)
-			_, err = e.st.SetPersonActive(ctx, org, admin, x.id, !x.active)
+			_, err = e.st.SetPersonActive(ctx, org, admin, x.id, !x.active, "")
 			if x.active && x.reports > 0 {
 				upMoves++
 			}

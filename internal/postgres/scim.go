@@ -254,7 +254,7 @@ func (s *SCIMStore) ProvisionUser(ctx context.Context, p people.Provisioner, id 
 			}
 		}
 		if before.Active != in.Active {
-			if _, _, err := s.setActiveTx(ctx, tx, p.OrgID, 0, id, in.Active, viaScim(p)); err != nil {
+			if _, _, err := s.setActiveTx(ctx, tx, p.OrgID, 0, id, in.Active, "", viaScim(p)); err != nil {
 				return err
 			}
 		}
@@ -286,7 +286,7 @@ func (s *SCIMStore) DeprovisionUser(ctx context.Context, p people.Provisioner, i
 		if _, err := s.provisionedUser(ctx, tx, p.OrgID, id); err != nil {
 			return err
 		}
-		if _, _, err := s.setActiveTx(ctx, tx, p.OrgID, 0, id, false, viaScim(p)); err != nil {
+		if _, _, err := s.setActiveTx(ctx, tx, p.OrgID, 0, id, false, "", viaScim(p)); err != nil {
 			return err
 		}
 		if err := s.q.ScimUserMarkDeleted(ctx, tx, dbq.ScimUserMarkDeletedParams{OrgID: p.OrgID, UserID: id}); err != nil {

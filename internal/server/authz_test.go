@@ -739,6 +739,8 @@ var matrix = map[string]expectation{
 		want: adminPostID(303)},
 	"GET /checkins":          {want: statuses(303, 403, 200, 200, 200, 200, 200)},
 	"GET /checkins/managers": {want: statuses(303, 403, 403, 403, 200, 200, 200).also(200, 403, 403)},
+	// Outcomes: leaders (their tree) and admins (the organisation).
+	"GET /outcomes": {want: statuses(303, 403, 403, 403, 200, 200, 200).also(200, 403, 403)},
 	"GET /checkins/managers/{id}": {path: func(w *world, who string) string {
 		if who == managerOther {
 			return fmt.Sprintf("/checkins/managers/%d", w.admin.ID)

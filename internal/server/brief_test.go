@@ -26,6 +26,7 @@ type briefWorld struct {
 	peer       testfx.Person
 	team       int64
 	kudo       map[string]int64
+	cycleA     int64
 }
 
 func day(offset int) string { return time.Now().UTC().AddDate(0, 0, offset).Format("2006-01-02") }
@@ -92,7 +93,7 @@ func newBriefWorld(t *testing.T, opts testapp.Options) *briefWorld {
 	ta.F.RetroAction(t, p.org, retroID, w.peer.ID, "The peer's retro action", day(1))
 
 	// Review cycles. Open, the report's, both steps within 14 days.
-	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle A", SelfDue: day(5), ManagerDue: day(12)}, p.rep.ID)
+	w.cycleA = ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle A", SelfDue: day(5), ManagerDue: day(12)}, p.rep.ID)
 	// The manager's own review, which the report may not see.
 	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle B", SelfDue: day(3), ManagerDue: day(30)}, p.mgr.ID)
 	// Closed, too far, or already submitted: none counts.
@@ -101,6 +102,29 @@ func newBriefWorld(t *testing.T, opts testapp.Options) *briefWorld {
 	ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle D", SelfDue: day(20), ManagerDue: day(25)}, p.rep.ID)
 	sub := ta.F.Cycle(t, p.org, testfx.CycleOpts{Name: "Cycle E", SelfDue: day(4), ManagerDue: day(40)}, p.rep.ID)
 	exec(`UPDATE review_participants SET self_submitted_at = now() WHERE cycle_id = $1`, sub)
+
+	// Evidence in Cycle A's period (Jan–Jun 2026) for 5 of the framework's
+	// 10 competencies as the report sees it: a kudo received (Rapport,
+	// Trust), one given (Partnerships), an observation (Listening) and a
+	// team kudo (Ethical networking) the manager may not see. An
+	// observation after the period (Contact maintenance) is none.
+	comp := ta.F.Competency
+	ta.F.TagKudo(t, ta.F.Kudo(t, p.org, w.peer.ID, []int64{p.rep.ID}, "org", nil), "2026-03-01T09:00:00Z", comp(t, "rapport"), comp(t, "trust"))
+	ta.F.TagKudo(t, ta.F.Kudo(t, p.org, p.rep.ID, []int64{w.peer.ID}, "org", nil), "2026-02-01T09:00:00Z", comp(t, "partnerships"))
+	ta.F.TagKudo(t, ta.F.Kudo(t, p.org, w.peer.ID, []int64{p.rep.ID}, "team", &w.team), "2026-03-05T09:00:00Z", comp(t, "ethical-networking"))
+	ta.F.Observation(t, p.org, w.held, p.mgr.ID, p.rep.ID, comp(t, "listening"), "Listened well", "2026-04-01T09:00:00Z")
+	ta.F.Observation(t, p.org, w.held, p.mgr.ID, p.rep.ID, comp(t, "contact-maintenance"), "Too late", "2026-07-15T09:00:00Z")
+
+	// Atlas's health checks, three answers each: all 3s 40 days ago; 13
+	// days ago Trust and safety 1, 2, 3 (−1.0), Listening 4, 4, 4 (+1.0),
+	// Feedback and follow-through 3, 3, 4 (+0.3), the rest 3. A later
+	// check with two answers (under the threshold) and an open one count
+	// for nothing.
+	ta.F.HealthCheck(t, p.org, w.team, testfx.HealthOpts{Closed: true, DaysAgo: 40, Answers: []int{3, 3, 3}})
+	ta.F.HealthCheck(t, p.org, w.team, testfx.HealthOpts{Closed: true, DaysAgo: 20,
+		Ratings: [][]int{{1, 4, 3}, {2, 4, 3}, {3, 4, 4}}})
+	ta.F.HealthCheck(t, p.org, w.team, testfx.HealthOpts{Closed: true, DaysAgo: 10, Answers: []int{1, 1}})
+	ta.F.HealthCheck(t, p.org, w.team, testfx.HealthOpts{Answers: []int{5, 5, 5}})
 
 	p.m, p.r = ta.Client(t), ta.Client(t)
 	p.m.SignIn(p.mgr.Email, testfx.Password)
@@ -124,16 +148,19 @@ func briefLine(t *testing.T, body, key string) (string, []string, *goquery.Selec
 func TestBriefCountsEachLineFromItsSource(t *testing.T) {
 	w := newBriefWorld(t, testapp.Options{})
 	for _, side := range []struct {
-		name    string
-		c       *testapp.Client
-		kudos   string
-		items   []string
-		reviews []string
+		name           string
+		c              *testapp.Client
+		kudos          string
+		items          []string
+		reviews        []string
+		gaps, gapItems string
 	}{
 		{"manager", w.m, "2 kudos for Ana Report since the last 1:1 on", []string{"Recipients-only praise", "Org-wide praise"},
-			[]string{"Cycle B · self review · Marco Manager", "Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"}},
+			[]string{"Cycle B · self review · Marco Manager", "Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"},
+			"6 competencies with no evidence for Ana Report in Cycle A", "Contact maintenance | Ethical networking | Internal dynamics"},
 		{"report", w.r, "3 kudos for Ana Report since the last 1:1 on", []string{"Team-only praise", "Recipients-only praise", "Org-wide praise"},
-			[]string{"Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"}},
+			[]string{"Cycle A · self review · Ana Report", "Cycle A · manager review · Ana Report"},
+			"5 competencies with no evidence for Ana Report in Cycle A", "Contact maintenance | Internal dynamics | Strategic networking"},
 	} {
 		r := side.c.Get(w.path(""))
 		if r.Status != 200 {
@@ -170,7 +197,25 @@ func TestBriefCountsEachLineFromItsSource(t *testing.T) {
 				}
 			}
 		}
-		text, _, li := briefLine(t, r.Body, "last")
+		text, items, li := briefLine(t, r.Body, "gaps")
+		if !strings.HasPrefix(text, side.gaps) || strings.Join(items, " | ") != side.gapItems {
+			t.Errorf("%s: gaps line %q %q", side.name, text, items)
+		}
+		if href, _ := li.Find(".brief-text a").Attr("href"); href != fmt.Sprintf("/reviews/%d/people/%d", w.cycleA, w.rep.ID) {
+			t.Errorf("%s: gaps line links to %q", side.name, href)
+		}
+		text, items, li = briefLine(t, r.Body, "health")
+		if !strings.HasPrefix(text, "3 dimensions moved in the latest health check of Ana Report's teams") || len(items) != 3 ||
+			!strings.HasPrefix(items[0], "Atlas · Listening ↑ 1.0 · check ended") ||
+			!strings.HasPrefix(items[1], "Atlas · Trust and safety ↓ 1.0 · check ended") ||
+			!strings.HasPrefix(items[2], "Atlas · Feedback and follow-through ↑ 0.3 · check ended") {
+			t.Errorf("%s: health line %q %q", side.name, text, items)
+		}
+		if point, _ := li.Find(`input[name=body]`).Attr("value"); !strings.HasPrefix(point, "Team health: Listening ↑ 1.0 in Atlas's latest check") ||
+			!strings.HasSuffix(point, "(from the brief: team health checks you may read)") {
+			t.Errorf("%s: health point %q", side.name, point)
+		}
+		text, _, li = briefLine(t, r.Body, "last")
 		if !strings.HasPrefix(text, "10 days since the last 1:1 held") {
 			t.Errorf("%s: last 1:1 line %q", side.name, text)
 		}

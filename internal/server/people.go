@@ -367,7 +367,10 @@ func (s *Server) personSetActive(w http.ResponseWriter, r *http.Request, active 
 		s.notFound(w, r)
 		return
 	}
-	p, err := s.people.SetActive(r.Context(), actor(r), id, active)
+	if !s.parseForm(w, r) {
+		return
+	}
+	p, err := s.people.SetActive(r.Context(), actor(r), id, active, r.PostFormValue("reason"))
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			s.flash(r, "error", core.ErrorMessage(err))

@@ -251,6 +251,9 @@ func (s *Server) routes() []route {
 		{"GET", "/checkins", Managers, s.checkinsMine},
 		{"GET", "/checkins/managers", Leaders, s.checkinsRollup},
 		{"GET", "/checkins/managers/{id}", Managers, s.checkinsManager},
+		// Outcomes: a leader's reporting tree, an admin's organisation
+		// (outcomes.Service); groups under the health threshold are hidden.
+		{"GET", "/outcomes", Leaders, s.outcomesPage},
 
 		// Exports: the rows and packets are the reviews the viewer may see
 		// (export.Service); every export is written to the audit log.

@@ -24,6 +24,7 @@ import (
 	"rapport/internal/mail"
 	"rapport/internal/notify"
 	"rapport/internal/oneonone"
+	"rapport/internal/outcomes"
 	"rapport/internal/people"
 	"rapport/internal/pulse"
 	"rapport/internal/retro"
@@ -106,6 +107,7 @@ type Server struct {
 	retros    *retro.Service
 	health    *health.Service
 	pulses    *pulse.Service
+	outcomes  *outcomes.Service
 	webhooks  notify.Admin
 	live      *live.Hub
 	audit     *audit.Service
@@ -149,7 +151,9 @@ type Services struct {
 	// Health runs team health checks.
 	Health *health.Service
 	// Pulses runs pulse surveys.
-	Pulses   *pulse.Service
+	Pulses *pulse.Service
+	// Outcomes relates relationship signals to who stayed and who left.
+	Outcomes *outcomes.Service
 	Webhooks notify.Admin
 	// Live streams changes to the browsers watching them (server-sent events).
 	Live    *live.Hub
@@ -214,7 +218,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, inbox: svc.Inbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, outcomes: svc.Outcomes, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, inbox: svc.Inbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}

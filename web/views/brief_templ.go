@@ -44,6 +44,14 @@ func briefPoint(text, source string) string {
 	return string(r) + tail
 }
 
+// moverText is a health mover's change: "↑ 0.5", "↓ 0.8".
+func moverText(d float64) string {
+	if d < 0 {
+		return fmt.Sprintf("↓ %.1f", -d)
+	}
+	return fmt.Sprintf("↑ %.1f", d)
+}
+
 func quote(s string, n int) string {
 	r := []rune(strings.Join(strings.Fields(s), " "))
 	if len(r) > n {
@@ -138,6 +146,44 @@ func briefLines(p MeetingProps) []briefLine {
 	}
 	out = append(out, rev)
 
+	gaps := briefLine{Key: "gaps", Source: "the review's evidence you may see", Href: templ.SafeURL("/reviews"), Link: "Reviews"}
+	if c := b.GapCycle; c == nil {
+		gaps.Text = fmt.Sprintf("%s is in no open review cycle you may see.", report)
+	} else {
+		gaps.Href, gaps.Link = templ.SafeURL(fmt.Sprintf("/reviews/%d/people/%d", c.ID, m.ReportID)), c.Body
+		if b.GapsTotal == 0 {
+			gaps.Text = fmt.Sprintf("Every competency of %s has evidence for %s.", c.Body, report)
+		} else {
+			gaps.Text = fmt.Sprintf("%s with no evidence for %s in %s", plural(b.GapsTotal, "competency", "competencies"), report, c.Body)
+			names := make([]string, 0, len(b.Gaps))
+			for _, it := range b.Gaps {
+				gaps.Items = append(gaps.Items, briefEntry{Text: it.Body, Href: gaps.Href})
+				names = append(names, it.Body)
+			}
+			more := ""
+			if b.GapsTotal > len(names) {
+				more = fmt.Sprintf(" and %d more", b.GapsTotal-len(names))
+			}
+			gaps.Point = briefPoint(fmt.Sprintf("No evidence yet in %s: %s%s", c.Body, strings.Join(names, ", "), more), gaps.Source)
+		}
+	}
+	out = append(out, gaps)
+
+	hl := briefLine{Key: "health", Source: "team health checks you may read", Href: templ.SafeURL("/health"), Link: "Team health"}
+	if b.MoversTotal == 0 {
+		hl.Text = fmt.Sprintf("No health dimension of %s's teams moved between their last two checks with results.", report)
+	} else {
+		hl.Text = fmt.Sprintf("%s moved in the latest health check of %s's teams", plural(b.MoversTotal, "dimension", "dimensions"), report)
+		for _, it := range b.Movers {
+			hl.Items = append(hl.Items, briefEntry{Text: fmt.Sprintf("%s · %s %s · check ended %s", it.Who, it.Body, moverText(it.Delta), inZone(it.At, m.TimeZone).Format("2 Jan")),
+				Href: templ.SafeURL(fmt.Sprintf("/teams/%d/health", it.LinkID)), Warn: false})
+		}
+		first := b.Movers[0]
+		hl.Href = templ.SafeURL(fmt.Sprintf("/teams/%d/health", first.LinkID))
+		hl.Point = briefPoint(fmt.Sprintf("Team health: %s %s in %s's latest check (%s)", first.Body, moverText(first.Delta), first.Who, inZone(first.At, m.TimeZone).Format("2 Jan")), hl.Source)
+	}
+	out = append(out, hl)
+
 	last := briefLine{Key: "last", Source: "the history of this series", Href: seriesURL(m.SeriesID), Link: "History"}
 	if d, ok := b.DaysSince(p.Now); ok {
 		when := inZone(b.LastHeld.At, m.TimeZone).Format("Mon 2 Jan")
@@ -176,7 +222,7 @@ func briefSection(p MeetingProps) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		m := p.View.Meeting
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"brief\" class=\"card brief\" aria-labelledby=\"brief-h\"><h2 id=\"brief-h\">Before you meet</h2><p class=\"muted small\">Counted from this series, kudos, reviews and retros; only what you may see. <a href=\"/definitions#before-you-meet\">How it's counted</a></p><ul class=\"brief-lines\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"brief\" class=\"card brief\" aria-labelledby=\"brief-h\"><h2 id=\"brief-h\">Before you meet</h2><p class=\"muted small\">Counted from this series, kudos, reviews, retros and team health checks; only what you may see. <a href=\"/definitions#before-you-meet\">How it's counted</a></p><ul class=\"brief-lines\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -188,7 +234,7 @@ func briefSection(p MeetingProps) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(l.Key)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 156, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 202, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {
@@ -201,7 +247,7 @@ func briefSection(p MeetingProps) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(l.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 158, Col: 14}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 204, Col: 14}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -214,7 +260,7 @@ func briefSection(p MeetingProps) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(l.Source)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 159, Col: 50}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 205, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -227,7 +273,7 @@ func briefSection(p MeetingProps) templ.Component {
 			var templ_7745c5c3_Var5 templ.SafeURL
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinURLErrs(l.Href)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 159, Col: 72}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 205, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -240,7 +286,7 @@ func briefSection(p MeetingProps) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(l.Link)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 159, Col: 83}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 205, Col: 83}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -263,7 +309,7 @@ func briefSection(p MeetingProps) templ.Component {
 					var templ_7745c5c3_Var7 templ.SafeURL
 					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinURLErrs(it.Href)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 165, Col: 26}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 211, Col: 26}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 					if templ_7745c5c3_Err != nil {
@@ -276,7 +322,7 @@ func briefSection(p MeetingProps) templ.Component {
 					var templ_7745c5c3_Var8 string
 					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(it.Text)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 165, Col: 49}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 211, Col: 49}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 					if templ_7745c5c3_Err != nil {
@@ -315,7 +361,7 @@ func briefSection(p MeetingProps) templ.Component {
 				var templ_7745c5c3_Var9 templ.SafeURL
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinURLErrs(meetingPost(m.ID, "/agenda"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 178, Col: 44}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 224, Col: 44}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -328,7 +374,7 @@ func briefSection(p MeetingProps) templ.Component {
 				var templ_7745c5c3_Var10 string
 				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(string(meetingPost(m.ID, "/agenda")))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 179, Col: 53}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 225, Col: 53}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -341,7 +387,7 @@ func briefSection(p MeetingProps) templ.Component {
 				var templ_7745c5c3_Var11 string
 				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(l.Point)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 185, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 231, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 				if templ_7745c5c3_Err != nil {
@@ -354,7 +400,7 @@ func briefSection(p MeetingProps) templ.Component {
 				var templ_7745c5c3_Var12 string
 				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs("Add to agenda: " + l.Text)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 187, Col: 90}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/brief.templ`, Line: 233, Col: 90}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {

@@ -1246,6 +1246,7 @@ type User struct {
 	IdemKey       string
 	SearchName    *string
 	SearchText    *string
+	LeftReason    string
 }
 
 type WebhookDelivery struct {

@@ -444,7 +444,7 @@ func (q *Queries) ScimUserCount(ctx context.Context, db DBTX, arg ScimUserCountP
 }
 
 const scimUserGet = `-- name: ScimUserGet :one
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, su.external_id, su.given_name, su.family_name, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, u.left_reason, su.external_id, su.given_name, su.family_name, m.name AS manager_name
 FROM users u
 LEFT JOIN scim_users su ON su.org_id = u.org_id AND su.user_id = u.id
 LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
@@ -484,6 +484,7 @@ func (q *Queries) ScimUserGet(ctx context.Context, db DBTX, arg ScimUserGetParam
 		&i.User.IdemKey,
 		&i.User.SearchName,
 		&i.User.SearchText,
+		&i.User.LeftReason,
 		&i.ExternalID,
 		&i.GivenName,
 		&i.FamilyName,
@@ -508,7 +509,7 @@ func (q *Queries) ScimUserMarkDeleted(ctx context.Context, db DBTX, arg ScimUser
 }
 
 const scimUserPage = `-- name: ScimUserPage :many
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, su.external_id, su.given_name, su.family_name, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, u.left_reason, su.external_id, su.given_name, su.family_name, m.name AS manager_name
 FROM users u
 LEFT JOIN scim_users su ON su.org_id = u.org_id AND su.user_id = u.id
 LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
@@ -569,6 +570,7 @@ func (q *Queries) ScimUserPage(ctx context.Context, db DBTX, arg ScimUserPagePar
 			&i.User.IdemKey,
 			&i.User.SearchName,
 			&i.User.SearchText,
+			&i.User.LeftReason,
 			&i.ExternalID,
 			&i.GivenName,
 			&i.FamilyName,

@@ -43,7 +43,7 @@ func (q *Queries) TxStatementTimeout(ctx context.Context, db DBTX, timeout strin
 }
 
 const userByIdem = `-- name: UserByIdem :one
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text, left_reason FROM users WHERE org_id = $1 AND idem_key = $2 AND idem_key <> ''
 `
 
 type UserByIdemParams struct {
@@ -71,6 +71,7 @@ func (q *Queries) UserByIdem(ctx context.Context, db DBTX, arg UserByIdemParams)
 		&i.IdemKey,
 		&i.SearchName,
 		&i.SearchText,
+		&i.LeftReason,
 	)
 	return i, err
 }
@@ -95,7 +96,7 @@ func (q *Queries) UserClearReportsManager(ctx context.Context, db DBTX, arg User
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (org_id, email, name, title, role, manager_id, time_zone, password_hash, idem_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text, left_reason
 `
 
 type UserCreateParams struct {
@@ -140,6 +141,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.IdemKey,
 		&i.SearchName,
 		&i.SearchText,
+		&i.LeftReason,
 	)
 	return i, err
 }
@@ -193,7 +195,7 @@ func (q *Queries) UserErase(ctx context.Context, db DBTX, arg UserEraseParams) (
 }
 
 const userGet = `-- name: UserGet :one
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, m.name AS manager_name
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, u.left_reason, m.name AS manager_name
 FROM users u LEFT JOIN users m ON m.org_id = u.org_id AND m.id = u.manager_id
 WHERE u.org_id = $1 AND u.id = $2
 `
@@ -228,6 +230,7 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, arg UserGetParams) (User
 		&i.User.IdemKey,
 		&i.User.SearchName,
 		&i.User.SearchText,
+		&i.User.LeftReason,
 		&i.ManagerName,
 	)
 	return i, err
@@ -252,7 +255,7 @@ func (q *Queries) UserIsInSubtree(ctx context.Context, db DBTX, arg UserIsInSubt
 }
 
 const userListByEmail = `-- name: UserListByEmail :many
-SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, o.name AS org_name,
+SELECT u.id, u.org_id, u.email, u.name, u.title, u.role, u.manager_id, u.time_zone, u.password_hash, u.active, u.created_at, u.updated_at, u.deactivated_at, u.idem_key, u.search_name, u.search_text, u.left_reason, o.name AS org_name,
        password_sign_in_allowed(u.org_id, u.id)::boolean AS password_allowed
 FROM users u JOIN orgs o ON o.id = u.org_id
 WHERE u.email = $1
@@ -293,6 +296,7 @@ func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([
 			&i.User.IdemKey,
 			&i.User.SearchName,
 			&i.User.SearchText,
+			&i.User.LeftReason,
 			&i.OrgName,
 			&i.PasswordAllowed,
 		); err != nil {
@@ -307,7 +311,7 @@ func (q *Queries) UserListByEmail(ctx context.Context, db DBTX, email string) ([
 }
 
 const userListDirectReports = `-- name: UserListDirectReports :many
-SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text FROM users WHERE org_id = $1 AND manager_id = $2 AND active
+SELECT id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text, left_reason FROM users WHERE org_id = $1 AND manager_id = $2 AND active
 ORDER BY lower(name)
 `
 
@@ -342,6 +346,7 @@ func (q *Queries) UserListDirectReports(ctx context.Context, db DBTX, arg UserLi
 			&i.IdemKey,
 			&i.SearchName,
 			&i.SearchText,
+			&i.LeftReason,
 		); err != nil {
 			return nil, err
 		}
@@ -577,19 +582,26 @@ const userSetActive = `-- name: UserSetActive :one
 UPDATE users
 SET active = $1,
     deactivated_at = CASE WHEN $1::boolean THEN NULL ELSE now() END,
+    left_reason = CASE WHEN $1::boolean THEN '' ELSE $2::text END,
     updated_at = now()
-WHERE org_id = $2 AND id = $3 AND active <> $1
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
+WHERE org_id = $3 AND id = $4 AND active <> $1
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text, left_reason
 `
 
 type UserSetActiveParams struct {
-	Active bool
-	OrgID  int64
-	ID     int64
+	Active     bool
+	LeftReason string
+	OrgID      int64
+	ID         int64
 }
 
 func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg UserSetActiveParams) (User, error) {
-	row := db.QueryRow(ctx, userSetActive, arg.Active, arg.OrgID, arg.ID)
+	row := db.QueryRow(ctx, userSetActive,
+		arg.Active,
+		arg.LeftReason,
+		arg.OrgID,
+		arg.ID,
+	)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -608,6 +620,7 @@ func (q *Queries) UserSetActive(ctx context.Context, db DBTX, arg UserSetActiveP
 		&i.IdemKey,
 		&i.SearchName,
 		&i.SearchText,
+		&i.LeftReason,
 	)
 	return i, err
 }
@@ -633,7 +646,7 @@ UPDATE users
 SET email = $1, name = $2, title = $3, role = $4,
     manager_id = $5, time_zone = $6, updated_at = now()
 WHERE org_id = $7 AND id = $8
-RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text
+RETURNING id, org_id, email, name, title, role, manager_id, time_zone, password_hash, active, created_at, updated_at, deactivated_at, idem_key, search_name, search_text, left_reason
 `
 
 type UserUpdateParams struct {
@@ -676,6 +689,7 @@ func (q *Queries) UserUpdate(ctx context.Context, db DBTX, arg UserUpdateParams)
 		&i.IdemKey,
 		&i.SearchName,
 		&i.SearchText,
+		&i.LeftReason,
 	)
 	return i, err
 }
