@@ -78,10 +78,13 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // isSheetExport reports whether r asks for a cycle sheet (the routes of
-// exportCSV and exportXLSX), which the per-person request limit leaves to
+// exportCSV and exportXLSX) or the organisation's archive, which the per-person request limit leaves to
 // the export limit.
 func isSheetExport(r *http.Request) bool {
 	p := r.URL.Path
+	if p == orgExportPath {
+		return true
+	}
 	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx") || strings.HasSuffix(p, "/packets.zip"))
 }
 
