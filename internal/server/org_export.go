@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -34,18 +33,13 @@ func (s *Server) orgExportArchive(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(unboundedContext(r), s.cfg.ExportTimeout)
+	ctx, cancel := s.exportContext(r)
 	defer cancel()
-	stop := context.AfterFunc(s.exportsCtx, cancel)
-	defer stop()
-	select {
-	case s.exportSlots <- struct{}{}:
-		defer func() { <-s.exportSlots }()
-	default:
-		s.log.Warn("export refused: exports at capacity", "path", r.URL.Path, "running", cap(s.exportSlots))
-		s.renderUnavailable(w, r, "An export is already running — try again in a minute.", exportBusyRetryAfter)
+	release, ok := s.takeExportSlot(w, r)
+	if !ok {
 		return
 	}
+	defer release()
 	h := w.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Disposition", export.ContentDisposition(export.OrgArchiveName(s.clock.Now()), ".zip"))
