@@ -67,23 +67,30 @@ SELECT o.id AS a, json_build_object('id', o.id, 'meeting_id', o.meeting_id, 'aut
 FROM observations o WHERE o.org_id = @org_id AND o.id > @after_a ORDER BY o.id LIMIT @max_rows;
 
 -- name: OrgExportKudos :many
+-- Kudos for everyone or a team. A kudo only its recipients (and their
+-- managers) may read stays out, with its reactions and comments: it is
+-- theirs, not the organisation's to hand on.
 SELECT k.id AS a, json_build_object('id', k.id, 'author_id', k.author_id, 'did', k.did, 'impact', k.impact,
     'visibility', k.visibility, 'team_id', k.team_id, 'created_at', utc_text(k.created_at), 'edited_at', utc_text(k.edited_at),
     'recipient_ids', coalesce((SELECT json_agg(r.user_id ORDER BY r.user_id) FROM kudo_recipients r WHERE r.kudo_id = k.id), '[]'::json),
     'competency_ids', coalesce((SELECT json_agg(c.competency_id ORDER BY c.competency_id) FROM kudo_competencies c WHERE c.kudo_id = k.id), '[]'::json)
     )::text AS line
-FROM kudos k WHERE k.org_id = @org_id AND k.id > @after_a ORDER BY k.id LIMIT @max_rows;
+FROM kudos k WHERE k.org_id = @org_id AND k.id > @after_a AND k.visibility <> 'recipients' ORDER BY k.id LIMIT @max_rows;
 
 -- name: OrgExportKudoReactions :many
 SELECT r.kudo_id AS a, r.user_id AS b, r.emoji AS s, json_build_object('kudo_id', r.kudo_id, 'person_id', r.user_id,
     'emoji', r.emoji, 'created_at', utc_text(r.created_at))::text AS line
-FROM kudo_reactions r WHERE r.org_id = @org_id AND (r.kudo_id, r.user_id, r.emoji) > (@after_a::bigint, @after_b::bigint, @after_s::text)
+FROM kudo_reactions r
+JOIN kudos k ON k.id = r.kudo_id AND k.visibility <> 'recipients'
+WHERE r.org_id = @org_id AND (r.kudo_id, r.user_id, r.emoji) > (@after_a::bigint, @after_b::bigint, @after_s::text)
 ORDER BY r.kudo_id, r.user_id, r.emoji LIMIT @max_rows;
 
 -- name: OrgExportKudoComments :many
 SELECT c.id AS a, json_build_object('id', c.id, 'kudo_id', c.kudo_id, 'author_id', c.author_id, 'body', c.body,
     'created_at', utc_text(c.created_at))::text AS line
-FROM kudo_comments c WHERE c.org_id = @org_id AND c.id > @after_a ORDER BY c.id LIMIT @max_rows;
+FROM kudo_comments c
+JOIN kudos k ON k.id = c.kudo_id AND k.visibility <> 'recipients'
+WHERE c.org_id = @org_id AND c.id > @after_a ORDER BY c.id LIMIT @max_rows;
 
 -- name: OrgExportRetros :many
 SELECT r.id AS a, json_build_object('id', r.id, 'team_id', r.team_id, 'title', r.title, 'template', r.template,

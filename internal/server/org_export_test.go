@@ -72,8 +72,8 @@ func readOrgArchive(t *testing.T, body []byte) orgArchive {
 // An admin's download holds every file of the format, each line an object,
 // the manifest counting them; each file holds exactly its organisation's
 // rows (as many as the database has); nothing of another organisation, no
-// private note, password hash, unsubmitted draft or anonymous card's
-// author; health results only above the threshold; and the download is in
+// private note, password hash, unsubmitted draft, recipients-only kudo or
+// anonymous card's author; health results only above the threshold; and the download is in
 // the audit log.
 func TestOrganisationArchiveHoldsTheOrganisationAndNothingPrivate(t *testing.T) {
 	w := newExportWorld(t)
@@ -97,6 +97,12 @@ func TestOrganisationArchiveHoldsTheOrganisationAndNothingPrivate(t *testing.T) 
 	kudo := f.Kudo(t, w.org, w.ana.ID, []int64{w.ben.ID}, "org", nil)
 	exec(`INSERT INTO kudo_reactions (org_id, kudo_id, user_id, emoji) VALUES ($1, $2, $3, 'clap'), ($1, $2, $4, 'heart')`, w.org, kudo, w.ben.ID, w.cai.ID)
 	exec(`INSERT INTO kudo_comments (org_id, kudo_id, author_id, body) VALUES ($1, $2, $3, 'Thank you!')`, w.org, kudo, w.ben.ID)
+	// A kudo for its recipients only, with a reaction and a comment.
+	secret := f.Kudo(t, w.org, w.ana.ID, []int64{w.cai.ID}, "recipients", nil)
+	quiet := fmt.Sprintf("Quiet thanks %d", n)
+	exec(`UPDATE kudos SET did = $2 WHERE id = $1`, secret, quiet)
+	exec(`INSERT INTO kudo_reactions (org_id, kudo_id, user_id, emoji) VALUES ($1, $2, $3, 'clap')`, w.org, secret, w.cai.ID)
+	exec(`INSERT INTO kudo_comments (org_id, kudo_id, author_id, body) VALUES ($1, $2, $3, $4)`, w.org, secret, w.cai.ID, quiet+" back")
 	retro, cols := f.Retro(t, w.org, w.team, testfx.RetroOpts{Anonymous: true})
 	f.RetroCard(t, w.org, retro, cols[0], w.ana.ID, "Pair more often")
 	f.RetroAction(t, w.org, retro, w.cai.ID, "Book pairing slots", "2026-02-01")
@@ -148,18 +154,21 @@ func TestOrganisationArchiveHoldsTheOrganisationAndNothingPrivate(t *testing.T) 
 
 	// Each file holds as many rows as the database has for the organisation.
 	counts := map[string]string{
-		"people.jsonl":             `SELECT count(*) FROM users WHERE org_id = $1`,
-		"teams.jsonl":              `SELECT count(*) FROM teams WHERE org_id = $1`,
-		"team_members.jsonl":       `SELECT count(*) FROM team_members WHERE org_id = $1`,
-		"reporting_lines.jsonl":    `SELECT count(*) FROM reporting_lines WHERE org_id = $1`,
-		"oneonone_series.jsonl":    `SELECT count(*) FROM oneonone_series WHERE org_id = $1`,
-		"meetings.jsonl":           `SELECT count(*) FROM meetings WHERE org_id = $1`,
-		"agenda_items.jsonl":       `SELECT count(*) FROM agenda_items WHERE org_id = $1`,
-		"action_items.jsonl":       `SELECT count(*) FROM action_items WHERE org_id = $1`,
-		"observations.jsonl":       `SELECT count(*) FROM observations WHERE org_id = $1`,
-		"kudos.jsonl":              `SELECT count(*) FROM kudos WHERE org_id = $1`,
-		"kudo_reactions.jsonl":     `SELECT count(*) FROM kudo_reactions WHERE org_id = $1`,
-		"kudo_comments.jsonl":      `SELECT count(*) FROM kudo_comments WHERE org_id = $1`,
+		"people.jsonl":          `SELECT count(*) FROM users WHERE org_id = $1`,
+		"teams.jsonl":           `SELECT count(*) FROM teams WHERE org_id = $1`,
+		"team_members.jsonl":    `SELECT count(*) FROM team_members WHERE org_id = $1`,
+		"reporting_lines.jsonl": `SELECT count(*) FROM reporting_lines WHERE org_id = $1`,
+		"oneonone_series.jsonl": `SELECT count(*) FROM oneonone_series WHERE org_id = $1`,
+		"meetings.jsonl":        `SELECT count(*) FROM meetings WHERE org_id = $1`,
+		"agenda_items.jsonl":    `SELECT count(*) FROM agenda_items WHERE org_id = $1`,
+		"action_items.jsonl":    `SELECT count(*) FROM action_items WHERE org_id = $1`,
+		"observations.jsonl":    `SELECT count(*) FROM observations WHERE org_id = $1`,
+		// A kudo for its recipients only is theirs, with its reactions and comments.
+		"kudos.jsonl": `SELECT count(*) FROM kudos WHERE org_id = $1 AND visibility <> 'recipients'`,
+		"kudo_reactions.jsonl": `SELECT count(*) FROM kudo_reactions r JOIN kudos k ON k.id = r.kudo_id
+			WHERE r.org_id = $1 AND k.visibility <> 'recipients'`,
+		"kudo_comments.jsonl": `SELECT count(*) FROM kudo_comments c JOIN kudos k ON k.id = c.kudo_id
+			WHERE c.org_id = $1 AND k.visibility <> 'recipients'`,
 		"retros.jsonl":             `SELECT count(*) FROM retros WHERE org_id = $1`,
 		"retro_cards.jsonl":        `SELECT count(*) FROM retro_cards WHERE org_id = $1`,
 		"retro_actions.jsonl":      `SELECT count(*) FROM retro_actions WHERE org_id = $1`,
@@ -216,6 +225,7 @@ func TestOrganisationArchiveHoldsTheOrganisationAndNothingPrivate(t *testing.T) 
 		"a private note": private, "the other organisation's kudo": elsewhere, "the other organisation's admin": w.otherAdmin.Email,
 		"the other organisation's team": fmt.Sprintf("Elsewhere team %d", n), "a draft's manager comment": "Draft: slipped in May.",
 		"a draft's self-assessment": "Kept the cadence.", "a password hash": hashes[0], "argon2 parameters": "$argon2id$",
+		"a kudo for its recipients only": quiet,
 	} {
 		if strings.Contains(a.all, s) {
 			t.Errorf("the archive holds %s (%q)", what, s)

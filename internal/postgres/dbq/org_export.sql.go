@@ -298,7 +298,9 @@ func (q *Queries) OrgExportHealthChecks(ctx context.Context, db DBTX, arg OrgExp
 const orgExportKudoComments = `-- name: OrgExportKudoComments :many
 SELECT c.id AS a, json_build_object('id', c.id, 'kudo_id', c.kudo_id, 'author_id', c.author_id, 'body', c.body,
     'created_at', utc_text(c.created_at))::text AS line
-FROM kudo_comments c WHERE c.org_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3
+FROM kudo_comments c
+JOIN kudos k ON k.id = c.kudo_id AND k.visibility <> 'recipients'
+WHERE c.org_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3
 `
 
 type OrgExportKudoCommentsParams struct {
@@ -335,7 +337,9 @@ func (q *Queries) OrgExportKudoComments(ctx context.Context, db DBTX, arg OrgExp
 const orgExportKudoReactions = `-- name: OrgExportKudoReactions :many
 SELECT r.kudo_id AS a, r.user_id AS b, r.emoji AS s, json_build_object('kudo_id', r.kudo_id, 'person_id', r.user_id,
     'emoji', r.emoji, 'created_at', utc_text(r.created_at))::text AS line
-FROM kudo_reactions r WHERE r.org_id = $1 AND (r.kudo_id, r.user_id, r.emoji) > ($2::bigint, $3::bigint, $4::text)
+FROM kudo_reactions r
+JOIN kudos k ON k.id = r.kudo_id AND k.visibility <> 'recipients'
+WHERE r.org_id = $1 AND (r.kudo_id, r.user_id, r.emoji) > ($2::bigint, $3::bigint, $4::text)
 ORDER BY r.kudo_id, r.user_id, r.emoji LIMIT $5
 `
 
@@ -391,7 +395,7 @@ SELECT k.id AS a, json_build_object('id', k.id, 'author_id', k.author_id, 'did',
     'recipient_ids', coalesce((SELECT json_agg(r.user_id ORDER BY r.user_id) FROM kudo_recipients r WHERE r.kudo_id = k.id), '[]'::json),
     'competency_ids', coalesce((SELECT json_agg(c.competency_id ORDER BY c.competency_id) FROM kudo_competencies c WHERE c.kudo_id = k.id), '[]'::json)
     )::text AS line
-FROM kudos k WHERE k.org_id = $1 AND k.id > $2 ORDER BY k.id LIMIT $3
+FROM kudos k WHERE k.org_id = $1 AND k.id > $2 AND k.visibility <> 'recipients' ORDER BY k.id LIMIT $3
 `
 
 type OrgExportKudosParams struct {
@@ -405,6 +409,9 @@ type OrgExportKudosRow struct {
 	Line string
 }
 
+// Kudos for everyone or a team. A kudo only its recipients (and their
+// managers) may read stays out, with its reactions and comments: it is
+// theirs, not the organisation's to hand on.
 func (q *Queries) OrgExportKudos(ctx context.Context, db DBTX, arg OrgExportKudosParams) ([]OrgExportKudosRow, error) {
 	rows, err := db.Query(ctx, orgExportKudos, arg.OrgID, arg.AfterA, arg.MaxRows)
 	if err != nil {
