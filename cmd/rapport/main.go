@@ -8,6 +8,7 @@
 //	rapport secrets generate|rotate make a key, re-encrypt stored secrets
 //	rapport rebuild-tree            recompute the kept reporting tree
 //	rapport rebuild-readmodels      recompute the kept check-in figures and kudo tallies
+//	rapport org export              write a whole organisation as an archive
 package main
 
 import (
@@ -77,6 +78,10 @@ Usage:
                                    meeting_totals) from the 1:1 actions and meetings,
                                    and the kudo tallies (kudo_tallies) from the kudos;
                                    prints what was wrong
+  rapport org export --org O --out FILE.zip
+                                   write the whole organisation O (name or id) as the
+                                   archive admins download at /admin/export
+                                   (docs/export-format.md)
 
 The database is DATABASE_URL; without it, the local PostgreSQL at 127.0.0.1:5432
 (database rapport) or else a private PostgreSQL under RAPPORT_DATA_DIR.
@@ -118,6 +123,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRebuildTree(ctx, args[1:], stdout, stderr)
 	case "rebuild-readmodels":
 		return cmdRebuildReadModels(ctx, args[1:], stdout, stderr)
+	case "org":
+		return cmdOrg(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

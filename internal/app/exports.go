@@ -19,7 +19,9 @@ type packets struct {
 
 // newExports wires the export service.
 func newExports(store *postgres.ExportStore, reviews review.Store, clock core.Clock) *export.Service {
-	return export.NewService(store, packets{reviews: review.NewService(reviews, clock), store: store}, clock)
+	svc := export.NewService(store, packets{reviews: review.NewService(reviews, clock), store: store}, clock)
+	svc.Org = export.NewOrgService(store, clock)
+	return svc
 }
 
 // Packet returns one person's packet, or not found when the actor may not

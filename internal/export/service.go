@@ -115,6 +115,8 @@ type Service struct {
 	Store   Store
 	Packets PacketSource
 	Clock   core.Clock
+	// Org writes whole-organisation archives.
+	Org *OrgService
 }
 
 // NewService returns a Service.

@@ -776,6 +776,9 @@ var matrix = map[string]expectation{
 	"GET /metrics":                {want: everyone(301)},
 	"GET /admin":                  {want: adminGet},
 	"GET /admin/audit":            {want: adminGet},
+	// The organisation's archive: admins, of their own organisation.
+	"GET /admin/export":                  {want: adminGet},
+	"GET /admin/export/organisation.zip": {want: adminGet},
 	// Exports: managers and leaders of the person and admins; a cycle or
 	// review outside the viewer's reach is not found.
 	"GET /exports/cycles/{id}":                              {path: exportPath(""), want: exportAccess},

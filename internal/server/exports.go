@@ -78,10 +78,13 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // isSheetExport reports whether r asks for a cycle sheet (the routes of
-// exportCSV and exportXLSX), which the per-person request limit leaves to
+// exportCSV and exportXLSX) or the organisation's archive, which the per-person request limit leaves to
 // the export limit.
 func isSheetExport(r *http.Request) bool {
 	p := r.URL.Path
+	if p == orgExportPath {
+		return true
+	}
 	return strings.HasPrefix(p, "/exports/cycles/") && (strings.HasSuffix(p, "/csv") || strings.HasSuffix(p, "/xlsx") || strings.HasSuffix(p, "/packets.zip"))
 }
 
@@ -101,6 +104,30 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 	s.exportSheet(w, r, export.FormatXLSX)
 }
 
+// exportContext is an export's context: the request timeout is for pages;
+// an export gets its own bound. It stops when the client goes away (freeing
+// its connection at once) and when shutdown cuts exports.
+func (s *Server) exportContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(unboundedContext(r), s.cfg.ExportTimeout)
+	stop := context.AfterFunc(s.exportsCtx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// takeExportSlot takes one of the replica's export slots, or answers 503
+// and reports false. Each export holds one database connection for its
+// whole length: a replica runs only as many as it has export connections.
+// The others are told at once to come back, rather than queue.
+func (s *Server) takeExportSlot(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	select {
+	case s.exportSlots <- struct{}{}:
+		return func() { <-s.exportSlots }, true
+	default:
+		s.log.Warn("export refused: exports at capacity", "path", r.URL.Path, "running", cap(s.exportSlots))
+		s.renderUnavailable(w, r, "An export is already running — try again in a minute.", exportBusyRetryAfter)
+		return nil, false
+	}
+}
+
 // exportSheet streams a cycle (or a team of it) as CSV or XLSX.
 func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format string) {
 	id, ok := pathID(r, "id")
@@ -109,13 +136,8 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 		s.notFound(w, r)
 		return
 	}
-	// The request timeout is for pages; an export gets its own bound. It
-	// stops when the client goes away (freeing its connection at once) and
-	// when shutdown cuts exports.
-	ctx, cancel := context.WithTimeout(unboundedContext(r), s.cfg.ExportTimeout)
+	ctx, cancel := s.exportContext(r)
 	defer cancel()
-	stop := context.AfterFunc(s.exportsCtx, cancel)
-	defer stop()
 	planFormat := format
 	if format == formatPackets {
 		planFormat = ""
@@ -132,17 +154,11 @@ func (s *Server) exportSheet(w http.ResponseWriter, r *http.Request, format stri
 			return
 		}
 	}
-	// Each export holds one database connection for its whole length: a
-	// replica runs only as many as it has export connections. The others are
-	// told at once to come back, rather than queue.
-	select {
-	case s.exportSlots <- struct{}{}:
-		defer func() { <-s.exportSlots }()
-	default:
-		s.log.Warn("export refused: exports at capacity", "path", r.URL.Path, "running", cap(s.exportSlots))
-		s.renderUnavailable(w, r, "An export is already running — try again in a minute.", exportBusyRetryAfter)
+	release, ok := s.takeExportSlot(w, r)
+	if !ok {
 		return
 	}
+	defer release()
 	ext, ctype := ".csv", "text/csv; charset=utf-8"
 	switch format {
 	case export.FormatXLSX:

@@ -270,6 +270,9 @@ func (s *Server) routes() []route {
 		{"GET", "/metrics", Public, s.definitionsMoved},
 		{"GET", "/admin", AdminOnly, s.adminPage},
 		{"GET", "/admin/audit", AdminOnly, s.auditPage},
+		// The whole organisation as one archive (docs/export-format.md).
+		{"GET", "/admin/export", AdminOnly, s.orgExportPage},
+		{"GET", orgExportPath, AdminOnly, s.orgExportArchive},
 		{"GET", "/admin/outbox", AdminOnly, s.outboxList},
 		{"GET", "/admin/outbox/{id}", AdminOnly, s.outboxShow},
 		{"GET", "/admin/outbox/{id}/html", AdminOnly, s.outboxHTML},
