@@ -105,6 +105,8 @@ type Rendered struct {
 	HTML    string
 	// Link is the one-time link the message carries, if any.
 	Link string
+	// Private are the lines only the recipient may read (see Stored).
+	Private []string
 }
 
 // Render writes a notice's subject and both bodies, with links under
@@ -124,6 +126,7 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 	by := HeaderText(n.ByName)
 	c := content{Greeting: "Hello " + name + ","}
 	var subject string
+	var private []string
 	switch n.Kind {
 	case KindInvitation:
 		if by == "" {
@@ -253,6 +256,7 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 				items[i] = HeaderText(a)
 			}
 			c.Lists = []Section{{Heading: "The agenda so far", Items: items}}
+			private = items
 		}
 		c.Button, c.LinkLabel = "Add to the agenda", "Add to the agenda here:"
 		c.Footer = "You receive this email the day before each of your 1:1s in " + org + " on Rapport."
@@ -322,7 +326,7 @@ func Render(ctx context.Context, n Notice, baseURL string) (Rendered, error) {
 	if err := messageHTML(subject, c).Render(ctx, &html); err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s: %w", n.Kind, err)
 	}
-	r := Rendered{Subject: HeaderText(subject), Text: c.text(), HTML: html.String()}
+	r := Rendered{Subject: HeaderText(subject), Text: c.text(), HTML: html.String(), Private: private}
 	if n.Token != "" {
 		r.Link = c.Link
 	}

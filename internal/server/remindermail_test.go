@@ -73,8 +73,8 @@ func outboxCount(t *testing.T, ta *testapp.TestApp, p testfx.Person, kind string
 
 // Both people of a 1:1 get one reminder the day before it, once their own
 // day reaches 08:00, in their time zone: with the agenda's open points and
-// a link to the meeting when it exists, with a link to the series when the
-// meeting is not made yet (the slot comes from the series' schedule). A
+// a link to the meeting when it exists (the copy kept once sent blanks the
+// agenda), with a link to the series when the meeting is not made yet (the slot comes from the series' schedule). A
 // cancelled 1:1 gets none; running again, or the next day, sends nothing
 // more.
 func TestOneOnOneReminderTheDayBeforeToBothPeople(t *testing.T) {
@@ -135,6 +135,15 @@ func TestOneOnOneReminderTheDayBeforeToBothPeople(t *testing.T) {
 		if strings.Contains(body, "A point already done") {
 			t.Errorf("ana's %s part lists a point already done", part)
 		}
+	}
+	// The copy kept once sent, which admins read, blanks the agenda: only
+	// the two people of a 1:1 read it.
+	deadline := time.Now().Add(20 * time.Second)
+	for f.Count(t, "SELECT count(*) FROM outbox WHERE user_id = $1 AND kind = $2 AND state = 'sent'", ana.ID, kind) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := f.Count(t, "SELECT count(*) FROM outbox WHERE user_id = $1 AND kind = $2 AND state = 'sent' AND text_body NOT LIKE '%offsite%' AND html_body NOT LIKE '%offsite%' AND text_body LIKE '%only the recipient reads this%' AND private = '{}'", ana.ID, kind); n != 1 {
+		t.Errorf("the sent copy of ana's reminder still holds the agenda, or was not sent")
 	}
 	m = waitTo(t, srv, ben.Email, 1)[0]
 	for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
