@@ -29,7 +29,7 @@ WHERE u.active
         AND ra.due_on <= (timezone(u.time_zone, $1::timestamptz))::date + 1)
   AND NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = u.org_id
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'actions:' || u.id::text || ':' || ((timezone(u.time_zone, $1::timestamptz))::date)::text)
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'actions_due')
 ORDER BY u.id
@@ -147,7 +147,7 @@ WHERE u.active AND u.role = 'leader'
   AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
   AND NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = u.org_id
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'monthly:' || u.id::text || ':' || to_char(timezone(u.time_zone, $1::timestamptz), 'YYYY-MM'))
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'leader_monthly')
 ORDER BY u.org_id, u.id
@@ -208,7 +208,7 @@ WHERE u.active
               WHERE s.org_id = u.org_id AND s.manager_id = u.id AND s.status <> 'ended' AND r.active)
   AND NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = u.org_id
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'weekly:' || u.id::text || ':' || ((timezone(u.time_zone, $1::timestamptz))::date)::text)
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'manager_weekly')
 ORDER BY u.org_id, u.id
@@ -352,7 +352,7 @@ WHERE s.status = 'active' AND u.active AND w.active
   AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
   AND NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = s.org_id
+      WHERE ob.org_id = s.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'oneonone:' || s.id::text || ':' || u.id::text || ':'
             || ((timezone(u.time_zone, $1::timestamptz))::date + 1)::text)
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'oneonone_tomorrow')
@@ -460,7 +460,7 @@ FROM staged sg
 JOIN orgs o ON o.id = sg.org_id
 WHERE NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = sg.org_id
+      WHERE ob.org_id = sg.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'review:' || sg.cycle_id::text || ':' || sg.step || ':' || sg.user_id::text || ':' || sg.stage::text)
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = sg.user_id AND mo.kind = 'review_due')
 GROUP BY sg.org_id, sg.cycle_id, sg.user_id, sg.step, sg.due_on, sg.cycle_name, sg.name, sg.email, sg.time_zone,
