@@ -147,8 +147,10 @@ BEGIN
     UPDATE outbox SET to_name = erase_text(to_name, terms, pseudonym),
                       subject = erase_text(subject, terms, pseudonym),
                       text_body = erase_text(text_body, terms, pseudonym),
-                      html_body = erase_text(html_body, terms, pseudonym)
-     WHERE org_id = p_org AND lower(concat_ws(E'\n', to_name, subject, text_body, html_body)) LIKE ANY (likes);
+                      html_body = erase_text(html_body, terms, pseudonym),
+                      private = ARRAY(SELECT erase_text(x, terms, pseudonym) FROM unnest(private) x)
+     WHERE org_id = p_org
+       AND lower(concat_ws(E'\n', to_name, subject, text_body, html_body, array_to_string(private, E'\n'))) LIKE ANY (likes);
     UPDATE audit_log SET subject = erase_text(subject, terms, pseudonym),
                          detail = erase_jsonb(detail, terms, pseudonym)
      WHERE org_id = p_org AND lower(concat_ws(E'\n', subject, detail::text)) LIKE ANY (likes || json_likes);

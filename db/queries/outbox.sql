@@ -1,6 +1,6 @@
 -- name: OutboxCreate :one
-INSERT INTO outbox (org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, last_error, idem_key, created_at)
-VALUES (@org_id, @user_id, @kind, @to_name, @to_addr, @subject, @text_body, @html_body, @link, @state, @last_error, @idem_key, @created_at)
+INSERT INTO outbox (org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, private, state, last_error, idem_key, created_at)
+VALUES (@org_id, @user_id, @kind, @to_name, @to_addr, @subject, @text_body, @html_body, @link, @private::text[], @state, @last_error, @idem_key, @created_at)
 RETURNING id;
 
 -- name: OutboxLock :one
@@ -11,7 +11,7 @@ SELECT * FROM outbox WHERE id = @id FOR UPDATE;
 -- name: OutboxMarkSent :exec
 UPDATE outbox
 SET state = 'sent', sent_at = @sent_at, attempts = attempts + 1, last_error = '',
-    text_body = @text_body, html_body = @html_body, link = ''
+    text_body = @text_body, html_body = @html_body, link = '', private = '{}'
 WHERE id = @id;
 
 -- name: OutboxMarkFailed :exec

@@ -14,6 +14,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/core"
+	"rapport/internal/digest"
 	"rapport/internal/health"
 	"rapport/internal/kudos"
 	"rapport/internal/live"
@@ -156,7 +157,14 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	// The reminder job reads and writes on the jobs pool, like every
 	// background job: never on the connections pages wait for.
 	n.Pulses = pulse.NewService(postgres.NewPulseStore(jobs, outbox), opts.Clock)
-	n.Mail = postgres.NewReminderStore(jobs, outbox)
+	reminders := postgres.NewReminderStore(jobs, outbox)
+	n.Mail = reminders
+	// The digests read through the services their pages use, as their
+	// recipient, on the jobs pool too.
+	n.Digests = &digest.Service{Store: reminders,
+		CheckIns:    oneonone.NewService(postgres.NewMeetingStore(jobs), opts.Clock),
+		Recognition: kudos.NewService(postgres.NewKudosStore(jobs, n), opts.Clock),
+		Reviews:     review.NewService(postgres.NewReviewStore(jobs), opts.Clock)}
 	sessions := postgres.NewSessionStore(pool, opts.SessionCleanup)
 	hub := live.NewHub(pool, postgres.NewLiveStore(pool), log)
 	if opts.Retention.LiveEvents > 0 {

@@ -98,7 +98,7 @@ func TestUnsubscribeLinkAndEmailPreferences(t *testing.T) {
 	a := newTab(t, app.URL)
 	a.signIn(admin.Email)
 	a.open("/admin/outbox")
-	a.open(a.eval(`[...document.querySelectorAll("main table a")].find((l) => l.textContent.includes("1:1s")).getAttribute("href")`))
+	a.open(a.eval(`[...document.querySelectorAll("main table a")].find((l) => l.textContent.includes("of your actions")).getAttribute("href")`))
 	if got := a.text("main"); !strings.Contains(got, "Send the roadmap draft to finance") || !strings.Contains(got, "(overdue)") {
 		t.Errorf("the digest reads:\n%s", got)
 	}

@@ -47,5 +47,8 @@ func (a Admin) Find(ctx context.Context, actor core.Actor, id int64) (Stored, Me
 	if err != nil {
 		return Stored{}, Message{}, err
 	}
+	// Admins read the message as it is kept, without what only its
+	// recipient may read.
+	m.Text, m.HTML = blankPrivate(m.Text, m.HTML, m.Private)
 	return m, a.Outbox.Message(m), nil
 }

@@ -45,6 +45,19 @@ const (
 	// KindActionsDue lists, once a day, a person's 1:1 actions that are
 	// overdue or due tomorrow.
 	KindActionsDue Kind = "actions_due"
+	// KindOneOnOneTomorrow reminds both people of a 1:1 the day before,
+	// with its agenda so far.
+	KindOneOnOneTomorrow Kind = "oneonone_tomorrow"
+	// KindReviewDue reminds a person of a review step (self-assessment or
+	// manager review) they have not submitted, a week and a day before its
+	// deadline.
+	KindReviewDue Kind = "review_due"
+	// KindManagerWeekly is a manager's Monday digest of their team's 1:1s,
+	// actions, recognition and reviews.
+	KindManagerWeekly Kind = "manager_weekly"
+	// KindLeaderMonthly is a leader's monthly digest of the managers in
+	// their part of the organisation.
+	KindLeaderMonthly Kind = "leader_monthly"
 )
 
 // Essential reports whether a kind is about the person's account itself:
@@ -75,7 +88,15 @@ func (k Kind) Label() string {
 	case KindKudoReceived:
 		return "Kudo received"
 	case KindActionsDue:
-		return "1:1 actions due"
+		return "Actions due"
+	case KindOneOnOneTomorrow:
+		return "1:1 tomorrow"
+	case KindReviewDue:
+		return "Review deadline"
+	case KindManagerWeekly:
+		return "Weekly team digest"
+	case KindLeaderMonthly:
+		return "Monthly leader digest"
 	}
 	return string(k)
 }

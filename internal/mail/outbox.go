@@ -32,7 +32,11 @@ type Stored struct {
 	Link    string
 	// HasLink: the row still holds its one-time link (lists leave the
 	// link itself out).
-	HasLink   bool
+	HasLink bool
+	// Private are the lines of the message only its recipient may read
+	// (a 1:1's agenda points): blanked for admins, removed from the copy
+	// once sent.
+	Private   []string
 	State     string
 	IdemKey   string
 	Attempts  int
@@ -196,7 +200,7 @@ func (o *Outbox) Queue(ctx context.Context, tx pgx.Tx, n Notice) (int64, error) 
 		}
 	}
 	row := Stored{OrgID: n.OrgID, Kind: n.Kind, To: Address{Name: HeaderText(n.To.Name), Email: n.To.Email},
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Link: r.Link, State: StateQueued, IdemKey: n.IdemKey,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Link: r.Link, Private: r.Private, State: StateQueued, IdemKey: n.IdemKey,
 		CreatedAt: o.clock.Now()}
 	if n.UserID != 0 {
 		uid := n.UserID
@@ -288,6 +292,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendMessage]) erro
 		sendErr = o.sender.Send(ctx, o.Message(m))
 		if sendErr == nil {
 			text, htm := redact(m.Text, m.HTML, m.Link)
+			text, htm = blankPrivate(text, htm, m.Private)
 			return st.MarkSent(bk, m.ID, o.clock.Now(), text, htm)
 		}
 		state := StateQueued
@@ -319,6 +324,21 @@ func redact(text, htm, link string) (string, string) {
 	text = strings.ReplaceAll(text, link, gone)
 	htm = strings.ReplaceAll(htm, html.EscapeString(link), gone)
 	return text, strings.ReplaceAll(htm, link, gone)
+}
+
+// Blanked stands, in a copy admins read, for a line only the recipient may
+// read.
+const Blanked = "[only the recipient reads this]"
+
+// blankPrivate replaces the private lines of a message, as its parts list
+// them (a "• " line of the text, a list item of the HTML), with Blanked;
+// matching whole lines leaves the rest of the message as it is.
+func blankPrivate(text, htm string, private []string) (string, string) {
+	for _, p := range private {
+		text = strings.ReplaceAll(text, "• "+p+"\n", "• "+Blanked+"\n")
+		htm = strings.ReplaceAll(htm, ">"+html.EscapeString(p)+"</li>", ">"+Blanked+"</li>")
+	}
+	return text, htm
 }
 
 // failure is a failed attempt as admins read it: one printable line.

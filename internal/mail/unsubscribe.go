@@ -14,7 +14,8 @@ import (
 
 // Optional lists the kinds a person may turn off, in the order their
 // account page shows them. Every kind not Essential belongs here.
-var Optional = []Kind{KindActionsDue, KindKudoReceived, KindPulseOpen}
+var Optional = []Kind{KindActionsDue, KindOneOnOneTomorrow, KindReviewDue, KindKudoReceived, KindPulseOpen,
+	KindManagerWeekly, KindLeaderMonthly}
 
 // Describe says, for the account page, what a kind of email is.
 func (k Kind) Describe() string {
@@ -24,7 +25,15 @@ func (k Kind) Describe() string {
 	case KindKudoReceived:
 		return "When someone gives you a kudo."
 	case KindActionsDue:
-		return "One email a day, in the morning, when actions from your 1:1s are overdue or due tomorrow."
+		return "One email a day, in the morning, when actions you own from 1:1s or retrospectives are overdue or due tomorrow."
+	case KindOneOnOneTomorrow:
+		return "The day before each of your 1:1s, with its agenda so far."
+	case KindReviewDue:
+		return "A week and a day before a review deadline, while your self-assessment or the reviews you write are not submitted."
+	case KindManagerWeekly:
+		return "On Monday mornings, if you run 1:1s: reports drifting, 1:1s missed, overdue actions, people nobody recognised lately and reviews due."
+	case KindLeaderMonthly:
+		return "On the first of the month, for leaders: managers whose 1:1s slipped and how evenly recognition is spread."
 	}
 	return ""
 }

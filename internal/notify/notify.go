@@ -111,10 +111,14 @@ type Notifier struct {
 	Reviews ReviewReminders
 	// Pulses, when set, writes the reminders of open pulse rounds.
 	Pulses PulseReminders
-	// Mail, when set, writes reminder emails of people's 1:1 work.
+	// Mail, when set, writes reminder emails of people's own work: actions
+	// due, tomorrow's 1:1s, review deadlines.
 	Mail MailReminders
 	// Prunes are the tables the retention job trims (PruneOld).
 	Prunes []Prune
+	// Digests, when set, writes the weekly manager and monthly leader
+	// digests.
+	Digests Digests
 	// Resets, when set, handles password-reset requests (ResetRequested jobs).
 	Resets PasswordResets
 
@@ -203,6 +207,9 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 	if err := river.AddWorkerSafely(workers, &mailReminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &digestWorker{n: n}); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &pulseReminderWorker{n: n}); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
@@ -241,7 +248,7 @@ func New(pool *pgxpool.Pool, store Store, log *slog.Logger, opts Options) (*Noti
 		// cancelled; a cancelled one is retried after the next start.
 		SoftStopTimeout: 2 * PostTimeout,
 		// Only the elected leader runs them, so replicas do not each enqueue them.
-		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob(), remindMailJob(), pruneOldJob()},
+		PeriodicJobs: []*river.PeriodicJob{remindRitualsJob(), remindReviewsJob(), remindPulsesJob(), remindMailJob(), pruneOldJob(), digestMailJob()},
 		// Finished jobs are kept this long (River's own retention), then
 		// River's maintenance deletes them.
 		CompletedJobRetentionPeriod: opts.JobRetention,

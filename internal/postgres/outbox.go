@@ -43,7 +43,7 @@ func (s *OutboxStore) InTx(ctx context.Context, fn func(mail.Store) error) error
 func (s *OutboxStore) CreateOutbox(ctx context.Context, m mail.Stored) (int64, error) {
 	return s.q.OutboxCreate(ctx, s.db, dbq.OutboxCreateParams{
 		OrgID: m.OrgID, UserID: m.UserID, Kind: string(m.Kind), ToName: m.To.Name, ToAddr: m.To.Email,
-		Subject: m.Subject, TextBody: m.Text, HtmlBody: m.HTML, Link: m.Link, State: m.State,
+		Subject: m.Subject, TextBody: m.Text, HtmlBody: m.HTML, Link: m.Link, Private: nonNil(m.Private), State: m.State,
 		LastError: m.LastError, IdemKey: m.IdemKey, CreatedAt: m.CreatedAt,
 	})
 }
@@ -98,7 +98,7 @@ func (s *OutboxStore) FindOutbox(ctx context.Context, orgID, id int64) (mail.Sto
 func outboxFromRow(r dbq.Outbox) mail.Stored {
 	return mail.Stored{ID: r.ID, OrgID: r.OrgID, UserID: r.UserID, Kind: mail.Kind(r.Kind),
 		To: mail.Address{Name: r.ToName, Email: r.ToAddr}, Subject: r.Subject, Text: r.TextBody, HTML: r.HtmlBody,
-		Link: r.Link, HasLink: r.Link != "", State: r.State, Attempts: int(r.Attempts), LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
+		Link: r.Link, HasLink: r.Link != "", Private: r.Private, State: r.State, Attempts: int(r.Attempts), LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
 }
 
 // SetMailKind turns one kind of non-essential email on or off for a person.

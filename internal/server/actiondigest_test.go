@@ -86,7 +86,7 @@ func TestActionDigestOncePerDayInTheRecipientsZone(t *testing.T) {
 	}
 
 	m := waitTo(t, srv, ana.Email, 1)[0]
-	if got := m.Header.Get("Subject"); got != "2 actions from your 1:1s are due, 1 overdue" {
+	if got := m.Header.Get("Subject"); got != "2 of your actions are due, 1 overdue" {
 		t.Errorf("subject %q", got)
 	}
 	if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.Contains(m.Header.Get("List-Unsubscribe"), ".actions_due.") {

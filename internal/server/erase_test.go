@@ -101,6 +101,8 @@ func TestErasePersonLeavesNoTrace(t *testing.T) {
 	exec("INSERT INTO live_events (topic, kind, data) VALUES ($1, 'card', $2)", fmt.Sprintf("retro:%d", retro), fmt.Sprintf(`{"author": %q}`, name))
 	exec("INSERT INTO notifications (org_id, user_id, kind, title, path) VALUES ($1, $2, 'kudo_received', 'Someone gave you a kudo', '/kudos')", org, erin.ID)
 	exec("INSERT INTO notifications (org_id, user_id, kind, title, path) VALUES ($1, $2, 'kudo_received', $3, '/kudos')", org, other.ID, name+" gave you a kudo")
+	exec("INSERT INTO outbox (org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, private) VALUES ($1, $2, 'oneonone_tomorrow', 'Other', 'other@example.com', 'Your 1:1 tomorrow', 't', 'h', $3)",
+		org, other.ID, []string{"Talk about " + name + "'s plan"})
 
 	terms := []string{name, email, handle}
 	found := func() []string {

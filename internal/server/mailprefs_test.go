@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	rmail "rapport/internal/mail"
 	"rapport/internal/mailtest"
 	"rapport/internal/testapp"
 	"rapport/internal/testfx"
@@ -198,7 +199,13 @@ func TestEmailPreferencesOnTheAccountPage(t *testing.T) {
 	r := c.Get("/account")
 	mustStatus(t, r, 200, "account")
 	d := doc(t, r.Body)
-	for _, k := range []string{"actions_due", "pulse_open", "kudo_received"} {
+	var allButPulses []string
+	for _, k := range rmail.Optional {
+		if k != rmail.KindPulseOpen {
+			allButPulses = append(allButPulses, string(k))
+		}
+	}
+	for _, k := range []string{"actions_due", "pulse_open", "kudo_received", "oneonone_tomorrow", "review_due", "manager_weekly", "leader_monthly"} {
 		box := d.Find("#email input[type=checkbox][value=" + k + "]")
 		if box.Length() != 1 {
 			t.Fatalf("no checkbox for %s", k)
@@ -207,7 +214,7 @@ func TestEmailPreferencesOnTheAccountPage(t *testing.T) {
 			t.Errorf("%s is not on by default", k)
 		}
 	}
-	form := url.Values{"kind": {"actions_due", "kudo_received"}}
+	form := url.Values{"kind": allButPulses}
 	mustStatus(t, c.Post("/account/email", form), 303, "save preferences")
 	mustStatus(t, c.Post("/account/email", form), 303, "save the same again")
 	if n := f.Count(t, "SELECT count(*) FROM mail_opt_outs WHERE user_id = $1 AND kind = 'pulse_open'", ana.ID); n != 1 {
@@ -233,7 +240,7 @@ func TestEmailPreferencesOnTheAccountPage(t *testing.T) {
 	if n := f.Count(t, "SELECT count(*) FROM outbox WHERE user_id = $1", ana.ID); n != 0 {
 		t.Errorf("Ana, who turned pulse emails off, has %d", n)
 	}
-	mustStatus(t, c.Post("/account/email", url.Values{"kind": {"actions_due", "kudo_received", "pulse_open"}}), 303, "turn them back on")
+	mustStatus(t, c.Post("/account/email", url.Values{"kind": append(allButPulses, "pulse_open")}), 303, "turn them back on")
 	if n := f.Count(t, "SELECT count(*) FROM mail_opt_outs WHERE user_id = $1", ana.ID); n != 0 {
 		t.Errorf("%d kinds still off", n)
 	}

@@ -866,6 +866,7 @@ type Outbox struct {
 	IdemKey   string
 	CreatedAt time.Time
 	SentAt    *time.Time
+	Private   []string
 }
 
 type PasswordReset struct {

@@ -111,8 +111,8 @@ func (q *Queries) OutboxCounts(ctx context.Context, db DBTX, orgID int64) ([]Out
 }
 
 const outboxCreate = `-- name: OutboxCreate :one
-INSERT INTO outbox (org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, last_error, idem_key, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+INSERT INTO outbox (org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, private, state, last_error, idem_key, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13, $14)
 RETURNING id
 `
 
@@ -126,6 +126,7 @@ type OutboxCreateParams struct {
 	TextBody  string
 	HtmlBody  string
 	Link      string
+	Private   []string
 	State     string
 	LastError string
 	IdemKey   string
@@ -143,6 +144,7 @@ func (q *Queries) OutboxCreate(ctx context.Context, db DBTX, arg OutboxCreatePar
 		arg.TextBody,
 		arg.HtmlBody,
 		arg.Link,
+		arg.Private,
 		arg.State,
 		arg.LastError,
 		arg.IdemKey,
@@ -154,7 +156,7 @@ func (q *Queries) OutboxCreate(ctx context.Context, db DBTX, arg OutboxCreatePar
 }
 
 const outboxGet = `-- name: OutboxGet :one
-SELECT id, org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, attempts, last_error, idem_key, created_at, sent_at FROM outbox WHERE org_id = $1 AND id = $2
+SELECT id, org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, attempts, last_error, idem_key, created_at, sent_at, private FROM outbox WHERE org_id = $1 AND id = $2
 `
 
 type OutboxGetParams struct {
@@ -182,6 +184,7 @@ func (q *Queries) OutboxGet(ctx context.Context, db DBTX, arg OutboxGetParams) (
 		&i.IdemKey,
 		&i.CreatedAt,
 		&i.SentAt,
+		&i.Private,
 	)
 	return i, err
 }
@@ -267,7 +270,7 @@ func (q *Queries) OutboxList(ctx context.Context, db DBTX, arg OutboxListParams)
 }
 
 const outboxLock = `-- name: OutboxLock :one
-SELECT id, org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, attempts, last_error, idem_key, created_at, sent_at FROM outbox WHERE id = $1 FOR UPDATE
+SELECT id, org_id, user_id, kind, to_name, to_addr, subject, text_body, html_body, link, state, attempts, last_error, idem_key, created_at, sent_at, private FROM outbox WHERE id = $1 FOR UPDATE
 `
 
 // The sending job holds this lock until it has recorded the attempt, so a
@@ -292,6 +295,7 @@ func (q *Queries) OutboxLock(ctx context.Context, db DBTX, id int64) (Outbox, er
 		&i.IdemKey,
 		&i.CreatedAt,
 		&i.SentAt,
+		&i.Private,
 	)
 	return i, err
 }
@@ -316,7 +320,7 @@ func (q *Queries) OutboxMarkFailed(ctx context.Context, db DBTX, arg OutboxMarkF
 const outboxMarkSent = `-- name: OutboxMarkSent :exec
 UPDATE outbox
 SET state = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '',
-    text_body = $2, html_body = $3, link = ''
+    text_body = $2, html_body = $3, link = '', private = '{}'
 WHERE id = $4
 `
 

@@ -8,6 +8,8 @@ package dbq
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const actionDigestDue = `-- name: ActionDigestDue :many
@@ -20,10 +22,14 @@ WHERE u.active
   AND EXISTS (
       SELECT 1 FROM action_items a
       WHERE a.org_id = u.org_id AND a.owner_id = u.id AND a.done_at IS NULL
-        AND a.due_on <= (timezone(u.time_zone, $1::timestamptz))::date + 1)
+        AND a.due_on <= (timezone(u.time_zone, $1::timestamptz))::date + 1
+      UNION ALL
+      SELECT 1 FROM retro_actions ra
+      WHERE ra.org_id = u.org_id AND ra.owner_id = u.id AND ra.status = 'open'
+        AND ra.due_on <= (timezone(u.time_zone, $1::timestamptz))::date + 1)
   AND NOT EXISTS (
       SELECT 1 FROM outbox ob
-      WHERE ob.org_id = u.org_id
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
         AND ob.idem_key = 'actions:' || u.id::text || ':' || ((timezone(u.time_zone, $1::timestamptz))::date)::text)
   AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'actions_due')
 ORDER BY u.id
@@ -39,10 +45,10 @@ type ActionDigestDueRow struct {
 	LocalDay time.Time
 }
 
-// People with open 1:1 actions of their own due by tomorrow (their own
-// calendar day, in their time zone), once their day has reached 08:00, who
-// have no digest for that day yet (the outbox key 'actions:<id>:<day>') and
-// have not turned the digest off.
+// People with open actions of their own, from 1:1s or retrospectives, due
+// by tomorrow (their own calendar day, in their time zone), once their day
+// has reached 08:00, who have no digest for that day yet (the outbox key
+// 'actions:<id>:<day>') and have not turned the digest off.
 func (q *Queries) ActionDigestDue(ctx context.Context, db DBTX, now time.Time) ([]ActionDigestDueRow, error) {
 	rows, err := db.Query(ctx, actionDigestDue, now)
 	if err != nil {
@@ -72,14 +78,21 @@ func (q *Queries) ActionDigestDue(ctx context.Context, db DBTX, now time.Time) (
 }
 
 const actionDigestItems = `-- name: ActionDigestItems :many
-SELECT a.body, a.due_on,
-       CASE WHEN s.manager_id = $1 THEN r.name ELSE m.name END::text AS with_name
-FROM action_items a
-JOIN oneonone_series s ON s.org_id = a.org_id AND s.id = a.series_id
-JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
-JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
-WHERE a.org_id = $2 AND a.owner_id = $1 AND a.done_at IS NULL AND a.due_on <= $3::date
-ORDER BY a.due_on, a.id
+SELECT body, due_on, with_name, retro_team FROM (
+    SELECT a.body, a.due_on, a.id, 0 AS src,
+           CASE WHEN s.manager_id = $1 THEN r.name ELSE m.name END::text AS with_name, ''::text AS retro_team
+    FROM action_items a
+    JOIN oneonone_series s ON s.org_id = a.org_id AND s.id = a.series_id
+    JOIN users m ON m.org_id = s.org_id AND m.id = s.manager_id
+    JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+    WHERE a.org_id = $2 AND a.owner_id = $1 AND a.done_at IS NULL AND a.due_on <= $3::date
+  UNION ALL
+    SELECT ra.body, ra.due_on, ra.id, 1 AS src, ''::text, t.name::text
+    FROM retro_actions ra
+    JOIN teams t ON t.org_id = ra.org_id AND t.id = ra.team_id
+    WHERE ra.org_id = $2 AND ra.owner_id = $1 AND ra.status = 'open' AND ra.due_on <= $3::date
+) x
+ORDER BY due_on, src, id
 LIMIT 50
 `
 
@@ -90,12 +103,15 @@ type ActionDigestItemsParams struct {
 }
 
 type ActionDigestItemsRow struct {
-	Body     string
-	DueOn    time.Time
-	WithName string
+	Body      string
+	DueOn     time.Time
+	WithName  string
+	RetroTeam string
 }
 
-// A person's own open 1:1 actions due by @through, overdue first.
+// A person's own open actions due by @through, overdue first: those from
+// 1:1s with the other person of the 1:1, those from retrospectives with
+// the retrospective's team.
 func (q *Queries) ActionDigestItems(ctx context.Context, db DBTX, arg ActionDigestItemsParams) ([]ActionDigestItemsRow, error) {
 	rows, err := db.Query(ctx, actionDigestItems, arg.OwnerID, arg.OrgID, arg.Through)
 	if err != nil {
@@ -105,7 +121,296 @@ func (q *Queries) ActionDigestItems(ctx context.Context, db DBTX, arg ActionDige
 	var items []ActionDigestItemsRow
 	for rows.Next() {
 		var i ActionDigestItemsRow
-		if err := rows.Scan(&i.Body, &i.DueOn, &i.WithName); err != nil {
+		if err := rows.Scan(
+			&i.Body,
+			&i.DueOn,
+			&i.WithName,
+			&i.RetroTeam,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const leaderDigestDue = `-- name: LeaderDigestDue :many
+SELECT u.id, u.org_id, u.name, u.email, u.time_zone, u.role::text AS role, o.name AS org_name,
+       (timezone(u.time_zone, $1::timestamptz))::date AS local_day
+FROM users u
+JOIN orgs o ON o.id = u.org_id
+WHERE u.active AND u.role = 'leader'
+  AND extract(day FROM timezone(u.time_zone, $1::timestamptz)) = 1
+  AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox ob
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
+        AND ob.idem_key = 'monthly:' || u.id::text || ':' || to_char(timezone(u.time_zone, $1::timestamptz), 'YYYY-MM'))
+  AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'leader_monthly')
+ORDER BY u.org_id, u.id
+`
+
+type LeaderDigestDueRow struct {
+	ID       int64
+	OrgID    int64
+	Name     string
+	Email    string
+	TimeZone string
+	Role     string
+	OrgName  string
+	LocalDay time.Time
+}
+
+// Leaders, on the first day of a month of theirs from 08:00, with no
+// monthly digest for that month (the outbox key 'monthly:<person>:<month>')
+// and the digest not turned off.
+func (q *Queries) LeaderDigestDue(ctx context.Context, db DBTX, now time.Time) ([]LeaderDigestDueRow, error) {
+	rows, err := db.Query(ctx, leaderDigestDue, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LeaderDigestDueRow
+	for rows.Next() {
+		var i LeaderDigestDueRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+			&i.Role,
+			&i.OrgName,
+			&i.LocalDay,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const managerDigestDue = `-- name: ManagerDigestDue :many
+SELECT u.id, u.org_id, u.name, u.email, u.time_zone, u.role::text AS role, o.name AS org_name,
+       (timezone(u.time_zone, $1::timestamptz))::date AS local_day
+FROM users u
+JOIN orgs o ON o.id = u.org_id
+WHERE u.active
+  AND extract(isodow FROM timezone(u.time_zone, $1::timestamptz)) = 1
+  AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
+  AND EXISTS (SELECT 1 FROM oneonone_series s JOIN users r ON r.org_id = s.org_id AND r.id = s.report_id
+              WHERE s.org_id = u.org_id AND s.manager_id = u.id AND s.status <> 'ended' AND r.active)
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox ob
+      WHERE ob.org_id = u.org_id AND ob.idem_key <> ''
+        AND ob.idem_key = 'weekly:' || u.id::text || ':' || ((timezone(u.time_zone, $1::timestamptz))::date)::text)
+  AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'manager_weekly')
+ORDER BY u.org_id, u.id
+`
+
+type ManagerDigestDueRow struct {
+	ID       int64
+	OrgID    int64
+	Name     string
+	Email    string
+	TimeZone string
+	Role     string
+	OrgName  string
+	LocalDay time.Time
+}
+
+// People who run at least one live 1:1 series with an active report, on a
+// Monday of theirs from 08:00, with no weekly digest for that Monday (the
+// outbox key 'weekly:<person>:<monday>') and the digest not turned off.
+func (q *Queries) ManagerDigestDue(ctx context.Context, db DBTX, now time.Time) ([]ManagerDigestDueRow, error) {
+	rows, err := db.Query(ctx, managerDigestDue, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ManagerDigestDueRow
+	for rows.Next() {
+		var i ManagerDigestDueRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+			&i.Role,
+			&i.OrgName,
+			&i.LocalDay,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const oneOnOneMeetingsBetween = `-- name: OneOnOneMeetingsBetween :many
+SELECT id, scheduled_at, status::text AS status FROM meetings
+WHERE org_id = $1 AND series_id = $2
+  AND scheduled_at >= $3::timestamptz AND scheduled_at < $4::timestamptz
+ORDER BY scheduled_at
+`
+
+type OneOnOneMeetingsBetweenParams struct {
+	OrgID    int64
+	SeriesID int64
+	FromAt   time.Time
+	ToAt     time.Time
+}
+
+type OneOnOneMeetingsBetweenRow struct {
+	ID          int64
+	ScheduledAt time.Time
+	Status      string
+}
+
+// A series' meetings starting in [@from_at, @to_at), with their status.
+func (q *Queries) OneOnOneMeetingsBetween(ctx context.Context, db DBTX, arg OneOnOneMeetingsBetweenParams) ([]OneOnOneMeetingsBetweenRow, error) {
+	rows, err := db.Query(ctx, oneOnOneMeetingsBetween,
+		arg.OrgID,
+		arg.SeriesID,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OneOnOneMeetingsBetweenRow
+	for rows.Next() {
+		var i OneOnOneMeetingsBetweenRow
+		if err := rows.Scan(&i.ID, &i.ScheduledAt, &i.Status); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const oneOnOneReminderAgenda = `-- name: OneOnOneReminderAgenda :many
+SELECT body FROM agenda_items
+WHERE org_id = $1 AND meeting_id = $2 AND NOT done
+ORDER BY position, id
+LIMIT 30
+`
+
+type OneOnOneReminderAgendaParams struct {
+	OrgID     int64
+	MeetingID int64
+}
+
+// The open points of a meeting's agenda, in their order.
+func (q *Queries) OneOnOneReminderAgenda(ctx context.Context, db DBTX, arg OneOnOneReminderAgendaParams) ([]string, error) {
+	rows, err := db.Query(ctx, oneOnOneReminderAgenda, arg.OrgID, arg.MeetingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		items = append(items, body)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const oneOnOneReminderDue = `-- name: OneOnOneReminderDue :many
+SELECT s.id AS series_id, s.cadence, s.interval_days, s.weekday, s.start_time, s.time_zone AS series_zone, s.starts_on,
+       u.id AS user_id, u.org_id, u.name, u.email, u.time_zone, o.name AS org_name, w.name AS with_name,
+       (timezone(u.time_zone, $1::timestamptz))::date AS local_day,
+       EXISTS (SELECT 1 FROM meetings mt
+               WHERE mt.series_id = s.id AND mt.status = 'scheduled'
+                 AND mt.scheduled_at >= (((timezone(u.time_zone, $1::timestamptz))::date + 1)::timestamp AT TIME ZONE u.time_zone)
+                 AND mt.scheduled_at < (((timezone(u.time_zone, $1::timestamptz))::date + 2)::timestamp AT TIME ZONE u.time_zone)) AS moved_in
+FROM oneonone_series s
+JOIN users u ON u.org_id = s.org_id AND u.id IN (s.manager_id, s.report_id)
+JOIN users w ON w.org_id = s.org_id AND w.id = CASE WHEN u.id = s.manager_id THEN s.report_id ELSE s.manager_id END
+JOIN orgs o ON o.id = s.org_id
+WHERE s.status = 'active' AND u.active AND w.active
+  AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox ob
+      WHERE ob.org_id = s.org_id AND ob.idem_key <> ''
+        AND ob.idem_key = 'oneonone:' || s.id::text || ':' || u.id::text || ':'
+            || ((timezone(u.time_zone, $1::timestamptz))::date + 1)::text)
+  AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = u.id AND mo.kind = 'oneonone_tomorrow')
+ORDER BY s.id, u.id
+`
+
+type OneOnOneReminderDueRow struct {
+	SeriesID     int64
+	Cadence      Cadence
+	IntervalDays int32
+	Weekday      int16
+	StartTime    pgtype.Time
+	SeriesZone   string
+	StartsOn     time.Time
+	UserID       int64
+	OrgID        int64
+	Name         string
+	Email        string
+	TimeZone     string
+	OrgName      string
+	WithName     string
+	LocalDay     time.Time
+	MovedIn      bool
+}
+
+// Each participant of an active series, both of them active, once their own
+// day has reached 08:00, who has no reminder yet of the series' 1:1 on their
+// tomorrow (the outbox key 'oneonone:<series>:<person>:<their tomorrow>')
+// and has not turned these reminders off. Whether the schedule has a slot
+// tomorrow is worked out from the series' rule by the caller; a meeting
+// moved to tomorrow off the schedule shows in moved_in.
+func (q *Queries) OneOnOneReminderDue(ctx context.Context, db DBTX, now time.Time) ([]OneOnOneReminderDueRow, error) {
+	rows, err := db.Query(ctx, oneOnOneReminderDue, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OneOnOneReminderDueRow
+	for rows.Next() {
+		var i OneOnOneReminderDueRow
+		if err := rows.Scan(
+			&i.SeriesID,
+			&i.Cadence,
+			&i.IntervalDays,
+			&i.Weekday,
+			&i.StartTime,
+			&i.SeriesZone,
+			&i.StartsOn,
+			&i.UserID,
+			&i.OrgID,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+			&i.OrgName,
+			&i.WithName,
+			&i.LocalDay,
+			&i.MovedIn,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -124,4 +429,130 @@ SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))
 func (q *Queries) ReminderLock(ctx context.Context, db DBTX, key string) error {
 	_, err := db.Exec(ctx, reminderLock, key)
 	return err
+}
+
+const reviewDeadlinesDue = `-- name: ReviewDeadlinesDue :many
+WITH steps AS (
+    SELECT p.org_id, p.cycle_id, p.person_id AS user_id, 'self'::text AS step, c.self_due AS due_on, c.name AS cycle_name,
+           ''::text AS person_name, p.person_id
+    FROM review_participants p JOIN review_cycles c ON c.org_id = p.org_id AND c.id = p.cycle_id
+    WHERE c.state = 'open' AND p.state = 'draft'
+  UNION ALL
+    SELECT p.org_id, p.cycle_id, p.manager_id, 'manager'::text, c.manager_due, c.name, pu.name, p.person_id
+    FROM review_participants p JOIN review_cycles c ON c.org_id = p.org_id AND c.id = p.cycle_id
+    JOIN users pu ON pu.org_id = p.org_id AND pu.id = p.person_id
+    WHERE c.state = 'open' AND p.manager_id IS NOT NULL AND p.state IN ('draft', 'self_submitted') AND pu.active
+), staged AS (
+    SELECT st.org_id, st.cycle_id, st.user_id, st.step, st.due_on, st.cycle_name, st.person_name, st.person_id, u.name, u.email, u.time_zone, (timezone(u.time_zone, $1::timestamptz))::date AS local_day,
+           CASE WHEN st.due_on - (timezone(u.time_zone, $1::timestamptz))::date BETWEEN 2 AND 7 THEN 7
+                WHEN st.due_on - (timezone(u.time_zone, $1::timestamptz))::date BETWEEN 0 AND 1 THEN 1 END AS stage
+    FROM steps st
+    JOIN users u ON u.org_id = st.org_id AND u.id = st.user_id
+    WHERE u.active AND extract(hour FROM timezone(u.time_zone, $1::timestamptz)) >= 8
+      AND st.due_on BETWEEN (timezone(u.time_zone, $1::timestamptz))::date
+                        AND (timezone(u.time_zone, $1::timestamptz))::date + 7
+)
+SELECT sg.org_id, sg.cycle_id, sg.user_id::bigint AS user_id, sg.step, sg.due_on, sg.cycle_name, sg.name, sg.email,
+       sg.time_zone, o.name AS org_name, sg.local_day, sg.stage::int AS stage,
+       array_agg(sg.person_name ORDER BY lower(sg.person_name), sg.person_id)::text[] AS names,
+       min(sg.person_id)::bigint AS first_person
+FROM staged sg
+JOIN orgs o ON o.id = sg.org_id
+WHERE NOT EXISTS (
+      SELECT 1 FROM outbox ob
+      WHERE ob.org_id = sg.org_id AND ob.idem_key <> ''
+        AND ob.idem_key = 'review:' || sg.cycle_id::text || ':' || sg.step || ':' || sg.user_id::text || ':' || sg.stage::text)
+  AND NOT EXISTS (SELECT 1 FROM mail_opt_outs mo WHERE mo.user_id = sg.user_id AND mo.kind = 'review_due')
+GROUP BY sg.org_id, sg.cycle_id, sg.user_id, sg.step, sg.due_on, sg.cycle_name, sg.name, sg.email, sg.time_zone,
+         o.name, sg.local_day, sg.stage
+ORDER BY sg.org_id, sg.cycle_id, sg.user_id, sg.step
+`
+
+type ReviewDeadlinesDueRow struct {
+	OrgID       int64
+	CycleID     int64
+	UserID      int64
+	Step        string
+	DueOn       time.Time
+	CycleName   string
+	Name        string
+	Email       string
+	TimeZone    string
+	OrgName     string
+	LocalDay    time.Time
+	Stage       int32
+	Names       []string
+	FirstPerson int64
+}
+
+// Review steps not submitted, of open cycles, whose deadline is 7 to 2 days
+// (stage 7) or 1 to 0 days (stage 1) after the person's own day, once that
+// day has reached 08:00: the self-assessment to the person (still a draft),
+// the manager review to the reviewer (draft or self-assessment submitted),
+// as the in-app notices count them. One row per person, cycle, step and
+// stage without its outbox key 'review:<cycle>:<step>:<person>:<stage>',
+// unless the person turned these reminders off; names lists the people
+// whose manager review is outstanding.
+func (q *Queries) ReviewDeadlinesDue(ctx context.Context, db DBTX, now time.Time) ([]ReviewDeadlinesDueRow, error) {
+	rows, err := db.Query(ctx, reviewDeadlinesDue, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReviewDeadlinesDueRow
+	for rows.Next() {
+		var i ReviewDeadlinesDueRow
+		if err := rows.Scan(
+			&i.OrgID,
+			&i.CycleID,
+			&i.UserID,
+			&i.Step,
+			&i.DueOn,
+			&i.CycleName,
+			&i.Name,
+			&i.Email,
+			&i.TimeZone,
+			&i.OrgName,
+			&i.LocalDay,
+			&i.Stage,
+			&i.Names,
+			&i.FirstPerson,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reviewStepOutstanding = `-- name: ReviewStepOutstanding :one
+SELECT EXISTS (
+    SELECT 1 FROM review_participants p JOIN review_cycles c ON c.org_id = p.org_id AND c.id = p.cycle_id
+    WHERE p.org_id = $1 AND p.cycle_id = $2 AND c.state = 'open'
+      AND (($3::text = 'self' AND p.person_id = $4 AND p.state = 'draft')
+        OR ($3::text = 'manager' AND p.manager_id = $4 AND p.state IN ('draft', 'self_submitted'))))
+`
+
+type ReviewStepOutstandingParams struct {
+	OrgID   int64
+	CycleID int64
+	Step    string
+	UserID  int64
+}
+
+// Whether a review step is still outstanding for the person, read again
+// under the reminder's lock.
+func (q *Queries) ReviewStepOutstanding(ctx context.Context, db DBTX, arg ReviewStepOutstandingParams) (bool, error) {
+	row := db.QueryRow(ctx, reviewStepOutstanding,
+		arg.OrgID,
+		arg.CycleID,
+		arg.Step,
+		arg.UserID,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
