@@ -91,7 +91,7 @@ func (s *MeetingStore) FindSeries(ctx context.Context, orgID, id int64) (oneonon
 
 // SeriesFor lists a person's series.
 func (s *MeetingStore) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForPerson(ctx, s.pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.SeriesForPerson(ctx, s.readDB(ctx), dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -299,7 +299,7 @@ func (s *MeetingStore) MeetingsFor(ctx context.Context, orgID, seriesID int64, l
 
 // MeetingsForPersonSince lists a person's meetings from a time on (no note text).
 func (s *MeetingStore) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
-	rows, err := s.q.MeetingsForPersonSince(ctx, s.pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
+	rows, err := s.q.MeetingsForPersonSince(ctx, s.readDB(ctx), dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -470,7 +470,7 @@ func (s *MeetingStore) DeleteAgendaItem(ctx context.Context, orgID, meetingID, i
 
 // MyUpcomingPoints lists points a person added to upcoming meetings.
 func (s *MeetingStore) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
-	rows, err := s.q.AgendaMine(ctx, s.pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
+	rows, err := s.q.AgendaMine(ctx, s.readDB(ctx), dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -547,7 +547,7 @@ func (s *MeetingStore) SetActionDone(ctx context.Context, orgID, id int64, done 
 
 // OpenActionsFor lists open actions of the person's series, theirs first.
 func (s *MeetingStore) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsOpenForPerson(ctx, s.pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.ActionsOpenForPerson(ctx, s.readDB(ctx), dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -590,7 +590,7 @@ func (s *MeetingStore) Competencies(ctx context.Context, orgID int64) ([]oneonon
 // competencies is Competencies for every store that offers the framework
 // (1:1 observations, kudos tags).
 func (s *base) competencies(ctx context.Context, orgID int64) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetenciesCurrent(ctx, s.pool, orgID)
+	rows, err := s.q.CompetenciesCurrent(ctx, s.readDB(ctx), orgID)
 	if err == nil && len(rows) == 0 {
 		if err = s.q.FrameworkSeed(ctx, s.pool, orgID); err == nil {
 			rows, err = s.q.CompetenciesCurrent(ctx, s.pool, orgID)

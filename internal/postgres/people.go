@@ -115,7 +115,7 @@ func (s *PeopleStore) FindCredentials(ctx context.Context, email string) ([]peop
 
 // FindPerson returns a person of the organisation.
 func (s *PeopleStore) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
-	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.UserGet(ctx, s.readDB(ctx), dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Person{}, mapErr(err, "Person")
 	}
@@ -386,7 +386,7 @@ func (s *PeopleStore) OrgChart(ctx context.Context, orgID int64) ([]people.Chart
 
 // DirectReports lists a manager's active direct reports.
 func (s *PeopleStore) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
-	rows, err := s.q.UserListDirectReports(ctx, s.pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
+	rows, err := s.q.UserListDirectReports(ctx, s.readDB(ctx), dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -425,7 +425,7 @@ func (s *PeopleStore) TeamPage(ctx context.Context, orgID int64, f people.TeamFi
 
 // FindTeam returns one team.
 func (s *PeopleStore) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
-	t, err := s.q.TeamGet(ctx, s.pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
+	t, err := s.q.TeamGet(ctx, s.readDB(ctx), dbq.TeamGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Team{}, mapErr(err, "Team")
 	}
@@ -434,7 +434,7 @@ func (s *PeopleStore) FindTeam(ctx context.Context, orgID, id int64) (people.Tea
 
 // TeamsFor lists the teams a person belongs to.
 func (s *PeopleStore) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamsForUser(ctx, s.pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
+	rows, err := s.q.TeamsForUser(ctx, s.readDB(ctx), dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}

@@ -477,7 +477,7 @@ func (s *RetroStore) OpenTeamActions(ctx context.Context, orgID, teamID, retroID
 
 // OpenActionsOwnedBy lists a person's open retro actions, soonest due first.
 func (s *RetroStore) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
+	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.readDB(ctx), dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), 0)
