@@ -259,11 +259,13 @@ func (r *batchRow) Scan(dest ...any) error {
 
 // readDB is the connection a store's read uses: its group's batch when it
 // runs together with others, the pool otherwise.
-func (s *base) readDB(ctx context.Context) dbq.DBTX {
-	if g, ok := ctx.Value(readGroupKey{}).(*readGroup); ok {
+func (s *base) readDB(ctx context.Context) dbq.DBTX { return readDB(ctx, s.pool) }
+
+func readDB(ctx context.Context, pool *pgxpool.Pool) dbq.DBTX {
+	if g, ok := ctx.Value(readGroupKey{}).(*readGroup); ok && g.pool == pool {
 		return groupDB{g: g}
 	}
-	return s.pool
+	return pool
 }
 
 // together runs a store's reads with their statements in one batch per
