@@ -46,16 +46,35 @@ func (r *Reads) Together(ctx context.Context, reads ...func(context.Context) err
 	g.idle = sync.NewCond(&g.mu)
 	gctx := context.WithValue(ctx, readGroupKey{}, g)
 	errs := make([]error, len(reads))
+	panics := make([]any, len(reads))
 	var wg sync.WaitGroup
 	for i, read := range reads {
 		wg.Go(func() {
 			defer g.finished()
+			defer catch(&panics[i])
 			errs[i] = read(withReadPath(gctx, i))
 		})
 	}
 	g.serve(ctx)
 	wg.Wait()
+	repanic(panics)
 	return core.FirstError(errs)
+}
+
+// catch keeps a read's panic, so that it reaches the caller's goroutine (and
+// the server's recovery) instead of ending the process.
+func catch(p *any) {
+	if v := recover(); v != nil {
+		*p = v
+	}
+}
+
+func repanic(panics []any) {
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
 }
 
 // readGroup is one group's state: how many of its reads are running (not
@@ -114,6 +133,7 @@ func (g *readGroup) finished() {
 // step, so the group never looks idle in between).
 func (g *readGroup) nested(ctx context.Context, reads []func(context.Context) error) error {
 	errs := make([]error, len(reads))
+	panics := make([]any, len(reads))
 	left := len(reads)
 	g.mu.Lock()
 	g.running += len(reads) - 1
@@ -129,10 +149,12 @@ func (g *readGroup) nested(ctx context.Context, reads []func(context.Context) er
 				} // the last one hands its place back to the caller
 				g.mu.Unlock()
 			}()
+			defer catch(&panics[i])
 			errs[i] = read(withReadPath(ctx, i))
 		})
 	}
 	wg.Wait()
+	repanic(panics)
 	return core.FirstError(errs)
 }
 

@@ -155,6 +155,20 @@ func TestReadsTogetherShareRoundTripsInTheOrderGiven(t *testing.T) {
 		t.Errorf("round trips %v, want one batch of 3", trips)
 	}
 
+	// A read that panics panics in the caller's goroutine, where the
+	// server recovers from it, once the others are done.
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Errorf("recovered %v, want the read's panic", v)
+			}
+		}()
+		_ = core.Together(rctx,
+			func(ctx context.Context) error { _, err := store.FindPerson(ctx, org, rep.ID); return err },
+			func(ctx context.Context) error { panic("boom") })
+	}()
+	log.take()
+
 	// Without Reads in the context the same reads run one after another.
 	err = core.Together(ctx,
 		func(ctx context.Context) (err error) { teams, err = store.TeamsFor(ctx, org, boss.ID); return err },
