@@ -158,7 +158,7 @@ func (s *PeopleStore) FindPeople(ctx context.Context, f people.PeopleFilter) ([]
 
 // IsInSubtree reports whether personID reports, directly or not, to rootID.
 func (s *base) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
-	ok, err := s.q.UserIsInSubtree(ctx, s.pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
+	ok, err := s.q.UserIsInSubtree(ctx, s.readDB(ctx), dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
 	return ok, mapErr(err, "Person")
 }
 

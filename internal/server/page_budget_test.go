@@ -21,6 +21,9 @@ var pageBudgets = map[string]int64{
 	"home":  3, // session; everything on the page; the open pulses' answers
 	"kudos": 3, // session; the kudos, teams, competencies; the kudos' details and mentions
 	"retro": 4, // session; the newest event and the retro; the viewer's access; the board
+	// session; the manager and whether the viewer may see them; their
+	// series; the series' figures and weekly marks
+	"checkins": 4,
 }
 
 // budgetWorld is a manager's organisation with everything the main pages
@@ -108,6 +111,7 @@ func TestMainPagesStayWithinTheirRoundTrips(t *testing.T) {
 	for _, ph := range retro.Phases {
 		check("retro", fmt.Sprintf("/retros/%d", w.retros[ph]))
 	}
+	check("checkins", "/checkins")
 }
 
 // BenchmarkMainPages: home, the kudos feed and the retro room (in Reflect
