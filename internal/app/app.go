@@ -182,7 +182,8 @@ func New(pool *pgxpool.Pool, cfg server.Config, log *slog.Logger, opts Options) 
 	srv := server.New(cfg, log, server.Services{SSO: signOn, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Outcomes: outcomes.NewService(postgres.NewOutcomeStore(pool), opts.Clock), Webhooks: notify.Admin{Store: postgres.NewNotifyStore(pool), Keys: opts.Keys, Guard: guard}, Live: hub, Audit: audit.NewService(postgres.NewAuditStore(pool)), Exports: newExports(postgres.NewExportStore(pool, opts.ExportPool), reviewStore, opts.Clock), Reviews: rv, Limits: limits, Observer: m, Scim: &people.Scim{Store: postgres.NewSCIMStore(pool), Clock: opts.Clock},
 		Outbox:    mail.Admin{Store: postgres.NewOutboxStore(pool), Outbox: outbox},
 		MailPrefs: mail.Preferences{Store: postgres.NewOutboxStore(pool), Signer: opts.Keys, Clock: opts.Clock},
-		Inbox:     mail.Inbox{Store: postgres.NewOutboxStore(pool), Clock: opts.Clock}}, ready, sessions, opts.Clock)
+		Inbox:     mail.Inbox{Store: postgres.NewOutboxStore(pool), Clock: opts.Clock},
+		Reads:     postgres.NewReads(pool)}, ready, sessions, opts.Clock)
 	return &App{Accounts: accounts, Limits: limits, People: svc, OneOnOnes: meetings, Kudos: kd, Retros: rt, Health: hl, Pulses: ps, Reviews: rv, Notifier: n, Outbox: outbox, Live: hub, SSO: signOn, Server: srv, Metrics: m}, nil
 }
 

@@ -193,6 +193,10 @@ type Store interface {
 	DeleteKudo(ctx context.Context, orgID, authorID, id int64) error
 	FindKudo(ctx context.Context, orgID, viewerID, id int64) (Kudo, error)
 	Feed(ctx context.Context, orgID, viewerID int64, f Filter) ([]Kudo, error)
+	// FeedRows is Feed without the kudos' details (recipients, competencies,
+	// reactions, comment counts), which FillDetails adds.
+	FeedRows(ctx context.Context, orgID, viewerID int64, f Filter) ([]Kudo, error)
+	FillDetails(ctx context.Context, orgID, viewerID int64, ks []Kudo) error
 	Comments(ctx context.Context, orgID, kudoID int64) ([]Comment, error)
 	AddComment(ctx context.Context, orgID, kudoID, authorID int64, body, key string) error
 	ToggleReaction(ctx context.Context, orgID, kudoID, userID int64, key string) error

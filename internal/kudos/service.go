@@ -135,6 +135,42 @@ func (s *Service) Feed(ctx context.Context, a core.Actor, f Filter) ([]Kudo, boo
 	return ks, more, nil
 }
 
+// Page is a page of the feed with what it takes to show it.
+type Page struct {
+	Items   []Kudo
+	More    bool // an older page follows
+	Resolve Resolver
+}
+
+// FeedPage returns the kudos Feed returns, with the people their texts
+// mention: the kudos first, then their details and the mentions together.
+func (s *Service) FeedPage(ctx context.Context, a core.Actor, f Filter) (Page, error) {
+	if f.BeforeAt.IsZero() {
+		f.BeforeAt = s.Clock.Now().Add(time.Hour)
+		f.BeforeID = 1<<63 - 1
+	}
+	f.Limit = FeedPageSize + 1
+	ks, err := s.Store.FeedRows(ctx, a.OrgID, a.UserID, f)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Items: ks, More: len(ks) > FeedPageSize}
+	if p.More {
+		p.Items = ks[:FeedPageSize]
+	}
+	texts := make([]string, 0, 2*len(p.Items))
+	for _, k := range p.Items {
+		texts = append(texts, k.Did, k.Impact)
+	}
+	err = core.Together(ctx,
+		func(ctx context.Context) error { return s.Store.FillDetails(ctx, a.OrgID, a.UserID, p.Items) },
+		func(ctx context.Context) (err error) {
+			p.Resolve, err = s.Resolver(ctx, a.OrgID, texts...)
+			return err
+		})
+	return p, err
+}
+
 // Comment adds a comment to a kudo the actor may see. key is the form's key:
 // the same form submitted twice stores one comment.
 func (s *Service) Comment(ctx context.Context, a core.Actor, kudoID int64, body, key string) error {

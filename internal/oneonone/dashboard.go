@@ -64,11 +64,14 @@ func (s *Service) canSeeManager(ctx context.Context, a core.Actor, managerID int
 // It reads meeting existence, status, pulse, actions and agenda counts —
 // never note text.
 func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID int64, days int) (Dashboard, error) {
-	mgr, err := s.Store.PersonRef(ctx, a.OrgID, managerID)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	ok, err := s.canSeeManager(ctx, a, managerID)
+	var mgr PersonRef
+	var ok bool
+	err := core.Together(ctx,
+		func(ctx context.Context) (err error) {
+			mgr, err = s.Store.PersonRef(ctx, a.OrgID, managerID)
+			return err
+		},
+		func(ctx context.Context) (err error) { ok, err = s.canSeeManager(ctx, a, managerID); return err })
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -82,7 +85,21 @@ func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID 
 	if err != nil {
 		return d, err
 	}
-	facts, err := s.Store.Facts(ctx, a.OrgID, series, d.Window, today(now), true)
+	ids := make([]int64, len(series))
+	for i, sr := range series {
+		ids[i] = sr.ID
+	}
+	var facts []SeriesFacts
+	var marks []Mark
+	err = core.Together(ctx,
+		func(ctx context.Context) (err error) {
+			facts, err = s.Store.Facts(ctx, a.OrgID, series, d.Window, today(now), true)
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			marks, err = s.Store.Marks(ctx, a.OrgID, ids, d.Window.From, d.Window.To)
+			return err
+		})
 	if err != nil {
 		return d, err
 	}
@@ -97,17 +114,9 @@ func (s *Service) ManagerDashboard(ctx context.Context, a core.Actor, managerID 
 		return strings.ToLower(d.Patterns[i].Series.ReportName) < strings.ToLower(d.Patterns[j].Series.ReportName)
 	})
 	d.Rollup = RollupOf(d.Patterns)
-	ids := make([]int64, len(series))
 	ordered := make([]Series, len(d.Patterns))
 	for i, p := range d.Patterns {
 		ordered[i] = p.Series
-	}
-	for i, sr := range series {
-		ids[i] = sr.ID
-	}
-	marks, err := s.Store.Marks(ctx, a.OrgID, ids, d.Window.From, d.Window.To)
-	if err != nil {
-		return d, err
 	}
 	pauses := make(map[int64][]Interval, len(facts))
 	for _, f := range facts {

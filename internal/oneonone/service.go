@@ -630,11 +630,26 @@ type Upcoming struct {
 func (s *Service) Home(ctx context.Context, a core.Actor) (Home, error) {
 	now := s.Clock.Now()
 	var h Home
-	series, err := s.Store.SeriesFor(ctx, a.OrgID, a.UserID)
-	if err != nil {
-		return h, err
-	}
-	upcoming, err := s.Store.MeetingsForPersonSince(ctx, a.OrgID, a.UserID, now.Add(-Grace))
+	var series []Series
+	var upcoming []Meeting
+	var acts []Action
+	err := core.Together(ctx,
+		func(ctx context.Context) (err error) {
+			series, err = s.Store.SeriesFor(ctx, a.OrgID, a.UserID)
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			upcoming, err = s.Store.MeetingsForPersonSince(ctx, a.OrgID, a.UserID, now.Add(-Grace))
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			acts, err = s.OpenActions(ctx, a)
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			h.Points, err = s.Store.MyUpcomingPoints(ctx, a.OrgID, a.UserID, now.Add(-Grace))
+			return err
+		})
 	if err != nil {
 		return h, err
 	}
@@ -658,18 +673,13 @@ func (s *Service) Home(ctx context.Context, a core.Actor) (Home, error) {
 		h.Next = append(h.Next, Upcoming{Series: sr, At: at})
 	}
 	sortUpcoming(h.Next)
-	acts, err := s.OpenActions(ctx, a)
-	if err != nil {
-		return h, err
-	}
 	h.ActionsTotal, h.Actions = len(acts), acts[:min(len(acts), HomeLimit)]
 	for _, x := range acts {
 		if x.Overdue(day(now)) {
 			h.ActionsOverdue++
 		}
 	}
-	h.Points, err = s.Store.MyUpcomingPoints(ctx, a.OrgID, a.UserID, now.Add(-Grace))
-	return h, err
+	return h, nil
 }
 
 // OpenActions lists the open actions of the actor's series: overdue first,

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
@@ -142,18 +141,33 @@ func (s *KudosStore) FindKudo(ctx context.Context, orgID, viewerID, id int64) (k
 // kudos, then their recipients, tags, reactions and comment counts in four
 // queries run side by side (no query per kudo).
 func (s *KudosStore) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
+	ks, err := s.FeedRows(ctx, orgID, viewerID, f)
+	if err != nil {
+		return nil, err
+	}
+	return ks, s.kudoDetails(ctx, orgID, viewerID, ks)
+}
+
+// FillDetails adds the kudos' recipients, competencies, reactions and
+// comment counts.
+func (s *KudosStore) FillDetails(ctx context.Context, orgID, viewerID int64, ks []kudos.Kudo) error {
+	return s.kudoDetails(ctx, orgID, viewerID, ks)
+}
+
+// FeedRows returns the kudos of Feed without their details.
+func (s *KudosStore) FeedRows(ctx context.Context, orgID, viewerID int64, f kudos.Filter) ([]kudos.Kudo, error) {
 	var rows []dbq.KudoFeedRow
 	var err error
 	if f.PersonID != nil && f.TeamID == nil && f.RecipientID == nil && f.GiverID == nil {
 		// One person's kudos: start from their own index entries.
 		var pr []dbq.KudoFeedForPersonRow
-		pr, err = s.q.KudoFeedForPerson(ctx, s.pool, dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
+		pr, err = s.q.KudoFeedForPerson(ctx, s.readDB(ctx), dbq.KudoFeedForPersonParams{OrgID: orgID, ViewerID: viewerID, PersonID: *f.PersonID,
 			BeforeAt: f.BeforeAt, BeforeID: f.BeforeID, Since: f.Since, CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 		for _, r := range pr {
 			rows = append(rows, dbq.KudoFeedRow(r))
 		}
 	} else {
-		rows, err = s.q.KudoFeed(ctx, s.pool, dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
+		rows, err = s.q.KudoFeed(ctx, s.readDB(ctx), dbq.KudoFeedParams{OrgID: orgID, ViewerID: viewerID, BeforeAt: f.BeforeAt, BeforeID: f.BeforeID,
 			Since: f.Since, PersonID: f.PersonID, RecipientID: f.RecipientID, GiverID: f.GiverID, TeamID: f.TeamID,
 			CompetencyID: f.CompetencyID, RowLimit: int32(f.Limit)})
 	}
@@ -164,7 +178,7 @@ func (s *KudosStore) Feed(ctx context.Context, orgID, viewerID int64, f kudos.Fi
 	for i, r := range rows {
 		ks[i] = kudoFromRow(dbq.KudoGetRow(r))
 	}
-	return ks, s.kudoDetails(ctx, orgID, viewerID, ks)
+	return ks, nil
 }
 
 func (s *KudosStore) kudoDetails(ctx context.Context, orgID, viewerID int64, ks []kudos.Kudo) error {
@@ -183,24 +197,25 @@ func (s *KudosStore) kudoDetails(ctx context.Context, orgID, viewerID int64, ks 
 		reacts []dbq.KudoReactionsForRow
 		counts []dbq.KudoCommentCountsRow
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		recips, err = s.q.KudoRecipientsFor(gctx, s.pool, dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
-		return err
-	})
-	g.Go(func() (err error) {
-		comps, err = s.q.KudoCompetenciesFor(gctx, s.pool, ids)
-		return err
-	})
-	g.Go(func() (err error) {
-		reacts, err = s.q.KudoReactionsFor(gctx, s.pool, dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
-		return err
-	})
-	g.Go(func() (err error) {
-		counts, err = s.q.KudoCommentCounts(gctx, s.pool, dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
-		return err
-	})
-	if err := g.Wait(); err != nil {
+	// One round trip for the four.
+	err := s.together(ctx,
+		func(ctx context.Context) (err error) {
+			recips, err = s.q.KudoRecipientsFor(ctx, s.readDB(ctx), dbq.KudoRecipientsForParams{OrgID: orgID, KudoIds: ids})
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			comps, err = s.q.KudoCompetenciesFor(ctx, s.readDB(ctx), ids)
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			reacts, err = s.q.KudoReactionsFor(ctx, s.readDB(ctx), dbq.KudoReactionsForParams{OrgID: orgID, KudoIds: ids, ViewerID: viewerID})
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			counts, err = s.q.KudoCommentCounts(ctx, s.readDB(ctx), dbq.KudoCommentCountsParams{OrgID: orgID, KudoIds: ids})
+			return err
+		})
+	if err != nil {
 		return mapErr(err, "Kudos")
 	}
 	for _, r := range recips {
@@ -308,7 +323,7 @@ func (s *KudosStore) ActivePeople(ctx context.Context, orgID int64, ids []int64)
 
 // PeopleByHandles maps mention handles to active people.
 func (s *KudosStore) PeopleByHandles(ctx context.Context, orgID int64, handles []string) (map[string]kudos.Named, error) {
-	rows, err := s.q.PeopleByHandles(ctx, s.pool, dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
+	rows, err := s.q.PeopleByHandles(ctx, s.readDB(ctx), dbq.PeopleByHandlesParams{OrgID: orgID, Handles: handles})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}

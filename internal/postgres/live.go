@@ -51,7 +51,7 @@ func (s *LiveStore) NewestEvents(ctx context.Context, topic string, id int64, li
 
 // LastEventID returns the id of topic's newest event, 0 if there is none.
 func (s *LiveStore) LastEventID(ctx context.Context, topic string) (int64, error) {
-	return s.q.LiveEventLastID(ctx, s.pool, topic)
+	return s.q.LiveEventLastID(ctx, readDB(ctx, s.pool), topic)
 }
 
 // PruneEvents deletes the events older than age, by the database's clock.

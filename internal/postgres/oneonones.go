@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"rapport/internal/core"
 	"rapport/internal/oneonone"
@@ -26,7 +25,7 @@ func NewMeetingStore(pool *pgxpool.Pool) *MeetingStore { return &MeetingStore{ne
 
 // PersonRef returns what the 1:1 rules need about a person.
 func (s *MeetingStore) PersonRef(ctx context.Context, orgID, id int64) (oneonone.PersonRef, error) {
-	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.UserGet(ctx, s.readDB(ctx), dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return oneonone.PersonRef{}, mapErr(err, "Person")
 	}
@@ -91,7 +90,7 @@ func (s *MeetingStore) FindSeries(ctx context.Context, orgID, id int64) (oneonon
 
 // SeriesFor lists a person's series.
 func (s *MeetingStore) SeriesFor(ctx context.Context, orgID, personID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForPerson(ctx, s.pool, dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.SeriesForPerson(ctx, s.readDB(ctx), dbq.SeriesForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -104,7 +103,7 @@ func (s *MeetingStore) SeriesFor(ctx context.Context, orgID, personID int64) ([]
 
 // SeriesForManager lists a manager's live series.
 func (s *MeetingStore) SeriesForManager(ctx context.Context, orgID, managerID int64) ([]oneonone.Series, error) {
-	rows, err := s.q.SeriesForManager(ctx, s.pool, dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
+	rows, err := s.q.SeriesForManager(ctx, s.readDB(ctx), dbq.SeriesForManagerParams{OrgID: orgID, ManagerID: managerID})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -320,7 +319,7 @@ func (s *MeetingStore) MeetingsPage(ctx context.Context, orgID, seriesID int64, 
 
 // MeetingsForPersonSince lists a person's meetings from a time on (no note text).
 func (s *MeetingStore) MeetingsForPersonSince(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.Meeting, error) {
-	rows, err := s.q.MeetingsForPersonSince(ctx, s.pool, dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
+	rows, err := s.q.MeetingsForPersonSince(ctx, s.readDB(ctx), dbq.MeetingsForPersonSinceParams{OrgID: orgID, PersonID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "1:1s")
 	}
@@ -509,7 +508,7 @@ func (s *MeetingStore) DeleteAgendaItem(ctx context.Context, orgID, meetingID, i
 
 // MyUpcomingPoints lists points a person added to upcoming meetings.
 func (s *MeetingStore) MyUpcomingPoints(ctx context.Context, orgID, personID int64, since time.Time) ([]oneonone.MyPoint, error) {
-	rows, err := s.q.AgendaMine(ctx, s.pool, dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
+	rows, err := s.q.AgendaMine(ctx, s.readDB(ctx), dbq.AgendaMineParams{OrgID: orgID, AuthorID: personID, Since: since})
 	if err != nil {
 		return nil, mapErr(err, "Agenda")
 	}
@@ -586,7 +585,7 @@ func (s *MeetingStore) SetActionDone(ctx context.Context, orgID, id int64, done 
 
 // OpenActionsFor lists open actions of the person's series, theirs first.
 func (s *MeetingStore) OpenActionsFor(ctx context.Context, orgID, personID int64) ([]oneonone.Action, error) {
-	rows, err := s.q.ActionsOpenForPerson(ctx, s.pool, dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.ActionsOpenForPerson(ctx, s.readDB(ctx), dbq.ActionsOpenForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Actions")
 	}
@@ -629,7 +628,7 @@ func (s *MeetingStore) Competencies(ctx context.Context, orgID int64) ([]oneonon
 // competencies is Competencies for every store that offers the framework
 // (1:1 observations, kudos tags).
 func (s *base) competencies(ctx context.Context, orgID int64) ([]oneonone.Competency, error) {
-	rows, err := s.q.CompetenciesCurrent(ctx, s.pool, orgID)
+	rows, err := s.q.CompetenciesCurrent(ctx, s.readDB(ctx), orgID)
 	if err == nil && len(rows) == 0 {
 		if err = s.q.FrameworkSeed(ctx, s.pool, orgID); err == nil {
 			rows, err = s.q.CompetenciesCurrent(ctx, s.pool, orgID)
@@ -699,26 +698,28 @@ func (s *MeetingStore) Facts(ctx context.Context, orgID int64, series []oneonone
 		ag []dbq.AgendaStatsRow
 		ps []dbq.PausesForSeriesRow
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		ms, err = s.q.MeetingStats(gctx, s.pool, dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
-		return err
-	})
-	g.Go(func() (err error) {
-		as, err = s.q.ActionTallyStats(gctx, s.pool, dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
-		return err
-	})
+	// The four go to the database in one batch, one round trip.
+	reads := []func(context.Context) error{
+		func(ctx context.Context) (err error) {
+			ms, err = s.q.MeetingStats(ctx, s.readDB(ctx), dbq.MeetingStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To, WinHalf: w.Half()})
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			as, err = s.q.ActionTallyStats(ctx, s.readDB(ctx), dbq.ActionTallyStatsParams{OrgID: orgID, SeriesIds: ids, FromDate: w.From, ToDate: w.To, Today: today})
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			ps, err = s.q.PausesForSeries(ctx, s.readDB(ctx), dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
+			return err
+		},
+	}
 	if agenda {
-		g.Go(func() (err error) {
-			ag, err = s.q.AgendaStats(gctx, s.pool, dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
+		reads = append(reads, func(ctx context.Context) (err error) {
+			ag, err = s.q.AgendaStats(ctx, s.readDB(ctx), dbq.AgendaStatsParams{OrgID: orgID, SeriesIds: ids, WinFrom: w.From, WinTo: w.To})
 			return err
 		})
 	}
-	g.Go(func() (err error) {
-		ps, err = s.q.PausesForSeries(gctx, s.pool, dbq.PausesForSeriesParams{OrgID: orgID, SeriesIds: ids, Since: &w.From})
-		return err
-	})
-	if err := g.Wait(); err != nil {
+	if err := s.together(ctx, reads...); err != nil {
 		return nil, mapErr(err, "Check-ins")
 	}
 	for _, r := range ms {
@@ -803,7 +804,7 @@ func rollupOf(reports, drifting, paused, held, expected, doneOnTime, due, open, 
 
 // Marks lists the meetings of the series in [from, to).
 func (s *MeetingStore) Marks(ctx context.Context, orgID int64, ids []int64, from, to time.Time) ([]oneonone.Mark, error) {
-	rows, err := s.q.MeetingMarks(ctx, s.pool, dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
+	rows, err := s.q.MeetingMarks(ctx, s.readDB(ctx), dbq.MeetingMarksParams{OrgID: orgID, SeriesIds: ids, WinFrom: from, WinTo: to})
 	if err != nil {
 		return nil, mapErr(err, "Check-ins")
 	}

@@ -118,7 +118,7 @@ func (s *PeopleStore) FindCredentials(ctx context.Context, email string) ([]peop
 
 // FindPerson returns a person of the organisation.
 func (s *PeopleStore) FindPerson(ctx context.Context, orgID, id int64) (people.Person, error) {
-	r, err := s.q.UserGet(ctx, s.pool, dbq.UserGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.UserGet(ctx, s.readDB(ctx), dbq.UserGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Person{}, mapErr(err, "Person")
 	}
@@ -161,7 +161,7 @@ func (s *PeopleStore) FindPeople(ctx context.Context, f people.PeopleFilter) ([]
 
 // IsInSubtree reports whether personID reports, directly or not, to rootID.
 func (s *base) IsInSubtree(ctx context.Context, orgID, rootID, personID int64) (bool, error) {
-	ok, err := s.q.UserIsInSubtree(ctx, s.pool, dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
+	ok, err := s.q.UserIsInSubtree(ctx, s.readDB(ctx), dbq.UserIsInSubtreeParams{OrgID: orgID, UserID: personID, RootID: rootID})
 	return ok, mapErr(err, "Person")
 }
 
@@ -425,7 +425,7 @@ func (s *PeopleStore) OrgChart(ctx context.Context, orgID int64) ([]people.Chart
 
 // DirectReports lists a manager's active direct reports.
 func (s *PeopleStore) DirectReports(ctx context.Context, orgID, managerID int64) ([]people.Person, error) {
-	rows, err := s.q.UserListDirectReports(ctx, s.pool, dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
+	rows, err := s.q.UserListDirectReports(ctx, s.readDB(ctx), dbq.UserListDirectReportsParams{OrgID: orgID, ManagerID: &managerID})
 	if err != nil {
 		return nil, mapErr(err, "People")
 	}
@@ -464,7 +464,7 @@ func (s *PeopleStore) TeamPage(ctx context.Context, orgID int64, f people.TeamFi
 
 // FindTeam returns one team.
 func (s *PeopleStore) FindTeam(ctx context.Context, orgID, id int64) (people.Team, error) {
-	t, err := s.q.TeamGet(ctx, s.pool, dbq.TeamGetParams{OrgID: orgID, ID: id})
+	t, err := s.q.TeamGet(ctx, s.readDB(ctx), dbq.TeamGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return people.Team{}, mapErr(err, "Team")
 	}
@@ -473,7 +473,7 @@ func (s *PeopleStore) FindTeam(ctx context.Context, orgID, id int64) (people.Tea
 
 // TeamsFor lists the teams a person belongs to.
 func (s *PeopleStore) TeamsFor(ctx context.Context, orgID, personID int64) ([]people.Team, error) {
-	rows, err := s.q.TeamsForUser(ctx, s.pool, dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
+	rows, err := s.q.TeamsForUser(ctx, s.readDB(ctx), dbq.TeamsForUserParams{OrgID: orgID, UserID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Teams")
 	}

@@ -102,6 +102,28 @@ func (a *acquireTimeout) TraceQueryEnd(ctx context.Context, c *pgx.Conn, d pgx.T
 	}
 }
 
+// TraceBatchStart passes batches on to the query tracer, if it traces them.
+func (a *acquireTimeout) TraceBatchStart(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	if t, ok := a.QueryTracer.(pgx.BatchTracer); ok {
+		return t.TraceBatchStart(ctx, c, d)
+	}
+	return ctx
+}
+
+// TraceBatchQuery passes a batch's statements on to the query tracer.
+func (a *acquireTimeout) TraceBatchQuery(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if t, ok := a.QueryTracer.(pgx.BatchTracer); ok {
+		t.TraceBatchQuery(ctx, c, d)
+	}
+}
+
+// TraceBatchEnd passes the end of a batch on to the query tracer.
+func (a *acquireTimeout) TraceBatchEnd(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchEndData) {
+	if t, ok := a.QueryTracer.(pgx.BatchTracer); ok {
+		t.TraceBatchEnd(ctx, c, d)
+	}
+}
+
 // Budget is how one replica spends its database connections: pages,
 // readiness checks, background jobs and exports each have their own pool,
 // so none of them can starve another.

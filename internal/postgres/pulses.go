@@ -93,7 +93,7 @@ func (s *PulseStore) FindPulse(ctx context.Context, orgID, viewerID, id int64) (
 
 // ListPulses lists the pulses the viewer reads or is asked.
 func (s *PulseStore) ListPulses(ctx context.Context, orgID, viewerID int64) ([]pulse.Listed, error) {
-	rows, err := s.q.PulseListFor(ctx, s.pool, dbq.PulseListForParams{OrgID: orgID, ViewerID: viewerID})
+	rows, err := s.q.PulseListFor(ctx, s.readDB(ctx), dbq.PulseListForParams{OrgID: orgID, ViewerID: viewerID})
 	out := make([]pulse.Listed, len(rows))
 	for i, r := range rows {
 		out[i] = pulseRow(r).listed()
@@ -108,7 +108,7 @@ func (s *PulseStore) StopPulse(ctx context.Context, orgID, id int64, now time.Ti
 
 // PulseAnswered reports whether the person answered the round.
 func (s *PulseStore) PulseAnswered(ctx context.Context, orgID, pulseID int64, round int, userID int64) (bool, error) {
-	ok, err := s.q.PulseResponderExists(ctx, s.pool, dbq.PulseResponderExistsParams{OrgID: orgID, PulseID: pulseID, RoundNo: int32(round), UserID: userID})
+	ok, err := s.q.PulseResponderExists(ctx, s.readDB(ctx), dbq.PulseResponderExistsParams{OrgID: orgID, PulseID: pulseID, RoundNo: int32(round), UserID: userID})
 	return ok, mapErr(err, "Pulse")
 }
 

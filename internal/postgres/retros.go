@@ -59,7 +59,7 @@ func (s *RetroStore) retroChange(ctx context.Context, retroID int64, kind, what 
 
 // RetroAccess says what a person may do with a team's retros.
 func (s *RetroStore) RetroAccess(ctx context.Context, orgID, userID, teamID int64) (retro.Access, error) {
-	r, err := s.q.RetroAccess(ctx, s.pool, dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
+	r, err := s.q.RetroAccess(ctx, s.readDB(ctx), dbq.RetroAccessParams{OrgID: orgID, TeamID: teamID, UserID: userID})
 	if err != nil {
 		return retro.Access{}, mapErr(err, "Team")
 	}
@@ -72,7 +72,7 @@ func (s *RetroStore) RetroAccess(ctx context.Context, orgID, userID, teamID int6
 
 // RetroMembers lists a team's active members.
 func (s *RetroStore) RetroMembers(ctx context.Context, orgID, teamID int64) ([]retro.Member, error) {
-	rows, err := s.q.RetroTeamMembers(ctx, s.pool, dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
+	rows, err := s.q.RetroTeamMembers(ctx, s.readDB(ctx), dbq.RetroTeamMembersParams{OrgID: orgID, TeamID: teamID})
 	out := make([]retro.Member, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Member{ID: r.ID, Name: r.Name}
@@ -145,7 +145,7 @@ func retroFromRow(r dbq.RetroGetRow) retro.Retro {
 
 // FindRetro returns a retro of the organisation.
 func (s *RetroStore) FindRetro(ctx context.Context, orgID, id int64) (retro.Retro, error) {
-	r, err := s.q.RetroGet(ctx, s.pool, dbq.RetroGetParams{OrgID: orgID, ID: id})
+	r, err := s.q.RetroGet(ctx, s.readDB(ctx), dbq.RetroGetParams{OrgID: orgID, ID: id})
 	if err != nil {
 		return retro.Retro{}, mapErr(err, "Retro")
 	}
@@ -178,7 +178,7 @@ func (s *RetroStore) MoveRetro(ctx context.Context, orgID, id int64, from, to re
 
 // Columns lists a retro's columns in order.
 func (s *RetroStore) Columns(ctx context.Context, orgID, retroID int64) ([]retro.Column, error) {
-	rows, err := s.q.RetroColumns(ctx, s.pool, dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroColumns(ctx, s.readDB(ctx), dbq.RetroColumnsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Column, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Column{ID: r.ID, Position: int(r.Position), Title: r.Title, Kudos: r.Kudos}
@@ -188,7 +188,7 @@ func (s *RetroStore) Columns(ctx context.Context, orgID, retroID int64) ([]retro
 
 // Cards lists a retro's cards in board order.
 func (s *RetroStore) Cards(ctx context.Context, orgID, retroID int64) ([]retro.StoredCard, error) {
-	rows, err := s.q.RetroCards(ctx, s.pool, dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroCards(ctx, s.readDB(ctx), dbq.RetroCardsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.StoredCard, len(rows))
 	for i, r := range rows {
 		out[i] = retro.StoredCard{Card: retro.Card{ID: r.ID, ColumnID: r.ColumnID, GroupID: r.GroupID, Body: r.Body,
@@ -199,7 +199,7 @@ func (s *RetroStore) Cards(ctx context.Context, orgID, retroID int64) ([]retro.S
 
 // Groups lists a retro's groups.
 func (s *RetroStore) Groups(ctx context.Context, orgID, retroID int64) ([]retro.Group, error) {
-	rows, err := s.q.RetroGroups(ctx, s.pool, dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroGroups(ctx, s.readDB(ctx), dbq.RetroGroupsParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Group, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Group{ID: r.ID, Name: r.Name}
@@ -209,7 +209,7 @@ func (s *RetroStore) Groups(ctx context.Context, orgID, retroID int64) ([]retro.
 
 // Notes lists a retro's discussion notes.
 func (s *RetroStore) Notes(ctx context.Context, orgID, retroID int64) ([]retro.Note, error) {
-	rows, err := s.q.RetroNotes(ctx, s.pool, dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroNotes(ctx, s.readDB(ctx), dbq.RetroNotesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Note, len(rows))
 	for i, r := range rows {
 		out[i] = retro.Note{ID: r.ID, CardID: r.CardID, GroupID: r.GroupID, Body: r.Body}
@@ -219,7 +219,7 @@ func (s *RetroStore) Notes(ctx context.Context, orgID, retroID int64) ([]retro.N
 
 // Tallies counts a retro's votes per topic, without voters.
 func (s *RetroStore) Tallies(ctx context.Context, orgID, retroID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroTallies(ctx, s.pool, dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroTallies(ctx, s.readDB(ctx), dbq.RetroTalliesParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -229,7 +229,7 @@ func (s *RetroStore) Tallies(ctx context.Context, orgID, retroID int64) ([]retro
 
 // VotesOf counts one voter's votes per topic.
 func (s *RetroStore) VotesOf(ctx context.Context, orgID, retroID, voterID int64) ([]retro.VoteTally, error) {
-	rows, err := s.q.RetroVotesOf(ctx, s.pool, dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
+	rows, err := s.q.RetroVotesOf(ctx, s.readDB(ctx), dbq.RetroVotesOfParams{OrgID: orgID, RetroID: retroID, VoterID: voterID})
 	out := make([]retro.VoteTally, len(rows))
 	for i, r := range rows {
 		out[i] = retro.VoteTally{CardID: r.CardID, GroupID: r.GroupID, N: int(r.N)}
@@ -456,7 +456,7 @@ func actionFromRow(r dbq.RetroActionsOfRetroRow, retroID int64) retro.Action {
 
 // RetroActions lists the actions a retro agreed.
 func (s *RetroStore) RetroActions(ctx context.Context, orgID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOfRetro(ctx, s.pool, dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
+	rows, err := s.q.RetroActionsOfRetro(ctx, s.readDB(ctx), dbq.RetroActionsOfRetroParams{OrgID: orgID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(r, retroID)
@@ -467,7 +467,7 @@ func (s *RetroStore) RetroActions(ctx context.Context, orgID, retroID int64) ([]
 // OpenTeamActions lists the team's open actions from other retros than
 // retroID (0: all), and those retroID has reviewed.
 func (s *RetroStore) OpenTeamActions(ctx context.Context, orgID, teamID, retroID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.pool, dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
+	rows, err := s.q.RetroActionsOpenForTeam(ctx, s.readDB(ctx), dbq.RetroActionsOpenForTeamParams{OrgID: orgID, TeamID: teamID, RetroID: retroID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), retroID)
@@ -477,7 +477,7 @@ func (s *RetroStore) OpenTeamActions(ctx context.Context, orgID, teamID, retroID
 
 // OpenActionsOwnedBy lists a person's open retro actions, soonest due first.
 func (s *RetroStore) OpenActionsOwnedBy(ctx context.Context, orgID, ownerID int64) ([]retro.Action, error) {
-	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.pool, dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
+	rows, err := s.q.RetroActionsOpenForOwner(ctx, s.readDB(ctx), dbq.RetroActionsOpenForOwnerParams{OrgID: orgID, OwnerID: ownerID})
 	out := make([]retro.Action, len(rows))
 	for i, r := range rows {
 		out[i] = actionFromRow(dbq.RetroActionsOfRetroRow(r), 0)

@@ -654,7 +654,7 @@ func (s *ReviewStore) RecordDueNotices(ctx context.Context, from, until time.Tim
 
 // Notices lists a person's recorded notices whose step is still outstanding.
 func (s *ReviewStore) Notices(ctx context.Context, orgID, userID int64) ([]review.Notice, error) {
-	rows, err := s.q.NoticesFor(ctx, s.pool, dbq.NoticesForParams{OrgID: orgID, UserID: userID})
+	rows, err := s.q.NoticesFor(ctx, s.readDB(ctx), dbq.NoticesForParams{OrgID: orgID, UserID: userID})
 	if err != nil {
 		return nil, mapErr(err, "Notices")
 	}
@@ -670,7 +670,7 @@ func (s *ReviewStore) Notices(ctx context.Context, orgID, userID int64) ([]revie
 
 // ReviewsFor lists the open-cycle reviews a person is the subject or the writer of.
 func (s *ReviewStore) ReviewsFor(ctx context.Context, orgID, personID int64) ([]review.MyReview, error) {
-	rows, err := s.q.ReviewsForPerson(ctx, s.pool, dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
+	rows, err := s.q.ReviewsForPerson(ctx, s.readDB(ctx), dbq.ReviewsForPersonParams{OrgID: orgID, PersonID: personID})
 	if err != nil {
 		return nil, mapErr(err, "Reviews")
 	}

@@ -317,16 +317,28 @@ func (s *Service) Home(ctx context.Context, a core.Actor) (Home, error) {
 func (s *Service) toAnswer(ctx context.Context, a core.Actor, ls []Listed) (Home, error) {
 	now := s.Clock.Now()
 	var out Home
+	var open []Listed
+	var checks []func(context.Context) error
+	answered := make([]bool, 0, len(ls))
 	for _, l := range ls {
-		r, open := l.Pulse.Current(now)
-		if !open || !l.Access.Member {
+		r, isOpen := l.Pulse.Current(now)
+		if !isOpen || !l.Access.Member {
 			continue
 		}
-		done, err := s.Store.PulseAnswered(ctx, a.OrgID, l.Pulse.ID, r.Number, a.UserID)
-		if err != nil {
-			return out, err
-		}
-		if !done {
+		i := len(open)
+		open = append(open, l)
+		answered = append(answered, false)
+		checks = append(checks, func(ctx context.Context) (err error) {
+			answered[i], err = s.Store.PulseAnswered(ctx, a.OrgID, l.Pulse.ID, r.Number, a.UserID)
+			return err
+		})
+	}
+	// One check per open round, sent together.
+	if err := core.Together(ctx, checks...); err != nil {
+		return out, err
+	}
+	for i, l := range open {
+		if !answered[i] {
 			out.ToAnswer = append(out.ToAnswer, l)
 		}
 	}

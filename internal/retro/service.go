@@ -460,26 +460,71 @@ type Room struct {
 	Members     []Member // during Actions, for the owner list
 }
 
-// Room gathers the retro as the actor may see it. secret is the browser's
-// anonymous-card secret (nil if none).
-func (s *Service) Room(ctx context.Context, a core.Actor, id int64, secret []byte) (Room, error) {
+// Room gathers the retro as the actor may see it. secret gives the
+// browser's anonymous-card secret for the retro once it is found (nil, or
+// returning nil, if none). Once the actor's access is checked, everything
+// the room shows in the retro's phase is read together.
+func (s *Service) Room(ctx context.Context, a core.Actor, id int64, secret func(Retro) []byte) (Room, error) {
 	r, acc, err := s.open(ctx, a, id)
 	if err != nil {
 		return Room{}, err
 	}
+	var mySecret []byte
+	if secret != nil {
+		mySecret = secret(r)
+	}
 	rm := Room{Retro: r, Access: acc, Cards: map[int64][]Card{}, Counts: map[int64]int{}}
-	if rm.Columns, err = s.Store.Columns(ctx, a.OrgID, id); err != nil {
-		return rm, err
-	}
-	stored, err := s.Store.Cards(ctx, a.OrgID, id)
-	if err != nil {
-		return rm, err
-	}
 	revealed := r.Phase.Index() > PhaseReflect.Index()
+	rm.ShowTotals = revealed && r.Phase.Index() > PhaseVote.Index()
+	var (
+		stored         []StoredCard
+		mineV, tallies []VoteTally
+		notes          []Note
+	)
+	// Each phase loads only what it shows: every open room re-fetches the
+	// board on every change.
+	reads := []func(context.Context) error{
+		func(ctx context.Context) (err error) { rm.Columns, err = s.Store.Columns(ctx, a.OrgID, id); return err },
+		func(ctx context.Context) (err error) { stored, err = s.Store.Cards(ctx, a.OrgID, id); return err },
+	}
+	if r.Phase == PhaseActions {
+		reads = append(reads, func(ctx context.Context) (err error) {
+			rm.Members, err = s.Store.RetroMembers(ctx, a.OrgID, r.TeamID)
+			return err
+		})
+	}
+	if r.Phase.Index() >= PhaseDiscuss.Index() {
+		reads = append(reads, func(ctx context.Context) (err error) {
+			rm.Actions, err = s.Store.RetroActions(ctx, a.OrgID, id)
+			return err
+		})
+	}
+	if r.Phase == PhaseOpenActions {
+		reads = append(reads, func(ctx context.Context) (err error) {
+			rm.OpenActions, err = s.Store.OpenTeamActions(ctx, a.OrgID, r.TeamID, id)
+			return err
+		})
+	}
+	if revealed {
+		reads = append(reads,
+			func(ctx context.Context) (err error) { rm.Groups, err = s.Store.Groups(ctx, a.OrgID, id); return err },
+			func(ctx context.Context) (err error) {
+				mineV, err = s.Store.VotesOf(ctx, a.OrgID, id, a.UserID)
+				return err
+			})
+	}
+	if rm.ShowTotals {
+		reads = append(reads,
+			func(ctx context.Context) (err error) { tallies, err = s.Store.Tallies(ctx, a.OrgID, id); return err },
+			func(ctx context.Context) (err error) { notes, err = s.Store.Notes(ctx, a.OrgID, id); return err })
+	}
+	if err := core.Together(ctx, reads...); err != nil {
+		return rm, err
+	}
 	cardByID := map[int64]Card{}
 	for _, sc := range stored {
 		c := sc.Card
-		c.Mine = mine(sc, a.UserID, secret)
+		c.Mine = mine(sc, a.UserID, mySecret)
 		if r.Anonymous {
 			c.AuthorName = ""
 		}
@@ -490,39 +535,15 @@ func (s *Service) Room(ctx context.Context, a core.Actor, id int64, secret []byt
 		}
 		cardByID[c.ID] = c
 	}
-	// Each phase loads only what it shows: every open room re-fetches the
-	// board on every change.
-	if r.Phase == PhaseActions {
-		if rm.Members, err = s.Store.RetroMembers(ctx, a.OrgID, r.TeamID); err != nil {
-			return rm, err
-		}
-	}
-	if r.Phase.Index() >= PhaseDiscuss.Index() {
-		if rm.Actions, err = s.Store.RetroActions(ctx, a.OrgID, id); err != nil {
-			return rm, err
-		}
-	}
-	if r.Phase == PhaseOpenActions {
-		if rm.OpenActions, err = s.Store.OpenTeamActions(ctx, a.OrgID, r.TeamID, id); err != nil {
-			return rm, err
-		}
-	}
 	if !revealed {
 		return rm, nil
 	}
-	if rm.Groups, err = s.Store.Groups(ctx, a.OrgID, id); err != nil {
-		return rm, err
-	}
-	rm.ShowTotals = r.Phase.Index() > PhaseVote.Index()
-	if err := s.topics(ctx, a, &rm, stored, cardByID); err != nil {
-		return rm, err
-	}
+	rm.Items = topics(&rm, stored, cardByID, mineV, tallies, notes)
 	return rm, nil
 }
 
 // topics builds the groups and ungrouped cards, with votes and notes.
-func (s *Service) topics(ctx context.Context, a core.Actor, rm *Room, stored []StoredCard, cardByID map[int64]Card) error {
-	id := rm.Retro.ID
+func topics(rm *Room, stored []StoredCard, cardByID map[int64]Card, mineV, tallies []VoteTally, notes []Note) []Item {
 	byGroup := map[int64][]Card{}
 	var topics []Item
 	for _, sc := range stored {
@@ -545,10 +566,6 @@ func (s *Service) topics(ctx context.Context, a core.Actor, rm *Room, stored []S
 		gid := g.ID
 		topics = append(topics, Item{Ref: TopicRef{GroupID: &gid}, Title: g.Name, Cards: byGroup[g.ID]})
 	}
-	mineV, err := s.Store.VotesOf(ctx, a.OrgID, id, a.UserID)
-	if err != nil {
-		return err
-	}
 	used := 0
 	for _, v := range mineV {
 		used += v.N
@@ -563,20 +580,12 @@ func (s *Service) topics(ctx context.Context, a core.Actor, rm *Room, stored []S
 		rm.VotesLeft = 0
 	}
 	if rm.ShowTotals {
-		tallies, err := s.Store.Tallies(ctx, a.OrgID, id)
-		if err != nil {
-			return err
-		}
 		for _, v := range tallies {
 			for i := range topics {
 				if sameRef(topics[i].Ref, v.CardID, v.GroupID) {
 					topics[i].Votes += v.N
 				}
 			}
-		}
-		notes, err := s.Store.Notes(ctx, a.OrgID, id)
-		if err != nil {
-			return err
 		}
 		for _, n := range notes {
 			for i := range topics {
@@ -587,8 +596,7 @@ func (s *Service) topics(ctx context.Context, a core.Actor, rm *Room, stored []S
 		}
 		sort.SliceStable(topics, func(i, j int) bool { return topics[i].Votes > topics[j].Votes })
 	}
-	rm.Items = topics
-	return nil
+	return topics
 }
 
 func sameRef(t TopicRef, card, group *int64) bool {

@@ -791,11 +791,15 @@ type Home struct {
 // HomeFor returns the actor's notices of what is due and open reviews.
 func (s *Service) HomeFor(ctx context.Context, a core.Actor) (Home, error) {
 	var h Home
-	var err error
-	if h.Notices, err = s.Store.Notices(ctx, a.OrgID, a.UserID); err != nil {
-		return h, err
-	}
-	h.Reviews, err = s.Store.ReviewsFor(ctx, a.OrgID, a.UserID)
+	err := core.Together(ctx,
+		func(ctx context.Context) (err error) {
+			h.Notices, err = s.Store.Notices(ctx, a.OrgID, a.UserID)
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			h.Reviews, err = s.Store.ReviewsFor(ctx, a.OrgID, a.UserID)
+			return err
+		})
 	return h, err
 }
 

@@ -52,7 +52,9 @@ func seedBigOrg(b *testing.B) (string, demo.Result) {
 }
 
 // benchPage measures one signed-in page in-process (session, actor, the
-// page's queries, render) and reports database round trips per request.
+// page's queries, render) and reports per request the statements sent to
+// the database (queries/op) and the round trips they took (a batch of reads
+// run together is one).
 func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) {
 	c := ta.Client(b)
 	c.SignIn(email, password)
@@ -70,7 +72,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 		size = rec.Body.Len()
 	}
 	run() // warm the statement cache
-	before := ta.Queries.Count()
+	before, trips := ta.Queries.Count(), ta.Queries.RoundTrips()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -78,6 +80,7 @@ func benchPage(b *testing.B, ta *testapp.TestApp, email, password, path string) 
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(ta.Queries.Count()-before)/float64(b.N), "queries/op")
+	b.ReportMetric(float64(ta.Queries.RoundTrips()-trips)/float64(b.N), "round-trips/op")
 	b.ReportMetric(float64(size), "html-bytes")
 }
 

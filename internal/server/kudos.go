@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/oneonone"
 	"rapport/internal/people"
 	"rapport/web/views"
 )
@@ -66,14 +68,8 @@ func parseKudoCursor(v string) (time.Time, int64, bool) {
 }
 
 func (s *Server) kudosFeed(w http.ResponseWriter, r *http.Request) {
-	a := actor(r)
 	f, fq := s.feedFilter(r)
-	items, more, err := s.kudos.Feed(r.Context(), a, f)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	props, err := s.feedProps(r, items, more, fq)
+	props, err := s.feedProps(r, f, fq)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -81,29 +77,51 @@ func (s *Server) kudosFeed(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.FeedPage(s.layout(r, "Kudos", "kudos"), props))
 }
 
-func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq views.FeedQuery) (views.FeedProps, error) {
+// feedProps reads a page of the feed for f and what the page shows beside
+// it, all together: the kudos (then their details and the people they
+// mention), the viewer's teams, the team and person filtered on, the
+// competencies.
+func (s *Server) feedProps(r *http.Request, f kudos.Filter, fq views.FeedQuery) (views.FeedProps, error) {
 	a := actor(r)
-	texts := make([]string, 0, 2*len(items))
-	for _, k := range items {
-		texts = append(texts, k.Did, k.Impact)
-	}
-	resolve, err := s.kudos.Resolver(r.Context(), a.OrgID, texts...)
-	if err != nil {
-		return views.FeedProps{}, err
-	}
-	// The filter lists the viewer's own teams, and the team filtered on;
-	// the picker finds any other.
-	teams, err := s.people.TeamsOf(r.Context(), a, a.UserID)
-	if err != nil {
-		return views.FeedProps{}, err
+	var (
+		page        kudos.Page
+		teams       []people.Team
+		comps       []oneonone.Competency
+		filtered    people.Pick
+		hasFiltered bool
+		personName  string
+	)
+	reads := []func(context.Context) error{
+		func(ctx context.Context) (err error) { page, err = s.kudos.FeedPage(ctx, a, f); return err },
+		// The filter lists the viewer's own teams, and the team filtered on;
+		// the picker finds any other.
+		func(ctx context.Context) (err error) { teams, err = s.people.TeamsOf(ctx, a, a.UserID); return err },
+		func(ctx context.Context) (err error) { comps, err = s.meetings.Competencies(ctx, a); return err },
 	}
 	if id := optID(fq.Team); id != nil {
+		reads = append(reads, func(ctx context.Context) error {
+			filtered, hasFiltered = s.teamNamer(r.WithContext(ctx))(*id)
+			return nil
+		})
+	}
+	if id := optID(fq.Person); fq.Person != "" && id != nil {
+		reads = append(reads, func(ctx context.Context) error {
+			if person, err := s.people.InOrg(ctx, a, *id); err == nil {
+				personName = person.Name
+			}
+			return nil
+		})
+	}
+	if err := core.Together(r.Context(), reads...); err != nil {
+		return views.FeedProps{}, err
+	}
+	if id := optID(fq.Team); id != nil && hasFiltered {
 		mine := false
 		for _, t := range teams {
 			mine = mine || t.ID == *id
 		}
-		if t, ok := s.teamNamer(r)(*id); !mine && ok {
-			teams = append(teams, people.Team{ID: t.ID, Name: t.Name})
+		if !mine {
+			teams = append(teams, people.Team{ID: filtered.ID, Name: filtered.Name})
 		}
 	}
 	var other views.PickState
@@ -113,22 +131,12 @@ func (s *Server) feedProps(r *http.Request, items []kudos.Kudo, more bool, fq vi
 			return views.FeedProps{}, err
 		}
 	}
-	comps, err := s.meetings.Competencies(r.Context(), a)
-	if err != nil {
-		return views.FeedProps{}, err
-	}
+	items, resolve := page.Items, page.Resolve
 	p := views.FeedProps{Items: items, Query: fq, Me: a.UserID, Now: s.clock.Now(), Render: func(t string) string { return kudos.Render(t, resolve) },
-		Teams: teams, OtherTeam: other, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager)}
-	if more && len(items) > 0 {
+		Teams: teams, OtherTeam: other, Competencies: comps, CanEquity: a.Is(core.RoleAdmin, core.RoleLeader, core.RoleManager), PersonName: personName}
+	if page.More && len(items) > 0 {
 		last := items[len(items)-1]
 		p.Older = kudoCursor(last)
-	}
-	if fq.Person != "" {
-		if id := optID(fq.Person); id != nil {
-			if person, err := s.people.InOrg(r.Context(), a, *id); err == nil {
-				p.PersonName = person.Name
-			}
-		}
 	}
 	return p, nil
 }
@@ -561,12 +569,7 @@ func (s *Server) personKudos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pid := id
-	items, more, err := s.kudos.Feed(r.Context(), a, kudos.Filter{PersonID: &pid})
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	feed, err := s.feedProps(r, items, more, views.FeedQuery{Person: strconv.FormatInt(id, 10)})
+	feed, err := s.feedProps(r, kudos.Filter{PersonID: &pid}, views.FeedQuery{Person: strconv.FormatInt(id, 10)})
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -101,7 +101,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			attrs = append(attrs, "user_id", a.UserID, "org_id", a.OrgID)
 		}
 		if qc != nil {
-			attrs = append(attrs, "queries", qc.Count(), "db_ms", float64(qc.Duration().Microseconds())/1000)
+			attrs = append(attrs, "queries", qc.Count(), "db_ms", float64(qc.Duration().Microseconds())/1000, "statements", qc.Statements())
 		}
 		s.log.InfoContext(r.Context(), "request", attrs...)
 	})
@@ -173,9 +173,10 @@ func loggedPath(r *http.Request) string {
 	return r.URL.Path
 }
 
-// queryHeaderWriter adds the statements sent so far to the response headers
-// when they are written: the session is saved before that, the page's
-// queries all ran before its render.
+// queryHeaderWriter adds the round trips made so far (X-Queries: a statement
+// on its own or a batch of them) and the statements they carried
+// (X-Statements) to the response headers when they are written: the session
+// is saved before that, the page's queries all ran before its render.
 type queryHeaderWriter struct {
 	http.ResponseWriter
 	qc    *core.QueryCount
@@ -188,6 +189,7 @@ func (w *queryHeaderWriter) WriteHeader(code int) {
 		n, d := w.qc.Count(), w.qc.Duration()
 		h := w.ResponseWriter.Header()
 		h.Set("X-Queries", strconv.FormatInt(n, 10))
+		h.Set("X-Statements", strconv.FormatInt(w.qc.Statements(), 10))
 		h.Set("Server-Timing", fmt.Sprintf(`db;desc="%d queries";dur=%.3f`, n, float64(d.Microseconds())/1000))
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -433,5 +435,13 @@ func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// batchReads lets the reads a page runs together (core.Together) share
+// round trips to the database.
+func (s *Server) batchReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(core.WithReads(r.Context(), s.reads)))
 	})
 }

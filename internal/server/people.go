@@ -1,13 +1,18 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"rapport/internal/core"
 	"rapport/internal/kudos"
+	"rapport/internal/oneonone"
 	"rapport/internal/people"
+	"rapport/internal/pulse"
+	"rapport/internal/retro"
+	"rapport/internal/review"
 	"rapport/web/views"
 )
 
@@ -47,32 +52,23 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	ctx := r.Context()
 	me := signedIn(r)
-	teams, err := s.people.TeamsOf(ctx, a, a.UserID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	reports, err := s.people.ReportsOf(ctx, a, a.UserID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	ones, err := s.meetings.Home(ctx, a)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	retroActions, err := s.retros.MyActions(ctx, a)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	revs, err := s.reviews.HomeFor(ctx, a)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	pulses, err := s.pulses.Home(ctx, a)
+	var (
+		teams        []people.Team
+		reports      []people.Person
+		ones         oneonone.Home
+		retroActions []retro.Action
+		revs         review.Home
+		pulses       pulse.Home
+	)
+	// Each part of the page is read by its own service; their statements
+	// go to the database together.
+	err := core.Together(ctx,
+		func(ctx context.Context) (err error) { teams, err = s.people.TeamsOf(ctx, a, a.UserID); return err },
+		func(ctx context.Context) (err error) { reports, err = s.people.ReportsOf(ctx, a, a.UserID); return err },
+		func(ctx context.Context) (err error) { ones, err = s.meetings.Home(ctx, a); return err },
+		func(ctx context.Context) (err error) { retroActions, err = s.retros.MyActions(ctx, a); return err },
+		func(ctx context.Context) (err error) { revs, err = s.reviews.HomeFor(ctx, a); return err },
+		func(ctx context.Context) (err error) { pulses, err = s.pulses.Home(ctx, a); return err })
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -174,18 +174,13 @@ func (s *Server) retroFacilitator(w http.ResponseWriter, r *http.Request) {
 
 // roomProps gathers the room for the viewer.
 func (s *Server) roomProps(w http.ResponseWriter, r *http.Request, id int64) (views.RetroRoomProps, error) {
-	rt, _, err := s.retros.Find(r.Context(), actor(r), id)
-	if err != nil {
-		return views.RetroRoomProps{}, err
-	}
-	quietDuringAnonymousReflect(r, rt)
-	var secret []byte
-	if rt.Anonymous && w != nil && rt.Phase != retro.PhaseDone {
-		secret = s.ensureRetroSecret(w, r, id)
-	} else {
-		secret = s.retroSecret(r)
-	}
-	rm, err := s.retros.Room(r.Context(), actor(r), id, secret)
+	rm, err := s.retros.Room(r.Context(), actor(r), id, func(rt retro.Retro) []byte {
+		quietDuringAnonymousReflect(r, rt)
+		if rt.Anonymous && w != nil && rt.Phase != retro.PhaseDone {
+			return s.ensureRetroSecret(w, r, id)
+		}
+		return s.retroSecret(r)
+	})
 	if err != nil {
 		return views.RetroRoomProps{}, err
 	}
@@ -199,13 +194,14 @@ func (s *Server) retroShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The newest event before the state is read: the stream replays from
-	// there, so a change made while the page renders is not missed.
-	last, err := s.live.LastID(r.Context(), retro.Topic(id))
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	p, err := s.roomProps(w, r, id)
+	// there, so a change made while the page renders is not missed. Read
+	// together, the event's statement goes first in the batch that also
+	// reads the retro, and the board is read after that.
+	var last int64
+	var p views.RetroRoomProps
+	err := core.Together(r.Context(),
+		func(ctx context.Context) (err error) { last, err = s.live.LastID(ctx, retro.Topic(id)); return err },
+		func(ctx context.Context) (err error) { p, err = s.roomProps(w, r.WithContext(ctx), id); return err })
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -347,6 +347,9 @@ func (s *Server) buildRouter() chi.Router {
 		r.Use(middleware.RealIP)
 	}
 	r.Use(s.accessLog)
+	if s.reads != nil {
+		r.Use(s.batchReads)
+	}
 	r.Use(s.closeWhenDraining)
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)

@@ -139,7 +139,8 @@ type Server struct {
 	exportsCtx  context.Context
 	stopExports context.CancelFunc
 
-	observer Observer // nil: nothing recorded
+	observer Observer   // nil: nothing recorded
+	reads    core.Reads // nil: reads run together still run in turn
 }
 
 // Services are the domain services the handlers call.
@@ -175,6 +176,9 @@ type Services struct {
 	// Observer, when set, records requests and exports for the metrics
 	// endpoint.
 	Observer Observer
+	// Reads, when set, sends the statements of reads a page runs together
+	// in shared round trips (core.Together); without it they run in turn.
+	Reads core.Reads
 }
 
 // Observer records what the HTTP layer does, for metrics.
@@ -218,7 +222,7 @@ func New(cfg Config, log *slog.Logger, svc Services, db Pinger, store scs.Store,
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
 	s := &Server{
-		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, outcomes: svc.Outcomes, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, inbox: svc.Inbox, db: db, sessions: sm, clock: clock, observer: svc.Observer,
+		cfg: cfg, log: log, people: svc.People, meetings: svc.OneOnOnes, kudos: svc.Kudos, retros: svc.Retros, health: svc.Health, pulses: svc.Pulses, outcomes: svc.Outcomes, webhooks: svc.Webhooks, live: svc.Live, audit: svc.Audit, exports: svc.Exports, reviews: svc.Reviews, sso: svc.SSO, scim: svc.Scim, outbox: svc.Outbox, mailPrefs: svc.MailPrefs, inbox: svc.Inbox, db: db, sessions: sm, clock: clock, observer: svc.Observer, reads: svc.Reads,
 		throttle: &people.Throttle{Store: svc.Limits, Clock: clock, FreeAttempts: cfg.LoginPerAccount,
 			Window: cfg.LoginWindow, MaxDelay: cfg.LoginMaxDelay, Forget: 24 * time.Hour},
 	}
