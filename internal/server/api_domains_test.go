@@ -470,7 +470,7 @@ func TestAPIReviewsHideDraftsAsThePagesDo(t *testing.T) {
 	if r := find(w.lena); len(r.Ratings) == 0 || r.Ratings[0].Manager != nil || *r.Ratings[0].Self != 3 {
 		t.Errorf("Lena reads Max's draft of Eva's review: %+v", r)
 	}
-	// Another organisation's admin: not found.
+	// An admin outside the team: not found, as the room.
 	orgB := w.ta.F.Org(t, "Reviews elsewhere")
 	bAdmin := w.ta.F.Person(t, orgB, testfx.PersonOpts{Role: core.RoleAdmin})
 	decode[apiProblem](t, tokenFor(t, w.ta, bAdmin, "read").get(reviews), http.StatusNotFound)
@@ -508,4 +508,48 @@ func TestAPIOddInputNeverGets5xx(t *testing.T) {
 	if n := w.ta.F.Count(t, "SELECT count(*) FROM agenda_items WHERE meeting_id = $1", m); n != 0 {
 		t.Errorf("odd bodies stored %d points", n)
 	}
+}
+
+// An earlier retro's action is settled through the API as in the room: by
+// the team's facilitators, while the new retro reviews open actions; done
+// twice is the same answer, and it then shows done.
+func TestAPIRetroActionCompleteFollowsTheRoom(t *testing.T) {
+	t.Parallel()
+	w := newOneOnOneWorld(t)
+	f := w.ta.F
+	team := f.Team(t, w.org, "Atlas", w.max.ID, w.rae.ID)
+	earlier, _ := f.Retro(t, w.org, team, testfx.RetroOpts{Phase: "done"})
+	act := f.RetroAction(t, w.org, earlier, w.rae.ID, "Write the runbook", "2030-01-01")
+	now, _ := f.Retro(t, w.org, team, testfx.RetroOpts{Phase: "open_actions"})
+	later, _ := f.Retro(t, w.org, team, testfx.RetroOpts{Phase: "discuss"})
+	path := func(retro int64) string { return fmt.Sprintf("/api/v1/retros/%d/actions/%d/complete", retro, act) }
+
+	// The owner is a member, not a facilitator; a read-only token writes nothing.
+	decode[apiProblem](t, tokenFor(t, w.ta, w.rae, "read_write").do("POST", path(now), ""), http.StatusForbidden)
+	decode[apiProblem](t, tokenFor(t, w.ta, w.max, "read").do("POST", path(now), ""), http.StatusForbidden)
+	// Outside the open-actions phase the room refuses it too: 409.
+	decode[apiProblem](t, tokenFor(t, w.ta, w.max, "read_write").do("POST", path(later), ""), http.StatusConflict)
+	if n := f.Count(t, "SELECT count(*) FROM retro_actions WHERE id = $1 AND status = 'open'", act); n != 1 {
+		t.Fatalf("a refused request changed the action")
+	}
+	maxAPI := tokenFor(t, w.ta, w.max, "read_write")
+	for range 2 {
+		done := decode[struct {
+			ID      int64
+			RetroID int64 `json:"retro_id"`
+			Status  string
+		}](t, maxAPI.do("POST", path(now), ""), 200)
+		if done.ID != act || done.RetroID != now || done.Status != "done" {
+			t.Errorf("completing answered %+v", done)
+		}
+	}
+	list := decode[apiPageOut[struct {
+		ID     int64
+		Status string
+	}]](t, maxAPI.get(fmt.Sprintf("/api/v1/retros/%d/actions", earlier)), 200)
+	if len(list.Data) != 1 || list.Data[0].Status != "done" {
+		t.Errorf("the earlier retro's actions read %+v", list)
+	}
+	// An admin outside the team: not found, as the room.
+	decode[apiProblem](t, tokenFor(t, w.ta, w.ada, "read_write").do("POST", path(now), ""), http.StatusNotFound)
 }

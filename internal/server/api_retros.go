@@ -62,3 +62,25 @@ func (s *Server) apiMyRetroActions(w http.ResponseWriter, r *http.Request) {
 	}
 	apiJSON(w, http.StatusOK, apiRetroActions(acts))
 }
+
+// apiRetroActionComplete marks an open action of an earlier retro done from
+// the retro now reviewing them, as its facilitators do in the room's first
+// phase (retro.Service.Review: the same rule, the same phase). Done already
+// is the same answer.
+func (s *Server) apiRetroActionComplete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	aid, ok2 := pathID(r, "actionID")
+	if !ok || !ok2 {
+		apiProblem(w, http.StatusNotFound, "")
+		return
+	}
+	if err := s.retros.Review(r.Context(), actor(r), id, aid, retro.ActionDone); err != nil {
+		s.apiFail(w, r, err, nil)
+		return
+	}
+	apiJSON(w, http.StatusOK, struct {
+		ID      int64  `json:"id"`
+		RetroID int64  `json:"retro_id"`
+		Status  string `json:"status"`
+	}{aid, id, string(retro.ActionDone)})
+}

@@ -602,6 +602,14 @@ var matrix = map[string]expectation{
 		w.app.F.RetroAction(w.t, w.orgA, id, w.report.ID, "Pair on the release notes", "2030-01-01")
 		return fmt.Sprintf("/api/v1/retros/%d/actions", id)
 	}, want: statuses(401, 200, 200, 200, 200, 404, 404).also(404, 200, 404), api: true},
+	// Settling an earlier retro's action: as the room's first phase does
+	// it, by the team's facilitators (here the manager) only.
+	"POST /api/v1/retros/{id}/actions/{actionID}/complete": {path: func(w *world, _ string) string {
+		earlier, _ := w.app.F.Retro(w.t, w.orgA, w.team, testfx.RetroOpts{Phase: "done"})
+		act := w.app.F.RetroAction(w.t, w.orgA, earlier, w.report.ID, "Write the runbook", "2030-01-01")
+		id, _ := w.app.F.Retro(w.t, w.orgA, w.team, testfx.RetroOpts{Phase: "open_actions"})
+		return fmt.Sprintf("/api/v1/retros/%d/actions/%d/complete", id, act)
+	}, want: statuses(401, 403, 200, 200, 403, 404, 404).also(404, 403, 404), api: true},
 	"GET /api/v1/retro-actions": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
 	"GET /api/v1/review-cycles": {want: statuses(401, 200, 200, 200, 200, 200, 200), api: true},
 	// A cycle's reviews: as its page (GET /reviews/{id}).

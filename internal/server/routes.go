@@ -311,6 +311,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/one-on-ones/{id}/meetings", APIRead, s.apiSeriesMeetings},
 		{"POST", "/api/v1/meetings/{id}/agenda", APIWrite, s.apiAgendaAdd},
 		{"GET", "/api/v1/retros/{id}/actions", APIRead, s.apiRetroActionsOf},
+		{"POST", "/api/v1/retros/{id}/actions/{actionID}/complete", APIWrite, s.apiRetroActionComplete},
 		{"GET", "/api/v1/retro-actions", APIRead, s.apiMyRetroActions},
 		{"GET", "/api/v1/review-cycles", APIRead, s.apiCycles},
 		{"GET", "/api/v1/review-cycles/{id}/reviews", APIRead, s.apiCycleReviews},
