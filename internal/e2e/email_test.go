@@ -12,6 +12,7 @@ import (
 	"rapport/internal/core"
 	"rapport/internal/mailtest"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -37,7 +38,9 @@ func TestForgotPasswordAndInvitationByEmail(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.Start(t, mailtest.Options{})
 	cfg := srv.Config()
-	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true, Mail: &cfg})
+	// A database of its own: the job queue is the database's, and another
+	// test's app working this one's jobs would send its mail.
+	app := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{PlainHTTP: true, Mail: &cfg})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := app.Notifier.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -64,7 +67,7 @@ func TestForgotPasswordAndInvitationByEmail(t *testing.T) {
 		t.Errorf("confirmation reads %q", got)
 	}
 	b.assertClean()
-	reset := srv.Wait(t, 1, 20*time.Second)[0]
+	reset := srv.WaitTo(t, ana.Email, 1, 20*time.Second)[0]
 	if reset.Header.Get("Subject") != "Reset your Rapport password" {
 		t.Fatalf("first message: %q", reset.Header.Get("Subject"))
 	}
@@ -75,7 +78,7 @@ func TestForgotPasswordAndInvitationByEmail(t *testing.T) {
 		t.Fatalf("new password: %d at %s", st, b.where())
 	}
 	b.assertClean()
-	if changed := srv.Wait(t, 2, 20*time.Second)[1]; changed.Header.Get("Subject") != "Your Rapport password was changed" {
+	if changed := srv.WaitTo(t, ana.Email, 2, 20*time.Second)[1]; changed.Header.Get("Subject") != "Your Rapport password was changed" {
 		t.Errorf("second message: %q", changed.Header.Get("Subject"))
 	}
 	// Signed out, the new password signs in.
@@ -92,14 +95,15 @@ func TestForgotPasswordAndInvitationByEmail(t *testing.T) {
 	a.signIn(admin.Email)
 	a.open("/invitations")
 	a.typeInto("#f-name", "Dev Patel")
-	a.typeInto("#f-email", fmt.Sprintf("dev.%d@northwind.test", org))
+	devEmail := fmt.Sprintf("dev.%d@northwind.test", org)
+	a.typeInto("#f-email", devEmail)
 	if st := a.submit("main form.stack button[type=submit]"); st != http.StatusOK {
 		t.Fatalf("invite: %d", st)
 	}
 	if got := a.text(".invite-link"); !strings.Contains(got, "Invitation sent to Dev Patel") {
 		t.Errorf("after inviting: %q", got)
 	}
-	invite := srv.Wait(t, 3, 20*time.Second)[2]
+	invite := srv.WaitTo(t, devEmail, 1, 20*time.Second)[0]
 	dev := newTab(t, app.URL)
 	dev.open(mailedLink(t, invite, app.URL))
 	dev.typeInto("#f-password", "first day at northwind")

@@ -12,6 +12,7 @@ import (
 	"rapport/internal/kudos"
 	"rapport/internal/mailtest"
 	"rapport/internal/testapp"
+	"rapport/internal/testdb"
 	"rapport/internal/testfx"
 )
 
@@ -25,7 +26,9 @@ func TestUnsubscribeLinkAndEmailPreferences(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.Start(t, mailtest.Options{})
 	cfg := srv.Config()
-	app := testapp.Start(t, dsn, testapp.Options{PlainHTTP: true, Mail: &cfg})
+	// A database of its own: the job queue is the database's, and another
+	// test's app working this one's jobs would send its mail.
+	app := testapp.Start(t, testdb.NewDatabase(t), testapp.Options{PlainHTTP: true, Mail: &cfg})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := app.Notifier.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -59,13 +62,8 @@ func TestUnsubscribeLinkAndEmailPreferences(t *testing.T) {
 	if _, err := app.Notifier.Mail.RemindActions(t.Context(), now); err != nil {
 		t.Fatal(err)
 	}
-	msgs := srv.Wait(t, 2, 20*time.Second)
-	var unsub string
-	for _, mm := range msgs {
-		if mm.Header.Get("X-Rapport-Kind") == "kudo_received" {
-			unsub = strings.TrimPrefix(strings.Trim(mm.Header.Get("List-Unsubscribe"), "<>"), app.URL)
-		}
-	}
+	kudoMail := srv.WaitKind(t, ana.Email, "kudo_received", 20*time.Second)
+	unsub := strings.TrimPrefix(strings.Trim(kudoMail.Header.Get("List-Unsubscribe"), "<>"), app.URL)
 	if !strings.HasPrefix(unsub, "/unsubscribe/") {
 		t.Fatalf("no unsubscribe link in the kudo email (%s)", srv.Kinds())
 	}

@@ -159,6 +159,46 @@ func (s *Server) Wait(t testing.TB, n int, within time.Duration) []Received {
 	}
 }
 
+// WaitTo waits until n messages to addr have arrived, and returns them in
+// their order. Tests that share the database see the reminder jobs write to
+// other tests' people too: wait for the messages of your own.
+func (s *Server) WaitTo(t testing.TB, addr string, n int, within time.Duration) []Received {
+	t.Helper()
+	return s.waitFor(t, within, func() ([]Received, bool) { m := s.To(addr); return m, len(m) >= n },
+		func() string { return fmt.Sprintf("%d of %d messages to %s", len(s.To(addr)), n, addr) })
+}
+
+// WaitKind waits until a message of kind (its X-Rapport-Kind) to addr has
+// arrived, and returns the first.
+func (s *Server) WaitKind(t testing.TB, addr, kind string, within time.Duration) Received {
+	t.Helper()
+	m := s.waitFor(t, within, func() ([]Received, bool) {
+		for _, m := range s.To(addr) {
+			if m.Header.Get("X-Rapport-Kind") == kind {
+				return []Received{m}, true
+			}
+		}
+		return nil, false
+	}, func() string { return fmt.Sprintf("no %s message to %s (%s)", kind, addr, s.Kinds()) })
+	return m[0]
+}
+
+func (s *Server) waitFor(t testing.TB, within time.Duration, done func() ([]Received, bool), missing func() string) []Received {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		if m, ok := done(); ok {
+			return m
+		}
+		select {
+		case <-s.arrived:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("mailtest: within %v: %s", within, missing())
+		}
+	}
+}
+
 // To returns the accepted messages whose envelope goes to addr.
 func (s *Server) To(addr string) []Received {
 	var out []Received
